@@ -1,0 +1,159 @@
+//! How results are shown: JSON for scripts, a short summary for people.
+
+use rapport::engine::{Engine, Error, Status};
+use rapport::import::{ImportReport, Progress};
+use rapport::metrics::{Dashboard, Filters, Metrics, Query, Settings};
+use rapport::model::Micros;
+use serde::Serialize;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn print_json<T: Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("rapport: cannot write JSON: {e}"),
+    }
+}
+
+/// A progress bar on a terminal; nothing when output goes elsewhere.
+pub struct ProgressBar(Option<indicatif::ProgressBar>);
+
+impl ProgressBar {
+    pub fn new(terminal: bool) -> ProgressBar {
+        ProgressBar(terminal.then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {wide_msg} {bytes}/{total_bytes} [{bar:30}] {eta}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar
+        }))
+    }
+
+    pub fn update(&mut self, p: &Progress) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_done);
+            bar.set_message(format!(
+                "file {}/{} {}: {} records, {} rejected",
+                (p.files_done + 1).min(p.files_total),
+                p.files_total,
+                p.file,
+                p.records,
+                p.rejected
+            ));
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// How many rejections the summary shows per file (`--json` lists them all).
+const SHOWN_REJECTIONS: usize = 10;
+
+pub fn print_import(report: &ImportReport, store: &Path) {
+    for f in &report.files {
+        match &f.error {
+            Some(_) => println!("{}: not imported (see below)", f.path),
+            None => println!("{} ({}): {} records imported, {} rejected", f.path, f.format, f.records, f.rejected),
+        }
+        for r in f.rejections.iter().take(SHOWN_REJECTIONS) {
+            println!("  rejected {}: {}", r.position, r.reason);
+        }
+        if f.rejected as usize > SHOWN_REJECTIONS {
+            println!("  … and {} more rejected (rapport import --json lists them all)", f.rejected as usize - SHOWN_REJECTIONS);
+        }
+    }
+    if report.cancelled {
+        println!("Import cancelled: the file in progress added nothing.");
+    }
+    let s = report.stored;
+    println!(
+        "The store {} now holds {} conversations, {} messages, {} actions and {} feedback.",
+        store.display(),
+        s.conversations,
+        s.messages,
+        s.actions,
+        s.feedback
+    );
+}
+
+pub fn print_status(status: &Status) {
+    let s = status.stored;
+    println!("Store: {} (schema {})", status.store.display(), status.schema_version);
+    println!("Holds: {} conversations, {} messages, {} actions, {} feedback", s.conversations, s.messages, s.actions, s.feedback);
+    match (status.first_message, status.last_message) {
+        (Some(a), Some(b)) => println!("Messages from {a} to {b}"),
+        _ => println!("No messages yet: run `rapport import PATH` or `rapport demo`."),
+    }
+    println!("Files imported: {}", status.files.len());
+    for f in &status.files {
+        println!("  {} ({}): {} records, {} rejected, imported {}", f.path, f.format, f.records, f.rejected, f.imported_at);
+    }
+}
+
+#[derive(Serialize)]
+struct QueryEcho<'a> {
+    from: Micros,
+    to: Micros,
+    tz: &'a str,
+    filters: &'a Filters,
+}
+
+/// `metrics` output: every key at the top, the previous period under
+/// `previous`, and the query itself under `query`.
+#[derive(Serialize)]
+pub struct MetricsOutput<'a> {
+    query: QueryEcho<'a>,
+    #[serde(flatten)]
+    dashboard: &'a Dashboard,
+}
+
+impl<'a> MetricsOutput<'a> {
+    pub fn new(query: &'a Query, dashboard: &'a Dashboard) -> MetricsOutput<'a> {
+        MetricsOutput {
+            query: QueryEcho { from: query.from, to: query.to, tz: query.zone.name(), filters: &query.filters },
+            dashboard,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct BenchQuery {
+    /// Reading the store and building the in-memory facts.
+    load_ms: f64,
+    /// The full dashboard (every key, both periods), per run.
+    query_ms: Vec<f64>,
+    median_ms: f64,
+    total_messages: u64,
+}
+
+pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<BenchQuery, Error> {
+    let settings = Settings::default();
+    let started = Instant::now();
+    engine.facts()?;
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut query_ms = Vec::new();
+    let mut last: Option<Metrics> = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let d = engine.dashboard(query, &settings)?;
+        query_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        last = Some(d.current);
+    }
+    let mut sorted = query_ms.clone();
+    sorted.sort_by(f64::total_cmp);
+    Ok(BenchQuery {
+        load_ms,
+        median_ms: sorted[sorted.len() / 2],
+        query_ms,
+        total_messages: last.map_or(0, |m| m.total_messages),
+    })
+}

@@ -1,0 +1,394 @@
+//! Import: detect → read (one reader per layout) → normalise into a record or
+//! a rejection → write, one transaction per file → report.
+//!
+//! Reading and normalising run on a second thread while this one writes, so
+//! an import uses both cores; the channel between them is bounded, so memory
+//! stays flat whatever the file's size.
+
+mod normalize;
+pub mod raw;
+mod readers;
+mod source;
+
+pub use normalize::normalize;
+
+use crate::model::Record;
+use crate::store::{Counts, Store, StoreError};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
+
+/// Where in its file a record was: a line (JSON Lines), a row (CSV, the
+/// header being row 1) or an item of a JSON array (the first being 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Line(u64),
+    Row(u64),
+    Item(u64),
+}
+
+impl Position {
+    fn describe(self, file: &str) -> String {
+        match self {
+            Position::Line(n) => format!("{file} line {n}"),
+            Position::Row(n) => format!("{file} row {n}"),
+            Position::Item(n) => format!("{file} item {n}"),
+        }
+    }
+}
+
+/// The writer stopped listening; the reader should stop too.
+#[derive(Debug)]
+pub struct Stopped;
+
+/// Where readers put what they read.
+pub trait Sink {
+    fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped>;
+}
+
+/// A rejected record: where it was and why, in words a person understands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    #[serde(rename = "where")]
+    pub position: String,
+    pub reason: String,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    /// The layout detected: `jsonl`, `json` or `csv`, with `+gzip` when compressed.
+    pub format: String,
+    /// Records read and stored from this file.
+    pub records: u64,
+    pub rejected: u64,
+    /// The rejected records (the first [`LISTED_REJECTIONS`]; the store keeps all).
+    pub rejections: Vec<Rejection>,
+    /// Why the file was refused as a whole, when it was: it added nothing.
+    pub error: Option<String>,
+}
+
+/// How many rejections of one file a report lists; every one is counted and stored.
+pub const LISTED_REJECTIONS: usize = 100_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub files: Vec<FileReport>,
+    /// What the store holds after the import.
+    pub stored: Counts,
+    pub rejected: u64,
+    /// True when the import was cancelled: the file in progress added nothing,
+    /// and the files after it were not read.
+    pub cancelled: bool,
+}
+
+impl ImportReport {
+    pub fn refused_files(&self) -> impl Iterator<Item = &FileReport> {
+        self.files.iter().filter(|f| f.error.is_some())
+    }
+}
+
+/// How far an import has come, for a progress bar.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub file: String,
+    pub files_done: usize,
+    pub files_total: usize,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub records: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Set to true (from any thread) to cancel: the file in progress is rolled back.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The endings a folder's files are imported by (each also with `.gz`).
+const IMPORTABLE: &[&str] = &[".jsonl", ".ndjson", ".json", ".csv"];
+
+fn importable(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
+    IMPORTABLE.iter().any(|end| lower.ends_with(end))
+}
+
+/// A path given to import: a file, or every importable file in a folder and
+/// below it, in order of their path within it.
+fn expand(path: &Path, out: &mut Vec<PathBuf>) {
+    if !path.is_dir() {
+        out.push(path.to_owned());
+        return;
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![path.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(p),
+                Ok(_) if importable(&entry.file_name().to_string_lossy()) => {
+                    let rel = p.strip_prefix(path).unwrap_or(&p);
+                    let key: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                    found.push((key.join("/"), p));
+                }
+                _ => {}
+            }
+        }
+    }
+    found.sort();
+    out.extend(found.into_iter().map(|(_, p)| p));
+}
+
+/// Imports files and folders into the store, each file all or nothing.
+///
+/// A file that cannot be read at all is reported with its `error` and adds
+/// nothing; the other files still go in. Only a failing store is an `Err`.
+pub fn import_paths(
+    store: &mut Store,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<ImportReport, ImportError> {
+    let mut files = Vec::new();
+    for p in paths {
+        expand(p, &mut files);
+    }
+    let bytes_total = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+    let mut report = ImportReport { files: Vec::new(), stored: Counts::default(), rejected: 0, cancelled: false };
+    let mut state = Progress {
+        file: String::new(),
+        files_done: 0,
+        files_total: files.len(),
+        bytes_done: 0,
+        bytes_total,
+        records: 0,
+        rejected: 0,
+    };
+    for file in &files {
+        let bytes_before = state.bytes_done;
+        let outcome = import_file(store, file, options, &mut state, progress)?;
+        state.files_done += 1;
+        state.bytes_done = bytes_before + std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        match outcome {
+            Some(file_report) => {
+                report.rejected += file_report.rejected;
+                report.files.push(file_report);
+            }
+            None => {
+                report.cancelled = true;
+                break;
+            }
+        }
+    }
+    progress(&state);
+    report.stored = store.counts()?;
+    Ok(report)
+}
+
+/// Detected layouts of the native format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    JsonLines,
+    Json,
+    Csv,
+}
+
+fn layout_by_name(name: &str) -> Option<Layout> {
+    let lower = name.to_lowercase();
+    if lower.ends_with(".csv") {
+        Some(Layout::Csv)
+    } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+        Some(Layout::JsonLines)
+    } else if lower.ends_with(".json") {
+        Some(Layout::Json)
+    } else {
+        None
+    }
+}
+
+/// A file with no telling ending is judged by its first bytes.
+fn sniff(source: &mut source::Source) -> Result<Layout, String> {
+    match readers::first_significant_byte(source)? {
+        Some(b'[' | b'{') | None => Ok(Layout::Json),
+        Some(_) => {
+            use std::io::BufRead;
+            let head = source.reader.fill_buf().map_err(|e| source::describe_read_error(&e))?;
+            let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            let line = String::from_utf8_lossy(first_line);
+            if line.split(',').any(|h| h.trim().trim_matches('"') == "type") {
+                Ok(Layout::Csv)
+            } else {
+                Err(READABLE_FORMATS.into())
+            }
+        }
+    }
+}
+
+const READABLE_FORMATS: &str = "not a format Rapport reads: it reads JSON Lines (.jsonl, .ndjson), JSON (.json: an array of records or {\"events\": [...]}) and CSV (.csv, one file per kind or one with a `type` column), each also gzip-compressed (.gz)";
+
+struct Batch {
+    items: Vec<(Position, Result<Record, String>)>,
+}
+
+/// Collects items into batches for the writer thread.
+struct ChannelSink {
+    tx: SyncSender<Batch>,
+    batch: Vec<(Position, Result<Record, String>)>,
+}
+
+const BATCH: usize = 2048;
+
+impl Sink for ChannelSink {
+    fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
+        self.batch.push((position, outcome));
+        if self.batch.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl ChannelSink {
+    fn flush(&mut self) -> Result<(), Stopped> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let items = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.tx.send(Batch { items }).map_err(|_| Stopped)
+    }
+}
+
+/// Imports one file in one transaction. `None` when cancelled.
+fn import_file(
+    store: &mut Store,
+    path: &Path,
+    options: &ImportOptions,
+    state: &mut Progress,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Option<FileReport>, ImportError> {
+    let shown = path.display().to_string();
+    state.file = shown.clone();
+    let refused = |format: &str, reason: String| FileReport {
+        path: shown.clone(),
+        format: format.to_owned(),
+        records: 0,
+        rejected: 0,
+        rejections: Vec::new(),
+        error: Some(reason),
+    };
+    let mut src = match source::open(path) {
+        Ok(s) => s,
+        Err(reason) => return Ok(Some(refused("unknown", reason))),
+    };
+    let layout = match layout_by_name(&src.name).map_or_else(|| sniff(&mut src), Ok) {
+        Ok(l) => l,
+        Err(reason) => return Ok(Some(refused("unknown", reason))),
+    };
+    let gzip = src.gzip;
+    let name = src.name.clone();
+    let size = src.size;
+    let read_counter = src.read.clone();
+    let bytes_before = state.bytes_done;
+    let cancel = options.cancel.clone().unwrap_or_default();
+
+    let mut writer = store.begin_file(&shown, size)?;
+    let mut records: u64 = 0;
+    let mut rejected: u64 = 0;
+    let mut rejections: Vec<Rejection> = Vec::new();
+    let mut store_error = None;
+    let mut cancelled = false;
+
+    let (end, format) = std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Batch>(8);
+        let reader = scope.spawn(move || {
+            let mut sink = ChannelSink { tx, batch: Vec::with_capacity(BATCH) };
+            let reopen = || source::open(path);
+            let result = match layout {
+                Layout::JsonLines => readers::json_lines(src, &mut sink).map(|_| "jsonl"),
+                Layout::Json => readers::json_document(src, &reopen, &mut sink),
+                Layout::Csv => readers::csv(src, &mut sink).map(|_| "csv"),
+            };
+            // What was read before a refusal is discarded by the writer anyway.
+            let flushed = sink.flush();
+            match (result, flushed) {
+                (Ok(f), Ok(())) => (Ok(()), f),
+                (Ok(f), Err(_)) => (Err(readers::End::Stopped), f),
+                (Err(e), _) => (Err(e), "unknown"),
+            }
+        });
+        for batch in rx.iter() {
+            for (position, outcome) in batch.items {
+                match outcome {
+                    Ok(record) => {
+                        if let Err(e) = writer.write(&record) {
+                            store_error = Some(e);
+                            break;
+                        }
+                        records += 1;
+                    }
+                    Err(reason) => {
+                        rejected += 1;
+                        let r = Rejection { position: position.describe(&name), reason };
+                        if let Err(e) = writer.reject(&r.position, &r.reason) {
+                            store_error = Some(e);
+                            break;
+                        }
+                        if rejections.len() < LISTED_REJECTIONS {
+                            rejections.push(r);
+                        }
+                    }
+                }
+            }
+            state.records = records;
+            state.rejected = rejected;
+            state.bytes_done = bytes_before + read_counter.load(Ordering::Relaxed).min(size);
+            progress(state);
+            if store_error.is_some() {
+                break;
+            }
+            if cancel.load(Ordering::Relaxed) {
+                cancelled = true;
+                break;
+            }
+        }
+        drop(rx); // a reader still sending learns that nobody listens
+        reader.join().unwrap_or((Err(readers::End::Refused("the reader failed".into())), "unknown"))
+    });
+
+    let format = if gzip { format!("{format}+gzip") } else { format.to_owned() };
+    if let Some(e) = store_error {
+        let _ = writer.rollback();
+        return Err(ImportError::Store(store.err(e)));
+    }
+    if cancelled {
+        writer.rollback().map_err(|e| store.err(e))?;
+        return Ok(None);
+    }
+    match end {
+        Err(readers::End::Refused(reason)) => {
+            writer.rollback().map_err(|e| store.err(e))?;
+            Ok(Some(refused(&format, reason)))
+        }
+        Err(readers::End::Stopped) => {
+            writer.rollback().map_err(|e| store.err(e))?;
+            Ok(None)
+        }
+        Ok(()) => {
+            writer.commit(&format, records, rejected).map_err(|e| store.err(e))?;
+            Ok(Some(FileReport { path: shown, format, records, rejected, rejections, error: None }))
+        }
+    }
+}

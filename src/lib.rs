@@ -1,0 +1,18 @@
+//! Rapport's engine: import agent and chatbot logs, keep them in a local
+//! store, and compute the dashboard's numbers.
+//!
+//! - [`model`]: the four records of spec/FORMAT.md, validated.
+//! - [`import`]: detect → read → normalise → write, one transaction per file.
+//! - [`store`]: the SQLite store, the only place with SQL.
+//! - [`metrics`]: every number of spec/METRICS.md, as pure functions.
+//! - [`geo`]: IP addresses to countries.
+//! - [`demo`]: a realistic, deterministic month of activity.
+//! - [`engine`]: the calls the desktop app and the command line share.
+
+pub mod demo;
+pub mod engine;
+pub mod geo;
+pub mod import;
+pub mod metrics;
+pub mod model;
+pub mod store;

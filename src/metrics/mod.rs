@@ -1,0 +1,17 @@
+//! The numbers of spec/METRICS.md, as pure functions of facts and a query.
+//!
+//! No clock is read and nothing is stored here: [`Facts`] come in, a
+//! [`Query`] says which instants, zone and filters, and [`compute`] returns
+//! every key. [`dashboard`] adds the previous period of equal length.
+
+mod clock;
+mod compute;
+mod facts;
+pub mod normal;
+mod query;
+
+pub use clock::{date_of, day_in_zone, LocalClock};
+pub use compute::{compute, dashboard, Dashboard, DailyRow, FeedbackCounts, Metrics, TokenUsage, ToolRow};
+pub use facts::{Facts, Interner};
+pub use normal::FilterKey;
+pub use query::{Filters, Query, QueryError, Settings, DEFAULT_ESCALATION_TOOLS};

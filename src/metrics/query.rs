@@ -1,0 +1,93 @@
+//! What a dashboard asks: a range of instants, a display zone, filters.
+
+use super::normal::{filter_value, FilterKey};
+use crate::model::Micros;
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("unknown filter key {0:?}: the keys are source, device, language, country and customer_id")]
+    UnknownFilterKey(String),
+    #[error("a filter is written KEY=VALUE, e.g. source=web; {0:?} has no '='")]
+    MalformedFilter(String),
+    #[error("unknown time zone {0:?}: give an IANA name such as Europe/Berlin or America/New_York")]
+    UnknownZone(String),
+    #[error("the period is empty: --to ({to}) must be after --from ({from})")]
+    EmptyPeriod { from: Micros, to: Micros },
+}
+
+/// Filters on conversation context: values of one key are alternatives
+/// (OR), different keys must all hold (AND). Values are kept normalised.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Filters(pub BTreeMap<FilterKey, Vec<String>>);
+
+impl Filters {
+    /// Adds `KEY=VALUE`, normalising the value as its dimension is.
+    pub fn add(&mut self, key: &str, value: &str) -> Result<(), QueryError> {
+        let key = FilterKey::parse(key.trim()).ok_or_else(|| QueryError::UnknownFilterKey(key.to_owned()))?;
+        let value = filter_value(key, value);
+        let values = self.0.entry(key).or_default();
+        if !values.contains(&value) {
+            values.push(value);
+        }
+        Ok(())
+    }
+
+    /// Parses `KEY=VALUE` as written on the command line.
+    pub fn add_pair(&mut self, pair: &str) -> Result<(), QueryError> {
+        let (key, value) = pair.split_once('=').ok_or_else(|| QueryError::MalformedFilter(pair.to_owned()))?;
+        self.add(key, value)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for FilterKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The range `[from, to)`.
+    pub from: Micros,
+    pub to: Micros,
+    pub zone: Tz,
+    pub filters: Filters,
+}
+
+impl Query {
+    pub fn new(from: Micros, to: Micros, zone: &str, filters: Filters) -> Result<Query, QueryError> {
+        let zone: Tz = zone.trim().parse().map_err(|_| QueryError::UnknownZone(zone.to_owned()))?;
+        if to <= from {
+            return Err(QueryError::EmptyPeriod { from, to });
+        }
+        Ok(Query { from, to, zone, filters })
+    }
+
+    /// The period of the same length just before this one.
+    pub fn previous(&self) -> Query {
+        let len = self.to.0 - self.from.0;
+        Query { from: Micros(self.from.0 - len), to: self.from, zone: self.zone, filters: self.filters.clone() }
+    }
+}
+
+pub const DEFAULT_ESCALATION_TOOLS: [&str; 4] = ["fallback_to_human", "open_ticket", "ticket", "contact_human"];
+
+/// What a person can set that changes the numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Tool names that hand a conversation to a human, compared case-insensitively.
+    pub escalation_tools: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect() }
+    }
+}

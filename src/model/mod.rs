@@ -1,0 +1,238 @@
+//! The four records of spec/FORMAT.md, after validation.
+//!
+//! Everything past the importer's `normalize` step speaks these types: a role
+//! is a [`Role`], a time is a [`Micros`], and no code checks a raw string again.
+
+mod time;
+
+pub use time::{
+    format_rfc3339, is_numeric as is_numeric_text, parse_timestamp, parse_timestamp_integer,
+    parse_timestamp_number, Micros, TimestampError,
+};
+
+use serde::Serialize;
+
+/// Who wrote a message. `system` and `tool` messages are kept but are neither side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Agent,
+    System,
+    Tool,
+}
+
+impl Role {
+    /// Reads a role or one of its aliases, in any case.
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.to_lowercase().as_str() {
+            "user" | "human" | "customer" => Some(Role::User),
+            "agent" | "assistant" | "bot" | "ai" => Some(Role::Agent),
+            "system" => Some(Role::System),
+            "tool" => Some(Role::Tool),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Agent => "agent",
+            Role::System => "system",
+            Role::Tool => "tool",
+        }
+    }
+
+    /// The side that takes part in exchanges: system and tool messages share one,
+    /// which is also why they share an identity when they have no `message_id`.
+    pub fn side(self) -> Side {
+        match self {
+            Role::User => Side::User,
+            Role::Agent => Side::Agent,
+            Role::System | Role::Tool => Side::Neither,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    User,
+    Agent,
+    Neither,
+}
+
+/// What a piece of feedback says, after aliases and scores are mapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Positive,
+    Neutral,
+    Negative,
+}
+
+impl Rating {
+    /// A rating word or alias (`like`, `thumbs_down`, `1`, ...), any case.
+    pub fn parse(text: &str) -> Option<Rating> {
+        match text.trim().to_lowercase().as_str() {
+            "positive" | "like" | "up" | "thumbs_up" | "1" => Some(Rating::Positive),
+            "negative" | "dislike" | "down" | "thumbs_down" | "0" => Some(Rating::Negative),
+            "neutral" => Some(Rating::Neutral),
+            _ => None,
+        }
+    }
+
+    /// A 1–5 score: 4 and up is positive, 2 and down negative, the rest neutral.
+    pub fn from_score(score: f64) -> Rating {
+        if score >= 4.0 {
+            Rating::Positive
+        } else if score <= 2.0 {
+            Rating::Negative
+        } else {
+            Rating::Neutral
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Positive => "positive",
+            Rating::Neutral => "neutral",
+            Rating::Negative => "negative",
+        }
+    }
+
+    pub fn from_str_opt(text: &str) -> Option<Rating> {
+        match text {
+            "positive" => Some(Rating::Positive),
+            "neutral" => Some(Rating::Neutral),
+            "negative" => Some(Rating::Negative),
+            _ => None,
+        }
+    }
+}
+
+/// A `conversation` line: every field but the id may be absent, and a later
+/// line's present fields replace an earlier one's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Conversation {
+    pub conversation_id: String,
+    pub started_at: Option<Micros>,
+    pub ended_at: Option<Micros>,
+    pub customer_id: Option<String>,
+    pub customer_ip_address: Option<String>,
+    pub device: Option<String>,
+    pub source: Option<String>,
+    pub language: Option<String>,
+    /// A JSON object, merged key by key with what the store already holds.
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub conversation_id: String,
+    pub message_id: Option<String>,
+    pub role: Role,
+    pub timestamp: Micros,
+    pub content: Option<String>,
+    pub model: Option<String>,
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cost: Option<f64>,
+}
+
+impl Message {
+    /// Identity within its conversation: the id, or the message's own fields.
+    pub fn identity(&self) -> String {
+        match &self.message_id {
+            Some(id) => format!("i{id}"),
+            None => {
+                let side = match self.role.side() {
+                    Side::User => 'u',
+                    Side::Agent => 'a',
+                    Side::Neither => 'o',
+                };
+                format!(
+                    "k{side}\u{1f}{}\u{1f}{}",
+                    self.timestamp.0,
+                    self.content.as_deref().unwrap_or("")
+                )
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub conversation_id: String,
+    pub action_id: Option<String>,
+    pub name: String,
+    pub started_at: Micros,
+    /// Unknown when the file gave neither `duration_ms` nor `ended_at`.
+    pub duration_ms: Option<f64>,
+    pub status: Option<String>,
+    pub error: bool,
+}
+
+impl Action {
+    pub fn identity(&self) -> String {
+        match &self.action_id {
+            Some(id) => format!("i{id}"),
+            None => format!("k{}\u{1f}{}", self.name, self.started_at.0),
+        }
+    }
+
+    /// When the call ended: its start plus its duration, or its start when the
+    /// duration is unknown. Rounded half to even, as the reference does.
+    pub fn ended_at(&self) -> Micros {
+        let micros = self.duration_ms.map_or(0, duration_micros);
+        Micros(self.started_at.0.saturating_add(micros))
+    }
+}
+
+/// A duration in milliseconds as whole microseconds, rounded half to even.
+pub fn duration_micros(ms: f64) -> i64 {
+    (ms * 1000.0).round_ties_even() as i64
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub conversation_id: String,
+    pub feedback_id: Option<String>,
+    pub message_id: Option<String>,
+    pub timestamp: Option<Micros>,
+    pub rating: Rating,
+    pub score: Option<f64>,
+    pub comment: Option<String>,
+}
+
+impl Feedback {
+    pub fn identity(&self) -> String {
+        match &self.feedback_id {
+            Some(id) => format!("i{id}"),
+            None => format!(
+                "k{}\u{1f}{}",
+                self.message_id.as_deref().unwrap_or(""),
+                self.timestamp.map_or(String::new(), |t| t.0.to_string())
+            ),
+        }
+    }
+}
+
+/// One validated record of any kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Conversation(Conversation),
+    Message(Message),
+    Action(Action),
+    Feedback(Feedback),
+}
+
+impl Record {
+    pub fn conversation_id(&self) -> &str {
+        match self {
+            Record::Conversation(c) => &c.conversation_id,
+            Record::Message(m) => &m.conversation_id,
+            Record::Action(a) => &a.conversation_id,
+            Record::Feedback(f) => &f.conversation_id,
+        }
+    }
+}

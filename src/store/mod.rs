@@ -1,0 +1,198 @@
+//! The store: one SQLite file, the only place in the engine with SQL.
+//!
+//! Opened in WAL mode; each imported file is one transaction ([`FileWriter`]),
+//! so a killed or cancelled import leaves the store as it was before that file.
+
+mod read;
+mod schema;
+mod write;
+
+pub use read::{ActionRow, ConversationDetail, ConversationRow, FeedbackRow, MessageRow, StoredFile};
+pub use write::FileWriter;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path} is not a Rapport store ({why}); it was left untouched")]
+    NotAStore { path: PathBuf, why: String },
+    #[error("{path} was written by a newer version of Rapport (schema {found}, this version knows {known}); it was left untouched")]
+    TooNew { path: PathBuf, found: i64, known: usize },
+    #[error("cannot create the folder for the store {path}: {source}")]
+    CreateFolder { path: PathBuf, source: std::io::Error },
+    #[error("the store {path} cannot be used: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+}
+
+/// What the store holds, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub conversations: u64,
+    pub messages: u64,
+    pub actions: u64,
+    pub feedback: u64,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+impl Store {
+    /// Opens (or creates) the store at `path` and brings its schema up to date.
+    /// A file that is not a Rapport store is refused and never written to.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with(path, schema::MIGRATIONS.len())
+    }
+
+    /// Opens applying only the first `version` migrations: lets tests make a
+    /// store as an older version wrote it.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: usize) -> Result<Store, StoreError> {
+        Self::open_with(path, version)
+    }
+
+    fn open_with(path: &Path, version: usize) -> Result<Store, StoreError> {
+        let sqlite = |source| StoreError::Sqlite { path: path.to_owned(), source };
+        let not_a_store = |why: &str| StoreError::NotAStore { path: path.to_owned(), why: why.to_owned() };
+        check_header(path).map_err(|why| not_a_store(&why))?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| StoreError::CreateFolder { path: parent.to_owned(), source })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
+
+        // Identify the file before changing anything in it.
+        let app_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                    not_a_store("not an SQLite database, or a corrupt one")
+                }
+                e => sqlite(e),
+            })?;
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|_| not_a_store("its schema cannot be read: the file is corrupt"))?;
+        if app_id != schema::APPLICATION_ID && (app_id != 0 || tables > 0) {
+            return Err(not_a_store("an SQLite database of another program"));
+        }
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite)?;
+        if found > schema::MIGRATIONS.len() as i64 {
+            return Err(StoreError::TooNew { path: path.to_owned(), found, known: schema::MIGRATIONS.len() });
+        }
+
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
+        // NORMAL in WAL mode: a killed process loses nothing committed.
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "OFF").map_err(sqlite)?;
+        conn.pragma_update(None, "cache_size", -64_000).map_err(sqlite)?;
+        conn.pragma_update(None, "temp_store", "MEMORY").map_err(sqlite)?;
+
+        let mut store = Store { conn, path: path.to_owned() };
+        store.migrate(found as usize, version).map_err(sqlite)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, from: usize, to: usize) -> rusqlite::Result<()> {
+        if from >= to {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for sql in &schema::MIGRATIONS[from..to] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", to as i64)?;
+        tx.commit()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    pub fn counts(&self) -> Result<Counts, StoreError> {
+        let count = |table: &str| -> Result<u64, StoreError> {
+            self.conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(|e| self.err(e))
+        };
+        Ok(Counts {
+            conversations: count("conversation")?,
+            messages: count("message")?,
+            actions: count("action")?,
+            feedback: count("feedback")?,
+        })
+    }
+
+    /// Starts the one transaction in which a file's records are written.
+    pub fn begin_file(&mut self, file: &str, bytes: u64) -> Result<FileWriter<'_>, StoreError> {
+        let path = self.path.clone();
+        FileWriter::begin(&mut self.conn, file, bytes).map_err(|source| StoreError::Sqlite { path, source })
+    }
+
+    /// A setting the app keeps (JSON text), if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// A file that exists, is not empty and does not start as SQLite does is not
+/// ours to open: SQLite would otherwise report it only on first write.
+fn check_header(path: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else { return Ok(()) };
+    let mut head = [0u8; 16];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => return Err(format!("it cannot be read: {e}")),
+        }
+    }
+    if read == 0 || &head[..read] == &SQLITE_HEADER[..read] && read == 16 {
+        Ok(())
+    } else {
+        Err("not an SQLite database".into())
+    }
+}
+
+/// The store the desktop app opens by default: `rapport.db` in the per-user
+/// data folder (on Linux `$XDG_DATA_HOME/dev.rapport.desktop/`).
+pub fn default_store_path() -> PathBuf {
+    let base = dirs::data_dir().unwrap_or_else(|| PathBuf::from("."));
+    base.join(APP_IDENTIFIER).join("rapport.db")
+}
+
+/// The desktop app's identifier, which names its data folder.
+pub const APP_IDENTIFIER: &str = "dev.rapport.desktop";

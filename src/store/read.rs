@@ -1,0 +1,325 @@
+//! Reading the store back: the rows the metrics are built from, a
+//! conversation's transcript, and what was imported.
+
+use super::{Store, StoreError};
+use crate::model::{Micros, Rating, Role};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+/// A conversation's context as stored (before normalisation of its values).
+#[derive(Debug, Clone)]
+pub struct ConversationRow {
+    pub id: i64,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub customer_id: Option<String>,
+    pub customer_ip_address: Option<String>,
+    pub device: Option<String>,
+    pub source: Option<String>,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct MessageRow {
+    /// First-seen order: ties in time keep it.
+    pub id: i64,
+    pub conversation: i64,
+    pub role: Role,
+    pub timestamp: i64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionRow {
+    pub conversation: i64,
+    pub name: String,
+    pub started_at: i64,
+    pub duration_ms: Option<f64>,
+    pub error: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FeedbackRow {
+    pub conversation: i64,
+    pub timestamp: Option<i64>,
+    pub rating: Rating,
+}
+
+/// One imported file, as `status` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredFile {
+    pub path: String,
+    pub format: String,
+    pub bytes: u64,
+    pub records: u64,
+    pub rejected: u64,
+    pub imported_at: Micros,
+}
+
+/// A conversation with everything it holds, for the transcript view.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationDetail {
+    pub conversation_id: String,
+    pub started_at: Option<Micros>,
+    pub ended_at: Option<Micros>,
+    pub customer_id: Option<String>,
+    pub customer_ip_address: Option<String>,
+    pub device: Option<String>,
+    pub source: Option<String>,
+    pub language: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub messages: Vec<DetailMessage>,
+    pub actions: Vec<DetailAction>,
+    pub feedback: Vec<DetailFeedback>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DetailMessage {
+    pub message_id: Option<String>,
+    pub role: Role,
+    pub timestamp: Micros,
+    pub content: Option<String>,
+    pub model: Option<String>,
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DetailAction {
+    pub action_id: Option<String>,
+    pub name: String,
+    pub started_at: Micros,
+    pub duration_ms: Option<f64>,
+    pub status: Option<String>,
+    pub error: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DetailFeedback {
+    pub feedback_id: Option<String>,
+    pub message_id: Option<String>,
+    pub timestamp: Option<Micros>,
+    pub rating: Rating,
+    pub score: Option<f64>,
+    pub comment: Option<String>,
+}
+
+fn role_of(text: &str) -> Role {
+    Role::parse(text).unwrap_or(Role::System)
+}
+
+impl Store {
+    pub fn for_each_conversation(&self, mut f: impl FnMut(ConversationRow)) -> Result<(), StoreError> {
+        let mut run = || -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare(
+                "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source, language
+                 FROM conversation ORDER BY id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                f(ConversationRow {
+                    id: r.get(0)?,
+                    started_at: r.get(1)?,
+                    ended_at: r.get(2)?,
+                    customer_id: r.get(3)?,
+                    customer_ip_address: r.get(4)?,
+                    device: r.get(5)?,
+                    source: r.get(6)?,
+                    language: r.get(7)?,
+                });
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    pub fn for_each_message(&self, mut f: impl FnMut(MessageRow)) -> Result<(), StoreError> {
+        let mut run = || -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare(
+                "SELECT id, conversation, role, timestamp, prompt_tokens, completion_tokens, cost FROM message",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let role = r.get_ref(2)?.as_str().map(role_of).unwrap_or(Role::System);
+                f(MessageRow {
+                    id: r.get(0)?,
+                    conversation: r.get(1)?,
+                    role,
+                    timestamp: r.get(3)?,
+                    prompt_tokens: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
+                    completion_tokens: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u64,
+                    cost: r.get::<_, Option<f64>>(6)?.unwrap_or(0.0),
+                });
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    pub fn for_each_action(&self, mut f: impl FnMut(ActionRow)) -> Result<(), StoreError> {
+        let mut run = || -> rusqlite::Result<()> {
+            let mut stmt =
+                self.conn.prepare("SELECT conversation, name, started_at, duration_ms, error FROM action")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                f(ActionRow {
+                    conversation: r.get(0)?,
+                    name: r.get(1)?,
+                    started_at: r.get(2)?,
+                    duration_ms: r.get(3)?,
+                    error: r.get(4)?,
+                });
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    pub fn for_each_feedback(&self, mut f: impl FnMut(FeedbackRow)) -> Result<(), StoreError> {
+        let mut run = || -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare("SELECT conversation, timestamp, rating FROM feedback")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let rating = r.get_ref(2)?.as_str().ok().and_then(Rating::from_str_opt).unwrap_or(Rating::Neutral);
+                f(FeedbackRow { conversation: r.get(0)?, timestamp: r.get(1)?, rating });
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// The files imported so far, oldest first.
+    pub fn files(&self) -> Result<Vec<StoredFile>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<StoredFile>> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT path, format, bytes, records, rejected, imported_at FROM import_file ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(StoredFile {
+                    path: r.get(0)?,
+                    format: r.get(1)?,
+                    bytes: r.get::<_, i64>(2)? as u64,
+                    records: r.get::<_, i64>(3)? as u64,
+                    rejected: r.get::<_, i64>(4)? as u64,
+                    imported_at: Micros(r.get(5)?),
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// The first and last message time, if any message is stored.
+    pub fn message_span(&self) -> Result<Option<(Micros, Micros)>, StoreError> {
+        self.conn
+            .query_row("SELECT min(timestamp), max(timestamp) FROM message", [], |r| {
+                Ok(match (r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?) {
+                    (Some(a), Some(b)) => Some((Micros(a), Micros(b))),
+                    _ => None,
+                })
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// The `conversation_id` of stored rows, for lists built from metrics facts.
+    pub fn conversation_ids(&self, ids: &[i64]) -> Result<Vec<String>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare_cached("SELECT conversation_id FROM conversation WHERE id = ?1")?;
+            ids.iter().map(|id| stmt.query_row([id], |r| r.get(0))).collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// One conversation with its messages (in time order, ties in file order),
+    /// actions and feedback; `None` when the store has no such conversation.
+    pub fn conversation(&self, conversation_id: &str) -> Result<Option<ConversationDetail>, StoreError> {
+        let run = || -> rusqlite::Result<Option<ConversationDetail>> {
+            let head = self
+                .conn
+                .query_row(
+                    "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source,
+                         language, metadata
+                     FROM conversation WHERE conversation_id = ?1",
+                    [conversation_id],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            ConversationDetail {
+                                conversation_id: conversation_id.to_owned(),
+                                started_at: r.get::<_, Option<i64>>(1)?.map(Micros),
+                                ended_at: r.get::<_, Option<i64>>(2)?.map(Micros),
+                                customer_id: r.get(3)?,
+                                customer_ip_address: r.get(4)?,
+                                device: r.get(5)?,
+                                source: r.get(6)?,
+                                language: r.get(7)?,
+                                metadata: r
+                                    .get::<_, Option<String>>(8)?
+                                    .and_then(|s| serde_json::from_str(&s).ok()),
+                                messages: Vec::new(),
+                                actions: Vec::new(),
+                                feedback: Vec::new(),
+                            },
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((id, mut detail)) = head else { return Ok(None) };
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT message_id, role, timestamp, content, model, prompt_tokens, completion_tokens, cost
+                 FROM message WHERE conversation = ?1 ORDER BY timestamp, id",
+            )?;
+            detail.messages = stmt
+                .query_map(params![id], |r| {
+                    Ok(DetailMessage {
+                        message_id: r.get(0)?,
+                        role: role_of(&r.get::<_, String>(1)?),
+                        timestamp: Micros(r.get(2)?),
+                        content: r.get(3)?,
+                        model: r.get(4)?,
+                        prompt_tokens: r.get::<_, Option<i64>>(5)?.map(|n| n as u64),
+                        completion_tokens: r.get::<_, Option<i64>>(6)?.map(|n| n as u64),
+                        cost: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT action_id, name, started_at, duration_ms, status, error
+                 FROM action WHERE conversation = ?1 ORDER BY started_at, id",
+            )?;
+            detail.actions = stmt
+                .query_map(params![id], |r| {
+                    Ok(DetailAction {
+                        action_id: r.get(0)?,
+                        name: r.get(1)?,
+                        started_at: Micros(r.get(2)?),
+                        duration_ms: r.get(3)?,
+                        status: r.get(4)?,
+                        error: r.get(5)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT feedback_id, message_id, timestamp, rating, score, comment
+                 FROM feedback WHERE conversation = ?1 ORDER BY timestamp, id",
+            )?;
+            detail.feedback = stmt
+                .query_map(params![id], |r| {
+                    Ok(DetailFeedback {
+                        feedback_id: r.get(0)?,
+                        message_id: r.get(1)?,
+                        timestamp: r.get::<_, Option<i64>>(2)?.map(Micros),
+                        rating: Rating::from_str_opt(&r.get::<_, String>(3)?).unwrap_or(Rating::Neutral),
+                        score: r.get(4)?,
+                        comment: r.get(5)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(Some(detail))
+        };
+        run().map_err(|e| self.err(e))
+    }
+}

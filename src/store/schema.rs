@@ -1,0 +1,86 @@
+//! The store's schema, as append-only migrations.
+//!
+//! `PRAGMA user_version` counts the migrations applied; a store is migrated
+//! forward on open, inside one transaction. Never edit a migration that has
+//! shipped: add the next one.
+
+/// Marks a SQLite file as a Rapport store (`PRAGMA application_id`, "RPRT").
+pub const APPLICATION_ID: i32 = 0x5250_5254;
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the four records and the files they came from.
+    r#"
+    CREATE TABLE conversation (
+        id                  INTEGER PRIMARY KEY,
+        conversation_id     TEXT NOT NULL UNIQUE,
+        started_at          INTEGER,
+        ended_at            INTEGER,
+        customer_id         TEXT,
+        customer_ip_address TEXT,
+        device              TEXT,
+        source              TEXT,
+        language            TEXT,
+        metadata            TEXT
+    );
+    CREATE TABLE message (
+        id                INTEGER PRIMARY KEY,
+        conversation      INTEGER NOT NULL REFERENCES conversation (id),
+        identity          TEXT NOT NULL,
+        message_id        TEXT,
+        role              TEXT NOT NULL,
+        timestamp         INTEGER NOT NULL,
+        content           TEXT,
+        model             TEXT,
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        cost              REAL,
+        UNIQUE (conversation, identity)
+    );
+    CREATE TABLE action (
+        id           INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversation (id),
+        identity     TEXT NOT NULL,
+        action_id    TEXT,
+        name         TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        duration_ms  REAL,
+        status       TEXT,
+        error        INTEGER NOT NULL,
+        UNIQUE (conversation, identity)
+    );
+    CREATE TABLE feedback (
+        id           INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversation (id),
+        identity     TEXT NOT NULL,
+        feedback_id  TEXT,
+        message_id   TEXT,
+        timestamp    INTEGER,
+        rating       TEXT NOT NULL,
+        score        REAL,
+        comment      TEXT,
+        UNIQUE (conversation, identity)
+    );
+    CREATE TABLE import_file (
+        id          INTEGER PRIMARY KEY,
+        path        TEXT NOT NULL,
+        format      TEXT NOT NULL,
+        bytes       INTEGER NOT NULL,
+        records     INTEGER NOT NULL,
+        rejected    INTEGER NOT NULL,
+        imported_at INTEGER NOT NULL
+    );
+    "#,
+    // 2: every rejected record kept with its file, and the app's settings.
+    r#"
+    CREATE TABLE rejection (
+        file     INTEGER NOT NULL REFERENCES import_file (id),
+        position TEXT NOT NULL,
+        reason   TEXT NOT NULL
+    );
+    CREATE INDEX rejection_file ON rejection (file);
+    CREATE TABLE setting (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
+];

@@ -1,0 +1,257 @@
+//! Writing one imported file: upserts keyed on identity, inside one transaction.
+
+use crate::model::{Action, Conversation, Feedback, Message, Record};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashMap;
+
+/// Conversation ids seen recently, so that the events of one conversation,
+/// which usually come together, need no lookup. Bounded: a huge file does not
+/// grow memory.
+const ID_CACHE_LIMIT: usize = 200_000;
+
+pub struct FileWriter<'c> {
+    tx: Transaction<'c>,
+    ids: HashMap<String, i64>,
+    /// This file's row in `import_file`.
+    file: i64,
+}
+
+impl<'c> FileWriter<'c> {
+    pub(super) fn begin(conn: &'c mut Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        tx.execute(
+            "INSERT INTO import_file (path, format, bytes, records, rejected, imported_at)
+             VALUES (?1, '', ?2, 0, 0, ?3)",
+            params![path, bytes as i64, now],
+        )?;
+        let file = tx.last_insert_rowid();
+        Ok(FileWriter { tx, ids: HashMap::new(), file })
+    }
+
+    /// Keeps a rejected record's position and reason with the file.
+    pub fn reject(&mut self, position: &str, reason: &str) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?
+            .execute(params![self.file, position, reason])?;
+        Ok(())
+    }
+
+    /// Writes one record: a record whose identity was seen before replaces it,
+    /// keeping its place in file order; a conversation line merges.
+    pub fn write(&mut self, record: &Record) -> rusqlite::Result<()> {
+        match record {
+            Record::Conversation(c) => self.conversation(c),
+            Record::Message(m) => self.message(m),
+            Record::Action(a) => self.action(a),
+            Record::Feedback(f) => self.feedback(f),
+        }
+    }
+
+    fn remember(&mut self, conversation_id: &str, id: i64) {
+        if self.ids.len() >= ID_CACHE_LIMIT {
+            self.ids.clear();
+        }
+        self.ids.insert(conversation_id.to_owned(), id);
+    }
+
+    fn find_conversation(&mut self, conversation_id: &str) -> rusqlite::Result<Option<i64>> {
+        if let Some(&id) = self.ids.get(conversation_id) {
+            return Ok(Some(id));
+        }
+        let id = self
+            .tx
+            .prepare_cached("SELECT id FROM conversation WHERE conversation_id = ?1")?
+            .query_row([conversation_id], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = id {
+            self.remember(conversation_id, id);
+        }
+        Ok(id)
+    }
+
+    /// The conversation's row, created with unknown context when an event
+    /// names a conversation no line has described.
+    fn conversation_row(&mut self, conversation_id: &str) -> rusqlite::Result<i64> {
+        if let Some(id) = self.find_conversation(conversation_id)? {
+            return Ok(id);
+        }
+        self.tx
+            .prepare_cached("INSERT INTO conversation (conversation_id) VALUES (?1)")?
+            .execute([conversation_id])?;
+        let id = self.tx.last_insert_rowid();
+        self.remember(conversation_id, id);
+        Ok(id)
+    }
+
+    fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
+        let metadata = c.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string());
+        let Some(id) = self.find_conversation(&c.conversation_id)? else {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO conversation (conversation_id, started_at, ended_at, customer_id,
+                         customer_ip_address, device, source, language, metadata)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    c.conversation_id,
+                    c.started_at.map(|t| t.0),
+                    c.ended_at.map(|t| t.0),
+                    c.customer_id,
+                    c.customer_ip_address,
+                    c.device,
+                    c.source,
+                    c.language,
+                    metadata,
+                ])?;
+            let id = self.tx.last_insert_rowid();
+            self.remember(&c.conversation_id, id);
+            return Ok(());
+        };
+        // A later line's present fields replace; absent ones erase nothing.
+        let old_metadata: Option<String> = self
+            .tx
+            .prepare_cached("SELECT metadata FROM conversation WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        let merged = merge_metadata(old_metadata.as_deref(), c.metadata.as_ref());
+        self.tx
+            .prepare_cached(
+                "UPDATE conversation SET
+                     started_at = coalesce(?2, started_at),
+                     ended_at = coalesce(?3, ended_at),
+                     customer_id = coalesce(?4, customer_id),
+                     customer_ip_address = coalesce(?5, customer_ip_address),
+                     device = coalesce(?6, device),
+                     source = coalesce(?7, source),
+                     language = coalesce(?8, language),
+                     metadata = ?9
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                c.started_at.map(|t| t.0),
+                c.ended_at.map(|t| t.0),
+                c.customer_id,
+                c.customer_ip_address,
+                c.device,
+                c.source,
+                c.language,
+                merged,
+            ])?;
+        Ok(())
+    }
+
+    fn message(&mut self, m: &Message) -> rusqlite::Result<()> {
+        let conversation = self.conversation_row(&m.conversation_id)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO message (conversation, identity, message_id, role, timestamp, content,
+                     model, prompt_tokens, completion_tokens, cost)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (conversation, identity) DO UPDATE SET
+                     message_id = excluded.message_id, role = excluded.role,
+                     timestamp = excluded.timestamp, content = excluded.content,
+                     model = excluded.model, prompt_tokens = excluded.prompt_tokens,
+                     completion_tokens = excluded.completion_tokens, cost = excluded.cost",
+            )?
+            .execute(params![
+                conversation,
+                m.identity(),
+                m.message_id,
+                m.role.as_str(),
+                m.timestamp.0,
+                m.content,
+                m.model,
+                m.prompt_tokens.map(|n| n as i64),
+                m.completion_tokens.map(|n| n as i64),
+                m.cost,
+            ])?;
+        Ok(())
+    }
+
+    fn action(&mut self, a: &Action) -> rusqlite::Result<()> {
+        let conversation = self.conversation_row(&a.conversation_id)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO action (conversation, identity, action_id, name, started_at,
+                     duration_ms, status, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (conversation, identity) DO UPDATE SET
+                     action_id = excluded.action_id, name = excluded.name,
+                     started_at = excluded.started_at, duration_ms = excluded.duration_ms,
+                     status = excluded.status, error = excluded.error",
+            )?
+            .execute(params![
+                conversation,
+                a.identity(),
+                a.action_id,
+                a.name,
+                a.started_at.0,
+                a.duration_ms,
+                a.status,
+                a.error,
+            ])?;
+        Ok(())
+    }
+
+    fn feedback(&mut self, f: &Feedback) -> rusqlite::Result<()> {
+        let conversation = self.conversation_row(&f.conversation_id)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO feedback (conversation, identity, feedback_id, message_id, timestamp,
+                     rating, score, comment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (conversation, identity) DO UPDATE SET
+                     feedback_id = excluded.feedback_id, message_id = excluded.message_id,
+                     timestamp = excluded.timestamp, rating = excluded.rating,
+                     score = excluded.score, comment = excluded.comment",
+            )?
+            .execute(params![
+                conversation,
+                f.identity(),
+                f.feedback_id,
+                f.message_id,
+                f.timestamp.map(|t| t.0),
+                f.rating.as_str(),
+                f.score,
+                f.comment,
+            ])?;
+        Ok(())
+    }
+
+    /// Completes the file's entry and commits: from here on the file's
+    /// records are in the store, all of them.
+    pub fn commit(self, format: &str, records: u64, rejected: u64) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1")?
+            .execute(params![self.file, format, records as i64, rejected as i64])?;
+        self.tx.commit()
+    }
+
+    /// Drops everything written since `begin`.
+    pub fn rollback(self) -> rusqlite::Result<()> {
+        self.tx.rollback()
+    }
+}
+
+/// Metadata merges key by key: a later line's keys replace, others stay.
+fn merge_metadata(old: Option<&str>, new: Option<&serde_json::Map<String, serde_json::Value>>) -> Option<String> {
+    let old_map = old.and_then(|s| match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(m)) => Some(m),
+        _ => None,
+    });
+    match (old_map, new) {
+        (None, None) => None,
+        (Some(m), None) => Some(serde_json::Value::Object(m).to_string()),
+        (None, Some(n)) => Some(serde_json::Value::Object(n.clone()).to_string()),
+        (Some(mut m), Some(n)) => {
+            for (k, v) in n {
+                m.insert(k.clone(), v.clone());
+            }
+            Some(serde_json::Value::Object(m).to_string())
+        }
+    }
+}
