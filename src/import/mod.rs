@@ -249,7 +249,8 @@ struct ChannelSink {
     batch: Vec<(Position, Result<Record, String>)>,
 }
 
-const BATCH: usize = 2048;
+/// Small enough that a batch's buffer is reused from the heap, not mapped anew.
+const BATCH: usize = 256;
 
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {

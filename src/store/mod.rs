@@ -143,7 +143,7 @@ impl Store {
     /// Starts the one transaction in which a file's records are written.
     pub fn begin_file(&mut self, file: &str, bytes: u64) -> Result<FileWriter<'_>, StoreError> {
         let path = self.path.clone();
-        FileWriter::begin(&mut self.conn, file, bytes).map_err(|source| StoreError::Sqlite { path, source })
+        FileWriter::begin(&self.conn, file, bytes).map_err(|source| StoreError::Sqlite { path, source })
     }
 
     /// A setting the app keeps (JSON text), if set.

@@ -1,7 +1,7 @@
 //! Writing one imported file: upserts keyed on identity, inside one transaction.
 
 use crate::model::{Action, Conversation, Feedback, Message, Record};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Statement};
 use std::collections::HashMap;
 
 /// Conversation ids seen recently, so that the events of one conversation,
@@ -9,34 +9,116 @@ use std::collections::HashMap;
 /// grow memory.
 const ID_CACHE_LIMIT: usize = 200_000;
 
+/// One file's transaction, with its statements prepared once.
+///
+/// Dropped without [`FileWriter::commit`], it rolls back: nothing of the
+/// file stays.
 pub struct FileWriter<'c> {
-    tx: Transaction<'c>,
+    conn: &'c Connection,
     ids: HashMap<String, i64>,
     /// This file's row in `import_file`.
     file: i64,
+    open: bool,
+    find_conversation: Statement<'c>,
+    new_conversation: Statement<'c>,
+    insert_conversation: Statement<'c>,
+    conversation_metadata: Statement<'c>,
+    update_conversation: Statement<'c>,
+    upsert_message: Statement<'c>,
+    upsert_action: Statement<'c>,
+    upsert_feedback: Statement<'c>,
+    insert_rejection: Statement<'c>,
+}
+
+impl Drop for FileWriter<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 impl<'c> FileWriter<'c> {
-    pub(super) fn begin(conn: &'c mut Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    pub(super) fn begin(conn: &'c Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let prepared = Self::prepare(conn, path, bytes);
+        if prepared.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        prepared
+    }
+
+    fn prepare(conn: &'c Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as i64)
             .unwrap_or(0);
-        tx.execute(
+        conn.execute(
             "INSERT INTO import_file (path, format, bytes, records, rejected, imported_at)
              VALUES (?1, '', ?2, 0, 0, ?3)",
             params![path, bytes as i64, now],
         )?;
-        let file = tx.last_insert_rowid();
-        Ok(FileWriter { tx, ids: HashMap::new(), file })
+        let file = conn.last_insert_rowid();
+        Ok(FileWriter {
+            conn,
+            ids: HashMap::new(),
+            file,
+            open: true,
+            find_conversation: conn.prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
+            new_conversation: conn.prepare("INSERT INTO conversation (conversation_id) VALUES (?1)")?,
+            insert_conversation: conn.prepare(
+                "INSERT INTO conversation (conversation_id, started_at, ended_at, customer_id,
+                     customer_ip_address, device, source, language, metadata)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            conversation_metadata: conn.prepare("SELECT metadata FROM conversation WHERE id = ?1")?,
+            update_conversation: conn.prepare(
+                "UPDATE conversation SET
+                     started_at = coalesce(?2, started_at),
+                     ended_at = coalesce(?3, ended_at),
+                     customer_id = coalesce(?4, customer_id),
+                     customer_ip_address = coalesce(?5, customer_ip_address),
+                     device = coalesce(?6, device),
+                     source = coalesce(?7, source),
+                     language = coalesce(?8, language),
+                     metadata = ?9
+                 WHERE id = ?1",
+            )?,
+            upsert_message: conn.prepare(
+                "INSERT INTO message (conversation, identity, message_id, role, timestamp, content,
+                     model, prompt_tokens, completion_tokens, cost)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (conversation, identity) DO UPDATE SET
+                     message_id = excluded.message_id, role = excluded.role,
+                     timestamp = excluded.timestamp, content = excluded.content,
+                     model = excluded.model, prompt_tokens = excluded.prompt_tokens,
+                     completion_tokens = excluded.completion_tokens, cost = excluded.cost",
+            )?,
+            upsert_action: conn.prepare(
+                "INSERT INTO action (conversation, identity, action_id, name, started_at,
+                     duration_ms, status, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (conversation, identity) DO UPDATE SET
+                     action_id = excluded.action_id, name = excluded.name,
+                     started_at = excluded.started_at, duration_ms = excluded.duration_ms,
+                     status = excluded.status, error = excluded.error",
+            )?,
+            upsert_feedback: conn.prepare(
+                "INSERT INTO feedback (conversation, identity, feedback_id, message_id, timestamp,
+                     rating, score, comment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (conversation, identity) DO UPDATE SET
+                     feedback_id = excluded.feedback_id, message_id = excluded.message_id,
+                     timestamp = excluded.timestamp, rating = excluded.rating,
+                     score = excluded.score, comment = excluded.comment",
+            )?,
+            insert_rejection: conn.prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
+        })
     }
 
     /// Keeps a rejected record's position and reason with the file.
     pub fn reject(&mut self, position: &str, reason: &str) -> rusqlite::Result<()> {
-        self.tx
-            .prepare_cached("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?
-            .execute(params![self.file, position, reason])?;
+        self.insert_rejection.execute(params![self.file, position, reason])?;
         Ok(())
     }
 
@@ -62,11 +144,7 @@ impl<'c> FileWriter<'c> {
         if let Some(&id) = self.ids.get(conversation_id) {
             return Ok(Some(id));
         }
-        let id = self
-            .tx
-            .prepare_cached("SELECT id FROM conversation WHERE conversation_id = ?1")?
-            .query_row([conversation_id], |r| r.get(0))
-            .optional()?;
+        let id = self.find_conversation.query_row([conversation_id], |r| r.get(0)).optional()?;
         if let Some(id) = id {
             self.remember(conversation_id, id);
         }
@@ -79,10 +157,8 @@ impl<'c> FileWriter<'c> {
         if let Some(id) = self.find_conversation(conversation_id)? {
             return Ok(id);
         }
-        self.tx
-            .prepare_cached("INSERT INTO conversation (conversation_id) VALUES (?1)")?
-            .execute([conversation_id])?;
-        let id = self.tx.last_insert_rowid();
+        self.new_conversation.execute([conversation_id])?;
+        let id = self.conn.last_insert_rowid();
         self.remember(conversation_id, id);
         Ok(id)
     }
@@ -90,13 +166,7 @@ impl<'c> FileWriter<'c> {
     fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
         let metadata = c.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string());
         let Some(id) = self.find_conversation(&c.conversation_id)? else {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO conversation (conversation_id, started_at, ended_at, customer_id,
-                         customer_ip_address, device, source, language, metadata)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )?
-                .execute(params![
+            self.insert_conversation.execute(params![
                     c.conversation_id,
                     c.started_at.map(|t| t.0),
                     c.ended_at.map(|t| t.0),
@@ -107,30 +177,14 @@ impl<'c> FileWriter<'c> {
                     c.language,
                     metadata,
                 ])?;
-            let id = self.tx.last_insert_rowid();
+            let id = self.conn.last_insert_rowid();
             self.remember(&c.conversation_id, id);
             return Ok(());
         };
         // A later line's present fields replace; absent ones erase nothing.
-        let old_metadata: Option<String> = self
-            .tx
-            .prepare_cached("SELECT metadata FROM conversation WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
+        let old_metadata: Option<String> = self.conversation_metadata.query_row([id], |r| r.get(0))?;
         let merged = merge_metadata(old_metadata.as_deref(), c.metadata.as_ref());
-        self.tx
-            .prepare_cached(
-                "UPDATE conversation SET
-                     started_at = coalesce(?2, started_at),
-                     ended_at = coalesce(?3, ended_at),
-                     customer_id = coalesce(?4, customer_id),
-                     customer_ip_address = coalesce(?5, customer_ip_address),
-                     device = coalesce(?6, device),
-                     source = coalesce(?7, source),
-                     language = coalesce(?8, language),
-                     metadata = ?9
-                 WHERE id = ?1",
-            )?
-            .execute(params![
+        self.update_conversation.execute(params![
                 id,
                 c.started_at.map(|t| t.0),
                 c.ended_at.map(|t| t.0),
@@ -146,18 +200,7 @@ impl<'c> FileWriter<'c> {
 
     fn message(&mut self, m: &Message) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&m.conversation_id)?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO message (conversation, identity, message_id, role, timestamp, content,
-                     model, prompt_tokens, completion_tokens, cost)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (conversation, identity) DO UPDATE SET
-                     message_id = excluded.message_id, role = excluded.role,
-                     timestamp = excluded.timestamp, content = excluded.content,
-                     model = excluded.model, prompt_tokens = excluded.prompt_tokens,
-                     completion_tokens = excluded.completion_tokens, cost = excluded.cost",
-            )?
-            .execute(params![
+        self.upsert_message.execute(params![
                 conversation,
                 m.identity(),
                 m.message_id,
@@ -174,17 +217,7 @@ impl<'c> FileWriter<'c> {
 
     fn action(&mut self, a: &Action) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&a.conversation_id)?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO action (conversation, identity, action_id, name, started_at,
-                     duration_ms, status, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (conversation, identity) DO UPDATE SET
-                     action_id = excluded.action_id, name = excluded.name,
-                     started_at = excluded.started_at, duration_ms = excluded.duration_ms,
-                     status = excluded.status, error = excluded.error",
-            )?
-            .execute(params![
+        self.upsert_action.execute(params![
                 conversation,
                 a.identity(),
                 a.action_id,
@@ -199,17 +232,7 @@ impl<'c> FileWriter<'c> {
 
     fn feedback(&mut self, f: &Feedback) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&f.conversation_id)?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO feedback (conversation, identity, feedback_id, message_id, timestamp,
-                     rating, score, comment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (conversation, identity) DO UPDATE SET
-                     feedback_id = excluded.feedback_id, message_id = excluded.message_id,
-                     timestamp = excluded.timestamp, rating = excluded.rating,
-                     score = excluded.score, comment = excluded.comment",
-            )?
-            .execute(params![
+        self.upsert_feedback.execute(params![
                 conversation,
                 f.identity(),
                 f.feedback_id,
@@ -224,16 +247,20 @@ impl<'c> FileWriter<'c> {
 
     /// Completes the file's entry and commits: from here on the file's
     /// records are in the store, all of them.
-    pub fn commit(self, format: &str, records: u64, rejected: u64) -> rusqlite::Result<()> {
-        self.tx
-            .prepare_cached("UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1")?
-            .execute(params![self.file, format, records as i64, rejected as i64])?;
-        self.tx.commit()
+    pub fn commit(mut self, format: &str, records: u64, rejected: u64) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1",
+            params![self.file, format, records as i64, rejected as i64],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
     }
 
     /// Drops everything written since `begin`.
-    pub fn rollback(self) -> rusqlite::Result<()> {
-        self.tx.rollback()
+    pub fn rollback(mut self) -> rusqlite::Result<()> {
+        self.open = false;
+        self.conn.execute_batch("ROLLBACK")
     }
 }
 
