@@ -7,8 +7,8 @@
 use crate::geo::{Geo, GeoError};
 use crate::import::{import_paths, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{dashboard, Dashboard, Facts, Query, QueryError, Settings};
-use crate::store::{Counts, Store, StoreError, StoredFile};
 use crate::model::Micros;
+use crate::store::{Counts, Store, StoreError, StoredFile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -47,7 +47,11 @@ impl Engine {
     pub fn open(db: &Path, geo: Option<&Path>) -> Result<Engine, Error> {
         let geo = Geo::from_option(geo)?;
         let store = Store::open(db)?;
-        Ok(Engine { store, geo, facts: None })
+        Ok(Engine {
+            store,
+            geo,
+            facts: None,
+        })
     }
 
     pub fn store(&self) -> &Store {

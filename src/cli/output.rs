@@ -62,13 +62,19 @@ pub fn print_import(report: &ImportReport, store: &Path) {
     for f in &report.files {
         match &f.error {
             Some(_) => println!("{}: not imported (see below)", f.path),
-            None => println!("{} ({}): {} records imported, {} rejected", f.path, f.format, f.records, f.rejected),
+            None => println!(
+                "{} ({}): {} records imported, {} rejected",
+                f.path, f.format, f.records, f.rejected
+            ),
         }
         for r in f.rejections.iter().take(SHOWN_REJECTIONS) {
             println!("  rejected {}: {}", r.position, r.reason);
         }
         if f.rejected as usize > SHOWN_REJECTIONS {
-            println!("  … and {} more rejected (rapport import --json lists them all)", f.rejected as usize - SHOWN_REJECTIONS);
+            println!(
+                "  … and {} more rejected (rapport import --json lists them all)",
+                f.rejected as usize - SHOWN_REJECTIONS
+            );
         }
     }
     if report.cancelled {
@@ -87,15 +93,25 @@ pub fn print_import(report: &ImportReport, store: &Path) {
 
 pub fn print_status(status: &Status) {
     let s = status.stored;
-    println!("Store: {} (schema {})", status.store.display(), status.schema_version);
-    println!("Holds: {} conversations, {} messages, {} actions, {} feedback", s.conversations, s.messages, s.actions, s.feedback);
+    println!(
+        "Store: {} (schema {})",
+        status.store.display(),
+        status.schema_version
+    );
+    println!(
+        "Holds: {} conversations, {} messages, {} actions, {} feedback",
+        s.conversations, s.messages, s.actions, s.feedback
+    );
     match (status.first_message, status.last_message) {
         (Some(a), Some(b)) => println!("Messages from {a} to {b}"),
         _ => println!("No messages yet: run `rapport import PATH` or `rapport demo`."),
     }
     println!("Files imported: {}", status.files.len());
     for f in &status.files {
-        println!("  {} ({}): {} records, {} rejected, imported {}", f.path, f.format, f.records, f.rejected, f.imported_at);
+        println!(
+            "  {} ({}): {} records, {} rejected, imported {}",
+            f.path, f.format, f.records, f.rejected, f.imported_at
+        );
     }
 }
 
@@ -119,7 +135,12 @@ pub struct MetricsOutput<'a> {
 impl<'a> MetricsOutput<'a> {
     pub fn new(query: &'a Query, dashboard: &'a Dashboard) -> MetricsOutput<'a> {
         MetricsOutput {
-            query: QueryEcho { from: query.from, to: query.to, tz: query.zone.name(), filters: &query.filters },
+            query: QueryEcho {
+                from: query.from,
+                to: query.to,
+                tz: query.zone.name(),
+                filters: &query.filters,
+            },
             dashboard,
         }
     }

@@ -27,15 +27,15 @@ const V4_NOT_GLOBAL: &[(u32, u8)] = &[
 ];
 
 const V6_NOT_GLOBAL: &[(u128, u8)] = &[
-    (1, 128),                                         // ::1 loopback
-    (0, 128),                                         // :: unspecified
-    (0x0100_0000_0000_0000_0000_0000_0000_0000, 64),  // 100::/64 discard
-    (0x2001_0000_0000_0000_0000_0000_0000_0000, 23),  // 2001::/23 IETF protocol assignments
-    (0x2001_0002_0000_0000_0000_0000_0000_0000, 48),  // 2001:2::/48 benchmarking
-    (0x2001_0db8_0000_0000_0000_0000_0000_0000, 32),  // 2001:db8::/32 documentation
-    (0x2001_0010_0000_0000_0000_0000_0000_0000, 28),  // 2001:10::/28 ORCHID
-    (0xfc00_0000_0000_0000_0000_0000_0000_0000, 7),   // fc00::/7 unique local
-    (0xfe80_0000_0000_0000_0000_0000_0000_0000, 10),  // fe80::/10 link-local
+    (1, 128),                                        // ::1 loopback
+    (0, 128),                                        // :: unspecified
+    (0x0100_0000_0000_0000_0000_0000_0000_0000, 64), // 100::/64 discard
+    (0x2001_0000_0000_0000_0000_0000_0000_0000, 23), // 2001::/23 IETF protocol assignments
+    (0x2001_0002_0000_0000_0000_0000_0000_0000, 48), // 2001:2::/48 benchmarking
+    (0x2001_0db8_0000_0000_0000_0000_0000_0000, 32), // 2001:db8::/32 documentation
+    (0x2001_0010_0000_0000_0000_0000_0000_0000, 28), // 2001:10::/28 ORCHID
+    (0xfc00_0000_0000_0000_0000_0000_0000_0000, 7),  // fc00::/7 unique local
+    (0xfe80_0000_0000_0000_0000_0000_0000_0000, 10), // fe80::/10 link-local
 ];
 
 fn in_v4(addr: Ipv4Addr, (net, len): (u32, u8)) -> bool {
@@ -44,7 +44,11 @@ fn in_v4(addr: Ipv4Addr, (net, len): (u32, u8)) -> bool {
 }
 
 fn in_v6(addr: Ipv6Addr, (net, len): (u128, u8)) -> bool {
-    let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - len)
+    };
     u128::from(addr) & mask == net & mask
 }
 
@@ -54,7 +58,10 @@ pub fn is_global(addr: IpAddr) -> bool {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             // Python 3.11 judges a mapped address by its IPv4 privacy only:
             // ::ffff:100.64.1.1 counts as global there, and so it does here.
-            Some(v4) => !V4_NOT_GLOBAL.iter().filter(|n| n.0 != 0x6440_0000).any(|&n| in_v4(v4, n)),
+            Some(v4) => !V4_NOT_GLOBAL
+                .iter()
+                .filter(|n| n.0 != 0x6440_0000)
+                .any(|&n| in_v4(v4, n)),
             None => !V6_NOT_GLOBAL.iter().any(|&n| in_v6(v6, n)),
         },
     }

@@ -21,7 +21,9 @@ pub struct LocalClock {
 fn offset_us(zone: Tz, t: i64) -> i64 {
     let secs = t.div_euclid(1_000_000);
     match zone.timestamp_opt(secs, 0) {
-        chrono::LocalResult::Single(dt) => i64::from(dt.offset().fix().local_minus_utc()) * 1_000_000,
+        chrono::LocalResult::Single(dt) => {
+            i64::from(dt.offset().fix().local_minus_utc()) * 1_000_000
+        }
         _ => 0,
     }
 }
@@ -111,7 +113,11 @@ mod tests {
         let march_29 = at("2026-03-28T23:00:00Z");
         let march_30 = at("2026-03-29T22:00:00Z");
         assert_eq!(clock.day(march_29), clock.day(march_30) - 1);
-        assert_eq!(clock.day(march_30 - 1), clock.day(march_29), "23 hours after 29 March's midnight is still 29 March");
+        assert_eq!(
+            clock.day(march_30 - 1),
+            clock.day(march_29),
+            "23 hours after 29 March's midnight is still 29 March"
+        );
         let oct_25 = at("2026-10-24T22:00:00Z");
         let oct_26 = at("2026-10-25T23:00:00Z");
         assert_eq!((oct_26 - oct_25) / HOUR_US, 25);

@@ -81,7 +81,10 @@ pub struct Dashboard {
 }
 
 pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard {
-    Dashboard { current: compute(facts, query, settings), previous: compute(facts, &query.previous(), settings) }
+    Dashboard {
+        current: compute(facts, query, settings),
+        previous: compute(facts, &query.previous(), settings),
+    }
 }
 
 /// Which conversations pass the filters; `None` when there are none.
@@ -91,7 +94,11 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     }
     let mut pass = vec![true; facts.conversations.len()];
     for (key, values) in &query.filters.0 {
-        let table = if *key == FilterKey::CustomerId { &facts.users } else { &facts.names };
+        let table = if *key == FilterKey::CustomerId {
+            &facts.users
+        } else {
+            &facts.names
+        };
         let allowed: HashSet<u32> = values.iter().filter_map(|v| table.get(v)).collect();
         for (ok, c) in pass.iter_mut().zip(&facts.conversations) {
             let id = match key {
@@ -139,9 +146,17 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
     let clock = LocalClock::new(query.zone, lo, hi);
 
     // Conversations in range, and their context.
-    let escalation: HashSet<String> = settings.escalation_tools.iter().map(|s| s.trim().to_lowercase()).collect();
-    let escalating_name: Vec<bool> =
-        facts.action_names.values.iter().map(|n| escalation.contains(&n.to_lowercase())).collect();
+    let escalation: HashSet<String> = settings
+        .escalation_tools
+        .iter()
+        .map(|s| s.trim().to_lowercase())
+        .collect();
+    let escalating_name: Vec<bool> = facts
+        .action_names
+        .values
+        .iter()
+        .map(|n| escalation.contains(&n.to_lowercase()))
+        .collect();
     let mut escalated = vec![false; facts.conversations.len()];
     for a in &facts.actions {
         if escalating_name[a.name as usize] {
@@ -231,7 +246,12 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             monotonic = false; // a zone stepped back over midnight
         }
         latest_day = latest_day.max(day);
-        let Some(row) = usize::try_from(day - first_day).ok().and_then(|d| daily.get_mut(d)) else { continue };
+        let Some(row) = usize::try_from(day - first_day)
+            .ok()
+            .and_then(|d| daily.get_mut(d))
+        else {
+            continue;
+        };
         row.messages += 1;
         row.tokens += m.prompt_tokens + m.completion_tokens;
         row.cost += m.cost;
@@ -324,10 +344,12 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         unique_users,
         active_users: exchanges_per_user.iter().filter(|&&n| n >= 2).count() as u64,
         avg_user_interactions: ratio(n_exchanges, exchange_conversations).unwrap_or(0.0),
-        avg_response_time_ms: (n_exchanges > 0).then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
+        avg_response_time_ms: (n_exchanges > 0)
+            .then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
         p50_response_time_ms: percentile(&mut response_us, 0.50).map(ms),
         p95_response_time_ms: percentile(&mut response_us, 0.95).map(ms),
-        avg_conversation_duration_s: (duration_n > 0).then(|| duration_sum as f64 / 1e6 / duration_n as f64),
+        avg_conversation_duration_s: (duration_n > 0)
+            .then(|| duration_sum as f64 / 1e6 / duration_n as f64),
         peak_hours,
         daily,
         tools,
@@ -337,8 +359,18 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         languages: breakdown(3),
         escalated_conversations,
         escalation_rate: ratio(escalated_conversations, interactions),
-        feedback: FeedbackCounts { positive, negative, neutral, satisfaction_rate: ratio(positive, positive + negative) },
-        tokens: TokenUsage { prompt, completion, total: prompt + completion, cost },
+        feedback: FeedbackCounts {
+            positive,
+            negative,
+            neutral,
+            satisfaction_rate: ratio(positive, positive + negative),
+        },
+        tokens: TokenUsage {
+            prompt,
+            completion,
+            total: prompt + completion,
+            cost,
+        },
     }
 }
 

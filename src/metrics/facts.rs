@@ -151,11 +151,16 @@ impl Facts {
             let fact = ConversationFact {
                 started: NONE,
                 ended: NONE,
-                user: row.customer_id.as_deref().map_or(NO_USER, |u| facts.users.intern(u)),
+                user: row
+                    .customer_id
+                    .as_deref()
+                    .map_or(NO_USER, |u| facts.users.intern(u)),
                 country,
                 device: facts.names.intern(&normal::device(row.device.as_deref())),
                 source: facts.names.intern(&normal::source(row.source.as_deref())),
-                language: facts.names.intern(&normal::language(row.language.as_deref())),
+                language: facts
+                    .names
+                    .intern(&normal::language(row.language.as_deref())),
                 engaged: false,
             };
             facts.conversations.push(fact);
@@ -209,10 +214,18 @@ impl Facts {
         store.for_each_action(|a| {
             if let Some(&c) = index.get(&a.conversation) {
                 let duration_ms = a.duration_ms.unwrap_or(f64::NAN);
-                let end = a.started_at.saturating_add(a.duration_ms.map_or(0, duration_micros));
+                let end = a
+                    .started_at
+                    .saturating_add(a.duration_ms.map_or(0, duration_micros));
                 widen(&mut first, &mut last, c as usize, a.started_at, end);
                 let name = facts.action_names.intern(&a.name);
-                facts.actions.push(ActionFact { ts: a.started_at, conversation: c, name, duration_ms, error: a.error });
+                facts.actions.push(ActionFact {
+                    ts: a.started_at,
+                    conversation: c,
+                    name,
+                    duration_ms,
+                    error: a.error,
+                });
             }
         })?;
 
@@ -232,7 +245,11 @@ impl Facts {
 
         for (c, fact) in facts.conversations.iter_mut().enumerate() {
             // A conversation known only from its feedback starts with it.
-            let derived_start = if first[c] != NONE { first[c] } else { first_feedback[c] };
+            let derived_start = if first[c] != NONE {
+                first[c]
+            } else {
+                first_feedback[c]
+            };
             fact.started = explicit_start[c].unwrap_or(derived_start);
             fact.ended = explicit_end[c].unwrap_or(last[c]);
         }
@@ -240,8 +257,16 @@ impl Facts {
             .into_iter()
             .map(|(c, ts, rating)| {
                 let conv = &facts.conversations[c as usize];
-                let ts = ts.unwrap_or(if conv.ended != NONE { conv.ended } else { conv.started });
-                FeedbackFact { ts, conversation: c, rating }
+                let ts = ts.unwrap_or(if conv.ended != NONE {
+                    conv.ended
+                } else {
+                    conv.started
+                });
+                FeedbackFact {
+                    ts,
+                    conversation: c,
+                    rating,
+                }
             })
             .collect();
 
@@ -290,7 +315,11 @@ fn pair_exchanges(sorted: &[Pending]) -> Vec<ExchangeFact> {
             Side::Neither => continue,
             Side::Agent => {
                 if let Some(p) = previous.filter(|p| p.role.side() == Side::User) {
-                    out.push(ExchangeFact { ts: m.ts, conversation: m.conversation, response_us: m.ts - p.ts });
+                    out.push(ExchangeFact {
+                        ts: m.ts,
+                        conversation: m.conversation,
+                        response_us: m.ts - p.ts,
+                    });
                 }
             }
             Side::User => {}
@@ -305,7 +334,15 @@ mod tests {
     use super::*;
 
     fn msg(conversation: u32, ts: i64, role: Role) -> Pending {
-        Pending { conversation, ts, order: ts, role, prompt: 0, completion: 0, cost: 0.0 }
+        Pending {
+            conversation,
+            ts,
+            order: ts,
+            role,
+            prompt: 0,
+            completion: 0,
+            cost: 0.0,
+        }
     }
 
     #[test]
@@ -320,8 +357,15 @@ mod tests {
             msg(0, 9, Role::Tool),
             msg(0, 12, Role::Agent),
         ];
-        let pairs: Vec<_> = pair_exchanges(&seq).iter().map(|e| (e.ts, e.response_us)).collect();
-        assert_eq!(pairs, vec![(5, 3), (12, 4)], "u2→a1 and u3→a3; system and tool messages are skipped");
+        let pairs: Vec<_> = pair_exchanges(&seq)
+            .iter()
+            .map(|e| (e.ts, e.response_us))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![(5, 3), (12, 4)],
+            "u2→a1 and u3→a3; system and tool messages are skipped"
+        );
     }
 
     #[test]

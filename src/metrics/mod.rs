@@ -11,7 +11,9 @@ pub mod normal;
 mod query;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
-pub use compute::{compute, dashboard, Dashboard, DailyRow, FeedbackCounts, Metrics, TokenUsage, ToolRow};
+pub use compute::{
+    compute, dashboard, DailyRow, Dashboard, FeedbackCounts, Metrics, TokenUsage, ToolRow,
+};
 pub use facts::{Facts, Interner};
 pub use normal::FilterKey;
 pub use query::{Filters, Query, QueryError, Settings, DEFAULT_ESCALATION_TOOLS};

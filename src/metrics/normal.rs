@@ -20,7 +20,9 @@ pub fn source(value: Option<&str>) -> String {
 /// A BCP 47 tag in its usual case: language lower, script Title, region
 /// upper (`PT_br` → `pt-BR`, `zh-hant-tw` → `zh-Hant-TW`).
 pub fn language(value: Option<&str>) -> String {
-    let Some(v) = value else { return UNKNOWN.into() };
+    let Some(v) = value else {
+        return UNKNOWN.into();
+    };
     let v = v.trim().replace('_', "-");
     let mut parts = v.split('-');
     let mut out = parts.next().unwrap_or("").to_lowercase();
@@ -33,7 +35,9 @@ pub fn language(value: Option<&str>) -> String {
                 out.extend(first.to_uppercase());
                 out.push_str(&cs.as_str().to_lowercase());
             }
-        } else if (chars == 2 && p.chars().all(char::is_alphabetic)) || (chars == 3 && p.chars().all(|c| c.is_ascii_digit())) {
+        } else if (chars == 2 && p.chars().all(char::is_alphabetic))
+            || (chars == 3 && p.chars().all(|c| c.is_ascii_digit()))
+        {
             out.push_str(&p.to_uppercase());
         } else {
             out.push_str(&p.to_lowercase());
@@ -70,8 +74,13 @@ pub enum FilterKey {
 }
 
 impl FilterKey {
-    pub const ALL: [FilterKey; 5] =
-        [FilterKey::Source, FilterKey::Device, FilterKey::Language, FilterKey::Country, FilterKey::CustomerId];
+    pub const ALL: [FilterKey; 5] = [
+        FilterKey::Source,
+        FilterKey::Device,
+        FilterKey::Language,
+        FilterKey::Country,
+        FilterKey::CustomerId,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

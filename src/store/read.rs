@@ -112,7 +112,10 @@ fn role_of(text: &str) -> Role {
 }
 
 impl Store {
-    pub fn for_each_conversation(&self, mut f: impl FnMut(ConversationRow)) -> Result<(), StoreError> {
+    pub fn for_each_conversation(
+        &self,
+        mut f: impl FnMut(ConversationRow),
+    ) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(
                 "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source, language
@@ -161,8 +164,9 @@ impl Store {
 
     pub fn for_each_action(&self, mut f: impl FnMut(ActionRow)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt =
-                self.conn.prepare("SELECT conversation, name, started_at, duration_ms, error FROM action")?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT conversation, name, started_at, duration_ms, error FROM action")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 f(ActionRow {
@@ -180,11 +184,22 @@ impl Store {
 
     pub fn for_each_feedback(&self, mut f: impl FnMut(FeedbackRow)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare("SELECT conversation, timestamp, rating FROM feedback")?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT conversation, timestamp, rating FROM feedback")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let rating = r.get_ref(2)?.as_str().ok().and_then(Rating::from_str_opt).unwrap_or(Rating::Neutral);
-                f(FeedbackRow { conversation: r.get(0)?, timestamp: r.get(1)?, rating });
+                let rating = r
+                    .get_ref(2)?
+                    .as_str()
+                    .ok()
+                    .and_then(Rating::from_str_opt)
+                    .unwrap_or(Rating::Neutral);
+                f(FeedbackRow {
+                    conversation: r.get(0)?,
+                    timestamp: r.get(1)?,
+                    rating,
+                });
             }
             Ok(())
         };
@@ -215,27 +230,40 @@ impl Store {
     /// The first and last message time, if any message is stored.
     pub fn message_span(&self) -> Result<Option<(Micros, Micros)>, StoreError> {
         self.conn
-            .query_row("SELECT min(timestamp), max(timestamp) FROM message", [], |r| {
-                Ok(match (r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?) {
-                    (Some(a), Some(b)) => Some((Micros(a), Micros(b))),
-                    _ => None,
-                })
-            })
+            .query_row(
+                "SELECT min(timestamp), max(timestamp) FROM message",
+                [],
+                |r| {
+                    Ok(
+                        match (r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?) {
+                            (Some(a), Some(b)) => Some((Micros(a), Micros(b))),
+                            _ => None,
+                        },
+                    )
+                },
+            )
             .map_err(|e| self.err(e))
     }
 
     /// The `conversation_id` of stored rows, for lists built from metrics facts.
     pub fn conversation_ids(&self, ids: &[i64]) -> Result<Vec<String>, StoreError> {
         let run = || -> rusqlite::Result<Vec<String>> {
-            let mut stmt = self.conn.prepare_cached("SELECT conversation_id FROM conversation WHERE id = ?1")?;
-            ids.iter().map(|id| stmt.query_row([id], |r| r.get(0))).collect()
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT conversation_id FROM conversation WHERE id = ?1")?;
+            ids.iter()
+                .map(|id| stmt.query_row([id], |r| r.get(0)))
+                .collect()
         };
         run().map_err(|e| self.err(e))
     }
 
     /// One conversation with its messages (in time order, ties in file order),
     /// actions and feedback; `None` when the store has no such conversation.
-    pub fn conversation(&self, conversation_id: &str) -> Result<Option<ConversationDetail>, StoreError> {
+    pub fn conversation(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<ConversationDetail>, StoreError> {
         let run = || -> rusqlite::Result<Option<ConversationDetail>> {
             let head = self
                 .conn
@@ -267,7 +295,9 @@ impl Store {
                     },
                 )
                 .optional()?;
-            let Some((id, mut detail)) = head else { return Ok(None) };
+            let Some((id, mut detail)) = head else {
+                return Ok(None);
+            };
             let mut stmt = self.conn.prepare_cached(
                 "SELECT message_id, role, timestamp, content, model, prompt_tokens, completion_tokens, cost
                  FROM message WHERE conversation = ?1 ORDER BY timestamp, id",
@@ -312,7 +342,8 @@ impl Store {
                         feedback_id: r.get(0)?,
                         message_id: r.get(1)?,
                         timestamp: r.get::<_, Option<i64>>(2)?.map(Micros),
-                        rating: Rating::from_str_opt(&r.get::<_, String>(3)?).unwrap_or(Rating::Neutral),
+                        rating: Rating::from_str_opt(&r.get::<_, String>(3)?)
+                            .unwrap_or(Rating::Neutral),
                         score: r.get(4)?,
                         comment: r.get(5)?,
                     })

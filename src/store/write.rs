@@ -39,7 +39,11 @@ impl Drop for FileWriter<'_> {
 }
 
 impl<'c> FileWriter<'c> {
-    pub(super) fn begin(conn: &'c Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
+    pub(super) fn begin(
+        conn: &'c Connection,
+        path: &str,
+        bytes: u64,
+    ) -> rusqlite::Result<FileWriter<'c>> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let prepared = Self::prepare(conn, path, bytes);
         if prepared.is_err() {
@@ -64,14 +68,17 @@ impl<'c> FileWriter<'c> {
             ids: HashMap::new(),
             file,
             open: true,
-            find_conversation: conn.prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
-            new_conversation: conn.prepare("INSERT INTO conversation (conversation_id) VALUES (?1)")?,
+            find_conversation: conn
+                .prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
+            new_conversation: conn
+                .prepare("INSERT INTO conversation (conversation_id) VALUES (?1)")?,
             insert_conversation: conn.prepare(
                 "INSERT INTO conversation (conversation_id, started_at, ended_at, customer_id,
                      customer_ip_address, device, source, language, metadata)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
-            conversation_metadata: conn.prepare("SELECT metadata FROM conversation WHERE id = ?1")?,
+            conversation_metadata: conn
+                .prepare("SELECT metadata FROM conversation WHERE id = ?1")?,
             update_conversation: conn.prepare(
                 "UPDATE conversation SET
                      started_at = coalesce(?2, started_at),
@@ -112,13 +119,15 @@ impl<'c> FileWriter<'c> {
                      timestamp = excluded.timestamp, rating = excluded.rating,
                      score = excluded.score, comment = excluded.comment",
             )?,
-            insert_rejection: conn.prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
+            insert_rejection: conn
+                .prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
         })
     }
 
     /// Keeps a rejected record's position and reason with the file.
     pub fn reject(&mut self, position: &str, reason: &str) -> rusqlite::Result<()> {
-        self.insert_rejection.execute(params![self.file, position, reason])?;
+        self.insert_rejection
+            .execute(params![self.file, position, reason])?;
         Ok(())
     }
 
@@ -144,7 +153,10 @@ impl<'c> FileWriter<'c> {
         if let Some(&id) = self.ids.get(conversation_id) {
             return Ok(Some(id));
         }
-        let id = self.find_conversation.query_row([conversation_id], |r| r.get(0)).optional()?;
+        let id = self
+            .find_conversation
+            .query_row([conversation_id], |r| r.get(0))
+            .optional()?;
         if let Some(id) = id {
             self.remember(conversation_id, id);
         }
@@ -164,28 +176,13 @@ impl<'c> FileWriter<'c> {
     }
 
     fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
-        let metadata = c.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string());
+        let metadata = c
+            .metadata
+            .as_ref()
+            .map(|m| serde_json::Value::Object(m.clone()).to_string());
         let Some(id) = self.find_conversation(&c.conversation_id)? else {
             self.insert_conversation.execute(params![
-                    c.conversation_id,
-                    c.started_at.map(|t| t.0),
-                    c.ended_at.map(|t| t.0),
-                    c.customer_id,
-                    c.customer_ip_address,
-                    c.device,
-                    c.source,
-                    c.language,
-                    metadata,
-                ])?;
-            let id = self.conn.last_insert_rowid();
-            self.remember(&c.conversation_id, id);
-            return Ok(());
-        };
-        // A later line's present fields replace; absent ones erase nothing.
-        let old_metadata: Option<String> = self.conversation_metadata.query_row([id], |r| r.get(0))?;
-        let merged = merge_metadata(old_metadata.as_deref(), c.metadata.as_ref());
-        self.update_conversation.execute(params![
-                id,
+                c.conversation_id,
                 c.started_at.map(|t| t.0),
                 c.ended_at.map(|t| t.0),
                 c.customer_id,
@@ -193,55 +190,74 @@ impl<'c> FileWriter<'c> {
                 c.device,
                 c.source,
                 c.language,
-                merged,
+                metadata,
             ])?;
+            let id = self.conn.last_insert_rowid();
+            self.remember(&c.conversation_id, id);
+            return Ok(());
+        };
+        // A later line's present fields replace; absent ones erase nothing.
+        let old_metadata: Option<String> =
+            self.conversation_metadata.query_row([id], |r| r.get(0))?;
+        let merged = merge_metadata(old_metadata.as_deref(), c.metadata.as_ref());
+        self.update_conversation.execute(params![
+            id,
+            c.started_at.map(|t| t.0),
+            c.ended_at.map(|t| t.0),
+            c.customer_id,
+            c.customer_ip_address,
+            c.device,
+            c.source,
+            c.language,
+            merged,
+        ])?;
         Ok(())
     }
 
     fn message(&mut self, m: &Message) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&m.conversation_id)?;
         self.upsert_message.execute(params![
-                conversation,
-                m.identity(),
-                m.message_id,
-                m.role.as_str(),
-                m.timestamp.0,
-                m.content,
-                m.model,
-                m.prompt_tokens.map(|n| n as i64),
-                m.completion_tokens.map(|n| n as i64),
-                m.cost,
-            ])?;
+            conversation,
+            m.identity(),
+            m.message_id,
+            m.role.as_str(),
+            m.timestamp.0,
+            m.content,
+            m.model,
+            m.prompt_tokens.map(|n| n as i64),
+            m.completion_tokens.map(|n| n as i64),
+            m.cost,
+        ])?;
         Ok(())
     }
 
     fn action(&mut self, a: &Action) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&a.conversation_id)?;
         self.upsert_action.execute(params![
-                conversation,
-                a.identity(),
-                a.action_id,
-                a.name,
-                a.started_at.0,
-                a.duration_ms,
-                a.status,
-                a.error,
-            ])?;
+            conversation,
+            a.identity(),
+            a.action_id,
+            a.name,
+            a.started_at.0,
+            a.duration_ms,
+            a.status,
+            a.error,
+        ])?;
         Ok(())
     }
 
     fn feedback(&mut self, f: &Feedback) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&f.conversation_id)?;
         self.upsert_feedback.execute(params![
-                conversation,
-                f.identity(),
-                f.feedback_id,
-                f.message_id,
-                f.timestamp.map(|t| t.0),
-                f.rating.as_str(),
-                f.score,
-                f.comment,
-            ])?;
+            conversation,
+            f.identity(),
+            f.feedback_id,
+            f.message_id,
+            f.timestamp.map(|t| t.0),
+            f.rating.as_str(),
+            f.score,
+            f.comment,
+        ])?;
         Ok(())
     }
 
@@ -265,7 +281,10 @@ impl<'c> FileWriter<'c> {
 }
 
 /// Metadata merges key by key: a later line's keys replace, others stay.
-fn merge_metadata(old: Option<&str>, new: Option<&serde_json::Map<String, serde_json::Value>>) -> Option<String> {
+fn merge_metadata(
+    old: Option<&str>,
+    new: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> Option<String> {
     let old_map = old.and_then(|s| match serde_json::from_str::<serde_json::Value>(s) {
         Ok(serde_json::Value::Object(m)) => Some(m),
         _ => None,

@@ -1,0 +1,84 @@
+//! Shared by the integration tests: a store in a temporary folder, files
+//! written into it, and the dashboard of a query.
+#![allow(dead_code)]
+
+use rapport::engine::Engine;
+use rapport::import::{ImportOptions, ImportReport};
+use rapport::metrics::{Filters, Metrics, Query, Settings};
+use rapport::model::parse_timestamp;
+use std::path::PathBuf;
+
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("store.db")
+    }
+
+    pub fn file(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn engine(&self) -> Engine {
+        Engine::open(&self.db(), None).expect("the store opens")
+    }
+
+    pub fn import(&self, paths: &[PathBuf]) -> ImportReport {
+        self.engine()
+            .import(paths, &ImportOptions::default(), &mut |_| {})
+            .expect("the import runs")
+    }
+}
+
+pub fn at(text: &str) -> rapport::model::Micros {
+    parse_timestamp(text).expect("a valid instant")
+}
+
+pub fn query(from: &str, to: &str, tz: &str, filters: &[(&str, &str)]) -> Query {
+    let mut f = Filters::default();
+    for (k, v) in filters {
+        f.add(k, v).unwrap();
+    }
+    Query::new(at(from), at(to), tz, f).unwrap()
+}
+
+pub fn metrics(engine: &mut Engine, q: &Query) -> Metrics {
+    engine.dashboard(q, &Settings::default()).unwrap().current
+}
+
+/// A whole month, wide enough for every fixture.
+pub fn autumn(tz: &str) -> Query {
+    query("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z", tz, &[])
+}
+
+/// `n` conversations of one user and one agent message each, as JSON Lines.
+pub fn conversations_jsonl(n: usize, prefix: &str) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        let minute = i % 60;
+        out.push_str(&format!(
+            "{{\"type\":\"conversation\",\"conversation_id\":\"{prefix}{i}\",\"started_at\":\"2026-10-02T10:{minute:02}:00Z\",\"customer_id\":\"u{}\",\"source\":\"web\"}}\n",
+            i % 97
+        ));
+        out.push_str(&format!(
+            "{{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m1\",\"role\":\"user\",\"timestamp\":\"2026-10-02T10:{minute:02}:01Z\",\"content\":\"Where is my order {i}?\"}}\n"
+        ));
+        out.push_str(&format!(
+            "{{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m2\",\"role\":\"agent\",\"timestamp\":\"2026-10-02T10:{minute:02}:03.5Z\",\"content\":\"It is on its way.\",\"prompt_tokens\":100,\"completion_tokens\":20,\"cost\":0.001}}\n"
+        ));
+    }
+    out
+}
