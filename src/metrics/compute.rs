@@ -218,8 +218,9 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             cost: 0.0,
         })
         .collect();
-    let mut conversation_day = vec![NONE; facts.conversations.len()];
-    let mut user_day = vec![NONE; facts.users.values.len()];
+    // The last day (+1, 0 = none) each conversation and user was counted on.
+    let mut conversation_day = vec![0u32; facts.conversations.len()];
+    let mut user_day = vec![0u32; facts.users.values.len()];
     let mut monotonic = true;
     let mut latest_day = i64::MIN;
     let mut peak_hours = [[0u64; 24]; 7];
@@ -246,22 +247,23 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             monotonic = false; // a zone stepped back over midnight
         }
         latest_day = latest_day.max(day);
-        let Some(row) = usize::try_from(day - first_day)
+        let Some(index) = usize::try_from(day - first_day)
             .ok()
-            .and_then(|d| daily.get_mut(d))
+            .filter(|&d| d < daily.len())
         else {
             continue;
         };
+        let row = &mut daily[index];
         row.messages += 1;
         row.tokens += m.prompt_tokens + m.completion_tokens;
         row.cost += m.cost;
+        let mark = index as u32 + 1;
         let c = m.conversation as usize;
-        if conversation_day[c] != day {
-            conversation_day[c] = day;
+        if conversation_day[c] != mark {
+            conversation_day[c] = mark;
             row.conversations += 1;
-            let u = facts.conversations[c].user;
-            if u != NO_USER && user_day[u as usize] != day {
-                user_day[u as usize] = day;
+            if m.user != NO_USER && user_day[m.user as usize] != mark {
+                user_day[m.user as usize] = mark;
                 row.users += 1;
             }
         }

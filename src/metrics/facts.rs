@@ -61,6 +61,8 @@ pub struct ConversationFact {
 pub struct MessageFact {
     pub ts: i64,
     pub conversation: u32,
+    /// The conversation's user, copied here so a scan touches one row only.
+    pub user: u32,
     pub side: Side,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -203,6 +205,7 @@ impl Facts {
             facts.messages.push(MessageFact {
                 ts: m.ts,
                 conversation: m.conversation,
+                user: facts.conversations[c].user,
                 side: m.role.side(),
                 prompt_tokens: m.prompt,
                 completion_tokens: m.completion,

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Rapport's benchmark: import and dashboard figures, side by side with DuckDB.
+
+    python3 bench/run.py                       # 100,000 conversations (~850,000 events, ~200 MB)
+    python3 bench/run.py --conversations 1000000
+
+It makes a clean dump with ../shared/tools/gen_events.py, then in the same run:
+- imports it into a fresh Rapport store (`rapport import`): wall time,
+  events per second and the peak resident memory of the process;
+- times the full dashboard (every METRICS.md key plus the previous period,
+  28 days, Europe/Berlin) in one process, with no filter and with two
+  filters, after the facts are loaded (what the desktop app does on a
+  filter change), and the one-shot `rapport metrics` command (open, load,
+  compute, print);
+- loads the same file into DuckDB in memory and asks it the same questions
+  (bench/duckdb_dashboard.py);
+and prints the figures and the ratios. Figures are printed, never asserted.
+Needs `pip install duckdb` and a release build (`cargo build --release`).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+QUERY = ["--from", "2026-10-01T00:00:00Z", "--to", "2026-10-29T00:00:00Z", "--tz", "Europe/Berlin"]
+FILTERS = ["--filter", "source=web", "--filter", "device=mobile"]
+
+
+def run_measured(cmd):
+    """Runs a command; returns (seconds, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd[:3])}... failed ({proc.returncode}): {err.strip()[-500:]}")
+    return seconds, out
+
+
+def peak_rss_mb(cmd):
+    """Runs a command in a child and returns its own peak resident memory in MB."""
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.execvp(cmd[0], cmd)
+    _, status, usage = os.wait4(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(cmd)} failed")
+    return usage.ru_maxrss / 1024
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--conversations", type=int, default=100_000)
+    ap.add_argument("--app", default=os.path.join(ROOT, "target", "release", "rapport"))
+    ap.add_argument("--work", help="folder for the dump and the store (default: a temporary one)")
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--skip-duckdb", action="store_true")
+    a = ap.parse_args()
+
+    work = a.work or tempfile.mkdtemp(prefix="rapport-bench-")
+    os.makedirs(work, exist_ok=True)
+    dump = os.path.join(work, f"events-{a.conversations}.jsonl")
+    if not os.path.exists(dump):
+        print(f"generating {a.conversations:,} conversations into {dump} ...", file=sys.stderr)
+        subprocess.run([sys.executable, os.path.join(SHARED, "tools", "gen_events.py"),
+                        "--conversations", str(a.conversations), "--seed", "1", "--out", dump], check=True)
+    with open(dump, "rb") as f:
+        events = sum(1 for _ in f)
+    size_mb = os.path.getsize(dump) / 1e6
+    db = os.path.join(work, "bench.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+
+    print("importing into a fresh store ...", file=sys.stderr)
+    start = time.perf_counter()
+    rss = peak_rss_mb([a.app, "--db", db, "import", dump])
+    import_s = time.perf_counter() - start
+
+    print("timing the dashboard ...", file=sys.stderr)
+    _, out = run_measured([a.app, "--db", db, "bench-query", *QUERY, "--repeat", str(a.repeat)])
+    plain = json.loads(out)
+    _, out = run_measured([a.app, "--db", db, "bench-query", *QUERY, *FILTERS, "--repeat", str(a.repeat)])
+    filtered = json.loads(out)
+    cold_s, _ = run_measured([a.app, "--db", db, "metrics", *QUERY])
+
+    duck = duck_f = None
+    if not a.skip_duckdb:
+        print("asking DuckDB the same ...", file=sys.stderr)
+        script = os.path.join(ROOT, "bench", "duckdb_dashboard.py")
+        _, out = run_measured([sys.executable, script, dump, *QUERY, "--repeat", "5"])
+        duck = json.loads(out)
+        _, out = run_measured([sys.executable, script, dump, *QUERY, *FILTERS, "--repeat", "5"])
+        duck_f = json.loads(out)
+        if duck["results"]["total_messages"] != plain["total_messages"]:
+            print(f"warning: DuckDB counted {duck['results']['total_messages']} messages, "
+                  f"Rapport {plain['total_messages']}", file=sys.stderr)
+
+    rows = [
+        ("dump", f"{a.conversations:,} conversations, {events:,} events, {size_mb:.0f} MB"),
+        ("Rapport import (persisted, SQLite)", f"{import_s:.2f} s, {events / import_s:,.0f} events/s, peak RSS {rss:.0f} MB"),
+        ("Rapport facts load (once per store change)", f"{plain['load_ms']:.0f} ms"),
+        ("Rapport dashboard, no filter (both periods)", f"{plain['median_ms']:.1f} ms median of {a.repeat}"),
+        ("Rapport dashboard, 2 filters", f"{filtered['median_ms']:.1f} ms median of {a.repeat}"),
+        ("rapport metrics, one shot (open+load+compute)", f"{cold_s * 1000:.0f} ms"),
+    ]
+    if duck:
+        rows += [
+            ("DuckDB load (in memory, not persisted)", f"{duck['load_s']:.2f} s, {duck['events_per_s']:,.0f} events/s"),
+            ("DuckDB dashboard, no filter (both periods)", f"{duck['query_ms']:.1f} ms"),
+            ("DuckDB dashboard, 2 filters", f"{duck_f['query_ms']:.1f} ms"),
+            ("ratio import: DuckDB load / Rapport import", f"{duck['load_s'] / import_s:.2f}x"),
+            ("ratio dashboard: DuckDB / Rapport, no filter", f"{duck['query_ms'] / plain['median_ms']:.1f}x"),
+            ("ratio dashboard: DuckDB / Rapport, 2 filters", f"{duck_f['query_ms'] / filtered['median_ms']:.1f}x"),
+        ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+
+
+if __name__ == "__main__":
+    main()

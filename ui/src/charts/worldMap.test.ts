@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { Topology } from 'topojson-specification';
+import world from 'world-atlas/countries-110m.json';
+import { countriesGeoJson, shapeCountries } from './worldMap';
+import { ISO_NUMERIC_TO_ALPHA2 } from './isoNumeric';
+
+describe('countriesGeoJson', () => {
+  const geo = countriesGeoJson(world as unknown as Topology);
+  const names = geo.features.map((f) => f.properties.name);
+
+  it('names every shape by an alpha-2 code, once', () => {
+    expect(names.every((n) => /^[A-Z]{2}$/.test(n))).toBe(true);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('covers every numbered shape of world-atlas', () => {
+    const numbered = (world as any).objects.countries.geometries.filter((g: any) => g.id !== undefined);
+    for (const g of numbered) expect(ISO_NUMERIC_TO_ALPHA2[g.id], `shape ${g.id} ${g.properties.name}`).toBeDefined();
+    expect(names).toEqual(expect.arrayContaining(['DE', 'US', 'BR', 'JP', 'CY', 'SO']));
+  });
+
+  it('maps numeric codes to the same letters ISO does', () => {
+    expect(ISO_NUMERIC_TO_ALPHA2['276']).toBe('DE');
+    expect(ISO_NUMERIC_TO_ALPHA2['840']).toBe('US');
+    expect(ISO_NUMERIC_TO_ALPHA2['826']).toBe('GB');
+    expect(ISO_NUMERIC_TO_ALPHA2['158']).toBe('TW');
+  });
+});
+
+describe('shapeCountries', () => {
+  it('ranks placed countries and keeps unknown apart', () => {
+    const m = shapeCountries({ DE: 5, US: 15, unknown: 4 }, { totalConversations: 24, conversationsWithIp: 22 }, 'en-US');
+    expect(m.ranked).toEqual([
+      { code: 'US', name: 'United States', count: 15, share: 0.75 },
+      { code: 'DE', name: 'Germany', count: 5, share: 0.25 },
+    ]);
+    expect(m.mapData).toEqual([
+      { name: 'US', value: 15 },
+      { name: 'DE', value: 5 },
+    ]);
+    expect(m.max).toBe(15);
+    expect(m.unknown).toBe(4);
+    expect(m.empty).toBeNull();
+  });
+
+  it.each([
+    [{}, 0, 0, 'No conversations in this period, so the map is empty.'],
+    [{ unknown: 1204 }, 1204, 0, 'None of the 1,204 conversations has an IP address, so the map is empty.'],
+    [{ unknown: 1 }, 1, 0, 'The one conversation in this period has no IP address, so the map is empty.'],
+    [
+      { unknown: 30 },
+      30,
+      12,
+      'None of the 12 IP addresses could be placed in a country (private or not in the geolocation database), so the map is empty.',
+    ],
+  ])('explains an empty map: %j', (countries, total, withIp, sentence) => {
+    expect(shapeCountries(countries, { totalConversations: total, conversationsWithIp: withIp }, 'en-US').empty).toBe(sentence);
+  });
+});

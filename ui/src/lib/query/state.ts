@@ -1,0 +1,142 @@
+// The whole dashboard state as one value: period, display zone, filters and
+// whether to compare with the previous period. Everything on the dashboard
+// and the conversations list is drawn from it, and it is kept in
+// localStorage so the app opens where the person left it.
+//
+// It is not called DashboardQuery because that name belongs to the IPC
+// value it resolves to (`toQuery`): concrete instants instead of "Last 28
+// days", which means different instants every day.
+
+import type { DashboardQuery, FilterKey } from '../bindings';
+import { type DataBounds, type Period, PERIOD_PRESETS, periodRange, type PeriodPreset } from './period';
+import { isValidZone, parseCivilDate } from './zone';
+
+export const FILTER_KEYS: readonly FilterKey[] = ['source', 'device', 'language', 'country', 'customer_id'];
+
+export type Filters = Partial<Record<FilterKey, string[]>>;
+
+export interface DashboardState {
+  period: Period;
+  zone: string;
+  filters: Filters;
+  compare: boolean;
+}
+
+export function defaultState(zone: string): DashboardState {
+  return { period: { kind: 'preset', preset: 'last_28_days' }, zone, filters: {}, compare: true };
+}
+
+export function toQuery(state: DashboardState, now: number, bounds: DataBounds | null): DashboardQuery {
+  const { from, to } = periodRange(state.period, now, state.zone, bounds);
+  return { from, to, tz: state.zone, filters: normaliseFilters(state.filters) };
+}
+
+/** Keys in a fixed order, no empty lists, no repeated values: equal filters serialise equally. */
+export function normaliseFilters(filters: Filters): Filters {
+  const out: Filters = {};
+  for (const key of FILTER_KEYS) {
+    const values = filters[key];
+    if (values && values.length > 0) out[key] = [...new Set(values)];
+  }
+  return out;
+}
+
+export function addFilter(state: DashboardState, key: FilterKey, value: string): DashboardState {
+  const current = state.filters[key] ?? [];
+  if (current.includes(value)) return state;
+  return { ...state, filters: normaliseFilters({ ...state.filters, [key]: [...current, value] }) };
+}
+
+export function removeFilter(state: DashboardState, key: FilterKey, value: string): DashboardState {
+  const current = state.filters[key] ?? [];
+  return {
+    ...state,
+    filters: normaliseFilters({ ...state.filters, [key]: current.filter((v) => v !== value) }),
+  };
+}
+
+export function serialiseState(state: DashboardState): string {
+  return JSON.stringify({
+    v: 1,
+    period: state.period,
+    zone: state.zone,
+    filters: normaliseFilters(state.filters),
+    compare: state.compare,
+  });
+}
+
+/**
+ * Reads what `serialiseState` wrote. Stored text may be old, hand-edited or
+ * from another version, so each field is checked and a bad one falls back to
+ * its default rather than breaking the dashboard.
+ */
+export function parseState(text: string | null, fallbackZone: string): DashboardState {
+  const fallback = defaultState(fallbackZone);
+  if (!text) return fallback;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+  if (!raw || typeof raw !== 'object') return fallback;
+  const r = raw as Record<string, unknown>;
+  return {
+    period: parsePeriod(r.period) ?? fallback.period,
+    zone: typeof r.zone === 'string' && isValidZone(r.zone) ? r.zone : fallback.zone,
+    filters: parseFilters(r.filters),
+    compare: typeof r.compare === 'boolean' ? r.compare : fallback.compare,
+  };
+}
+
+function parsePeriod(raw: unknown): Period | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  if (r.kind === 'preset' && PERIOD_PRESETS.includes(r.preset as PeriodPreset)) {
+    return { kind: 'preset', preset: r.preset as PeriodPreset };
+  }
+  if (
+    r.kind === 'custom' &&
+    typeof r.first === 'string' &&
+    typeof r.last === 'string' &&
+    parseCivilDate(r.first) &&
+    parseCivilDate(r.last)
+  ) {
+    return { kind: 'custom', first: r.first, last: r.last };
+  }
+  return null;
+}
+
+function parseFilters(raw: unknown): Filters {
+  if (!raw || typeof raw !== 'object') return {};
+  const r = raw as Record<string, unknown>;
+  const out: Filters = {};
+  for (const key of FILTER_KEYS) {
+    const values = r[key];
+    if (Array.isArray(values)) out[key] = values.filter((v): v is string => typeof v === 'string');
+  }
+  return normaliseFilters(out);
+}
+
+export const STORAGE_KEY = 'rapport.dashboard';
+
+export function loadState(storage: Pick<Storage, 'getItem'> | null, fallbackZone: string): DashboardState {
+  try {
+    return parseState(storage?.getItem(STORAGE_KEY) ?? null, fallbackZone);
+  } catch {
+    return defaultState(fallbackZone);
+  }
+}
+
+export function saveState(storage: Pick<Storage, 'setItem'> | null, state: DashboardState): void {
+  try {
+    storage?.setItem(STORAGE_KEY, serialiseState(state));
+  } catch {
+    // A full or disabled storage only costs the restore on next start.
+  }
+}
+
+/** The `data-query` attribute the end-to-end tests read: exactly the IPC query. */
+export function queryAttribute(query: DashboardQuery): string {
+  return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters) });
+}
