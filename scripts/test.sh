@@ -22,3 +22,7 @@ cargo build --release --locked
 if [ -f ../shared/tools/conformance.py ]; then
     python3 ../shared/tools/conformance.py --app target/release/rapport
 fi
+if [ -f ../shared/tools/conformance.py ]; then
+    # Our own cases: odd zones (:45, DST at midnight), unaligned ranges, filters.
+    python3 ../shared/tools/conformance.py --app target/release/rapport --case tests/conformance/cases.json
+fi

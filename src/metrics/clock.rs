@@ -66,6 +66,13 @@ impl LocalClock {
         t + self.spans[i.saturating_sub(1)].1
     }
 
+    /// The first instant after `t` at which the offset changes (or `i64::MAX`).
+    #[inline]
+    pub fn next_change_after(&self, t: i64) -> i64 {
+        let i = self.spans.partition_point(|&(start, _)| start <= t);
+        self.spans.get(i).map_or(i64::MAX, |&(start, _)| start)
+    }
+
     /// Local day number (days since 1970-01-01 in the zone).
     #[inline]
     pub fn day(&self, t: i64) -> i64 {

@@ -122,13 +122,27 @@ fn in_range<T>(rows: &[T], ts: impl Fn(&T) -> i64, from: i64, to: i64) -> &[T] {
 }
 
 /// Nearest rank: the value at position ⌈p·n⌉ (1-based) of the sorted values.
-fn percentile(values: &mut [i64], p: f64) -> Option<i64> {
-    if values.is_empty() {
-        return None;
+fn rank(p: f64, n: usize) -> usize {
+    ((p * n as f64).ceil() as usize).clamp(1, n)
+}
+
+/// The nearest-rank percentiles `ps` (ascending) of `values`, each selected
+/// only among the values above the previous one: no full sort.
+fn percentiles<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
+    let mut out = [None; N];
+    let mut done = 0; // values[..done] are all ≤ values[done..]
+    for (slot, p) in out.iter_mut().zip(ps) {
+        if values.is_empty() {
+            break;
+        }
+        let k = rank(p, values.len()) - 1;
+        if k >= done {
+            values[done..].select_nth_unstable(k - done);
+            done = k;
+        }
+        *slot = Some(values[k]);
     }
-    let rank = ((p * values.len() as f64).ceil() as usize).max(1);
-    let (_, v, _) = values.select_nth_unstable(rank - 1);
-    Some(*v)
+    out
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {
@@ -227,6 +241,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
     let (mut total_messages, mut user_messages, mut agent_messages) = (0, 0, 0);
     let (mut prompt, mut completion, mut cost) = (0u64, 0u64, 0.0f64);
     let messages = in_range(&facts.messages, |m| m.ts, from, to);
+    let (mut bucket_end, mut day, mut cell) = (i64::MIN, 0i64, (0usize, 0usize));
     for m in messages {
         if !passes(m.conversation) {
             continue;
@@ -240,9 +255,17 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         prompt += m.prompt_tokens;
         completion += m.completion_tokens;
         cost += m.cost;
-        let local = clock.local(m.ts);
-        let day = local.div_euclid(super::clock::DAY_US);
-        peak_hours[weekday(day)][hour_of(local)] += 1;
+        // Messages come in time order: local day and hour change only at the
+        // next local hour boundary or offset change, so compute them there.
+        if m.ts >= bucket_end {
+            let local = clock.local(m.ts);
+            day = local.div_euclid(super::clock::DAY_US);
+            cell = (weekday(day), hour_of(local));
+            let next_hour =
+                m.ts + (super::clock::HOUR_US - local.rem_euclid(super::clock::HOUR_US));
+            bucket_end = next_hour.min(clock.next_change_after(m.ts));
+        }
+        peak_hours[cell.0][cell.1] += 1;
         if day < latest_day {
             monotonic = false; // a zone stepped back over midnight
         }
@@ -287,14 +310,14 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             conversation_has_exchange[c] = true;
             exchange_conversations += 1;
         }
-        let u = facts.conversations[c].user;
-        if u != NO_USER {
-            exchanges_per_user[u as usize] += 1;
+        if e.user != NO_USER {
+            exchanges_per_user[e.user as usize] += 1;
         }
     }
     let n_exchanges = response_us.len() as u64;
     let response_sum: i128 = response_us.iter().map(|&r| i128::from(r)).sum();
     let ms = |us: i64| us as f64 / 1000.0;
+    let [p50, p95] = percentiles(&mut response_us, [0.50, 0.95]);
 
     // Actions in range, per tool name.
     let mut tool_stats = vec![(0u64, 0.0f64, 0u64, 0u64); facts.action_names.values.len()]; // count, sum, known, errors
@@ -348,8 +371,8 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         avg_user_interactions: ratio(n_exchanges, exchange_conversations).unwrap_or(0.0),
         avg_response_time_ms: (n_exchanges > 0)
             .then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
-        p50_response_time_ms: percentile(&mut response_us, 0.50).map(ms),
-        p95_response_time_ms: percentile(&mut response_us, 0.95).map(ms),
+        p50_response_time_ms: p50.map(ms),
+        p95_response_time_ms: p95.map(ms),
         avg_conversation_duration_s: (duration_n > 0)
             .then(|| duration_sum as f64 / 1e6 / duration_n as f64),
         peak_hours,
@@ -410,10 +433,15 @@ mod tests {
 
     #[test]
     fn nearest_rank_percentiles() {
-        let mut v: Vec<i64> = (1..=20).collect();
-        assert_eq!(percentile(&mut v, 0.5), Some(10));
-        assert_eq!(percentile(&mut v, 0.95), Some(19));
-        assert_eq!(percentile(&mut [7], 0.95), Some(7));
-        assert_eq!(percentile(&mut [], 0.5), None);
+        let mut v: Vec<i64> = (1..=20).rev().collect();
+        assert_eq!(percentiles(&mut v, [0.5, 0.95]), [Some(10), Some(19)]);
+        assert_eq!(percentiles(&mut [7], [0.5, 0.95]), [Some(7), Some(7)]);
+        assert_eq!(percentiles(&mut [], [0.5]), [None]);
+        let mut odd = vec![5, 1, 4, 2, 3];
+        assert_eq!(
+            percentiles(&mut odd, [0.5, 0.95]),
+            [Some(3), Some(5)],
+            "⌈0.5·5⌉ = 3rd, ⌈0.95·5⌉ = 5th"
+        );
     }
 }

@@ -75,6 +75,7 @@ pub struct ExchangeFact {
     /// The agent message's time.
     pub ts: i64,
     pub conversation: u32,
+    pub user: u32,
     pub response_us: i64,
 }
 
@@ -195,6 +196,9 @@ impl Facts {
         })?;
         pending.sort_unstable_by_key(|m| (m.conversation, m.ts, m.order));
         facts.exchanges = pair_exchanges(&pending);
+        for e in &mut facts.exchanges {
+            e.user = facts.conversations[e.conversation as usize].user;
+        }
         facts.messages.reserve_exact(pending.len());
         for m in &pending {
             let c = m.conversation as usize;
@@ -321,6 +325,7 @@ fn pair_exchanges(sorted: &[Pending]) -> Vec<ExchangeFact> {
                     out.push(ExchangeFact {
                         ts: m.ts,
                         conversation: m.conversation,
+                        user: NO_USER,
                         response_us: m.ts - p.ts,
                     });
                 }

@@ -1,0 +1,77 @@
+// The parts of ECharts Rapport draws with, registered once. Importing from
+// `echarts/core` keeps the bundle to these charts only.
+
+import * as echarts from 'echarts/core';
+import { BarChart, HeatmapChart, LineChart, MapChart } from 'echarts/charts';
+import {
+  AriaComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+
+echarts.use([
+  BarChart,
+  LineChart,
+  HeatmapChart,
+  MapChart,
+  AriaComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
+
+export { echarts };
+
+/** Colours of the current theme, read from the CSS variables so charts match the page. */
+export interface ChartColours {
+  text: string;
+  text2: string;
+  text3: string;
+  border: string;
+  surface: string;
+  series1: string;
+  series2: string;
+  series3: string;
+  heat0: string;
+  heat1: string;
+  mapEmpty: string;
+  mapBorder: string;
+  negative: string;
+  font: string;
+}
+
+export function chartColours(): ChartColours {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string) => css.getPropertyValue(name).trim();
+  return {
+    text: v('--text'),
+    text2: v('--text-2'),
+    text3: v('--text-3'),
+    border: v('--border'),
+    surface: v('--surface'),
+    series1: v('--series-1'),
+    series2: v('--series-2'),
+    series3: v('--series-3'),
+    heat0: v('--heat-0'),
+    heat1: v('--heat-1'),
+    mapEmpty: v('--map-empty'),
+    mapBorder: v('--map-border'),
+    negative: v('--negative'),
+    font: v('--font'),
+  };
+}
+
+/** The tooltip look shared by every chart. */
+export function tooltipStyle(c: ChartColours) {
+  return {
+    backgroundColor: c.surface,
+    borderColor: c.border,
+    textStyle: { color: c.text, fontFamily: c.font, fontSize: 12 },
+    extraCssText: 'box-shadow: var(--shadow-pop); border-radius: 8px;',
+  };
+}
