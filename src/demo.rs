@@ -27,10 +27,8 @@ const DAYS: i64 = 30;
 
 /// The start of today (UTC): the demo month ends there by default.
 pub fn default_end() -> Micros {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
     Micros(now.div_euclid(DAY_US) * DAY_US)
 }
 
@@ -44,95 +42,24 @@ struct Country {
 }
 
 const COUNTRIES: &[Country] = &[
-    Country {
-        block: [24, 0],
-        language: "en-US",
-        utc_offset: -5,
-        weight: 30,
-    }, // US
-    Country {
-        block: [86, 128],
-        language: "en-GB",
-        utc_offset: 0,
-        weight: 10,
-    }, // GB
-    Country {
-        block: [79, 192],
-        language: "de",
-        utc_offset: 1,
-        weight: 9,
-    }, // DE
-    Country {
-        block: [90, 0],
-        language: "fr",
-        utc_offset: 1,
-        weight: 7,
-    }, // FR
-    Country {
-        block: [83, 32],
-        language: "es",
-        utc_offset: 1,
-        weight: 6,
-    }, // ES
-    Country {
-        block: [200, 147],
-        language: "pt-BR",
-        utc_offset: -3,
-        weight: 8,
-    }, // BR
-    Country {
-        block: [117, 192],
-        language: "en-IN",
-        utc_offset: 5,
-        weight: 8,
-    }, // IN
-    Country {
-        block: [126, 0],
-        language: "ja",
-        utc_offset: 9,
-        weight: 5,
-    }, // JP
-    Country {
-        block: [187, 128],
-        language: "es-MX",
-        utc_offset: -6,
-        weight: 4,
-    }, // MX
-    Country {
-        block: [1, 128],
-        language: "en-AU",
-        utc_offset: 10,
-        weight: 4,
-    }, // AU
-    Country {
-        block: [70, 24],
-        language: "en-CA",
-        utc_offset: -5,
-        weight: 4,
-    }, // CA
-    Country {
-        block: [211, 32],
-        language: "ko",
-        utc_offset: 9,
-        weight: 2,
-    }, // KR
-    Country {
-        block: [79, 0],
-        language: "it",
-        utc_offset: 1,
-        weight: 3,
-    }, // IT
+    Country { block: [24, 0], language: "en-US", utc_offset: -5, weight: 30 }, // US
+    Country { block: [86, 128], language: "en-GB", utc_offset: 0, weight: 10 }, // GB
+    Country { block: [79, 192], language: "de", utc_offset: 1, weight: 9 },    // DE
+    Country { block: [90, 0], language: "fr", utc_offset: 1, weight: 7 },      // FR
+    Country { block: [83, 32], language: "es", utc_offset: 1, weight: 6 },     // ES
+    Country { block: [200, 147], language: "pt-BR", utc_offset: -3, weight: 8 }, // BR
+    Country { block: [117, 192], language: "en-IN", utc_offset: 5, weight: 8 }, // IN
+    Country { block: [126, 0], language: "ja", utc_offset: 9, weight: 5 },     // JP
+    Country { block: [187, 128], language: "es-MX", utc_offset: -6, weight: 4 }, // MX
+    Country { block: [1, 128], language: "en-AU", utc_offset: 10, weight: 4 }, // AU
+    Country { block: [70, 24], language: "en-CA", utc_offset: -5, weight: 4 }, // CA
+    Country { block: [211, 32], language: "ko", utc_offset: 9, weight: 2 },    // KR
+    Country { block: [79, 0], language: "it", utc_offset: 1, weight: 3 },      // IT
 ];
 
 const DEVICES: &[(&str, u32)] = &[("mobile", 55), ("desktop", 35), ("tablet", 10)];
-const SOURCES: &[(&str, u32)] = &[
-    ("web", 48),
-    ("whatsapp", 22),
-    ("messenger", 10),
-    ("telegram", 10),
-    ("viber", 6),
-    ("email", 4),
-];
+const SOURCES: &[(&str, u32)] =
+    &[("web", 48), ("whatsapp", 22), ("messenger", 10), ("telegram", 10), ("viber", 6), ("email", 4)];
 /// Tool name, weight, median duration in ms.
 const TOOLS: &[(&str, u32, f64)] = &[
     ("search_knowledge_base", 40, 320.0),
@@ -141,78 +68,40 @@ const TOOLS: &[(&str, u32, f64)] = &[
     ("create_refund", 6, 1450.0),
     ("send_email", 6, 880.0),
 ];
-const ESCALATIONS: &[(&str, u32)] = &[
-    ("fallback_to_human", 60),
-    ("open_ticket", 30),
-    ("contact_human", 10),
-];
+const ESCALATIONS: &[(&str, u32)] = &[("fallback_to_human", 60), ("open_ticket", 30), ("contact_human", 10)];
 /// Model, weight, dollars per prompt token, dollars per completion token.
-const MODELS: &[(&str, u32, f64, f64)] = &[
-    ("gpt-4o-mini", 60, 0.15e-6, 0.60e-6),
-    ("gpt-4o", 25, 2.5e-6, 10e-6),
-    ("claude-3-5-haiku", 15, 0.8e-6, 4e-6),
-];
+const MODELS: &[(&str, u32, f64, f64)] =
+    &[("gpt-4o-mini", 60, 0.15e-6, 0.60e-6), ("gpt-4o", 25, 2.5e-6, 10e-6), ("claude-3-5-haiku", 15, 0.8e-6, 4e-6)];
 /// Local hour-of-day activity and Monday..Sunday weights.
-const HOURS: [u32; 24] = [
-    1, 1, 1, 1, 1, 2, 3, 6, 9, 11, 12, 12, 11, 12, 13, 13, 12, 10, 8, 7, 6, 4, 3, 2,
-];
+const HOURS: [u32; 24] = [1, 1, 1, 1, 1, 2, 3, 6, 9, 11, 12, 12, 11, 12, 13, 13, 12, 10, 8, 7, 6, 4, 3, 2];
 const WEEKDAYS: [u32; 7] = [12, 12, 11, 11, 10, 6, 5];
 
 const QUESTIONS: &[(&str, &[&str])] = &[
     (
         "Hi, where is my order #{n}?",
-        &[
-            "Let me check that for you.",
-            "Your order #{n} shipped yesterday and should arrive tomorrow.",
-        ],
+        &["Let me check that for you.", "Your order #{n} shipped yesterday and should arrive tomorrow."],
     ),
     (
         "I need to change my delivery address.",
-        &[
-            "I can help with that. What is the new address?",
-            "Done: your address is updated for all open orders.",
-        ],
+        &["I can help with that. What is the new address?", "Done: your address is updated for all open orders."],
     ),
-    (
-        "Can I get a refund for order #{n}?",
-        &["I've started a refund for order #{n}; it takes 3–5 business days."],
-    ),
+    ("Can I get a refund for order #{n}?", &["I've started a refund for order #{n}; it takes 3–5 business days."]),
     (
         "The app keeps logging me out.",
         &["Sorry about that. Please update the app to the latest version and sign in again."],
     ),
-    (
-        "What are your opening hours?",
-        &["Our team is available 9:00–18:00, Monday to Friday; I'm here any time."],
-    ),
-    (
-        "¿Dónde está mi pedido?",
-        &["Tu pedido #{n} está en camino y llegará mañana."],
-    ),
-    (
-        "Wie kann ich mein Abo kündigen?",
-        &["Unter Konto → Abo → Kündigen. Soll ich das für dich erledigen?"],
-    ),
-    (
-        "注文をキャンセルしたいです",
-        &["ご注文 #{n} をキャンセルしました。"],
-    ),
+    ("What are your opening hours?", &["Our team is available 9:00–18:00, Monday to Friday; I'm here any time."]),
+    ("¿Dónde está mi pedido?", &["Tu pedido #{n} está en camino y llegará mañana."]),
+    ("Wie kann ich mein Abo kündigen?", &["Unter Konto → Abo → Kündigen. Soll ich das für dich erledigen?"]),
+    ("注文をキャンセルしたいです", &["ご注文 #{n} をキャンセルしました。"]),
     (
         "My card was charged twice 😡",
         &["I'm sorry! I can see two charges; the duplicate will be refunded within 48 hours."],
     ),
-    (
-        "I want to talk to a person.",
-        &["Of course, I'm connecting you with a member of our team."],
-    ),
+    ("I want to talk to a person.", &["Of course, I'm connecting you with a member of our team."]),
 ];
-const FOLLOW_UPS: &[&str] = &[
-    "Thanks!",
-    "ok, and how long will that take?",
-    "Perfect, that's all.",
-    "It still doesn't work.",
-    "Great 👍",
-];
+const FOLLOW_UPS: &[&str] =
+    &["Thanks!", "ok, and how long will that take?", "Perfect, that's all.", "It still doesn't work.", "Great 👍"];
 const COMMENTS: &[(Rating, &str)] = &[
     (Rating::Positive, "Quick and helpful, thanks!"),
     (Rating::Positive, "Solved in two minutes 👍"),
@@ -272,13 +161,9 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
                 break d;
             }
         };
-        let hour = *pick(&mut rng, &(0..24).collect::<Vec<i64>>(), |h| {
-            HOURS[*h as usize]
-        });
-        let t0 = start
-            + day * DAY_US
-            + (hour - country.utc_offset) * 3_600_000_000
-            + rng.random_range(0..3_600_000_000);
+        let hour = *pick(&mut rng, &(0..24).collect::<Vec<i64>>(), |h| HOURS[*h as usize]);
+        let t0 =
+            start + day * DAY_US + (hour - country.utc_offset) * 3_600_000_000 + rng.random_range(0..3_600_000_000);
         let t0 = t0.clamp(start, options.end.0 - 3_600_000_000);
         let cid = format!("demo-{:06}", i + 1);
         let source = pick(&mut rng, SOURCES, |s| s.1).0;
@@ -292,12 +177,9 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
             source: Some(source.to_owned()),
             language: language.map(str::to_owned),
             metadata: Some(
-                [(
-                    "plan".to_owned(),
-                    serde_json::json!(["free", "pro", "business"][rng.random_range(0..3)]),
-                )]
-                .into_iter()
-                .collect(),
+                [("plan".to_owned(), serde_json::json!(["free", "pro", "business"][rng.random_range(0..3)]))]
+                    .into_iter()
+                    .collect(),
             ),
             ..Default::default()
         };
@@ -312,8 +194,7 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
             let n = rng.random_range(10_000..99_999).to_string();
             let mut m = 0;
             for round in 1..=rounds {
-                t += around(&mut rng, if round == 1 { 2_000.0 } else { 20_000.0 }, 0.7) as i64
-                    * 1000;
+                t += around(&mut rng, if round == 1 { 2_000.0 } else { 20_000.0 }, 0.7) as i64 * 1000;
                 let text = if round == 1 {
                     question.replace("{n}", &n)
                 } else {
@@ -372,10 +253,7 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
                     model: Some(model.0.to_owned()),
                     prompt_tokens: Some(prompt),
                     completion_tokens: Some(completion),
-                    cost: Some(
-                        ((prompt as f64 * model.2 + completion as f64 * model.3) * 1e8).round()
-                            / 1e8,
-                    ),
+                    cost: Some(((prompt as f64 * model.2 + completion as f64 * model.3) * 1e8).round() / 1e8),
                 }));
                 if escalating {
                     break;
@@ -383,11 +261,7 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
             }
             if rng.random::<f64>() < 0.25 {
                 let (rating, comment) = COMMENTS[rng.random_range(0..COMMENTS.len())];
-                let rating = if rng.random::<f64>() < 0.7 {
-                    rating
-                } else {
-                    Rating::Positive
-                };
+                let rating = if rng.random::<f64>() < 0.7 { rating } else { Rating::Positive };
                 events.push(Record::Feedback(Feedback {
                     conversation_id: cid.clone(),
                     feedback_id: Some(format!("{cid}-f")),
@@ -409,22 +283,14 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
 /// Writes the demo month into the store, as one imported "file".
 pub fn load(store: &mut Store, options: &DemoOptions) -> Result<Counts, StoreError> {
     let records = records(options);
-    let name = format!(
-        "demo (seed {}, {} conversations)",
-        options.seed, options.conversations
-    );
+    let name = format!("demo (seed {}, {} conversations)", options.seed, options.conversations);
     let path = store.path().to_owned();
-    let sqlite = |source| StoreError::Sqlite {
-        path: path.clone(),
-        source,
-    };
+    let sqlite = |source| StoreError::Sqlite { path: path.clone(), source };
     let mut writer = store.begin_file(&name, 0)?;
     for r in &records {
         writer.write(r).map_err(sqlite)?;
     }
-    writer
-        .commit("demo", records.len() as u64, 0)
-        .map_err(sqlite)?;
+    writer.commit("demo", records.len() as u64, 0).map_err(sqlite)?;
     store.counts()
 }
 
@@ -434,35 +300,20 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_month() {
-        let options = DemoOptions {
-            conversations: 50,
-            seed: 3,
-            end: Micros(1_790_000_000_000_000),
-        };
+        let options = DemoOptions { conversations: 50, seed: 3, end: Micros(1_790_000_000_000_000) };
         assert_eq!(records(&options), records(&options));
-        let other = DemoOptions {
-            seed: 4,
-            ..options.clone()
-        };
+        let other = DemoOptions { seed: 4, ..options.clone() };
         assert_ne!(records(&options), records(&other));
     }
 
     #[test]
     fn every_record_lies_in_the_month() {
-        let options = DemoOptions {
-            conversations: 300,
-            seed: 1,
-            end: Micros(1_790_000_000_000_000),
-        };
+        let options = DemoOptions { conversations: 300, seed: 1, end: Micros(1_790_000_000_000_000) };
         let start = options.end.0 - DAYS * DAY_US;
         for r in records(&options) {
             if let Record::Conversation(c) = r {
                 let t = c.started_at.expect("demo conversations have a start").0;
-                assert!(
-                    (start..options.end.0).contains(&t),
-                    "{} starts outside the month",
-                    c.conversation_id
-                );
+                assert!((start..options.end.0).contains(&t), "{} starts outside the month", c.conversation_id);
             }
         }
     }

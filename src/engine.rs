@@ -2,13 +2,18 @@
 //!
 //! Both go through these functions so that their numbers are the same
 //! numbers. An [`Engine`] keeps the store open and the metric facts in
-//! memory, rebuilding them only after the store changes.
+//! memory, rebuilding them only after the store or a setting that changes
+//! them does.
 
-use crate::geo::{Geo, GeoError};
+use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::{import_paths, ImportError, ImportOptions, ImportReport, Progress};
-use crate::metrics::{dashboard, Dashboard, Facts, Query, QueryError, Settings};
-use crate::model::Micros;
-use crate::store::{Counts, Store, StoreError, StoredFile};
+use crate::metrics::{
+    dashboard, extras, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError,
+    Settings,
+};
+use crate::model::{Micros, Role, Side};
+use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
+use crate::store::{ConversationDetail, Counts, Store, StoreError, StoredFile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -22,11 +27,20 @@ pub enum Error {
     Query(#[from] QueryError),
     #[error(transparent)]
     Geo(#[from] GeoError),
+    #[error("the settings are not valid: {0}")]
+    Settings(String),
+    #[error("there is no conversation {0:?} in the store")]
+    NoSuchConversation(String),
 }
 
 pub struct Engine {
     store: Store,
     geo: Geo,
+    /// Where the GeoIP data comes from, for the map's attribution.
+    geo_source: String,
+    /// `--geo` given on the command line wins over the setting.
+    geo_override: bool,
+    settings: AppSettings,
     facts: Option<Facts>,
 }
 
@@ -42,16 +56,44 @@ pub struct Status {
     pub files: Vec<StoredFile>,
 }
 
+/// A query's numbers, the previous period's, and what the charts show beside them.
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardView {
+    #[serde(flatten)]
+    pub dashboard: Dashboard,
+    pub extras: DashboardExtras,
+}
+
+/// A transcript: the stored conversation, where it came from, and each
+/// agent reply's response time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transcript {
+    #[serde(flatten)]
+    pub detail: ConversationDetail,
+    pub country: String,
+    /// Per message, in the same order: the response time of an agent message
+    /// that answers a user message (METRICS.md's exchange), in milliseconds.
+    pub response_ms: Vec<Option<f64>>,
+}
+
+fn open_geo(path: Option<&Path>) -> Result<(Geo, String), GeoError> {
+    match path {
+        Some(p) => Ok((Geo::open(p)?, format!("IP geolocation: {}", p.display()))),
+        None => Ok((Geo::bundled(), DEFAULT_ATTRIBUTION.to_owned())),
+    }
+}
+
 impl Engine {
-    /// Opens the store at `db` with the GeoIP database at `geo` (or the bundled one).
+    /// Opens the store at `db`. `geo` (a .mmdb) wins over the GeoIP database
+    /// the settings name, which wins over the bundled one.
     pub fn open(db: &Path, geo: Option<&Path>) -> Result<Engine, Error> {
-        let geo = Geo::from_option(geo)?;
         let store = Store::open(db)?;
-        Ok(Engine {
-            store,
-            geo,
-            facts: None,
-        })
+        let settings = match store.setting(SETTINGS_KEY)? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => AppSettings::default(),
+        };
+        let (geo_db, geo_source) = open_geo(geo.or(settings.geo_database.as_deref()))?;
+        Ok(Engine { store, geo: geo_db, geo_source, geo_override: geo.is_some(), settings, facts: None })
     }
 
     pub fn store(&self) -> &Store {
@@ -74,18 +116,96 @@ impl Engine {
         Ok(import_paths(&mut self.store, paths, options, progress)?)
     }
 
+    /// Loads the demo month into the store; see [`crate::demo`].
+    pub fn load_demo(&mut self, options: &crate::demo::DemoOptions) -> Result<Counts, Error> {
+        self.facts = None;
+        Ok(crate::demo::load(&mut self.store, options)?)
+    }
+
     /// The facts metrics are computed from, built on first use after a change.
     pub fn facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
-            self.facts = Some(Facts::load(&self.store, &self.geo)?);
+            self.facts = Some(Facts::load(&self.store, &self.geo, &self.settings.prices)?);
         }
         Ok(self.facts.as_ref().expect("just built"))
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+
+    /// Saves new settings; the numbers they change are recomputed on next use.
+    pub fn set_settings(&mut self, settings: AppSettings) -> Result<&AppSettings, Error> {
+        if let Some(zone) = &settings.default_zone {
+            zone.parse::<chrono_tz::Tz>().map_err(|_| QueryError::UnknownZone(zone.clone()))?;
+        }
+        if settings.prices.iter().any(|p| !(p.prompt_per_million >= 0.0 && p.completion_per_million >= 0.0)) {
+            return Err(Error::Settings("prices must be numbers of dollars, 0 or more".into()));
+        }
+        if !self.geo_override && settings.geo_database != self.settings.geo_database {
+            (self.geo, self.geo_source) = open_geo(settings.geo_database.as_deref())?;
+        }
+        let json = serde_json::to_string(&settings).map_err(|e| Error::Settings(e.to_string()))?;
+        self.store.set_setting(SETTINGS_KEY, &json)?;
+        self.settings = settings;
+        self.facts = None;
+        Ok(&self.settings)
     }
 
     /// Every metric for the query and for the period before it.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         let facts = self.facts()?;
         Ok(dashboard(facts, query, settings))
+    }
+
+    /// The dashboard as the app shows it, with the settings' escalation tools.
+    pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
+        let settings = self.settings.metric_settings();
+        let attribution = self.geo_source.clone();
+        let facts = self.facts()?;
+        let dashboard = dashboard(facts, query, &settings);
+        let mut extras = extras(facts, query, &attribution);
+        let rows: Vec<i64> = extras.latest_comments.iter().map(|c| c.row).collect();
+        let texts = self.store.feedback_comments(&rows)?;
+        for c in &mut extras.latest_comments {
+            if let Some((_, text)) = texts.iter().find(|(row, _)| *row == c.row) {
+                c.comment = text.clone();
+            }
+        }
+        Ok(DashboardView { dashboard, extras })
+    }
+
+    /// One page of the conversations behind a query or a chart cell.
+    pub fn conversations(&mut self, query: &Query, options: &ListOptions) -> Result<ConversationPage, Error> {
+        let search = options.search.trim();
+        let content = if search.is_empty() { None } else { Some(self.store.conversations_mentioning(search)?) };
+        let settings = self.settings.metric_settings();
+        let facts = self.facts()?;
+        let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
+        Ok(list(facts, query, &settings, &options))
+    }
+
+    /// A conversation's transcript and context.
+    pub fn transcript(&self, conversation_id: &str) -> Result<Transcript, Error> {
+        let detail = self
+            .store
+            .conversation(conversation_id)?
+            .ok_or_else(|| Error::NoSuchConversation(conversation_id.to_owned()))?;
+        let country = self.geo.country(detail.customer_ip_address.as_deref()).to_owned();
+        let mut response_ms = Vec::with_capacity(detail.messages.len());
+        let mut previous: Option<(Role, Micros)> = None;
+        for m in &detail.messages {
+            let side = m.role.side();
+            let answer = match (previous, side) {
+                (Some((Role::User, at)), Side::Agent) => Some((m.timestamp.0 - at.0) as f64 / 1000.0),
+                _ => None,
+            };
+            response_ms.push(answer);
+            if side != Side::Neither {
+                previous = Some((m.role, m.timestamp));
+            }
+        }
+        Ok(Transcript { detail, country, response_ms })
     }
 
     pub fn status(&self) -> Result<Status, Error> {

@@ -15,4 +15,5 @@ pub mod geo;
 pub mod import;
 pub mod metrics;
 pub mod model;
+pub mod settings;
 pub mod store;

@@ -31,10 +31,7 @@ fn a_killed_import_leaves_the_store_as_before_and_it_opens() {
     let wal = ws.db().with_extension("db-wal");
     let started = Instant::now();
     while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 1_000_000 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the import never got going"
-        );
+        assert!(started.elapsed() < Duration::from_secs(60), "the import never got going");
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(
@@ -45,16 +42,8 @@ fn a_killed_import_leaves_the_store_as_before_and_it_opens() {
     child.wait().unwrap();
 
     let engine = ws.engine();
-    assert_eq!(
-        engine.store().counts().unwrap(),
-        before,
-        "nothing of the killed file stays"
-    );
-    assert_eq!(
-        engine.store().files().unwrap().len(),
-        1,
-        "the killed file is not listed as imported"
-    );
+    assert_eq!(engine.store().counts().unwrap(), before, "nothing of the killed file stays");
+    assert_eq!(engine.store().files().unwrap().len(), 1, "the killed file is not listed as imported");
 }
 
 #[test]
@@ -64,9 +53,7 @@ fn a_cancelled_import_leaves_the_store_as_before() {
     ws.import(&[small]);
     let big = ws.file("big.jsonl", conversations_jsonl(20_000, "b"));
     let cancel = Arc::new(AtomicBool::new(false));
-    let options = ImportOptions {
-        cancel: Some(cancel.clone()),
-    };
+    let options = ImportOptions { cancel: Some(cancel.clone()) };
     let mut engine = ws.engine();
     let before = engine.store().counts().unwrap();
     let mut seen_records = 0;
@@ -78,10 +65,7 @@ fn a_cancelled_import_leaves_the_store_as_before() {
             }
         })
         .unwrap();
-    assert!(
-        seen_records > 5_000,
-        "progress reported records as they were written"
-    );
+    assert!(seen_records > 5_000, "progress reported records as they were written");
     assert!(report.cancelled);
     assert_eq!(report.stored, before, "the cancelled file added nothing");
 }
@@ -92,11 +76,7 @@ fn progress_counts_bytes_up_to_the_total() {
     let file = ws.file("events.jsonl", conversations_jsonl(3_000, "p"));
     let size = std::fs::metadata(&file).unwrap().len();
     let mut last = None;
-    ws.engine()
-        .import(&[file], &ImportOptions::default(), &mut |p| {
-            last = Some(p.clone())
-        })
-        .unwrap();
+    ws.engine().import(&[file], &ImportOptions::default(), &mut |p| last = Some(p.clone())).unwrap();
     let last = last.expect("progress was reported");
     assert_eq!((last.bytes_done, last.bytes_total), (size, size));
     assert_eq!(last.records, 9_000);

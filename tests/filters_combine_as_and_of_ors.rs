@@ -16,54 +16,15 @@ fn values_of_one_key_are_or_and_keys_are_and() {
     ws.import(&[ws.file("events.jsonl", EVENTS)]);
     let mut engine = ws.engine();
     let count = |engine: &mut rapport::engine::Engine, filters: &[(&str, &str)]| {
-        metrics(
-            engine,
-            &query(
-                "2026-10-01T00:00:00Z",
-                "2026-10-03T00:00:00Z",
-                "UTC",
-                filters,
-            ),
-        )
-        .total_conversations
+        metrics(engine, &query("2026-10-01T00:00:00Z", "2026-10-03T00:00:00Z", "UTC", filters)).total_conversations
     };
     assert_eq!(count(&mut engine, &[]), 4);
-    assert_eq!(
-        count(&mut engine, &[("source", "web"), ("source", "whatsapp")]),
-        3,
-        "one key: either value"
-    );
-    assert_eq!(
-        count(&mut engine, &[("source", "web"), ("device", "mobile")]),
-        1,
-        "two keys: both must hold"
-    );
-    assert_eq!(
-        count(
-            &mut engine,
-            &[
-                ("source", "web"),
-                ("source", "WhatsApp"),
-                ("device", "mobile")
-            ]
-        ),
-        2
-    );
-    assert_eq!(
-        count(&mut engine, &[("language", "PT-br")]),
-        1,
-        "language filters are read as BCP 47"
-    );
-    assert_eq!(
-        count(&mut engine, &[("language", "unknown")]),
-        2,
-        "unknown matches an absent value"
-    );
-    assert_eq!(
-        count(&mut engine, &[("device", "other")]),
-        1,
-        "a device outside the three is other"
-    );
+    assert_eq!(count(&mut engine, &[("source", "web"), ("source", "whatsapp")]), 3, "one key: either value");
+    assert_eq!(count(&mut engine, &[("source", "web"), ("device", "mobile")]), 1, "two keys: both must hold");
+    assert_eq!(count(&mut engine, &[("source", "web"), ("source", "WhatsApp"), ("device", "mobile")]), 2);
+    assert_eq!(count(&mut engine, &[("language", "PT-br")]), 1, "language filters are read as BCP 47");
+    assert_eq!(count(&mut engine, &[("language", "unknown")]), 2, "unknown matches an absent value");
+    assert_eq!(count(&mut engine, &[("device", "other")]), 1, "a device outside the three is other");
     assert_eq!(count(&mut engine, &[("customer_id", " u9 ")]), 1);
     assert_eq!(count(&mut engine, &[("country", "unknown")]), 4);
 }

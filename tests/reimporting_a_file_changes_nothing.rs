@@ -21,19 +21,10 @@ fn reimporting_a_file_changes_no_count_and_no_number() {
     let second = ws.import(&[file.clone(), file]);
     let mut engine = ws.engine();
     let after = metrics(&mut engine, &autumn("UTC"));
-    assert_eq!(
-        first.stored, second.stored,
-        "records with an identity seen before replace it"
-    );
-    assert_eq!(
-        before, after,
-        "the numbers do not move when the same file comes again"
-    );
+    assert_eq!(first.stored, second.stored, "records with an identity seen before replace it");
+    assert_eq!(before, after, "the numbers do not move when the same file comes again");
     assert_eq!(first.stored.messages, 2);
-    assert_eq!(
-        first.stored.feedback, 1,
-        "undated feedback without ids on one conversation is one record"
-    );
+    assert_eq!(first.stored.feedback, 1, "undated feedback without ids on one conversation is one record");
 }
 
 #[test]
@@ -48,11 +39,7 @@ fn a_later_line_with_the_same_identity_replaces_the_earlier_one() {
     ws.import(&[file]);
     let mut engine = ws.engine();
     let m = metrics(&mut engine, &autumn("UTC"));
-    assert_eq!(
-        (m.total_messages, m.user_messages, m.agent_messages),
-        (1, 0, 1),
-        "the second line replaced the first"
-    );
+    assert_eq!((m.total_messages, m.user_messages, m.agent_messages), (1, 0, 1), "the second line replaced the first");
 }
 
 #[test]

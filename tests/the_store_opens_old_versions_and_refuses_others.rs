@@ -23,15 +23,8 @@ fn a_store_of_an_older_schema_migrates_and_keeps_its_records() {
         .unwrap();
     }
     let store = Store::open(&ws.db()).unwrap();
-    assert!(
-        store.schema_version().unwrap() > 1,
-        "opening migrates to the latest schema"
-    );
-    assert_eq!(
-        store.counts().unwrap().conversations,
-        1,
-        "records of the old store are kept"
-    );
+    assert!(store.schema_version().unwrap() > 1, "opening migrates to the latest schema");
+    assert_eq!(store.counts().unwrap().conversations, 1, "records of the old store are kept");
 }
 
 #[test]
@@ -40,23 +33,15 @@ fn a_file_that_is_not_a_store_is_refused_and_left_untouched() {
     let text = ws.file("notes.db", "These are my notes, not a database.\n");
     let err = Store::open(&text).err().expect("a text file is no store");
     assert!(err.to_string().contains("is not a Rapport store"), "{err}");
-    assert_eq!(
-        std::fs::read_to_string(&text).unwrap(),
-        "These are my notes, not a database.\n"
-    );
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "These are my notes, not a database.\n");
 
     let other = ws.dir.path().join("other.sqlite");
     {
         let conn = rusqlite::Connection::open(&other).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');",
-        )
-        .unwrap();
+        conn.execute_batch("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');").unwrap();
     }
     let before = std::fs::read(&other).unwrap();
-    let err = Store::open(&other)
-        .err()
-        .expect("another program's database is no store");
+    let err = Store::open(&other).err().expect("another program's database is no store");
     assert!(err.to_string().contains("another program"), "{err}");
     assert_eq!(std::fs::read(&other).unwrap(), before, "never overwritten");
 }
@@ -72,11 +57,6 @@ fn a_corrupt_store_gives_a_clear_error() {
     }
     let _ = std::fs::remove_file(ws.db().with_extension("db-wal"));
     std::fs::write(ws.db(), &bytes).unwrap();
-    let err = Store::open(&ws.db())
-        .err()
-        .expect("a wrecked file does not open");
-    assert!(
-        err.to_string().contains(&ws.db().display().to_string()),
-        "the error names the file: {err}"
-    );
+    let err = Store::open(&ws.db()).err().expect("a wrecked file does not open");
+    assert!(err.to_string().contains(&ws.db().display().to_string()), "the error names the file: {err}");
 }

@@ -4,11 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "rapport",
-    version,
-    about = "Offline analytics for AI agent and chatbot logs"
-)]
+#[command(name = "rapport", version, about = "Offline analytics for AI agent and chatbot logs")]
 pub struct Cli {
     /// The store (an SQLite file); default: the one the desktop app opens.
     #[arg(long, global = true, value_name = "PATH", env = "RAPPORT_DB")]

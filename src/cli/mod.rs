@@ -34,10 +34,7 @@ pub fn run() -> ExitCode {
 }
 
 fn engine(cli: &Cli) -> Result<Engine, Error> {
-    let db = cli
-        .db
-        .clone()
-        .unwrap_or_else(rapport::store::default_store_path);
+    let db = cli.db.clone().unwrap_or_else(rapport::store::default_store_path);
     Engine::open(&db, cli.geo.as_deref())
 }
 
@@ -46,9 +43,8 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
         Command::Import { json, paths } => {
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let mut bar = output::ProgressBar::new(std::io::stderr().is_terminal());
-            let report = engine
-                .import(paths, &ImportOptions::default(), &mut |p| bar.update(p))
-                .map_err(|e| e.to_string())?;
+            let report =
+                engine.import(paths, &ImportOptions::default(), &mut |p| bar.update(p)).map_err(|e| e.to_string())?;
             bar.finish();
             if *json {
                 output::print_json(&report);
@@ -56,25 +52,15 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
                 output::print_import(&report, engine.store().path());
             }
             for file in report.refused_files() {
-                eprintln!(
-                    "rapport: {} was not imported: {}",
-                    file.path,
-                    file.error.as_deref().unwrap_or("")
-                );
+                eprintln!("rapport: {} was not imported: {}", file.path, file.error.as_deref().unwrap_or(""));
             }
-            Ok(if report.refused_files().next().is_some() {
-                ExitCode::from(REFUSED_FILE)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if report.refused_files().next().is_some() { ExitCode::from(REFUSED_FILE) } else { ExitCode::SUCCESS })
         }
         Command::Metrics { query, escalation } => {
             let query = build_query(query)?;
             let settings = settings(escalation.as_deref());
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
-            let dashboard = engine
-                .dashboard(&query, &settings)
-                .map_err(|e| e.to_string())?;
+            let dashboard = engine.dashboard(&query, &settings).map_err(|e| e.to_string())?;
             output::print_json(&output::MetricsOutput::new(&query, &dashboard));
             Ok(ExitCode::SUCCESS)
         }
@@ -88,23 +74,14 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo {
-            conversations,
-            seed,
-            end,
-        } => {
+        Command::Demo { conversations, seed, end } => {
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let end = match end {
                 Some(text) => parse_instant(text, "UTC", "--end")?,
                 None => rapport::demo::default_end(),
             };
-            let options = rapport::demo::DemoOptions {
-                conversations: *conversations,
-                seed: *seed,
-                end,
-            };
-            let counts =
-                rapport::demo::load(engine.store_mut(), &options).map_err(|e| e.to_string())?;
+            let options = rapport::demo::DemoOptions { conversations: *conversations, seed: *seed, end };
+            let counts = rapport::demo::load(engine.store_mut(), &options).map_err(|e| e.to_string())?;
             println!(
                 "Loaded demo data into {}: {} conversations, {} messages, {} actions, {} feedback, ending {}.",
                 engine.store().path().display(),
@@ -119,9 +96,7 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
         Command::BenchQuery { query, repeat } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
-            output::print_json(
-                &output::bench_query(&mut engine, &query, *repeat).map_err(|e| e.to_string())?,
-            );
+            output::print_json(&output::bench_query(&mut engine, &query, *repeat).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -130,11 +105,7 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
 fn settings(escalation: Option<&str>) -> Settings {
     match escalation {
         Some(list) => Settings {
-            escalation_tools: list
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect(),
+            escalation_tools: list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
         },
         None => Settings::default(),
     }
@@ -143,9 +114,7 @@ fn settings(escalation: Option<&str>) -> Settings {
 fn build_query(args: &QueryArgs) -> Result<Query, String> {
     let mut filters = Filters::default();
     for pair in &args.filter {
-        filters
-            .add_pair(pair)
-            .map_err(|e| format!("--filter {pair}: {e}"))?;
+        filters.add_pair(pair).map_err(|e| format!("--filter {pair}: {e}"))?;
     }
     let from = parse_instant(&args.from, &args.tz, "--from")?;
     let to = parse_instant(&args.to, &args.tz, "--to")?;
@@ -156,9 +125,8 @@ fn build_query(args: &QueryArgs) -> Result<Query, String> {
 /// day's midnight in the display zone.
 fn parse_instant(text: &str, zone: &str, option: &str) -> Result<Micros, String> {
     if let Ok(date) = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        let tz: chrono_tz::Tz = zone.parse().map_err(|_| {
-            format!("unknown time zone {zone:?}: give an IANA name such as Europe/Berlin")
-        })?;
+        let tz: chrono_tz::Tz =
+            zone.parse().map_err(|_| format!("unknown time zone {zone:?}: give an IANA name such as Europe/Berlin"))?;
         use chrono::TimeZone;
         let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
         let local = tz
@@ -167,7 +135,6 @@ fn parse_instant(text: &str, zone: &str, option: &str) -> Result<Micros, String>
             .ok_or_else(|| format!("{option} {text}: that midnight does not exist in {zone}"))?;
         return Ok(Micros(local.timestamp_micros()));
     }
-    parse_timestamp(text).map_err(|_| {
-        format!("{option} {text:?} is not a date and time: write e.g. 2026-10-01T00:00:00Z or 2026-10-01")
-    })
+    parse_timestamp(text)
+        .map_err(|_| format!("{option} {text:?} is not a date and time: write e.g. 2026-10-01T00:00:00Z or 2026-10-01"))
 }

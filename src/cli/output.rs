@@ -23,11 +23,9 @@ impl ProgressBar {
         ProgressBar(terminal.then(|| {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {wide_msg} {bytes}/{total_bytes} [{bar:30}] {eta}",
-                )
-                .expect("a valid template")
-                .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template("{spinner} {wide_msg} {bytes}/{total_bytes} [{bar:30}] {eta}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
             );
             bar
         }))
@@ -62,10 +60,7 @@ pub fn print_import(report: &ImportReport, store: &Path) {
     for f in &report.files {
         match &f.error {
             Some(_) => println!("{}: not imported (see below)", f.path),
-            None => println!(
-                "{} ({}): {} records imported, {} rejected",
-                f.path, f.format, f.records, f.rejected
-            ),
+            None => println!("{} ({}): {} records imported, {} rejected", f.path, f.format, f.records, f.rejected),
         }
         for r in f.rejections.iter().take(SHOWN_REJECTIONS) {
             println!("  rejected {}: {}", r.position, r.reason);
@@ -93,11 +88,7 @@ pub fn print_import(report: &ImportReport, store: &Path) {
 
 pub fn print_status(status: &Status) {
     let s = status.stored;
-    println!(
-        "Store: {} (schema {})",
-        status.store.display(),
-        status.schema_version
-    );
+    println!("Store: {} (schema {})", status.store.display(), status.schema_version);
     println!(
         "Holds: {} conversations, {} messages, {} actions, {} feedback",
         s.conversations, s.messages, s.actions, s.feedback
@@ -135,12 +126,7 @@ pub struct MetricsOutput<'a> {
 impl<'a> MetricsOutput<'a> {
     pub fn new(query: &'a Query, dashboard: &'a Dashboard) -> MetricsOutput<'a> {
         MetricsOutput {
-            query: QueryEcho {
-                from: query.from,
-                to: query.to,
-                tz: query.zone.name(),
-                filters: &query.filters,
-            },
+            query: QueryEcho { from: query.from, to: query.to, tz: query.zone.name(), filters: &query.filters },
             dashboard,
         }
     }

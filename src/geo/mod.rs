@@ -17,8 +17,7 @@ static DEFAULT_DB: &[u8] = include_bytes!("../../data/geo/iptoasn-country.mmdb")
 static ISO_COUNTRIES: &str = include_str!("../../data/iso3166-1-alpha2.txt");
 
 /// The attribution the world map shows for the bundled data.
-pub const DEFAULT_ATTRIBUTION: &str =
-    "IP geolocation: iptoasn-country by IPtoASN via ip-location-db, PDDL 1.0";
+pub const DEFAULT_ATTRIBUTION: &str = "IP geolocation: iptoasn-country by IPtoASN via ip-location-db, PDDL 1.0";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
@@ -48,28 +47,16 @@ pub const UNKNOWN: &str = "unknown";
 impl Geo {
     /// The bundled country database.
     pub fn bundled() -> Geo {
-        let reader = maxminddb::Reader::from_source(DEFAULT_DB.to_vec())
-            .expect("the bundled GeoIP database is valid");
-        Geo {
-            reader,
-            countries: iso_countries(),
-        }
+        let reader = maxminddb::Reader::from_source(DEFAULT_DB.to_vec()).expect("the bundled GeoIP database is valid");
+        Geo { reader, countries: iso_countries() }
     }
 
     /// Another `.mmdb` file: a country or city database.
     pub fn open(path: &Path) -> Result<Geo, GeoError> {
-        let bytes = std::fs::read(path).map_err(|e| GeoError::Open {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let reader = maxminddb::Reader::from_source(bytes).map_err(|e| GeoError::Open {
-            path: path.to_owned(),
-            reason: format!("not a MaxMind DB file ({e})"),
-        })?;
-        Ok(Geo {
-            reader,
-            countries: iso_countries(),
-        })
+        let bytes = std::fs::read(path).map_err(|e| GeoError::Open { path: path.to_owned(), reason: e.to_string() })?;
+        let reader = maxminddb::Reader::from_source(bytes)
+            .map_err(|e| GeoError::Open { path: path.to_owned(), reason: format!("not a MaxMind DB file ({e})") })?;
+        Ok(Geo { reader, countries: iso_countries() })
     }
 
     /// `--geo FILE` when given, else the bundled database.
@@ -110,20 +97,8 @@ mod tests {
     fn public_addresses_have_countries_and_private_ones_do_not() {
         let geo = Geo::bundled();
         assert_eq!(geo.country(Some("8.8.8.8")), "US");
-        assert_eq!(
-            geo.country(Some(" 8.8.8.8 ")),
-            "US",
-            "blanks around an address are no reason to lose it"
-        );
-        for ip in [
-            "10.3.2.1",
-            "192.168.1.20",
-            "127.0.0.1",
-            "100.64.1.1",
-            "not-an-ip",
-            "::1",
-            "fe80::1",
-        ] {
+        assert_eq!(geo.country(Some(" 8.8.8.8 ")), "US", "blanks around an address are no reason to lose it");
+        for ip in ["10.3.2.1", "192.168.1.20", "127.0.0.1", "100.64.1.1", "not-an-ip", "::1", "fe80::1"] {
             assert_eq!(geo.country(Some(ip)), UNKNOWN, "{ip}");
         }
         assert_eq!(geo.country(None), UNKNOWN);

@@ -44,11 +44,7 @@ fn in_v4(addr: Ipv4Addr, (net, len): (u32, u8)) -> bool {
 }
 
 fn in_v6(addr: Ipv6Addr, (net, len): (u128, u8)) -> bool {
-    let mask = if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - len)
-    };
+    let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
     u128::from(addr) & mask == net & mask
 }
 
@@ -58,10 +54,7 @@ pub fn is_global(addr: IpAddr) -> bool {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             // Python 3.11 judges a mapped address by its IPv4 privacy only:
             // ::ffff:100.64.1.1 counts as global there, and so it does here.
-            Some(v4) => !V4_NOT_GLOBAL
-                .iter()
-                .filter(|n| n.0 != 0x6440_0000)
-                .any(|&n| in_v4(v4, n)),
+            Some(v4) => !V4_NOT_GLOBAL.iter().filter(|n| n.0 != 0x6440_0000).any(|&n| in_v4(v4, n)),
             None => !V6_NOT_GLOBAL.iter().any(|&n| in_v6(v6, n)),
         },
     }

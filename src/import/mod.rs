@@ -143,10 +143,8 @@ fn expand(path: &Path, out: &mut Vec<PathBuf>) {
                 Ok(t) if t.is_dir() => stack.push(p),
                 Ok(_) if importable(&entry.file_name().to_string_lossy()) => {
                     let rel = p.strip_prefix(path).unwrap_or(&p);
-                    let key: Vec<String> = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect();
+                    let key: Vec<String> =
+                        rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
                     found.push((key.join("/"), p));
                 }
                 _ => {}
@@ -171,16 +169,8 @@ pub fn import_paths(
     for p in paths {
         expand(p, &mut files);
     }
-    let bytes_total = files
-        .iter()
-        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
-        .sum();
-    let mut report = ImportReport {
-        files: Vec::new(),
-        stored: Counts::default(),
-        rejected: 0,
-        cancelled: false,
-    };
+    let bytes_total = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+    let mut report = ImportReport { files: Vec::new(), stored: Counts::default(), rejected: 0, cancelled: false };
     let mut state = Progress {
         file: String::new(),
         files_done: 0,
@@ -238,16 +228,10 @@ fn sniff(source: &mut source::Source) -> Result<Layout, String> {
         Some(b'[' | b'{') | None => Ok(Layout::Json),
         Some(_) => {
             use std::io::BufRead;
-            let head = source
-                .reader
-                .fill_buf()
-                .map_err(|e| source::describe_read_error(&e))?;
+            let head = source.reader.fill_buf().map_err(|e| source::describe_read_error(&e))?;
             let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
             let line = String::from_utf8_lossy(first_line);
-            if line
-                .split(',')
-                .any(|h| h.trim().trim_matches('"') == "type")
-            {
+            if line.split(',').any(|h| h.trim().trim_matches('"') == "type") {
                 Ok(Layout::Csv)
             } else {
                 Err(READABLE_FORMATS.into())
@@ -334,10 +318,7 @@ fn import_file(
     let (end, format) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Batch>(8);
         let reader = scope.spawn(move || {
-            let mut sink = ChannelSink {
-                tx,
-                batch: Vec::with_capacity(BATCH),
-            };
+            let mut sink = ChannelSink { tx, batch: Vec::with_capacity(BATCH) };
             let reopen = || source::open(path);
             let result = match layout {
                 Layout::JsonLines => readers::json_lines(src, &mut sink).map(|_| "jsonl"),
@@ -364,10 +345,7 @@ fn import_file(
                     }
                     Err(reason) => {
                         rejected += 1;
-                        let r = Rejection {
-                            position: position.describe(&name),
-                            reason,
-                        };
+                        let r = Rejection { position: position.describe(&name), reason };
                         if let Err(e) = writer.reject(&r.position, &r.reason) {
                             store_error = Some(e);
                             break;
@@ -391,17 +369,10 @@ fn import_file(
             }
         }
         drop(rx); // a reader still sending learns that nobody listens
-        reader.join().unwrap_or((
-            Err(readers::End::Refused("the reader failed".into())),
-            "unknown",
-        ))
+        reader.join().unwrap_or((Err(readers::End::Refused("the reader failed".into())), "unknown"))
     });
 
-    let format = if gzip {
-        format!("{format}+gzip")
-    } else {
-        format.to_owned()
-    };
+    let format = if gzip { format!("{format}+gzip") } else { format.to_owned() };
     if let Some(e) = store_error {
         let _ = writer.rollback();
         return Err(ImportError::Store(store.err(e)));
@@ -420,17 +391,8 @@ fn import_file(
             Ok(None)
         }
         Ok(()) => {
-            writer
-                .commit(&format, records, rejected)
-                .map_err(|e| store.err(e))?;
-            Ok(Some(FileReport {
-                path: shown,
-                format,
-                records,
-                rejected,
-                rejections,
-                error: None,
-            }))
+            writer.commit(&format, records, rejected).map_err(|e| store.err(e))?;
+            Ok(Some(FileReport { path: shown, format, records, rejected, rejections, error: None }))
         }
     }
 }

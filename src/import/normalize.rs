@@ -3,8 +3,8 @@
 
 use super::raw::{Field, Loose, RawRecord};
 use crate::model::{
-    parse_timestamp, parse_timestamp_integer, parse_timestamp_number, Action, Conversation,
-    Feedback, Message, Micros, Rating, Record, Role,
+    parse_timestamp, parse_timestamp_integer, parse_timestamp_number, Action, Conversation, Feedback, Message, Micros,
+    Rating, Record, Role,
 };
 use std::borrow::Cow;
 
@@ -27,9 +27,7 @@ pub fn normalize(raw: &RawRecord, default_kind: Option<&str>) -> Result<Record, 
         "message" => message(raw).map(Record::Message),
         "action" => action(raw).map(Record::Action),
         "feedback" => feedback(raw).map(Record::Feedback),
-        other => Err(format!(
-            "unknown type {other:?} (expected conversation, message, action or feedback)"
-        )),
+        other => Err(format!("unknown type {other:?} (expected conversation, message, action or feedback)")),
     }
 }
 
@@ -72,9 +70,8 @@ fn conversation(r: &RawRecord) -> Result<Conversation, Reason> {
 fn message(r: &RawRecord) -> Result<Message, Reason> {
     let conversation_id = required_text(r, Field::ConversationId)?;
     let role_text = required_text(r, Field::Role)?;
-    let role = Role::parse(&role_text).ok_or_else(|| {
-        format!("role {role_text:?} is not user or agent (nor an alias of them, system or tool)")
-    })?;
+    let role = Role::parse(&role_text)
+        .ok_or_else(|| format!("role {role_text:?} is not user or agent (nor an alias of them, system or tool)"))?;
     let timestamp = required_timestamp(r, Field::Timestamp)?;
     Ok(Message {
         conversation_id,
@@ -98,27 +95,15 @@ fn action(r: &RawRecord) -> Result<Action, Reason> {
     // `duration_ms` wins: a file that says both should not contradict itself.
     if let Some(ended_at) = optional_timestamp(r, Field::EndedAt)? {
         if ended_at < started_at {
-            return Err(format!(
-                "ended_at {ended_at} is before started_at {started_at}"
-            ));
+            return Err(format!("ended_at {ended_at} is before started_at {started_at}"));
         }
         if duration_ms.is_none() {
             duration_ms = Some((ended_at.0 - started_at.0) as f64 / 1000.0);
         }
     }
     let status = text(r, Field::Status)?;
-    let error = status
-        .as_deref()
-        .is_some_and(|s| s.to_lowercase() == "error");
-    Ok(Action {
-        conversation_id,
-        action_id: text(r, Field::ActionId)?,
-        name,
-        started_at,
-        duration_ms,
-        status,
-        error,
-    })
+    let error = status.as_deref().is_some_and(|s| s.to_lowercase() == "error");
+    Ok(Action { conversation_id, action_id: text(r, Field::ActionId)?, name, started_at, duration_ms, status, error })
 }
 
 fn feedback(r: &RawRecord) -> Result<Feedback, Reason> {
@@ -186,13 +171,7 @@ fn text_of(r: &RawRecord, field: Field, trim: bool) -> Result<Option<String>, Re
         Loose::UInt(u) => Cow::Owned(u.to_string()),
         Loose::Float(f) if f.is_finite() && f.fract() == 0.0 => Cow::Owned(format!("{f:.0}")),
         Loose::Float(f) => Cow::Owned(python_float_repr(*f)),
-        other => {
-            return Err(format!(
-                "{} must be text, not {}",
-                field.name(),
-                describe(other)
-            ))
-        }
+        other => return Err(format!("{} must be text, not {}", field.name(), describe(other))),
     };
     Ok((!s.is_empty()).then(|| s.into_owned()))
 }
@@ -221,9 +200,7 @@ fn timestamp_of(r: &RawRecord, field: Field) -> Result<Option<Micros>, Reason> {
         Loose::Float(f) => parse_timestamp_number(*f),
         other => return Err(format!("{name} {} is not a date and time", describe(other))),
     };
-    result
-        .map(Some)
-        .map_err(|e| format!("{name} {} {e}", describe(r.get(field))))
+    result.map(Some).map_err(|e| format!("{name} {} {e}", describe(r.get(field))))
 }
 
 fn optional_timestamp(r: &RawRecord, field: Field) -> Result<Option<Micros>, Reason> {
@@ -240,9 +217,7 @@ fn number(r: &RawRecord, field: Field) -> Result<Option<f64>, Reason> {
     let v = match r.get(field) {
         Loose::Absent | Loose::Null => return Ok(None),
         Loose::Str(s) if s.trim().is_empty() => return Ok(None),
-        Loose::Str(s) if crate::model::is_numeric_text(s.trim()) => {
-            s.trim().parse::<f64>().unwrap_or(f64::NAN)
-        }
+        Loose::Str(s) if crate::model::is_numeric_text(s.trim()) => s.trim().parse::<f64>().unwrap_or(f64::NAN),
         Loose::Int(i) => *i as f64,
         Loose::UInt(u) => *u as f64,
         Loose::Float(f) => *f,
@@ -264,11 +239,9 @@ fn whole_number(r: &RawRecord, field: Field) -> Result<Option<u64>, Reason> {
     }
     match number(r, field)? {
         None => Ok(None),
-        Some(v) if v.fract() != 0.0 => Err(format!(
-            "{} {} must be a whole number",
-            field.name(),
-            describe(r.get(field))
-        )),
+        Some(v) if v.fract() != 0.0 => {
+            Err(format!("{} {} must be a whole number", field.name(), describe(r.get(field))))
+        }
         Some(v) => Ok(Some(v as u64)),
     }
 }
@@ -299,19 +272,11 @@ fn python_float_repr(f: f64) -> String {
         } else if (point as usize) >= digits.len() {
             format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
         } else {
-            format!(
-                "{}.{}",
-                &digits[..point as usize],
-                &digits[point as usize..]
-            )
+            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
         };
         format!("{sign}{body}")
     } else {
-        let frac = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits
-        };
+        let frac = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{frac}e{esign}{:02}", exp.abs())
     }
@@ -349,11 +314,8 @@ mod tests {
     #[case("system", Role::System)]
     #[case("tool", Role::Tool)]
     fn role_aliases_in_any_case(#[case] role: &str, #[case] expected: Role) {
-        let line =
-            format!(r#"{{"type":"message","conversation_id":"c","role":"{role}","timestamp":0}}"#);
-        let Ok(Record::Message(m)) = normalize(&rec(&line), None) else {
-            panic!("{role} is a role")
-        };
+        let line = format!(r#"{{"type":"message","conversation_id":"c","role":"{role}","timestamp":0}}"#);
+        let Ok(Record::Message(m)) = normalize(&rec(&line), None) else { panic!("{role} is a role") };
         assert_eq!(m.role, expected);
     }
 
@@ -371,83 +333,47 @@ mod tests {
     #[case(r#""rating":"neutral","score":5"#, Rating::Neutral)]
     fn ratings_and_scores_map_to_three_kinds(#[case] fields: &str, #[case] expected: Rating) {
         let line = format!(r#"{{"type":"feedback","conversation_id":"c",{fields}}}"#);
-        let Ok(Record::Feedback(f)) = normalize(&rec(&line), None) else {
-            panic!("{fields} is feedback")
-        };
+        let Ok(Record::Feedback(f)) = normalize(&rec(&line), None) else { panic!("{fields} is feedback") };
         assert_eq!(f.rating, expected);
     }
 
     #[rstest]
     #[case(r#"{"role":"user","timestamp":0}"#, "missing type")]
     #[case(r#"{"type":"teleport"}"#, "unknown type")]
-    #[case(
-        r#"{"type":"message","role":"user","timestamp":0}"#,
-        "missing conversation_id"
-    )]
-    #[case(
-        r#"{"type":"message","conversation_id":"c","role":"narrator","timestamp":0}"#,
-        "role \"narrator\""
-    )]
+    #[case(r#"{"type":"message","role":"user","timestamp":0}"#, "missing conversation_id")]
+    #[case(r#"{"type":"message","conversation_id":"c","role":"narrator","timestamp":0}"#, "role \"narrator\"")]
     #[case(
         r#"{"type":"message","conversation_id":"c","role":"user","timestamp":"yesterday"}"#,
         "timestamp \"yesterday\" is not a date"
     )]
+    #[case(r#"{"type":"message","conversation_id":"c","role":"user","timestamp":-5}"#, "negative")]
+    #[case(r#"{"type":"message","conversation_id":"c","role":"user"}"#, "missing timestamp")]
     #[case(
-        r#"{"type":"message","conversation_id":"c","role":"user","timestamp":-5}"#,
-        "negative"
+        r#"{"type":"message","conversation_id":"c","role":"agent","timestamp":0,"prompt_tokens":12.5}"#,
+        "prompt_tokens 12.5 must be a whole number"
     )]
+    #[case(r#"{"type":"message","conversation_id":"c","role":"agent","timestamp":0,"cost":-1}"#, "cost -1 is negative")]
+    #[case(r#"{"type":"action","conversation_id":"c","started_at":0}"#, "missing name")]
+    #[case(r#"{"type":"action","conversation_id":"c","name":"x","started_at":7,"ended_at":6}"#, "before started_at")]
     #[case(
-        r#"{"type":"message","conversation_id":"c","role":"user"}"#,
-        "missing timestamp"
+        r#"{"type":"action","conversation_id":"c","name":"x","started_at":7,"duration_ms":5,"ended_at":"soon"}"#,
+        "ended_at \"soon\""
     )]
-    #[case(r#"{"type":"message","conversation_id":"c","role":"agent","timestamp":0,"prompt_tokens":12.5}"#, "prompt_tokens 12.5 must be a whole number")]
-    #[case(
-        r#"{"type":"message","conversation_id":"c","role":"agent","timestamp":0,"cost":-1}"#,
-        "cost -1 is negative"
-    )]
-    #[case(
-        r#"{"type":"action","conversation_id":"c","started_at":0}"#,
-        "missing name"
-    )]
-    #[case(
-        r#"{"type":"action","conversation_id":"c","name":"x","started_at":7,"ended_at":6}"#,
-        "before started_at"
-    )]
-    #[case(r#"{"type":"action","conversation_id":"c","name":"x","started_at":7,"duration_ms":5,"ended_at":"soon"}"#, "ended_at \"soon\"")]
-    #[case(
-        r#"{"type":"feedback","conversation_id":"c"}"#,
-        "needs a rating or a score"
-    )]
-    #[case(
-        r#"{"type":"feedback","conversation_id":"c","rating":"meh"}"#,
-        "rating \"meh\""
-    )]
-    #[case(
-        r#"{"type":"feedback","conversation_id":"c","score":6}"#,
-        "outside 1 to 5"
-    )]
-    #[case(
-        r#"{"type":"conversation","conversation_id":"c","metadata":"{oops"}"#,
-        "metadata is not valid JSON"
-    )]
-    #[case(
-        r#"{"type":"conversation","conversation_id":true}"#,
-        "conversation_id must be text"
-    )]
+    #[case(r#"{"type":"feedback","conversation_id":"c"}"#, "needs a rating or a score")]
+    #[case(r#"{"type":"feedback","conversation_id":"c","rating":"meh"}"#, "rating \"meh\"")]
+    #[case(r#"{"type":"feedback","conversation_id":"c","score":6}"#, "outside 1 to 5")]
+    #[case(r#"{"type":"conversation","conversation_id":"c","metadata":"{oops"}"#, "metadata is not valid JSON")]
+    #[case(r#"{"type":"conversation","conversation_id":true}"#, "conversation_id must be text")]
     fn each_rejection_names_its_reason(#[case] line: &str, #[case] reason: &str) {
         let err = normalize(&rec(line), None).expect_err(line);
-        assert!(
-            err.contains(reason),
-            "{line}: {err:?} should say {reason:?}"
-        );
+        assert!(err.contains(reason), "{line}: {err:?} should say {reason:?}");
     }
 
     #[test]
     fn numbers_in_text_fields_become_their_decimal_text() {
-        let Ok(Record::Conversation(c)) = normalize(
-            &rec(r#"{"type":"conversation","conversation_id":7,"customer_id":12345.0}"#),
-            None,
-        ) else {
+        let Ok(Record::Conversation(c)) =
+            normalize(&rec(r#"{"type":"conversation","conversation_id":7,"customer_id":12345.0}"#), None)
+        else {
             panic!()
         };
         assert_eq!(c.conversation_id, "7");
@@ -466,10 +392,7 @@ mod tests {
         };
         assert_eq!(m.conversation_id, "c");
         assert_eq!(m.content.as_deref(), Some(" hi "));
-        assert_eq!(
-            m.model, None,
-            "a field that is empty after trimming is absent"
-        );
+        assert_eq!(m.model, None, "a field that is empty after trimming is absent");
     }
 
     #[test]

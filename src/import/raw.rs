@@ -267,14 +267,12 @@ mod tests {
 
     #[test]
     fn a_json_line_borrows_its_text_and_keeps_value_types() {
-        let line = r#"{"type":"message","prompt_tokens":"12","cost":0.5,"x":[1],"metadata":{"a":1},"timestamp":1700000000}"#;
+        let line =
+            r#"{"type":"message","prompt_tokens":"12","cost":0.5,"x":[1],"metadata":{"a":1},"timestamp":1700000000}"#;
         let JsonItem::Record(r) = serde_json::from_str::<JsonItem>(line).unwrap() else {
             panic!("an object is a record")
         };
-        assert!(matches!(
-            r.get(Field::Type),
-            Loose::Str(Cow::Borrowed("message"))
-        ));
+        assert!(matches!(r.get(Field::Type), Loose::Str(Cow::Borrowed("message"))));
         assert_eq!(r.get(Field::PromptTokens), &Loose::Str("12".into()));
         assert_eq!(r.get(Field::Cost), &Loose::Float(0.5));
         assert_eq!(r.get(Field::Timestamp), &Loose::UInt(1_700_000_000));
@@ -284,13 +282,7 @@ mod tests {
 
     #[test]
     fn arrays_and_scalars_are_not_records() {
-        assert!(matches!(
-            serde_json::from_str::<JsonItem>("[1,2]").unwrap(),
-            JsonItem::NotAnObject
-        ));
-        assert!(matches!(
-            serde_json::from_str::<JsonItem>("\"x\"").unwrap(),
-            JsonItem::NotAnObject
-        ));
+        assert!(matches!(serde_json::from_str::<JsonItem>("[1,2]").unwrap(), JsonItem::NotAnObject));
+        assert!(matches!(serde_json::from_str::<JsonItem>("\"x\"").unwrap(), JsonItem::NotAnObject));
     }
 }

@@ -34,10 +34,7 @@ fn push_json(sink: &mut dyn Sink, position: Position, text: &str) -> Result<(), 
     match serde_json::from_str::<JsonItem>(text) {
         Ok(JsonItem::Record(raw)) => sink.push(position, normalize(&raw, None)),
         Ok(JsonItem::NotAnObject) => sink.push(position, Err(NOT_AN_OBJECT.into())),
-        Err(e) => sink.push(
-            position,
-            Err(format!("not valid JSON ({})", json_error(&e))),
-        ),
+        Err(e) => sink.push(position, Err(format!("not valid JSON ({})", json_error(&e)))),
     }
 }
 
@@ -56,19 +53,13 @@ pub fn json_lines(mut source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     let mut line: u64 = 0;
     loop {
         buf.clear();
-        let n = source
-            .reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| End::Refused(describe_read_error(&e)))?;
+        let n = source.reader.read_until(b'\n', &mut buf).map_err(|e| End::Refused(describe_read_error(&e)))?;
         if n == 0 {
             return Ok(());
         }
         line += 1;
         let text = std::str::from_utf8(&buf).map_err(|e| {
-            End::Refused(format!(
-                "not UTF-8 text (line {line}, byte {} of the line)",
-                e.valid_up_to() + 1
-            ))
+            End::Refused(format!("not UTF-8 text (line {line}, byte {} of the line)", e.valid_up_to() + 1))
         })?;
         if text.trim().is_empty() {
             continue;
@@ -79,10 +70,7 @@ pub fn json_lines(mut source: Source, sink: &mut dyn Sink) -> Result<(), End> {
 
 /// The first byte that is not white space, without consuming anything.
 pub fn first_significant_byte(source: &mut Source) -> Result<Option<u8>, String> {
-    let head = source
-        .reader
-        .fill_buf()
-        .map_err(|e| describe_read_error(&e))?;
+    let head = source.reader.fill_buf().map_err(|e| describe_read_error(&e))?;
     Ok(head.iter().copied().find(|b| !b.is_ascii_whitespace()))
 }
 
@@ -111,7 +99,9 @@ pub fn json_document(
                 Ok("jsonl")
             }
         }
-        _ => Err(End::Refused("not valid JSON: a .json file must hold an array of records, {\"events\": [...]} or one record".into())),
+        _ => Err(End::Refused(
+            "not valid JSON: a .json file must hold an array of records, {\"events\": [...]} or one record".into(),
+        )),
     }
 }
 
@@ -124,12 +114,7 @@ fn is_one_document<R: std::io::Read>(reader: R) -> bool {
 fn json_array(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     let mut de = serde_json::Deserializer::from_reader(source.reader);
     let mut stopped = false;
-    let result = de
-        .deserialize_seq(Records {
-            sink,
-            stopped: &mut stopped,
-        })
-        .and_then(|_| de.end());
+    let result = de.deserialize_seq(Records { sink, stopped: &mut stopped }).and_then(|_| de.end());
     finish(result, stopped)
 }
 
@@ -216,11 +201,7 @@ fn json_object(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     let mut stopped = false;
     let mut outcome = TopLevel::Other(serde_json::Map::new());
     let result = de
-        .deserialize_map(TopVisitor {
-            sink: &mut *sink,
-            stopped: &mut stopped,
-            outcome: &mut outcome,
-        })
+        .deserialize_map(TopVisitor { sink: &mut *sink, stopped: &mut stopped, outcome: &mut outcome })
         .and_then(|_| de.end());
     finish(result, stopped)?;
     match outcome {
@@ -230,7 +211,8 @@ fn json_object(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
             push_json(sink, Position::Item(1), &text).map_err(End::from)
         }
         TopLevel::Other(_) => Err(End::Refused(
-            "JSON of another shape: neither a list of records, {\"events\": [...]}, nor one record with a \"type\"".into(),
+            "JSON of another shape: neither a list of records, {\"events\": [...]}, nor one record with a \"type\""
+                .into(),
         )),
     }
 }
@@ -258,19 +240,12 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
         let mut streamed = false;
         while let Some(key) = map.next_key::<String>()? {
             if key == "events" && !streamed {
-                streamed = map.next_value_seed(Records {
-                    sink: &mut *self.sink,
-                    stopped: &mut *self.stopped,
-                })?;
+                streamed = map.next_value_seed(Records { sink: &mut *self.sink, stopped: &mut *self.stopped })?;
             } else {
                 fields.insert(key, map.next_value()?);
             }
         }
-        *self.outcome = if streamed {
-            TopLevel::Events
-        } else {
-            TopLevel::Other(fields)
-        };
+        *self.outcome = if streamed { TopLevel::Events } else { TopLevel::Other(fields) };
         Ok(())
     }
 }
@@ -290,10 +265,7 @@ pub fn csv_kind(name: &str) -> Option<&'static str> {
 /// Columns that are no field are kept as the conversation's metadata.
 pub fn csv(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     let kind = csv_kind(&source.name);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(source.reader);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(source.reader);
     let refuse_csv = |e: csv::Error| match e.kind() {
         csv::ErrorKind::Io(io) => End::Refused(describe_read_error(io)),
         _ => End::Refused(format!("not readable as CSV ({e})")),
@@ -323,16 +295,13 @@ pub fn csv(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
             let Some(header) = headers.get(i) else {
                 continue;
             }; // cells past the header have no name
-            let cell = std::str::from_utf8(cell).map_err(|_| {
-                End::Refused(format!("not UTF-8 text (row {number}, column {header})"))
-            })?;
+            let cell = std::str::from_utf8(cell)
+                .map_err(|_| End::Refused(format!("not UTF-8 text (row {number}, column {header})")))?;
             match columns[i] {
                 Some(field) if cell.is_empty() => raw.set(field, Loose::Absent),
                 Some(field) => raw.set(field, Loose::Str(Cow::Owned(cell.to_owned()))),
                 None if cell.is_empty() => {}
-                None => raw
-                    .extra
-                    .push((Cow::Owned(header.clone()), Cow::Owned(cell.to_owned()))),
+                None => raw.extra.push((Cow::Owned(header.clone()), Cow::Owned(cell.to_owned()))),
             }
         }
         sink.push(Position::Row(number), normalize(&raw, kind))?;

@@ -40,35 +40,17 @@ pub fn open(path: &Path) -> Result<Source, String> {
     let file = File::open(path).map_err(|e| format!("cannot open it: {}", io_reason(&e)))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let read = Arc::new(AtomicU64::new(0));
-    let mut raw = BufReader::with_capacity(
-        BUFFER,
-        Counting {
-            inner: file,
-            read: read.clone(),
-        },
-    );
-    let head = raw
-        .fill_buf()
-        .map_err(|e| format!("cannot read it: {}", io_reason(&e)))?;
+    let mut raw = BufReader::with_capacity(BUFFER, Counting { inner: file, read: read.clone() });
+    let head = raw.fill_buf().map_err(|e| format!("cannot read it: {}", io_reason(&e)))?;
     let magic = head.starts_with(&[0x1f, 0x8b]);
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let named_gz = file_name.to_lowercase().ends_with(".gz");
-    let name = if named_gz {
-        file_name[..file_name.len() - 3].to_owned()
-    } else {
-        file_name
-    };
+    let name = if named_gz { file_name[..file_name.len() - 3].to_owned() } else { file_name };
     if named_gz && !magic {
         return Err("not a readable gzip file (it does not start as gzip does)".into());
     }
     let mut reader: Box<dyn BufRead + Send> = if magic {
-        Box::new(BufReader::with_capacity(
-            BUFFER,
-            GzipErrors(MultiGzDecoder::new(raw)),
-        ))
+        Box::new(BufReader::with_capacity(BUFFER, GzipErrors(MultiGzDecoder::new(raw))))
     } else {
         Box::new(raw)
     };
@@ -76,13 +58,7 @@ pub fn open(path: &Path) -> Result<Source, String> {
     if head.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
     }
-    Ok(Source {
-        reader,
-        gzip: magic,
-        read,
-        size,
-        name,
-    })
+    Ok(Source { reader, gzip: magic, read, size, name })
 }
 
 /// Marks errors that come from decompression, so that the refusal says so.
@@ -90,9 +66,7 @@ struct GzipErrors<R>(R);
 
 impl<R: Read> Read for GzipErrors<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0
-            .read(buf)
-            .map_err(|e| io::Error::other(format!("not a readable gzip file ({e})")))
+        self.0.read(buf).map_err(|e| io::Error::other(format!("not a readable gzip file ({e})")))
     }
 }
 

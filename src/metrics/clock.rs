@@ -21,9 +21,7 @@ pub struct LocalClock {
 fn offset_us(zone: Tz, t: i64) -> i64 {
     let secs = t.div_euclid(1_000_000);
     match zone.timestamp_opt(secs, 0) {
-        chrono::LocalResult::Single(dt) => {
-            i64::from(dt.offset().fix().local_minus_utc()) * 1_000_000
-        }
+        chrono::LocalResult::Single(dt) => i64::from(dt.offset().fix().local_minus_utc()) * 1_000_000,
         _ => 0,
     }
 }

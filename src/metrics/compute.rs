@@ -81,10 +81,7 @@ pub struct Dashboard {
 }
 
 pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard {
-    Dashboard {
-        current: compute(facts, query, settings),
-        previous: compute(facts, &query.previous(), settings),
-    }
+    Dashboard { current: compute(facts, query, settings), previous: compute(facts, &query.previous(), settings) }
 }
 
 /// Which conversations pass the filters; `None` when there are none.
@@ -94,11 +91,7 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     }
     let mut pass = vec![true; facts.conversations.len()];
     for (key, values) in &query.filters.0 {
-        let table = if *key == FilterKey::CustomerId {
-            &facts.users
-        } else {
-            &facts.names
-        };
+        let table = if *key == FilterKey::CustomerId { &facts.users } else { &facts.names };
         let allowed: HashSet<u32> = values.iter().filter_map(|v| table.get(v)).collect();
         for (ok, c) in pass.iter_mut().zip(&facts.conversations) {
             let id = match key {
@@ -114,8 +107,22 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     Some(pass)
 }
 
+/// Which conversations called an escalation tool, at any time.
+pub(crate) fn escalated(facts: &Facts, settings: &Settings) -> Vec<bool> {
+    let escalation: HashSet<String> = settings.escalation_tools.iter().map(|s| s.trim().to_lowercase()).collect();
+    let escalating_name: Vec<bool> =
+        facts.action_names.values.iter().map(|n| escalation.contains(&n.to_lowercase())).collect();
+    let mut escalated = vec![false; facts.conversations.len()];
+    for a in &facts.actions {
+        if escalating_name[a.name as usize] {
+            escalated[a.conversation as usize] = true;
+        }
+    }
+    escalated
+}
+
 /// The rows of a time-sorted slice with `from <= ts < to`.
-fn in_range<T>(rows: &[T], ts: impl Fn(&T) -> i64, from: i64, to: i64) -> &[T] {
+pub(crate) fn in_range<T>(rows: &[T], ts: impl Fn(&T) -> i64, from: i64, to: i64) -> &[T] {
     let lo = rows.partition_point(|r| ts(r) < from);
     let hi = rows.partition_point(|r| ts(r) < to);
     &rows[lo..hi.max(lo)]
@@ -160,23 +167,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
     let clock = LocalClock::new(query.zone, lo, hi);
 
     // Conversations in range, and their context.
-    let escalation: HashSet<String> = settings
-        .escalation_tools
-        .iter()
-        .map(|s| s.trim().to_lowercase())
-        .collect();
-    let escalating_name: Vec<bool> = facts
-        .action_names
-        .values
-        .iter()
-        .map(|n| escalation.contains(&n.to_lowercase()))
-        .collect();
-    let mut escalated = vec![false; facts.conversations.len()];
-    for a in &facts.actions {
-        if escalating_name[a.name as usize] {
-            escalated[a.conversation as usize] = true;
-        }
-    }
+    let escalated = escalated(facts, settings);
     let mut total_conversations = 0;
     let mut interactions = 0;
     let mut escalated_conversations = 0;
@@ -261,8 +252,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             let local = clock.local(m.ts);
             day = local.div_euclid(super::clock::DAY_US);
             cell = (weekday(day), hour_of(local));
-            let next_hour =
-                m.ts + (super::clock::HOUR_US - local.rem_euclid(super::clock::HOUR_US));
+            let next_hour = m.ts + (super::clock::HOUR_US - local.rem_euclid(super::clock::HOUR_US));
             bucket_end = next_hour.min(clock.next_change_after(m.ts));
         }
         peak_hours[cell.0][cell.1] += 1;
@@ -270,10 +260,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             monotonic = false; // a zone stepped back over midnight
         }
         latest_day = latest_day.max(day);
-        let Some(index) = usize::try_from(day - first_day)
-            .ok()
-            .filter(|&d| d < daily.len())
-        else {
+        let Some(index) = usize::try_from(day - first_day).ok().filter(|&d| d < daily.len()) else {
             continue;
         };
         let row = &mut daily[index];
@@ -369,12 +356,10 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         unique_users,
         active_users: exchanges_per_user.iter().filter(|&&n| n >= 2).count() as u64,
         avg_user_interactions: ratio(n_exchanges, exchange_conversations).unwrap_or(0.0),
-        avg_response_time_ms: (n_exchanges > 0)
-            .then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
+        avg_response_time_ms: (n_exchanges > 0).then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
         p50_response_time_ms: p50.map(ms),
         p95_response_time_ms: p95.map(ms),
-        avg_conversation_duration_s: (duration_n > 0)
-            .then(|| duration_sum as f64 / 1e6 / duration_n as f64),
+        avg_conversation_duration_s: (duration_n > 0).then(|| duration_sum as f64 / 1e6 / duration_n as f64),
         peak_hours,
         daily,
         tools,
@@ -390,12 +375,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             neutral,
             satisfaction_rate: ratio(positive, positive + negative),
         },
-        tokens: TokenUsage {
-            prompt,
-            completion,
-            total: prompt + completion,
-            cost,
-        },
+        tokens: TokenUsage { prompt, completion, total: prompt + completion, cost },
     }
 }
 
@@ -438,10 +418,6 @@ mod tests {
         assert_eq!(percentiles(&mut [7], [0.5, 0.95]), [Some(7), Some(7)]);
         assert_eq!(percentiles(&mut [], [0.5]), [None]);
         let mut odd = vec![5, 1, 4, 2, 3];
-        assert_eq!(
-            percentiles(&mut odd, [0.5, 0.95]),
-            [Some(3), Some(5)],
-            "⌈0.5·5⌉ = 3rd, ⌈0.95·5⌉ = 5th"
-        );
+        assert_eq!(percentiles(&mut odd, [0.5, 0.95]), [Some(3), Some(5)], "⌈0.5·5⌉ = 3rd, ⌈0.95·5⌉ = 5th");
     }
 }

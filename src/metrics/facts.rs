@@ -55,6 +55,12 @@ pub struct ConversationFact {
     pub language: u32,
     /// Has at least one user message, anywhere in time.
     pub engaged: bool,
+    /// Has an IP address (whether or not it locates to a country).
+    pub has_ip: bool,
+    /// Messages of every role, at any time.
+    pub messages: u32,
+    /// The rating of its latest feedback, if any.
+    pub latest_rating: Option<Rating>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -64,9 +70,25 @@ pub struct MessageFact {
     /// The conversation's user, copied here so a scan touches one row only.
     pub user: u32,
     pub side: Side,
+    /// Index into `models`, or `NO_MODEL`.
+    pub model: u32,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    /// As given, else estimated from the price table, else 0.
     pub cost: f64,
+    /// Has tokens but no cost, and its model has no price: never shown as free.
+    pub unpriced: bool,
+}
+
+pub const NO_MODEL: u32 = u32::MAX;
+
+/// What a model costs, in US dollars per million tokens, for files that
+/// carry tokens but no cost.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Price {
+    pub model: String,
+    pub prompt_per_million: f64,
+    pub completion_per_million: f64,
 }
 
 /// An agent message that answers a user message (METRICS.md).
@@ -95,6 +117,9 @@ pub struct FeedbackFact {
     pub ts: i64,
     pub conversation: u32,
     pub rating: Rating,
+    /// The store's row, to fetch its comment.
+    pub row: i64,
+    pub has_comment: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -102,6 +127,9 @@ pub struct Facts {
     pub conversations: Vec<ConversationFact>,
     /// The store's row id of each conversation, for lists and transcripts.
     pub conversation_rows: Vec<i64>,
+    /// Each conversation's `conversation_id`.
+    pub conversation_ids: Vec<String>,
+    pub models: Interner,
     pub users: Interner,
     /// Countries, devices, sources and languages share one table of names.
     pub names: Interner,
@@ -120,14 +148,17 @@ struct Pending {
     ts: i64,
     order: i64,
     role: Role,
+    model: u32,
     prompt: u64,
     completion: u64,
     cost: f64,
+    unpriced: bool,
 }
 
 impl Facts {
-    /// Reads the store and derives every fact.
-    pub fn load(store: &Store, geo: &Geo) -> Result<Facts, StoreError> {
+    /// Reads the store and derives every fact; `prices` estimate the cost of
+    /// messages that carry tokens but no cost.
+    pub fn load(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, StoreError> {
         let mut facts = Facts::default();
         let mut index: HashMap<i64, u32> = HashMap::new();
         let mut explicit_start = Vec::new();
@@ -138,9 +169,10 @@ impl Facts {
             let i = facts.conversations.len() as u32;
             index.insert(row.id, i);
             facts.conversation_rows.push(row.id);
+            facts.conversation_ids.push(row.conversation_id);
             explicit_start.push(row.started_at);
             explicit_end.push(row.ended_at);
-            let country = match row.customer_ip_address {
+            let country = match row.customer_ip_address.clone() {
                 None => unknown,
                 Some(ip) => match country_of.get(&ip) {
                     Some(&c) => c,
@@ -154,17 +186,15 @@ impl Facts {
             let fact = ConversationFact {
                 started: NONE,
                 ended: NONE,
-                user: row
-                    .customer_id
-                    .as_deref()
-                    .map_or(NO_USER, |u| facts.users.intern(u)),
+                user: row.customer_id.as_deref().map_or(NO_USER, |u| facts.users.intern(u)),
                 country,
                 device: facts.names.intern(&normal::device(row.device.as_deref())),
                 source: facts.names.intern(&normal::source(row.source.as_deref())),
-                language: facts
-                    .names
-                    .intern(&normal::language(row.language.as_deref())),
+                language: facts.names.intern(&normal::language(row.language.as_deref())),
                 engaged: false,
+                has_ip: row.customer_ip_address.is_some(),
+                messages: 0,
+                latest_rating: None,
             };
             facts.conversations.push(fact);
         })?;
@@ -181,16 +211,31 @@ impl Facts {
         };
 
         let mut pending = Vec::new();
+        let price_of: HashMap<&str, &Price> = prices.iter().map(|p| (p.model.as_str(), p)).collect();
         store.for_each_message(|m| {
             if let Some(&c) = index.get(&m.conversation) {
+                let has_tokens = m.prompt_tokens + m.completion_tokens > 0;
+                let price = m.model.and_then(|name| price_of.get(name));
+                let (cost, unpriced) = match (m.cost, price) {
+                    (Some(cost), _) => (cost, false),
+                    (None, Some(p)) if has_tokens => (
+                        (m.prompt_tokens as f64 * p.prompt_per_million
+                            + m.completion_tokens as f64 * p.completion_per_million)
+                            / 1e6,
+                        false,
+                    ),
+                    (None, _) => (0.0, has_tokens),
+                };
                 pending.push(Pending {
                     conversation: c,
                     ts: m.timestamp,
                     order: m.id,
                     role: m.role,
+                    model: m.model.map_or(NO_MODEL, |name| facts.models.intern(name)),
                     prompt: m.prompt_tokens,
                     completion: m.completion_tokens,
-                    cost: m.cost,
+                    cost,
+                    unpriced,
                 });
             }
         })?;
@@ -203,17 +248,21 @@ impl Facts {
         for m in &pending {
             let c = m.conversation as usize;
             widen(&mut first, &mut last, c, m.ts, m.ts);
+            let conversation = &mut facts.conversations[c];
+            conversation.messages += 1;
             if m.role == Role::User {
-                facts.conversations[c].engaged = true;
+                conversation.engaged = true;
             }
             facts.messages.push(MessageFact {
                 ts: m.ts,
                 conversation: m.conversation,
                 user: facts.conversations[c].user,
                 side: m.role.side(),
+                model: m.model,
                 prompt_tokens: m.prompt,
                 completion_tokens: m.completion,
                 cost: m.cost,
+                unpriced: m.unpriced,
             });
         }
         drop(pending);
@@ -221,18 +270,10 @@ impl Facts {
         store.for_each_action(|a| {
             if let Some(&c) = index.get(&a.conversation) {
                 let duration_ms = a.duration_ms.unwrap_or(f64::NAN);
-                let end = a
-                    .started_at
-                    .saturating_add(a.duration_ms.map_or(0, duration_micros));
+                let end = a.started_at.saturating_add(a.duration_ms.map_or(0, duration_micros));
                 widen(&mut first, &mut last, c as usize, a.started_at, end);
                 let name = facts.action_names.intern(&a.name);
-                facts.actions.push(ActionFact {
-                    ts: a.started_at,
-                    conversation: c,
-                    name,
-                    duration_ms,
-                    error: a.error,
-                });
+                facts.actions.push(ActionFact { ts: a.started_at, conversation: c, name, duration_ms, error: a.error });
             }
         })?;
 
@@ -246,33 +287,27 @@ impl Facts {
                         *slot = ts;
                     }
                 }
-                raw_feedback.push((c, f.timestamp, f.rating));
+                raw_feedback.push((c, f));
             }
         })?;
 
         for (c, fact) in facts.conversations.iter_mut().enumerate() {
             // A conversation known only from its feedback starts with it.
-            let derived_start = if first[c] != NONE {
-                first[c]
-            } else {
-                first_feedback[c]
-            };
+            let derived_start = if first[c] != NONE { first[c] } else { first_feedback[c] };
             fact.started = explicit_start[c].unwrap_or(derived_start);
             fact.ended = explicit_end[c].unwrap_or(last[c]);
         }
         facts.feedback = raw_feedback
             .into_iter()
-            .map(|(c, ts, rating)| {
+            .map(|(c, f)| {
                 let conv = &facts.conversations[c as usize];
-                let ts = ts.unwrap_or(if conv.ended != NONE {
-                    conv.ended
-                } else {
-                    conv.started
-                });
+                let fallback = if conv.ended != NONE { conv.ended } else { conv.started };
                 FeedbackFact {
-                    ts,
+                    ts: f.timestamp.unwrap_or(fallback),
                     conversation: c,
-                    rating,
+                    rating: f.rating,
+                    row: f.id,
+                    has_comment: f.has_comment,
                 }
             })
             .collect();
@@ -280,7 +315,12 @@ impl Facts {
         facts.messages.sort_by_key(|m| m.ts);
         facts.exchanges.sort_by_key(|e| e.ts);
         facts.actions.sort_by_key(|a| a.ts);
-        facts.feedback.sort_by_key(|f| f.ts);
+        facts.feedback.sort_by_key(|f| (f.ts, f.row));
+        for f in &facts.feedback {
+            if f.ts != NONE {
+                facts.conversations[f.conversation as usize].latest_rating = Some(f.rating);
+            }
+        }
         facts.span = facts.compute_span();
         Ok(facts)
     }
@@ -342,15 +382,7 @@ mod tests {
     use super::*;
 
     fn msg(conversation: u32, ts: i64, role: Role) -> Pending {
-        Pending {
-            conversation,
-            ts,
-            order: ts,
-            role,
-            prompt: 0,
-            completion: 0,
-            cost: 0.0,
-        }
+        Pending { conversation, ts, order: ts, role, model: NO_MODEL, prompt: 0, completion: 0, cost: 0.0, unpriced: false }
     }
 
     #[test]
@@ -365,15 +397,8 @@ mod tests {
             msg(0, 9, Role::Tool),
             msg(0, 12, Role::Agent),
         ];
-        let pairs: Vec<_> = pair_exchanges(&seq)
-            .iter()
-            .map(|e| (e.ts, e.response_us))
-            .collect();
-        assert_eq!(
-            pairs,
-            vec![(5, 3), (12, 4)],
-            "u2→a1 and u3→a3; system and tool messages are skipped"
-        );
+        let pairs: Vec<_> = pair_exchanges(&seq).iter().map(|e| (e.ts, e.response_us)).collect();
+        assert_eq!(pairs, vec![(5, 3), (12, 4)], "u2→a1 and u3→a3; system and tool messages are skipped");
     }
 
     #[test]

@@ -74,13 +74,8 @@ pub enum FilterKey {
 }
 
 impl FilterKey {
-    pub const ALL: [FilterKey; 5] = [
-        FilterKey::Source,
-        FilterKey::Device,
-        FilterKey::Language,
-        FilterKey::Country,
-        FilterKey::CustomerId,
-    ];
+    pub const ALL: [FilterKey; 5] =
+        [FilterKey::Source, FilterKey::Device, FilterKey::Language, FilterKey::Country, FilterKey::CustomerId];
 
     pub fn name(self) -> &'static str {
         match self {

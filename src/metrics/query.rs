@@ -8,15 +8,11 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error(
-        "unknown filter key {0:?}: the keys are source, device, language, country and customer_id"
-    )]
+    #[error("unknown filter key {0:?}: the keys are source, device, language, country and customer_id")]
     UnknownFilterKey(String),
     #[error("a filter is written KEY=VALUE, e.g. source=web; {0:?} has no '='")]
     MalformedFilter(String),
-    #[error(
-        "unknown time zone {0:?}: give an IANA name such as Europe/Berlin or America/New_York"
-    )]
+    #[error("unknown time zone {0:?}: give an IANA name such as Europe/Berlin or America/New_York")]
     UnknownZone(String),
     #[error("the period is empty: --to ({to}) must be after --from ({from})")]
     EmptyPeriod { from: Micros, to: Micros },
@@ -30,8 +26,7 @@ pub struct Filters(pub BTreeMap<FilterKey, Vec<String>>);
 impl Filters {
     /// Adds `KEY=VALUE`, normalising the value as its dimension is.
     pub fn add(&mut self, key: &str, value: &str) -> Result<(), QueryError> {
-        let key = FilterKey::parse(key.trim())
-            .ok_or_else(|| QueryError::UnknownFilterKey(key.to_owned()))?;
+        let key = FilterKey::parse(key.trim()).ok_or_else(|| QueryError::UnknownFilterKey(key.to_owned()))?;
         let value = filter_value(key, value);
         let values = self.0.entry(key).or_default();
         if !values.contains(&value) {
@@ -42,9 +37,7 @@ impl Filters {
 
     /// Parses `KEY=VALUE` as written on the command line.
     pub fn add_pair(&mut self, pair: &str) -> Result<(), QueryError> {
-        let (key, value) = pair
-            .split_once('=')
-            .ok_or_else(|| QueryError::MalformedFilter(pair.to_owned()))?;
+        let (key, value) = pair.split_once('=').ok_or_else(|| QueryError::MalformedFilter(pair.to_owned()))?;
         self.add(key, value)
     }
 
@@ -69,45 +62,22 @@ pub struct Query {
 }
 
 impl Query {
-    pub fn new(
-        from: Micros,
-        to: Micros,
-        zone: &str,
-        filters: Filters,
-    ) -> Result<Query, QueryError> {
-        let zone: Tz = zone
-            .trim()
-            .parse()
-            .map_err(|_| QueryError::UnknownZone(zone.to_owned()))?;
+    pub fn new(from: Micros, to: Micros, zone: &str, filters: Filters) -> Result<Query, QueryError> {
+        let zone: Tz = zone.trim().parse().map_err(|_| QueryError::UnknownZone(zone.to_owned()))?;
         if to <= from {
             return Err(QueryError::EmptyPeriod { from, to });
         }
-        Ok(Query {
-            from,
-            to,
-            zone,
-            filters,
-        })
+        Ok(Query { from, to, zone, filters })
     }
 
     /// The period of the same length just before this one.
     pub fn previous(&self) -> Query {
         let len = self.to.0 - self.from.0;
-        Query {
-            from: Micros(self.from.0 - len),
-            to: self.from,
-            zone: self.zone,
-            filters: self.filters.clone(),
-        }
+        Query { from: Micros(self.from.0 - len), to: self.from, zone: self.zone, filters: self.filters.clone() }
     }
 }
 
-pub const DEFAULT_ESCALATION_TOOLS: [&str; 4] = [
-    "fallback_to_human",
-    "open_ticket",
-    "ticket",
-    "contact_human",
-];
+pub const DEFAULT_ESCALATION_TOOLS: [&str; 4] = ["fallback_to_human", "open_ticket", "ticket", "contact_human"];
 
 /// What a person can set that changes the numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,11 +88,6 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings {
-            escalation_tools: DEFAULT_ESCALATION_TOOLS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        }
+        Settings { escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect() }
     }
 }

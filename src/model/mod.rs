@@ -6,8 +6,8 @@
 mod time;
 
 pub use time::{
-    format_rfc3339, is_numeric as is_numeric_text, parse_timestamp, parse_timestamp_integer,
-    parse_timestamp_number, Micros, TimestampError,
+    format_rfc3339, is_numeric as is_numeric_text, parse_timestamp, parse_timestamp_integer, parse_timestamp_number,
+    Micros, TimestampError,
 };
 
 use serde::Serialize;
@@ -150,11 +150,7 @@ impl Message {
                     Side::Agent => 'a',
                     Side::Neither => 'o',
                 };
-                format!(
-                    "k{side}\u{1f}{}\u{1f}{}",
-                    self.timestamp.0,
-                    self.content.as_deref().unwrap_or("")
-                )
+                format!("k{side}\u{1f}{}\u{1f}{}", self.timestamp.0, self.content.as_deref().unwrap_or(""))
             }
         }
     }

@@ -55,11 +55,8 @@ pub fn parse_timestamp_number(value: f64) -> Result<Micros, TimestampError> {
     if value < 0.0 {
         return Err(TimestampError::Negative);
     }
-    let us = if value >= MILLIS_FROM {
-        (value * 1000.0).round_ties_even()
-    } else {
-        (value * 1_000_000.0).round_ties_even()
-    };
+    let us =
+        if value >= MILLIS_FROM { (value * 1000.0).round_ties_even() } else { (value * 1_000_000.0).round_ties_even() };
     if us > MAX_MICROS as f64 {
         return Err(TimestampError::OutOfRange);
     }
@@ -71,14 +68,8 @@ pub fn parse_timestamp_integer(value: i128) -> Result<Micros, TimestampError> {
     if value < 0 {
         return Err(TimestampError::Negative);
     }
-    let us = if value >= 100_000_000_000 {
-        value * 1000
-    } else {
-        value * 1_000_000
-    };
-    i64::try_from(us)
-        .map_err(|_| TimestampError::OutOfRange)
-        .and_then(in_range)
+    let us = if value >= 100_000_000_000 { value * 1000 } else { value * 1_000_000 };
+    i64::try_from(us).map_err(|_| TimestampError::OutOfRange).and_then(in_range)
 }
 
 /// Reads a timestamp written as text: RFC 3339 (with `T`, `t` or a space, and
@@ -102,14 +93,9 @@ pub fn parse_timestamp(text: &str) -> Result<Micros, TimestampError> {
                 Err(_) => Err(TimestampError::OutOfRange),
             };
         }
-        return s
-            .parse::<f64>()
-            .map_err(|_| TimestampError::Unreadable)
-            .and_then(parse_timestamp_number);
+        return s.parse::<f64>().map_err(|_| TimestampError::Unreadable).and_then(parse_timestamp_number);
     }
-    parse_datetime(s)
-        .ok_or(TimestampError::Unreadable)
-        .and_then(in_range)
+    parse_datetime(s).ok_or(TimestampError::Unreadable).and_then(in_range)
 }
 
 /// `-?\d+(\.\d+)?([eE][-+]?\d+)?`: the numbers that text may hold.
@@ -149,8 +135,7 @@ pub fn is_numeric(s: &str) -> bool {
 
 fn two(b: &[u8], at: usize) -> Option<u32> {
     let (x, y) = (*b.get(at)?, *b.get(at + 1)?);
-    (x.is_ascii_digit() && y.is_ascii_digit())
-        .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+    (x.is_ascii_digit() && y.is_ascii_digit()).then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
 }
 
 /// `YYYY-MM-DD[Tt ]HH:MM:SS[.fraction][blanks][offset]` as microseconds.
@@ -181,11 +166,7 @@ fn parse_datetime(s: &str) -> Option<i64> {
         }
         // Digits beyond the sixth are dropped, not rounded.
         for k in 0..6 {
-            let digit = if start + k < i {
-                i64::from(b[start + k] - b'0')
-            } else {
-                0
-            };
+            let digit = if start + k < i { i64::from(b[start + k] - b'0') } else { 0 };
             micros = micros * 10 + digit;
         }
     }
@@ -269,11 +250,7 @@ mod tests {
     #[case("2026-10-01T10:00:00+5")]
     #[case("")]
     fn unreadable_forms_are_refused(#[case] text: &str) {
-        assert_eq!(
-            parse_timestamp(text),
-            Err(TimestampError::Unreadable),
-            "{text:?}"
-        );
+        assert_eq!(parse_timestamp(text), Err(TimestampError::Unreadable), "{text:?}");
     }
 
     #[test]
@@ -284,22 +261,13 @@ mod tests {
 
     #[test]
     fn milliseconds_start_at_ten_to_the_eleventh() {
-        assert_eq!(
-            parse_timestamp_integer(99_999_999_999),
-            Ok(Micros(99_999_999_999_000_000))
-        );
-        assert_eq!(
-            parse_timestamp_integer(100_000_000_000),
-            Ok(Micros(100_000_000_000_000))
-        );
+        assert_eq!(parse_timestamp_integer(99_999_999_999), Ok(Micros(99_999_999_999_000_000)));
+        assert_eq!(parse_timestamp_integer(100_000_000_000), Ok(Micros(100_000_000_000_000)));
     }
 
     #[test]
     fn formats_back_to_rfc3339() {
-        assert_eq!(
-            format_rfc3339(Micros(T + 250_000)),
-            "2026-10-01T09:30:00.250Z"
-        );
+        assert_eq!(format_rfc3339(Micros(T + 250_000)), "2026-10-01T09:30:00.250Z");
         assert_eq!(format_rfc3339(Micros(T)), "2026-10-01T09:30:00Z");
     }
 }

@@ -7,9 +7,7 @@ mod read;
 mod schema;
 mod write;
 
-pub use read::{
-    ActionRow, ConversationDetail, ConversationRow, FeedbackRow, MessageRow, StoredFile,
-};
+pub use read::{ActionRow, ConversationDetail, ConversationRow, FeedbackRow, MessageRow, StoredFile};
 pub use write::FileWriter;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -21,21 +19,11 @@ pub enum StoreError {
     #[error("{path} is not a Rapport store ({why}); it was left untouched")]
     NotAStore { path: PathBuf, why: String },
     #[error("{path} was written by a newer version of Rapport (schema {found}, this version knows {known}); it was left untouched")]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        known: usize,
-    },
+    TooNew { path: PathBuf, found: i64, known: usize },
     #[error("cannot create the folder for the store {path}: {source}")]
-    CreateFolder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateFolder { path: PathBuf, source: std::io::Error },
     #[error("the store {path} cannot be used: {source}")]
-    Sqlite {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Sqlite { path: PathBuf, source: rusqlite::Error },
 }
 
 /// What the store holds, counted.
@@ -69,72 +57,43 @@ impl Store {
     }
 
     fn open_with(path: &Path, version: usize) -> Result<Store, StoreError> {
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.to_owned(),
-            source,
-        };
-        let not_a_store = |why: &str| StoreError::NotAStore {
-            path: path.to_owned(),
-            why: why.to_owned(),
-        };
+        let sqlite = |source| StoreError::Sqlite { path: path.to_owned(), source };
+        let not_a_store = |why: &str| StoreError::NotAStore { path: path.to_owned(), why: why.to_owned() };
         check_header(path).map_err(|why| not_a_store(&why))?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateFolder {
-                path: parent.to_owned(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|source| StoreError::CreateFolder { path: parent.to_owned(), source })?;
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
 
         // Identify the file before changing anything in it.
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::NotADatabase =>
-                {
-                    not_a_store("not an SQLite database, or a corrupt one")
-                }
-                e => sqlite(e),
-            })?;
+        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                not_a_store("not an SQLite database, or a corrupt one")
+            }
+            e => sqlite(e),
+        })?;
         let tables: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(|_| not_a_store("its schema cannot be read: the file is corrupt"))?;
         if app_id != schema::APPLICATION_ID && (app_id != 0 || tables > 0) {
             return Err(not_a_store("an SQLite database of another program"));
         }
-        let found: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(sqlite)?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite)?;
         if found > schema::MIGRATIONS.len() as i64 {
-            return Err(StoreError::TooNew {
-                path: path.to_owned(),
-                found,
-                known: schema::MIGRATIONS.len(),
-            });
+            return Err(StoreError::TooNew { path: path.to_owned(), found, known: schema::MIGRATIONS.len() });
         }
 
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sqlite)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         // NORMAL in WAL mode: a killed process loses nothing committed.
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(sqlite)?;
-        conn.pragma_update(None, "foreign_keys", "OFF")
-            .map_err(sqlite)?;
-        conn.pragma_update(None, "cache_size", -64_000)
-            .map_err(sqlite)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")
-            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "OFF").map_err(sqlite)?;
+        conn.pragma_update(None, "cache_size", -64_000).map_err(sqlite)?;
+        conn.pragma_update(None, "temp_store", "MEMORY").map_err(sqlite)?;
 
-        let mut store = Store {
-            conn,
-            path: path.to_owned(),
-        };
+        let mut store = Store { conn, path: path.to_owned() };
         store.migrate(found as usize, version).map_err(sqlite)?;
         Ok(store)
     }
@@ -157,24 +116,17 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))
     }
 
     pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        StoreError::Sqlite { path: self.path.clone(), source }
     }
 
     pub fn counts(&self) -> Result<Counts, StoreError> {
         let count = |table: &str| -> Result<u64, StoreError> {
             self.conn
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
-                    r.get::<_, i64>(0)
-                })
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
                 .map(|n| n as u64)
                 .map_err(|e| self.err(e))
         };
@@ -189,16 +141,13 @@ impl Store {
     /// Starts the one transaction in which a file's records are written.
     pub fn begin_file(&mut self, file: &str, bytes: u64) -> Result<FileWriter<'_>, StoreError> {
         let path = self.path.clone();
-        FileWriter::begin(&self.conn, file, bytes)
-            .map_err(|source| StoreError::Sqlite { path, source })
+        FileWriter::begin(&self.conn, file, bytes).map_err(|source| StoreError::Sqlite { path, source })
     }
 
     /// A setting the app keeps (JSON text), if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
-            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 #[derive(Debug, Clone)]
 pub struct ConversationRow {
     pub id: i64,
+    pub conversation_id: String,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub customer_id: Option<String>,
@@ -20,15 +21,17 @@ pub struct ConversationRow {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct MessageRow {
+pub struct MessageRow<'a> {
     /// First-seen order: ties in time keep it.
     pub id: i64,
     pub conversation: i64,
     pub role: Role,
     pub timestamp: i64,
+    pub model: Option<&'a str>,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
-    pub cost: f64,
+    /// Absent when the file gave none.
+    pub cost: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,7 +45,9 @@ pub struct ActionRow {
 
 #[derive(Debug, Clone, Copy)]
 pub struct FeedbackRow {
+    pub id: i64,
     pub conversation: i64,
+    pub has_comment: bool,
     pub timestamp: Option<i64>,
     pub rating: Rating,
 }
@@ -112,13 +117,11 @@ fn role_of(text: &str) -> Role {
 }
 
 impl Store {
-    pub fn for_each_conversation(
-        &self,
-        mut f: impl FnMut(ConversationRow),
-    ) -> Result<(), StoreError> {
+    pub fn for_each_conversation(&self, mut f: impl FnMut(ConversationRow)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(
-                "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source, language
+                "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source, language,
+                     conversation_id
                  FROM conversation ORDER BY id",
             )?;
             let mut rows = stmt.query([])?;
@@ -132,6 +135,7 @@ impl Store {
                     device: r.get(5)?,
                     source: r.get(6)?,
                     language: r.get(7)?,
+                    conversation_id: r.get(8)?,
                 });
             }
             Ok(())
@@ -139,10 +143,10 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    pub fn for_each_message(&self, mut f: impl FnMut(MessageRow)) -> Result<(), StoreError> {
+    pub fn for_each_message(&self, mut f: impl FnMut(MessageRow<'_>)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(
-                "SELECT id, conversation, role, timestamp, prompt_tokens, completion_tokens, cost FROM message",
+                "SELECT id, conversation, role, timestamp, prompt_tokens, completion_tokens, cost, model FROM message",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -154,7 +158,8 @@ impl Store {
                     timestamp: r.get(3)?,
                     prompt_tokens: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
                     completion_tokens: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u64,
-                    cost: r.get::<_, Option<f64>>(6)?.unwrap_or(0.0),
+                    cost: r.get(6)?,
+                    model: r.get_ref(7)?.as_str_or_null()?,
                 });
             }
             Ok(())
@@ -164,9 +169,8 @@ impl Store {
 
     pub fn for_each_action(&self, mut f: impl FnMut(ActionRow)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT conversation, name, started_at, duration_ms, error FROM action")?;
+            let mut stmt =
+                self.conn.prepare("SELECT conversation, name, started_at, duration_ms, error FROM action")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 f(ActionRow {
@@ -184,21 +188,17 @@ impl Store {
 
     pub fn for_each_feedback(&self, mut f: impl FnMut(FeedbackRow)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT conversation, timestamp, rating FROM feedback")?;
+            let mut stmt =
+                self.conn.prepare("SELECT id, conversation, timestamp, rating, comment IS NOT NULL FROM feedback")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let rating = r
-                    .get_ref(2)?
-                    .as_str()
-                    .ok()
-                    .and_then(Rating::from_str_opt)
-                    .unwrap_or(Rating::Neutral);
+                let rating = r.get_ref(3)?.as_str().ok().and_then(Rating::from_str_opt).unwrap_or(Rating::Neutral);
                 f(FeedbackRow {
-                    conversation: r.get(0)?,
-                    timestamp: r.get(1)?,
+                    id: r.get(0)?,
+                    conversation: r.get(1)?,
+                    timestamp: r.get(2)?,
                     rating,
+                    has_comment: r.get(4)?,
                 });
             }
             Ok(())
@@ -230,40 +230,27 @@ impl Store {
     /// The first and last message time, if any message is stored.
     pub fn message_span(&self) -> Result<Option<(Micros, Micros)>, StoreError> {
         self.conn
-            .query_row(
-                "SELECT min(timestamp), max(timestamp) FROM message",
-                [],
-                |r| {
-                    Ok(
-                        match (r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?) {
-                            (Some(a), Some(b)) => Some((Micros(a), Micros(b))),
-                            _ => None,
-                        },
-                    )
-                },
-            )
+            .query_row("SELECT min(timestamp), max(timestamp) FROM message", [], |r| {
+                Ok(match (r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?) {
+                    (Some(a), Some(b)) => Some((Micros(a), Micros(b))),
+                    _ => None,
+                })
+            })
             .map_err(|e| self.err(e))
     }
 
     /// The `conversation_id` of stored rows, for lists built from metrics facts.
     pub fn conversation_ids(&self, ids: &[i64]) -> Result<Vec<String>, StoreError> {
         let run = || -> rusqlite::Result<Vec<String>> {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT conversation_id FROM conversation WHERE id = ?1")?;
-            ids.iter()
-                .map(|id| stmt.query_row([id], |r| r.get(0)))
-                .collect()
+            let mut stmt = self.conn.prepare_cached("SELECT conversation_id FROM conversation WHERE id = ?1")?;
+            ids.iter().map(|id| stmt.query_row([id], |r| r.get(0))).collect()
         };
         run().map_err(|e| self.err(e))
     }
 
     /// One conversation with its messages (in time order, ties in file order),
     /// actions and feedback; `None` when the store has no such conversation.
-    pub fn conversation(
-        &self,
-        conversation_id: &str,
-    ) -> Result<Option<ConversationDetail>, StoreError> {
+    pub fn conversation(&self, conversation_id: &str) -> Result<Option<ConversationDetail>, StoreError> {
         let run = || -> rusqlite::Result<Option<ConversationDetail>> {
             let head = self
                 .conn
@@ -284,9 +271,7 @@ impl Store {
                                 device: r.get(5)?,
                                 source: r.get(6)?,
                                 language: r.get(7)?,
-                                metadata: r
-                                    .get::<_, Option<String>>(8)?
-                                    .and_then(|s| serde_json::from_str(&s).ok()),
+                                metadata: r.get::<_, Option<String>>(8)?.and_then(|s| serde_json::from_str(&s).ok()),
                                 messages: Vec::new(),
                                 actions: Vec::new(),
                                 feedback: Vec::new(),
@@ -342,14 +327,42 @@ impl Store {
                         feedback_id: r.get(0)?,
                         message_id: r.get(1)?,
                         timestamp: r.get::<_, Option<i64>>(2)?.map(Micros),
-                        rating: Rating::from_str_opt(&r.get::<_, String>(3)?)
-                            .unwrap_or(Rating::Neutral),
+                        rating: Rating::from_str_opt(&r.get::<_, String>(3)?).unwrap_or(Rating::Neutral),
                         score: r.get(4)?,
                         comment: r.get(5)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(Some(detail))
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// The comments of feedback rows, by their row ids, in the order asked.
+    pub fn feedback_comments(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<(i64, String)>> {
+            let mut stmt = self.conn.prepare_cached("SELECT comment FROM feedback WHERE id = ?1")?;
+            let mut out = Vec::new();
+            for &id in ids {
+                if let Some(Some(comment)) = stmt.query_row([id], |r| r.get::<_, Option<String>>(0)).optional()? {
+                    out.push((id, comment));
+                }
+            }
+            Ok(out)
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Row ids of conversations with a message whose content contains `text`
+    /// (ASCII case-insensitive), for the conversation list's search.
+    pub fn conversations_mentioning(&self, text: &str) -> Result<std::collections::HashSet<i64>, StoreError> {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let run = || -> rusqlite::Result<std::collections::HashSet<i64>> {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT DISTINCT conversation FROM message WHERE content LIKE ?1 ESCAPE '\\'")?;
+            let rows = stmt.query_map([pattern.as_str()], |r| r.get(0))?;
+            rows.collect()
         };
         run().map_err(|e| self.err(e))
     }

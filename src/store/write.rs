@@ -39,11 +39,7 @@ impl Drop for FileWriter<'_> {
 }
 
 impl<'c> FileWriter<'c> {
-    pub(super) fn begin(
-        conn: &'c Connection,
-        path: &str,
-        bytes: u64,
-    ) -> rusqlite::Result<FileWriter<'c>> {
+    pub(super) fn begin(conn: &'c Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let prepared = Self::prepare(conn, path, bytes);
         if prepared.is_err() {
@@ -68,17 +64,14 @@ impl<'c> FileWriter<'c> {
             ids: HashMap::new(),
             file,
             open: true,
-            find_conversation: conn
-                .prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
-            new_conversation: conn
-                .prepare("INSERT INTO conversation (conversation_id) VALUES (?1)")?,
+            find_conversation: conn.prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
+            new_conversation: conn.prepare("INSERT INTO conversation (conversation_id) VALUES (?1)")?,
             insert_conversation: conn.prepare(
                 "INSERT INTO conversation (conversation_id, started_at, ended_at, customer_id,
                      customer_ip_address, device, source, language, metadata)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
-            conversation_metadata: conn
-                .prepare("SELECT metadata FROM conversation WHERE id = ?1")?,
+            conversation_metadata: conn.prepare("SELECT metadata FROM conversation WHERE id = ?1")?,
             update_conversation: conn.prepare(
                 "UPDATE conversation SET
                      started_at = coalesce(?2, started_at),
@@ -119,15 +112,13 @@ impl<'c> FileWriter<'c> {
                      timestamp = excluded.timestamp, rating = excluded.rating,
                      score = excluded.score, comment = excluded.comment",
             )?,
-            insert_rejection: conn
-                .prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
+            insert_rejection: conn.prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
         })
     }
 
     /// Keeps a rejected record's position and reason with the file.
     pub fn reject(&mut self, position: &str, reason: &str) -> rusqlite::Result<()> {
-        self.insert_rejection
-            .execute(params![self.file, position, reason])?;
+        self.insert_rejection.execute(params![self.file, position, reason])?;
         Ok(())
     }
 
@@ -153,10 +144,7 @@ impl<'c> FileWriter<'c> {
         if let Some(&id) = self.ids.get(conversation_id) {
             return Ok(Some(id));
         }
-        let id = self
-            .find_conversation
-            .query_row([conversation_id], |r| r.get(0))
-            .optional()?;
+        let id = self.find_conversation.query_row([conversation_id], |r| r.get(0)).optional()?;
         if let Some(id) = id {
             self.remember(conversation_id, id);
         }
@@ -176,10 +164,7 @@ impl<'c> FileWriter<'c> {
     }
 
     fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
-        let metadata = c
-            .metadata
-            .as_ref()
-            .map(|m| serde_json::Value::Object(m.clone()).to_string());
+        let metadata = c.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string());
         let Some(id) = self.find_conversation(&c.conversation_id)? else {
             self.insert_conversation.execute(params![
                 c.conversation_id,
@@ -197,8 +182,7 @@ impl<'c> FileWriter<'c> {
             return Ok(());
         };
         // A later line's present fields replace; absent ones erase nothing.
-        let old_metadata: Option<String> =
-            self.conversation_metadata.query_row([id], |r| r.get(0))?;
+        let old_metadata: Option<String> = self.conversation_metadata.query_row([id], |r| r.get(0))?;
         let merged = merge_metadata(old_metadata.as_deref(), c.metadata.as_ref());
         self.update_conversation.execute(params![
             id,
@@ -281,10 +265,7 @@ impl<'c> FileWriter<'c> {
 }
 
 /// Metadata merges key by key: a later line's keys replace, others stay.
-fn merge_metadata(
-    old: Option<&str>,
-    new: Option<&serde_json::Map<String, serde_json::Value>>,
-) -> Option<String> {
+fn merge_metadata(old: Option<&str>, new: Option<&serde_json::Map<String, serde_json::Value>>) -> Option<String> {
     let old_map = old.and_then(|s| match serde_json::from_str::<serde_json::Value>(s) {
         Ok(serde_json::Value::Object(m)) => Some(m),
         _ => None,

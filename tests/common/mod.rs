@@ -14,9 +14,7 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new() -> Workspace {
-        Workspace {
-            dir: tempfile::tempdir().expect("a temporary folder"),
-        }
+        Workspace { dir: tempfile::tempdir().expect("a temporary folder") }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -37,9 +35,7 @@ impl Workspace {
     }
 
     pub fn import(&self, paths: &[PathBuf]) -> ImportReport {
-        self.engine()
-            .import(paths, &ImportOptions::default(), &mut |_| {})
-            .expect("the import runs")
+        self.engine().import(paths, &ImportOptions::default(), &mut |_| {}).expect("the import runs")
     }
 }
 

@@ -40,6 +40,7 @@ export interface ChartColours {
   heat0: string;
   heat1: string;
   mapEmpty: string;
+  mapLow: string;
   mapBorder: string;
   negative: string;
   font: string;
@@ -60,6 +61,7 @@ export function chartColours(): ChartColours {
     heat0: v('--heat-0'),
     heat1: v('--heat-1'),
     mapEmpty: v('--map-empty'),
+    mapLow: v('--map-low'),
     mapBorder: v('--map-border'),
     negative: v('--negative'),
     font: v('--font'),

@@ -7,6 +7,7 @@ import {
   formatDateTime,
   formatDay,
   formatDuration,
+  formatLongDate,
   formatMoney,
   formatPercent,
   plural,
@@ -97,6 +98,9 @@ describe('dates', () => {
   it('shows an instant in the display zone', () => {
     expect(formatDateTime('2026-10-01T07:30:00Z', 'Europe/Berlin', en)).toBe('Oct 1, 2026, 9:30 AM');
     expect(formatDateTime(null, 'UTC', en)).toBe('—');
+  });
+  it('names the local day of an instant', () => {
+    expect(formatLongDate('2026-10-01T23:30:00Z', 'Europe/Berlin', en)).toBe('Friday, October 2, 2026');
   });
   it('shows a civil date without moving it to another day', () => {
     expect(formatDay('2026-10-01', en)).toBe('Oct 1');

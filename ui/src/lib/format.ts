@@ -170,3 +170,8 @@ export function formatBytes(bytes: number, locale?: Locale): string {
 export function plural(n: number, one: string, many: string, locale?: Locale): string {
   return `${formatCount(n, locale)} ${n === 1 ? one : many}`;
 }
+
+/** "Thursday, October 1, 2026" for the day `instant` falls on in the display zone. */
+export function formatLongDate(instant: Instant, tz: string, locale?: Locale): string {
+  return df(locale, { timeZone: tz, dateStyle: 'full' }).format(new Date(instant));
+}

@@ -1,0 +1,207 @@
+//! The conversations behind a number: the list a click on a chart opens.
+
+use super::clock::{hour_of, weekday, LocalClock};
+use super::compute::{escalated, in_range, passing};
+use super::facts::{Facts, NONE, NO_USER};
+use super::query::{Query, Settings};
+use crate::model::{Micros, Rating};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// A chart cell clicked: narrows the list to the conversations behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Drill {
+    /// Conversations with a message in range on this local day (`YYYY-MM-DD`).
+    Day { date: String },
+    /// Conversations with a message in range in this weekday (Monday = 0) and hour.
+    Hour { weekday: u8, hour: u8 },
+    /// Conversations with a call of this tool in range.
+    Tool { name: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    StartedAt,
+    ConversationId,
+    CustomerId,
+    Country,
+    Device,
+    Source,
+    Language,
+    Messages,
+    DurationS,
+    Escalated,
+    Feedback,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationRow {
+    pub conversation_id: String,
+    pub started_at: Option<Micros>,
+    pub customer_id: Option<String>,
+    pub country: String,
+    pub device: String,
+    pub source: String,
+    pub language: String,
+    pub messages: u32,
+    pub duration_s: Option<f64>,
+    pub escalated: bool,
+    pub feedback: Option<Rating>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationPage {
+    /// How many conversations match, of which `rows` is one page.
+    pub total: u64,
+    pub rows: Vec<ConversationRow>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions<'a> {
+    pub drill: Option<&'a Drill>,
+    /// Matched case-insensitively against ids, customer and context.
+    pub search: &'a str,
+    /// Store rows of conversations whose messages contain the search text.
+    pub content_matches: Option<&'a HashSet<i64>>,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// The conversations of a query (started in range, passing the filters), or
+/// those behind a drill, searched, sorted and cut to one page.
+pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOptions) -> ConversationPage {
+    let (from, to) = (query.from.0, query.to.0);
+    let pass = passing(facts, query);
+    let passes = |c: u32| pass.as_ref().is_none_or(|p| p[c as usize]);
+    let n = facts.conversations.len();
+    let mut selected = vec![false; n];
+    match options.drill {
+        None => {
+            for (i, c) in facts.conversations.iter().enumerate() {
+                selected[i] = c.started != NONE && c.started >= from && c.started < to && passes(i as u32);
+            }
+        }
+        Some(Drill::Day { .. } | Drill::Hour { .. }) => {
+            let messages = in_range(&facts.messages, |m| m.ts, from, to);
+            let (lo, hi) = (messages.first().map_or(from, |m| m.ts), messages.last().map_or(from, |m| m.ts));
+            let clock = LocalClock::new(query.zone, lo, hi);
+            let wanted_day = match options.drill {
+                Some(Drill::Day { date }) => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()),
+                _ => None,
+            };
+            for m in messages {
+                if selected[m.conversation as usize] || !passes(m.conversation) {
+                    continue;
+                }
+                let local = clock.local(m.ts);
+                let day = local.div_euclid(super::clock::DAY_US);
+                let hit = match options.drill {
+                    Some(Drill::Day { .. }) => wanted_day == Some(day),
+                    Some(Drill::Hour { weekday: w, hour: h }) => {
+                        weekday(day) == *w as usize && hour_of(local) == *h as usize
+                    }
+                    _ => false,
+                };
+                selected[m.conversation as usize] = hit;
+            }
+        }
+        Some(Drill::Tool { name }) => {
+            if let Some(tool) = facts.action_names.get(name) {
+                for a in in_range(&facts.actions, |a| a.ts, from, to) {
+                    if a.name == tool && passes(a.conversation) {
+                        selected[a.conversation as usize] = true;
+                    }
+                }
+            }
+        }
+    }
+    let escalated = escalated(facts, settings);
+    let needle = options.search.trim().to_lowercase();
+    let user_name = |u: u32| (u != NO_USER).then(|| facts.users.name(u));
+    let mut chosen: Vec<usize> = (0..n)
+        .filter(|&i| selected[i])
+        .filter(|&i| {
+            if needle.is_empty() {
+                return true;
+            }
+            let c = &facts.conversations[i];
+            let text_hit = [
+                Some(facts.conversation_ids[i].as_str()),
+                user_name(c.user),
+                Some(facts.names.name(c.country)),
+                Some(facts.names.name(c.device)),
+                Some(facts.names.name(c.source)),
+                Some(facts.names.name(c.language)),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|t| t.to_lowercase().contains(&needle));
+            text_hit || options.content_matches.is_some_and(|m| m.contains(&facts.conversation_rows[i]))
+        })
+        .collect();
+
+    let duration = |i: usize| {
+        let c = &facts.conversations[i];
+        (c.started != NONE && c.ended != NONE).then(|| (c.ended - c.started) as f64 / 1e6)
+    };
+    let rating_rank = |r: Option<Rating>| match r {
+        None => 0,
+        Some(Rating::Negative) => 1,
+        Some(Rating::Neutral) => 2,
+        Some(Rating::Positive) => 3,
+    };
+    chosen.sort_by(|&a, &b| {
+        let (ca, cb) = (&facts.conversations[a], &facts.conversations[b]);
+        let name = |x: u32| facts.names.name(x);
+        let order = match options.sort {
+            SortKey::StartedAt => ca.started.cmp(&cb.started),
+            SortKey::ConversationId => facts.conversation_ids[a].cmp(&facts.conversation_ids[b]),
+            SortKey::CustomerId => user_name(ca.user).cmp(&user_name(cb.user)),
+            SortKey::Country => name(ca.country).cmp(name(cb.country)),
+            SortKey::Device => name(ca.device).cmp(name(cb.device)),
+            SortKey::Source => name(ca.source).cmp(name(cb.source)),
+            SortKey::Language => name(ca.language).cmp(name(cb.language)),
+            SortKey::Messages => ca.messages.cmp(&cb.messages),
+            SortKey::DurationS => duration(a).unwrap_or(-1.0).total_cmp(&duration(b).unwrap_or(-1.0)),
+            SortKey::Escalated => escalated[a].cmp(&escalated[b]),
+            SortKey::Feedback => rating_rank(ca.latest_rating).cmp(&rating_rank(cb.latest_rating)),
+        };
+        let order = order.then_with(|| facts.conversation_ids[a].cmp(&facts.conversation_ids[b]));
+        if options.descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+
+    let total = chosen.len() as u64;
+    let rows = chosen
+        .into_iter()
+        .skip(options.offset)
+        .take(options.limit)
+        .map(|i| {
+            let c = &facts.conversations[i];
+            ConversationRow {
+                conversation_id: facts.conversation_ids[i].clone(),
+                started_at: (c.started != NONE).then_some(Micros(c.started)),
+                customer_id: user_name(c.user).map(str::to_owned),
+                country: facts.names.name(c.country).to_owned(),
+                device: facts.names.name(c.device).to_owned(),
+                source: facts.names.name(c.source).to_owned(),
+                language: facts.names.name(c.language).to_owned(),
+                messages: c.messages,
+                duration_s: duration(i),
+                escalated: escalated[i],
+                feedback: c.latest_rating,
+            }
+        })
+        .collect();
+    ConversationPage { total, rows }
+}

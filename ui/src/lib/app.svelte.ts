@@ -1,0 +1,112 @@
+// What the whole app shares: the store's status, the settings, the
+// dashboard state and which screen is open. Screens read and change it;
+// nothing else holds state that outlives a screen.
+
+import type { AppError, Drill, FilterKey, Settings, Status, Theme } from './bindings';
+import * as ipc from './ipc';
+import { forget } from './load';
+import { addFilter, type DashboardState, loadState, removeFilter, saveState, toQuery } from './query/state';
+import { computerZone, isValidZone } from './query/zone';
+
+export type Screen =
+  | { name: 'loading' }
+  | { name: 'welcome' }
+  | { name: 'dashboard' }
+  | { name: 'conversations'; drill: Drill | null }
+  | { name: 'conversation'; id: string; back: Screen }
+  | { name: 'import' }
+  | { name: 'settings' };
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+class App {
+  status = $state<Status | null>(null);
+  settings = $state<Settings | null>(null);
+  state = $state<DashboardState>(loadState(storage(), computerZone()));
+  screen = $state<Screen>({ name: 'loading' });
+  /** Raised after an import or a settings change, so every loader fetches again. */
+  dataVersion = $state(0);
+  theme = $state<'light' | 'dark'>('light');
+  fatal = $state<AppError | null>(null);
+  /** Set by Ctrl+F so the conversations screen focuses its search box. */
+  focusSearch = $state(0);
+  /** Set by Ctrl+O so the import screen opens the file dialog. */
+  openPicker = $state(0);
+  /** Paths dropped on the window, waiting for the import screen to take them. */
+  dropped = $state<string[]>([]);
+
+  get query() {
+    return toQuery(this.state, Date.now(), this.status);
+  }
+
+  get hasData() {
+    return (this.status?.stored.conversations ?? 0) > 0;
+  }
+
+  async start() {
+    try {
+      const [status, settings] = await Promise.all([ipc.status(), ipc.getSettings()]);
+      this.status = status;
+      this.settings = settings;
+      // A zone stored by an older session wins; a fresh start uses the
+      // settings' default zone, then the computer's.
+      if (!storage()?.getItem('rapport.dashboard') && settings.default_zone && isValidZone(settings.default_zone)) {
+        this.state = { ...this.state, zone: settings.default_zone };
+      }
+      this.applyTheme(settings.theme);
+      this.screen = this.hasData ? { name: 'dashboard' } : { name: 'welcome' };
+    } catch (e) {
+      this.fatal = ipc.toAppError(e);
+    }
+  }
+
+  setState(next: DashboardState) {
+    this.state = next;
+    saveState(storage(), next);
+  }
+
+  addFilter(key: FilterKey, value: string) {
+    this.setState(addFilter(this.state, key, value));
+  }
+
+  removeFilter(key: FilterKey, value: string) {
+    this.setState(removeFilter(this.state, key, value));
+  }
+
+  go(screen: Screen) {
+    this.screen = screen;
+  }
+
+  openConversation(id: string) {
+    this.screen = { name: 'conversation', id, back: this.screen };
+  }
+
+  async refreshStatus() {
+    this.status = await ipc.status();
+    forget();
+    this.dataVersion++;
+  }
+
+  async saveSettings(settings: Settings) {
+    this.settings = await ipc.setSettings(settings);
+    this.applyTheme(this.settings.theme);
+    forget();
+    this.dataVersion++;
+  }
+
+  applyTheme(theme: Theme) {
+    const dark =
+      theme === 'dark' ||
+      (theme === 'system' && typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches);
+    this.theme = dark ? 'dark' : 'light';
+    document.documentElement.dataset.theme = this.theme;
+  }
+}
+
+export const app = new App();
