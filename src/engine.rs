@@ -13,7 +13,7 @@ use crate::metrics::{
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
-use crate::store::{ConversationDetail, Counts, Store, StoreError, StoredFile};
+use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, Store, StoreError, StoredFile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -64,16 +64,32 @@ pub struct DashboardView {
     pub extras: DashboardExtras,
 }
 
-/// A transcript: the stored conversation, where it came from, and each
-/// agent reply's response time.
+/// A transcript: the stored conversation, the country of its address, and
+/// each agent reply's response time.
 #[derive(Debug, Clone, Serialize)]
 pub struct Transcript {
-    #[serde(flatten)]
-    pub detail: ConversationDetail,
+    pub conversation_id: String,
+    pub started_at: Option<Micros>,
+    pub ended_at: Option<Micros>,
+    pub customer_id: Option<String>,
+    pub customer_ip_address: Option<String>,
     pub country: String,
-    /// Per message, in the same order: the response time of an agent message
-    /// that answers a user message (METRICS.md's exchange), in milliseconds.
-    pub response_ms: Vec<Option<f64>>,
+    pub device: Option<String>,
+    pub source: Option<String>,
+    pub language: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub messages: Vec<TranscriptMessage>,
+    pub actions: Vec<DetailAction>,
+    pub feedback: Vec<DetailFeedback>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TranscriptMessage {
+    #[serde(flatten)]
+    pub message: DetailMessage,
+    /// For an agent message that answers a user message (an exchange of
+    /// METRICS.md): the time since that user message, in milliseconds.
+    pub response_ms: Option<f64>,
 }
 
 fn open_geo(path: Option<&Path>) -> Result<(Geo, String), GeoError> {
@@ -192,20 +208,40 @@ impl Engine {
             .conversation(conversation_id)?
             .ok_or_else(|| Error::NoSuchConversation(conversation_id.to_owned()))?;
         let country = self.geo.country(detail.customer_ip_address.as_deref()).to_owned();
-        let mut response_ms = Vec::with_capacity(detail.messages.len());
+        let mut messages = Vec::with_capacity(detail.messages.len());
         let mut previous: Option<(Role, Micros)> = None;
-        for m in &detail.messages {
+        for m in detail.messages {
             let side = m.role.side();
-            let answer = match (previous, side) {
+            let response_ms = match (previous, side) {
                 (Some((Role::User, at)), Side::Agent) => Some((m.timestamp.0 - at.0) as f64 / 1000.0),
                 _ => None,
             };
-            response_ms.push(answer);
             if side != Side::Neither {
                 previous = Some((m.role, m.timestamp));
             }
+            messages.push(TranscriptMessage { message: m, response_ms });
         }
-        Ok(Transcript { detail, country, response_ms })
+        Ok(Transcript {
+            conversation_id: detail.conversation_id,
+            started_at: detail.started_at,
+            ended_at: detail.ended_at,
+            customer_id: detail.customer_id,
+            customer_ip_address: detail.customer_ip_address,
+            country,
+            device: detail.device,
+            source: detail.source,
+            language: detail.language,
+            metadata: detail.metadata,
+            messages,
+            actions: detail.actions,
+            feedback: detail.feedback,
+        })
+    }
+
+    /// Forgets the facts: the store was changed by another connection (an
+    /// import running beside this engine).
+    pub fn refresh(&mut self) {
+        self.facts = None;
     }
 
     pub fn status(&self) -> Result<Status, Error> {

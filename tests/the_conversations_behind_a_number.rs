@@ -54,9 +54,10 @@ fn a_transcript_shows_each_replys_response_time() {
     let ws = Workspace::new();
     ws.import(&[ws.file("e.jsonl", EVENTS)]);
     let t = ws.engine().transcript("a").unwrap();
-    assert_eq!(t.response_ms, vec![None, None, Some(2500.0)], "the last user message before the reply counts");
-    assert_eq!(t.detail.actions[0].name, "get_order_status");
-    assert_eq!(t.detail.feedback[0].comment.as_deref(), Some("Quick!"));
+    let response: Vec<Option<f64>> = t.messages.iter().map(|m| m.response_ms).collect();
+    assert_eq!(response, vec![None, None, Some(2500.0)], "the last user message before the reply counts");
+    assert_eq!(t.actions[0].name, "get_order_status");
+    assert_eq!(t.feedback[0].comment.as_deref(), Some("Quick!"));
     assert!(ws.engine().transcript("nope").is_err());
 }
 

@@ -18,4 +18,4 @@ pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, S
 pub use extras::{extras, Comment, DashboardExtras, ModelUsage};
 pub use facts::{Facts, Interner, Price};
 pub use normal::FilterKey;
-pub use query::{Filters, Query, QueryError, Settings, DEFAULT_ESCALATION_TOOLS};
+pub use query::{Filters, Query, QueryError, QuerySpec, Settings, DEFAULT_ESCALATION_TOOLS};

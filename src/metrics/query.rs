@@ -14,6 +14,8 @@ pub enum QueryError {
     MalformedFilter(String),
     #[error("unknown time zone {0:?}: give an IANA name such as Europe/Berlin or America/New_York")]
     UnknownZone(String),
+    #[error("{0:?} is not a date and time (write e.g. 2026-10-01T00:00:00Z)")]
+    UnreadableInstant(String),
     #[error("the period is empty: --to ({to}) must be after --from ({from})")]
     EmptyPeriod { from: Micros, to: Micros },
 }
@@ -74,6 +76,32 @@ impl Query {
     pub fn previous(&self) -> Query {
         let len = self.to.0 - self.from.0;
         Query { from: Micros(self.from.0 - len), to: self.from, zone: self.zone, filters: self.filters.clone() }
+    }
+}
+
+/// A query as the app and scripts write it: instants as text, filters by key name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct QuerySpec {
+    pub from: String,
+    pub to: String,
+    pub tz: String,
+    #[serde(default)]
+    pub filters: BTreeMap<String, Vec<String>>,
+}
+
+impl QuerySpec {
+    /// Validates the spec into a [`Query`]: readable instants, a known zone and filter keys.
+    pub fn to_query(&self) -> Result<Query, QueryError> {
+        let instant = |text: &str| {
+            crate::model::parse_timestamp(text).map_err(|_| QueryError::UnreadableInstant(text.to_owned()))
+        };
+        let mut filters = Filters::default();
+        for (key, values) in &self.filters {
+            for v in values {
+                filters.add(key, v)?;
+            }
+        }
+        Query::new(instant(&self.from)?, instant(&self.to)?, &self.tz, filters)
     }
 }
 

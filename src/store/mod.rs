@@ -7,7 +7,10 @@ mod read;
 mod schema;
 mod write;
 
-pub use read::{ActionRow, ConversationDetail, ConversationRow, FeedbackRow, MessageRow, StoredFile};
+pub use read::{
+    ActionRow, ConversationDetail, ConversationRow, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
+    StoredFile,
+};
 pub use write::FileWriter;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};

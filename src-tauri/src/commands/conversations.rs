@@ -1,0 +1,46 @@
+//! The conversations screen: the list behind the current query or a chart cell.
+
+use crate::error::Result;
+use crate::state::AppState;
+use rapport::metrics::{ConversationPage, Drill, ListOptions, QuerySpec, SortKey};
+use serde::Deserialize;
+use tauri::State;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Sort {
+    pub key: SortKey,
+    pub desc: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationsRequest {
+    pub query: QuerySpec,
+    pub drill: Option<Drill>,
+    #[serde(default)]
+    pub search: String,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// The most rows one call returns: the list fetches pages as it scrolls.
+const MAX_PAGE: usize = 1000;
+
+pub fn list_conversations(state: &AppState, request: &ConversationsRequest) -> Result<ConversationPage> {
+    let query = request.query.to_query()?;
+    let options = ListOptions {
+        drill: request.drill.as_ref(),
+        search: &request.search,
+        content_matches: None,
+        sort: request.sort.key,
+        descending: request.sort.desc,
+        offset: request.offset,
+        limit: request.limit.min(MAX_PAGE),
+    };
+    Ok(state.engine()?.conversations(&query, &options)?)
+}
+
+#[tauri::command]
+pub async fn conversations(state: State<'_, AppState>, request: ConversationsRequest) -> Result<ConversationPage> {
+    list_conversations(&state, &request)
+}

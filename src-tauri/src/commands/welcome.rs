@@ -1,0 +1,28 @@
+//! The first screen: what the store holds, and the demo data on offer.
+
+use crate::error::Result;
+use crate::state::AppState;
+use rapport::demo::{default_end, DemoOptions};
+use rapport::engine::Status;
+use tauri::State;
+
+pub fn store_status(state: &AppState) -> Result<Status> {
+    Ok(state.engine()?.status()?)
+}
+
+/// Loads the demo month (3,000 conversations ending today) and says what the store holds.
+pub fn demo(state: &AppState) -> Result<Status> {
+    let mut engine = state.engine()?;
+    engine.load_demo(&DemoOptions { conversations: 3000, seed: 7, end: default_end() })?;
+    Ok(engine.status()?)
+}
+
+#[tauri::command]
+pub async fn status(state: State<'_, AppState>) -> Result<Status> {
+    store_status(&state)
+}
+
+#[tauri::command]
+pub async fn load_demo(state: State<'_, AppState>) -> Result<Status> {
+    demo(&state)
+}

@@ -1,0 +1,50 @@
+//! Rapport's desktop shell: registers the commands and plugins, nothing more.
+//! The commands live in `commands/`, one file per screen; the numbers come
+//! from the `rapport` engine.
+
+pub mod commands;
+pub mod error;
+pub mod state;
+
+use tauri::Manager;
+
+pub fn run() {
+    let args: Vec<String> = std::env::args().collect();
+    let db = state::store_path(&args);
+    let app_state = match state::AppState::open(db.clone(), state::geo_path(&args)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rapport-desktop: cannot open the store {}: {e}", db.display());
+            std::process::exit(1);
+        }
+    };
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second start focuses the window that is already open.
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_dialog::init())
+        .manage(app_state)
+        .invoke_handler(tauri::generate_handler![
+            commands::welcome::status,
+            commands::welcome::load_demo,
+            commands::dashboard::dashboard,
+            commands::dashboard::time_zones,
+            commands::conversations::conversations,
+            commands::conversation::conversation,
+            commands::import::import_files,
+            commands::import::cancel_import,
+            commands::import::pick_import_paths,
+            commands::import::save_text_file,
+            commands::settings::get_settings,
+            commands::settings::set_settings,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("rapport-desktop: the window could not start: {e}");
+            std::process::exit(1);
+        });
+}
