@@ -22,7 +22,9 @@ impl AppState {
     }
 
     pub fn engine(&self) -> Result<MutexGuard<'_, Engine>> {
-        self.engine.lock().map_err(|_| AppError::new("engine", "the engine stopped after an earlier error; restart Rapport"))
+        self.engine
+            .lock()
+            .map_err(|_| AppError::new("engine", "the engine stopped after an earlier error; restart Rapport"))
     }
 }
 

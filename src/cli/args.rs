@@ -39,13 +39,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Load a realistic, deterministic month of demo activity into the store.
+    /// Load realistic, deterministic demo activity (60 days) into the store.
     Demo {
-        #[arg(long, default_value_t = 3000)]
+        #[arg(long, default_value_t = 6000)]
         conversations: u32,
         #[arg(long, default_value_t = 7)]
         seed: u64,
-        /// The instant the month ends (default: the start of today, UTC).
+        /// The instant the demo activity ends (default: the start of today, UTC).
         #[arg(long, value_name = "ISO")]
         end: Option<String>,
     },

@@ -382,7 +382,17 @@ mod tests {
     use super::*;
 
     fn msg(conversation: u32, ts: i64, role: Role) -> Pending {
-        Pending { conversation, ts, order: ts, role, model: NO_MODEL, prompt: 0, completion: 0, cost: 0.0, unpriced: false }
+        Pending {
+            conversation,
+            ts,
+            order: ts,
+            role,
+            model: NO_MODEL,
+            prompt: 0,
+            completion: 0,
+            cost: 0.0,
+            unpriced: false,
+        }
     }
 
     #[test]

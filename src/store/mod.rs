@@ -8,8 +8,8 @@ mod schema;
 mod write;
 
 pub use read::{
-    ActionRow, ConversationDetail, ConversationRow, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
-    StoredFile,
+    ActionRow, ConversationDetail, ConversationRow, DetailAction, DetailFeedback, DetailMessage, FeedbackRow,
+    MessageRow, StoredFile,
 };
 pub use write::FileWriter;
 

@@ -71,7 +71,8 @@ pub async fn import_files(
 
 #[tauri::command]
 pub async fn cancel_import(state: State<'_, AppState>) -> Result<()> {
-    if let Some(cancel) = state.import_cancel.lock().map_err(|_| AppError::new("engine", "import state lost"))?.as_ref() {
+    if let Some(cancel) = state.import_cancel.lock().map_err(|_| AppError::new("engine", "import state lost"))?.as_ref()
+    {
         cancel.store(true, Ordering::Relaxed);
     }
     Ok(())

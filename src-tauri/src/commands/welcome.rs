@@ -10,10 +10,10 @@ pub fn store_status(state: &AppState) -> Result<Status> {
     Ok(state.engine()?.status()?)
 }
 
-/// Loads the demo month (3,000 conversations ending today) and says what the store holds.
+/// Loads the demo data (6,000 conversations over the 60 days before today) and says what the store holds.
 pub fn demo(state: &AppState) -> Result<Status> {
     let mut engine = state.engine()?;
-    engine.load_demo(&DemoOptions { conversations: 3000, seed: 7, end: default_end() })?;
+    engine.load_demo(&DemoOptions { conversations: 6000, seed: 7, end: default_end() })?;
     Ok(engine.status()?)
 }
 

@@ -19,6 +19,15 @@ describe('countriesGeoJson', () => {
     expect(names).toEqual(expect.arrayContaining(['DE', 'US', 'BR', 'JP', 'CY', 'SO']));
   });
 
+  it('draws no ring across the 180° meridian (it would stripe the map)', () => {
+    const rings = geo.features.flatMap((f) =>
+      f.geometry.type === 'Polygon' ? f.geometry.coordinates : f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates.flat() : [],
+    );
+    const jumps = rings.filter((ring) => ring.some((p, i) => i > 0 && Math.abs(p[0] - ring[i - 1][0]) > 180));
+    expect(jumps).toHaveLength(0);
+    expect(rings.flat().every(([lon]) => lon >= -180 && lon <= 180)).toBe(true);
+  });
+
   it('maps numeric codes to the same letters ISO does', () => {
     expect(ISO_NUMERIC_TO_ALPHA2['276']).toBe('DE');
     expect(ISO_NUMERIC_TO_ALPHA2['840']).toBe('US');

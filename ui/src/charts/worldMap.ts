@@ -24,7 +24,7 @@ export function countriesGeoJson(topology: Topology): FeatureCollection<Geometry
   for (const g of countries.geometries) {
     const code =
       (g.id !== undefined ? ISO_NUMERIC_TO_ALPHA2[String(g.id).padStart(3, '0')] : undefined) ??
-      UNCODED_SHAPES[g.properties?.name ?? ''];
+      UNCODED_SHAPES[(g.properties as { name?: string } | undefined)?.name ?? ''];
     if (!code) continue;
     byCode.set(code, [...(byCode.get(code) ?? []), g]);
   }
@@ -34,9 +34,31 @@ export function countriesGeoJson(topology: Topology): FeatureCollection<Geometry
       geometries.length === 1
         ? (feature(topology, geometries[0]) as GeoJSON.Feature).geometry
         : merge(topology, geometries as Parameters<typeof merge>[1]);
-    features.push({ type: 'Feature', properties: { name: code }, geometry });
+    features.push({ type: 'Feature', properties: { name: code }, geometry: withinAntimeridian(geometry) });
   }
   return { type: 'FeatureCollection', features };
+}
+
+type Ring = number[][];
+
+/**
+ * world-atlas keeps shapes on the sphere, so a ring that crosses the 180°
+ * meridian (Russia's far east, Fiji, the Aleutians) jumps from +180 to −180
+ * and a flat map draws that jump as a stripe across the world. Such a ring is
+ * moved wholly east of the meridian and what lies beyond it pressed onto the
+ * edge: a sliver of land is lost, the stripe is gone.
+ */
+export function withinAntimeridian(geometry: Geometry): Geometry {
+  const fixRing = (ring: Ring): Ring => {
+    const crosses = ring.some((p, i) => i > 0 && Math.abs(p[0] - ring[i - 1][0]) > 180);
+    if (!crosses) return ring;
+    return ring.map(([lon, lat]) => [Math.min(180, lon < 0 ? lon + 360 : lon), lat]);
+  };
+  if (geometry.type === 'Polygon') return { ...geometry, coordinates: geometry.coordinates.map(fixRing) };
+  if (geometry.type === 'MultiPolygon') {
+    return { ...geometry, coordinates: geometry.coordinates.map((polygon) => polygon.map(fixRing)) };
+  }
+  return geometry;
 }
 
 export interface CountryRow {

@@ -84,7 +84,7 @@ export const KPIS: KpiDef[] = [
     label: 'Average User Interactions',
     info: 'How many question-and-answer exchanges a conversation had on average, counting conversations with at least one answer in the period.',
     value: (m) => m.avg_user_interactions,
-    format: (v, l) => (v === null ? '—' : formatDecimal(v, 1, l)),
+    format: (v, l) => (v === null ? '—' : formatDecimal(v, 1, l, 1)),
     better: 'higher',
     change: 'relative',
   },

@@ -10,6 +10,7 @@ import {
   formatLongDate,
   formatMoney,
   formatPercent,
+  formatTime,
   plural,
 } from './format';
 
@@ -98,6 +99,10 @@ describe('dates', () => {
   it('shows an instant in the display zone', () => {
     expect(formatDateTime('2026-10-01T07:30:00Z', 'Europe/Berlin', en)).toBe('Oct 1, 2026, 9:30 AM');
     expect(formatDateTime(null, 'UTC', en)).toBe('—');
+  });
+  it('shows a time of day in the display zone', () => {
+    expect(formatTime('2026-10-01T07:30:05Z', 'Europe/Berlin', en)).toBe('9:30:05 AM');
+    expect(formatTime('2026-10-01T07:30:05Z', 'Europe/Berlin', 'de-DE')).toBe('09:30:05');
   });
   it('names the local day of an instant', () => {
     expect(formatLongDate('2026-10-01T23:30:00Z', 'Europe/Berlin', en)).toBe('Friday, October 2, 2026');

@@ -29,8 +29,8 @@ export function formatCompact(n: number, locale?: Locale): string {
 }
 
 /** A plain number with at most `digits` decimals: "3.4". */
-export function formatDecimal(n: number, digits = 1, locale?: Locale): string {
-  return nf(locale, { maximumFractionDigits: digits }).format(n);
+export function formatDecimal(n: number, digits = 1, locale?: Locale, minimumDigits = 0): string {
+  return nf(locale, { minimumFractionDigits: minimumDigits, maximumFractionDigits: digits }).format(n);
 }
 
 /**
@@ -143,7 +143,7 @@ export function formatDateTime(instant: Instant | null, tz: string, locale?: Loc
 
 /** "09:30:05" in the display zone. */
 export function formatTime(instant: Instant, tz: string, locale?: Locale): string {
-  return df(locale, { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(instant));
+  return df(locale, { timeZone: tz, hour: 'numeric', minute: '2-digit', second: '2-digit' }).format(new Date(instant));
 }
 
 /** A civil date "2026-10-01" as "Oct 1". */
