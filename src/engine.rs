@@ -46,6 +46,7 @@ pub struct Engine {
 
 /// What the store holds, for `rapport status` and the app's first screen.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Status {
     pub store: PathBuf,
     pub schema_version: i64,
@@ -58,6 +59,7 @@ pub struct Status {
 
 /// A query's numbers, the previous period's, and what the charts show beside them.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DashboardView {
     #[serde(flatten)]
     pub dashboard: Dashboard,
@@ -67,6 +69,7 @@ pub struct DashboardView {
 /// A transcript: the stored conversation, the country of its address, and
 /// each agent reply's response time.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Transcript {
     pub conversation_id: String,
     pub started_at: Option<Micros>,
@@ -84,6 +87,7 @@ pub struct Transcript {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TranscriptMessage {
     #[serde(flatten)]
     pub message: DetailMessage,

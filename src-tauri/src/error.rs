@@ -4,10 +4,12 @@
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AppError {
     /// `query` (the UI shows it by the period or filter controls),
     /// `not_found` (a conversation that is gone), `busy` (an import is running),
     /// otherwise `engine`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub code: &'static str,
     pub message: String,
 }

@@ -50,6 +50,7 @@ pub trait Sink {
 
 /// A rejected record: where it was and why, in words a person understands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Rejection {
     #[serde(rename = "where")]
     pub position: String,
@@ -58,6 +59,7 @@ pub struct Rejection {
 
 /// What happened to one file.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FileReport {
     pub path: String,
     /// The layout detected: `jsonl`, `json` or `csv`, with `+gzip` when compressed.
@@ -75,6 +77,7 @@ pub struct FileReport {
 pub const LISTED_REJECTIONS: usize = 100_000;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ImportReport {
     pub files: Vec<FileReport>,
     /// What the store holds after the import.
@@ -93,6 +96,7 @@ impl ImportReport {
 
 /// How far an import has come, for a progress bar.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Progress {
     pub file: String,
     pub files_done: usize,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Metrics {
     pub total_messages: u64,
     pub user_messages: u64,
@@ -25,6 +26,7 @@ pub struct Metrics {
     pub p95_response_time_ms: Option<f64>,
     pub avg_conversation_duration_s: Option<f64>,
     /// Monday first, hours 0–23 in the display zone.
+    #[cfg_attr(feature = "ts", ts(type = "Array<Array<number>>"))]
     pub peak_hours: [[u64; 24]; 7],
     pub daily: Vec<DailyRow>,
     pub tools: Vec<ToolRow>,
@@ -39,6 +41,7 @@ pub struct Metrics {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DailyRow {
     pub date: String,
     pub messages: u64,
@@ -49,6 +52,7 @@ pub struct DailyRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ToolRow {
     pub name: String,
     pub count: u64,
@@ -57,6 +61,7 @@ pub struct ToolRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FeedbackCounts {
     pub positive: u64,
     pub negative: u64,
@@ -65,6 +70,7 @@ pub struct FeedbackCounts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TokenUsage {
     pub prompt: u64,
     pub completion: u64,
@@ -74,6 +80,7 @@ pub struct TokenUsage {
 
 /// A query's numbers and those of the period of equal length before it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Dashboard {
     #[serde(flatten)]
     pub current: Metrics,

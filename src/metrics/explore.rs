@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 /// A chart cell clicked: narrows the list to the conversations behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Drill {
     /// Conversations with a message in range on this local day (`YYYY-MM-DD`).
@@ -21,6 +22,7 @@ pub enum Drill {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     #[default]
@@ -38,6 +40,7 @@ pub enum SortKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationRow {
     pub conversation_id: String,
     pub started_at: Option<Micros>,
@@ -53,6 +56,7 @@ pub struct ConversationRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationPage {
     /// How many conversations match, of which `rows` is one page.
     pub total: u64,

@@ -8,6 +8,7 @@ use crate::model::{Micros, Rating};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ModelUsage {
     pub model: String,
     pub messages: u64,
@@ -20,6 +21,7 @@ pub struct ModelUsage {
 
 /// A feedback comment in range; its text is fetched from the store.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Comment {
     pub conversation_id: String,
     pub timestamp: Micros,
@@ -30,6 +32,7 @@ pub struct Comment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DashboardExtras {
     /// By cost, then tokens, descending.
     pub models: Vec<ModelUsage>,

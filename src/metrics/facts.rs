@@ -85,6 +85,7 @@ pub const NO_MODEL: u32 = u32::MAX;
 /// What a model costs, in US dollars per million tokens, for files that
 /// carry tokens but no cost.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Price {
     pub model: String,
     pub prompt_per_million: f64,

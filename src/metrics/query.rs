@@ -81,6 +81,7 @@ impl Query {
 
 /// A query as the app and scripts write it: instants as text, filters by key name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuerySpec {
     pub from: String,
     pub to: String,

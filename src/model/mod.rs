@@ -14,6 +14,7 @@ use serde::Serialize;
 
 /// Who wrote a message. `system` and `tool` messages are kept but are neither side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
@@ -63,6 +64,7 @@ pub enum Side {
 
 /// What a piece of feedback says, after aliases and scores are mapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Rating {
     Positive,

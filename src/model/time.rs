@@ -7,6 +7,7 @@ use std::fmt;
 /// An instant in whole microseconds since 1970-01-01T00:00:00Z; written
 /// out (JSON, the UI) as RFC 3339 in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
 pub struct Micros(pub i64);
 
 impl Serialize for Micros {

@@ -31,6 +31,7 @@ pub enum StoreError {
 
 /// What the store holds, counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Counts {
     pub conversations: u64,
     pub messages: u64,

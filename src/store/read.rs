@@ -54,6 +54,7 @@ pub struct FeedbackRow {
 
 /// One imported file, as `status` lists it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StoredFile {
     pub path: String,
     pub format: String,
@@ -81,6 +82,7 @@ pub struct ConversationDetail {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DetailMessage {
     pub message_id: Option<String>,
     pub role: Role,
@@ -93,6 +95,7 @@ pub struct DetailMessage {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DetailAction {
     pub action_id: Option<String>,
     pub name: String,
@@ -103,6 +106,7 @@ pub struct DetailAction {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DetailFeedback {
     pub feedback_id: Option<String>,
     pub message_id: Option<String>,

@@ -7,12 +7,14 @@ use serde::Deserialize;
 use tauri::State;
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Sort {
     pub key: SortKey,
     pub desc: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationsRequest {
     pub query: QuerySpec,
     pub drill: Option<Drill>,
