@@ -2,18 +2,19 @@
 // the development mock backend (`npm run dev` data). For looking at the UI,
 // not for testing the app: the WebKitGTK run of the real shell is that.
 //
-//   node scripts/screenshots.mjs [outDir]      (default /tmp/ui-shots)
+//   node scripts/screenshots.mjs [outDir]      (default: ui-shots in the system's temp folder)
 //
-// Needs /usr/bin/chromium (apt-get install chromium); never downloads a browser.
+// Needs Debian's chromium (apt-get install chromium), or CHROMIUM=path; never downloads a browser.
 
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = process.argv[2] ?? '/tmp/ui-shots';
+const out = process.argv[2] ?? path.join(tmpdir(), 'ui-shots');
 const port = 5199;
 
 await mkdir(out, { recursive: true });
@@ -58,6 +59,11 @@ try {
     await shot(page, `${scheme}-03-dashboard-full`, { fullPage: true, settle: 300 });
     await page.getByTestId('chart-countries').screenshot({ path: path.join(out, `${scheme}-03b-map.png`) });
 
+    // What the end-to-end tests will read.
+    const query = JSON.parse(await page.getByTestId('dashboard').getAttribute('data-query'));
+    const kpi = await page.getByTestId('kpi-avg_response_time_ms').evaluate((el) => [el.dataset.value, el.textContent.trim()]);
+    console.log(`[${scheme}] data-query`, JSON.stringify(query), 'kpi-avg_response_time_ms', JSON.stringify(kpi));
+
     // Hover a KPI with p50/p95 and an ⓘ.
     await page.getByTestId('kpi-avg_response_time_ms').hover();
     await shot(page, `${scheme}-04-kpi-hover`, { settle: 300 });
@@ -67,9 +73,10 @@ try {
     await page.waitForTimeout(600);
     await shot(page, `${scheme}-05-dashboard-filtered`, { settle: 600 });
 
-    // Conversations list.
-    await page.getByRole('navigation').getByRole('button', { name: 'Conversations' }).click();
+    // Conversations list, reached with Ctrl+F: the search box has the focus.
+    await page.keyboard.press('Control+f');
     await page.getByTestId('screen-conversations').waitFor();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Search conversations');
     await page.waitForSelector('[data-index="0"]');
     await shot(page, `${scheme}-06-conversations`);
 
@@ -96,7 +103,7 @@ try {
     // Keyboard: the period picker's custom range, the zone list, a heatmap drill.
     await page.getByRole('navigation').getByRole('button', { name: 'Dashboard' }).click();
     await page.getByTestId('kpi-total_messages').waitFor();
-    await page.getByLabel('Period').selectOption('custom');
+    await page.getByLabel('Period', { exact: true }).selectOption('custom');
     await shot(page, `${scheme}-15-custom-range`, { settle: 200 });
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: /Europe\/Berlin/ }).click();
@@ -105,7 +112,7 @@ try {
     await page.keyboard.press('Escape');
     const heat = page.getByTestId('chart-peak_hours').locator('[role="img"]');
     await heat.focus();
-    for (const key of ['ArrowRight', 'ArrowDown', 'ArrowRight']) await page.keyboard.press(key);
+    await page.keyboard.press('ArrowRight'); // lands on the busiest hour
     await shot(page, `${scheme}-17-heatmap-keyboard`, { settle: 300 });
     await page.keyboard.press('Enter');
     await page.getByTestId('screen-conversations').waitFor();
@@ -138,6 +145,14 @@ try {
 
     await context.close();
   }
+
+  // A small laptop window: the dashboard must still read without clipping.
+  const small = await browser.newContext({ viewport: { width: 1100, height: 760 }, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+  const page = await small.newPage();
+  await page.goto(`${base}?mockDemo=1`);
+  await page.getByTestId('kpi-total_messages').waitFor();
+  await shot(page, 'small-dashboard-full', { fullPage: true, settle: 1200 });
+  await small.close();
 } finally {
   await browser.close();
   await server.close();

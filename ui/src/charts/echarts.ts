@@ -4,7 +4,6 @@
 import * as echarts from 'echarts/core';
 import { BarChart, HeatmapChart, LineChart, MapChart } from 'echarts/charts';
 import {
-  AriaComponent,
   GridComponent,
   LegendComponent,
   TooltipComponent,
@@ -17,7 +16,6 @@ echarts.use([
   LineChart,
   HeatmapChart,
   MapChart,
-  AriaComponent,
   GridComponent,
   LegendComponent,
   TooltipComponent,

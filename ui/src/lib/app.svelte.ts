@@ -50,6 +50,8 @@ class App {
   }
 
   async start() {
+    // Until the settings say otherwise, follow the system (no light flash in a dark room).
+    this.applyTheme('system');
     try {
       const [status, settings] = await Promise.all([ipc.status(), ipc.getSettings()]);
       this.status = status;

@@ -102,7 +102,7 @@ describe('dates', () => {
   });
   it('shows a time of day in the display zone', () => {
     expect(formatTime('2026-10-01T07:30:05Z', 'Europe/Berlin', en)).toBe('9:30:05 AM');
-    expect(formatTime('2026-10-01T07:30:05Z', 'Europe/Berlin', 'de-DE')).toBe('09:30:05');
+    expect(formatTime('2026-10-01T07:30:05Z', 'Europe/Berlin', 'de-DE')).toBe('9:30:05');
   });
   it('names the local day of an instant', () => {
     expect(formatLongDate('2026-10-01T23:30:00Z', 'Europe/Berlin', en)).toBe('Friday, October 2, 2026');
