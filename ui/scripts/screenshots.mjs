@@ -89,7 +89,7 @@ try {
     await page.getByRole('navigation').getByRole('button', { name: 'Import' }).click();
     await page.getByTestId('screen-import').waitFor();
     await shot(page, `${scheme}-08-import`);
-    await page.getByRole('button', { name: /Import…/ }).click();
+    await page.getByRole('button', { name: /Import files…/ }).click();
     await page.waitForSelector('[role="progressbar"]');
     await shot(page, `${scheme}-09-import-progress`, { settle: 900 });
     await page.getByText('Import finished').waitFor({ timeout: 15000 });

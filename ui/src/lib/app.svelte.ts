@@ -34,10 +34,10 @@ class App {
   dataVersion = $state(0);
   theme = $state<'light' | 'dark'>('light');
   fatal = $state<AppError | null>(null);
-  /** Set by Ctrl+F so the conversations screen focuses its search box. */
-  focusSearch = $state(0);
-  /** Set by Ctrl+O so the import screen opens the file dialog. */
-  openPicker = $state(0);
+  /** Set by Ctrl+F; the conversations screen takes it and focuses its search box. */
+  searchRequested = $state(false);
+  /** Set by Ctrl+O; the import screen takes it and opens the file dialog. */
+  pickRequested = $state(false);
   /** Paths dropped on the window, waiting for the import screen to take them. */
   dropped = $state<string[]>([]);
 

@@ -92,8 +92,11 @@ export const loadDemo = () => call<Status>('load_demo');
 export const getSettings = () => call<Settings>('get_settings');
 export const setSettings = (settings: Settings) => call<Settings>('set_settings', { settings });
 export const timeZones = () => call<string[]>('time_zones');
-/** The native "open files" dialog, provided by the shell; [] when cancelled. */
-export const pickImportPaths = () => call<string[]>('pick_import_paths');
+/** The native "open" dialog, for files or (with `folder`) folders; [] when cancelled. */
+export const pickImportPaths = (folder = false) => call<string[]>('pick_import_paths', { folder });
+/** The native "save" dialog, then `contents` written there; where it went, or null when cancelled. */
+export const saveTextFile = (name: string, contents: string) =>
+  call<string | null>('save_text_file', { name, contents });
 
 export async function importFiles(
   paths: string[],

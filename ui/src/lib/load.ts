@@ -6,7 +6,7 @@ import type { ConversationDetail, ConversationPage, ConversationsRequest, Dashbo
 import * as ipc from './ipc';
 import { queryAttribute } from './query/state';
 
-class Cache<T> {
+export class Cache<T> {
   private entries = new Map<string, Promise<T>>();
   constructor(private readonly size: number) {}
 

@@ -1,7 +1,8 @@
-// Saving a text file the person asked for. In a browser this is a Blob
-// download; the desktop shell will later offer its own save dialog here.
+// A text file handed to the browser as a download. The desktop app saves
+// through the shell's dialog (`ipc.saveTextFile`); only the development mock,
+// running in a plain browser, comes here.
 
-export function saveTextFile(name: string, text: string, type = 'text/csv;charset=utf-8'): void {
+export function downloadTextFile(name: string, text: string, type = 'text/csv;charset=utf-8'): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;

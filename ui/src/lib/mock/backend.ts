@@ -27,12 +27,16 @@ import type { Backend } from '../ipc';
 import { previousRange } from '../query/period';
 import { generateConversations, MOCK_PRICES, type MockConversation } from './data';
 import { computeMetrics, localClock, passesFilters } from './metrics';
+import { downloadTextFile } from '../save';
 
 const DEFAULT_ESCALATION_TOOLS = ['fallback_to_human', 'open_ticket', 'ticket', 'contact_human'];
 
 function params(): URLSearchParams {
   return new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
 }
+
+// Like the JSON crossing of real IPC: the caller's objects are never shared.
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -270,13 +274,18 @@ export function createMockBackend(): Backend {
       loadDemo();
       return status();
     },
-    get_settings: () => structuredClone(settings),
+    get_settings: () => copy(settings),
     set_settings: (a) => {
-      settings = structuredClone(a.settings as Settings);
-      return structuredClone(settings);
+      settings = copy(a.settings as Settings);
+      return copy(settings);
     },
     time_zones: () => zones(),
-    pick_import_paths: () => ['Downloads/support-bot-october.jsonl', 'Downloads/whatsapp-export.csv'],
+    pick_import_paths: (a) =>
+      a.folder ? ['Downloads/chat-exports'] : ['Downloads/support-bot-october.jsonl', 'Downloads/whatsapp-export.csv'],
+    save_text_file: (a) => {
+      downloadTextFile(String(a.name), String(a.contents));
+      return `Downloads/${String(a.name)}`;
+    },
   };
 
   return {
@@ -284,7 +293,7 @@ export function createMockBackend(): Backend {
       await sleep(30);
       const handler = commands[command];
       if (!handler) throw { code: 'unknown_command', message: `The mock has no command "${command}".` };
-      return handler(args) as T;
+      return handler(copy(args)) as T;
     },
     importFiles,
     async onFileDrop(handler) {
