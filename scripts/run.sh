@@ -1,19 +1,15 @@
 #!/usr/bin/env bash
-# Builds Rapport and shows a dashboard: demo data is loaded into the store
-# the first time (when it is empty), then the last 28 days' metrics are
-# printed for this computer's time zone.
+# Sets up and starts the Rapport desktop app (release build). On first
+# start, with an empty store, it offers "Explore with demo data".
+# `bash scripts/run.sh --db PATH` opens another store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --quiet
-rapport=target/release/rapport
-conversations=$("$rapport" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["stored"]["conversations"])')
-if [ "$conversations" = "0" ]; then
-    "$rapport" demo
+bash scripts/setup.sh
+npm --prefix ui run build --silent
+cargo build --release --locked --quiet -p rapport-desktop --features tauri/custom-protocol
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    echo "run.sh: built target/release/rapport-desktop, but there is no display to show it on." >&2
+    echo "        Start it from a desktop session, or under Xvfb: xvfb-run -a target/release/rapport-desktop" >&2
+    exit 1
 fi
-tz=$( (timedatectl show -p Timezone --value 2>/dev/null || true) | head -n1)
-[ -n "$tz" ] || tz=$(readlink /etc/localtime 2>/dev/null | sed 's|.*/zoneinfo/||' || true)
-[ -n "$tz" ] || tz=UTC
-today=$(date +%F)
-from=$(date -d "$today - 28 days" +%F)
-"$rapport" status
-"$rapport" metrics --from "$from" --to "$today" --tz "$tz"
+exec target/release/rapport-desktop "$@"

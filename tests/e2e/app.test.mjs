@@ -1,0 +1,284 @@
+// End-to-end: the real desktop app, in WebKitGTK, driven through
+// tauri-driver and WebKitWebDriver (run it with tests/e2e/run.sh, which
+// builds the app, fills a store with `rapport import` and starts Xvfb).
+//
+// What it holds: every headline card shows the number `rapport metrics`
+// gives for the query the dashboard says it shows, after changing the
+// period, the zone and a filter; a click on a country narrows the
+// dashboard, a click on a tool opens its conversations; a transcript opens
+// and reads; a file imported through the app gets its report. Screenshots of
+// every screen, light and dark, go to E2E_OUT.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { remote } from 'webdriverio';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`tests/e2e needs ${name}; run tests/e2e/run.sh`);
+  return value;
+};
+const APP = env('RAPPORT_APP');
+const CLI = env('RAPPORT_CLI');
+const DB = env('RAPPORT_DB');
+const IMPORT_FILE = env('E2E_IMPORT_FILE');
+const OUT = env('E2E_OUT');
+const EMPTY_DB = join(OUT, 'empty.db');
+
+/** The card key → where `rapport metrics` keeps that number. */
+const KPI = {
+  total_messages: (m) => m.total_messages,
+  total_conversations: (m) => m.total_conversations,
+  interactions: (m) => m.interactions,
+  unique_users: (m) => m.unique_users,
+  active_users: (m) => m.active_users,
+  avg_user_interactions: (m) => m.avg_user_interactions,
+  avg_response_time_ms: (m) => m.avg_response_time_ms,
+  avg_conversation_duration_s: (m) => m.avg_conversation_duration_s,
+  escalation_rate: (m) => m.escalation_rate,
+  satisfaction_rate: (m) => m.feedback.satisfaction_rate,
+  total_tokens: (m) => m.tokens.total,
+  cost: (m) => m.tokens.cost,
+};
+
+let driver;
+let browser;
+
+async function waitForDriver() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch('http://127.0.0.1:4444/status');
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('tauri-driver did not start on port 4444');
+}
+
+async function openApp(args = []) {
+  return remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'error',
+    capabilities: { 'tauri:options': { application: APP, args } },
+  });
+}
+
+before(async () => {
+  mkdirSync(OUT, { recursive: true });
+  rmSync(EMPTY_DB, { force: true });
+  driver = spawn('tauri-driver', ['--port', '4444', '--native-port', '4445'], { stdio: 'inherit' });
+  await waitForDriver();
+  browser = await openApp(['--db', DB]);
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  driver?.kill('SIGTERM'); // never SIGKILL: it would leave WebKitWebDriver behind
+});
+
+const $ = (selector) => browser.$(selector);
+
+async function dashboardQuery() {
+  const el = await $('[data-testid="dashboard"]');
+  await el.waitForExist({ timeout: 20000 });
+  await browser.waitUntil(async () => (await el.getAttribute('aria-busy')) !== 'true', { timeout: 20000 });
+  return JSON.parse(await el.getAttribute('data-query'));
+}
+
+/** Waits until the dashboard shows a query other than `previous`, and has loaded it. */
+async function nextQuery(previous) {
+  await browser.waitUntil(async () => {
+    const el = await $('[data-testid="dashboard"]');
+    return (await el.getAttribute('data-query')) !== JSON.stringify(previous);
+  }, { timeout: 20000, timeoutMsg: 'the dashboard kept its query' });
+  return dashboardQuery();
+}
+
+function cliMetrics(q) {
+  const args = ['--db', DB, 'metrics', '--from', q.from, '--to', q.to, '--tz', q.tz];
+  for (const [key, values] of Object.entries(q.filters ?? {})) {
+    for (const v of values) args.push('--filter', `${key}=${v}`);
+  }
+  return JSON.parse(execFileSync(CLI, args, { encoding: 'utf8' }));
+}
+
+function same(a, b) {
+  if (a === null || b === null) return a === b;
+  return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/** Every headline card against `rapport metrics` for the query the dashboard shows. */
+async function assertCardsMatchCli(label) {
+  const q = await dashboardQuery();
+  const expected = cliMetrics(q);
+  for (const [key, pick] of Object.entries(KPI)) {
+    const card = await $(`[data-testid="kpi-${key}"]`);
+    assert.ok(await card.isExisting(), `${label}: the card kpi-${key} is shown`);
+    const raw = await card.getAttribute('data-value');
+    const shown = raw === '' ? null : Number(raw);
+    const want = pick(expected);
+    assert.ok(same(shown, want), `${label}: kpi-${key} shows ${raw}, rapport metrics says ${want} for ${JSON.stringify(q)}`);
+    assert.notEqual(String(await card.getProperty('textContent')).trim(), '', `${label}: kpi-${key} shows text`);
+  }
+  return q;
+}
+
+async function shot(name) {
+  await browser.pause(700); // let charts finish their animation
+  await browser.saveScreenshot(join(OUT, `${name}.png`));
+}
+
+/** The first element matching `selector` whose text is `text`. */
+async function byText(selector, text) {
+  await browser.waitUntil(async () => (await find(selector, text)) !== undefined, {
+    timeout: 10000,
+    timeoutMsg: `no ${selector} reads "${text}"`,
+  });
+  return find(selector, text);
+}
+
+async function find(selector, text) {
+  for (const el of await browser.$$(selector)) {
+    if (String(await el.getProperty('textContent')).includes(text)) return el;
+  }
+  return undefined;
+}
+
+async function openScreen(label) {
+  await (await byText('nav[aria-label="Screens"] button', label)).click();
+}
+
+async function setTheme(theme) {
+  await openScreen('Settings');
+  await (await $('[data-testid="screen-settings"]')).waitForExist({ timeout: 10000 });
+  const radio = await $(`input[name="theme"][value="${theme}"]`);
+  await radio.click();
+  const save = await byText('button[type="submit"]', 'Save');
+  if (await save.isEnabled()) {
+    await save.click();
+    await byText('span.ok', 'Saved');
+  }
+}
+
+test('the headline cards show the numbers of rapport metrics, for any period, zone and filter', async () => {
+  // Start from the app's defaults: the dashboard's query survives restarts.
+  await browser.execute(() => {
+    localStorage.clear();
+    location.reload();
+  });
+  let q = await dashboardQuery();
+  assert.equal(await (await $('#period-select')).getValue(), 'last_28_days', 'the default period');
+  await assertCardsMatchCli('last 28 days');
+  await (await $('#period-select')).selectByAttribute('value', 'all_time');
+  q = await nextQuery(q);
+  await assertCardsMatchCli('all time');
+
+  // Another zone, picked from the searchable list.
+  await (await $('button[aria-haspopup="listbox"]')).click();
+  await (await $('input[aria-label="Search time zones"]')).setValue('Kathmandu');
+  await (await $('#zone-list button')).click();
+  q = await nextQuery(q);
+  assert.equal(q.tz, 'Asia/Kathmandu');
+  await assertCardsMatchCli('Kathmandu');
+
+  // A country clicked in the ranked list beside the map becomes a filter.
+  const country = await $('[data-testid="chart-countries"] button.row');
+  await country.click();
+  q = await nextQuery(q);
+  assert.equal(Object.keys(q.filters).join(), 'country', 'a click on a country filters by it');
+  await (await $('ul[aria-label="Filters"] li')).waitForExist({ timeout: 5000 });
+  await assertCardsMatchCli('one country');
+  await shot('dashboard-filtered-light');
+
+  // Removing the chip restores the unfiltered numbers.
+  await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
+  q = await nextQuery(q);
+  assert.deepEqual(q.filters, {});
+  await assertCardsMatchCli('filter removed');
+});
+
+test('a tool opens its conversations, and a conversation its transcript', async () => {
+  await openScreen('Dashboard');
+  await dashboardQuery();
+  const tool = await $('[data-testid="chart-tools"] button.row');
+  const title = await tool.getAttribute('title');
+  await tool.click();
+  const list = await $('[data-testid="screen-conversations"]');
+  await list.waitForExist({ timeout: 10000 });
+  const firstRow = await $('[data-testid="screen-conversations"] [role="row"][tabindex]');
+  await firstRow.waitForExist({ timeout: 10000, timeoutMsg: `no conversations listed for "${title}"` });
+  await shot('conversations-light');
+  await firstRow.click();
+  const transcript = await $('[data-testid="screen-conversation"] section[aria-label="Transcript"]');
+  await transcript.waitForExist({ timeout: 10000 });
+  const bubbles = await browser.$$('[data-testid="screen-conversation"] .bubble');
+  assert.ok(bubbles.length > 0, 'the transcript shows its messages');
+  const text = String(await bubbles[0].getProperty('textContent')).trim();
+  assert.ok(text.length > 0, 'a message reads as text');
+  await shot('conversation-light');
+});
+
+test('a file imported through the app gets its report', async () => {
+  await openScreen('Import');
+  await (await $('[data-testid="screen-import"]')).waitForExist({ timeout: 10000 });
+  await shot('import-light');
+  await (await $('#paste-path')).setValue(IMPORT_FILE);
+  await (await byText('button[type="submit"]', 'Import')).click();
+  const report = await $('section.report');
+  await report.waitForExist({ timeout: 60000 });
+  const text = String(await report.getProperty('textContent'));
+  assert.match(text, /Import finished/);
+  assert.match(text, /jsonl/, 'the report names the format detected');
+  const rows = await browser.$$('section.report table.files tbody tr');
+  assert.equal(rows.length, 1);
+  const cells = await rows[0].$$('td');
+  assert.ok(Number(String(await cells[2].getProperty('textContent')).replace(/\D/g, '')) > 0, 'records were imported');
+  await shot('import-report-light');
+});
+
+test('every screen, light and dark', async () => {
+  for (const theme of ['light', 'dark']) {
+    await setTheme(theme);
+    await shot(`settings-${theme}`);
+    await openScreen('Dashboard');
+    await dashboardQuery();
+    await shot(`dashboard-${theme}`);
+    await (await $('[data-testid="chart-countries"]')).scrollIntoView();
+    await shot(`dashboard-map-${theme}`);
+    await (await $('[data-testid="chart-tokens"]')).scrollIntoView();
+    await shot(`dashboard-tokens-${theme}`);
+    await openScreen('Conversations');
+    await (await $('[data-testid="screen-conversations"] [role="row"][tabindex]')).waitForExist({ timeout: 10000 });
+    await shot(`conversations-${theme}`);
+    await (await $('[data-testid="screen-conversations"] [role="row"][tabindex]')).click();
+    await (await $('[data-testid="screen-conversation"]')).waitForExist({ timeout: 10000 });
+    await shot(`conversation-${theme}`);
+    await openScreen('Import');
+    await shot(`import-${theme}`);
+  }
+  await setTheme('system');
+});
+
+test('an empty store offers demo data on first start', async () => {
+  await browser.deleteSession();
+  browser = await openApp(['--db', EMPTY_DB]);
+  const welcome = await $('[data-testid="screen-welcome"]');
+  await welcome.waitForExist({ timeout: 20000 });
+  await shot('welcome');
+  await (await byText('button', 'Explore with demo data')).click();
+  const q = await dashboardQuery();
+  assert.ok(q.from < q.to);
+  const messages = await $('[data-testid="kpi-total_messages"]');
+  await browser.waitUntil(async () => Number(await messages.getAttribute('data-value')) > 0, {
+    timeout: 20000,
+    timeoutMsg: 'the demo data did not reach the dashboard',
+  });
+  copyFileSync(EMPTY_DB, join(OUT, 'demo.db')); // kept for looking at afterwards
+  await shot('dashboard-demo');
+});

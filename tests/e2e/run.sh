@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the desktop app and runs the end-to-end suite in the real window
+# (WebKitGTK under Xvfb, through tauri-driver). Screenshots go to target/e2e/.
+# Needs: the system packages of scripts/setup-desktop.sh, and ../shared beside
+# the checkout for the generated dump (without it, the engine's demo data).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+out="$root/target/e2e"
+rm -rf "$out" && mkdir -p "$out"
+
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --quiet
+npm --prefix tests/e2e ci --ignore-scripts --no-audit --no-fund --silent
+[ -d ui/node_modules ] || npm --prefix ui ci --ignore-scripts --no-audit --no-fund --silent
+
+npm --prefix ui run build --silent
+cargo build --locked --quiet -p rapport-desktop --features tauri/custom-protocol
+cargo build --locked --quiet --bin rapport
+
+db="$out/store.db"
+import_file="$out/import-through-the-app.jsonl"
+gen="$root/../shared/tools/gen_events.py"
+if [ -f "$gen" ]; then
+    python3 "$gen" --conversations 1500 --seed 21 --out "$out/dump.jsonl"
+    python3 "$gen" --conversations 200 --seed 22 --messy --out "$import_file"
+    target/debug/rapport --db "$db" import "$out/dump.jsonl" >/dev/null
+else
+    target/debug/rapport --db "$db" demo --conversations 1500 >/dev/null
+    target/debug/rapport --db "$out/other.db" demo --conversations 200 --seed 3 >/dev/null
+    printf '{"type":"message","conversation_id":"e2e","role":"user","timestamp":"2026-10-01T10:00:00Z","content":"hi"}\n' > "$import_file"
+fi
+
+# The port must be free: a killed run can leave WebKitWebDriver behind.
+pkill -TERM -x WebKitWebDriver 2>/dev/null || true
+export RAPPORT_APP="$root/target/debug/rapport-desktop"
+export RAPPORT_CLI="$root/target/debug/rapport"
+export RAPPORT_DB="$db"
+export E2E_IMPORT_FILE="$import_file"
+export E2E_OUT="$out"
+export LANG=en_US.UTF-8
+cd tests/e2e
+xvfb-run -a -s "-screen 0 1440x960x24" npm test --silent
