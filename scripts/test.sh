@@ -26,6 +26,8 @@ fi
 echo "== ui"
 npm --prefix ui run check --silent
 npm --prefix ui test --silent
+# The shell embeds the built UI: every build of it below needs ui/dist.
+npm --prefix ui run build --silent
 
 echo "== bindings"
 bash scripts/bindings.sh
