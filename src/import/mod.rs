@@ -5,11 +5,14 @@
 //! an import uses both cores; the channel between them is bounded, so memory
 //! stays flat whatever the file's size.
 
+pub mod formats;
 mod normalize;
 pub mod raw;
 mod readers;
 mod source;
 
+pub use formats::mapped::{preview_csv, ColumnMap, CsvPreview, MapError};
+pub use formats::FormatOptions;
 pub use normalize::normalize;
 
 use crate::model::Record;
@@ -27,6 +30,10 @@ pub enum Position {
     Line(u64),
     Row(u64),
     Item(u64),
+    /// An item of a named list: `trace.json observation 3` (the first being 1).
+    Of(&'static str, u64),
+    /// A part of such an item: `export.json conversation 2 span 5`.
+    Within(&'static str, u64, &'static str, u64),
 }
 
 impl Position {
@@ -35,6 +42,8 @@ impl Position {
             Position::Line(n) => format!("{file} line {n}"),
             Position::Row(n) => format!("{file} row {n}"),
             Position::Item(n) => format!("{file} item {n}"),
+            Position::Of(what, n) => format!("{file} {what} {n}"),
+            Position::Within(what, n, part, k) => format!("{file} {what} {n} {part} {k}"),
         }
     }
 }
@@ -62,7 +71,9 @@ pub struct Rejection {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FileReport {
     pub path: String,
-    /// The layout detected: `jsonl`, `json` or `csv`, with `+gzip` when compressed.
+    /// The format detected: `jsonl`, `json` or `csv` (the native format), or
+    /// another platform's (`agentsight-sdk`, `langfuse-traces`, `dify-messages`,
+    /// `openai-chat`, ...: see [`formats::FORMATS`]), with `+gzip` when compressed.
     pub format: String,
     /// Records read and stored from this file.
     pub records: u64,
@@ -169,10 +180,25 @@ pub fn import_paths(
     options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport, ImportError> {
+    import_paths_with(store, paths, options, &FormatOptions::default(), progress)
+}
+
+/// [`import_paths`] with the choices a file cannot tell: the zone of naive
+/// timestamps and a CSV column mapping.
+pub fn import_paths_with(
+    store: &mut Store,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    formats: &FormatOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<ImportReport, ImportError> {
     let mut files = Vec::new();
     for p in paths {
         expand(p, &mut files);
     }
+    // Langfuse observations and scores name only their trace: its file goes first.
+    files.sort_by_key(|f| !formats::read_first(f));
+    let ctx = formats::Context::new(formats.clone());
     let bytes_total = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
     let mut report = ImportReport { files: Vec::new(), stored: Counts::default(), rejected: 0, cancelled: false };
     let mut state = Progress {
@@ -186,7 +212,7 @@ pub fn import_paths(
     };
     for file in &files {
         let bytes_before = state.bytes_done;
-        let outcome = import_file(store, file, options, &mut state, progress)?;
+        let outcome = import_file(store, file, options, &ctx, &mut state, progress)?;
         state.files_done += 1;
         state.bytes_done = bytes_before + std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
         match outcome {
@@ -238,13 +264,11 @@ fn sniff(source: &mut source::Source) -> Result<Layout, String> {
             if line.split(',').any(|h| h.trim().trim_matches('"') == "type") {
                 Ok(Layout::Csv)
             } else {
-                Err(READABLE_FORMATS.into())
+                Err(format!("not a format Rapport reads. {}", formats::readable_formats()))
             }
         }
     }
 }
-
-const READABLE_FORMATS: &str = "not a format Rapport reads: it reads JSON Lines (.jsonl, .ndjson), JSON (.json: an array of records or {\"events\": [...]}) and CSV (.csv, one file per kind or one with a `type` column), each also gzip-compressed (.gz)";
 
 struct Batch {
     items: Vec<(Position, Result<Record, String>)>,
@@ -284,6 +308,7 @@ fn import_file(
     store: &mut Store,
     path: &Path,
     options: &ImportOptions,
+    ctx: &formats::Context,
     state: &mut Progress,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Option<FileReport>, ImportError> {
@@ -301,9 +326,18 @@ fn import_file(
         Ok(s) => s,
         Err(reason) => return Ok(Some(refused("unknown", reason))),
     };
-    let layout = match layout_by_name(&src.name).map_or_else(|| sniff(&mut src), Ok) {
-        Ok(l) => l,
+    // Another platform's export, recognised by its first bytes, or else the native format.
+    let detected = match formats::detect(&mut src, &ctx.options) {
+        Ok(d) => d,
         Err(reason) => return Ok(Some(refused("unknown", reason))),
+    };
+    let layout = match (&detected, layout_by_name(&src.name)) {
+        (Some(_), _) => Layout::Json, // unused: the detected format reads the file
+        (None, Some(l)) => l,
+        (None, None) => match sniff(&mut src) {
+            Ok(l) => l,
+            Err(reason) => return Ok(Some(refused("unknown", reason))),
+        },
     };
     let gzip = src.gzip;
     let name = src.name.clone();
@@ -324,17 +358,18 @@ fn import_file(
         let reader = scope.spawn(move || {
             let mut sink = ChannelSink { tx, batch: Vec::with_capacity(BATCH) };
             let reopen = || source::open(path);
-            let result = match layout {
-                Layout::JsonLines => readers::json_lines(src, &mut sink).map(|_| "jsonl"),
-                Layout::Json => readers::json_document(src, &reopen, &mut sink),
-                Layout::Csv => readers::csv(src, &mut sink).map(|_| "csv"),
+            let result = match (&detected, layout) {
+                (Some(d), _) => d.read(src, ctx, &mut sink).map(|_| d.format),
+                (None, Layout::JsonLines) => readers::json_lines(src, &mut sink).map(|_| "jsonl"),
+                (None, Layout::Json) => readers::json_document(src, &reopen, &mut sink),
+                (None, Layout::Csv) => readers::csv(src, &mut sink).map(|_| "csv"),
             };
             // What was read before a refusal is discarded by the writer anyway.
             let flushed = sink.flush();
             match (result, flushed) {
                 (Ok(f), Ok(())) => (Ok(()), f),
                 (Ok(f), Err(_)) => (Err(readers::End::Stopped), f),
-                (Err(e), _) => (Err(e), "unknown"),
+                (Err(e), _) => (Err(e), detected.as_ref().map_or("unknown", |d| d.format)),
             }
         });
         for batch in rx.iter() {

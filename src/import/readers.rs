@@ -210,10 +210,10 @@ fn json_object(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
             let text = serde_json::Value::Object(map).to_string();
             push_json(sink, Position::Item(1), &text).map_err(End::from)
         }
-        TopLevel::Other(_) => Err(End::Refused(
-            "JSON of another shape: neither a list of records, {\"events\": [...]}, nor one record with a \"type\""
-                .into(),
-        )),
+        TopLevel::Other(_) => Err(End::Refused(format!(
+            "JSON of another shape: neither a list of records, {{\"events\": [...]}}, nor one record with a \"type\". {}",
+            super::formats::readable_formats()
+        ))),
     }
 }
 
@@ -281,9 +281,10 @@ pub fn csv(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
         })
         .collect::<Result<_, _>>()?;
     if kind.is_none() && !headers.iter().any(|h| h == "type") {
-        return Err(End::Refused(
-            "a CSV file needs a `type` column, or a name that says its kind (conversations.csv, messages.csv, actions.csv, feedback.csv)".into(),
-        ));
+        return Err(End::Refused(format!(
+            "a CSV file needs a `type` column, or a name that says its kind (conversations.csv, messages.csv, actions.csv, feedback.csv), or --map FIELD=COLUMN. {}",
+            super::formats::readable_formats()
+        )));
     }
     let columns: Vec<Option<Field>> = headers.iter().map(|h| Field::from_name(h)).collect();
     let mut row = csv::ByteRecord::new();

@@ -1,0 +1,219 @@
+//! Any CSV, read through a mapping of Rapport's fields to its columns
+//! (`rapport import --map conversation_id=Chat --map role=Sender ...`).
+//!
+//! A row's kind is its mapped `type` column, else the file's name
+//! (`messages.csv`), else what the mapping holds: a `role` makes messages, a
+//! `rating`, `score` or `sentiment` feedback, a `name` actions, anything else
+//! conversations. A row of another kind whose mapping also names context
+//! fields (`customer_id`, `device`, ...) gives its conversation that context.
+//! Timestamps without an offset are read in `--naive-tz` (default UTC).
+
+use super::build::{self, emit, reject, Rec};
+use super::{Context, Head, Importer};
+use crate::import::raw::{Field, Loose};
+use crate::import::readers::{csv_kind, End};
+use crate::import::source::{self, Source};
+use crate::import::Sink;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::path::Path;
+
+/// Field → column, as a person chose them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ColumnMap {
+    pairs: Vec<(Field, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MapError {
+    #[error("--map {0:?} is not FIELD=COLUMN")]
+    NotAPair(String),
+    #[error("--map {given:?}: {field:?} is no field of Rapport's records (fields: {fields})")]
+    UnknownField { given: String, field: String, fields: String },
+    #[error("--map {0:?}: that field is mapped twice")]
+    Twice(String),
+}
+
+impl ColumnMap {
+    /// Reads `field=column` pairs; the column is taken as written, blanks and all.
+    pub fn parse<S: AsRef<str>>(pairs: &[S]) -> Result<ColumnMap, MapError> {
+        let mut map = ColumnMap::default();
+        for pair in pairs {
+            let pair = pair.as_ref();
+            let (name, column) = pair.split_once('=').ok_or_else(|| MapError::NotAPair(pair.to_owned()))?;
+            let field = Field::from_name(name.trim()).ok_or_else(|| MapError::UnknownField {
+                given: pair.to_owned(),
+                field: name.trim().to_owned(),
+                fields: Field::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
+            })?;
+            if map.pairs.iter().any(|(f, _)| *f == field) {
+                return Err(MapError::Twice(pair.to_owned()));
+            }
+            map.pairs.push((field, column.to_owned()));
+        }
+        Ok(map)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// Whether a header has every mapped column.
+    pub fn fits(&self, header: &[String]) -> bool {
+        !self.pairs.is_empty() && self.pairs.iter().all(|(_, c)| header.iter().any(|h| h == c))
+    }
+
+    fn has(&self, field: Field) -> bool {
+        self.pairs.iter().any(|(f, _)| *f == field)
+    }
+
+    /// The kind of rows the mapping makes when no `type` column or file name says.
+    fn kind(&self) -> &'static str {
+        if self.has(Field::Role) {
+            "message"
+        } else if self.has(Field::Rating) || self.has(Field::Score) || self.has(Field::Sentiment) {
+            "feedback"
+        } else if self.has(Field::Name) {
+            "action"
+        } else {
+            "conversation"
+        }
+    }
+}
+
+const TIMESTAMPS: &[Field] = &[Field::StartedAt, Field::EndedAt, Field::Timestamp];
+const CONTEXT: &[Field] = &[Field::CustomerId, Field::CustomerIpAddress, Field::Device, Field::Source, Field::Language];
+
+pub struct Mapped;
+
+impl Importer for Mapped {
+    fn detect(&self, _head: &Head) -> Option<&'static str> {
+        None // chosen by the mapping, in `formats::detect`
+    }
+
+    fn read(
+        &self,
+        _format: &'static str,
+        source: Source,
+        head: &Head,
+        ctx: &Context,
+        sink: &mut dyn Sink,
+    ) -> Result<(), End> {
+        let Some(map) = &ctx.options.map else { return Err(End::Refused("no column mapping was given".into())) };
+        let file_kind = csv_kind(&head.name);
+        build::csv_objects(source, &mut |position, row| {
+            let cell = |column: &str| row.get(column).cloned().unwrap_or(Value::Null);
+            let kind = match map.pairs.iter().find(|(f, _)| *f == Field::Type).map(|(_, c)| cell(c)) {
+                Some(Value::String(t)) if !t.trim().is_empty() => t.trim().to_owned(),
+                _ => file_kind.unwrap_or_else(|| map.kind()).to_owned(),
+            };
+            let kind: &'static str = match kind.as_str() {
+                "conversation" => "conversation",
+                "message" => "message",
+                "action" => "action",
+                "feedback" => "feedback",
+                other => {
+                    return reject(
+                        sink,
+                        position,
+                        format!("unknown type {other:?} (expected conversation, message, action or feedback)"),
+                    )
+                }
+            };
+            let mut rec = Rec::new(kind);
+            let mut context = Rec::new("conversation");
+            let mut has_context = false;
+            for (field, column) in &map.pairs {
+                if *field == Field::Type {
+                    continue;
+                }
+                // Cells are text, as in any CSV; an object in a metadata cell stays its JSON text.
+                let value = match row.get(column.as_str()) {
+                    None | Some(Value::Null) => continue,
+                    Some(Value::String(s)) => Value::String(s.clone()),
+                    Some(other) => Value::String(other.to_string()),
+                };
+                let loose = if TIMESTAMPS.contains(field) {
+                    match build::time(&value, ctx) {
+                        Ok(l) => l,
+                        Err(e) => return reject(sink, position, format!("{} (column {column:?}) {e}", field.name())),
+                    }
+                } else {
+                    build::loose(&value)
+                };
+                if kind != "conversation" && (CONTEXT.contains(field) || *field == Field::ConversationId) {
+                    context = context.set(*field, loose.clone());
+                    has_context |= *field != Field::ConversationId;
+                }
+                rec = rec.set(*field, loose);
+            }
+            if kind == "conversation" {
+                // Unmapped columns are kept in metadata, as the native CSV keeps extra columns.
+                let mut extra = Map::new();
+                for (column, value) in &row {
+                    if !value.is_null() && !map.pairs.iter().any(|(_, c)| c == column) {
+                        extra.insert(
+                            column.clone(),
+                            Value::String(value.as_str().map_or_else(|| value.to_string(), str::to_owned)),
+                        );
+                    }
+                }
+                if !extra.is_empty() && !map.has(Field::Metadata) {
+                    rec = rec.set(Field::Metadata, Loose::Object(Cow::Owned(Value::Object(extra).to_string())));
+                }
+            }
+            if has_context {
+                emit(sink, position, "the row's conversation", context)?;
+            }
+            emit(sink, position, &format!("{kind} row"), rec)
+        })
+    }
+}
+
+/// A CSV's header and first rows, for choosing a mapping.
+#[derive(Debug, Clone, Serialize)]
+pub struct CsvPreview {
+    pub headers: Vec<String>,
+    /// Up to [`PREVIEW_ROWS`] rows, each as many cells as the header (missing cells empty).
+    pub rows: Vec<Vec<String>>,
+}
+
+pub const PREVIEW_ROWS: usize = 20;
+
+/// The header and first [`PREVIEW_ROWS`] rows of the CSV at `path` (gzip and a
+/// byte order mark are read as the import reads them).
+pub fn preview_csv(path: &Path) -> Result<CsvPreview, String> {
+    let shown = path.display();
+    let src = source::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(src.reader);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("{shown} row 1: not readable as CSV ({e})"))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().take(PREVIEW_ROWS).enumerate() {
+        let record = record.map_err(|e| format!("{shown} row {}: not readable as CSV ({e})", i + 2))?;
+        rows.push((0..headers.len()).map(|c| record.get(c).unwrap_or("").to_owned()).collect());
+    }
+    Ok(CsvPreview { headers, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mapping_names_known_fields_once() {
+        let map = ColumnMap::parse(&["conversation_id=Chat", "role=Sender", "timestamp=Time"]).unwrap();
+        assert_eq!(map.kind(), "message");
+        assert!(map.fits(&["Chat".into(), "Sender".into(), "Time".into(), "Text".into()]));
+        assert!(!map.fits(&["Chat".into()]));
+        assert!(matches!(ColumnMap::parse(&["who"]), Err(MapError::NotAPair(_))));
+        let err = ColumnMap::parse(&["speaker=Sender"]).unwrap_err().to_string();
+        assert!(err.contains("\"speaker\" is no field") && err.contains("conversation_id"), "{err}");
+        assert!(matches!(ColumnMap::parse(&["role=a", "role=b"]), Err(MapError::Twice(_))));
+    }
+}
