@@ -10,8 +10,8 @@ It makes a clean dump with ../shared/tools/gen_events.py, then in the same run:
 - times the full dashboard (every METRICS.md key plus the previous period,
   28 days, Europe/Berlin) in one process, with no filter and with two
   filters, after the facts are loaded (what the desktop app does on a
-  filter change), and the one-shot `rapport metrics` command (open, load,
-  compute, print);
+  filter change), the one-shot `rapport metrics` command (open, load,
+  compute, print) and the one-shot `rapport report` of the same query to PDF;
 - loads the same file into DuckDB in memory and asks it the same questions
   (bench/duckdb_dashboard.py);
 and prints the figures and the ratios. Figures are printed, never asserted.
@@ -90,6 +90,8 @@ def main():
     _, out = run_measured([a.app, "--db", db, "bench-query", *QUERY, *FILTERS, "--repeat", str(a.repeat)])
     filtered = json.loads(out)
     cold_s, _ = run_measured([a.app, "--db", db, "metrics", *QUERY])
+    print("timing the PDF report ...", file=sys.stderr)
+    report_s, _ = run_measured([a.app, "--db", db, "report", *QUERY, "--out", os.path.join(work, "report.pdf")])
 
     duck = duck_f = None
     if not a.skip_duckdb:
@@ -110,6 +112,8 @@ def main():
         ("Rapport dashboard, no filter (both periods)", f"{plain['median_ms']:.1f} ms median of {a.repeat}"),
         ("Rapport dashboard, 2 filters", f"{filtered['median_ms']:.1f} ms median of {a.repeat}"),
         ("rapport metrics, one shot (open+load+compute)", f"{cold_s * 1000:.0f} ms"),
+        ("rapport report to PDF, one shot (open+load+render)", f"{report_s * 1000:.0f} ms"),
+        ("  of which rendering (report - metrics one shot)", f"{(report_s - cold_s) * 1000:.0f} ms"),
     ]
     if duck:
         rows += [

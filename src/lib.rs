@@ -15,5 +15,6 @@ pub mod geo;
 pub mod import;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod settings;
 pub mod store;

@@ -18,11 +18,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Import files or folders (JSON Lines, JSON, CSV, each optionally .gz).
+    /// Import files or folders: Rapport's format (JSON Lines, JSON, CSV) or
+    /// another platform's export (AgentSight, Langfuse, Dify, OpenAI chat
+    /// logs), recognised by content; each optionally .gz.
     Import {
         /// Print one JSON object instead of a summary.
         #[arg(long)]
         json: bool,
+        /// FIELD=COLUMN, repeatable: read a CSV with other column names (one
+        /// that has every column named) through this mapping.
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+        /// The zone of timestamps written without an offset in other
+        /// platforms' exports and mapped CSVs (IANA name; default UTC).
+        #[arg(long, value_name = "ZONE")]
+        naive_tz: Option<String>,
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
@@ -48,6 +58,36 @@ pub enum Command {
         /// The instant the demo activity ends (default: the start of today, UTC).
         #[arg(long, value_name = "ISO")]
         end: Option<String>,
+    },
+    /// Write the dashboard of a period as a file: .pdf, .html, .svg or .png (from --out).
+    Report {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// The file to write; its extension picks the format.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Paper size of the PDF (and of the HTML when printed).
+        #[arg(long, default_value = "a4", value_parser = ["a4", "letter"])]
+        paper: String,
+        /// Write only this chart (as .svg or .png).
+        #[arg(long, value_name = "NAME", value_parser = ["daily", "peak-hours", "world-map", "devices", "sources", "languages", "tools", "feedback", "tokens"])]
+        chart: Option<String>,
+        /// PNG pixels per drawing pixel: 1, or 2 for slides.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+        scale: u8,
+        /// The title on the report's first page.
+        #[arg(long, default_value = "Chatbot activity report")]
+        title: String,
+    },
+    /// Write a table of a period as CSV (UTF-8 with BOM): conversations, tools, countries or daily.
+    Export {
+        #[arg(value_name = "TABLE", value_parser = ["conversations", "tools", "countries", "daily"])]
+        table: String,
+        #[command(flatten)]
+        query: QueryArgs,
+        /// The .csv file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Time the dashboard query in one process (for the benchmark).
     #[command(hide = true)]

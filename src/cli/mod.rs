@@ -2,11 +2,12 @@
 
 mod args;
 mod output;
+mod report;
 
 use args::{Cli, Command, QueryArgs};
 use clap::Parser;
 use rapport::engine::{Engine, Error};
-use rapport::import::ImportOptions;
+use rapport::import::{import_paths_with, ColumnMap, FormatOptions, ImportOptions};
 use rapport::metrics::{Filters, Query, Settings};
 use rapport::model::{parse_timestamp, Micros};
 use std::io::IsTerminal;
@@ -40,11 +41,16 @@ fn engine(cli: &Cli) -> Result<Engine, Error> {
 
 fn execute(cli: Cli) -> Result<ExitCode, String> {
     match &cli.command {
-        Command::Import { json, paths } => {
+        Command::Import { json, map, naive_tz, paths } => {
+            let formats = format_options(map, naive_tz.as_deref())?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let mut bar = output::ProgressBar::new(std::io::stderr().is_terminal());
-            let report =
-                engine.import(paths, &ImportOptions::default(), &mut |p| bar.update(p)).map_err(|e| e.to_string())?;
+            // Straight to the import with its format options (the engine's
+            // `import` takes none yet); the store is the engine's.
+            let report = import_paths_with(engine.store_mut(), paths, &ImportOptions::default(), &formats, &mut |p| {
+                bar.update(p)
+            })
+            .map_err(|e| e.to_string())?;
             bar.finish();
             if *json {
                 output::print_json(&report);
@@ -99,7 +105,33 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             output::print_json(&output::bench_query(&mut engine, &query, *repeat).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report { query, out, paper, chart, scale, title } => {
+            let query = build_query(query)?;
+            let mut engine = engine(&cli).map_err(|e| e.to_string())?;
+            let options = report::ReportOptions { out, paper, chart: chart.as_deref(), scale: *scale, title };
+            println!("{}", report::write_report(&mut engine, &query, &options)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { table, query, out } => {
+            let query = build_query(query)?;
+            let mut engine = engine(&cli).map_err(|e| e.to_string())?;
+            println!("{}", report::write_table(&mut engine, &query, table, out)?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// `--map` and `--naive-tz`, checked before anything is read.
+fn format_options(map: &[String], naive_tz: Option<&str>) -> Result<FormatOptions, String> {
+    let map = ColumnMap::parse(map).map_err(|e| e.to_string())?;
+    let naive_tz = match naive_tz {
+        Some(zone) => Some(
+            zone.parse::<chrono_tz::Tz>()
+                .map_err(|_| format!("--naive-tz {zone:?} is no time zone: give an IANA name such as Europe/Berlin"))?,
+        ),
+        None => None,
+    };
+    Ok(FormatOptions { naive_tz, map: (!map.is_empty()).then_some(map) })
 }
 
 fn settings(escalation: Option<&str>) -> Settings {
