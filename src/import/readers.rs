@@ -48,7 +48,13 @@ fn json_error(e: &serde_json::Error) -> String {
 }
 
 /// JSON Lines: one record a line; a line that is not JSON is one rejected record.
-pub fn json_lines(mut source: Source, sink: &mut dyn Sink) -> Result<(), End> {
+pub fn json_lines(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
+    for_each_line(source, &mut |line, text| push_json(sink, Position::Line(line), text).map_err(End::from))
+}
+
+/// Calls `visit` with the number (from 1) and text of every line that is not
+/// blank; a line that is not UTF-8 refuses the whole file.
+pub fn for_each_line(mut source: Source, visit: &mut dyn FnMut(u64, &str) -> Result<(), End>) -> Result<(), End> {
     let mut buf = Vec::with_capacity(4096);
     let mut line: u64 = 0;
     loop {
@@ -61,10 +67,9 @@ pub fn json_lines(mut source: Source, sink: &mut dyn Sink) -> Result<(), End> {
         let text = std::str::from_utf8(&buf).map_err(|e| {
             End::Refused(format!("not UTF-8 text (line {line}, byte {} of the line)", e.valid_up_to() + 1))
         })?;
-        if text.trim().is_empty() {
-            continue;
+        if !text.trim().is_empty() {
+            visit(line, text)?;
         }
-        push_json(sink, Position::Line(line), text)?;
     }
 }
 

@@ -14,7 +14,6 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
-use std::io::BufRead;
 
 /// One record being built from foreign fields; `normalize` validates it.
 #[derive(Debug, Clone)]
@@ -248,27 +247,13 @@ pub fn json_document(source: Source) -> Result<Value, End> {
 }
 
 fn json_lines(
-    mut source: Source,
+    source: Source,
     visit: &mut dyn FnMut(Position, Result<Value, String>) -> Result<(), Stopped>,
 ) -> Result<(), End> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut line: u64 = 0;
-    loop {
-        buf.clear();
-        let n = source.reader.read_until(b'\n', &mut buf).map_err(|e| End::Refused(describe_read_error(&e)))?;
-        if n == 0 {
-            return Ok(());
-        }
-        line += 1;
-        let text = std::str::from_utf8(&buf).map_err(|e| {
-            End::Refused(format!("not UTF-8 text (line {line}, byte {} of the line)", e.valid_up_to() + 1))
-        })?;
-        if text.trim().is_empty() {
-            continue;
-        }
+    crate::import::readers::for_each_line(source, &mut |line, text| {
         let item = serde_json::from_str::<Value>(text.trim_end()).map_err(|e| format!("not valid JSON ({e})"));
-        visit(Position::Line(line), item)?;
-    }
+        visit(Position::Line(line), item).map_err(End::from)
+    })
 }
 
 struct Items<'a, 's> {
