@@ -3,8 +3,8 @@
 //!
 //! Numbers come from [`crate::metrics`] through the [`Engine`]; nothing here
 //! computes one. The pipeline: [`ReportData::gather`] asks the engine →
-//! [`charts`] draw each chart once, as SVG, with plotters → [`pages`] lays out
-//! the report as SVG pages → [`render`] turns SVG into PNG (resvg) or PDF
+//! [`charts`] draw each chart once, as SVG, with plotters → `pages` lays out
+//! the report as SVG pages → `render` turns SVG into PNG (resvg) or PDF
 //! (svg2pdf), and [`html`] into one self-contained page. [`tables`] writes
 //! the CSV exports.
 //!

@@ -1,5 +1,5 @@
 //! The report's charts, one per file, each drawn with plotters as an SVG of
-//! [`WIDTH`] × [`HEIGHT`] from numbers the metrics already computed.
+//! `WIDTH` × `HEIGHT` from numbers the metrics already computed.
 //!
 //! Every chart has a title naming what is counted and in which zone, and,
 //! when its period has nothing to show, says so in a sentence instead of
