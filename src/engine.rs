@@ -6,7 +6,8 @@
 //! them does.
 
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
-use crate::import::{import_paths, ImportError, ImportOptions, ImportReport, Progress};
+use crate::import::formats::FormatOptions;
+use crate::import::{import_paths_with, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
     dashboard, extras, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError,
     Settings,
@@ -125,15 +126,27 @@ impl Engine {
         &mut self.store
     }
 
-    /// Imports files and folders; see [`import_paths`].
+    /// Imports files and folders; see [`crate::import::import_paths`].
     pub fn import(
         &mut self,
         paths: &[PathBuf],
         options: &ImportOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<ImportReport, Error> {
+        self.import_with(paths, options, &FormatOptions::default(), progress)
+    }
+
+    /// [`Engine::import`] with what a file cannot tell: a CSV column mapping
+    /// and the zone of naive timestamps; see [`import_paths_with`].
+    pub fn import_with(
+        &mut self,
+        paths: &[PathBuf],
+        options: &ImportOptions,
+        formats: &FormatOptions,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<ImportReport, Error> {
         self.facts = None;
-        Ok(import_paths(&mut self.store, paths, options, progress)?)
+        Ok(import_paths_with(&mut self.store, paths, options, formats, progress)?)
     }
 
     /// Loads the demo month into the store; see [`crate::demo`].

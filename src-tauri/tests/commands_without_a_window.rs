@@ -1,7 +1,9 @@
 //! The commands' work, called as plain functions on a temporary store: what
 //! the window would get, without a window.
 
+use rapport::import::formats::FormatOptions;
 use rapport::metrics::{Drill, QuerySpec, SortKey};
+use rapport_desktop::commands::export::{export_bytes, Export};
 use rapport_desktop::commands::{conversation, conversations, dashboard, import, settings, welcome};
 use rapport_desktop::state::AppState;
 use std::collections::BTreeMap;
@@ -10,6 +12,20 @@ use std::sync::Arc;
 
 fn state(dir: &tempfile::TempDir) -> AppState {
     AppState::open(dir.path().join("store.db"), None).expect("a fresh store opens")
+}
+
+fn no_cancel() -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(false))
+}
+
+/// A store holding `EVENTS`, ready for the dashboard's queries.
+fn imported(dir: &tempfile::TempDir) -> AppState {
+    let s = state(dir);
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, EVENTS).unwrap();
+    import::run_import(&s.db, None, &[file], &FormatOptions::default(), no_cancel(), &mut |_| {}).unwrap();
+    s.engine().unwrap().refresh();
+    s
 }
 
 fn month(filters: &[(&str, &str)]) -> QuerySpec {
@@ -55,7 +71,7 @@ fn import_then_dashboard_list_and_transcript() {
     std::fs::write(&file, EVENTS).unwrap();
     let mut seen = Vec::new();
     let report =
-        import::run_import(&s.db, None, &[file], Arc::new(AtomicBool::new(false)), &mut |p| seen.push(p.clone()))
+        import::run_import(&s.db, None, &[file], &FormatOptions::default(), no_cancel(), &mut |p| seen.push(p.clone()))
             .unwrap();
     assert_eq!(report.files[0].records, 5);
     assert_eq!(report.files[0].rejections[0].position, "events.jsonl line 6");
@@ -114,4 +130,75 @@ fn settings_are_kept_and_checked() {
     wanted.default_zone = Some("Nowhere/Land".into());
     assert_eq!(settings::write_settings(&s, wanted).unwrap_err().code, "query");
     assert!(dashboard::zone_names().contains(&"America/St_Johns"));
+}
+
+#[test]
+fn every_export_of_the_menu_renders_the_dashboards_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = imported(&dir);
+    let q = month(&[]);
+    let bytes = |e: Export| export_bytes(&s, &q, &e).unwrap_or_else(|err| panic!("{e:?}: {}", err.message));
+
+    assert!(bytes(Export::Pdf { paper: "a4".into() }).starts_with(b"%PDF"), "a PDF opens with its signature");
+    let html = String::from_utf8(bytes(Export::Html { paper: "letter".into() })).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"), "{}", &html[..40]);
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let one = bytes(Export::Png { chart: "daily".into(), scale: 1 });
+    let two = bytes(Export::Png { chart: "daily".into(), scale: 2 });
+    assert!(one.starts_with(PNG) && two.starts_with(PNG), "PNG signature");
+    assert!(two.len() > one.len(), "2x has four times the pixels");
+    let svg = String::from_utf8(bytes(Export::Svg { chart: "world-map".into() })).unwrap();
+    assert!(svg.contains("<svg"), "an SVG document");
+    for table in ["conversations", "tools", "countries", "daily"] {
+        let csv = bytes(Export::Csv { table: table.into() });
+        assert!(csv.starts_with(b"\xEF\xBB\xBF"), "{table}: a BOM, so that Excel reads UTF-8");
+    }
+    let conversations = String::from_utf8(bytes(Export::Csv { table: "conversations".into() })).unwrap();
+    assert_eq!(conversations.lines().count(), 3, "a header and the two conversations of the query:\n{conversations}");
+
+    let err = export_bytes(&s, &q, &Export::Svg { chart: "pie".into() }).unwrap_err();
+    assert!(err.message.contains("pie"), "{}", err.message);
+    let mut bad = q.clone();
+    bad.tz = "Mars/Olympus".into();
+    assert_eq!(export_bytes(&s, &bad, &Export::Csv { table: "daily".into() }).unwrap_err().code, "query");
+}
+
+const OTHER_COLUMNS: &str = "Chat,Sender,Sent at,Text\n\
+c1,customer,2026-10-05 09:00:00,Where is my parcel?\n\
+c1,bot,2026-10-05 09:00:04,It left the depot today.\n\
+c2,customer,2026-10-06 18:30:00,Cancel my order\n";
+
+#[test]
+fn a_csv_of_other_columns_is_previewed_then_imported_through_its_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = state(&dir);
+    let chats = dir.path().join("chats.csv");
+    std::fs::write(&chats, OTHER_COLUMNS).unwrap();
+    let native = dir.path().join("events.jsonl");
+    std::fs::write(&native, EVENTS).unwrap();
+    let paths: Vec<String> = [&chats, &native].iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(import::needing_column_map(&paths), vec![paths[0].clone()], "only the CSV of unknown columns");
+
+    let preview = import::preview(&paths[0]).unwrap();
+    assert_eq!(preview.headers, ["Chat", "Sender", "Sent at", "Text"]);
+    assert_eq!(preview.rows.len(), 3);
+    assert_eq!(preview.rows[1][3], "It left the depot today.");
+
+    // As the window sends it: field → column, and the zone of the naive timestamps.
+    let formats: FormatOptions = serde_json::from_str(
+        r#"{"naive_tz": "Europe/Berlin",
+            "map": {"conversation_id": "Chat", "role": "Sender", "timestamp": "Sent at", "content": "Text"}}"#,
+    )
+    .unwrap();
+    assert_eq!(formats.naive_tz.map(|z| z.name()), Some("Europe/Berlin"));
+    let report = import::run_import(&s.db, None, &[chats], &formats, no_cancel(), &mut |_| {}).unwrap();
+    let file = &report.files[0];
+    assert_eq!((file.format.as_str(), file.records, file.error.as_deref()), ("csv-mapped", 3, None), "{file:?}");
+    s.engine().unwrap().refresh();
+    let t = conversation::load_transcript(&s, "c1").unwrap();
+    assert_eq!(t.messages.len(), 2);
+    assert_eq!(t.messages[1].response_ms, Some(4000.0));
+    assert_eq!(t.messages[0].message.timestamp.0, 1_791_183_600_000_000, "09:00 in Berlin (summer time) is 07:00 UTC");
+    let view = dashboard::load_dashboard(&s, &month(&[])).unwrap();
+    assert_eq!(view.dashboard.current.total_messages, 3);
 }

@@ -6,7 +6,9 @@
 // gives for the query the dashboard says it shows, after changing the
 // period, the zone and a filter; a click on a country narrows the
 // dashboard, a click on a tool opens its conversations; a transcript opens
-// and reads; a file imported through the app gets its report. Screenshots of
+// and reads; a file imported through the app gets its report; the Export menu
+// lists every export; a CSV of other column names goes through the mapping
+// step and gets its report. Screenshots of
 // every screen, light and dark, go to E2E_OUT.
 
 import { test, before, after } from 'node:test';
@@ -25,6 +27,7 @@ const APP = env('RAPPORT_APP');
 const CLI = env('RAPPORT_CLI');
 const DB = env('RAPPORT_DB');
 const IMPORT_FILE = env('E2E_IMPORT_FILE');
+const MAPPED_FILE = env('E2E_MAPPED_FILE');
 const OUT = env('E2E_OUT');
 const EMPTY_DB = join(OUT, 'empty.db');
 
@@ -240,6 +243,78 @@ test('a file imported through the app gets its report', async () => {
   const cells = await rows[0].$$('td');
   assert.ok(Number(String(await cells[2].getProperty('textContent')).replace(/\D/g, '')) > 0, 'records were imported');
   await shot('import-report-light');
+});
+
+test('the Export menu lists the report, every chart and every table, and Esc closes it', async () => {
+  await openScreen('Dashboard');
+  await dashboardQuery();
+  const trigger = await byText('[data-testid="dashboard"] button[aria-haspopup]', 'Export');
+  assert.equal(await trigger.getAttribute('aria-expanded'), 'false');
+  await trigger.click();
+  const menu = await $('#export-menu');
+  await menu.waitForExist({ timeout: 5000 });
+  assert.equal(await trigger.getAttribute('aria-expanded'), 'true');
+  const items = [];
+  for (const b of await browser.$$('#export-menu button[data-export]')) items.push(await b.getAttribute('data-export'));
+  assert.deepEqual(
+    items,
+    ['pdf', 'html', 'png', 'png-2x', 'svg', 'csv-conversations', 'csv-tools', 'csv-countries', 'csv-daily'],
+    'PDF, HTML, PNG 1x/2x and SVG of a chart, CSV of each table',
+  );
+  const charts = await browser.$$('#export-menu select[aria-label="Chart"] option');
+  assert.equal(charts.length, 9, 'every chart of the report can be exported');
+  const papers = await browser.$$('#export-menu select[aria-label="Paper size"] option');
+  assert.equal(papers.length, 2, 'A4 and Letter');
+  const focused = await browser.execute(() => document.activeElement?.closest('#export-menu') !== null);
+  assert.ok(focused, 'opening the menu moves the focus into it');
+  await shot('dashboard-export-menu-light');
+  await browser.keys('Escape');
+  await menu.waitForExist({ timeout: 5000, reverse: true });
+  const back = await browser.execute(() => document.activeElement?.getAttribute('aria-controls'));
+  assert.equal(back, 'export-menu', 'Esc gives the focus back to the Export button');
+});
+
+test('a CSV of other column names is mapped, previewed and imported', async () => {
+  await openScreen('Import');
+  await (await $('[data-testid="screen-import"]')).waitForExist({ timeout: 10000 });
+  await (await $('#paste-path')).setValue(MAPPED_FILE);
+  await (await byText('button[type="submit"]', 'Import')).click();
+  const step = await $('[data-testid="column-mapping"]');
+  await step.waitForExist({ timeout: 20000, timeoutMsg: 'the mapping step did not show' });
+  const previewRows = () => browser.$$('[data-testid="mapping-preview"] tbody tr');
+  const choose = async (field, column) => {
+    await (await $(`select[data-field="${field}"]`)).selectByAttribute('value', column);
+  };
+  const submit = await byText('[data-testid="column-mapping"] button[type="submit"]', 'Import with this mapping');
+  assert.equal(await submit.isEnabled(), false, 'nothing is imported before the required fields have columns');
+
+  await choose('conversation_id', 'Ticket');
+  await browser.waitUntil(async () => (await previewRows()).length === 5, {
+    timeout: 5000,
+    timeoutMsg: 'the preview shows the rows of the chosen column',
+  });
+  await choose('role', 'Party');
+  await choose('timestamp', 'Logged');
+  await choose('content', 'Words');
+  const header = String(await (await $('[data-testid="mapping-preview"] thead')).getProperty('textContent'));
+  for (const field of ['conversation_id', 'role', 'timestamp', 'content']) {
+    assert.match(header, new RegExp(field), `the preview has a ${field} column`);
+  }
+  const firstRow = String(await (await previewRows())[0].getProperty('textContent'));
+  assert.match(firstRow, /Where is my parcel\?/, 'the preview shows the file’s cells');
+  assert.ok(await (await $('[data-testid="mapping-zone"]')).isExisting(), 'naive timestamps ask for their zone');
+  assert.equal(await submit.isEnabled(), true);
+  await shot('import-mapping-light');
+
+  await submit.click();
+  const report = await $('section.report');
+  await report.waitForExist({ timeout: 60000 });
+  const text = String(await report.getProperty('textContent'));
+  assert.match(text, /Import finished/);
+  assert.match(text, /csv-mapped/, 'the report names the mapped format');
+  const cells = await (await $('section.report table.files tbody tr')).$$('td');
+  assert.equal(String(await cells[2].getProperty('textContent')).trim(), '5', 'every row became a message');
+  await shot('import-mapping-report-light');
 });
 
 test('every screen, light and dark', async () => {

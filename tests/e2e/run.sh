@@ -36,6 +36,7 @@ export RAPPORT_APP="$root/target/debug/rapport-desktop"
 export RAPPORT_CLI="$root/target/debug/rapport"
 export RAPPORT_DB="$db"
 export E2E_IMPORT_FILE="$import_file"
+export E2E_MAPPED_FILE="$root/tests/e2e/other-columns.csv"
 export E2E_OUT="$out"
 export LANG=en_US.UTF-8
 cd tests/e2e

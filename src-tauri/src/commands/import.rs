@@ -3,12 +3,18 @@
 //! The import runs on a blocking thread with its own connection to the
 //! store, so the window and the dashboard's queries go on meanwhile; the
 //! dashboard's facts are refreshed when it ends.
+//!
+//! A CSV with columns of its own names is read through a mapping the person
+//! chooses: the window asks which files need one ([`needing_column_map`]),
+//! shows the first rows ([`preview`]) and imports with the mapping.
 
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use rapport::engine::Engine;
+use rapport::import::formats::mapped::CsvPreview;
+use rapport::import::formats::{self, FormatOptions};
 use rapport::import::{ImportOptions, ImportReport, Progress};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,12 +25,14 @@ use tauri_plugin_dialog::DialogExt;
 /// How often progress reaches the window at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
 
-/// Imports `paths` into the store at `db` on this thread, reporting progress
-/// (throttled, and always the last) and stopping when `cancel` is set.
+/// Imports `paths` into the store at `db` on this thread, reading them with
+/// `formats` (a CSV column mapping, the zone of naive timestamps), reporting
+/// progress (throttled, and always the last) and stopping when `cancel` is set.
 pub fn run_import(
-    db: &std::path::Path,
-    geo: Option<&std::path::Path>,
+    db: &Path,
+    geo: Option<&Path>,
     paths: &[PathBuf],
+    formats: &FormatOptions,
     cancel: Arc<AtomicBool>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport> {
@@ -36,13 +44,25 @@ pub fn run_import(
             progress(p);
         }
     };
-    Ok(engine.import(paths, &ImportOptions { cancel: Some(cancel) }, &mut throttled)?)
+    Ok(engine.import_with(paths, &ImportOptions { cancel: Some(cancel) }, formats, &mut throttled)?)
+}
+
+/// The files among `paths` (folders are not looked into) that are CSV only a
+/// column mapping can read: none of the formats Rapport recognises.
+pub fn needing_column_map(paths: &[String]) -> Vec<String> {
+    paths.iter().filter(|p| Path::new(p).is_file() && formats::needs_column_map(Path::new(p))).cloned().collect()
+}
+
+/// The header and first rows of the CSV at `path`, for the mapping step.
+pub fn preview(path: &str) -> Result<CsvPreview> {
+    formats::mapped::preview_csv(Path::new(path)).map_err(|reason| AppError::new("engine", reason))
 }
 
 #[tauri::command]
 pub async fn import_files(
     state: State<'_, AppState>,
     paths: Vec<String>,
+    formats: Option<FormatOptions>,
     on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
     let cancel = Arc::new(AtomicBool::new(false));
@@ -55,8 +75,9 @@ pub async fn import_files(
     }
     let (db, geo) = (state.db.clone(), state.geo.clone());
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    let formats = formats.unwrap_or_default();
     let outcome = tauri::async_runtime::spawn_blocking(move || {
-        run_import(&db, geo.as_deref(), &paths, cancel, &mut |p| {
+        run_import(&db, geo.as_deref(), &paths, &formats, cancel, &mut |p| {
             let _ = on_progress.send(p.clone());
         })
     })
@@ -67,6 +88,16 @@ pub async fn import_files(
     }
     state.engine()?.refresh();
     outcome?
+}
+
+#[tauri::command]
+pub async fn csv_needing_map(paths: Vec<String>) -> Result<Vec<String>> {
+    Ok(needing_column_map(&paths))
+}
+
+#[tauri::command]
+pub async fn preview_csv(path: String) -> Result<CsvPreview> {
+    preview(&path)
 }
 
 #[tauri::command]

@@ -14,13 +14,16 @@ use crate::import::raw::{Field, Loose};
 use crate::import::readers::{csv_kind, End};
 use crate::import::source::{self, Source};
 use crate::import::Sink;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Field → column, as a person chose them.
+/// Field → column, as a person chose them. Crosses IPC as an object of field
+/// name → column (`{"conversation_id": "Chat", "role": "Sender"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "Record<string, string>"))]
 pub struct ColumnMap {
     pairs: Vec<(Field, String)>,
 }
@@ -59,6 +62,11 @@ impl ColumnMap {
         self.pairs.is_empty()
     }
 
+    /// The column chosen for `field`, if any.
+    pub fn column(&self, field: Field) -> Option<&str> {
+        self.pairs.iter().find(|(f, _)| *f == field).map(|(_, c)| c.as_str())
+    }
+
     /// Whether a header has every mapped column.
     pub fn fits(&self, header: &[String]) -> bool {
         !self.pairs.is_empty() && self.pairs.iter().all(|(_, c)| header.iter().any(|h| h == c))
@@ -79,6 +87,28 @@ impl ColumnMap {
         } else {
             "conversation"
         }
+    }
+}
+
+impl TryFrom<BTreeMap<String, String>> for ColumnMap {
+    type Error = MapError;
+
+    fn try_from(map: BTreeMap<String, String>) -> Result<ColumnMap, MapError> {
+        let pairs: Vec<String> = map.into_iter().map(|(field, column)| format!("{field}={column}")).collect();
+        ColumnMap::parse(&pairs)
+    }
+}
+
+impl Serialize for ColumnMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.pairs.iter().map(|(field, column)| (field.name(), column)))
+    }
+}
+
+impl<'de> Deserialize<'de> for ColumnMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ColumnMap, D::Error> {
+        let map = BTreeMap::<String, String>::deserialize(d)?;
+        ColumnMap::try_from(map).map_err(serde::de::Error::custom)
     }
 }
 
@@ -172,7 +202,8 @@ impl Importer for Mapped {
 }
 
 /// A CSV's header and first rows, for choosing a mapping.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CsvPreview {
     pub headers: Vec<String>,
     /// Up to [`PREVIEW_ROWS`] rows, each as many cells as the header (missing cells empty).
@@ -215,5 +246,15 @@ mod tests {
         let err = ColumnMap::parse(&["speaker=Sender"]).unwrap_err().to_string();
         assert!(err.contains("\"speaker\" is no field") && err.contains("conversation_id"), "{err}");
         assert!(matches!(ColumnMap::parse(&["role=a", "role=b"]), Err(MapError::Twice(_))));
+    }
+
+    #[test]
+    fn a_mapping_crosses_ipc_as_field_to_column() {
+        let map = ColumnMap::parse(&["role=Sender", "conversation_id=Chat = id"]).unwrap();
+        let json = serde_json::to_string(&map).unwrap();
+        assert_eq!(json, r#"{"role":"Sender","conversation_id":"Chat = id"}"#);
+        let back: ColumnMap = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.column(Field::ConversationId), Some("Chat = id"), "a column may hold '='");
+        assert!(serde_json::from_str::<ColumnMap>(r#"{"speaker":"Sender"}"#).is_err(), "unknown fields are refused");
     }
 }

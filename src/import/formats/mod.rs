@@ -73,14 +73,39 @@ pub fn readable_formats() -> String {
 }
 
 /// Choices a person makes for an import that a file cannot tell.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(default)]
 pub struct FormatOptions {
     /// The zone of timestamps written without an offset (default UTC). Applies
     /// to every format but the native one, whose FORMAT.md says UTC.
+    #[serde(with = "zone_name")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub naive_tz: Option<chrono_tz::Tz>,
     /// A CSV whose header holds every one of these columns is read through
     /// this mapping, whatever else it looks like.
     pub map: Option<mapped::ColumnMap>,
+}
+
+/// A zone as its IANA name (`"Europe/Berlin"`), for [`FormatOptions`].
+mod zone_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(zone: &Option<chrono_tz::Tz>, s: S) -> Result<S::Ok, S::Error> {
+        match zone {
+            Some(z) => s.serialize_some(z.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono_tz::Tz>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(name) => {
+                name.parse().map(Some).map_err(|_| serde::de::Error::custom(format!("{name:?} is no IANA time zone")))
+            }
+        }
+    }
 }
 
 /// Shared by the files of one import.
@@ -134,6 +159,19 @@ pub fn detect(source: &mut Source, options: &FormatOptions) -> Result<Option<Det
         }
     }
     Ok(None)
+}
+
+/// Whether the file at `path` is a CSV that only a column mapping can read:
+/// no platform's export, no `type` column, and no name that says its kind.
+/// The desktop app asks, to show its mapping step before importing.
+pub fn needs_column_map(path: &std::path::Path) -> bool {
+    let Ok(mut source) = super::source::open(path) else { return false };
+    let Ok(head) = head(&mut source) else { return false };
+    let Some(header) = &head.csv else { return false };
+    head.name.to_lowercase().ends_with(".csv")
+        && super::readers::csv_kind(&head.name).is_none()
+        && !header.iter().any(|h| h == "type")
+        && IMPORTERS.iter().all(|importer| importer.detect(&head).is_none())
 }
 
 /// Whether a file should be read before the others of its import: Langfuse

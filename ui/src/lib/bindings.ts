@@ -40,6 +40,10 @@ export type { Price } from './generated/Price';
 export type { Theme } from './generated/Theme';
 export type { AppSettings as Settings } from './generated/AppSettings';
 export type { AppError } from './generated/AppError';
+export type { Export } from './generated/Export';
+export type { ColumnMap } from './generated/ColumnMap';
+export type { CsvPreview } from './generated/CsvPreview';
+export type { FormatOptions } from './generated/FormatOptions';
 export type { QuerySpec };
 
 /** The context a query can be filtered by (the engine's filter keys). */

@@ -17,8 +17,11 @@ import type {
   ConversationDetail,
   ConversationPage,
   ConversationsRequest,
+  CsvPreview,
   Dashboard,
   DashboardQuery,
+  Export,
+  FormatOptions,
   ImportReport,
   Progress,
   Settings,
@@ -30,18 +33,18 @@ export const inTauri = typeof window !== 'undefined' && '__TAURI_INTERNALS__' in
 /** What a backend (the Tauri shell, or the development mock) answers to. */
 export interface Backend {
   invoke<T>(command: string, args?: Record<string, unknown>): Promise<T>;
-  /** `import_files` with its progress channel. */
-  importFiles(paths: string[], onProgress: (p: Progress) => void): Promise<ImportReport>;
+  /** `import_files` with its progress channel; `formats` carries a CSV column mapping. */
+  importFiles(paths: string[], formats: FormatOptions | null, onProgress: (p: Progress) => void): Promise<ImportReport>;
   /** Calls `handler` with the paths of files dropped on the window; returns an unsubscribe. */
   onFileDrop(handler: (paths: string[]) => void): Promise<() => void>;
 }
 
 const tauriBackend: Backend = {
   invoke: (command, args) => tauriInvoke(command, args),
-  importFiles(paths, onProgress) {
+  importFiles(paths, formats, onProgress) {
     const channel = new Channel<Progress>();
     channel.onmessage = onProgress;
-    return tauriInvoke<ImportReport>('import_files', { paths, onProgress: channel });
+    return tauriInvoke<ImportReport>('import_files', { paths, formats, onProgress: channel });
   },
   async onFileDrop(handler) {
     return listen<{ paths: string[] }>('tauri://drag-drop', (event) => handler(event.payload.paths));
@@ -98,12 +101,21 @@ export const pickImportPaths = (folder = false) => call<string[]>('pick_import_p
 export const saveTextFile = (name: string, contents: string) =>
   call<string | null>('save_text_file', { name, contents });
 
+/** The native "save" dialog (suggesting `name`), then the export of `query` written there; where it went, or null. */
+export const exportFile = (query: DashboardQuery, choice: Export, name: string) =>
+  call<string | null>('export', { query, export: choice, name });
+/** The files among `paths` that are CSV only a column mapping can read. */
+export const csvNeedingMap = (paths: string[]) => call<string[]>('csv_needing_map', { paths });
+/** A CSV's header and first 20 rows, for the mapping step. */
+export const previewCsv = (path: string) => call<CsvPreview>('preview_csv', { path });
+
 export async function importFiles(
   paths: string[],
   onProgress: (p: Progress) => void,
+  formats: FormatOptions | null = null,
 ): Promise<ImportReport> {
   try {
-    return await (await backend()).importFiles(paths, onProgress);
+    return await (await backend()).importFiles(paths, formats, onProgress);
   } catch (e) {
     throw toAppError(e);
   }

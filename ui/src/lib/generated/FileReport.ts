@@ -6,7 +6,9 @@ import type { Rejection } from "./Rejection";
  */
 export type FileReport = { path: string, 
 /**
- * The layout detected: `jsonl`, `json` or `csv`, with `+gzip` when compressed.
+ * The format detected: `jsonl`, `json` or `csv` (the native format), or
+ * another platform's (`agentsight-sdk`, `langfuse-traces`, `dify-messages`,
+ * `openai-chat`, ...: see [`formats::FORMATS`]), with `+gzip` when compressed.
  */
 format: string, 
 /**

@@ -15,9 +15,11 @@ import type {
   ConversationPage,
   ConversationRow,
   ConversationsRequest,
+  CsvPreview,
   Dashboard,
   DashboardQuery,
   FileReport,
+  FormatOptions,
   ImportReport,
   Progress,
   Settings,
@@ -205,14 +207,43 @@ export function createMockBackend(): Backend {
     return { total: rows.length, rows: rows.slice(req.offset, req.offset + req.limit) };
   };
 
-  const importFiles = async (paths: string[], onProgress: (p: Progress) => void): Promise<ImportReport> => {
+  // A CSV is of unknown columns unless named for a kind (the native format)
+  // or holding "langfuse" / "dify" in its name (another platform's export).
+  const needsMap = (path: string) =>
+    /\.csv(\.gz)?$/i.test(path) && !/(^|\/)(conversations|messages|actions|feedback)\.csv|langfuse|dify/i.test(path);
+
+  const previewCsv = (path: string): CsvPreview => {
+    if (!needsMap(path)) throw { code: 'engine', message: `${path}: not a CSV of other columns` };
+    const senders = ['customer', 'bot'];
+    return {
+      headers: ['Chat', 'Sender', 'Sent at', 'Text', 'Channel'],
+      rows: Array.from({ length: 20 }, (_, i) => [
+        `chat-${Math.floor(i / 4) + 1}`,
+        senders[i % 2],
+        `2026-10-0${1 + Math.floor(i / 4)} 09:${String(i * 2).padStart(2, '0')}:00`,
+        i % 2 ? 'Thanks for waiting, here is what I found.' : 'Where is my parcel?',
+        i % 3 ? 'web' : 'whatsapp',
+      ]),
+    };
+  };
+
+  const importFiles = async (
+    paths: string[],
+    formats: FormatOptions | null,
+    onProgress: (p: Progress) => void,
+  ): Promise<ImportReport> => {
     cancelled = false;
     const reports: FileReport[] = [];
     const bytesTotal = paths.length * 4_200_000;
     let records = 0;
     let rejected = 0;
     for (const [i, path] of paths.entries()) {
-      const format = /\.csv(\.gz)?$/i.test(path) ? 'csv' : /\.json(\.gz)?$/i.test(path) ? 'json' : 'jsonl';
+      const mapped = needsMap(path);
+      const format = mapped ? 'csv-mapped' : /\.csv(\.gz)?$/i.test(path) ? 'csv' : /\.json(\.gz)?$/i.test(path) ? 'json' : 'jsonl';
+      if (mapped && !formats?.map) {
+        reports.push({ path, format: 'unknown', records: 0, rejected: 0, rejections: [], error: 'a CSV file needs a `type` column, or --map FIELD=COLUMN' });
+        continue;
+      }
       const steps = 12;
       for (let s = 1; s <= steps; s++) {
         if (cancelled) {
@@ -282,6 +313,12 @@ export function createMockBackend(): Backend {
     time_zones: () => zones(),
     pick_import_paths: (a) =>
       a.folder ? ['Downloads/chat-exports'] : ['Downloads/support-bot-october.jsonl', 'Downloads/whatsapp-export.csv'],
+    export: (a) => {
+      // The real app writes the engine's file; the mock only says where.
+      return `Downloads/${String(a.name)}`;
+    },
+    csv_needing_map: (a) => (a.paths as string[]).filter(needsMap),
+    preview_csv: (a) => previewCsv(String(a.path)),
     save_text_file: (a) => {
       downloadTextFile(String(a.name), String(a.contents));
       return `Downloads/${String(a.name)}`;
