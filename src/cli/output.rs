@@ -1,6 +1,6 @@
 //! How results are shown: JSON for scripts, a short summary for people.
 
-use rapport::engine::{Engine, Error, Status};
+use rapport::engine::{Engine, Status};
 use rapport::import::{ImportReport, Progress};
 use rapport::metrics::{Dashboard, Filters, Metrics, Query, Settings};
 use rapport::model::Micros;
@@ -140,21 +140,30 @@ pub struct BenchQuery {
     query_ms: Vec<f64>,
     median_ms: f64,
     total_messages: u64,
+    /// The full PDF report of the same query with the facts already loaded
+    /// (what the app's Export does): gathering its numbers and rendering.
+    report_pdf_ms: f64,
 }
 
-pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<BenchQuery, Error> {
+pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<BenchQuery, String> {
     let settings = Settings::default();
     let started = Instant::now();
-    engine.facts()?;
+    engine.facts().map_err(|e| e.to_string())?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut query_ms = Vec::new();
     let mut last: Option<Metrics> = None;
     for _ in 0..repeat.max(1) {
         let t = Instant::now();
-        let d = engine.dashboard(query, &settings)?;
+        let d = engine.dashboard(query, &settings).map_err(|e| e.to_string())?;
         query_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         last = Some(d.current);
     }
+    let t = Instant::now();
+    let data = rapport::report::ReportData::gather(engine, query, "Benchmark report")
+        .map_err(|e| format!("the report could not be gathered: {e}"))?;
+    rapport::report::report_pdf(&data, rapport::report::Paper::default())
+        .map_err(|e| format!("the report could not be rendered: {e}"))?;
+    let report_pdf_ms = t.elapsed().as_secs_f64() * 1000.0;
     let mut sorted = query_ms.clone();
     sorted.sort_by(f64::total_cmp);
     Ok(BenchQuery {
@@ -162,5 +171,6 @@ pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<Be
         median_ms: sorted[sorted.len() / 2],
         query_ms,
         total_messages: last.map_or(0, |m| m.total_messages),
+        report_pdf_ms,
     })
 }
