@@ -88,6 +88,13 @@ impl Flow {
         self.page.push_str(&format!("<path d=\"M{x0:.2} {y:.2}H{x1:.2}\" stroke=\"{RULE}\" stroke-width=\"0.6\"/>\n"));
     }
 
+    /// A heading kept on one page with the `next` points of content below it,
+    /// so that it never ends a page on its own.
+    fn heading_before(&mut self, text: &str, next: f64) {
+        self.need(40.0 + next);
+        self.heading(text);
+    }
+
     fn heading(&mut self, text: &str) {
         self.need(40.0);
         self.y += 10.0;
@@ -199,6 +206,11 @@ pub fn country_rows(data: &ReportData) -> Vec<[String; 4]> {
         .collect()
 }
 
+/// The height a table of `rows` rows takes, its header included.
+fn table_height(rows: usize) -> f64 {
+    15.0 * (rows.max(1) as f64 + 1.0) + 8.0
+}
+
 /// A table: the header row and rows, numbers right-aligned from column 1 on.
 fn table(flow: &mut Flow, header: [&str; 4], rows: &[[String; 4]], empty: &str) {
     let cw = flow.content_width();
@@ -207,7 +219,7 @@ fn table(flow: &mut Flow, header: [&str; 4], rows: &[[String; 4]], empty: &str) 
     let pitch = 15.0;
     // A table of ten rows fits a page: keep it whole rather than split it
     // from its header.
-    flow.need(pitch * (rows.len() as f64 + 1.0) + 8.0);
+    flow.need(table_height(rows.len()));
     for (i, h) in header.iter().enumerate() {
         let (x, anchor) = if i == 0 { (MARGIN, "start") } else { (MARGIN + cols[i], "end") };
         flow.text((x, flow.y + 10.0), h, size, true, MUTED, anchor);
@@ -298,18 +310,15 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
         flow.y += chart_h + 10.0;
     }
 
-    flow.heading("Top tools");
-    table(
-        &mut flow,
-        ["Tool", "Calls", "Avg duration", "Errors"],
-        &tool_rows(data),
-        "No tool was called in this period.",
-    );
-    flow.heading("Top countries");
+    let tools = tool_rows(data);
+    flow.heading_before("Top tools", table_height(tools.len()));
+    table(&mut flow, ["Tool", "Calls", "Avg duration", "Errors"], &tools, "No tool was called in this period.");
+    let countries = country_rows(data);
+    flow.heading_before("Top countries", table_height(countries.len()));
     table(
         &mut flow,
         ["Country", "Code", "Conversations", "Share"],
-        &country_rows(data),
+        &countries,
         "No conversations started in this period.",
     );
 
