@@ -34,6 +34,8 @@ pub struct Metrics {
     pub devices: BTreeMap<String, u64>,
     pub sources: BTreeMap<String, u64>,
     pub languages: BTreeMap<String, u64>,
+    /// Conversations per environment (`metadata.environment`), `unknown` when absent.
+    pub environments: BTreeMap<String, u64>,
     pub escalated_conversations: u64,
     pub escalation_rate: Option<f64>,
     pub feedback: FeedbackCounts,
@@ -115,6 +117,7 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
                 FilterKey::Language => c.language,
                 FilterKey::Country => c.country,
                 FilterKey::CustomerId => c.user,
+                FilterKey::Environment => c.environment,
             };
             *ok = *ok && id != NO_USER && allowed.contains(&id);
         }
@@ -190,7 +193,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
     let mut user_seen = vec![false; facts.users.values.len()];
     let mut duration_sum: i128 = 0;
     let mut duration_n: u64 = 0;
-    let mut by_name = vec![[0u64; 4]; facts.names.values.len()]; // country, device, source, language
+    let mut by_name = vec![[0u64; 5]; facts.names.values.len()]; // country, device, source, language, environment
     for (i, c) in facts.conversations.iter().enumerate() {
         if c.started == NONE || c.started < from || c.started >= to || !passes(i as u32) {
             continue;
@@ -204,6 +207,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         by_name[c.device as usize][1] += 1;
         by_name[c.source as usize][2] += 1;
         by_name[c.language as usize][3] += 1;
+        by_name[c.environment as usize][4] += 1;
         if c.engaged {
             interactions += 1;
             if escalated[i] {
@@ -382,6 +386,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         devices: breakdown(1),
         sources: breakdown(2),
         languages: breakdown(3),
+        environments: breakdown(4),
         escalated_conversations,
         escalation_rate: ratio(escalated_conversations, interactions),
         feedback: FeedbackCounts {

@@ -53,6 +53,7 @@ pub struct ConversationFact {
     pub device: u32,
     pub source: u32,
     pub language: u32,
+    pub environment: u32,
     /// Has at least one user message, anywhere in time.
     pub engaged: bool,
     /// Has an IP address (whether or not it locates to a country).
@@ -192,6 +193,7 @@ impl Facts {
                 device: facts.names.intern(&normal::device(row.device.as_deref())),
                 source: facts.names.intern(&normal::source(row.source.as_deref())),
                 language: facts.names.intern(&normal::language(row.language.as_deref())),
+                environment: facts.names.intern(&normal::environment(row.environment.as_deref())),
                 engaged: false,
                 has_ip: row.customer_ip_address.is_some(),
                 messages: 0,

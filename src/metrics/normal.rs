@@ -12,6 +12,11 @@ pub fn device(value: Option<&str>) -> String {
     }
 }
 
+/// Environments are compared lower-cased, like channels.
+pub fn environment(value: Option<&str>) -> String {
+    source(value)
+}
+
 /// Channels are compared lower-cased.
 pub fn source(value: Option<&str>) -> String {
     value.map_or_else(|| UNKNOWN.into(), |v| v.trim().to_lowercase())
@@ -60,6 +65,8 @@ pub fn filter_value(key: FilterKey, value: &str) -> String {
         FilterKey::Country if is_unknown => UNKNOWN.into(),
         FilterKey::Country => value.to_uppercase(),
         FilterKey::CustomerId => value.to_owned(),
+        FilterKey::Environment if is_unknown => UNKNOWN.into(),
+        FilterKey::Environment => environment(Some(value)),
     }
 }
 
@@ -71,11 +78,20 @@ pub enum FilterKey {
     Language,
     Country,
     CustomerId,
+    /// Where the traffic came from (`production`, `development`, …), when
+    /// the export says (AgentSight keeps it in the conversation's metadata).
+    Environment,
 }
 
 impl FilterKey {
-    pub const ALL: [FilterKey; 5] =
-        [FilterKey::Source, FilterKey::Device, FilterKey::Language, FilterKey::Country, FilterKey::CustomerId];
+    pub const ALL: [FilterKey; 6] = [
+        FilterKey::Source,
+        FilterKey::Device,
+        FilterKey::Language,
+        FilterKey::Country,
+        FilterKey::CustomerId,
+        FilterKey::Environment,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -84,6 +100,7 @@ impl FilterKey {
             FilterKey::Language => "language",
             FilterKey::Country => "country",
             FilterKey::CustomerId => "customer_id",
+            FilterKey::Environment => "environment",
         }
     }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error("unknown filter key {0:?}: the keys are source, device, language, country and customer_id")]
+    #[error("unknown filter key {0:?}: the keys are source, device, language, country, customer_id and environment")]
     UnknownFilterKey(String),
     #[error("a filter is written KEY=VALUE, e.g. source=web; {0:?} has no '='")]
     MalformedFilter(String),

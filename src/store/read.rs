@@ -18,6 +18,8 @@ pub struct ConversationRow {
     pub device: Option<String>,
     pub source: Option<String>,
     pub language: Option<String>,
+    /// `metadata.environment`, as text, when the conversation has one.
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +127,7 @@ impl Store {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(
                 "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source, language,
-                     conversation_id
+                     conversation_id, CAST(json_extract(metadata, '$.environment') AS TEXT)
                  FROM conversation ORDER BY id",
             )?;
             let mut rows = stmt.query([])?;
@@ -140,6 +142,7 @@ impl Store {
                     source: r.get(6)?,
                     language: r.get(7)?,
                     conversation_id: r.get(8)?,
+                    environment: r.get(9)?,
                 });
             }
             Ok(())

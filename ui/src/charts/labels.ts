@@ -64,6 +64,8 @@ export function valueLabel(key: FilterKey, value: string, locale?: string): stri
       return countryName(value, locale);
     case 'customer_id':
       return value;
+    case 'environment':
+      return value ? value[0].toUpperCase() + value.slice(1) : value;
   }
 }
 
@@ -73,4 +75,5 @@ export const FILTER_NAMES: Record<FilterKey, string> = {
   language: 'Language',
   country: 'Country',
   customer_id: 'Customer',
+  environment: 'Environment',
 };

@@ -47,7 +47,7 @@ export type { FormatOptions } from './generated/FormatOptions';
 export type { QuerySpec };
 
 /** The context a query can be filtered by (the engine's filter keys). */
-export type FilterKey = 'source' | 'device' | 'language' | 'country' | 'customer_id';
+export type FilterKey = 'source' | 'device' | 'language' | 'country' | 'customer_id' | 'environment';
 
 /** A query as the dashboard holds it: the engine's QuerySpec, keys typed. */
 export type DashboardQuery = Omit<QuerySpec, 'filters'> & { filters: Partial<Record<FilterKey, string[]>> };

@@ -25,6 +25,7 @@ export function emptyMetrics(): Metrics {
     devices: {},
     sources: {},
     languages: {},
+    environments: {},
     escalated_conversations: 0,
     escalation_rate: null,
     feedback: { positive: 0, negative: 0, neutral: 0, satisfaction_rate: null },

@@ -12,4 +12,8 @@ export type Dashboard = { previous: Metrics, total_messages: number, user_messag
 /**
  * Monday first, hours 0–23 in the display zone.
  */
-peak_hours: Array<Array<number>>, daily: Array<DailyRow>, tools: Array<ToolRow>, countries: { [key in string]: number }, devices: { [key in string]: number }, sources: { [key in string]: number }, languages: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, };
+peak_hours: Array<Array<number>>, daily: Array<DailyRow>, tools: Array<ToolRow>, countries: { [key in string]: number }, devices: { [key in string]: number }, sources: { [key in string]: number }, languages: { [key in string]: number }, 
+/**
+ * Conversations per environment (`metadata.environment`), `unknown` when absent.
+ */
+environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, };

@@ -13,6 +13,8 @@ export function dimension(c: ConversationDetail, key: FilterKey): string {
       return c.country;
     case 'customer_id':
       return c.customer_id ?? 'unknown';
+    case 'environment':
+      return 'unknown'; // the mock's conversations name no environment
     default:
       return c[key] ?? 'unknown';
   }
@@ -101,6 +103,7 @@ export function computeMetrics(
       bump(m.devices, c.device ?? 'unknown');
       bump(m.sources, c.source ?? 'unknown');
       bump(m.languages, c.language ?? 'unknown');
+      bump(m.environments, 'unknown');
     }
     let lastUser: number | null = null;
     let exchangesHere = 0;

@@ -11,7 +11,7 @@ import type { DashboardQuery, FilterKey } from '../bindings';
 import { type DataBounds, type Period, PERIOD_PRESETS, periodRange, type PeriodPreset } from './period';
 import { isValidZone, parseCivilDate } from './zone';
 
-export const FILTER_KEYS: readonly FilterKey[] = ['source', 'device', 'language', 'country', 'customer_id'];
+export const FILTER_KEYS: readonly FilterKey[] = ['source', 'device', 'language', 'country', 'customer_id', 'environment'];
 
 export type Filters = Partial<Record<FilterKey, string[]>>;
 
