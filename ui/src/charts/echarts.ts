@@ -75,3 +75,27 @@ export function tooltipStyle(c: ChartColours) {
     extraCssText: 'box-shadow: var(--shadow-pop); border-radius: 8px;',
   };
 }
+
+/**
+ * What the two per-day charts share: the plot area, a legend of `names` at
+ * the top right, and an axis tooltip that shades the hovered day.
+ */
+export function perDayFrame(c: ChartColours, names: string[]) {
+  return {
+    animationDuration: 300,
+    grid: { left: 8, right: 8, top: 36, bottom: 4, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+    legend: {
+      top: 0,
+      right: 0,
+      itemWidth: 12,
+      itemHeight: 8,
+      textStyle: { color: c.text2, fontFamily: c.font, fontSize: 12 },
+      data: names,
+    },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow', shadowStyle: { color: c.border, opacity: 0.35 } },
+      ...tooltipStyle(c),
+    },
+  };
+}
