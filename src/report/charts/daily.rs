@@ -1,9 +1,9 @@
 //! Messages & conversations per local day: messages as light bars,
 //! conversations as a dark line with markers (apart in colour and in grey).
 
-use super::{empty, every, font, header, label, legend_entry, Area, Chart, DrawResult, Swatch};
+use super::{empty, every, header, label, legend_entry, per_day_mesh, Area, Chart, DrawResult, Swatch};
 use crate::report::format;
-use crate::report::style::{self, GRID, HEIGHT, INK, MUTED, PLOT_TOP, SKY, VERMILLION, WIDTH};
+use crate::report::style::{self, HEIGHT, INK, MUTED, PLOT_TOP, SKY, VERMILLION, WIDTH};
 use crate::report::ReportData;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -36,19 +36,7 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
         .x_label_area_size(58)
         .y_label_area_size(86)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max * 1.08)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&|v| format::short(*v))
-        .y_desc("count per day")
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .axis_style(MUTED)
-        .label_style(font(style::SMALL_SIZE, false).color(&MUTED))
-        .axis_desc_style(font(style::SMALL_SIZE, false).color(&INK))
-        .draw()?;
+    per_day_mesh(&mut chart.configure_mesh(), "count per day")?;
     let bar = if n > 40 { 0.45 } else { 0.36 };
     chart.draw_series(days.iter().enumerate().map(|(i, d)| {
         let x = i as f64;

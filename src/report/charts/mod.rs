@@ -18,6 +18,8 @@ pub use world_map::country_name;
 use super::font::FAMILY;
 use super::style::{self, EMPTY_FILL, HEIGHT, INK, MUTED, PAD, WIDTH};
 use super::ReportData;
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -179,6 +181,26 @@ pub fn empty(area: &Area, chart: Chart, message: &str) -> DrawResult {
 }
 
 /// At most `max` of `n` positions to label, evenly spaced, always the first.
+/// The left axis and grid of the per-day charts: `desc` on a count axis with
+/// short numbers, horizontal grid lines only; the days are labelled apart.
+pub fn per_day_mesh<X, Y>(mesh: &mut MeshStyle<'_, '_, X, Y, SVGBackend<'_>>, desc: &str) -> DrawResult
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    mesh.disable_x_mesh()
+        .x_labels(0)
+        .y_labels(6)
+        .y_label_formatter(&|v| super::format::short(*v))
+        .y_desc(desc)
+        .light_line_style(WHITE)
+        .bold_line_style(style::GRID)
+        .axis_style(MUTED)
+        .label_style(font(style::SMALL_SIZE, false).color(&MUTED))
+        .axis_desc_style(font(style::SMALL_SIZE, false).color(&INK))
+        .draw()
+}
+
 pub fn every(n: usize, max: usize) -> usize {
     n.div_ceil(max.max(1)).max(1)
 }

@@ -1,9 +1,9 @@
 //! Tokens per local day as bars (left axis) and their cost in US dollars as
 //! a line with markers (right axis): two units, so two labelled axes.
 
-use super::{empty, every, font, header, label, legend_entry, Area, Chart, DrawResult, Swatch};
+use super::{empty, every, font, header, label, legend_entry, per_day_mesh, Area, Chart, DrawResult, Swatch};
 use crate::report::format;
-use crate::report::style::{self, GRID, HEIGHT, INK, MUTED, PLOT_TOP, SKY, VERMILLION, WIDTH};
+use crate::report::style::{self, HEIGHT, INK, MUTED, PLOT_TOP, SKY, VERMILLION, WIDTH};
 use crate::report::ReportData;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -42,19 +42,7 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
         .right_y_label_area_size(86)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max_tokens * 1.08)?
         .set_secondary_coord(-0.5f64..n as f64 - 0.5, 0f64..max_cost * 1.08);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&|v| format::short(*v))
-        .y_desc("tokens per day")
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .axis_style(MUTED)
-        .label_style(font(style::SMALL_SIZE, false).color(&MUTED))
-        .axis_desc_style(font(style::SMALL_SIZE, false).color(&INK))
-        .draw()?;
+    per_day_mesh(&mut chart.configure_mesh(), "tokens per day")?;
     chart
         .configure_secondary_axes()
         .y_labels(6)
