@@ -5,7 +5,7 @@ mod common;
 mod formats_common;
 use common::*;
 use formats_common::*;
-use rapport::import::{import_paths_with, preview_csv, ColumnMap, FormatOptions, ImportOptions};
+use rapport::import::{import_paths_with, preview_csv, ColumnMap, FileChoice, FormatOptions, ImportOptions};
 use serde_json::json;
 use std::process::Command;
 
@@ -24,7 +24,7 @@ fn mapping() -> ColumnMap {
 #[test]
 fn a_mapped_csv_imports_its_rows_as_messages_with_their_context() {
     let ws = Workspace::new();
-    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: Some(mapping()) };
+    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: Some(mapping()), files: Vec::new() };
     let mut engine = ws.engine();
     let report = import_paths_with(
         engine.store_mut(),
@@ -89,4 +89,46 @@ fn the_command_line_takes_map_and_naive_tz() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("\"speaker\" is no field"));
+}
+
+/// The desktop asks once per file: two CSVs of other columns inside a
+/// dropped folder each get their own mapping and zone.
+#[test]
+fn each_file_of_a_folder_gets_its_own_mapping() {
+    let ws = Workspace::new();
+    let folder = ws.file("drop/a-chatlog.csv", std::fs::read(fixture("mapped/chatlog.csv")).unwrap());
+    let folder = folder.parent().unwrap().to_owned();
+    ws.file(
+        "drop/nested/b-ratings.csv",
+        "Ticket,Thumbs,When\nc-9,up,2026-10-12 08:00:00\nc-1,down,2026-10-12 12:00:00\n",
+    );
+    ws.file("drop/z-native.jsonl", conversations_jsonl(1, "n"));
+
+    let needing = rapport::import::formats::needing_column_map(std::slice::from_ref(&folder));
+    let names: Vec<String> = needing.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["a-chatlog.csv", "b-ratings.csv"], "the native file needs no mapping");
+
+    let ratings = ColumnMap::parse(&["conversation_id=Ticket", "rating=Thumbs", "timestamp=When"]).unwrap();
+    let options = FormatOptions {
+        files: vec![
+            FileChoice {
+                path: needing[0].display().to_string(),
+                map: mapping(),
+                naive_tz: Some(chrono_tz::Europe::Berlin),
+            },
+            FileChoice { path: needing[1].display().to_string(), map: ratings, naive_tz: None },
+        ],
+        ..FormatOptions::default()
+    };
+    let mut engine = ws.engine();
+    let report =
+        import_paths_with(engine.store_mut(), &[folder], &ImportOptions::default(), &options, &mut |_| {}).unwrap();
+    let formats: Vec<(&str, Option<&String>)> =
+        report.files.iter().map(|f| (f.format.as_str(), f.error.as_ref())).collect();
+    assert_eq!(formats, [("csv-mapped", None), ("csv-mapped", None), ("jsonl", None)]);
+    assert_eq!(report.files[1].records, 2, "both ratings are feedback: {:?}", report.files[1].rejections);
+    let t = ws.engine().transcript("c-1").unwrap();
+    assert_eq!(t.messages[0].message.timestamp, at("2026-10-12T07:00:00Z"), "the chat log's own zone");
+    let feedback = t.feedback.iter().map(|f| f.timestamp).collect::<Vec<_>>();
+    assert_eq!(feedback, [Some(at("2026-10-12T12:00:00Z"))], "the ratings file keeps UTC");
 }

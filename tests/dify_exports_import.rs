@@ -56,7 +56,7 @@ fn workflow_runs_read_naive_times_in_the_zone_given() {
     assert_eq!(m["tokens"]["completion"], 192, "150 + 42, Dify's totals read as completion");
 
     let berlin = Workspace::new();
-    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: None };
+    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: None, files: Vec::new() };
     let mut engine = berlin.engine();
     import_paths_with(engine.store_mut(), &files[..1], &ImportOptions::default(), &options, &mut |_| {}).unwrap();
     let t = berlin.engine().transcript("wr-1").unwrap();

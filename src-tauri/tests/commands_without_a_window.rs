@@ -169,36 +169,52 @@ c1,bot,2026-10-05 09:00:04,It left the depot today.\n\
 c2,customer,2026-10-06 18:30:00,Cancel my order\n";
 
 #[test]
-fn a_csv_of_other_columns_is_previewed_then_imported_through_its_mapping() {
+fn each_csv_of_other_columns_in_a_folder_is_previewed_then_imported_through_its_mapping() {
     let dir = tempfile::tempdir().unwrap();
     let s = state(&dir);
-    let chats = dir.path().join("chats.csv");
+    let folder = dir.path().join("dropped");
+    std::fs::create_dir(&folder).unwrap();
+    let chats = folder.join("chats.csv");
     std::fs::write(&chats, OTHER_COLUMNS).unwrap();
+    let ratings = folder.join("ratings.csv");
+    std::fs::write(&ratings, "Chat,Verdict\nc2,down\n").unwrap();
     let native = dir.path().join("events.jsonl");
     std::fs::write(&native, EVENTS).unwrap();
-    let paths: Vec<String> = [&chats, &native].iter().map(|p| p.display().to_string()).collect();
-    assert_eq!(import::needing_column_map(&paths), vec![paths[0].clone()], "only the CSV of unknown columns");
+    let given: Vec<String> = [&folder, &native].iter().map(|p| p.display().to_string()).collect();
+    let needing = import::needing_column_map(&given);
+    assert_eq!(
+        needing,
+        [chats.display().to_string(), ratings.display().to_string()],
+        "the folder is looked into; only the CSVs of unknown columns"
+    );
 
-    let preview = import::preview(&paths[0]).unwrap();
+    let preview = import::preview(&needing[0]).unwrap();
     assert_eq!(preview.headers, ["Chat", "Sender", "Sent at", "Text"]);
     assert_eq!(preview.rows.len(), 3);
     assert_eq!(preview.rows[1][3], "It left the depot today.");
 
-    // As the window sends it: field → column, and the zone of the naive timestamps.
-    let formats: FormatOptions = serde_json::from_str(
-        r#"{"naive_tz": "Europe/Berlin",
-            "map": {"conversation_id": "Chat", "role": "Sender", "timestamp": "Sent at", "content": "Text"}}"#,
-    )
+    // As the window sends it: per file, field → column and the zone of its naive timestamps.
+    let formats: FormatOptions = serde_json::from_value(serde_json::json!({
+        "naive_tz": null,
+        "map": null,
+        "files": [
+            {"path": needing[0], "naive_tz": "Europe/Berlin",
+             "map": {"conversation_id": "Chat", "role": "Sender", "timestamp": "Sent at", "content": "Text"}},
+            {"path": needing[1], "naive_tz": null, "map": {"conversation_id": "Chat", "rating": "Verdict"}}
+        ]
+    }))
     .unwrap();
-    assert_eq!(formats.naive_tz.map(|z| z.name()), Some("Europe/Berlin"));
-    let report = import::run_import(&s.db, None, &[chats], &formats, no_cancel(), &mut |_| {}).unwrap();
-    let file = &report.files[0];
-    assert_eq!((file.format.as_str(), file.records, file.error.as_deref()), ("csv-mapped", 3, None), "{file:?}");
+    assert_eq!(formats.files[0].naive_tz.map(|z| z.name()), Some("Europe/Berlin"));
+    let report = import::run_import(&s.db, None, &[folder], &formats, no_cancel(), &mut |_| {}).unwrap();
+    let read: Vec<(&str, u64, Option<&str>)> =
+        report.files.iter().map(|f| (f.format.as_str(), f.records, f.error.as_deref())).collect();
+    assert_eq!(read, [("csv-mapped", 3, None), ("csv-mapped", 1, None)], "{report:?}");
     s.engine().unwrap().refresh();
     let t = conversation::load_transcript(&s, "c1").unwrap();
     assert_eq!(t.messages.len(), 2);
     assert_eq!(t.messages[1].response_ms, Some(4000.0));
     assert_eq!(t.messages[0].message.timestamp.0, 1_791_183_600_000_000, "09:00 in Berlin (summer time) is 07:00 UTC");
+    assert_eq!(conversation::load_transcript(&s, "c2").unwrap().feedback.len(), 1, "the ratings file's own mapping");
     let view = dashboard::load_dashboard(&s, &month(&[])).unwrap();
     assert_eq!(view.dashboard.current.total_messages, 3);
 }

@@ -131,7 +131,7 @@ fn format_options(map: &[String], naive_tz: Option<&str>) -> Result<FormatOption
         ),
         None => None,
     };
-    Ok(FormatOptions { naive_tz, map: (!map.is_empty()).then_some(map) })
+    Ok(FormatOptions { naive_tz, map: (!map.is_empty()).then_some(map), files: Vec::new() })
 }
 
 fn settings(escalation: Option<&str>) -> Settings {

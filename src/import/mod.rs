@@ -12,7 +12,7 @@ mod readers;
 mod source;
 
 pub use formats::mapped::{preview_csv, ColumnMap, CsvPreview, MapError};
-pub use formats::FormatOptions;
+pub use formats::{FileChoice, FormatOptions};
 pub use normalize::normalize;
 
 use crate::model::Record;
@@ -139,6 +139,15 @@ fn importable(name: &str) -> bool {
     IMPORTABLE.iter().any(|end| lower.ends_with(end))
 }
 
+/// The files an import of `paths` reads, folders expanded, in the order given.
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for p in paths {
+        expand(p, &mut files);
+    }
+    files
+}
+
 /// A path given to import: a file, or every importable file in a folder and
 /// below it, in order of their path within it.
 fn expand(path: &Path, out: &mut Vec<PathBuf>) {
@@ -192,13 +201,10 @@ pub fn import_paths_with(
     formats: &FormatOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport, ImportError> {
-    let mut files = Vec::new();
-    for p in paths {
-        expand(p, &mut files);
-    }
+    let mut files = expand_paths(paths);
     // Langfuse observations and scores name only their trace: its file goes first.
     files.sort_by_key(|f| !formats::read_first(f));
-    let ctx = formats::Context::new(formats.clone());
+    let mut ctx = formats::Context::new(formats.clone());
     let bytes_total = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
     let mut report = ImportReport { files: Vec::new(), stored: Counts::default(), rejected: 0, cancelled: false };
     let mut state = Progress {
@@ -212,6 +218,7 @@ pub fn import_paths_with(
     };
     for file in &files {
         let bytes_before = state.bytes_done;
+        ctx.options = formats.for_file(file);
         let outcome = import_file(store, file, options, &ctx, &mut state, progress)?;
         state.files_done += 1;
         state.bytes_done = bytes_before + std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);

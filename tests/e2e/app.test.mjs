@@ -14,7 +14,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 
@@ -274,19 +274,33 @@ test('the Export menu lists the report, every chart and every table, and Esc clo
   assert.equal(back, 'export-menu', 'Esc gives the focus back to the Export button');
 });
 
-test('a CSV of other column names is mapped, previewed and imported', async () => {
+test('each CSV of other column names in a folder is mapped, previewed and imported', async () => {
+  // A folder as a person would drop it: two chat logs with columns of their own, each needing its own mapping.
+  const folder = join(OUT, 'dropped-folder');
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(join(folder, 'later'), { recursive: true });
+  copyFileSync(MAPPED_FILE, join(folder, 'a-helpdesk.csv'));
+  writeFileSync(
+    join(folder, 'later', 'b-widget.csv'),
+    'Thread,Who,When,Body\n' +
+      'e2e-widget-1,user,2026-10-07T10:00:00Z,Do you ship to Norway?\n' +
+      'e2e-widget-1,agent,2026-10-07T10:00:03Z,"Yes, in three to five days."\n',
+  );
   await openScreen('Import');
   await (await $('[data-testid="screen-import"]')).waitForExist({ timeout: 10000 });
-  await (await $('#paste-path')).setValue(MAPPED_FILE);
+  await (await $('#paste-path')).setValue(folder);
   await (await byText('button[type="submit"]', 'Import')).click();
   const step = await $('[data-testid="column-mapping"]');
   await step.waitForExist({ timeout: 20000, timeoutMsg: 'the mapping step did not show' });
+  const stepTitle = async () => String(await (await $('#mapping-title')).getProperty('textContent'));
+  assert.match(await stepTitle(), /File 1 of 2/, 'both CSVs inside the folder need a mapping');
+  assert.match(String(await step.getProperty('textContent')), /a-helpdesk\.csv/);
   const previewRows = () => browser.$$('[data-testid="mapping-preview"] tbody tr');
   const choose = async (field, column) => {
     await (await $(`select[data-field="${field}"]`)).selectByAttribute('value', column);
   };
-  const submit = await byText('[data-testid="column-mapping"] button[type="submit"]', 'Import with this mapping');
-  assert.equal(await submit.isEnabled(), false, 'nothing is imported before the required fields have columns');
+  const next = await byText('[data-testid="column-mapping"] button[type="submit"]', 'Next file');
+  assert.equal(await next.isEnabled(), false, 'nothing goes on before the required fields have columns');
 
   await choose('conversation_id', 'Ticket');
   await browser.waitUntil(async () => (await previewRows()).length === 5, {
@@ -303,17 +317,43 @@ test('a CSV of other column names is mapped, previewed and imported', async () =
   const firstRow = String(await (await previewRows())[0].getProperty('textContent'));
   assert.match(firstRow, /Where is my parcel\?/, 'the preview shows the file’s cells');
   assert.ok(await (await $('[data-testid="mapping-zone"]')).isExisting(), 'naive timestamps ask for their zone');
-  assert.equal(await submit.isEnabled(), true);
+  assert.equal(await next.isEnabled(), true);
   await shot('import-mapping-light');
+  await next.click();
 
-  await submit.click();
+  // The second file, its own columns guessed from their names; its timestamps carry Z, so no zone question.
+  await browser.waitUntil(async () => /File 2 of 2/.test(await stepTitle()), {
+    timeout: 10000,
+    timeoutMsg: 'the second file did not get its own mapping step',
+  });
+  assert.match(String(await (await $('[data-testid="column-mapping"]')).getProperty('textContent')), /b-widget\.csv/);
+  assert.equal(await (await $('select[data-field="conversation_id"]')).getValue(), 'Thread');
+  assert.equal(await (await $('[data-testid="mapping-zone"]')).isExisting(), false, 'offsets need no zone');
+  await shot('import-mapping-second-file-light');
+  await (await byText('[data-testid="column-mapping"] button[type="submit"]', 'Import with this mapping')).click();
+
   const report = await $('section.report');
   await report.waitForExist({ timeout: 60000 });
   const text = String(await report.getProperty('textContent'));
   assert.match(text, /Import finished/);
-  assert.match(text, /csv-mapped/, 'the report names the mapped format');
-  const cells = await (await $('section.report table.files tbody tr')).$$('td');
-  assert.equal(String(await cells[2].getProperty('textContent')).trim(), '5', 'every row became a message');
+  const rows = await browser.$$('section.report table.files tbody tr');
+  const read = [];
+  for (const row of rows) {
+    const cells = await row.$$('td');
+    read.push([
+      String(await cells[0].getProperty('textContent')).trim().split('/').pop(),
+      String(await cells[1].getProperty('textContent')).trim(),
+      String(await cells[2].getProperty('textContent')).trim(),
+    ]);
+  }
+  assert.deepEqual(
+    read,
+    [
+      ['a-helpdesk.csv', 'csv-mapped', '5'],
+      ['b-widget.csv', 'csv-mapped', '2'],
+    ],
+    'every row of each file became a message, each through its own mapping',
+  );
   await shot('import-mapping-report-light');
 });
 

@@ -5,8 +5,9 @@
 //! dashboard's facts are refreshed when it ends.
 //!
 //! A CSV with columns of its own names is read through a mapping the person
-//! chooses: the window asks which files need one ([`needing_column_map`]),
-//! shows the first rows ([`preview`]) and imports with the mapping.
+//! chooses: the window asks which files need one ([`needing_column_map`],
+//! folders looked into), shows each one's first rows ([`preview`]) and
+//! imports with a mapping per file.
 
 use crate::error::{AppError, Result};
 use crate::state::AppState;
@@ -47,10 +48,11 @@ pub fn run_import(
     Ok(engine.import_with(paths, &ImportOptions { cancel: Some(cancel) }, formats, &mut throttled)?)
 }
 
-/// The files among `paths` (folders are not looked into) that are CSV only a
+/// The files `paths` would import (folders looked into) that are CSV only a
 /// column mapping can read: none of the formats Rapport recognises.
 pub fn needing_column_map(paths: &[String]) -> Vec<String> {
-    paths.iter().filter(|p| Path::new(p).is_file() && formats::needs_column_map(Path::new(p))).cloned().collect()
+    let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+    formats::needing_column_map(&paths).iter().map(|p| p.display().to_string()).collect()
 }
 
 /// The header and first rows of the CSV at `path`, for the mapping step.

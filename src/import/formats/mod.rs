@@ -85,6 +85,36 @@ pub struct FormatOptions {
     /// A CSV whose header holds every one of these columns is read through
     /// this mapping, whatever else it looks like.
     pub map: Option<mapped::ColumnMap>,
+    /// Choices made for single files (the desktop's mapping step asks once
+    /// per file); a file's own choice wins over `map` and `naive_tz`.
+    pub files: Vec<FileChoice>,
+}
+
+/// The mapping (and the zone of its naive timestamps) chosen for one file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FileChoice {
+    /// The file, as [`needing_column_map`] named it.
+    pub path: String,
+    pub map: mapped::ColumnMap,
+    /// `None` keeps the import's zone (default UTC).
+    #[serde(default, with = "zone_name")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub naive_tz: Option<chrono_tz::Tz>,
+}
+
+impl FormatOptions {
+    /// The options `path` is read with: its own choice, if one was made, else these.
+    pub fn for_file(&self, path: &std::path::Path) -> FormatOptions {
+        match self.files.iter().find(|c| std::path::Path::new(&c.path) == path) {
+            Some(choice) => FormatOptions {
+                naive_tz: choice.naive_tz.or(self.naive_tz),
+                map: Some(choice.map.clone()),
+                files: Vec::new(),
+            },
+            None => FormatOptions { naive_tz: self.naive_tz, map: self.map.clone(), files: Vec::new() },
+        }
+    }
 }
 
 /// A zone as its IANA name (`"Europe/Berlin"`), for [`FormatOptions`].
@@ -161,9 +191,15 @@ pub fn detect(source: &mut Source, options: &FormatOptions) -> Result<Option<Det
     Ok(None)
 }
 
+/// The files `paths` name (folders looked into, as the import does) that are
+/// CSV only a column mapping can read, in the order they would be imported.
+/// The desktop app asks, to show its mapping step once for each.
+pub fn needing_column_map(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    super::expand_paths(paths).into_iter().filter(|p| needs_column_map(p)).collect()
+}
+
 /// Whether the file at `path` is a CSV that only a column mapping can read:
 /// no platform's export, no `type` column, and no name that says its kind.
-/// The desktop app asks, to show its mapping step before importing.
 pub fn needs_column_map(path: &std::path::Path) -> bool {
     let Ok(mut source) = super::source::open(path) else { return false };
     let Ok(head) = head(&mut source) else { return false };

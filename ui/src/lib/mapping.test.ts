@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { CsvPreview } from './bindings';
 import {
   choose,
+  fileChoice,
   formatOptions,
+  reusedChoice,
   guessMapping,
   mappedPreview,
   missingFields,
@@ -94,8 +96,24 @@ describe('the zone of the timestamps', () => {
     expect(needsZone(preview, {})).toBe(false);
   });
 
-  it('goes to the import with the mapping', () => {
-    expect(formatOptions({ role: 'Sender' }, 'Europe/Berlin')).toEqual({ map: { role: 'Sender' }, naive_tz: 'Europe/Berlin' });
+  it('goes to the import as each file\'s own choice', () => {
+    const a = fileChoice('drop/a.csv', { role: 'Sender' }, 'Europe/Berlin');
+    const b = fileChoice('drop/b.csv', { rating: 'Verdict' }, null);
+    expect(formatOptions([a, b])).toEqual({
+      naive_tz: null,
+      map: null,
+      files: [
+        { path: 'drop/a.csv', map: { role: 'Sender' }, naive_tz: 'Europe/Berlin' },
+        { path: 'drop/b.csv', map: { rating: 'Verdict' }, naive_tz: null },
+      ],
+    });
+  });
+
+  it('is not asked again for a file of the same columns in one import', () => {
+    const done = [{ headers: ['Chat', 'Sender'], choice: fileChoice('a.csv', { role: 'Sender' }, 'Asia/Tokyo') }];
+    expect(reusedChoice(done, 'b.csv', ['Chat', 'Sender'])).toEqual({ path: 'b.csv', map: { role: 'Sender' }, naive_tz: 'Asia/Tokyo' });
+    expect(reusedChoice(done, 'c.csv', ['Sender', 'Chat'])).toBeNull();
+    expect(reusedChoice(done, 'd.csv', ['Chat', 'Sender', 'Text'])).toBeNull();
   });
 });
 

@@ -5,7 +5,7 @@
 // names, the person's choice remembered per set of columns, the preview of
 // what the engine will read, and whether the timestamps need a zone.
 
-import type { ColumnMap, CsvPreview, FormatOptions } from './bindings';
+import type { ColumnMap, CsvPreview, FileChoice, FormatOptions } from './bindings';
 
 export interface MappedField {
   field: string;
@@ -98,9 +98,29 @@ export function needsZone(preview: CsvPreview, map: ColumnMap): boolean {
   });
 }
 
-/** What the import is given: the mapping, and the zone when the timestamps need one. */
-export function formatOptions(map: ColumnMap, zone: string | null): FormatOptions {
-  return { map: { ...map }, naive_tz: zone };
+/** One file's choice: the mapping, and the zone when its timestamps need one. */
+export function fileChoice(path: string, map: ColumnMap, zone: string | null): FileChoice {
+  return { path, map: { ...map }, naive_tz: zone };
+}
+
+/** What the import is given: each mapped file's own choice. */
+export function formatOptions(choices: readonly FileChoice[]): FormatOptions {
+  return { naive_tz: null, map: null, files: [...choices] };
+}
+
+/** A file's columns and the choice made for it, during one import. */
+export interface MappedFile {
+  headers: string[];
+  choice: FileChoice;
+}
+
+/**
+ * The choice for a file at `path` with these columns, when an earlier file of
+ * the same import had exactly the same columns: it is not asked again.
+ */
+export function reusedChoice(done: readonly MappedFile[], path: string, headers: readonly string[]): FileChoice | null {
+  const same = done.find((d) => d.headers.length === headers.length && d.headers.every((h, i) => h === headers[i]));
+  return same ? { ...same.choice, path } : null;
 }
 
 // Remembered per set of columns, in the column order of the file.

@@ -240,7 +240,7 @@ export function createMockBackend(): Backend {
     for (const [i, path] of paths.entries()) {
       const mapped = needsMap(path);
       const format = mapped ? 'csv-mapped' : /\.csv(\.gz)?$/i.test(path) ? 'csv' : /\.json(\.gz)?$/i.test(path) ? 'json' : 'jsonl';
-      if (mapped && !formats?.map) {
+      if (mapped && !formats?.map && !formats?.files.some((c) => c.path === path)) {
         reports.push({ path, format: 'unknown', records: 0, rejected: 0, rejections: [], error: 'a CSV file needs a `type` column, or --map FIELD=COLUMN' });
         continue;
       }
