@@ -9,8 +9,7 @@ use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::formats::FormatOptions;
 use crate::import::{import_paths_with, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
-    dashboard, extras, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError,
-    Settings,
+    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError, Settings,
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
@@ -196,8 +195,7 @@ impl Engine {
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
         let facts = self.facts()?;
-        let dashboard = dashboard(facts, query, &settings);
-        let mut extras = extras(facts, query, &attribution);
+        let (dashboard, mut extras) = crate::metrics::dashboard_view(facts, query, &settings, &attribution);
         let rows: Vec<i64> = extras.latest_comments.iter().map(|c| c.row).collect();
         let texts = self.store.feedback_comments(&rows)?;
         for c in &mut extras.latest_comments {

@@ -2,7 +2,7 @@
 
 use rapport::engine::{Engine, Status};
 use rapport::import::{ImportReport, Progress};
-use rapport::metrics::{Dashboard, Filters, Metrics, Query, Settings};
+use rapport::metrics::{Dashboard, Filters, Metrics, Query};
 use rapport::model::Micros;
 use serde::Serialize;
 use std::path::Path;
@@ -146,7 +146,6 @@ pub struct BenchQuery {
 }
 
 pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<BenchQuery, String> {
-    let settings = Settings::default();
     let started = Instant::now();
     engine.facts().map_err(|e| e.to_string())?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -154,9 +153,10 @@ pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<Be
     let mut last: Option<Metrics> = None;
     for _ in 0..repeat.max(1) {
         let t = Instant::now();
-        let d = engine.dashboard(query, &settings).map_err(|e| e.to_string())?;
+        // What the app's dashboard asks for: both periods and the extras.
+        let view = engine.dashboard_view(query).map_err(|e| e.to_string())?;
         query_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        last = Some(d.current);
+        last = Some(view.dashboard.current);
     }
     let t = Instant::now();
     let data = rapport::report::ReportData::gather(engine, query, "Benchmark report")

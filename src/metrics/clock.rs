@@ -71,6 +71,17 @@ impl LocalClock {
         self.spans.get(i).map_or(i64::MAX, |&(start, _)| start)
     }
 
+    /// Whether every offset, and every instant it changes, is a whole
+    /// quarter hour: then all instants of a UTC quarter hour share their
+    /// local day and hour. True of every zone today; not of old local mean times.
+    pub fn quarter_aligned(&self) -> bool {
+        const QUARTER: i64 = 15 * 60 * 1_000_000;
+        self.spans
+            .iter()
+            .enumerate()
+            .all(|(i, &(start, offset))| offset.rem_euclid(QUARTER) == 0 && (i == 0 || start.rem_euclid(QUARTER) == 0))
+    }
+
     /// Local day number (days since 1970-01-01 in the zone).
     #[inline]
     pub fn day(&self, t: i64) -> i64 {
@@ -138,6 +149,19 @@ mod tests {
         assert_eq!(hour_of(clock.local(t)), 23);
         assert_eq!(hour_of(clock.local(t + 1_000_000)), 0);
         assert_eq!(clock.day(t + 1_000_000), clock.day(t) + 1);
+    }
+
+    #[test]
+    fn todays_zones_change_on_quarter_hours_and_old_mean_times_do_not() {
+        for (name, aligned) in [("Europe/Berlin", true), ("Asia/Kathmandu", true), ("Pacific/Chatham", true)] {
+            let zone: Tz = name.parse().unwrap();
+            let clock = LocalClock::new(zone, at("2025-01-01T00:00:00Z"), at("2026-12-31T00:00:00Z"));
+            assert_eq!(clock.quarter_aligned(), aligned, "{name}");
+        }
+        // Liberia kept Monrovia Mean Time, UTC−00:44:30, until 1972.
+        let zone: Tz = "Africa/Monrovia".parse().unwrap();
+        let clock = LocalClock::new(zone, at("1960-01-01T00:00:00Z"), at("1961-01-01T00:00:00Z"));
+        assert!(!clock.quarter_aligned());
     }
 
     #[test]

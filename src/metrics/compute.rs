@@ -2,7 +2,9 @@
 //! fact in range.
 
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
-use super::facts::{Facts, NONE, NO_USER};
+use super::extras::ModelUsage;
+use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
+use super::groups::BUCKET_US;
 use super::normal::FilterKey;
 use super::query::{Query, Settings};
 use crate::model::{Rating, Side};
@@ -92,13 +94,33 @@ pub struct Dashboard {
 /// The two periods are independent scans over shared, read-only facts, so
 /// they run side by side: a dashboard costs about one period on two cores.
 pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard {
+    dashboard_parts(facts, query, settings).0
+}
+
+/// [`dashboard`], with the current period's usage per model and its
+/// conversations with an IP address (for the dashboard's extras).
+pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings) -> (Dashboard, Computed, Shared) {
     let previous_query = query.previous();
-    std::thread::scope(|scope| {
-        let previous = scope.spawn(|| compute(facts, &previous_query, settings));
-        let current = compute(facts, query, settings);
-        let previous = previous.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Dashboard { current, previous }
-    })
+    let shared = Shared::new(facts, query, settings);
+    let (current, previous) = std::thread::scope(|scope| {
+        let previous = scope.spawn(|| compute_with(facts, &previous_query, &shared));
+        let current = compute_with(facts, query, &shared);
+        (current, previous.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    (Dashboard { current: current.metrics.clone(), previous: previous.metrics }, current, shared)
+}
+
+/// What both periods of a dashboard use: which conversations pass the
+/// filters, and which escalated.
+pub(crate) struct Shared {
+    pub pass: Option<Vec<bool>>,
+    escalated: Vec<bool>,
+}
+
+impl Shared {
+    pub(crate) fn new(facts: &Facts, query: &Query, settings: &Settings) -> Shared {
+        Shared { pass: passing(facts, query), escalated: escalated(facts, settings) }
+    }
 }
 
 /// Which conversations pass the filters; `None` when there are none.
@@ -109,7 +131,10 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     let mut pass = vec![true; facts.conversations.len()];
     for (key, values) in &query.filters.0 {
         let table = if *key == FilterKey::CustomerId { &facts.users } else { &facts.names };
-        let allowed: HashSet<u32> = values.iter().filter_map(|v| table.get(v)).collect();
+        let mut allowed = vec![false; table.values.len()];
+        for i in values.iter().filter_map(|v| table.get(v)) {
+            allowed[i as usize] = true;
+        }
         for (ok, c) in pass.iter_mut().zip(&facts.conversations) {
             let id = match key {
                 FilterKey::Source => c.source,
@@ -119,7 +144,7 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
                 FilterKey::CustomerId => c.user,
                 FilterKey::Environment => c.environment,
             };
-            *ok = *ok && id != NO_USER && allowed.contains(&id);
+            *ok &= allowed.get(id as usize).copied().unwrap_or(false); // NO_USER is never allowed
         }
     }
     Some(pass)
@@ -174,9 +199,39 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
+/// Every METRICS.md key of one query.
 pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
+    compute_with(facts, query, &Shared::new(facts, query, settings)).metrics
+}
+
+/// A period's numbers, and what the dashboard shows beside them.
+#[derive(Debug, Clone)]
+pub(crate) struct Computed {
+    pub metrics: Metrics,
+    /// Usage per model, in the order of `facts.models`.
+    pub models: Vec<ModelUsage>,
+    pub conversations_with_ip: u64,
+    /// Whether the messages were read group by group (the tests look).
+    #[cfg_attr(not(test), allow(dead_code))]
+    grouped: bool,
+}
+
+fn compute_with(facts: &Facts, query: &Query, shared: &Shared) -> Computed {
+    compute_by(facts, query, shared, Way::Fastest)
+}
+
+/// How a period's messages are read: group by group where that is exact, or
+/// always message by message (for tests that hold the two ways equal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Way {
+    Fastest,
+    #[cfg_attr(not(test), allow(dead_code))]
+    MessageByMessage,
+}
+
+fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Computed {
     let (from, to) = (query.from.0, query.to.0);
-    let pass = passing(facts, query);
+    let pass = &shared.pass;
     let passes = |c: u32| pass.as_ref().is_none_or(|p| p[c as usize]);
     let (lo, hi) = match facts.span {
         Some((a, b)) => (a.max(from), b.min(to - 1).max(a.max(from))),
@@ -185,7 +240,8 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
     let clock = LocalClock::new(query.zone, lo, hi);
 
     // Conversations in range, and their context.
-    let escalated = escalated(facts, settings);
+    let escalated = &shared.escalated;
+    let mut conversations_with_ip = 0;
     let mut total_conversations = 0;
     let mut interactions = 0;
     let mut escalated_conversations = 0;
@@ -194,11 +250,15 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
     let mut duration_sum: i128 = 0;
     let mut duration_n: u64 = 0;
     let mut by_name = vec![[0u64; 5]; facts.names.values.len()]; // country, device, source, language, environment
-    for (i, c) in facts.conversations.iter().enumerate() {
-        if c.started == NONE || c.started < from || c.started >= to || !passes(i as u32) {
+                                                                 // Conversations are numbered by start, those without one last.
+    let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
+    let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
+    for (i, c) in facts.conversations.iter().enumerate().take(end).skip(first) {
+        if !passes(i as u32) {
             continue;
         }
         total_conversations += 1;
+        conversations_with_ip += u64::from(c.has_ip);
         if c.user != NO_USER && !user_seen[c.user as usize] {
             user_seen[c.user as usize] = true;
             unique_users += 1;
@@ -228,100 +288,38 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             .collect()
     };
 
-    // Messages in range: counts, peak hours, days, tokens.
+    // Messages and exchanges in range: counts, peak hours, days, tokens, response times.
     let first_day = day_in_zone(query.zone, from);
     let last_day = day_in_zone(query.zone, to - 1000);
-    let n_days = (last_day - first_day + 1).max(0) as usize;
-    let mut daily: Vec<DailyRow> = (0..n_days)
-        .map(|d| DailyRow {
-            date: date_of(first_day + d as i64),
-            messages: 0,
-            conversations: 0,
-            users: 0,
-            tokens: 0,
-            cost: 0.0,
-        })
-        .collect();
-    // The last day (+1, 0 = none) each conversation and user was counted on.
-    let mut conversation_day = vec![0u32; facts.conversations.len()];
-    let mut user_day = vec![0u32; facts.users.values.len()];
-    let mut monotonic = true;
-    let mut latest_day = i64::MIN;
-    let mut peak_hours = [[0u64; 24]; 7];
-    let (mut total_messages, mut user_messages, mut agent_messages) = (0, 0, 0);
-    let (mut prompt, mut completion, mut cost) = (0u64, 0u64, 0.0f64);
+    let mut scan = Scan::new(facts, first_day, last_day);
     let messages = in_range(&facts.messages, |m| m.ts, from, to);
-    let (mut bucket_end, mut day, mut cell) = (i64::MIN, 0i64, (0usize, 0usize));
-    for m in messages {
-        if !passes(m.conversation) {
-            continue;
-        }
-        total_messages += 1;
-        match m.side {
-            Side::User => user_messages += 1,
-            Side::Agent => agent_messages += 1,
-            Side::Neither => {}
-        }
-        prompt += m.prompt_tokens;
-        completion += m.completion_tokens;
-        cost += m.cost;
-        // Messages come in time order: local day and hour change only at the
-        // next local hour boundary or offset change, so compute them there.
-        if m.ts >= bucket_end {
-            let local = clock.local(m.ts);
-            day = local.div_euclid(super::clock::DAY_US);
-            cell = (weekday(day), hour_of(local));
-            let next_hour = m.ts + (super::clock::HOUR_US - local.rem_euclid(super::clock::HOUR_US));
-            bucket_end = next_hour.min(clock.next_change_after(m.ts));
-        }
-        peak_hours[cell.0][cell.1] += 1;
-        if day < latest_day {
-            monotonic = false; // a zone stepped back over midnight
-        }
-        latest_day = latest_day.max(day);
-        let Some(index) = usize::try_from(day - first_day).ok().filter(|&d| d < daily.len()) else {
-            continue;
-        };
-        let row = &mut daily[index];
-        row.messages += 1;
-        row.tokens += m.prompt_tokens + m.completion_tokens;
-        row.cost += m.cost;
-        let mark = index as u32 + 1;
-        let c = m.conversation as usize;
-        if conversation_day[c] != mark {
-            conversation_day[c] = mark;
-            row.conversations += 1;
-            if m.user != NO_USER && user_day[m.user as usize] != mark {
-                user_day[m.user as usize] = mark;
-                row.users += 1;
-            }
-        }
+    let whole_quarters = from.rem_euclid(BUCKET_US) == 0 && to.rem_euclid(BUCKET_US) == 0;
+    let grouped = way == Way::Fastest && whole_quarters && clock.quarter_aligned();
+    if grouped {
+        scan.groups(facts, pass.is_some(), &passes, &clock, from, to);
+    } else {
+        scan.messages(facts, messages, &passes, &clock, from, to);
     }
-    if !monotonic {
-        recount_days(facts, messages, &passes, &clock, first_day, &mut daily);
+    if !scan.monotonic {
+        recount_days(facts, messages, &passes, &clock, first_day, &mut scan.daily);
     }
-
-    // Exchanges whose agent message is in range.
-    let mut response_us: Vec<i64> = Vec::new();
-    let mut exchanges_per_user = vec![0u32; facts.users.values.len()];
-    let mut conversation_has_exchange = vec![false; facts.conversations.len()];
-    let mut exchange_conversations = 0u64;
-    for e in in_range(&facts.exchanges, |e| e.ts, from, to) {
-        if !passes(e.conversation) {
-            continue;
-        }
-        response_us.push(e.response_us);
-        let c = e.conversation as usize;
-        if !conversation_has_exchange[c] {
-            conversation_has_exchange[c] = true;
-            exchange_conversations += 1;
-        }
-        if e.user != NO_USER {
-            exchanges_per_user[e.user as usize] += 1;
-        }
-    }
+    let Scan {
+        total_messages,
+        user_messages,
+        agent_messages,
+        prompt,
+        completion,
+        cost,
+        peak_hours,
+        daily,
+        mut response_us,
+        response_sum,
+        exchanges_per_user,
+        exchange_conversations,
+        models,
+        ..
+    } = scan;
     let n_exchanges = response_us.len() as u64;
-    let response_sum: i128 = response_us.iter().map(|&r| i128::from(r)).sum();
     let ms = |us: i64| us as f64 / 1000.0;
     let [p50, p95] = percentiles(&mut response_us, [0.50, 0.95]);
 
@@ -365,7 +363,7 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
         }
     }
 
-    Metrics {
+    let metrics = Metrics {
         total_messages,
         user_messages,
         agent_messages,
@@ -396,6 +394,251 @@ pub fn compute(facts: &Facts, query: &Query, settings: &Settings) -> Metrics {
             satisfaction_rate: ratio(positive, positive + negative),
         },
         tokens: TokenUsage { prompt, completion, total: prompt + completion, cost },
+    };
+    Computed { metrics, models, conversations_with_ip, grouped }
+}
+
+/// What the messages and exchanges of a period add up to.
+struct Scan {
+    total_messages: u64,
+    user_messages: u64,
+    agent_messages: u64,
+    prompt: u64,
+    completion: u64,
+    cost: f64,
+    peak_hours: [[u64; 24]; 7],
+    daily: Vec<DailyRow>,
+    first_day: i64,
+    /// False when a local day came back after a later one (see [`recount_days`]).
+    monotonic: bool,
+    response_us: Vec<i64>,
+    response_sum: i128,
+    exchanges_per_user: Vec<u32>,
+    exchange_conversations: u64,
+    models: Vec<ModelUsage>,
+}
+
+/// Where a scan is in local time: its day and hour change only at the next
+/// local hour or offset change, so they are worked out there, not per row.
+struct Cursor<'a> {
+    clock: &'a LocalClock,
+    until: i64,
+    day: i64,
+    cell: (usize, usize),
+    latest_day: i64,
+    /// The last day (+1, 0 = none) each conversation and user was counted on.
+    conversation_day: Vec<u32>,
+    user_day: Vec<u32>,
+}
+
+impl Cursor<'_> {
+    fn new<'a>(clock: &'a LocalClock, facts: &Facts) -> Cursor<'a> {
+        Cursor {
+            clock,
+            until: i64::MIN,
+            day: 0,
+            cell: (0, 0),
+            latest_day: i64::MIN,
+            conversation_day: vec![0; facts.conversations.len()],
+            user_day: vec![0; facts.users.values.len()],
+        }
+    }
+
+    #[inline]
+    fn at(&mut self, ts: i64) {
+        if ts >= self.until {
+            let local = self.clock.local(ts);
+            self.day = local.div_euclid(super::clock::DAY_US);
+            self.cell = (weekday(self.day), hour_of(local));
+            let next_hour = ts + (super::clock::HOUR_US - local.rem_euclid(super::clock::HOUR_US));
+            self.until = next_hour.min(self.clock.next_change_after(ts));
+        }
+    }
+}
+
+impl Scan {
+    fn new(facts: &Facts, first_day: i64, last_day: i64) -> Scan {
+        let n_days = (last_day - first_day + 1).max(0) as usize;
+        Scan {
+            total_messages: 0,
+            user_messages: 0,
+            agent_messages: 0,
+            prompt: 0,
+            completion: 0,
+            cost: 0.0,
+            peak_hours: [[0; 24]; 7],
+            daily: (0..n_days)
+                .map(|d| DailyRow {
+                    date: date_of(first_day + d as i64),
+                    messages: 0,
+                    conversations: 0,
+                    users: 0,
+                    tokens: 0,
+                    cost: 0.0,
+                })
+                .collect(),
+            first_day,
+            monotonic: true,
+            response_us: Vec::new(),
+            response_sum: 0,
+            exchanges_per_user: vec![0; facts.users.values.len()],
+            exchange_conversations: 0,
+            models: facts
+                .models
+                .values
+                .iter()
+                .map(|m| ModelUsage {
+                    model: m.clone(),
+                    messages: 0,
+                    prompt: 0,
+                    completion: 0,
+                    cost: 0.0,
+                    priced: true,
+                })
+                .collect(),
+        }
+    }
+
+    /// Counts `messages` rows of one conversation at the cursor's day and hour.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn count(&mut self, cursor: &mut Cursor, conversation: u32, user: u32, messages: u64, tokens: u64, cost: f64) {
+        self.peak_hours[cursor.cell.0][cursor.cell.1] += messages;
+        if cursor.day < cursor.latest_day {
+            self.monotonic = false; // a zone stepped back over midnight
+        }
+        cursor.latest_day = cursor.latest_day.max(cursor.day);
+        let Some(index) = usize::try_from(cursor.day - self.first_day).ok().filter(|&d| d < self.daily.len()) else {
+            return;
+        };
+        let row = &mut self.daily[index];
+        row.messages += messages;
+        row.tokens += tokens;
+        row.cost += cost;
+        let mark = index as u32 + 1;
+        let c = conversation as usize;
+        if cursor.conversation_day[c] != mark {
+            cursor.conversation_day[c] = mark;
+            row.conversations += 1;
+            if user != NO_USER && cursor.user_day[user as usize] != mark {
+                cursor.user_day[user as usize] = mark;
+                row.users += 1;
+            }
+        }
+    }
+
+    /// The exact way: message by message, exchange by exchange.
+    fn messages(
+        &mut self,
+        facts: &Facts,
+        messages: &[MessageFact],
+        passes: &dyn Fn(u32) -> bool,
+        clock: &LocalClock,
+        from: i64,
+        to: i64,
+    ) {
+        let mut cursor = Cursor::new(clock, facts);
+        for m in messages {
+            if !passes(m.conversation) {
+                continue;
+            }
+            self.total_messages += 1;
+            match m.side {
+                Side::User => self.user_messages += 1,
+                Side::Agent => self.agent_messages += 1,
+                Side::Neither => {}
+            }
+            self.prompt += m.prompt_tokens;
+            self.completion += m.completion_tokens;
+            self.cost += m.cost;
+            if m.model != NO_MODEL {
+                let u = &mut self.models[m.model as usize];
+                u.messages += 1;
+                u.prompt += m.prompt_tokens;
+                u.completion += m.completion_tokens;
+                u.cost += m.cost;
+                u.priced &= !m.unpriced;
+            }
+            cursor.at(m.ts);
+            self.count(&mut cursor, m.conversation, m.user, 1, m.prompt_tokens + m.completion_tokens, m.cost);
+        }
+
+        // Exchanges whose agent message is in range.
+        let mut has_exchange = vec![false; facts.conversations.len()];
+        for e in in_range(&facts.exchanges, |e| e.ts, from, to) {
+            if !passes(e.conversation) {
+                continue;
+            }
+            self.response_us.push(e.response_us);
+            self.response_sum += i128::from(e.response_us);
+            let c = e.conversation as usize;
+            if !has_exchange[c] {
+                has_exchange[c] = true;
+                self.exchange_conversations += 1;
+            }
+            if e.user != NO_USER {
+                self.exchanges_per_user[e.user as usize] += 1;
+            }
+        }
+    }
+
+    /// The fast way, for a period of whole quarter hours in a zone whose
+    /// offsets are whole quarter hours: group by group.
+    fn groups(
+        &mut self,
+        facts: &Facts,
+        filtered: bool,
+        passes: &dyn Fn(u32) -> bool,
+        clock: &LocalClock,
+        from: i64,
+        to: i64,
+    ) {
+        let mut cursor = Cursor::new(clock, facts);
+        let mut has_exchange = vec![false; facts.conversations.len()];
+        let groups = in_range(&facts.groups.rows, |g| g.bucket, from, to);
+        // The response times of these groups lie together: with no filter, they are all taken at once.
+        let all_responses = facts.groups.responses_of(groups);
+        if filtered {
+            self.response_us.reserve_exact(all_responses.len());
+        } else {
+            self.response_us.extend_from_slice(all_responses);
+        }
+        for g in groups {
+            if !passes(g.conversation) {
+                continue;
+            }
+            self.total_messages += u64::from(g.messages);
+            self.user_messages += u64::from(g.user_messages);
+            self.agent_messages += u64::from(g.agent_messages);
+            self.prompt += g.prompt;
+            self.completion += g.completion;
+            self.cost += g.cost;
+            if g.model != NO_MODEL {
+                let u = &mut self.models[g.model as usize];
+                u.messages += u64::from(g.model_messages);
+                u.prompt += g.model_prompt;
+                u.completion += g.model_completion;
+                u.cost += g.model_cost;
+                u.priced &= !g.unpriced;
+            }
+            cursor.at(g.bucket);
+            self.count(&mut cursor, g.conversation, g.user, u64::from(g.messages), g.prompt + g.completion, g.cost);
+            if g.exchanges > 0 {
+                if filtered {
+                    let first = g.first_response as usize;
+                    self.response_us.extend_from_slice(&facts.groups.responses[first..first + g.exchanges as usize]);
+                }
+                self.response_sum += i128::from(g.response_sum);
+                let c = g.conversation as usize;
+                if !has_exchange[c] {
+                    has_exchange[c] = true;
+                    self.exchange_conversations += 1;
+                }
+                if g.user != NO_USER {
+                    self.exchanges_per_user[g.user as usize] += g.exchanges;
+                }
+            }
+        }
     }
 }
 
@@ -429,7 +672,83 @@ fn recount_days(
 
 #[cfg(test)]
 mod tests {
+    use super::super::query::Filters;
     use super::*;
+    use crate::model::Micros;
+    use serde_json::Value;
+
+    /// Equal, numbers within a billionth (sums of costs may add in another order).
+    fn assert_close(a: &Value, b: &Value, at: &str) {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                assert!((x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0), "{at}: {x} vs {y}");
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                assert_eq!(x.len(), y.len(), "{at}");
+                for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                    assert_close(x, y, &format!("{at}[{i}]"));
+                }
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{at}");
+                for (k, v) in x {
+                    assert_close(v, &y[k], &format!("{at}.{k}"));
+                }
+            }
+            _ => assert_eq!(a, b, "{at}"),
+        }
+    }
+
+    #[test]
+    fn quarter_hour_groups_give_the_numbers_of_message_by_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("demo.db")).unwrap();
+        let end = crate::model::parse_timestamp("2026-11-01T00:00:00Z").unwrap();
+        crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations: 1500, seed: 7, end }).unwrap();
+        let facts = Facts::load(&store, &crate::geo::Geo::bundled(), &[]).unwrap();
+        assert!(facts.groups.rows.len() < facts.messages.len() / 2, "groups fold messages");
+        let at = |s: &str| crate::model::parse_timestamp(s).unwrap();
+        let periods = [
+            (at("2026-09-01T00:00:00Z"), at("2026-11-01T00:00:00Z"), "UTC"),
+            (at("2026-09-30T22:00:00Z"), at("2026-10-31T23:00:00Z"), "Europe/Berlin"), // 25-hour 25 October
+            (at("2026-10-04T18:15:00Z"), at("2026-10-11T18:15:00Z"), "Asia/Kathmandu"),
+            (at("2026-10-10T10:45:00Z"), at("2026-10-24T10:45:00Z"), "Pacific/Chatham"),
+            (at("2026-10-01T02:30:00Z"), at("2026-10-02T02:30:00Z"), "America/St_Johns"),
+            (Micros(0), at("2027-01-01T00:00:00Z"), "Australia/Lord_Howe"),
+        ];
+        let filters: [&[&str]; 3] = [&[], &["source=web", "device=mobile"], &["language=en", "language=de"]];
+        let settings = Settings::default();
+        for (from, to, zone) in periods {
+            for pairs in filters {
+                let mut f = Filters::default();
+                for p in pairs {
+                    f.add_pair(p).unwrap();
+                }
+                let query = Query::new(from, to, zone, f).unwrap();
+                let shared = Shared::new(&facts, &query, &settings);
+                let fast = compute_by(&facts, &query, &shared, Way::Fastest);
+                let exact = compute_by(&facts, &query, &shared, Way::MessageByMessage);
+                let label = format!("{zone} {pairs:?}");
+                assert!(fast.grouped && !exact.grouped, "{label}");
+                assert!(fast.metrics.total_messages > 0, "{label}: the period has messages");
+                assert_close(
+                    &serde_json::to_value(&fast.metrics).unwrap(),
+                    &serde_json::to_value(&exact.metrics).unwrap(),
+                    &label,
+                );
+                assert_close(
+                    &serde_json::to_value(&fast.models).unwrap(),
+                    &serde_json::to_value(&exact.models).unwrap(),
+                    &label,
+                );
+            }
+        }
+        // A period that does not start on a quarter hour is read message by message.
+        let query =
+            Query::new(at("2026-10-01T00:00:01Z"), at("2026-10-08T00:00:00Z"), "UTC", Filters::default()).unwrap();
+        assert!(!compute_by(&facts, &query, &Shared::new(&facts, &query, &settings), Way::Fastest).grouped);
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

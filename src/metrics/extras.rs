@@ -1,9 +1,9 @@
 //! What the dashboard shows beside the METRICS.md keys: usage per model,
 //! the latest feedback comments, and what an empty map needs to explain.
 
-use super::compute::passing;
-use super::facts::{Facts, NO_MODEL};
-use super::query::Query;
+use super::compute::{dashboard_parts, Computed, Dashboard};
+use super::facts::Facts;
+use super::query::{Query, Settings};
 use crate::model::{Micros, Rating};
 use serde::Serialize;
 
@@ -46,31 +46,30 @@ pub struct DashboardExtras {
 /// How many comments the feedback chart lists.
 pub const LATEST_COMMENTS: usize = 8;
 
-pub fn extras(facts: &Facts, query: &Query, geo_attribution: &str) -> DashboardExtras {
-    let (from, to) = (query.from.0, query.to.0);
-    let pass = passing(facts, query);
-    let passes = |c: u32| pass.as_ref().is_none_or(|p| p[c as usize]);
+/// The dashboard of `query` with its extras: one computation for both.
+pub fn dashboard_view(
+    facts: &Facts,
+    query: &Query,
+    settings: &Settings,
+    geo_attribution: &str,
+) -> (Dashboard, DashboardExtras) {
+    let (dashboard, current, shared) = dashboard_parts(facts, query, settings);
+    let extras = extras(facts, query, current, shared.pass.as_deref(), geo_attribution);
+    (dashboard, extras)
+}
 
-    let mut by_model: Vec<ModelUsage> = facts
-        .models
-        .values
-        .iter()
-        .map(|m| ModelUsage { model: m.clone(), messages: 0, prompt: 0, completion: 0, cost: 0.0, priced: true })
-        .collect();
-    let lo = facts.messages.partition_point(|m| m.ts < from);
-    let hi = facts.messages.partition_point(|m| m.ts < to);
-    for m in &facts.messages[lo..hi.max(lo)] {
-        if m.model == NO_MODEL || !passes(m.conversation) {
-            continue;
-        }
-        let u = &mut by_model[m.model as usize];
-        u.messages += 1;
-        u.prompt += m.prompt_tokens;
-        u.completion += m.completion_tokens;
-        u.cost += m.cost;
-        u.priced &= !m.unpriced;
-    }
-    let mut models: Vec<ModelUsage> = by_model.into_iter().filter(|u| u.messages > 0).collect();
+/// The extras for `query`, given its numbers and which conversations pass its filters.
+fn extras(
+    facts: &Facts,
+    query: &Query,
+    computed: Computed,
+    pass: Option<&[bool]>,
+    geo_attribution: &str,
+) -> DashboardExtras {
+    let (from, to) = (query.from.0, query.to.0);
+    let passes = |c: u32| pass.is_none_or(|p| p[c as usize]);
+
+    let mut models: Vec<ModelUsage> = computed.models.into_iter().filter(|u| u.messages > 0).collect();
     models.sort_by(|a, b| {
         b.cost
             .total_cmp(&a.cost)
@@ -94,12 +93,10 @@ pub fn extras(facts: &Facts, query: &Query, geo_attribution: &str) -> DashboardE
         })
         .collect();
 
-    let conversations_with_ip = facts
-        .conversations
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| c.has_ip && c.started >= from && c.started < to && passes(*i as u32))
-        .count() as u64;
-
-    DashboardExtras { models, latest_comments, conversations_with_ip, geo_attribution: geo_attribution.to_owned() }
+    DashboardExtras {
+        models,
+        latest_comments,
+        conversations_with_ip: computed.conversations_with_ip,
+        geo_attribution: geo_attribution.to_owned(),
+    }
 }

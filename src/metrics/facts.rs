@@ -5,6 +5,7 @@
 //! exchange, action and feedback as a small fixed-size row sorted by time, so
 //! that a query is a binary search and one pass over the rows in range.
 
+use super::groups::Groups;
 use super::normal;
 use crate::geo::Geo;
 use crate::model::{duration_micros, Rating, Role, Side};
@@ -142,6 +143,8 @@ pub struct Facts {
     pub feedback: Vec<FeedbackFact>,
     /// The earliest and latest instant of any fact, if there is one.
     pub span: Option<(i64, i64)>,
+    /// The messages and exchanges again, folded per conversation and quarter hour.
+    pub groups: Groups,
 }
 
 /// A message while the facts are built: its file order breaks ties in time.
@@ -324,8 +327,61 @@ impl Facts {
                 facts.conversations[f.conversation as usize].latest_rating = Some(f.rating);
             }
         }
+        facts.renumber_by_start();
         facts.span = facts.compute_span();
+        facts.groups = Groups::build(&facts.messages, &facts.exchanges);
         Ok(facts)
+    }
+
+    /// Numbers conversations in order of their start, and users in order of
+    /// their first conversation, so that the conversations of one stretch of
+    /// time sit together: a scan over time then reads the per-conversation
+    /// and per-user tables of a query nearly in order, not all over memory.
+    fn renumber_by_start(&mut self) {
+        let mut order: Vec<u32> = (0..self.conversations.len() as u32).collect();
+        order.sort_by_key(|&c| {
+            let started = self.conversations[c as usize].started;
+            (started == NONE, started)
+        });
+        let mut new_of = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old as usize] = new as u32;
+        }
+        let mut old_users = std::mem::take(&mut self.users);
+        let mut new_user = vec![NO_USER; old_users.values.len()];
+        for &old in &order {
+            let u = self.conversations[old as usize].user;
+            if u != NO_USER && new_user[u as usize] == NO_USER {
+                new_user[u as usize] = self.users.intern(&std::mem::take(&mut old_users.values[u as usize]));
+            }
+        }
+        let user = |u: u32| if u == NO_USER { NO_USER } else { new_user[u as usize] };
+
+        let conversations = std::mem::take(&mut self.conversations);
+        self.conversations = order
+            .iter()
+            .map(|&old| ConversationFact {
+                user: user(conversations[old as usize].user),
+                ..conversations[old as usize]
+            })
+            .collect();
+        self.conversation_rows = order.iter().map(|&old| self.conversation_rows[old as usize]).collect();
+        let mut ids = std::mem::take(&mut self.conversation_ids);
+        self.conversation_ids = order.iter().map(|&old| std::mem::take(&mut ids[old as usize])).collect();
+        for m in &mut self.messages {
+            m.conversation = new_of[m.conversation as usize];
+            m.user = user(m.user);
+        }
+        for e in &mut self.exchanges {
+            e.conversation = new_of[e.conversation as usize];
+            e.user = user(e.user);
+        }
+        for a in &mut self.actions {
+            a.conversation = new_of[a.conversation as usize];
+        }
+        for f in &mut self.feedback {
+            f.conversation = new_of[f.conversation as usize];
+        }
     }
 
     fn compute_span(&self) -> Option<(i64, i64)> {

@@ -9,13 +9,14 @@ mod compute;
 mod explore;
 mod extras;
 mod facts;
+mod groups;
 pub mod normal;
 mod query;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
 pub use compute::{compute, dashboard, DailyRow, Dashboard, FeedbackCounts, Metrics, TokenUsage, ToolRow};
 pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, SortKey};
-pub use extras::{extras, Comment, DashboardExtras, ModelUsage};
+pub use extras::{dashboard_view, Comment, DashboardExtras, ModelUsage};
 pub use facts::{Facts, Interner, Price};
 pub use normal::FilterKey;
 pub use query::{Filters, Query, QueryError, QuerySpec, Settings, DEFAULT_ESCALATION_TOOLS};
