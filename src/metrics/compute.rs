@@ -371,7 +371,7 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         interactions,
         visits: total_conversations - interactions,
         unique_users,
-        active_users: exchanges_per_user.iter().filter(|&&n| n >= 2).count() as u64,
+        active_users: exchanges_per_user.iter().filter(|u| u.exchanges >= 2).count() as u64,
         avg_user_interactions: ratio(n_exchanges, exchange_conversations).unwrap_or(0.0),
         avg_response_time_ms: (n_exchanges > 0).then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
         p50_response_time_ms: p50.map(ms),
@@ -413,9 +413,18 @@ struct Scan {
     monotonic: bool,
     response_us: Vec<i64>,
     response_sum: i128,
-    exchanges_per_user: Vec<u32>,
+    /// Per user: the exchanges in range, and the last day counted (side by
+    /// side: a row of the scan reads and writes both of its user's at once).
+    exchanges_per_user: Vec<UserTally>,
     exchange_conversations: u64,
     models: Vec<ModelUsage>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct UserTally {
+    exchanges: u32,
+    /// The last day (+1, 0 = none) the user was counted on.
+    day: u32,
 }
 
 /// Where a scan is in local time: its day and hour change only at the next
@@ -426,9 +435,8 @@ struct Cursor<'a> {
     day: i64,
     cell: (usize, usize),
     latest_day: i64,
-    /// The last day (+1, 0 = none) each conversation and user was counted on.
+    /// The last day (+1, 0 = none) each conversation was counted on.
     conversation_day: Vec<u32>,
-    user_day: Vec<u32>,
 }
 
 impl Cursor<'_> {
@@ -440,7 +448,6 @@ impl Cursor<'_> {
             cell: (0, 0),
             latest_day: i64::MIN,
             conversation_day: vec![0; facts.conversations.len()],
-            user_day: vec![0; facts.users.values.len()],
         }
     }
 
@@ -481,7 +488,7 @@ impl Scan {
             monotonic: true,
             response_us: Vec::new(),
             response_sum: 0,
-            exchanges_per_user: vec![0; facts.users.values.len()],
+            exchanges_per_user: vec![UserTally::default(); facts.users.values.len()],
             exchange_conversations: 0,
             models: facts
                 .models
@@ -520,8 +527,8 @@ impl Scan {
         if cursor.conversation_day[c] != mark {
             cursor.conversation_day[c] = mark;
             row.conversations += 1;
-            if user != NO_USER && cursor.user_day[user as usize] != mark {
-                cursor.user_day[user as usize] = mark;
+            if user != NO_USER && self.exchanges_per_user[user as usize].day != mark {
+                self.exchanges_per_user[user as usize].day = mark;
                 row.users += 1;
             }
         }
@@ -577,7 +584,7 @@ impl Scan {
                 self.exchange_conversations += 1;
             }
             if e.user != NO_USER {
-                self.exchanges_per_user[e.user as usize] += 1;
+                self.exchanges_per_user[e.user as usize].exchanges += 1;
             }
         }
     }
@@ -595,7 +602,9 @@ impl Scan {
     ) {
         let mut cursor = Cursor::new(clock, facts);
         let mut has_exchange = vec![false; facts.conversations.len()];
-        let groups = in_range(&facts.groups.rows, |g| g.bucket, from, to);
+        let lo = facts.groups.rows.partition_point(|g| g.bucket < from);
+        let hi = facts.groups.rows.partition_point(|g| g.bucket < to).max(lo);
+        let groups = &facts.groups.rows[lo..hi];
         // The response times of these groups lie together: with no filter, they are all taken at once.
         let all_responses = facts.groups.responses_of(groups);
         if filtered {
@@ -603,10 +612,11 @@ impl Scan {
         } else {
             self.response_us.extend_from_slice(all_responses);
         }
-        for g in groups {
-            if !passes(g.conversation) {
+        for (i, &c) in facts.groups.conversations[lo..hi].iter().enumerate() {
+            if !passes(c) {
                 continue;
             }
+            let g = &groups[i];
             self.total_messages += u64::from(g.messages);
             self.user_messages += u64::from(g.user_messages);
             self.agent_messages += u64::from(g.agent_messages);
@@ -635,7 +645,7 @@ impl Scan {
                     self.exchange_conversations += 1;
                 }
                 if g.user != NO_USER {
-                    self.exchanges_per_user[g.user as usize] += g.exchanges;
+                    self.exchanges_per_user[g.user as usize].exchanges += g.exchanges;
                 }
             }
         }

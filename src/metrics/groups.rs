@@ -47,6 +47,9 @@ pub struct MessageGroup {
 pub struct Groups {
     /// Sorted by quarter hour.
     pub rows: Vec<MessageGroup>,
+    /// Each row's conversation again, packed: a filtered scan reads these
+    /// and only the rows that pass.
+    pub conversations: Vec<u32>,
     /// Response times in microseconds, each group's together.
     pub responses: Vec<i64>,
 }
@@ -58,7 +61,8 @@ pub fn bucket_of(ts: i64) -> i64 {
 impl Groups {
     /// Folds time-sorted messages and exchanges.
     pub fn build(messages: &[MessageFact], exchanges: &[ExchangeFact]) -> Groups {
-        let mut groups = Groups { rows: Vec::with_capacity(messages.len() / 4), responses: Vec::new() };
+        let mut groups =
+            Groups { rows: Vec::with_capacity(messages.len() / 4), conversations: Vec::new(), responses: Vec::new() };
         groups.responses.reserve_exact(exchanges.len());
         let mut order: Vec<u32> = Vec::new();
         let mut pending: Vec<(u32, i64)> = Vec::new();
@@ -114,6 +118,7 @@ impl Groups {
             m = end;
             e = e_end;
         }
+        groups.conversations = groups.rows.iter().map(|g| g.conversation).collect();
         // Groups without exchanges point where the next ones start, so that
         // any run of groups finds its response times in one slice.
         let mut next = 0;
