@@ -14,8 +14,16 @@ It makes a clean dump with ../shared/tools/gen_events.py, then in the same run:
   compute, print) and the one-shot `rapport report` of the same query to PDF;
 - loads the same file into DuckDB in memory and asks it the same questions
   (bench/duckdb_dashboard.py);
+- with --app-redraw, opens the store in the real desktop app (WebKitGTK
+  under Xvfb, driven by tauri-driver: tests/e2e/redraw-benchmark.mjs), shows
+  All time, and times filter changes from the click until the new dashboard
+  is painted: a country added (asked of the engine) and removed again;
 and prints the figures and the ratios. Figures are printed, never asserted.
-Needs `pip install duckdb` and a release build (`cargo build --release`).
+Needs `pip install duckdb` and a release build (`cargo build --release`);
+--app-redraw also the release app (`bash scripts/run.sh` builds it, or
+`cargo build --release -p rapport-desktop --features tauri/custom-protocol`
+after `npm --prefix ui run build`), xvfb-run, tauri-driver and
+`npm --prefix tests/e2e ci`.
 """
 import argparse
 import json
@@ -62,6 +70,8 @@ def main():
     ap.add_argument("--work", help="folder for the dump and the store (default: a temporary one)")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--skip-duckdb", action="store_true")
+    ap.add_argument("--app-redraw", action="store_true", help="also time filter changes in the desktop app")
+    ap.add_argument("--desktop", default=os.path.join(ROOT, "target", "release", "rapport-desktop"))
     a = ap.parse_args()
 
     work = a.work or tempfile.mkdtemp(prefix="rapport-bench-")
@@ -105,6 +115,18 @@ def main():
             print(f"warning: DuckDB counted {duck['results']['total_messages']} messages, "
                   f"Rapport {plain['total_messages']}", file=sys.stderr)
 
+    redraw = None
+    if a.app_redraw:
+        print("timing filter changes in the desktop app ...", file=sys.stderr)
+        env = dict(os.environ, RAPPORT_APP=a.desktop, RAPPORT_DB=db, LANG="en_US.UTF-8")
+        proc = subprocess.run(
+            ["xvfb-run", "-a", "-s", "-screen 0 1440x960x24", "node",
+             os.path.join(ROOT, "tests", "e2e", "redraw-benchmark.mjs"), str(a.repeat)],
+            cwd=os.path.join(ROOT, "tests", "e2e"), env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit(f"the app redraw benchmark failed: {proc.stderr.strip()[-800:]}")
+        redraw = json.loads(proc.stdout.strip().splitlines()[-1])
+
     rows = [
         ("dump", f"{a.conversations:,} conversations, {events:,} events, {size_mb:.0f} MB"),
         ("Rapport import (persisted, SQLite)", f"{import_s:.2f} s, {events / import_s:,.0f} events/s, peak RSS {rss:.0f} MB"),
@@ -116,6 +138,14 @@ def main():
         ("rapport report to PDF, one shot (open+load+render)", f"{report_s * 1000:.0f} ms"),
         ("  of which rendering (report - metrics one shot)", f"{(report_s - cold_s) * 1000:.0f} ms"),
     ]
+    if redraw:
+        def phases(m):
+            return f"{m['painted']} ms painted (numbers in {m['data']} ms)"
+        rows += [
+            ("app: first dashboard after start (facts load)", f"{redraw['first_load_ms']} ms"),
+            ("app: filter added, click to painted (median)", phases(redraw["add_filter_ms"])),
+            ("app: filter removed, click to painted (median)", phases(redraw["remove_filter_ms"])),
+        ]
     if duck:
         rows += [
             ("DuckDB load (in memory, not persisted)", f"{duck['load_s']:.2f} s, {duck['events_per_s']:,.0f} events/s"),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Topology } from 'topojson-specification';
 import world from 'world-atlas/countries-110m.json';
-import { countriesGeoJson, shapeCountries } from './worldMap';
+import { countriesGeoJson, drawCountries, shade, shapeCountries } from './worldMap';
 import { ISO_NUMERIC_TO_ALPHA2 } from './isoNumeric';
 
 describe('countriesGeoJson', () => {
@@ -64,5 +64,30 @@ describe('shapeCountries', () => {
     ],
   ])('explains an empty map: %j', (countries, total, withIp, sentence) => {
     expect(shapeCountries(countries, { totalConversations: total, conversationsWithIp: withIp }, 'en-US').empty).toBe(sentence);
+  });
+});
+
+describe('the drawn map', () => {
+  it('draws every country once, inside its view box', () => {
+    const drawing = drawCountries(countriesGeoJson(world as unknown as Topology));
+    const codes = drawing.countries.map((c) => c.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes).toContain('FR');
+    const [x, y, w, h] = drawing.viewBox.split(' ').map(Number);
+    for (const { d } of drawing.countries) {
+      for (const [px, py] of Array.from(d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g), (m) => [Number(m[1]), Number(m[2])])) {
+        expect(px >= x && px <= x + w && py >= y && py <= y + h).toBe(true);
+      }
+    }
+    const france = drawing.countries.find((c) => c.code === 'FR')!.d;
+    expect(france.startsWith('M')).toBe(true);
+    expect(france.endsWith('Z')).toBe(true);
+  });
+
+  it('shades from the low colour to the high one', () => {
+    expect(shade(0, 10, '#000000', '#ffffff')).toBe('#000000');
+    expect(shade(10, 10, '#000000', '#ffffff')).toBe('#ffffff');
+    expect(shade(5, 10, '#b9d2ef', '#0b4f9c')).toBe('#6291c6');
+    expect(shade(3, 0, '#102030', '#ffffff')).toBe('#102030');
   });
 });

@@ -112,3 +112,47 @@ function emptyMapReason(
     ? 'The one IP address in this period is private or not in the geolocation database, so the map is empty.'
     : `None of the ${formatCount(withIp, locale)} IP addresses could be placed in a country (private or not in the geolocation database), so the map is empty.`;
 }
+
+/** The map's drawing: SVG path data per country, in a flat projection. */
+export interface MapDrawing {
+  viewBox: string;
+  countries: { code: string; d: string }[];
+}
+
+/**
+ * Countries as SVG path data (a canvas draws them as Path2D): longitude to the right, latitude up, stretched as
+ * ECharts' maps are (a 0.75 aspect), points rounded to a tenth of a degree.
+ * The map is drawn once; a new period or filter only recolours it.
+ */
+export function drawCountries(geo: FeatureCollection<Geometry, { name: string }>): MapDrawing {
+  const ASPECT = 0.75;
+  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+  const point = ([lon, lat]: number[]) => {
+    const x = Math.round(lon * 10) / 10;
+    const y = Math.round((-lat / ASPECT) * 10) / 10;
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+    return `${x},${y}`;
+  };
+  const ring = (r: number[][]) => `M${r.map(point).join('L')}Z`;
+  const countries = geo.features.map((f) => {
+    const g = f.geometry;
+    const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    return { code: f.properties.name, d: polygons.map((p) => p.map(ring).join('')).join('') };
+  });
+  const pad = 1;
+  return {
+    viewBox: `${minX - pad} ${minY - pad} ${maxX - minX + 2 * pad} ${maxY - minY + 2 * pad}`,
+    countries,
+  };
+}
+
+/** The colour of `value` on a linear scale from `low` (at 0) to `high` (at `max`), both `#rrggbb`. */
+export function shade(value: number, max: number, low: string, high: string): string {
+  const t = max > 0 ? Math.min(1, Math.max(0, value / max)) : 0;
+  const channel = (hex: string, i: number) => parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16);
+  const mixed = [0, 1, 2].map((i) => Math.round(channel(low, i) + (channel(high, i) - channel(low, i)) * t));
+  return `#${mixed.map((n) => n.toString(16).padStart(2, '0')).join('')}`;
+}

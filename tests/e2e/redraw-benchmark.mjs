@@ -1,0 +1,125 @@
+// How long a filter change takes to redraw the dashboard in the real app
+// (WebKitGTK through tauri-driver, as the end-to-end suite drives it): from
+// the click that adds or removes a filter until the new numbers are in the
+// page and the browser has painted twice more (ECharts draws its canvases on
+// the next animation frame). Prints JSON; bench/run.py runs it under Xvfb.
+//
+//   RAPPORT_APP=target/release/rapport-desktop RAPPORT_DB=store.db \
+//     xvfb-run -a node tests/e2e/redraw-benchmark.mjs [repeat]
+//
+// tauri-driver must be on PATH. Figures are printed, never asserted.
+
+import { spawn } from 'node:child_process';
+import { remote } from 'webdriverio';
+
+const APP = process.env.RAPPORT_APP;
+const DB = process.env.RAPPORT_DB;
+if (!APP || !DB) throw new Error('redraw-benchmark needs RAPPORT_APP and RAPPORT_DB');
+const REPEAT = Number(process.argv[2] ?? 10);
+
+async function waitForDriver() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch('http://127.0.0.1:4444/status')).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('tauri-driver did not start on port 4444');
+}
+
+/**
+ * In the page: clicks the `index`th match of `selector`; resolves with the milliseconds until the
+ * new numbers are in the page (`data`), until the next frame, in which
+ * ECharts draws (`drawn`), and until the frame after it, when that drawing
+ * has been painted (`painted`).
+ */
+function timeClick(selector, index = 0) {
+  const root = document.querySelector('[data-testid="dashboard"]');
+  const before = root.getAttribute('data-query');
+  const done = () => root.getAttribute('data-query') !== before && root.getAttribute('aria-busy') === 'false';
+  return new Promise((resolve, reject) => {
+    const target = document.querySelectorAll(selector)[index];
+    if (!target) return reject(new Error(`nothing matches ${selector} [${index}]`));
+    const t0 = performance.now();
+    const painted = () => {
+      const data = performance.now() - t0;
+      requestAnimationFrame(() => {
+        const drawn = performance.now() - t0;
+        requestAnimationFrame(() => resolve({ data, drawn, painted: performance.now() - t0 }));
+      });
+    };
+    const observer = new MutationObserver(() => {
+      if (done()) {
+        observer.disconnect();
+        painted();
+      }
+    });
+    observer.observe(root, { attributes: true, attributeFilter: ['aria-busy', 'data-query'] });
+    target.click();
+  });
+}
+
+const driver = spawn('tauri-driver', [], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RAPPORT_DB: DB } });
+let browser;
+try {
+  await waitForDriver();
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'error',
+    connectionRetryTimeout: 600000,
+    capabilities: { 'tauri:options': { application: APP, args: ['--db', DB] } },
+  });
+  await browser.setTimeout({ script: 600000 });
+  const dashboard = await browser.$('[data-testid="dashboard"]');
+  await dashboard.waitForExist({ timeout: 600000 });
+  const settled = async () =>
+    browser.waitUntil(async () => (await dashboard.getAttribute('aria-busy')) === 'false', {
+      timeout: 600000,
+      interval: 200,
+    });
+  const started = Date.now();
+  await settled();
+  // The whole store, so every number covers every conversation.
+  await (await browser.$('#period-select')).selectByAttribute('value', 'all_time');
+  await browser.pause(200);
+  await settled();
+  const firstLoadMs = Date.now() - started;
+  await browser.pause(1000);
+
+  const add = '[data-testid="chart-countries"] button.row';
+  const remove = 'ul[aria-label="Filters"] button[aria-label^="Remove filter"]';
+  const adding = [];
+  const removing = [];
+  for (let i = 0; i < REPEAT; i++) {
+    // Another country each time, so the window's cache cannot answer.
+    adding.push(await browser.execute(timeClick, add, i % 8));
+    await browser.pause(300);
+    removing.push(await browser.execute(timeClick, remove));
+    await browser.pause(300);
+  }
+  const median = (xs) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+  const medians = (runs) => ({
+    data: median(runs.map((r) => r.data)),
+    drawn: median(runs.map((r) => r.drawn)),
+    painted: median(runs.map((r) => r.painted)),
+  });
+  const conversations = await (await browser.$('[data-testid="kpi-total_conversations"]')).getAttribute('data-value');
+  console.log(
+    JSON.stringify({
+      conversations: Number(conversations),
+      first_load_ms: firstLoadMs,
+      // Adding a filter (another country each time) asks the engine; removing
+      // it again goes back to a dashboard the window has already drawn.
+      add_filter_ms: medians(adding),
+      remove_filter_ms: medians(removing),
+      all_ms: medians([...adding, ...removing]),
+      runs: { adding, removing },
+    }),
+  );
+} finally {
+  if (browser) await browser.deleteSession().catch(() => {});
+  driver.kill();
+}
