@@ -4,10 +4,10 @@
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
 use super::extras::ModelUsage;
 use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
-use super::groups::BUCKET_US;
+use super::groups::{MessageGroup, BUCKET_US};
 use super::normal::FilterKey;
 use super::query::{Query, Settings};
-use crate::model::{Rating, Side};
+use crate::model::Rating;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
@@ -506,6 +506,28 @@ impl Scan {
         }
     }
 
+    /// Adds a group's messages (or one message, as a group of one) at its
+    /// instant's local day and hour. Its exchanges are the caller's.
+    #[inline]
+    fn tally(&mut self, cursor: &mut Cursor, g: &MessageGroup) {
+        self.total_messages += u64::from(g.messages);
+        self.user_messages += u64::from(g.user_messages);
+        self.agent_messages += u64::from(g.agent_messages);
+        self.prompt += g.prompt;
+        self.completion += g.completion;
+        self.cost += g.cost;
+        if g.model != NO_MODEL {
+            let u = &mut self.models[g.model as usize];
+            u.messages += u64::from(g.model_messages);
+            u.prompt += g.model_prompt;
+            u.completion += g.model_completion;
+            u.cost += g.model_cost;
+            u.priced &= !g.unpriced;
+        }
+        cursor.at(g.bucket);
+        self.count(cursor, g.conversation, g.user, u64::from(g.messages), g.prompt + g.completion, g.cost);
+    }
+
     /// Counts `messages` rows of one conversation at the cursor's day and hour.
     #[allow(clippy::too_many_arguments)]
     #[inline]
@@ -549,25 +571,7 @@ impl Scan {
             if !passes(m.conversation) {
                 continue;
             }
-            self.total_messages += 1;
-            match m.side {
-                Side::User => self.user_messages += 1,
-                Side::Agent => self.agent_messages += 1,
-                Side::Neither => {}
-            }
-            self.prompt += m.prompt_tokens;
-            self.completion += m.completion_tokens;
-            self.cost += m.cost;
-            if m.model != NO_MODEL {
-                let u = &mut self.models[m.model as usize];
-                u.messages += 1;
-                u.prompt += m.prompt_tokens;
-                u.completion += m.completion_tokens;
-                u.cost += m.cost;
-                u.priced &= !m.unpriced;
-            }
-            cursor.at(m.ts);
-            self.count(&mut cursor, m.conversation, m.user, 1, m.prompt_tokens + m.completion_tokens, m.cost);
+            self.tally(&mut cursor, &MessageGroup::of(m));
         }
 
         // Exchanges whose agent message is in range.
@@ -617,22 +621,7 @@ impl Scan {
                 continue;
             }
             let g = &groups[i];
-            self.total_messages += u64::from(g.messages);
-            self.user_messages += u64::from(g.user_messages);
-            self.agent_messages += u64::from(g.agent_messages);
-            self.prompt += g.prompt;
-            self.completion += g.completion;
-            self.cost += g.cost;
-            if g.model != NO_MODEL {
-                let u = &mut self.models[g.model as usize];
-                u.messages += u64::from(g.model_messages);
-                u.prompt += g.model_prompt;
-                u.completion += g.model_completion;
-                u.cost += g.model_cost;
-                u.priced &= !g.unpriced;
-            }
-            cursor.at(g.bucket);
-            self.count(&mut cursor, g.conversation, g.user, u64::from(g.messages), g.prompt + g.completion, g.cost);
+            self.tally(&mut cursor, g);
             if g.exchanges > 0 {
                 if filtered {
                     let first = g.first_response as usize;

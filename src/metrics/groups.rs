@@ -17,7 +17,7 @@ pub const BUCKET_US: i64 = 15 * 60 * 1_000_000;
 /// model split by model), with the exchanges whose agent message is among them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MessageGroup {
-    /// The quarter hour's first instant.
+    /// The quarter hour's first instant (a group of one: its message's instant).
     pub bucket: i64,
     pub conversation: u32,
     pub user: u32,
@@ -143,6 +143,13 @@ impl Groups {
 }
 
 impl MessageGroup {
+    /// One message alone, at its own instant: what the exact way counts.
+    pub fn of(m: &MessageFact) -> MessageGroup {
+        let mut g = MessageGroup::new(m.ts, m);
+        g.add(m);
+        g
+    }
+
     fn new(bucket: i64, first: &MessageFact) -> MessageGroup {
         MessageGroup {
             bucket,
