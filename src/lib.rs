@@ -6,6 +6,7 @@
 //! - [`store`]: the SQLite store, the only place with SQL.
 //! - [`metrics`]: every number of spec/METRICS.md, as pure functions.
 //! - [`geo`]: IP addresses to countries.
+//! - [`limits`]: every limit input is held to.
 //! - [`demo`]: a realistic, deterministic month of activity.
 //! - [`engine`]: the calls the desktop app and the command line share.
 
@@ -13,6 +14,7 @@ pub mod demo;
 pub mod engine;
 pub mod geo;
 pub mod import;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod report;

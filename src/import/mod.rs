@@ -10,6 +10,7 @@ mod normalize;
 pub mod raw;
 mod readers;
 mod source;
+pub mod split;
 
 pub use formats::mapped::{preview_csv, ColumnMap, CsvPreview, MapError};
 pub use formats::{FileChoice, FormatOptions};
@@ -78,14 +79,12 @@ pub struct FileReport {
     /// Records read and stored from this file.
     pub records: u64,
     pub rejected: u64,
-    /// The rejected records (the first [`LISTED_REJECTIONS`]; the store keeps all).
+    /// The first rejected records ([`crate::limits::KEPT_REJECTIONS`] at most,
+    /// as many as the store keeps); `rejected` counts them all.
     pub rejections: Vec<Rejection>,
     /// Why the file was refused as a whole, when it was: it added nothing.
     pub error: Option<String>,
 }
-
-/// How many rejections of one file a report lists; every one is counted and stored.
-pub const LISTED_REJECTIONS: usize = 100_000;
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -391,12 +390,13 @@ fn import_file(
                     }
                     Err(reason) => {
                         rejected += 1;
-                        let r = Rejection { position: position.describe(&name), reason };
-                        if let Err(e) = writer.reject(&r.position, &r.reason) {
-                            store_error = Some(e);
-                            break;
-                        }
-                        if rejections.len() < LISTED_REJECTIONS {
+                        // A file of millions of bad records keeps the first ones, and counts them all.
+                        if rejections.len() < crate::limits::KEPT_REJECTIONS {
+                            let r = Rejection { position: position.describe(&name), reason };
+                            if let Err(e) = writer.reject(&r.position, &r.reason) {
+                                store_error = Some(e);
+                                break;
+                            }
                             rejections.push(r);
                         }
                     }

@@ -2,6 +2,7 @@
 //! reason it is rejected. This is the one place that reads raw values.
 
 use super::raw::{Field, Loose, RawRecord};
+use crate::limits;
 use crate::model::{
     parse_timestamp, parse_timestamp_integer, parse_timestamp_number, Action, Conversation, Feedback, Message, Micros,
     Rating, Record, Role,
@@ -27,7 +28,7 @@ pub fn normalize(raw: &RawRecord, default_kind: Option<&str>) -> Result<Record, 
         "message" => message(raw).map(Record::Message),
         "action" => action(raw).map(Record::Action),
         "feedback" => feedback(raw).map(Record::Feedback),
-        other => Err(format!("unknown type {other:?} (expected conversation, message, action or feedback)")),
+        other => Err(format!("unknown type {} (expected conversation, message, action or feedback)", quote(other))),
     }
 }
 
@@ -54,6 +55,9 @@ fn conversation(r: &RawRecord) -> Result<Conversation, Reason> {
             map.insert(k.to_string(), serde_json::Value::String(v.to_string()));
         }
     }
+    if let Some(map) = &mut metadata {
+        crate::model::bound_metadata(map);
+    }
     Ok(Conversation {
         conversation_id,
         started_at,
@@ -70,8 +74,9 @@ fn conversation(r: &RawRecord) -> Result<Conversation, Reason> {
 fn message(r: &RawRecord) -> Result<Message, Reason> {
     let conversation_id = required_text(r, Field::ConversationId)?;
     let role_text = required_text(r, Field::Role)?;
-    let role = Role::parse(&role_text)
-        .ok_or_else(|| format!("role {role_text:?} is not user or agent (nor an alias of them, system or tool)"))?;
+    let role = Role::parse(&role_text).ok_or_else(|| {
+        format!("role {} is not user or agent (nor an alias of them, system or tool)", quote(&role_text))
+    })?;
     let timestamp = required_timestamp(r, Field::Timestamp)?;
     Ok(Message {
         conversation_id,
@@ -119,7 +124,10 @@ fn feedback(r: &RawRecord) -> Result<Feedback, Reason> {
         Loose::Absent | Loose::Null => None,
         Loose::Str(s) if s.is_empty() => None,
         Loose::Str(s) => Some(Rating::parse(s).ok_or_else(|| {
-            format!("rating {s:?} is not positive, neutral or negative (nor like/dislike, up/down, thumbs_up/thumbs_down, 1/0)")
+            format!(
+                "rating {} is not positive, neutral or negative (nor like/dislike, up/down, thumbs_up/thumbs_down, 1/0)",
+                quote(s)
+            )
         })?),
         Loose::Int(1) | Loose::UInt(1) => Some(Rating::Positive),
         Loose::Int(0) | Loose::UInt(0) => Some(Rating::Negative),
@@ -153,12 +161,19 @@ fn describe(v: &Loose) -> String {
         Loose::Int(i) => i.to_string(),
         Loose::UInt(u) => u.to_string(),
         Loose::Float(f) => python_float_repr(*f),
-        Loose::Str(s) => {
-            let short: String = s.chars().take(40).collect();
-            format!("{short:?}")
-        }
+        Loose::Str(s) => quote(s),
         Loose::Object(_) => "an object".into(),
         Loose::Array => "a list".into(),
+    }
+}
+
+/// A value of a record, quoted for a reason: at most [`limits::QUOTED_CHARS`]
+/// characters, so that a rejection never repeats a huge value.
+pub fn quote(s: &str) -> String {
+    let mut chars = s.char_indices();
+    match chars.nth(limits::QUOTED_CHARS) {
+        None => format!("{s:?}"),
+        Some((at, _)) => format!("{:?}…", &s[..at]),
     }
 }
 
@@ -200,7 +215,11 @@ fn timestamp_of(r: &RawRecord, field: Field) -> Result<Option<Micros>, Reason> {
         Loose::Float(f) => parse_timestamp_number(*f),
         other => return Err(format!("{name} {} is not a date and time", describe(other))),
     };
-    result.map(Some).map_err(|e| format!("{name} {} {e}", describe(r.get(field))))
+    match result {
+        Ok(at) if limits::RECORD_INSTANTS.contains(&at) => Ok(Some(at)),
+        Ok(_) => Err(format!("{name} {} is out of range (from 1970 up to 2200)", describe(r.get(field)))),
+        Err(e) => Err(format!("{name} {} {e}", describe(r.get(field)))),
+    }
 }
 
 fn optional_timestamp(r: &RawRecord, field: Field) -> Result<Option<Micros>, Reason> {
@@ -229,13 +248,30 @@ fn number(r: &RawRecord, field: Field) -> Result<Option<f64>, Reason> {
     if v < 0.0 {
         return Err(format!("{name} {} is negative", describe(r.get(field))));
     }
+    if v > largest(field) {
+        return Err(format!("{name} {} is out of range (at most {})", describe(r.get(field)), largest(field)));
+    }
     Ok(Some(v))
+}
+
+/// The largest value a number field may take (FORMAT.md, Limits).
+fn largest(field: Field) -> f64 {
+    match field {
+        Field::PromptTokens | Field::CompletionTokens => limits::MAX_TOKENS as f64,
+        Field::Cost => limits::MAX_COST,
+        Field::DurationMs => limits::MAX_DURATION_MS,
+        _ => f64::MAX,
+    }
 }
 
 /// A count: a number ≥ 0 with no fraction (`12.5` is rejected).
 fn whole_number(r: &RawRecord, field: Field) -> Result<Option<u64>, Reason> {
     if let Loose::UInt(u) = r.get(field) {
-        return Ok(Some(*u)); // exact, however large
+        // Exact, however large: 10^12 + 1 is out of range even where f64 rounds.
+        if *u > limits::MAX_TOKENS {
+            return Err(format!("{} {u} is out of range (at most {})", field.name(), limits::MAX_TOKENS));
+        }
+        return Ok(Some(*u));
     }
     match number(r, field)? {
         None => Ok(None),

@@ -1,5 +1,6 @@
-//! Opening a file to import: gzip (by name or by its magic bytes), a UTF-8
-//! byte order mark, and a count of the bytes read for progress.
+//! Opening a file to import: regular files only, gzip (by name or by its
+//! magic bytes), a UTF-8 byte order mark, UTF-16 with its byte order mark
+//! read as UTF-8, and a count of the bytes read for progress.
 
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -35,8 +36,15 @@ pub struct Source {
 
 const BUFFER: usize = 1 << 20;
 
-/// Opens `path`, decompressing it when it is gzip and skipping a UTF-8 BOM.
+/// Opens `path`, decompressing it when it is gzip, skipping a UTF-8 BOM and
+/// reading UTF-16 that starts with its byte-order mark as UTF-8. Only a
+/// regular file is opened (also through a link): a FIFO, socket or device
+/// could block or never end.
 pub fn open(path: &Path) -> Result<Source, String> {
+    let kind = std::fs::metadata(path).map_err(|e| format!("cannot open it: {}", io_reason(&e)))?.file_type();
+    if !kind.is_file() {
+        return Err(format!("not a regular file ({}): Rapport reads files only", describe_kind(kind)));
+    }
     let file = File::open(path).map_err(|e| format!("cannot open it: {}", io_reason(&e)))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let read = Arc::new(AtomicU64::new(0));
@@ -57,8 +65,35 @@ pub fn open(path: &Path) -> Result<Source, String> {
     let head = reader.fill_buf().map_err(|e| describe_read_error(&e))?;
     if head.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
+    } else if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        // UTF-16 with its byte-order mark, as Windows tools write it:
+        // transcoded to UTF-8 on the way (the mark itself is dropped).
+        let utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).build(reader);
+        reader = Box::new(BufReader::with_capacity(BUFFER, utf8));
     }
     Ok(Source { reader, gzip: magic, read, size, name })
+}
+
+/// What a path that is no regular file is, in words.
+fn describe_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "neither a file nor a folder"
+    }
 }
 
 /// Marks errors that come from decompression, so that the refusal says so.

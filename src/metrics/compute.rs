@@ -51,7 +51,9 @@ pub struct DailyRow {
     pub messages: u64,
     pub conversations: u64,
     pub users: u64,
-    pub tokens: u64,
+    /// Wide enough for 10^7 messages at the token limit (FORMAT.md, Limits).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub tokens: u128,
     pub cost: f64,
 }
 
@@ -78,7 +80,9 @@ pub struct FeedbackCounts {
 pub struct TokenUsage {
     pub prompt: u64,
     pub completion: u64,
-    pub total: u64,
+    /// prompt + completion: wider than either (FORMAT.md, Limits).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u128,
     pub cost: f64,
 }
 
@@ -393,7 +397,7 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
             neutral,
             satisfaction_rate: ratio(positive, positive + negative),
         },
-        tokens: TokenUsage { prompt, completion, total: prompt + completion, cost },
+        tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
     };
     Computed { metrics, models, conversations_with_ip, grouped }
 }
@@ -525,13 +529,13 @@ impl Scan {
             u.priced &= !g.unpriced;
         }
         cursor.at(g.bucket);
-        self.count(cursor, g.conversation, g.user, u64::from(g.messages), g.prompt + g.completion, g.cost);
+        self.count(cursor, g.conversation, g.user, u64::from(g.messages), u128::from(g.prompt) + u128::from(g.completion), g.cost);
     }
 
     /// Counts `messages` rows of one conversation at the cursor's day and hour.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn count(&mut self, cursor: &mut Cursor, conversation: u32, user: u32, messages: u64, tokens: u64, cost: f64) {
+    fn count(&mut self, cursor: &mut Cursor, conversation: u32, user: u32, messages: u64, tokens: u128, cost: f64) {
         self.peak_hours[cursor.cell.0][cursor.cell.1] += messages;
         if cursor.day < cursor.latest_day {
             self.monotonic = false; // a zone stepped back over midnight

@@ -128,6 +128,60 @@ pub struct Conversation {
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+/// What stands for a message's content in its identity: a 128-bit hash
+/// (XXH3), so that the identity never repeats a long text. The store's
+/// migration 3 gives older identities the same form.
+pub fn content_key(content: Option<&str>) -> String {
+    format!("#{:032x}", xxhash_rust::xxh3::xxh3_128(content.unwrap_or("").as_bytes()))
+}
+
+/// Holds metadata to [`crate::limits::MAX_METADATA_BYTES`] of JSON text:
+/// keys are kept in order while they fit, the others are left out and the
+/// key `_left_out` says how many, so that nothing is dropped unsaid.
+pub fn bound_metadata(map: &mut serde_json::Map<String, serde_json::Value>) {
+    const NOTE: &str = "_left_out";
+    let mut size = 2; // the braces
+    let mut keep = 0;
+    for (key, value) in map.iter() {
+        // `"key":value,` as serde_json writes it; a value's text is never larger than its record.
+        let entry = serde_json::to_string(key).map_or(0, |k| k.len()) + 2 + json_len(value);
+        if size + entry > crate::limits::MAX_METADATA_BYTES - 64 {
+            break;
+        }
+        size += entry;
+        keep += 1;
+    }
+    let left_out = map.len() - keep;
+    if left_out > 0 {
+        let kept: serde_json::Map<_, _> = std::mem::take(map).into_iter().take(keep).collect();
+        *map = kept;
+        map.insert(
+            NOTE.into(),
+            serde_json::Value::String(format!(
+                "{left_out} keys left out: metadata is kept up to {} KiB",
+                crate::limits::MAX_METADATA_BYTES >> 10
+            )),
+        );
+    }
+}
+
+/// The length of a value's JSON text, without writing it.
+fn json_len(value: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub conversation_id: String,
@@ -152,7 +206,7 @@ impl Message {
                     Side::Agent => 'a',
                     Side::Neither => 'o',
                 };
-                format!("k{side}\u{1f}{}\u{1f}{}", self.timestamp.0, self.content.as_deref().unwrap_or(""))
+                format!("k{side}\u{1f}{}\u{1f}{}", self.timestamp.0, content_key(self.content.as_deref()))
             }
         }
     }

@@ -69,7 +69,8 @@ pub fn parse_timestamp_integer(value: i128) -> Result<Micros, TimestampError> {
     if value < 0 {
         return Err(TimestampError::Negative);
     }
-    let us = if value >= 100_000_000_000 { value * 1000 } else { value * 1_000_000 };
+    let scale = if value >= 100_000_000_000 { 1000 } else { 1_000_000 };
+    let us = value.checked_mul(scale).ok_or(TimestampError::OutOfRange)?;
     i64::try_from(us).map_err(|_| TimestampError::OutOfRange).and_then(in_range)
 }
 
@@ -178,6 +179,7 @@ fn parse_datetime(s: &str) -> Option<i64> {
         parse_offset(rest)?
     };
     let local = date.and_time(time).and_utc().timestamp();
+    // Years 1 to 9999 with an offset under a day: far inside i64 microseconds.
     Some((local - offset_s) * 1_000_000 + micros)
 }
 
@@ -264,6 +266,16 @@ mod tests {
     fn milliseconds_start_at_ten_to_the_eleventh() {
         assert_eq!(parse_timestamp_integer(99_999_999_999), Ok(Micros(99_999_999_999_000_000)));
         assert_eq!(parse_timestamp_integer(100_000_000_000), Ok(Micros(100_000_000_000_000)));
+    }
+
+    #[rstest]
+    #[case("340282366920938463463376398278768212")]
+    #[case("170141183460469231731687303715884105727")]
+    #[case("99999999999999999999999999999999999999999999")]
+    #[case("9223372036854775807")]
+    #[case("1e300")]
+    fn huge_numbers_are_out_of_range_never_wrapped(#[case] text: &str) {
+        assert_eq!(parse_timestamp(text), Err(TimestampError::OutOfRange), "{text}");
     }
 
     #[test]

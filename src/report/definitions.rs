@@ -141,7 +141,7 @@ const DEFS: [Def; 12] = [
     Def {
         key: "total_tokens",
         label: "Token Usage",
-        value: |m| n(m.tokens.total),
+        value: |m| Some(m.tokens.total as f64),
         format: count,
         change: Change::Relative,
         detail: Some(|m| {

@@ -97,6 +97,7 @@ impl Store {
         conn.pragma_update(None, "cache_size", -64_000).map_err(sqlite)?;
         conn.pragma_update(None, "temp_store", "MEMORY").map_err(sqlite)?;
 
+        register_functions(&conn).map_err(sqlite)?;
         let mut store = Store { conn, path: path.to_owned() };
         store.migrate(found as usize, version).map_err(sqlite)?;
         Ok(store)
@@ -166,6 +167,17 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+/// The store's own SQL functions, which its migrations may use.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "rapport_content_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(crate::model::content_key(ctx.get::<Option<String>>(0)?.as_deref())),
+    )
 }
 
 /// A file that exists, is not empty and does not start as SQLite does is not

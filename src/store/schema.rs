@@ -83,4 +83,14 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 3: a message without an id is known by a hash of its content, not the
+    // content itself (`Message::identity`); `rapport_content_key` is the
+    // store's own SQL function for it.
+    r#"
+    UPDATE message
+    SET identity = 'k'
+        || CASE role WHEN 'user' THEN 'u' WHEN 'agent' THEN 'a' ELSE 'o' END
+        || char(31) || timestamp || char(31) || rapport_content_key(content)
+    WHERE message_id IS NULL;
+    "#,
 ];

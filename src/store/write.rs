@@ -278,6 +278,8 @@ fn merge_metadata(old: Option<&str>, new: Option<&serde_json::Map<String, serde_
             for (k, v) in n {
                 m.insert(k.clone(), v.clone());
             }
+            // Many lines may each add keys: the merge is held to the same size.
+            crate::model::bound_metadata(&mut m);
             Some(serde_json::Value::Object(m).to_string())
         }
     }

@@ -146,14 +146,21 @@ fn sdk_conversation(block: &Map<String, Value>, index: u64, ctx: &Context, sink:
         Some(Value::Array(spans)) => spans.iter().filter_map(Value::as_object).collect(),
         _ => Vec::new(),
     };
-    // conversation_opened is when the widget opened, before anyone spoke: the
-    // conversation's start, and all there is of a visit.
+    // conversation_opened marks when the widget opened, before anyone spoke,
+    // and is all there is of a visit. The conversation starts at its earliest
+    // span of any kind, which may be a turn begun a few milliseconds before
+    // that mark was taken. A batch without the mark gives no start, so a
+    // later batch of the same conversation never moves it.
+    let has_mark = spans.iter().any(|s| {
+        text(s, "kind").as_deref() == Some("conversation") && text(s, "name").as_deref() == Some("conversation_opened")
+    });
     let opened = spans
         .iter()
-        .filter(|s| text(s, "kind").as_deref() == Some("conversation"))
-        .filter(|s| text(s, "name").as_deref() == Some("conversation_opened"))
+        .filter(|_| has_mark)
         .filter_map(|s| field(s, "started_at"))
-        .min_by_key(|v| v.as_str().and_then(|t| parse_timestamp(t).ok()));
+        .filter_map(|v| v.as_str().and_then(|t| parse_timestamp(t).ok()).map(|at| (at, v)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, v)| v);
     match conversation_record(block, &id, ctx) {
         Ok(rec) => emit(sink, at, "conversation", rec.value(Field::StartedAt, opened))?,
         Err(reason) => reject(sink, at, format!("conversation {id}: {reason}"))?,

@@ -5,15 +5,14 @@
 
 use super::super::normalize::normalize;
 use super::super::raw::{Field, Loose, RawRecord};
-use super::super::readers::End;
+use super::super::readers::{self, End};
 use super::super::source::{describe_read_error, Source};
+use super::super::split::{self, Piece};
 use super::super::{Position, Sink, Stopped};
 use super::{Context, Head};
 use chrono::{NaiveDateTime, TimeZone};
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::fmt;
 
 /// One record being built from foreign fields; `normalize` validates it.
 #[derive(Debug, Clone)]
@@ -203,9 +202,10 @@ pub fn message_text(v: &Value) -> Option<String> {
 
 /// Reads the items of a JSON export: one a line (JSON Lines), the elements
 /// of a top-level array, or the elements of the list under `under` in a
-/// top-level object (streamed: each item is built alone, whatever the file's
-/// size). Returns the top object's other fields. A line that is not JSON is
-/// one rejected item; a document that is not JSON refuses the file.
+/// top-level object (each item is built alone, whatever the file's size, and
+/// one larger than a record may be is rejected unread). Returns the top
+/// object's other fields (those that fit in a record). A line that is not
+/// JSON is one rejected item; a document that is not JSON refuses the file.
 pub fn json_items(
     source: Source,
     head: &Head,
@@ -217,134 +217,120 @@ pub fn json_items(
         json_lines(source, visit)?;
         return Ok(Map::new());
     }
-    let mut de = serde_json::Deserializer::from_reader(source.reader);
-    let mut stopped = false;
+    let mut doc = split::Json::new(source.reader);
     let mut rest = Map::new();
+    let mut item = |index: u64, piece: Piece| {
+        let position = Position::Item(index);
+        let value = match piece {
+            Piece::TooLarge(size) => Err(split::too_large("item", size)),
+            Piece::Whole(bytes) => match serde_json::from_slice::<Value>(bytes) {
+                Ok(v) => Ok(v),
+                Err(e) if readers::too_deep(&e) => {
+                    Err(format!("the item nests deeper than {} levels", crate::limits::MAX_NESTING))
+                }
+                Err(e) => return Err(split::Stop::Broken(split::Broken::Syntax(format!("item {index}: {e}")))),
+            },
+        };
+        visit(position, value).map_err(|_| split::Stop::Stopped)
+    };
     let result = if json.opens_with == b'[' {
-        de.deserialize_seq(Items { visit: &mut *visit, stopped: &mut stopped })
+        doc.list(&mut item)
     } else {
         let under = under.unwrap_or("");
-        de.deserialize_map(Top { under, visit: &mut *visit, stopped: &mut stopped, rest: &mut rest })
-    }
-    .and_then(|_| de.end());
-    match result {
-        _ if stopped => Err(End::Stopped),
-        Ok(()) => Ok(rest),
-        Err(e) if e.is_io() => Err(End::Refused(e.to_string())),
-        Err(e) => Err(End::Refused(format!("not valid JSON ({e})"))),
-    }
+        let mut streamed = false;
+        let mut buf = Vec::new();
+        doc.object(&mut |doc, key| {
+            if key == under && !streamed && doc.next_significant()? == Some(b'[') {
+                streamed = true;
+                return doc.list(&mut item);
+            }
+            let size = doc.value(&mut buf, crate::limits::MAX_RECORD_BYTES)?;
+            if size <= crate::limits::MAX_RECORD_BYTES as u64 {
+                let value = serde_json::from_slice(&buf)
+                    .map_err(|e| split::Stop::Broken(split::Broken::Syntax(format!("the value of {key:?}: {e}"))))?;
+                rest.insert(key, value);
+            }
+            Ok(())
+        })
+    };
+    result.map_err(readers::ended)?;
+    readers::at_end(&mut doc)?;
+    Ok(rest)
 }
 
 /// A whole JSON document, for exports that are one object (a single trace).
+/// It is built whole in memory, so one larger than
+/// [`crate::limits::MAX_DOCUMENT_BYTES`] is refused.
 pub fn json_document(source: Source) -> Result<Value, End> {
-    serde_json::from_reader(source.reader).map_err(|e| {
-        if e.is_io() {
-            End::Refused(e.to_string())
-        } else {
-            End::Refused(format!("not valid JSON ({e})"))
-        }
-    })
+    use std::io::Read;
+    let limit = crate::limits::MAX_DOCUMENT_BYTES;
+    let mut bytes = Vec::new();
+    source.reader.take(limit + 1).read_to_end(&mut bytes).map_err(|e| End::Refused(describe_read_error(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(End::Refused(format!(
+            "a single JSON document larger than {} MiB is more than Rapport reads at once; export it in parts",
+            limit >> 20
+        )));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| End::Refused(format!("not valid JSON ({e})")))
 }
 
 fn json_lines(
     source: Source,
     visit: &mut dyn FnMut(Position, Result<Value, String>) -> Result<(), Stopped>,
 ) -> Result<(), End> {
-    crate::import::readers::for_each_line(source, &mut |line, text| {
-        let item = serde_json::from_str::<Value>(text.trim_end()).map_err(|e| format!("not valid JSON ({e})"));
+    readers::for_each_line(source, &mut |line, text| {
+        let item = text.and_then(|text| match serde_json::from_str::<Value>(text.trim_end()) {
+            Ok(v) => Ok(v),
+            Err(e) if readers::too_deep(&e) => {
+                Err(format!("the line nests deeper than {} levels", crate::limits::MAX_NESTING))
+            }
+            Err(e) => Err(format!("not valid JSON ({e})")),
+        });
         visit(Position::Line(line), item).map_err(End::from)
     })
 }
 
-struct Items<'a, 's> {
-    visit: &'a mut (dyn FnMut(Position, Result<Value, String>) -> Result<(), Stopped> + 's),
-    stopped: &'a mut bool,
-}
-
-impl<'de> Visitor<'de> for Items<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0;
-        while let Some(item) = seq.next_element::<Value>()? {
-            index += 1;
-            if (self.visit)(Position::Item(index), Ok(item)).is_err() {
-                *self.stopped = true;
-                return Err(serde::de::Error::custom("stopped"));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Items<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-struct Top<'a, 's> {
-    under: &'a str,
-    visit: &'a mut (dyn FnMut(Position, Result<Value, String>) -> Result<(), Stopped> + 's),
-    stopped: &'a mut bool,
-    rest: &'a mut Map<String, Value>,
-}
-
-impl<'de> Visitor<'de> for Top<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            if key == self.under {
-                map.next_value_seed(Items { visit: &mut *self.visit, stopped: &mut *self.stopped })?;
-            } else {
-                let v: Value = map.next_value()?;
-                self.rest.insert(key, v);
-            }
-        }
-        Ok(())
-    }
-}
+/// What [`csv_objects`] hands each row to: the row as an object, or why it is rejected.
+pub type RowVisit<'a> = dyn FnMut(Position, Result<Map<String, Value>, String>) -> Result<(), Stopped> + 'a;
 
 /// Reads CSV rows as JSON objects keyed by header (cells that hold a JSON
 /// object or list become that value; others stay text). Positions are rows,
-/// the header being row 1.
-pub fn csv_objects(
-    source: Source,
-    visit: &mut dyn FnMut(Position, Map<String, Value>) -> Result<(), Stopped>,
-) -> Result<(), End> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(source.reader);
-    let refuse = |e: csv::Error, row: u64| match e.kind() {
-        csv::ErrorKind::Io(io) => End::Refused(describe_read_error(io)),
-        csv::ErrorKind::Utf8 { .. } => End::Refused(format!("not UTF-8 text (row {row})")),
-        _ => End::Refused(format!("not readable as CSV ({e})")),
+/// the header being row 1; a row too large to be a record is rejected.
+pub fn csv_objects(source: Source, visit: &mut RowVisit) -> Result<(), End> {
+    csv_objects_with(source, b',', visit)
+}
+
+/// [`csv_objects`] with cells separated by `delimiter`.
+pub fn csv_objects_with(source: Source, delimiter: u8, visit: &mut RowVisit) -> Result<(), End> {
+    let mut rows = split::CsvRows::new(source.reader, delimiter);
+    let read_error = |e: std::io::Error| End::Refused(describe_read_error(&e));
+    let text = |cell: &[u8], row: u64| {
+        std::str::from_utf8(cell).map(str::to_owned).map_err(|_| End::Refused(readers::not_utf8(&format!("row {row}"))))
     };
-    let headers: Vec<String> = reader.headers().map_err(|e| refuse(e, 1))?.iter().map(str::to_owned).collect();
-    let mut row = csv::StringRecord::new();
-    let mut number: u64 = 1;
-    loop {
-        match reader.read_record(&mut row) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => return Err(refuse(e, number + 1)),
+    let headers: Vec<String> = match rows.next_row().map_err(read_error)? {
+        None => return Ok(()),
+        Some((_, split::Row::TooLarge(_))) => {
+            return Err(End::Refused("the header row is too large to be one (row 1)".into()))
         }
-        number += 1;
+        Some((_, split::Row::Cells(cells))) => cells.iter().map(|c| text(c, 1)).collect::<Result<_, _>>()?,
+    };
+    while let Some((number, row)) = rows.next_row().map_err(read_error)? {
+        let position = Position::Row(number);
+        let cells = match row {
+            split::Row::Cells(cells) => cells,
+            split::Row::TooLarge(size) => {
+                visit(position, Err(split::too_large("row", size)))?;
+                continue;
+            }
+        };
         let mut obj = Map::new();
-        for (header, cell) in headers.iter().zip(row.iter()) {
-            obj.insert(header.clone(), cell_value(cell));
+        for (header, cell) in headers.iter().zip(cells.iter()) {
+            obj.insert(header.clone(), cell_value(&text(cell, number)?));
         }
-        visit(Position::Row(number), obj)?;
+        visit(position, Ok(obj))?;
     }
+    Ok(())
 }
 
 /// A CSV cell: an empty cell is null; JSON objects and lists are read as such.

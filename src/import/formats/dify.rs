@@ -74,7 +74,10 @@ impl Importer for Dify {
             _ => workflow_run(&item, position, ctx, sink),
         };
         if head.csv.is_some() {
-            return build::csv_objects(source, &mut |position, item| each(position, item, sink));
+            return build::csv_objects(source, &mut |position, item| match item {
+                Ok(item) => each(position, item, sink),
+                Err(reason) => reject(sink, position, reason),
+            });
         }
         build::json_items(source, head, Some("data"), &mut |position, item| match item {
             // The first line of a JSON Lines export says what was exported; it is no record.

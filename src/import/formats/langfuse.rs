@@ -102,7 +102,10 @@ impl Importer for Langfuse {
             _ => session(&item, position, ctx, sink),
         };
         if head.csv.is_some() {
-            return build::csv_objects(source, &mut |position, item| each(position, item, sink));
+            return build::csv_objects(source, &mut |position, item| match item {
+                Ok(item) => each(position, item, sink),
+                Err(reason) => reject(sink, position, reason),
+            });
         }
         build::json_items(source, head, None, &mut |position, item| match item {
             Ok(Value::Object(item)) => each(position, item, sink),

@@ -133,6 +133,10 @@ impl Importer for Mapped {
         let Some(map) = &ctx.options.map else { return Err(End::Refused("no column mapping was given".into())) };
         let file_kind = csv_kind(&head.name);
         build::csv_objects(source, &mut |position, row| {
+            let row = match row {
+                Ok(row) => row,
+                Err(reason) => return reject(sink, position, reason),
+            };
             let cell = |column: &str| row.get(column).cloned().unwrap_or(Value::Null);
             let kind = match map.pairs.iter().find(|(f, _)| *f == Field::Type).map(|(_, c)| cell(c)) {
                 Some(Value::String(t)) if !t.trim().is_empty() => t.trim().to_owned(),

@@ -56,6 +56,9 @@ enum Frame {
 /// are kept; deeper objects are only skipped over.
 const MAX_DEPTH: usize = 6;
 
+/// Open containers whose paths are kept at all; deeper ones are only counted.
+const MAX_FRAMES: usize = 16;
+
 /// Scans `head`, which may stop anywhere, for keys. `None` when it does not
 /// start as JSON does.
 pub fn json_head(head: &[u8]) -> Option<JsonHead> {
@@ -67,6 +70,9 @@ pub fn json_head(head: &[u8]) -> Option<JsonHead> {
     let mut out = JsonHead { opens_with, ..JsonHead::default() };
     let mut seen: HashSet<String> = HashSet::new();
     let mut stack: Vec<Frame> = Vec::new();
+    // Containers opened below the deepest kept frame: only counted, so that
+    // a head of nothing but `[` costs no more than any other.
+    let mut deeper: usize = 0;
     let mut i = start;
     while i < head.len() {
         let b = head[i];
@@ -80,6 +86,18 @@ pub fn json_head(head: &[u8]) -> Option<JsonHead> {
                 }
                 i += 1;
             }
+            b'{' | b'[' if deeper > 0 || stack.len() >= MAX_FRAMES => {
+                deeper += 1;
+                i += 1;
+            }
+            b'}' | b']' if deeper > 0 => {
+                deeper -= 1;
+                i += 1;
+            }
+            b'"' if deeper > 0 => match string_at(head, i) {
+                Some((_, end)) => i = end,
+                None => return Some(out),
+            },
             b'{' | b'[' => {
                 let path = child_path(&stack, b == b'[');
                 if b == b'{' {
@@ -218,6 +236,17 @@ mod tests {
         assert_eq!(h.keys("messages[]"), ["role"]);
         assert_eq!(json_head(b"[{\"a\": 1}]").unwrap().keys("[]"), ["a"]);
         assert!(json_head(b"id,name\n").is_none());
+    }
+
+    #[test]
+    fn deep_nesting_is_counted_not_kept() {
+        let deep = "[".repeat(200_000);
+        let h = json_head(deep.as_bytes()).unwrap();
+        assert_eq!(h.opens_with, b'[');
+        let mut nested = r#"{"a": "#.to_owned() + &"[".repeat(50) + r#"{"k": 1}"# + &"]".repeat(50) + r#", "b": 2}"#;
+        nested.push('\n');
+        let h = json_head(nested.as_bytes()).unwrap();
+        assert_eq!(h.keys(""), ["a", "b"], "keys after a deep value are still seen");
     }
 
     #[test]
