@@ -3,9 +3,12 @@
 //! Opened in WAL mode; each imported file is one transaction ([`FileWriter`]),
 //! so a killed or cancelled import leaves the store as it was before that file.
 
+mod location;
 mod read;
 mod schema;
 mod write;
+
+pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
 
 pub use read::{
     ActionRow, ConversationDetail, ConversationRow, DetailAction, DetailFeedback, DetailMessage, FeedbackRow,
@@ -190,13 +193,3 @@ fn check_header(path: &Path) -> Result<(), String> {
         Err("not an SQLite database".into())
     }
 }
-
-/// The store the desktop app opens by default: `rapport.db` in the per-user
-/// data folder (on Linux `$XDG_DATA_HOME/dev.rapport.desktop/`).
-pub fn default_store_path() -> PathBuf {
-    let base = dirs::data_dir().unwrap_or_else(|| PathBuf::from("."));
-    base.join(APP_IDENTIFIER).join("rapport.db")
-}
-
-/// The desktop app's identifier, which names its data folder.
-pub const APP_IDENTIFIER: &str = "dev.rapport.desktop";
