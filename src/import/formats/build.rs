@@ -323,7 +323,17 @@ pub fn csv_objects(
     source: Source,
     visit: &mut dyn FnMut(Position, Map<String, Value>) -> Result<(), Stopped>,
 ) -> Result<(), End> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(source.reader);
+    csv_objects_with(source, b',', visit)
+}
+
+/// [`csv_objects`] of a CSV whose cells `separator` divides (`;` or a tab).
+pub fn csv_objects_with(
+    source: Source,
+    separator: u8,
+    visit: &mut dyn FnMut(Position, Map<String, Value>) -> Result<(), Stopped>,
+) -> Result<(), End> {
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).has_headers(true).delimiter(separator).from_reader(source.reader);
     let refuse = |e: csv::Error, row: u64| match e.kind() {
         csv::ErrorKind::Io(io) => End::Refused(describe_read_error(io)),
         csv::ErrorKind::Utf8 { .. } => End::Refused(format!("not UTF-8 text (row {row})")),

@@ -216,6 +216,7 @@ export function createMockBackend(): Backend {
     if (!needsMap(path)) throw { code: 'engine', message: `${path}: not a CSV of other columns` };
     const senders = ['customer', 'bot'];
     return {
+      separator: 'comma',
       headers: ['Chat', 'Sender', 'Sent at', 'Text', 'Channel'],
       rows: Array.from({ length: 20 }, (_, i) => [
         `chat-${Math.floor(i / 4) + 1}`,
