@@ -32,6 +32,40 @@ pub enum StoreError {
     Sqlite { path: PathBuf, source: rusqlite::Error },
 }
 
+impl StoreError {
+    /// What a person can do about it, in a sentence: the desktop app shows it
+    /// under the error in its message box.
+    pub fn what_to_do(&self) -> &'static str {
+        use rusqlite::ErrorCode;
+        match self {
+            StoreError::NotAStore { .. } => {
+                "Move that file away or give Rapport another store (--db PATH, or the RAPPORT_DB variable); \
+                 Rapport then starts an empty one there."
+            }
+            StoreError::TooNew { .. } => {
+                "Install the newer version of Rapport that wrote it, or give this one another store \
+                 (--db PATH, or the RAPPORT_DB variable)."
+            }
+            StoreError::CreateFolder { .. } => {
+                "Check that you may write in that folder, or give Rapport another store (--db PATH, or the RAPPORT_DB variable)."
+            }
+            StoreError::Sqlite { source, .. } => match source.sqlite_error_code() {
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                    "Another program holds it (another Rapport, or a backup or sync tool): close it, then start Rapport again."
+                }
+                Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                    "Put back a copy from a backup, or move the file away and Rapport starts an empty store."
+                }
+                Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => {
+                    "Check that you may read and write that file and its folder, then start Rapport again."
+                }
+                Some(ErrorCode::DiskFull) => "Free some disk space, then start Rapport again.",
+                _ => "Start Rapport again; if it happens again, give it another store (--db PATH, or the RAPPORT_DB variable).",
+            },
+        }
+    }
+}
+
 /// What the store holds, counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -14,6 +14,7 @@ fail() {
 [ -f "$gen" ] || fail "$gen is missing: the suite runs on generated data only; put ../shared beside the checkout"
 command -v xvfb-run >/dev/null || fail "xvfb-run is not installed (apt-get install xvfb xauth): there is no display to run the app in"
 command -v WebKitWebDriver >/dev/null || fail "WebKitWebDriver is not installed (apt-get install webkit2gtk-driver): nothing can drive the app's window"
+command -v xwininfo >/dev/null || fail "xwininfo is not installed (apt-get install x11-utils): the message box test cannot see the display's windows"
 out="$root/target/e2e"
 rm -rf "$out" && mkdir -p "$out"
 
