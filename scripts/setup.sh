@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
     libsoup-3.0-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth
-    webkit2gtk-driver locales poppler-utils)
+    webkit2gtk-driver x11-utils locales poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

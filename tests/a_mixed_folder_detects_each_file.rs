@@ -27,8 +27,7 @@ fn a_mixed_folder_detects_each_file() {
     // A name that says nothing: the content tells.
     std::fs::copy(fixture("dify/conversations.json"), dir.join("download (3).json")).unwrap();
     let report = ws.import(&[dir]);
-    let mut got: Vec<(String, String)> =
-        report.files.iter().map(|f| (f.path.rsplit('/').next().unwrap().to_owned(), f.format.clone())).collect();
+    let mut got: Vec<(String, String)> = report.files.iter().map(|f| (file_name(&f.path), f.format.clone())).collect();
     got.sort();
     let want = [
         ("chat.jsonl", "openai-chat"),

@@ -132,3 +132,45 @@ fn each_file_of_a_folder_gets_its_own_mapping() {
     let feedback = t.feedback.iter().map(|f| f.timestamp).collect::<Vec<_>>();
     assert_eq!(feedback, [Some(at("2026-10-12T12:00:00Z"))], "the ratings file keeps UTC");
 }
+
+/// Issue 14: Excel in much of Europe saves CSV with `;` between cells (the
+/// comma being the decimal mark), and some tools write tabs. The mapping
+/// step finds the separator, shows it, and the import reads the same one.
+#[rstest::rstest]
+#[case::semicolon(';', "semicolon")]
+#[case::tab('\t', "tab")]
+fn a_csv_with_semicolons_or_tabs_is_previewed_and_imported_with_them(#[case] sep: char, #[case] name: &str) {
+    let ws = Workspace::new();
+    let comma = std::fs::read_to_string(fixture("mapped/chatlog.csv")).unwrap();
+    // Excel's way: CRLF line ends, and a cell holding the other marks.
+    let text = comma.replace(',', &sep.to_string()).replace('\n', "\r\n").replace("Hi Alice", "\"Hi, Alice; 2,5 €\"");
+    let path = ws.file("export-excel.csv", text);
+
+    let needing = rapport::import::formats::needing_column_map(std::slice::from_ref(&path));
+    assert_eq!(needing, std::slice::from_ref(&path), "a file of another separator goes through the mapping step");
+    let p = preview_csv(&path).unwrap();
+    assert_eq!(serde_json::to_value(p.separator).unwrap(), name, "the preview says which separator it chose");
+    assert_eq!(p.headers, ["Chat", "Sender", "Time", "Text", "User", "Channel"], "the header is split on {name}");
+    assert_eq!(p.rows[1][3], "Hi, Alice; 2,5 €", "quoted text keeps its commas and semicolons");
+
+    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: Some(mapping()), files: Vec::new() };
+    let mut engine = ws.engine();
+    let report =
+        import_paths_with(engine.store_mut(), &[path], &ImportOptions::default(), &options, &mut |_| {}).unwrap();
+    assert_eq!(report.files[0].format, "csv-mapped", "{:?}", report.files[0].error);
+    assert_eq!(report.rejected, 1, "the narrator's row, as in the comma file: {:?}", report.files[0].rejections);
+    let m = dashboard(&ws);
+    assert_eq!((m["total_conversations"].clone(), m["total_messages"].clone()), (json!(2), json!(3)));
+    let t = ws.engine().transcript("c-1").unwrap();
+    assert_eq!(
+        t.messages[1].message.content.as_deref(),
+        Some("Hi, Alice; 2,5 €"),
+        "cells read as the preview showed them"
+    );
+}
+
+#[test]
+fn a_comma_csv_keeps_its_comma() {
+    let p = preview_csv(&fixture("mapped/chatlog.csv")).unwrap();
+    assert_eq!(serde_json::to_value(p.separator).unwrap(), "comma");
+}

@@ -15,11 +15,8 @@ fn traces_are_turns_sessions_conversations_spans_actions_and_scores_feedback() {
     let ws = Workspace::new();
     let report = ws.import(&[folder(&ws, "export", TABLES)]);
     // Traces are read first: observations and scores name only their trace.
-    let got: Vec<(String, &str, u64)> = report
-        .files
-        .iter()
-        .map(|f| (f.path.rsplit('/').next().unwrap().to_owned(), f.format.as_str(), f.rejected))
-        .collect();
+    let got: Vec<(String, &str, u64)> =
+        report.files.iter().map(|f| (file_name(&f.path), f.format.as_str(), f.rejected)).collect();
     assert_eq!(
         got,
         [

@@ -4,17 +4,18 @@
 
 pub mod commands;
 pub mod error;
+pub mod startup;
 pub mod state;
 
 use tauri::Manager;
 
 pub fn run() {
-    let args: Vec<String> = std::env::args().collect();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let db = state::store_path(&args);
     let app_state = match state::AppState::open(db.clone(), state::geo_path(&args)) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("rapport-desktop: cannot open the store {}: {e}", db.display());
+            startup::Failure::cannot_open_store(&db, &e).show();
             std::process::exit(1);
         }
     };
@@ -41,13 +42,14 @@ pub fn run() {
             commands::import::preview_csv,
             commands::import::cancel_import,
             commands::import::pick_import_paths,
+            commands::import::pasted_paths,
             commands::import::save_text_file,
             commands::settings::get_settings,
             commands::settings::set_settings,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
-            eprintln!("rapport-desktop: the window could not start: {e}");
+            startup::Failure::window_did_not_start(&e).show();
             std::process::exit(1);
         });
 }

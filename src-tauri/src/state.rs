@@ -3,6 +3,7 @@
 
 use crate::error::{AppError, Result};
 use rapport::engine::Engine;
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,17 +29,20 @@ impl AppState {
     }
 }
 
-/// `--db PATH` or `RAPPORT_DB`, else the per-user store the command line also uses.
-pub fn store_path(args: &[String]) -> PathBuf {
-    args.iter()
-        .position(|a| a == "--db")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
+/// `--db PATH` or `RAPPORT_DB`, else the per-user store the command line also
+/// uses. The arguments as the system gave them (`std::env::args_os`): a path
+/// need not be Unicode.
+pub fn store_path(args: &[OsString]) -> PathBuf {
+    value_of(args, "--db")
         .or_else(|| std::env::var_os("RAPPORT_DB").map(PathBuf::from))
         .unwrap_or_else(rapport::store::default_store_path)
 }
 
 /// `--geo FILE`: another GeoIP database for this run.
-pub fn geo_path(args: &[String]) -> Option<PathBuf> {
-    args.iter().position(|a| a == "--geo").and_then(|i| args.get(i + 1)).map(PathBuf::from)
+pub fn geo_path(args: &[OsString]) -> Option<PathBuf> {
+    value_of(args, "--geo")
+}
+
+fn value_of(args: &[OsString], option: &str) -> Option<PathBuf> {
+    args.iter().position(|a| a == option).and_then(|i| args.get(i + 1)).map(PathBuf::from)
 }

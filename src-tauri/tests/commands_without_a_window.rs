@@ -218,3 +218,106 @@ fn each_csv_of_other_columns_in_a_folder_is_previewed_then_imported_through_its_
     let view = dashboard::load_dashboard(&s, &month(&[])).unwrap();
     assert_eq!(view.dashboard.current.total_messages, 3);
 }
+
+/// Issue 14: a pasted path is read as people copy them, from the home
+/// folder rather than wherever the app started.
+#[test]
+fn pasted_paths_lose_their_quotes_and_are_read_from_home() {
+    use std::path::Path;
+    let home = Path::new("/home/ana");
+    let cases: &[(&str, &str)] = &[
+        ("\"/data/chat log.csv\"", "/data/chat log.csv"), // Explorer's "Copy as path"
+        ("'/data/chat.jsonl'", "/data/chat.jsonl"),       // a shell's quoting
+        ("  /data/export.json  ", "/data/export.json"),
+        ("~/Downloads/export.jsonl", "/home/ana/Downloads/export.jsonl"),
+        ("~", "/home/ana"),
+        ("Downloads/export.jsonl", "/home/ana/Downloads/export.jsonl"),
+        ("\"Downloads/a b.csv\"", "/home/ana/Downloads/a b.csv"),
+        ("file:///data/chat%20log.csv", "/data/chat log.csv"),
+        ("~user/x.csv", "/home/ana/~user/x.csv"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(import::pasted(text, home), [Path::new(want)], "pasted {text:?}");
+    }
+    let two = import::pasted("\"/data/a.csv\"\r\n\n  \n~/b.jsonl\n", home);
+    assert_eq!(two.len(), 2, "one path a line, blank lines and CRLF ignored");
+    assert_eq!(two[1].file_name().unwrap(), "b.jsonl");
+}
+
+#[cfg(windows)]
+#[test]
+fn pasted_windows_paths_keep_their_drive() {
+    use std::path::Path;
+    let home = Path::new(r"C:\Users\ana");
+    assert_eq!(import::pasted(r#""C:\Logs\chat log.csv""#, home), [Path::new(r"C:\Logs\chat log.csv")]);
+    assert_eq!(import::pasted(r"~\Downloads\a.csv", home), [Path::new(r"C:\Users\ana\Downloads\a.csv")]);
+    assert_eq!(import::pasted("file:///C:/Logs/a%20b.csv", home), [Path::new("C:/Logs/a b.csv")]);
+}
+
+/// Issue 14: each save dialog lists only its own type of file.
+#[test]
+fn each_save_dialog_offers_its_file_type() {
+    assert_eq!(import::save_filter("rapport-rejections.csv"), ("CSV table", &["csv"][..]));
+    assert_eq!(import::save_filter("REPORT.PDF").1, ["pdf"]);
+    assert_eq!(import::save_filter("notes").1, ["*"]);
+    let cases = [
+        (Export::Pdf { paper: "a4".into() }, "pdf"),
+        (Export::Html { paper: "letter".into() }, "html"),
+        (Export::Png { chart: "daily".into(), scale: 2 }, "png"),
+        (Export::Svg { chart: "daily".into() }, "svg"),
+        (Export::Csv { table: "tools".into() }, "csv"),
+    ];
+    for (export, ending) in cases {
+        assert_eq!(export.file_type().1[0], ending, "{export:?}");
+    }
+}
+
+/// Issue 14: a store that cannot be opened is said in a message box, with
+/// what to do; here the words of each case (the e2e suite shows the box).
+#[test]
+fn a_store_that_cannot_open_says_why_and_what_to_do() {
+    use rapport_desktop::startup::Failure;
+    let dir = tempfile::tempdir().unwrap();
+    let failure = |path: &std::path::Path| {
+        let e = AppState::open(path.to_owned(), None).err().expect("the store is refused");
+        Failure::cannot_open_store(path, &e)
+    };
+
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes, not a store").unwrap();
+    let f = failure(&notes);
+    assert_eq!(f.title, "Rapport cannot start");
+    assert!(f.message.contains("is not a Rapport store") && f.message.contains("left untouched"), "{}", f.message);
+    assert!(f.message.contains("Move that file away or give Rapport another store"), "what to do: {}", f.message);
+
+    // A store from a later version: its schema version (SQLite's user_version, at byte 60) is higher.
+    let newer = dir.path().join("newer.db");
+    drop(AppState::open(newer.clone(), None).unwrap());
+    let mut bytes = std::fs::read(&newer).unwrap();
+    bytes[60..64].copy_from_slice(&9999u32.to_be_bytes());
+    std::fs::write(&newer, bytes).unwrap();
+    let f = failure(&newer);
+    assert!(f.message.contains("newer version of Rapport"), "{}", f.message);
+    assert!(f.message.contains("Install the newer version"), "what to do: {}", f.message);
+
+    // A store whose pages are garbage after a valid header.
+    let corrupt = dir.path().join("corrupt.db");
+    let mut bytes = b"SQLite format 3\0".to_vec();
+    bytes.extend(std::iter::repeat_n(0xA5u8, 8192));
+    std::fs::write(&corrupt, bytes).unwrap();
+    let f = failure(&corrupt);
+    assert!(f.message.contains("corrupt") || f.message.contains("not an SQLite database"), "{}", f.message);
+    assert!(f.message.contains("\n\n"), "the sentence, then what to do: {}", f.message);
+}
+
+/// Issue 14: `--db` and `--geo` are read from the arguments as the system
+/// gives them (`args_os`), so a store's path need not be Unicode.
+#[cfg(unix)]
+#[test]
+fn the_store_path_is_taken_from_the_arguments_as_given() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let db = OsString::from_vec(b"/data/caf\xe9.db".to_vec());
+    let args = vec![OsString::from("rapport-desktop"), OsString::from("--db"), db.clone()];
+    assert_eq!(rapport_desktop::state::store_path(&args).as_os_str(), db);
+}

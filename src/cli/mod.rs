@@ -17,7 +17,8 @@ use std::process::ExitCode;
 const REFUSED_FILE: u8 = 2;
 
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // The arguments as the system gave them: a path need not be Unicode.
+    let cli = match Cli::try_parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints its own usage and help; keep its exit codes.

@@ -529,7 +529,14 @@ impl Scan {
             u.priced &= !g.unpriced;
         }
         cursor.at(g.bucket);
-        self.count(cursor, g.conversation, g.user, u64::from(g.messages), u128::from(g.prompt) + u128::from(g.completion), g.cost);
+        self.count(
+            cursor,
+            g.conversation,
+            g.user,
+            u64::from(g.messages),
+            u128::from(g.prompt) + u128::from(g.completion),
+            g.cost,
+        );
     }
 
     /// Counts `messages` rows of one conversation at the cursor's day and hour.

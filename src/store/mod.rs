@@ -3,9 +3,12 @@
 //! Opened in WAL mode; each imported file is one transaction ([`FileWriter`]),
 //! so a killed or cancelled import leaves the store as it was before that file.
 
+mod location;
 mod read;
 mod schema;
 mod write;
+
+pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
 
 pub use read::{
     ActionRow, ConversationDetail, ConversationRow, DetailAction, DetailFeedback, DetailMessage, FeedbackRow,
@@ -27,6 +30,40 @@ pub enum StoreError {
     CreateFolder { path: PathBuf, source: std::io::Error },
     #[error("the store {path} cannot be used: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+}
+
+impl StoreError {
+    /// What a person can do about it, in a sentence: the desktop app shows it
+    /// under the error in its message box.
+    pub fn what_to_do(&self) -> &'static str {
+        use rusqlite::ErrorCode;
+        match self {
+            StoreError::NotAStore { .. } => {
+                "Move that file away or give Rapport another store (--db PATH, or the RAPPORT_DB variable); \
+                 Rapport then starts an empty one there."
+            }
+            StoreError::TooNew { .. } => {
+                "Install the newer version of Rapport that wrote it, or give this one another store \
+                 (--db PATH, or the RAPPORT_DB variable)."
+            }
+            StoreError::CreateFolder { .. } => {
+                "Check that you may write in that folder, or give Rapport another store (--db PATH, or the RAPPORT_DB variable)."
+            }
+            StoreError::Sqlite { source, .. } => match source.sqlite_error_code() {
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                    "Another program holds it (another Rapport, or a backup or sync tool): close it, then start Rapport again."
+                }
+                Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                    "Put back a copy from a backup, or move the file away and Rapport starts an empty store."
+                }
+                Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => {
+                    "Check that you may read and write that file and its folder, then start Rapport again."
+                }
+                Some(ErrorCode::DiskFull) => "Free some disk space, then start Rapport again.",
+                _ => "Start Rapport again; if it happens again, give it another store (--db PATH, or the RAPPORT_DB variable).",
+            },
+        }
+    }
 }
 
 /// What the store holds, counted.
@@ -202,13 +239,3 @@ fn check_header(path: &Path) -> Result<(), String> {
         Err("not an SQLite database".into())
     }
 }
-
-/// The store the desktop app opens by default: `rapport.db` in the per-user
-/// data folder (on Linux `$XDG_DATA_HOME/dev.rapport.desktop/`).
-pub fn default_store_path() -> PathBuf {
-    let base = dirs::data_dir().unwrap_or_else(|| PathBuf::from("."));
-    base.join(APP_IDENTIFIER).join("rapport.db")
-}
-
-/// The desktop app's identifier, which names its data folder.
-pub const APP_IDENTIFIER: &str = "dev.rapport.desktop";

@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { remote } from 'webdriverio';
 
 const env = (name) => {
@@ -275,26 +275,30 @@ test('the Export menu lists the report, every chart and every table, and Esc clo
 });
 
 test('each CSV of other column names in a folder is mapped, previewed and imported', async () => {
-  // A folder as a person would drop it: two chat logs with columns of their own, each needing its own mapping.
+  // A folder as a person would drop it: two chat logs with columns of their own, each needing its own
+  // mapping; the second as Excel saves CSV in much of Europe, `;` between cells and CRLF line ends.
   const folder = join(OUT, 'dropped-folder');
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(join(folder, 'later'), { recursive: true });
   copyFileSync(MAPPED_FILE, join(folder, 'a-helpdesk.csv'));
   writeFileSync(
     join(folder, 'later', 'b-widget.csv'),
-    'Thread,Who,When,Body\n' +
-      'e2e-widget-1,user,2026-10-07T10:00:00Z,Do you ship to Norway?\n' +
-      'e2e-widget-1,agent,2026-10-07T10:00:03Z,"Yes, in three to five days."\n',
+    'Thread;Who;When;Body\r\n' +
+      'e2e-widget-1;user;2026-10-07T10:00:00Z;Do you ship to Norway?\r\n' +
+      'e2e-widget-1;agent;2026-10-07T10:00:03Z;"Yes, in three to five days; 2,5 € extra."\r\n',
   );
   await openScreen('Import');
   await (await $('[data-testid="screen-import"]')).waitForExist({ timeout: 10000 });
-  await (await $('#paste-path')).setValue(folder);
+  // Pasted as Windows Explorer's "Copy as path" gives it: in quotes.
+  await (await $('#paste-path')).setValue(`"${folder}"`);
   await (await byText('button[type="submit"]', 'Import')).click();
   const step = await $('[data-testid="column-mapping"]');
   await step.waitForExist({ timeout: 20000, timeoutMsg: 'the mapping step did not show' });
   const stepTitle = async () => String(await (await $('#mapping-title')).getProperty('textContent'));
   assert.match(await stepTitle(), /File 1 of 2/, 'both CSVs inside the folder need a mapping');
   assert.match(String(await step.getProperty('textContent')), /a-helpdesk\.csv/);
+  const separator = async () => String(await (await $('[data-testid="csv-separator"]')).getProperty('textContent'));
+  assert.match(await separator(), /separated by commas/);
   const previewRows = () => browser.$$('[data-testid="mapping-preview"] tbody tr');
   const choose = async (field, column) => {
     await (await $(`select[data-field="${field}"]`)).selectByAttribute('value', column);
@@ -329,6 +333,9 @@ test('each CSV of other column names in a folder is mapped, previewed and import
   assert.match(String(await (await $('[data-testid="column-mapping"]')).getProperty('textContent')), /b-widget\.csv/);
   assert.equal(await (await $('select[data-field="conversation_id"]')).getValue(), 'Thread');
   assert.equal(await (await $('[data-testid="mapping-zone"]')).isExisting(), false, 'offsets need no zone');
+  assert.match(await separator(), /separated by semicolons \(;\)/, 'the step says which separator it found');
+  const lastRow = String(await (await previewRows()).at(-1).getProperty('textContent'));
+  assert.match(lastRow, /Yes, in three to five days; 2,5 € extra\./, 'the quoted cell keeps its marks');
   await shot('import-mapping-second-file-light');
   await (await byText('[data-testid="column-mapping"] button[type="submit"]', 'Import with this mapping')).click();
 
@@ -341,7 +348,7 @@ test('each CSV of other column names in a folder is mapped, previewed and import
   for (const row of rows) {
     const cells = await row.$$('td');
     read.push([
-      String(await cells[0].getProperty('textContent')).trim().split('/').pop(),
+      basename(String(await cells[0].getProperty('textContent')).trim()),
       String(await cells[1].getProperty('textContent')).trim(),
       String(await cells[2].getProperty('textContent')).trim(),
     ]);

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Builds the desktop app and runs the end-to-end suite in the real window
 # (WebKitGTK under Xvfb, through tauri-driver). Screenshots go to target/e2e/.
-# Needs: the system packages of scripts/setup-desktop.sh, and ../shared beside
-# the checkout for the generated dump (without it, the engine's demo data).
+# Needs: the system packages of scripts/setup.sh, and ../shared beside the
+# checkout for the generated data; without any of them it fails, saying which.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+gen="$root/../shared/tools/gen_events.py"
+fail() {
+    echo "tests/e2e/run.sh: $1" >&2
+    exit 1
+}
+[ -f "$gen" ] || fail "$gen is missing: the suite runs on generated data only; put ../shared beside the checkout"
+command -v xvfb-run >/dev/null || fail "xvfb-run is not installed (apt-get install xvfb xauth): there is no display to run the app in"
+command -v WebKitWebDriver >/dev/null || fail "WebKitWebDriver is not installed (apt-get install webkit2gtk-driver): nothing can drive the app's window"
+command -v xwininfo >/dev/null || fail "xwininfo is not installed (apt-get install x11-utils): the message box test cannot see the display's windows"
 out="$root/target/e2e"
 rm -rf "$out" && mkdir -p "$out"
 
@@ -19,16 +28,9 @@ cargo build --locked --quiet --bin rapport
 
 db="$out/store.db"
 import_file="$out/import-through-the-app.jsonl"
-gen="$root/../shared/tools/gen_events.py"
-if [ -f "$gen" ]; then
-    python3 "$gen" --conversations 1500 --seed 21 --out "$out/dump.jsonl"
-    python3 "$gen" --conversations 200 --seed 22 --messy --out "$import_file"
-    target/debug/rapport --db "$db" import "$out/dump.jsonl" >/dev/null
-else
-    target/debug/rapport --db "$db" demo --conversations 1500 >/dev/null
-    target/debug/rapport --db "$out/other.db" demo --conversations 200 --seed 3 >/dev/null
-    printf '{"type":"message","conversation_id":"e2e","role":"user","timestamp":"2026-10-01T10:00:00Z","content":"hi"}\n' > "$import_file"
-fi
+python3 "$gen" --conversations 1500 --seed 21 --out "$out/dump.jsonl"
+python3 "$gen" --conversations 200 --seed 22 --messy --out "$import_file"
+target/debug/rapport --db "$db" import "$out/dump.jsonl" >/dev/null
 
 # The port must be free: a killed run can leave WebKitWebDriver behind.
 pkill -TERM -x WebKitWebDriver 2>/dev/null || true

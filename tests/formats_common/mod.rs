@@ -5,6 +5,12 @@
 
 use std::path::PathBuf;
 
+/// The file name of a path a report gives, whatever the system's separator
+/// (`Path::file_name`, never a split on `/`, which Windows paths do not use).
+pub fn file_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().expect("a file's path").to_string_lossy().into_owned()
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats").join(rel)
 }

@@ -41,6 +41,19 @@ pub enum Export {
     },
 }
 
+impl Export {
+    /// The file type the save dialog offers for this export, and its endings.
+    pub fn file_type(&self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Export::Pdf { .. } => ("PDF document", &["pdf"]),
+            Export::Html { .. } => ("HTML page", &["html", "htm"]),
+            Export::Png { .. } => ("PNG image", &["png"]),
+            Export::Svg { .. } => ("SVG image", &["svg"]),
+            Export::Csv { .. } => ("CSV table", &["csv"]),
+        }
+    }
+}
+
 fn paper(name: &str) -> Result<Paper> {
     Paper::parse(name).ok_or_else(|| AppError::new("engine", format!("no paper size {name:?} (a4 or letter)")))
 }
@@ -105,7 +118,9 @@ pub async fn export(
     export: Export,
     name: String,
 ) -> Result<Option<String>> {
-    let Some(path) = app.dialog().file().set_title("Export").set_file_name(&name).blocking_save_file() else {
+    let (label, endings) = export.file_type();
+    let dialog = app.dialog().file().set_title("Export").set_file_name(&name).add_filter(label, endings);
+    let Some(path) = dialog.blocking_save_file() else {
         return Ok(None);
     };
     let path = path.into_path().map_err(|e| AppError::new("engine", format!("cannot save there: {e}")))?;

@@ -55,6 +55,71 @@ pub fn needing_column_map(paths: &[String]) -> Vec<String> {
     formats::needing_column_map(&paths).iter().map(|p| p.display().to_string()).collect()
 }
 
+/// The paths in text pasted into the import screen's box, one a line, as
+/// people copy them: the quotes of Windows Explorer's "Copy as path" (and of
+/// shells) stripped, a `file://` address read as its path, `~` read as the
+/// home folder, and a path that is not absolute read from the home folder,
+/// not from wherever the app happened to start.
+///
+/// ```text
+/// "C:\Users\ana\Downloads\chat log.csv"  →  C:\Users\ana\Downloads\chat log.csv
+/// ~/Downloads/export.jsonl                →  /home/ana/Downloads/export.jsonl
+/// Downloads/export.jsonl                  →  /home/ana/Downloads/export.jsonl
+/// file:///home/ana/chat%20log.csv         →  /home/ana/chat log.csv
+/// ```
+pub fn pasted(text: &str, home: &Path) -> Vec<PathBuf> {
+    text.lines().filter_map(|line| pasted_path(line, home)).collect()
+}
+
+fn pasted_path(line: &str, home: &Path) -> Option<PathBuf> {
+    let mut text = line.trim();
+    for quote in ['"', '\''] {
+        if text.len() >= 2 && text.starts_with(quote) && text.ends_with(quote) {
+            text = text[1..text.len() - 1].trim();
+        }
+    }
+    if text.is_empty() {
+        return None;
+    }
+    let text = match text.strip_prefix("file://") {
+        Some(rest) => percent_decoded(rest.strip_prefix("localhost").unwrap_or(rest)),
+        None => text.to_owned(),
+    };
+    let path = match text.strip_prefix('~') {
+        Some("") => home.to_path_buf(),
+        Some(rest) if rest.starts_with(['/', '\\']) => home.join(&rest[1..]),
+        _ => PathBuf::from(&text),
+    };
+    // A file:// address of a Windows path reads `/C:/Users/...`.
+    #[cfg(windows)]
+    let path = match text.strip_prefix('/') {
+        Some(rest) if Path::new(rest).is_absolute() => PathBuf::from(rest),
+        _ => path,
+    };
+    Some(if path.is_absolute() { path } else { home.join(path) })
+}
+
+/// `%20` → a space: how a file:// address writes what a URL cannot hold.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The header and first rows of the CSV at `path`, for the mapping step.
 pub fn preview(path: &str) -> Result<CsvPreview> {
     formats::mapped::preview_csv(Path::new(path)).map_err(|reason| AppError::new("engine", reason))
@@ -111,6 +176,14 @@ pub async fn cancel_import(state: State<'_, AppState>) -> Result<()> {
     Ok(())
 }
 
+/// The paths in text pasted into the import box ([`pasted`]), read from the home folder.
+#[tauri::command]
+pub async fn pasted_paths(text: String) -> Result<Vec<String>> {
+    let home = dirs::home_dir()
+        .ok_or_else(|| AppError::new("engine", "your home folder is unknown: paste the whole path of the file"))?;
+    Ok(pasted(&text, &home).iter().map(|p| p.display().to_string()).collect())
+}
+
 /// The native dialog: files (or a folder) to import.
 #[tauri::command]
 pub async fn pick_import_paths(app: tauri::AppHandle, folder: Option<bool>) -> Result<Vec<String>> {
@@ -126,11 +199,25 @@ pub async fn pick_import_paths(app: tauri::AppHandle, folder: Option<bool>) -> R
     Ok(picked.unwrap_or_default().into_iter().map(|p| p.to_string()).collect())
 }
 
-/// The native save dialog, then the text written there: for CSV and report
-/// exports. Returns where the file went, or nothing when the person cancelled.
+/// What the save dialog offers for a file named `name`: its type, by its
+/// ending, so the dialog lists only such files and keeps the ending.
+pub fn save_filter(name: &str) -> (&'static str, &'static [&'static str]) {
+    match Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => ("CSV table", &["csv"]),
+        Some("pdf") => ("PDF document", &["pdf"]),
+        Some("html" | "htm") => ("HTML page", &["html", "htm"]),
+        Some("png") => ("PNG image", &["png"]),
+        Some("svg") => ("SVG image", &["svg"]),
+        _ => ("All files", &["*"]),
+    }
+}
+
+/// The native save dialog, then the text written there: the rejections as
+/// CSV. Returns where the file went, or nothing when the person cancelled.
 #[tauri::command]
 pub async fn save_text_file(app: tauri::AppHandle, name: String, contents: String) -> Result<Option<String>> {
-    let Some(path) = app.dialog().file().set_file_name(&name).blocking_save_file() else {
+    let (label, endings) = save_filter(&name);
+    let Some(path) = app.dialog().file().set_file_name(&name).add_filter(label, endings).blocking_save_file() else {
         return Ok(None);
     };
     let path = path.into_path().map_err(|e| AppError::new("engine", format!("cannot save there: {e}")))?;

@@ -132,7 +132,7 @@ impl Importer for Mapped {
     ) -> Result<(), End> {
         let Some(map) = &ctx.options.map else { return Err(End::Refused("no column mapping was given".into())) };
         let file_kind = csv_kind(&head.name);
-        build::csv_objects(source, &mut |position, row| {
+        build::csv_objects_with(source, head.separator.byte(), &mut |position, row| {
             let row = match row {
                 Ok(row) => row,
                 Err(reason) => return reject(sink, position, reason),
@@ -205,6 +205,76 @@ impl Importer for Mapped {
     }
 }
 
+/// What stands between a CSV's cells. Spreadsheets in much of Europe, where
+/// the comma is the decimal mark, save "CSV" with `;`; some tools write tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "lowercase")]
+pub enum Separator {
+    #[default]
+    Comma,
+    Semicolon,
+    Tab,
+}
+
+impl Separator {
+    const ALL: [Separator; 3] = [Separator::Comma, Separator::Semicolon, Separator::Tab];
+
+    pub fn byte(self) -> u8 {
+        match self {
+            Separator::Comma => b',',
+            Separator::Semicolon => b';',
+            Separator::Tab => b'\t',
+        }
+    }
+
+    /// The separator of the CSV whose first bytes are `head`: of comma,
+    /// semicolon and tab, the one found most often between the cells of its
+    /// header line (quoted text not counted); a comma when none is, or on a tie.
+    ///
+    /// ```text
+    /// Chat;Sender;"Time; local";Text    → semicolon (3 against 0 commas)
+    /// id,"a;b;c"                        → comma     (the quoted ';' are text)
+    /// ```
+    pub fn of(head: &[u8]) -> Separator {
+        let mut counts = [0usize; 3];
+        let mut quoted = false;
+        for &b in head {
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' | b'\r' if !quoted => break,
+                _ if !quoted => {
+                    if let Some(i) = Separator::ALL.iter().position(|s| s.byte() == b) {
+                        counts[i] += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The first of the most frequent: the comma wins ties.
+        let best = (1..counts.len()).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
+        Separator::ALL[best]
+    }
+
+    fn reader(self) -> csv::ReaderBuilder {
+        let mut builder = csv::ReaderBuilder::new();
+        builder.flexible(true).has_headers(true).delimiter(self.byte());
+        builder
+    }
+}
+
+/// The header of a CSV whose cells `separator` divides, if its first record
+/// is complete within `head` (as [`super::sniff::csv_header`] reads a comma's).
+pub fn csv_header(head: &[u8], separator: Separator) -> Option<Vec<String>> {
+    let mut reader = separator.reader();
+    let mut reader = reader.has_headers(false).from_reader(head);
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) if record.len() > 1 || head.contains(&b'\n') => Some(record.iter().map(str::to_owned).collect()),
+        _ => None,
+    }
+}
+
 /// A CSV's header and first rows, for choosing a mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -212,28 +282,47 @@ pub struct CsvPreview {
     pub headers: Vec<String>,
     /// Up to [`PREVIEW_ROWS`] rows, each as many cells as the header (missing cells empty).
     pub rows: Vec<Vec<String>>,
+    /// The separator found, which the import with a mapping reads too.
+    pub separator: Separator,
 }
 
 pub const PREVIEW_ROWS: usize = 20;
 
 /// The header and first [`PREVIEW_ROWS`] rows of the CSV at `path` (gzip and a
-/// byte order mark are read as the import reads them).
+/// byte order mark are read as the import reads them, its separator found
+/// as the import finds it).
 pub fn preview_csv(path: &Path) -> Result<CsvPreview, String> {
+    use crate::import::split::{CsvRows, Row};
+    use std::io::BufRead;
     let shown = path.display();
-    let src = source::open(path).map_err(|e| format!("{shown}: {e}"))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(src.reader);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("{shown} row 1: not readable as CSV ({e})"))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().take(PREVIEW_ROWS).enumerate() {
-        let record = record.map_err(|e| format!("{shown} row {}: not readable as CSV ({e})", i + 2))?;
-        rows.push((0..headers.len()).map(|c| record.get(c).unwrap_or("").to_owned()).collect());
+    let mut src = source::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let separator = Separator::of(src.reader.fill_buf().map_err(|e| format!("{shown}: {e}"))?);
+    // Read row by row with bounded memory, as the import reads them.
+    let mut rows = CsvRows::new(src.reader, separator.byte());
+    let mut next = || -> Result<Option<Vec<String>>, String> {
+        match rows.next_row().map_err(|e| format!("{shown}: {e}"))? {
+            None => Ok(None),
+            Some((n, Row::TooLarge(_))) => Err(format!("{shown} row {n}: too large to be a log record")),
+            Some((_, Row::Cells(cells))) => Ok(Some(cells.iter().map(preview_cell).collect())),
+        }
+    };
+    let headers = next()?.unwrap_or_default();
+    let mut preview = Vec::new();
+    while preview.len() < PREVIEW_ROWS {
+        let Some(row) = next()? else { break };
+        preview.push((0..headers.len()).map(|c| row.get(c).cloned().unwrap_or_default()).collect());
     }
-    Ok(CsvPreview { headers, rows })
+    Ok(CsvPreview { headers, rows: preview, separator })
+}
+
+/// A cell as the preview shows it: its text, at most a few hundred characters.
+fn preview_cell(cell: &[u8]) -> String {
+    const SHOWN: usize = 300;
+    let text = String::from_utf8_lossy(cell);
+    match text.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.into_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -260,5 +349,25 @@ mod tests {
         let back: ColumnMap = serde_json::from_str(&json).unwrap();
         assert_eq!(back.column(Field::ConversationId), Some("Chat = id"), "a column may hold '='");
         assert!(serde_json::from_str::<ColumnMap>(r#"{"speaker":"Sender"}"#).is_err(), "unknown fields are refused");
+    }
+
+    #[test]
+    fn the_separator_is_the_one_between_the_header_cells() {
+        let cases: &[(&[u8], Separator)] = &[
+            (b"Chat,Sender,Time\n1,2,3\n", Separator::Comma),
+            (b"Chat;Sender;Time\r\n1;2,5;3\r\n", Separator::Semicolon),
+            (b"Chat\tSender\tTime\n", Separator::Tab),
+            (b"Chat;\"Sender, name\";Time\n", Separator::Semicolon),
+            (b"id,\"a;b;c\"\n", Separator::Comma),
+            (b"only\n1;2;3;4\n", Separator::Comma),
+            (b"a;b,c\n", Separator::Comma),
+        ];
+        for (head, expected) in cases {
+            assert_eq!(Separator::of(head), *expected, "{}", String::from_utf8_lossy(head));
+        }
+        assert_eq!(
+            csv_header(b"Chat;\"Sender; who\";Time\n", Separator::Semicolon).unwrap(),
+            ["Chat", "Sender; who", "Time"]
+        );
     }
 }

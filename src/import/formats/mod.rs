@@ -30,7 +30,12 @@ pub struct Head {
     /// The file's name without `.gz`, as the native readers judge it.
     pub name: String,
     pub json: Option<sniff::JsonHead>,
+    /// The header, its cells divided by `separator`.
     pub csv: Option<Vec<String>>,
+    /// What divides a CSV's cells (a comma unless the header line says
+    /// otherwise). Only a column mapping reads a file of another separator:
+    /// Rapport's own CSV and the platforms' exports use commas.
+    pub separator: mapped::Separator,
 }
 
 /// One platform's exports: which of them a file is, and how to read it.
@@ -171,8 +176,13 @@ pub fn head(source: &mut Source) -> Result<Head, String> {
     let bytes = source.reader.fill_buf().map_err(|e| describe_read_error(&e))?;
     let bytes = &bytes[..bytes.len().min(sniff::HEAD_BYTES)];
     let json = sniff::json_head(bytes);
-    let csv = if json.is_none() { sniff::csv_header(bytes) } else { None };
-    Ok(Head { name: source.name.clone(), json, csv })
+    let separator = if json.is_none() { mapped::Separator::of(bytes) } else { mapped::Separator::Comma };
+    let csv = match (&json, separator) {
+        (Some(_), _) => None,
+        (None, mapped::Separator::Comma) => sniff::csv_header(bytes),
+        (None, other) => mapped::csv_header(bytes, other),
+    };
+    Ok(Head { name: source.name.clone(), json, csv, separator })
 }
 
 /// Which foreign format `source` is, if any; `None` leaves it to the native readers.
@@ -182,6 +192,9 @@ pub fn detect(source: &mut Source, options: &FormatOptions) -> Result<Option<Det
         if map.fits(header) {
             return Ok(Some(Detected { importer: &mapped::Mapped, format: "csv-mapped", head }));
         }
+    }
+    if head.separator != mapped::Separator::Comma {
+        return Ok(None);
     }
     for importer in IMPORTERS {
         if let Some(format) = importer.detect(&head) {
@@ -199,15 +212,19 @@ pub fn needing_column_map(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBu
 }
 
 /// Whether the file at `path` is a CSV that only a column mapping can read:
-/// no platform's export, no `type` column, and no name that says its kind.
+/// cells divided by `;` or tabs, or no platform's export, no `type` column,
+/// and no name that says its kind.
 pub fn needs_column_map(path: &std::path::Path) -> bool {
     let Ok(mut source) = super::source::open(path) else { return false };
     let Ok(head) = head(&mut source) else { return false };
     let Some(header) = &head.csv else { return false };
-    head.name.to_lowercase().ends_with(".csv")
-        && super::readers::csv_kind(&head.name).is_none()
-        && !header.iter().any(|h| h == "type")
-        && IMPORTERS.iter().all(|importer| importer.detect(&head).is_none())
+    if !head.name.to_lowercase().ends_with(".csv") {
+        return false;
+    }
+    head.separator != mapped::Separator::Comma
+        || (super::readers::csv_kind(&head.name).is_none()
+            && !header.iter().any(|h| h == "type")
+            && IMPORTERS.iter().all(|importer| importer.detect(&head).is_none()))
 }
 
 /// Whether a file should be read before the others of its import: Langfuse

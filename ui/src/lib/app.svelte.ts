@@ -34,12 +34,14 @@ class App {
   dataVersion = $state(0);
   theme = $state<'light' | 'dark'>('light');
   fatal = $state<AppError | null>(null);
-  /** Set by Ctrl+F; the conversations screen takes it and focuses its search box. */
+  /** Set by Ctrl+F (⌘F); the conversations screen takes it and focuses its search box. */
   searchRequested = $state(false);
-  /** Set by Ctrl+O; the import screen takes it and opens the file dialog. */
+  /** Set by Ctrl+O (⌘O); the import screen takes it and opens the file dialog. */
   pickRequested = $state(false);
   /** Paths dropped on the window, waiting for the import screen to take them. */
   dropped = $state<string[]>([]);
+  /** Whether files are being dragged over the window (from the shell's drag events). */
+  dragging = $state(false);
 
   get query() {
     return toQuery(this.state, Date.now(), this.status);

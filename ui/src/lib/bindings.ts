@@ -43,6 +43,7 @@ export type { AppError } from './generated/AppError';
 export type { Export } from './generated/Export';
 export type { ColumnMap } from './generated/ColumnMap';
 export type { CsvPreview } from './generated/CsvPreview';
+export type { Separator } from './generated/Separator';
 export type { FileChoice } from './generated/FileChoice';
 export type { FormatOptions } from './generated/FormatOptions';
 export type { QuerySpec };

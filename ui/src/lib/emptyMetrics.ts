@@ -1,5 +1,4 @@
-// Metrics of a period with nothing in it: the shape tests and the
-// development mock start from.
+// Metrics of a period with nothing in it: what the shape tests start from.
 
 import type { Metrics } from './bindings';
 

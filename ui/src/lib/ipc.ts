@@ -1,17 +1,13 @@
 // The one door between the UI and the Rapport engine.
 //
-// Inside the desktop app every call goes to a Tauri command of the same name.
-// This is the only file that imports `@tauri-apps/api`; screens call the
-// functions below and never know which side answers.
-//
-// Outside Tauri (a plain browser running `npm run dev`, or the Playwright
-// screenshots) calls go to an in-memory MOCK backend with fake data. The mock
-// is for development and tests only: it is loaded only in a development
-// build, so a production bundle has no mock code and the real app can never
-// show mock data.
+// Every call goes to the desktop shell's Tauri command of the same name, and
+// so to the engine: there is no second implementation of the numbers in the
+// UI. This is the only file that imports `@tauri-apps/api`; screens call the
+// functions below. Outside the app (a plain browser) every call fails with
+// a sentence saying so.
 
 import { Channel, invoke as tauriInvoke } from '@tauri-apps/api/core';
-import { listen } from '@tauri-apps/api/event';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AppError,
   ConversationDetail,
@@ -30,43 +26,7 @@ import type {
 
 export const inTauri = typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
 
-/** What a backend (the Tauri shell, or the development mock) answers to. */
-export interface Backend {
-  invoke<T>(command: string, args?: Record<string, unknown>): Promise<T>;
-  /** `import_files` with its progress channel; `formats` carries a CSV column mapping. */
-  importFiles(paths: string[], formats: FormatOptions | null, onProgress: (p: Progress) => void): Promise<ImportReport>;
-  /** Calls `handler` with the paths of files dropped on the window; returns an unsubscribe. */
-  onFileDrop(handler: (paths: string[]) => void): Promise<() => void>;
-}
-
-const tauriBackend: Backend = {
-  invoke: (command, args) => tauriInvoke(command, args),
-  importFiles(paths, formats, onProgress) {
-    const channel = new Channel<Progress>();
-    channel.onmessage = onProgress;
-    return tauriInvoke<ImportReport>('import_files', { paths, formats, onProgress: channel });
-  },
-  async onFileDrop(handler) {
-    return listen<{ paths: string[] }>('tauri://drag-drop', (event) => handler(event.payload.paths));
-  },
-};
-
-let backendPromise: Promise<Backend> | null = null;
-
-function backend(): Promise<Backend> {
-  if (backendPromise) return backendPromise;
-  if (inTauri) {
-    backendPromise = Promise.resolve(tauriBackend);
-  } else if (import.meta.env.DEV) {
-    // DEVELOPMENT AND TESTS ONLY: fake data, never part of a release build.
-    backendPromise = import('./mock/backend').then((m) => m.createMockBackend());
-  } else {
-    backendPromise = Promise.reject(
-      toAppError({ code: 'no_backend', message: 'Rapport must be opened as the desktop app.' }),
-    );
-  }
-  return backendPromise;
-}
+const NO_BACKEND: AppError = { code: 'no_backend', message: 'Rapport must be opened as the desktop app.' };
 
 /** Every failure reaches the screens as an AppError, whatever threw it. */
 export function toAppError(e: unknown): AppError {
@@ -78,8 +38,9 @@ export function toAppError(e: unknown): AppError {
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  if (!inTauri) throw NO_BACKEND;
   try {
-    return await (await backend()).invoke<T>(command, args);
+    return await tauriInvoke<T>(command, args);
   } catch (e) {
     throw toAppError(e);
   }
@@ -109,18 +70,35 @@ export const csvNeedingMap = (paths: string[]) => call<string[]>('csv_needing_ma
 /** A CSV's header and first 20 rows, for the mapping step. */
 export const previewCsv = (path: string) => call<CsvPreview>('preview_csv', { path });
 
+/** The paths in text pasted into the import box: quotes stripped, `~` and relative paths read from the home folder. */
+export const pastedPaths = (text: string) => call<string[]>('pasted_paths', { text });
+
+/** `import_files` with its progress channel; `formats` carries a CSV column mapping. */
 export async function importFiles(
   paths: string[],
   onProgress: (p: Progress) => void,
   formats: FormatOptions | null = null,
 ): Promise<ImportReport> {
-  try {
-    return await (await backend()).importFiles(paths, formats, onProgress);
-  } catch (e) {
-    throw toAppError(e);
-  }
+  const channel = inTauri ? new Channel<Progress>() : null;
+  if (channel) channel.onmessage = onProgress;
+  return call<ImportReport>('import_files', { paths, formats, onProgress: channel });
 }
 
-export async function onFileDrop(handler: (paths: string[]) => void): Promise<() => void> {
-  return (await backend()).onFileDrop(handler);
+/** Files dragged over the window: entering (`over` true), leaving, or dropped with their paths. */
+export type DragEvent = { kind: 'over' } | { kind: 'leave' } | { kind: 'drop'; paths: string[] };
+
+/**
+ * Calls `handler` as files are dragged over the window and dropped, from the
+ * shell's own drag events: with Tauri's drop handling on, the page's HTML
+ * drag events do not fire in every webview (Windows' WebView2 among them).
+ * Returns an unsubscribe.
+ */
+export async function onDrag(handler: (e: DragEvent) => void): Promise<() => void> {
+  if (!inTauri) return () => {};
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const p = event.payload;
+    if (p.type === 'enter' || p.type === 'over') handler({ kind: 'over' });
+    else if (p.type === 'leave') handler({ kind: 'leave' });
+    else handler({ kind: 'drop', paths: p.paths });
+  });
 }

@@ -12,6 +12,7 @@ import {
   recallMapping,
   rememberMapping,
   sharedColumns,
+  separatorWords,
   startingMapping,
 } from './mapping';
 
@@ -21,6 +22,7 @@ const preview: CsvPreview = {
     ['c1', 'customer', '2026-10-05 09:00:00', 'Where is my parcel?', 'web'],
     ['c1', 'bot', '2026-10-05 09:00:04', 'It left the depot.', 'web'],
   ],
+  separator: 'comma',
 };
 
 class MemoryStorage {
@@ -80,7 +82,7 @@ describe('the preview', () => {
 });
 
 describe('the zone of the timestamps', () => {
-  const withTimes = (times: string[]): CsvPreview => ({ headers: ['t'], rows: times.map((t) => [t]) });
+  const withTimes = (times: string[]): CsvPreview => ({ headers: ['t'], rows: times.map((t) => [t]), separator: 'comma' });
   it.each([
     [['2026-10-05 09:00:00'], true],
     [['2026-10-05T09:00:00'], true],
@@ -141,5 +143,15 @@ describe('remembered per set of columns', () => {
       JSON.stringify({ map: { role: 'a', speaker: 'a', content: 'gone' }, zone: '' }),
     );
     expect(recallMapping(storage, ['a'])).toEqual({ map: { role: 'a' }, zone: 'UTC' });
+  });
+});
+
+describe('the separator', () => {
+  it.each([
+    ['comma', 'commas (,)'],
+    ['semicolon', 'semicolons (;)'],
+    ['tab', 'tabs'],
+  ] as const)('%s is shown as %s', (separator, words) => {
+    expect(separatorWords(separator)).toBe(words);
   });
 });

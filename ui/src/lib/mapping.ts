@@ -5,7 +5,7 @@
 // names, the person's choice remembered per set of columns, the preview of
 // what the engine will read, and whether the timestamps need a zone.
 
-import type { ColumnMap, CsvPreview, FileChoice, FormatOptions } from './bindings';
+import type { ColumnMap, CsvPreview, FileChoice, FormatOptions, Separator } from './bindings';
 
 export interface MappedField {
   field: string;
@@ -163,4 +163,20 @@ export function rememberMapping(storage: Storage | null, headers: readonly strin
 /** Where the step starts: the remembered choice, else a guess, in UTC. */
 export function startingMapping(storage: Storage | null, headers: readonly string[]): RememberedMapping {
   return recallMapping(storage, headers) ?? { map: guessMapping(headers), zone: 'UTC' };
+}
+
+/**
+ * The separator the engine found between the cells, in words: a CSV saved
+ * by Excel in much of Europe has semicolons, some tools write tabs. The
+ * import reads the file with the same one.
+ */
+export function separatorWords(separator: Separator): string {
+  switch (separator) {
+    case 'comma':
+      return 'commas (,)';
+    case 'semicolon':
+      return 'semicolons (;)';
+    case 'tab':
+      return 'tabs';
+  }
 }
