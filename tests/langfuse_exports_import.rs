@@ -21,7 +21,7 @@ fn traces_are_turns_sessions_conversations_spans_actions_and_scores_feedback() {
         got,
         [
             ("traces.csv".to_owned(), "langfuse-traces", 1),
-            ("observations.jsonl".to_owned(), "langfuse-observations", 2),
+            ("observations.jsonl".to_owned(), "langfuse-observations", 1),
             ("scores.json".to_owned(), "langfuse-scores", 1),
             ("sessions.csv".to_owned(), "langfuse-sessions", 0),
         ]
@@ -32,9 +32,10 @@ fn traces_are_turns_sessions_conversations_spans_actions_and_scores_feedback() {
         .flat_map(|f| f.rejections.iter().map(|r| (r.position.as_str(), r.reason.as_str())))
         .collect();
     assert!(reasons[0].0 == "traces.csv row 5" && reasons[0].1.contains("timestamp \"not a date\""), "{reasons:?}");
-    assert!(reasons[1].0 == "observations.jsonl line 2" && reasons[1].1.contains("GENERATION"), "{reasons:?}");
-    assert!(reasons[2].0 == "observations.jsonl line 4" && reasons[2].1.contains("trace t-9"), "{reasons:?}");
-    assert!(reasons[3].0 == "scores.json item 5" && reasons[3].1.contains("\"purple\""), "{reasons:?}");
+    // The generation of line 2 adds nothing (its trace carries its tokens); the
+    // root span (line 5) and the instrumentation's span (line 6) are plumbing.
+    assert!(reasons[1].0 == "observations.jsonl line 4" && reasons[1].1.contains("trace t-9"), "{reasons:?}");
+    assert!(reasons[2].0 == "scores.json item 5" && reasons[2].1.contains("\"purple\""), "{reasons:?}");
 
     let m = dashboard(&ws);
     // s-1 (traces t-1, t-2) and t-3, which has no session.
@@ -54,8 +55,12 @@ fn traces_are_turns_sessions_conversations_spans_actions_and_scores_feedback() {
             {"name": "open_ticket", "count": 1, "avg_duration_ms": 200.0, "errors": 1}
         ])
     );
-    // NUMERIC 1 on 0–1 → positive; BOOLEAN 0 → negative; "good" → positive; 3 of 5 → neutral.
-    assert_eq!(m["feedback"], json!({"positive": 2, "negative": 1, "neutral": 1, "satisfaction_rate": 2.0 / 3.0}));
+    // Feedback: user-feedback 1 on 0–1 → positive; thumbs 0 → negative; 3 stars → neutral.
+    // Evaluations: the annotation "quality: good" and the judge's "hallucination 1" count as no satisfaction.
+    assert_eq!(m["feedback"], json!({"positive": 1, "negative": 1, "neutral": 1, "satisfaction_rate": 0.5}));
+    let metadata = |id: &str| ws.engine().transcript(id).unwrap().metadata.unwrap();
+    assert_eq!(metadata("s-1")["evaluation: hallucination (trace t-1)"], json!(1.0), "kept with its trace");
+    assert_eq!(metadata("t-3")["evaluation: quality"], json!("good"));
     assert_eq!(m["unique_users"], 2);
     assert_eq!(m["escalation_rate"], 0.5);
 }
@@ -82,4 +87,118 @@ fn a_trace_download_brings_its_observations_and_scores() {
     let m = dashboard(&ws);
     close(&m["avg_response_time_ms"], 750.0, "latency 0.75 s");
     assert_eq!(m["feedback"]["positive"], 1);
+}
+
+/// Issue 15: the UI's "Download trace as JSON", `{trace, observations}`, as
+/// Langfuse writes it: input and output only on the observations (JSON text
+/// in strings), tokens and cost on the generations, scores in the trace.
+#[test]
+fn the_ui_download_reads_its_generations_tools_and_scores() {
+    let ws = Workspace::new();
+    let report = ws.import(&[fixture("langfuse/download/trace-and-observations.json")]);
+    assert_eq!(report.files[0].format, "langfuse-trace");
+    assert_eq!(report.rejected, 0, "{:?}", report.files[0].rejections);
+    let m = dashboard(&ws);
+    assert_eq!(
+        (m["total_conversations"].clone(), m["user_messages"].clone(), m["agent_messages"].clone()),
+        (json!(1), json!(1), json!(1))
+    );
+    close(&m["avg_response_time_ms"], 6500.0, "the trace's latency, 6.5 s");
+    // Two generations: 400 + (600 + 100 cached) prompt, 50 + 40 completion.
+    assert_eq!((m["tokens"]["prompt"].clone(), m["tokens"]["completion"].clone()), (json!(1100), json!(90)));
+    close(&m["tokens"]["cost"], 0.00195 + 0.0024, "cost of both generations");
+    // The TOOL observation is the generation's tool_use (counted once); the root
+    // span, the HTTP call, the a2a internals and format_reply are plumbing.
+    assert_eq!(m["tools"], json!([{"name": "track_parcel", "count": 1, "avg_duration_ms": 1200.0, "errors": 0}]));
+    // The user's thumbs-down counts; the judge's hallucination score does not.
+    assert_eq!(m["feedback"], json!({"positive": 0, "negative": 1, "neutral": 0, "satisfaction_rate": 0.0}));
+
+    let t = ws.engine().transcript("sess-7").unwrap();
+    let said: Vec<&str> = t.messages.iter().map(|m| m.message.content.as_deref().unwrap_or("")).collect();
+    assert_eq!(said, ["Where is my parcel 7781?", "Your parcel 7781 arrives tomorrow."], "text, never JSON");
+    assert_eq!(t.messages[1].message.model.as_deref(), Some("claude-sonnet-4"));
+    assert_eq!(t.customer_id.as_deref(), Some("cust-42"));
+    assert_eq!(t.metadata.unwrap()["evaluation: hallucination (trace lf-tr-1)"], json!(1.0), "kept as an evaluation");
+}
+
+/// Issue 15: the newer download, `{observations, scores}`, with no trace
+/// object: the root observation gives the turn and its times.
+#[test]
+fn the_newer_download_reads_a_trace_from_its_observations() {
+    let ws = Workspace::new();
+    let report = ws.import(&[fixture("langfuse/download/observations-and-scores.json")]);
+    assert_eq!(report.files[0].format, "langfuse-trace");
+    assert_eq!(report.rejected, 0, "{:?}", report.files[0].rejections);
+    let m = dashboard(&ws);
+    assert_eq!(
+        (m["total_conversations"].clone(), m["user_messages"].clone(), m["agent_messages"].clone()),
+        (json!(1), json!(1), json!(1))
+    );
+    close(&m["avg_response_time_ms"], 3000.0, "from the root's start to its end");
+    assert_eq!((m["tokens"]["prompt"].clone(), m["tokens"]["completion"].clone()), (json!(300), json!(22)));
+    close(&m["tokens"]["cost"], 0.00005, "0.00002 + 0.00003");
+    // execute_tool shipping_rates is the first generation's function_call, once.
+    assert_eq!(m["tools"], json!([{"name": "shipping_rates", "count": 1, "avg_duration_ms": 250.0, "errors": 0}]));
+    assert_eq!(
+        m["feedback"],
+        json!({"positive": 1, "negative": 0, "neutral": 0, "satisfaction_rate": 1.0}),
+        "toxicity 0 is no complaint"
+    );
+
+    let t = ws.engine().transcript("lf-tr-2").unwrap();
+    let said: Vec<&str> = t.messages.iter().map(|m| m.message.content.as_deref().unwrap_or("")).collect();
+    assert_eq!(said, ["Do you ship to Norway?", "Yes, in 3 to 5 days."]);
+    assert_eq!(t.customer_id.as_deref(), Some("cust-9"));
+    assert_eq!(t.metadata.unwrap()["evaluation: toxicity"], json!(0.0));
+}
+
+/// Issue 15: a page of the public API, `{"data": [...], "meta": {...}}`: a
+/// trace body with its observations as objects, and a list item without.
+#[test]
+fn an_api_page_reads_its_traces_and_their_observations() {
+    let ws = Workspace::new();
+    let report = ws.import(&[fixture("langfuse/api/traces-page.json")]);
+    assert_eq!(report.files[0].format, "langfuse-traces");
+    assert_eq!(report.rejected, 0, "{:?}", report.files[0].rejections);
+    let m = dashboard(&ws);
+    assert_eq!(
+        (m["total_conversations"].clone(), m["user_messages"].clone(), m["agent_messages"].clone()),
+        (json!(2), json!(2), json!(2))
+    );
+    // lf-tr-4 has no latency: its response time is unknown, not 0 ms.
+    close(&m["avg_response_time_ms"], 1500.0, "only lf-tr-3's 1.5 s");
+    assert_eq!((m["tokens"]["prompt"].clone(), m["tokens"]["completion"].clone()), (json!(70), json!(15)));
+    close(&m["tokens"]["cost"], 0.0009 + 0.0001, "the generation's, and lf-tr-4's own total");
+    assert_eq!(m["tools"], json!([{"name": "send_reset_link", "count": 1, "avg_duration_ms": null, "errors": 0}]));
+    assert_eq!(m["feedback"]["positive"], 1);
+
+    let text = |id: &str| -> Vec<String> {
+        let t = ws.engine().transcript(id).unwrap();
+        t.messages.iter().map(|m| m.message.content.clone().unwrap_or_default()).collect()
+    };
+    assert_eq!(text("lf-tr-3"), ["reset my password", "I sent you a reset link."], "never {{\"query\": ...}}");
+    let t = ws.engine().transcript("lf-tr-4").unwrap();
+    assert!(t.messages.iter().all(|m| m.response_ms.is_none()), "no exchange: the answer's time is unknown");
+    assert!(text("lf-tr-4").contains(&"Opening hours?".to_owned()) && text("lf-tr-4").contains(&"9 to 5.".to_owned()));
+}
+
+/// Issue 15: a traces CSV written before Langfuse's fix of double-quoted JSON
+/// strings (early 2026): every text cell is `"""..."""`.
+#[test]
+fn a_traces_csv_from_before_the_quoting_fix_imports() {
+    let ws = Workspace::new();
+    let report = ws.import(&[fixture("langfuse/traces-before-the-csv-fix.csv")]);
+    assert_eq!(report.files[0].format, "langfuse-traces");
+    assert_eq!(report.rejected, 0, "{:?}", report.files[0].rejections);
+    let m = dashboard(&ws);
+    assert_eq!(
+        (m["total_conversations"].clone(), m["user_messages"].clone(), m["agent_messages"].clone()),
+        (json!(2), json!(2), json!(2))
+    );
+    close(&m["avg_response_time_ms"], (800.0 + 1200.0) / 2.0, "latencies 0.8 s and 1.2 s");
+    assert_eq!((m["tokens"]["prompt"].clone(), m["tokens"]["completion"].clone()), (json!(12), json!(4)));
+    close(&m["tokens"]["cost"], 0.00002, "cost");
+    assert_eq!(m["unique_users"], 2);
+    let t = ws.engine().transcript("lf-tr-5").unwrap();
+    assert_eq!(t.messages[0].message.content.as_deref(), Some("Hi, are you open on Sunday?"), "without its quotes");
 }

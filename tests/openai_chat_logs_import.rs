@@ -38,3 +38,16 @@ fn each_line_is_a_conversation_and_tool_calls_are_actions() {
     assert_eq!(t.messages[3].message.model.as_deref(), Some("gpt-4o-mini"));
     assert!(ws.engine().transcript("chat.jsonl line 2").is_ok(), "a line without id is named by its place");
 }
+
+/// Issue 15: a fine-tuning file has no times: it is no log, and is refused
+/// with a sentence saying what Rapport needs, not "imported" into nothing.
+#[test]
+fn a_fine_tuning_file_is_refused_with_what_rapport_needs() {
+    let ws = Workspace::new();
+    let report = ws.import(&[fixture("openai/fine-tuning.jsonl")]);
+    let file = &report.files[0];
+    assert_eq!((file.records, file.rejected), (0, 0), "a refused file adds nothing");
+    let error = file.error.as_deref().expect("refused");
+    assert!(error.contains("fine-tuning") && error.contains("`created`") && error.contains("`timestamp`"), "{error}");
+    assert_eq!(report.stored.conversations, 0);
+}

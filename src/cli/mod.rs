@@ -61,6 +61,9 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             for file in report.refused_files() {
                 eprintln!("rapport: {} was not imported: {}", file.path, file.error.as_deref().unwrap_or(""));
             }
+            for (file, why) in report.files.iter().filter_map(|f| Some((f, f.nothing_imported()?))) {
+                eprintln!("rapport: nothing was imported from {}: {why}", file.path);
+            }
             Ok(if report.refused_files().next().is_some() { ExitCode::from(REFUSED_FILE) } else { ExitCode::SUCCESS })
         }
         Command::Metrics { query, escalation } => {

@@ -104,6 +104,22 @@ impl ImportReport {
     }
 }
 
+impl FileReport {
+    /// Why a file that was read added nothing, when it did: every record
+    /// rejected, or none there. A file is never "imported" into nothing
+    /// without a sentence (the app's import report says the same).
+    pub fn nothing_imported(&self) -> Option<String> {
+        if self.error.is_some() || self.records > 0 {
+            return None;
+        }
+        Some(match self.rejected {
+            0 => "it holds no records".to_owned(),
+            1 => "its only record was rejected".to_owned(),
+            n => format!("all {n} of its records were rejected"),
+        })
+    }
+}
+
 /// How far an import has come, for a progress bar.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

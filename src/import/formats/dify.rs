@@ -1,7 +1,8 @@
-//! Dify: the service API's conversation messages (`GET /v1/messages`, saved
-//! as JSON), the console's conversation list, and workflow-run log exports
-//! (CSV with a byte order mark and naive timestamps, or JSON Lines whose
-//! first line is `export_info`).
+//! Dify: conversation messages (the service API's `GET /v1/messages` and the
+//! console's chat messages, saved as JSON), conversation lists (the console's,
+//! and the service API's `GET /v1/conversations`), and workflow runs (the logs
+//! API, and log exports as CSV with a byte order mark and naive timestamps, or
+//! JSON Lines whose first line is `export_info`).
 //!
 //! One Dify message is a question and its answer, so it becomes two:
 //!
@@ -10,7 +11,8 @@
 //!                                 └─► agent message {id}:answer  at created_at
 //!                                     (+ provider_response_latency, or the
 //!                                      last agent thought's time, when later)
-//! feedback.rating like/dislike    ──► feedback on {id}:answer
+//! metadata.usage                  ──► the answer's tokens; total_price only in USD
+//! feedback.rating, feedbacks[]    ──► feedback on {id}:answer
 //! agent_thoughts[].tool "a;b"     ──► actions a and b at the thought's time
 //! ```
 
@@ -51,7 +53,11 @@ impl Importer for Dify {
         }
         if json.has_all(path, &["conversation_id", "query", "answer"]) {
             Some(MESSAGES)
-        } else if json.has(path, "from_end_user_id") || json.has_all(path, &["message_count", "from_source"]) {
+        } else if json.has(path, "from_end_user_id")
+            || json.has_all(path, &["message_count", "from_source"])
+            || json.has_all(path, &["id", "name", "inputs", "introduction", "created_at"])
+        {
+            // The console's list, or the service API's GET /v1/conversations.
             Some(CONVERSATIONS)
         } else if json.has(path, "workflow_run") || json.has_all(path, &["workflow_id", "elapsed_time"]) {
             Some(WORKFLOW_RUNS)
@@ -102,6 +108,56 @@ fn instant(v: Option<&Value>, ctx: &Context) -> Result<Option<Micros>, String> {
     }
 }
 
+/// A price as Dify gives it: `total_price` with its `currency` (USD unless
+/// said otherwise). Only dollars are added to the dashboard's cost; a price in
+/// another currency is kept, with its currency, in the conversation's
+/// metadata, and the import report says so.
+struct Price {
+    amount: Option<f64>,
+    currency: String,
+}
+
+impl Price {
+    fn of(m: &Map<String, Value>, usage: Option<&Map<String, Value>>) -> Price {
+        let amount = number(usage.and_then(|u| field(u, "total_price")).or_else(|| field(m, "total_price")));
+        let currency = usage
+            .and_then(|u| text(u, "currency"))
+            .or_else(|| text(m, "currency"))
+            .unwrap_or_else(|| "USD".into())
+            .to_uppercase();
+        Price { amount: amount.filter(|a| a.is_finite() && *a >= 0.0), currency }
+    }
+
+    fn is_dollars(&self) -> bool {
+        matches!(self.currency.as_str(), "USD" | "US$" | "$")
+    }
+
+    fn dollars(&self) -> Option<f64> {
+        self.amount.filter(|_| self.is_dollars())
+    }
+
+    fn keep_other_currency(
+        &self,
+        conversation: &str,
+        message: &str,
+        at: Position,
+        what: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Stopped> {
+        let Some(amount) = self.amount.filter(|a| *a > 0.0 && !self.is_dollars()) else { return Ok(()) };
+        let key = format!("cost in {} ({message})", self.currency);
+        let mut metadata = Map::new();
+        metadata.insert(key.clone(), serde_json::Number::from_f64(amount).map_or(Value::Null, Value::Number));
+        let rec = Rec::new("conversation").text(Field::ConversationId, conversation.to_owned()).metadata(metadata);
+        emit(sink, at, what, rec)?;
+        reject(
+            sink,
+            at,
+            format!("{what}: its cost, {amount} {}, is not in US dollars, so it is not added to the dashboard's cost; it is kept in the conversation's metadata as {key:?}", self.currency),
+        )
+    }
+}
+
 fn later(at: Micros, seconds: Option<f64>) -> Option<Micros> {
     seconds.filter(|s| s.is_finite() && *s > 0.0).map(|s| Micros(at.0 + (s * 1e6).round() as i64))
 }
@@ -140,8 +196,11 @@ fn message(m: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn S
         .flatten()
         .filter_map(Value::as_object)
         .collect();
-    let mut answered = later(created, number(field(m, "provider_response_latency"))).unwrap_or(created);
-    if field(m, "provider_response_latency").is_none() {
+    let usage = field(m, "metadata").and_then(|md| md.get("usage")).and_then(Value::as_object);
+    let latency =
+        number(field(m, "provider_response_latency")).or_else(|| number(usage.and_then(|u| field(u, "latency"))));
+    let mut answered = later(created, latency).unwrap_or(created);
+    if latency.is_none() {
         for t in &thoughts {
             if let Ok(Some(t)) = instant(field(t, "created_at"), ctx) {
                 answered = answered.max(t);
@@ -149,18 +208,21 @@ fn message(m: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn S
         }
     }
     if let Some(answer) = field(m, "answer").and_then(message_text).filter(|a| !a.is_empty()) {
-        let usage = field(m, "metadata").and_then(|md| md.get("usage")).and_then(Value::as_object);
-        let pick = |top: &str, nested: &str| field(m, top).or_else(|| usage.and_then(|u| field(u, nested))).cloned();
+        // The model's usage (metadata.usage) counts every call of the answer;
+        // message_tokens and answer_tokens count only the question's and answer's own text.
+        let pick = |nested: &str, top: &str| usage.and_then(|u| field(u, nested)).or_else(|| field(m, top)).cloned();
+        let price = Price::of(m, usage);
         let rec = Rec::new("message")
             .text(Field::ConversationId, conversation.clone())
             .text(Field::MessageId, format!("{id}:answer"))
             .text(Field::Role, "agent")
             .micros(Field::Timestamp, Some(answered))
             .text(Field::Content, answer)
-            .value(Field::PromptTokens, pick("message_tokens", "prompt_tokens").as_ref())
-            .value(Field::CompletionTokens, pick("answer_tokens", "completion_tokens").as_ref())
-            .value(Field::Cost, pick("total_price", "total_price").as_ref());
+            .value(Field::PromptTokens, pick("prompt_tokens", "message_tokens").as_ref())
+            .value(Field::CompletionTokens, pick("completion_tokens", "answer_tokens").as_ref())
+            .number(Field::Cost, price.dollars());
         emit(sink, at, &format!("{what} answer"), rec)?;
+        price.keep_other_currency(&conversation, &format!("{id}:answer"), at, &what, sink)?;
     }
     if let Some(feedback) = field(m, "feedback").and_then(Value::as_object) {
         let rec = Rec::new("feedback")
@@ -170,6 +232,19 @@ fn message(m: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn S
             .value(Field::Rating, field(feedback, "rating"))
             .value(Field::Comment, field(feedback, "content"));
         emit(sink, at, &format!("{what} feedback"), rec)?;
+    }
+    // The console lists the end user's rating and the operators' (from_source admin).
+    let feedbacks = field(m, "feedbacks").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    for feedback in feedbacks.iter().filter_map(Value::as_object) {
+        let from = text(feedback, "from_source").unwrap_or_else(|| "user".into());
+        let feedback_id = if from == "user" { format!("{id}:feedback") } else { format!("{id}:feedback:{from}") };
+        let rec = Rec::new("feedback")
+            .text(Field::ConversationId, conversation.clone())
+            .text(Field::FeedbackId, feedback_id)
+            .text(Field::MessageId, format!("{id}:answer"))
+            .value(Field::Rating, field(feedback, "rating"))
+            .value(Field::Comment, field(feedback, "content"));
+        emit(sink, at, &format!("{what} feedback from {from}"), rec)?;
     }
     for (k, thought) in thoughts.iter().enumerate() {
         let Some(tools) = text(thought, "tool") else { continue };
@@ -253,8 +328,17 @@ fn workflow_run(r: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut 
             metadata.insert(key.to_owned(), v.clone());
         }
     }
+    let finished = match instant(field(&run, "finished_at"), ctx) {
+        Ok(t) => t,
+        Err(e) => return reject(sink, at, format!("{what}: finished_at {e}")),
+    };
+    let ended = finished.or_else(|| later(started, number(field(&run, "elapsed_time"))));
+    // The run's own times, so that a run with no text to show (the logs API
+    // gives none) is still a conversation of its day.
     let conv = Rec::new("conversation")
         .text(Field::ConversationId, conversation.clone())
+        .micros(Field::StartedAt, Some(started))
+        .micros(Field::EndedAt, ended)
         .opt_text(Field::CustomerId, customer)
         .opt_text(Field::Source, text(&run, "created_from"))
         .metadata(metadata);
@@ -273,19 +357,16 @@ fn workflow_run(r: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut 
     }
     let succeeded = text(&run, "status").is_none_or(|s| s.eq_ignore_ascii_case("succeeded"));
     let outputs = field(&run, "outputs").and_then(message_text).filter(|o| !o.is_empty() && o != "{}");
-    if let (true, Some(outputs)) = (succeeded, outputs) {
-        let finished = match instant(field(&run, "finished_at"), ctx) {
-            Ok(t) => t,
-            Err(e) => return reject(sink, at, format!("{what}: finished_at {e}")),
-        };
-        let ended = finished.or_else(|| later(started, number(field(&run, "elapsed_time")))).unwrap_or(started);
+    let tokens = field_of(&run, &["total_tokens"]);
+    // A run that succeeded answered, at its end, even when the export leaves its outputs out.
+    if succeeded && (outputs.is_some() || tokens.is_some()) {
         let rec = Rec::new("message")
             .text(Field::ConversationId, conversation)
             .text(Field::MessageId, format!("{id}:outputs"))
             .text(Field::Role, "agent")
-            .micros(Field::Timestamp, Some(ended))
-            .text(Field::Content, outputs)
-            .value(Field::CompletionTokens, field_of(&run, &["total_tokens"]));
+            .micros(Field::Timestamp, Some(ended.unwrap_or(started)))
+            .opt_text(Field::Content, outputs)
+            .value(Field::CompletionTokens, tokens);
         emit(sink, at, &format!("{what} outputs"), rec)?;
     }
     Ok(())

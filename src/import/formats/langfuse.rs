@@ -1,24 +1,31 @@
-//! Langfuse: the table exports of traces, observations, scores and sessions
-//! (CSV, JSON, JSON Lines; field names as the worker's
-//! `database-read-stream/*-stream.ts` write them) and a trace's or a
-//! session's "Download JSON".
+//! Langfuse: a trace's download (`{trace, observations}`, and the newer
+//! `{observations, scores}`), the public API's bodies (a trace with its
+//! observations and scores, or a page `{"data": [...], "meta": {...}}`), the
+//! table exports of traces, observations, scores and sessions (CSV, JSON,
+//! JSON Lines; field names as the worker's `database-read-stream/*-stream.ts`
+//! write them, CSV cells written before Langfuse's early-2026 fix of
+//! double-quoted JSON strings included), and a session's download.
 //!
 //! ```text
 //! Langfuse                     Rapport
-//! trace                        one turn: input → user message at timestamp,
-//!                              output → agent message at timestamp + latency
-//!                              (with the trace's tokens and cost)
+//! trace (+ its observations)   one turn (see `trace`): the user's message,
+//!                              the agent's, with its generations' tokens and cost
 //! sessionId (else trace id)    conversation;  userId → customer_id
-//! observation SPAN / TOOL      action (level ERROR → error); other types reported
-//! score                        feedback on the trace's agent message
+//! TOOL observation, span that
+//!   names a tool               action (level ERROR → error); other observations
+//!                              are plumbing (see `trace::tool_name`)
+//! score                        feedback, or an evaluation kept in metadata (see `scores`)
 //! session                      conversation: createdAt, userIds[0], duration
 //! ```
 //!
-//! Observations and table-export scores name only their trace, so the trace
-//! must be imported with them (the same import, or a Download JSON that
-//! nests them): the import reads trace files first.
+//! Rows of the observations and scores table exports name only their trace,
+//! so the trace must be imported with them (the same import, or a download
+//! that nests them): the import reads trace files first.
 
-use super::build::{self, emit, field, field_of, message_text, number, reject, text, Rec};
+mod scores;
+mod trace;
+
+use super::build::{self, emit, field, field_of, number, reject, text, Rec};
 use super::{Context, Head, Importer};
 use crate::import::raw::Field;
 use crate::import::readers::End;
@@ -26,6 +33,8 @@ use crate::import::source::Source;
 use crate::import::{Position, Sink, Stopped};
 use crate::model::{format_rfc3339, parse_timestamp, Micros};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
+use trace::TraceParts;
 
 pub struct Langfuse;
 
@@ -36,25 +45,55 @@ const SESSIONS: &str = "langfuse-sessions";
 const TRACE: &str = "langfuse-trace";
 const SESSION: &str = "langfuse-session";
 
-/// The keys of one exported item: a CSV header, a JSON Lines line, an element
-/// of a JSON array, or a single document.
-fn item_keys(head: &Head) -> Option<(Vec<String>, bool)> {
+/// What the import remembers of a trace it read, for the observations and
+/// scores of table exports, which name only their trace.
+#[derive(Debug, Clone)]
+pub struct KnownTrace {
+    pub conversation: String,
+    /// Its tokens or cost were placed on its agent message.
+    pub spent: bool,
+}
+
+/// How a file holds its items.
+enum Layout {
+    /// One item a CSV row, a line, or an element of a top-level array.
+    Items,
+    /// The API's page: the items are the list under `data`.
+    Page,
+    /// One document: a download, or one API body.
+    Document,
+}
+
+/// The keys of one item of the file, and how it holds its items.
+fn item_keys(head: &Head) -> Option<(Vec<String>, Layout)> {
     if let Some(csv) = &head.csv {
-        return Some((csv.clone(), false));
+        return Some((csv.clone(), Layout::Items));
     }
     let json = head.json.as_ref()?;
     match (json.opens_with, json.lines) {
-        (b'[', _) => Some((json.keys("[]").to_vec(), false)),
-        (_, true) => Some((json.keys("").to_vec(), false)),
-        _ => Some((json.keys("").to_vec(), true)),
+        (b'[', _) => Some((json.keys("[]").to_vec(), Layout::Items)),
+        (_, true) => Some((json.keys("").to_vec(), Layout::Items)),
+        _ if json.has_all("", &["data", "meta"]) => Some((json.keys("data[]").to_vec(), Layout::Page)),
+        _ => Some((json.keys("").to_vec(), Layout::Document)),
     }
 }
 
 impl Importer for Langfuse {
     fn detect(&self, head: &Head) -> Option<&'static str> {
-        let (keys, single) = item_keys(head)?;
+        let (keys, layout) = item_keys(head)?;
+        let single = matches!(layout, Layout::Document);
         let has = |k: &str| keys.iter().any(|x| x == k);
         let any = |ks: &[&str]| ks.iter().any(|k| has(k));
+        if single {
+            let json = head.json.as_ref()?;
+            // The UI's download: {trace, observations}; the newer one: {observations, scores}.
+            if has("trace") && has("observations") && json.has("trace", "id") {
+                return Some(TRACE);
+            }
+            if has("observations") && has("scores") && !has("id") && json.has("observations[]", "traceId") {
+                return Some(TRACE);
+            }
+        }
         if has("type") && !has("traceId") {
             return None; // the native format's records all have a type
         }
@@ -74,7 +113,9 @@ impl Importer for Langfuse {
             if single && any(&["observations", "scores", "projectId", "htmlPath"]) {
                 return Some(TRACE);
             }
-            if !single && any(&["sessionId", "userId", "latency", "observationCount", "bookmarked", "release"]) {
+            if !single
+                && any(&["sessionId", "userId", "latency", "observationCount", "bookmarked", "release", "htmlPath"])
+            {
                 return Some(TRACES);
             }
         }
@@ -96,24 +137,43 @@ impl Importer for Langfuse {
                 .map_err(End::from);
         }
         let each = |position: Position, item: Map<String, Value>, sink: &mut dyn Sink| match format {
-            TRACES => trace(&item, None, position, ctx, sink),
-            OBSERVATIONS => observation(&item, None, position, ctx, sink),
-            SCORES => score(&item, None, position, ctx, sink),
+            TRACES => trace_item(&item, position, ctx, sink),
+            OBSERVATIONS => observation_row(&item, position, ctx, sink),
+            SCORES => scores::score(&item, None, position, ctx, sink),
             _ => session(&item, position, ctx, sink),
         };
         if head.csv.is_some() {
             return build::csv_objects(source, &mut |position, item| match item {
-                Ok(item) => each(position, item, sink),
+                Ok(item) => each(position, unquote_cells(item), sink),
                 Err(reason) => reject(sink, position, reason),
             });
         }
-        build::json_items(source, head, None, &mut |position, item| match item {
+        let under = matches!(item_keys(head), Some((_, Layout::Page))).then_some("data");
+        build::json_items(source, head, under, &mut |position, item| match item {
             Ok(Value::Object(item)) => each(position, item, sink),
             Ok(_) => reject(sink, position, "not a JSON object".into()),
             Err(reason) => reject(sink, position, reason),
         })
         .map(|_| ())
     }
+}
+
+/// CSV cells that Langfuse wrote, before its early-2026 fix, as JSON strings
+/// inside the cell (`"""2026-01-14T13:15:38.089Z"""` in the file, so
+/// `"2026-01-14T13:15:38.089Z"` with its quotes once the CSV is read): the
+/// text inside.
+fn unquote_cells(mut row: Map<String, Value>) -> Map<String, Value> {
+    for cell in row.values_mut() {
+        if let Value::String(s) = cell {
+            let t = s.trim();
+            if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
+                if let Ok(inner) = serde_json::from_str::<Value>(t) {
+                    *cell = build::cell_value(inner.as_str().unwrap_or(t));
+                }
+            }
+        }
+    }
+    row
 }
 
 fn instant(v: Option<&Value>, ctx: &Context) -> Result<Option<Micros>, String> {
@@ -127,187 +187,52 @@ fn instant(v: Option<&Value>, ctx: &Context) -> Result<Option<Micros>, String> {
     }
 }
 
-/// A trace: one turn of the conversation its session (or, with none, the
-/// trace itself) is.
-fn trace(
-    t: &Map<String, Value>,
-    session: Option<&str>,
-    at: Position,
-    ctx: &Context,
-    sink: &mut dyn Sink,
-) -> Result<(), Stopped> {
-    let Some(id) = text(t, "id") else { return reject(sink, at, "the trace has no id".into()) };
-    let what = format!("trace {id}");
-    let conversation = session.map(str::to_owned).or_else(|| text(t, "sessionId")).unwrap_or_else(|| id.clone());
-    if let Ok(mut traces) = ctx.langfuse_traces.lock() {
-        traces.insert(id.clone(), conversation.clone());
-    }
-    let mut metadata = Map::new();
-    for key in ["environment", "release"] {
-        if let Some(v) = text(t, key) {
-            metadata.insert(key.to_owned(), Value::String(v));
-        }
-    }
-    // A trace that cannot be placed in time adds nothing, not even its conversation.
-    let start = match instant(field(t, "timestamp"), ctx) {
-        Ok(Some(start)) => start,
-        Ok(None) => return reject(sink, at, format!("{what}: missing timestamp")),
-        Err(e) => return reject(sink, at, format!("{what}: timestamp {e}")),
-    };
-    let conv = Rec::new("conversation")
-        .text(Field::ConversationId, conversation.clone())
-        .opt_text(Field::CustomerId, text(t, "userId"));
-    emit(sink, at, &what, conv.metadata(metadata))?;
-    if let Some(input) = field(t, "input").and_then(message_text) {
-        let rec = Rec::new("message")
-            .text(Field::ConversationId, conversation.clone())
-            .text(Field::MessageId, format!("{id}:input"))
-            .text(Field::Role, "user")
-            .micros(Field::Timestamp, Some(start))
-            .text(Field::Content, input);
-        emit(sink, at, &format!("{what} input"), rec)?;
-    }
-    let usage = field(t, "usage").and_then(Value::as_object);
-    let tokens = |names: &[&str], usage_names: &[&str]| {
-        field_of(t, names).or_else(|| usage.and_then(|u| field_of(u, usage_names))).cloned()
-    };
-    let prompt = tokens(&["inputTokens", "promptTokens"], &["promptTokens", "input", "inputTokens"]);
-    let completion = tokens(&["outputTokens", "completionTokens"], &["completionTokens", "output", "outputTokens"]);
-    let cost = field_of(t, &["totalCost", "calculatedTotalCost"]).cloned();
-    match field(t, "output").and_then(message_text) {
-        Some(output) => {
-            let latency = number(field(t, "latency")).filter(|l| l.is_finite() && *l >= 0.0).unwrap_or(0.0);
-            let answered = Micros(start.0 + (latency * 1e6).round() as i64);
-            let rec = Rec::new("message")
-                .text(Field::ConversationId, conversation)
-                .text(Field::MessageId, format!("{id}:output"))
-                .text(Field::Role, "agent")
-                .micros(Field::Timestamp, Some(answered))
-                .text(Field::Content, output)
-                .value(Field::PromptTokens, prompt.as_ref())
-                .value(Field::CompletionTokens, completion.as_ref())
-                .value(Field::Cost, cost.as_ref());
-            emit(sink, at, &format!("{what} output"), rec)?;
-        }
-        None => {
-            let spent = [&prompt, &completion, &cost].iter().any(|v| number(v.as_ref()).is_some_and(|n| n > 0.0));
-            if spent {
-                reject(
-                    sink,
-                    at,
-                    format!("{what} has no output, so its tokens and cost have no agent message to go with"),
-                )?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The conversation a trace went into, from this trace's own document or an
 /// earlier trace file of the import.
 fn conversation_of(trace_id: &str, known: Option<&str>, ctx: &Context) -> Option<String> {
-    known.map(str::to_owned).or_else(|| ctx.langfuse_traces.lock().ok()?.get(trace_id).cloned())
+    known.map(str::to_owned).or_else(|| Some(ctx.langfuse_traces.lock().ok()?.get(trace_id)?.conversation.clone()))
 }
 
-/// SPAN and TOOL observations with a name are tool calls; the others
-/// (GENERATION, EVENT, AGENT, ...) are reported: their tokens and cost are
-/// already their trace's.
-fn observation(
-    o: &Map<String, Value>,
-    known: Option<&str>,
-    at: Position,
-    ctx: &Context,
-    sink: &mut dyn Sink,
-) -> Result<(), Stopped> {
+fn objects<'v>(list: Option<&'v Value>, name: &'static str) -> Vec<(Position, &'v Map<String, Value>)> {
+    let items = list.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    items.iter().enumerate().filter_map(|(j, v)| Some((Position::Of(name, j as u64 + 1), v.as_object()?))).collect()
+}
+
+/// A trace of a table export or of an API list: a row with its own totals,
+/// or a body with its observations and scores (objects, not only their ids).
+fn trace_item(t: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn Sink) -> Result<(), Stopped> {
+    let nested = |name: &str| {
+        let list = field(t, name).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        list.iter().filter_map(Value::as_object).map(|o| (at, o)).collect::<Vec<_>>()
+    };
+    let parts = TraceParts { at, trace: Some(t), observations: nested("observations"), scores: nested("scores") };
+    trace::read(&parts, None, ctx, sink)
+}
+
+/// A row of the observations table export: a tool call, or plumbing; its
+/// generations' tokens and cost are already its trace's.
+fn observation_row(o: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn Sink) -> Result<(), Stopped> {
     let id = text(o, "id").unwrap_or_default();
-    let kind = text(o, "type").unwrap_or_default().to_uppercase();
     let what = format!("observation {id}");
-    if kind != "SPAN" && kind != "TOOL" {
-        let kind = if kind.is_empty() { "typeless".to_owned() } else { kind };
-        return reject(sink, at, format!("{what}: a {kind} observation is no tool call (only SPAN and TOOL are; tokens and cost come from the trace)"));
-    }
     let Some(trace_id) = text(o, "traceId") else { return reject(sink, at, format!("{what}: missing traceId")) };
-    let Some(conversation) = conversation_of(&trace_id, known, ctx) else {
-        return reject(sink, at, format!("{what}: its trace {trace_id} is not among the traces imported with it, so its conversation is unknown (import the traces export together with the observations)"));
-    };
-    let error = text(o, "level").is_some_and(|l| l.eq_ignore_ascii_case("error"));
-    let rec = Rec::new("action")
-        .text(Field::ConversationId, conversation)
-        .opt_text(Field::ActionId, (!id.is_empty()).then(|| id.clone()))
-        .opt_text(Field::Name, text(o, "name"))
-        .text(Field::Status, if error { "error" } else { "ok" });
-    let rec = rec
-        .time(Field::StartedAt, field(o, "startTime"), ctx)
-        .and_then(|r| r.time(Field::EndedAt, field(o, "endTime"), ctx));
-    match rec {
-        Ok(rec) => emit(sink, at, &what, rec),
-        Err(reason) => reject(sink, at, format!("{what}: {reason}")),
-    }
-}
-
-/// Category names that read as a rating, beyond FORMAT.md's aliases.
-fn category_rating(text: &str) -> Option<&'static str> {
-    if let Some(r) = crate::model::Rating::parse(text) {
-        return Some(r.as_str());
-    }
-    match text.trim().to_lowercase().replace([' ', '-'], "_").as_str() {
-        "good" | "yes" | "true" | "correct" | "helpful" | "thumbsup" | "great" => Some("positive"),
-        "bad" | "no" | "false" | "incorrect" | "unhelpful" | "not_helpful" | "thumbsdown" | "wrong" => Some("negative"),
-        "ok" | "okay" | "mixed" | "partially_correct" => Some("neutral"),
-        _ => None,
-    }
-}
-
-/// A score is feedback: BOOLEAN 1/0 is positive/negative; NUMERIC from 0 to
-/// 1 is read as 1 + 4·value on the 1–5 scale (1 → 5 positive, 0.5 → 3
-/// neutral, 0 → 1 negative) and above 1 up to 5 as that score; CATEGORICAL
-/// by its words (good/bad, yes/no, like/dislike, ...).
-fn score(
-    s: &Map<String, Value>,
-    known: Option<&str>,
-    at: Position,
-    ctx: &Context,
-    sink: &mut dyn Sink,
-) -> Result<(), Stopped> {
-    let id = text(s, "id").unwrap_or_default();
-    let name = text(s, "name").unwrap_or_default();
-    let what = format!("score {id} ({name})");
-    let trace_id = text(s, "traceId");
-    let conversation = match (text(s, "sessionId"), &trace_id) {
-        (Some(session), _) => Some(session),
-        (None, Some(trace_id)) => conversation_of(trace_id, known, ctx),
-        (None, None) => known.map(str::to_owned),
-    };
-    let Some(conversation) = conversation else {
-        return reject(sink, at, format!("{what}: its trace {} is not among the traces imported with it, so its conversation is unknown (import the traces export together with the scores)", trace_id.unwrap_or_default()));
-    };
-    let data_type = text(s, "dataType").unwrap_or_default().to_uppercase();
-    let value = number(field(s, "value"));
-    let string_value = text(s, "stringValue");
-    let mut rec = Rec::new("feedback")
-        .text(Field::ConversationId, conversation)
-        .opt_text(Field::FeedbackId, (!id.is_empty()).then(|| id.clone()))
-        .opt_text(Field::MessageId, trace_id.map(|t| format!("{t}:output")))
-        .value(Field::Comment, field(s, "comment"));
-    match (data_type.as_str(), value, string_value.as_deref()) {
-        ("CATEGORICAL", _, Some(category)) | ("", None, Some(category)) => match category_rating(category) {
-            Some(rating) => rec = rec.text(Field::Rating, rating),
-            None => {
-                return reject(sink, at, format!("{what}: category {category:?} reads as no rating (positive/negative/neutral, like/dislike, good/bad, yes/no, correct/incorrect)"))
-            }
-        },
-        ("BOOLEAN", Some(v), _) => rec = rec.text(Field::Rating, if v >= 0.5 { "positive" } else { "negative" }),
-        ("BOOLEAN", None, Some(b)) => match category_rating(b) {
-            Some(rating) => rec = rec.text(Field::Rating, rating),
-            None => return reject(sink, at, format!("{what}: boolean {b:?} is neither true nor false")),
-        },
-        (_, Some(v), _) if (0.0..=1.0).contains(&v) => rec = rec.number(Field::Score, Some(1.0 + 4.0 * v)),
-        (_, Some(v), _) => rec = rec.number(Field::Score, Some(v)),
-        _ => return reject(sink, at, format!("{what}: no value")),
-    }
-    match rec.time(Field::Timestamp, field(s, "timestamp"), ctx) {
-        Ok(rec) => emit(sink, at, &what, rec),
-        Err(reason) => reject(sink, at, format!("{what}: {reason}")),
+    let known = ctx.langfuse_traces.lock().ok().and_then(|t| t.get(&trace_id).cloned());
+    let is_generation = text(o, "type").is_some_and(|k| k.eq_ignore_ascii_case("GENERATION"));
+    let root = text(o, "parentObservationId").is_none()
+        && text(o, "name").is_some()
+        && text(o, "name") == text(o, "traceName");
+    let tool = if is_generation || root { None } else { trace::tool_name(o, &HashSet::new()) };
+    let spends = is_generation
+        && ["usageDetails", "costDetails", "totalCost", "inputUsage"].iter().any(|k| {
+            field(o, k).is_some_and(|v| {
+                number(Some(v)).is_some_and(|n| n > 0.0) || v.as_object().is_some_and(|m| !m.is_empty())
+            })
+        });
+    match (known, tool) {
+        (Some(known), Some(name)) => trace::action(o, &name, &known.conversation, at, ctx, sink),
+        (None, Some(_)) => reject(sink, at, format!("{what}: its trace {trace_id} is not among the traces imported with it, so its conversation is unknown (import the traces export together with the observations)")),
+        (Some(known), None) if spends && !known.spent => reject(sink, at, format!("{what}: the tokens and cost of this generation cannot be added to its trace's agent message, which the traces export wrote without them (import the trace's download, which holds both)")),
+        (None, None) if spends => reject(sink, at, format!("{what}: its trace {trace_id} is not among the traces imported with it, so its tokens and cost have no agent message to go with")),
+        _ => Ok(()),
     }
 }
 
@@ -346,59 +271,94 @@ fn session(s: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn S
     emit(sink, at, &what, rec)
 }
 
-fn list<'v>(doc: &'v Map<String, Value>, key: &str) -> &'v [Value] {
-    field(doc, key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
-}
-
-/// A trace's "Download JSON": the trace with its observations and scores.
+/// A trace's download or API body: `{trace, observations}` (the trace may
+/// hold the same observations, without their input and output), the newer
+/// `{observations, scores}` (each observation names its trace), or the
+/// trace object itself with `observations` and `scores`.
 fn trace_document(doc: &Map<String, Value>, ctx: &Context, sink: &mut dyn Sink) -> Result<(), Stopped> {
-    let conversation = text(doc, "sessionId").or_else(|| text(doc, "id"));
-    trace(doc, conversation.as_deref(), Position::Of("trace", 1), ctx, sink)?;
-    nested(doc, conversation.as_deref(), ctx, sink)
-}
-
-fn nested(
-    doc: &Map<String, Value>,
-    conversation: Option<&str>,
-    ctx: &Context,
-    sink: &mut dyn Sink,
-) -> Result<(), Stopped> {
-    for (j, o) in list(doc, "observations").iter().enumerate() {
-        let at = Position::Of("observation", j as u64 + 1);
-        match o.as_object() {
-            Some(o) => observation(o, conversation, at, ctx, sink)?,
-            None => reject(sink, at, "not a JSON object".into())?,
+    let at = Position::Of("trace", 1);
+    if let Some(t) = field(doc, "trace").and_then(Value::as_object) {
+        let mut observations = objects(field(doc, "observations"), "observation");
+        if observations.is_empty() {
+            observations = objects(field(t, "observations"), "trace observation");
+        }
+        let mut scores = objects(field(t, "scores"), "trace score");
+        scores.extend(objects(field(doc, "scores"), "score"));
+        return trace::read(&TraceParts { at, trace: Some(t), observations, scores }, None, ctx, sink);
+    }
+    if field(doc, "id").is_some() {
+        let parts = TraceParts {
+            at,
+            trace: Some(doc),
+            observations: objects(field(doc, "observations"), "observation"),
+            scores: objects(field(doc, "scores"), "score"),
+        };
+        return trace::read(&parts, None, ctx, sink);
+    }
+    // No trace object: its observations name it; a download holds one, but any number is read.
+    let observations = objects(field(doc, "observations"), "observation");
+    let scores = objects(field(doc, "scores"), "score");
+    let mut ids: Vec<String> = Vec::new();
+    for (_, o) in &observations {
+        match text(o, "traceId") {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            _ => {}
         }
     }
-    for (j, s) in list(doc, "scores").iter().enumerate() {
-        let at = Position::Of("score", j as u64 + 1);
-        match s.as_object() {
-            Some(s) => score(s, conversation, at, ctx, sink)?,
-            None => reject(sink, at, "not a JSON object".into())?,
-        }
+    for (at, o) in observations.iter().filter(|(_, o)| text(o, "traceId").is_none()) {
+        reject(sink, *at, format!("observation {}: missing traceId", text(o, "id").unwrap_or_default()))?;
+    }
+    for (k, id) in ids.iter().enumerate() {
+        let parts = TraceParts {
+            at: Position::Of("trace", k as u64 + 1),
+            trace: None,
+            observations: of_trace(&observations, id),
+            scores: of_trace(&scores, id),
+        };
+        trace::read(&parts, None, ctx, sink)?;
+    }
+    for (at, s) in scores.iter().filter(|(_, s)| !text(s, "traceId").is_some_and(|t| ids.contains(&t))) {
+        scores::score(s, None, *at, ctx, sink)?;
     }
     Ok(())
 }
 
-/// A session's "Download JSON": the session, its traces (each a turn) and scores.
+fn of_trace<'v>(list: &[(Position, &'v Map<String, Value>)], id: &str) -> Vec<(Position, &'v Map<String, Value>)> {
+    list.iter().filter(|(_, o)| text(o, "traceId").as_deref() == Some(id)).cloned().collect()
+}
+
+/// A session's download: the session, its traces (each a turn) and scores.
 fn session_document(doc: &Map<String, Value>, ctx: &Context, sink: &mut dyn Sink) -> Result<(), Stopped> {
     session(doc, Position::Of("session", 1), ctx, sink)?;
     let Some(id) = text(doc, "id") else { return Ok(()) };
-    for (j, t) in list(doc, "traces").iter().enumerate() {
+    let traces = field(doc, "traces").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    for (j, t) in traces.iter().enumerate() {
         let at = Position::Of("trace", j as u64 + 1);
         match t.as_object() {
             Some(t) => {
-                trace(t, Some(&id), at, ctx, sink)?;
-                let trace_id = text(t, "id");
-                for (k, s) in list(t, "scores").iter().enumerate() {
-                    let at = Position::Within("trace", j as u64 + 1, "score", k as u64 + 1);
-                    if let (Some(s), Some(_)) = (s.as_object(), &trace_id) {
-                        score(s, Some(&id), at, ctx, sink)?;
-                    }
-                }
+                let scores = field(t, "scores").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+                let scores = scores
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, s)| {
+                        Some((Position::Within("trace", j as u64 + 1, "score", k as u64 + 1), s.as_object()?))
+                    })
+                    .collect();
+                let nested = objects(field(t, "observations"), "observation");
+                let parts = TraceParts { at, trace: Some(t), observations: nested, scores };
+                trace::read(&parts, Some(&id), ctx, sink)?;
             }
             None => reject(sink, at, "not a JSON object".into())?,
         }
     }
-    nested(doc, Some(&id), ctx, sink)
+    for (at, o) in objects(field(doc, "observations"), "observation") {
+        if let (Some(trace_id), Some(name)) = (text(o, "traceId"), trace::tool_name(o, &HashSet::new())) {
+            let conversation = conversation_of(&trace_id, Some(&id), ctx).unwrap_or_else(|| id.clone());
+            trace::action(o, &name, &conversation, at, ctx, sink)?;
+        }
+    }
+    for (at, s) in objects(field(doc, "scores"), "score") {
+        scores::score(s, Some(&id), at, ctx, sink)?;
+    }
+    Ok(())
 }

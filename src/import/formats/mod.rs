@@ -6,11 +6,13 @@
 //!
 //! - [`sniff`]: the keys of a file's first JSON objects, or its CSV header;
 //! - [`build`]: records built from foreign values, and the readers they share;
+//! - [`chat`]: what a person reads of chat-shaped JSON (a call's input and output);
 //! - one file per platform: [`agentsight`], [`langfuse`], [`dify`], [`openai`];
 //! - [`mapped`]: any CSV, read through a column mapping (`--map field=column`).
 
 pub mod agentsight;
 pub mod build;
+pub mod chat;
 pub mod dify;
 pub mod langfuse;
 pub mod mapped;
@@ -62,8 +64,8 @@ pub const FORMATS: &[(&str, &str)] = &[
     ("jsonl / json / csv", "Rapport's native format (FORMAT.md)"),
     ("agentsight-sdk", "AgentSight SDK export files (AGENTSIGHT_FILE_EXPORTER)"),
     ("agentsight-history-v1", "AgentSight history import files (schema_version 1)"),
-    ("langfuse-traces / -observations / -scores / -sessions", "Langfuse table exports as CSV, JSON or JSONL"),
-    ("langfuse-trace / langfuse-session", "a Langfuse trace's or session's \"Download JSON\""),
+    ("langfuse-traces / -observations / -scores / -sessions", "Langfuse table exports as CSV, JSON or JSONL, and API pages ({\"data\": [...], \"meta\": ...})"),
+    ("langfuse-trace / langfuse-session", "a Langfuse trace's download ({trace, observations} or {observations, scores}), API trace body, or session download"),
     ("dify-messages", "Dify service API conversation messages (GET /v1/messages) saved as JSON"),
     ("dify-conversations", "the Dify console's conversation list saved as JSON"),
     ("dify-workflow-runs", "Dify workflow-run log exports (CSV, or JSONL opening with export_info)"),
@@ -149,7 +151,7 @@ pub struct Context {
     pub options: FormatOptions,
     /// Langfuse trace id → the conversation its trace went into, so that
     /// observations and scores, which name only their trace, find it.
-    pub langfuse_traces: Mutex<HashMap<String, String>>,
+    pub langfuse_traces: Mutex<HashMap<String, langfuse::KnownTrace>>,
 }
 
 impl Context {

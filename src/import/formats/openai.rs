@@ -24,6 +24,21 @@ pub struct OpenAi;
 
 const CHAT: &str = "openai-chat";
 
+/// Why a file of chats none of which has a time is refused: it is a training
+/// or eval set (OpenAI's fine-tuning format), not a log of conversations.
+const NO_TIMES: &str = "none of its chats has a time, so this is a fine-tuning or eval file, not a log: Rapport needs \
+     when each conversation happened, as a `created` time (Unix seconds or RFC 3339) on each line or a `timestamp` \
+     on each message";
+
+/// Whether a chat line, or any of its messages, says when it happened.
+fn has_time(chat: &Map<String, Value>) -> bool {
+    let timed = |m: &Map<String, Value>| field_of(m, &["created", "created_at", "timestamp"]).is_some();
+    timed(chat)
+        || field(chat, "messages")
+            .and_then(Value::as_array)
+            .is_some_and(|m| m.iter().filter_map(Value::as_object).any(timed))
+}
+
 impl Importer for OpenAi {
     fn detect(&self, head: &Head) -> Option<&'static str> {
         let json = head.json.as_ref()?;
@@ -41,12 +56,20 @@ impl Importer for OpenAi {
         sink: &mut dyn Sink,
     ) -> Result<(), End> {
         let file = head.name.clone();
+        let (mut chats, mut timed) = (0u64, 0u64);
         build::json_items(source, head, None, &mut |position, item| match item {
-            Ok(Value::Object(chat)) => conversation(&chat, &file, position, ctx, sink),
+            Ok(Value::Object(chat)) => {
+                chats += 1;
+                timed += u64::from(has_time(&chat));
+                conversation(&chat, &file, position, ctx, sink)
+            }
             Ok(_) => reject(sink, position, "not a JSON object".into()),
             Err(reason) => reject(sink, position, reason),
-        })
-        .map(|_| ())
+        })?;
+        if chats > 0 && timed == 0 {
+            return Err(End::Refused(NO_TIMES.into()));
+        }
+        Ok(())
     }
 }
 
