@@ -28,6 +28,31 @@ fn a_store_of_an_older_schema_migrates_and_keeps_its_records() {
 }
 
 #[test]
+fn messages_known_by_their_content_keep_their_identity_across_migration_3() {
+    let ws = Workspace::new();
+    let long = "a long answer ".repeat(5_000);
+    let line = serde_json::json!({"type": "message", "conversation_id": "c", "role": "agent",
+        "timestamp": "2026-10-01T10:00:00Z", "content": long});
+    let file = ws.file("answers.jsonl", format!("{line}\n"));
+    drop(Store::open_at_version(&ws.db(), 2).unwrap());
+    assert_eq!(ws.import(std::slice::from_ref(&file)).stored.messages, 1);
+    {
+        // As version 2 wrote it: the identity repeated the whole content.
+        let conn = rusqlite::Connection::open(ws.db()).unwrap();
+        conn.execute_batch(
+            "UPDATE message SET identity = 'ka' || char(31) || timestamp || char(31) || content;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let report = ws.import(&[file]);
+    assert_eq!(report.stored.messages, 1, "re-importing after the migration changes nothing");
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    let identity: String = conn.query_row("SELECT identity FROM message", [], |r| r.get(0)).unwrap();
+    assert!(identity.len() < 64, "the identity no longer repeats the content: {} bytes", identity.len());
+}
+
+#[test]
 fn a_file_that_is_not_a_store_is_refused_and_left_untouched() {
     let ws = Workspace::new();
     let text = ws.file("notes.db", "These are my notes, not a database.\n");

@@ -365,6 +365,7 @@ fn import_file(
     let name = src.name.clone();
     let size = src.size;
     let read_counter = src.read.clone();
+    let stop_reading = src.stop.clone();
     let bytes_before = state.bytes_done;
     let cancel = options.cancel.clone().unwrap_or_default();
 
@@ -394,7 +395,14 @@ fn import_file(
                 (Err(e), _) => (Err(e), detected.as_ref().map_or("unknown", |d| d.format)),
             }
         });
-        for batch in rx.iter() {
+        loop {
+            // Wakes up at least ten times a second, so that Cancel and
+            // progress do not wait for the end of a huge record.
+            let batch = match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(batch) => batch,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Batch { items: Vec::new() },
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             for (position, outcome) in batch.items {
                 match outcome {
                     Ok(record) => {
@@ -430,7 +438,10 @@ fn import_file(
                 break;
             }
         }
-        drop(rx); // a reader still sending learns that nobody listens
+        // A reader in the middle of a huge record learns at its next read
+        // that nobody listens; one still sending, at its next send.
+        stop_reading.store(true, Ordering::Relaxed);
+        drop(rx);
         reader.join().unwrap_or((Err(readers::End::Refused("the reader failed".into())), "unknown"))
     });
 

@@ -6,18 +6,26 @@ use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Counts the bytes read from the file on disk (compressed bytes for gzip),
-/// which is what progress is measured against.
+/// which is what progress is measured against, and stops reading as soon as
+/// `stop` is set, even in the middle of a huge record.
 struct Counting<R> {
     inner: R,
     read: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
 }
+
+/// What a read says once the import was cancelled.
+pub const CANCELLED: &str = "the import was cancelled";
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(io::Error::other(CANCELLED));
+        }
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
@@ -29,6 +37,8 @@ pub struct Source {
     pub gzip: bool,
     /// Bytes of the file read so far.
     pub read: Arc<AtomicU64>,
+    /// Set it (from any thread) and the next read fails: reading stops.
+    pub stop: Arc<AtomicBool>,
     pub size: u64,
     /// The name the format is judged by: the file name without `.gz`.
     pub name: String,
@@ -48,7 +58,8 @@ pub fn open(path: &Path) -> Result<Source, String> {
     let file = File::open(path).map_err(|e| format!("cannot open it: {}", io_reason(&e)))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let read = Arc::new(AtomicU64::new(0));
-    let mut raw = BufReader::with_capacity(BUFFER, Counting { inner: file, read: read.clone() });
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut raw = BufReader::with_capacity(BUFFER, Counting { inner: file, read: read.clone(), stop: stop.clone() });
     let head = raw.fill_buf().map_err(|e| format!("cannot read it: {}", io_reason(&e)))?;
     let magic = head.starts_with(&[0x1f, 0x8b]);
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -71,7 +82,7 @@ pub fn open(path: &Path) -> Result<Source, String> {
         let utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).build(reader);
         reader = Box::new(BufReader::with_capacity(BUFFER, utf8));
     }
-    Ok(Source { reader, gzip: magic, read, size, name })
+    Ok(Source { reader, gzip: magic, read, stop, size, name })
 }
 
 /// What a path that is no regular file is, in words.
