@@ -56,6 +56,10 @@ if [ -f ../shared/tools/conformance.py ]; then
     python3 ../shared/tools/conformance.py --app target/release/rapport
     # Our own cases: odd zones (:45, DST at midnight), unaligned ranges, filters.
     python3 ../shared/tools/conformance.py --app target/release/rapport --case tests/conformance/cases.json
+    # FORMAT.md's Limits (instants 1970 to 2200, tokens, cost, durations) and
+    # its encodings (UTF-16 with a byte-order mark, CRLF line ends).
+    python3 ../shared/tools/conformance.py --app target/release/rapport --case ../shared/conformance/limits.json
+    python3 ../shared/tools/conformance.py --app target/release/rapport --case ../shared/conformance/encodings.json
 fi
 
 echo "== ui"
