@@ -135,7 +135,7 @@ pub fn localize(text: &str, tz: chrono_tz::Tz) -> Result<Option<String>, String>
     };
     match tz.from_local_datetime(&naive).earliest() {
         Some(at) => Ok(Some(at.to_rfc3339())),
-        None => Err(format!("{text:?} does not exist in {tz} (the clocks skip it)")),
+        None => Err(format!("{} does not exist in {tz} (the clocks skip it)", crate::import::normalize::quote(text))),
     }
 }
 
@@ -246,8 +246,12 @@ pub fn json_items(
             }
             let size = doc.value(&mut buf, crate::limits::MAX_RECORD_BYTES)?;
             if size <= crate::limits::MAX_RECORD_BYTES as u64 {
-                let value = serde_json::from_slice(&buf)
-                    .map_err(|e| split::Stop::Broken(split::Broken::Syntax(format!("the value of {key:?}: {e}"))))?;
+                let value = serde_json::from_slice(&buf).map_err(|e| {
+                    split::Stop::Broken(split::Broken::Syntax(format!(
+                        "the value of {}: {e}",
+                        crate::import::normalize::quote(&key)
+                    )))
+                })?;
                 rest.insert(key, value);
             }
             Ok(())

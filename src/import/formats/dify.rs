@@ -103,7 +103,9 @@ fn instant(v: Option<&Value>, ctx: &Context) -> Result<Option<Micros>, String> {
         return parse_timestamp_number(n).map(Some).map_err(|e| format!("{n} {e}"));
     }
     match build::time(v, ctx)? {
-        crate::import::raw::Loose::Str(s) => parse_timestamp(&s).map(Some).map_err(|e| format!("{s:?} {e}")),
+        crate::import::raw::Loose::Str(s) => {
+            parse_timestamp(&s).map(Some).map_err(|e| format!("{} {e}", crate::import::normalize::quote(&s)))
+        }
         _ => Err(format!("{v} is not a date and time")),
     }
 }

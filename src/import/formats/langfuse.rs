@@ -179,7 +179,9 @@ fn unquote_cells(mut row: Map<String, Value>) -> Map<String, Value> {
 fn instant(v: Option<&Value>, ctx: &Context) -> Result<Option<Micros>, String> {
     let Some(v) = v else { return Ok(None) };
     match build::time(v, ctx)? {
-        crate::import::raw::Loose::Str(s) => parse_timestamp(&s).map(Some).map_err(|e| format!("{s:?} {e}")),
+        crate::import::raw::Loose::Str(s) => {
+            parse_timestamp(&s).map(Some).map_err(|e| format!("{} {e}", crate::import::normalize::quote(&s)))
+        }
         _ => match number(Some(v)) {
             Some(n) => crate::model::parse_timestamp_number(n).map(Some).map_err(|e| format!("{n} {e}")),
             None => Err(format!("{v} is not a date and time")),

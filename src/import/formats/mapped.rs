@@ -151,7 +151,10 @@ impl Importer for Mapped {
                     return reject(
                         sink,
                         position,
-                        format!("unknown type {other:?} (expected conversation, message, action or feedback)"),
+                        format!(
+                            "unknown type {} (expected conversation, message, action or feedback)",
+                            crate::import::normalize::quote(other)
+                        ),
                     )
                 }
             };

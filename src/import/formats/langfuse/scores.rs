@@ -120,7 +120,7 @@ pub fn score(
         ("CATEGORICAL", _, Some(category)) | ("", None, Some(category)) => match category_rating(category) {
             Some(rating) => rec = rec.text(Field::Rating, rating),
             None => {
-                return reject(sink, at, format!("{what}: category {category:?} reads as no rating (positive/negative/neutral, like/dislike, good/bad, yes/no, correct/incorrect)"))
+                return reject(sink, at, format!("{what}: category {} reads as no rating (positive/negative/neutral, like/dislike, good/bad, yes/no, correct/incorrect)", crate::import::normalize::quote(category)))
             }
         },
         ("BOOLEAN", Some(v), _) => rec = rec.text(Field::Rating, if v >= 0.5 { "positive" } else { "negative" }),
