@@ -51,3 +51,25 @@ fn a_fine_tuning_file_is_refused_with_what_rapport_needs() {
     assert!(error.contains("fine-tuning") && error.contains("`created`") && error.contains("`timestamp`"), "{error}");
     assert_eq!(report.stored.conversations, 0);
 }
+
+/// A file of one chat is JSON Lines of one line: read as that chat, so a
+/// one-line fine-tuning file is refused like a longer one.
+#[test]
+fn a_file_of_one_chat_is_read_as_one_line() {
+    let ws = Workspace::new();
+    let one = ws.file(
+        "one.jsonl",
+        r#"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}"#,
+    );
+    let report = ws.import(&[one]);
+    let error = report.files[0].error.as_deref().expect("refused");
+    assert!(error.contains("fine-tuning"), "{error}");
+
+    let timed = ws.file(
+        "timed.jsonl",
+        r#"{"created": 1790847000, "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}"#,
+    );
+    let report = ws.import(&[timed]);
+    assert_eq!(report.files[0].error, None);
+    assert_eq!(report.stored.messages, 2, "{report:?}");
+}

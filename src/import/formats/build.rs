@@ -235,6 +235,15 @@ pub fn json_items(
     };
     let result = if json.opens_with == b'[' {
         doc.list(&mut item)
+    } else if under.is_none() {
+        // One object alone: JSON Lines of one line, or one pretty-printed record.
+        let mut buf = Vec::new();
+        let size = doc.value(&mut buf, crate::limits::MAX_RECORD_BYTES).map_err(split::Stop::from);
+        size.and_then(|size| {
+            let piece =
+                if size <= crate::limits::MAX_RECORD_BYTES as u64 { Piece::Whole(&buf) } else { Piece::TooLarge(size) };
+            item(1, piece)
+        })
     } else {
         let under = under.unwrap_or("");
         let mut streamed = false;
