@@ -91,6 +91,7 @@ export function createMockBackend(): Backend {
       first_message: first === null ? null : new Date(first).toISOString(),
       last_message: last === null ? null : new Date(last).toISOString(),
       files,
+      warnings: [],
     };
   };
 
