@@ -64,6 +64,7 @@ export function createMockBackend(): Backend {
     conversations = generateConversations({ conversations: size, endDayMs, noIp: p.get('mockNoIp') === '1' });
     files = [
       {
+        id: 1,
         path: 'demo/support-bot-events.jsonl',
         format: 'jsonl',
         bytes: conversations.length * 2900,
@@ -109,6 +110,7 @@ export function createMockBackend(): Backend {
           .filter((f) => f.comment && f.timestamp && Date.parse(f.timestamp) >= from && Date.parse(f.timestamp) < to)
           .map((f) => ({ conversation_id: c.conversation_id, timestamp: f.timestamp!, rating: f.rating, comment: f.comment! })),
       )
+      .map((c, row) => ({ ...c, row }))
       .sort((a, b) => b.timestamp.localeCompare(a.timestamp))
       .slice(0, 5);
     return {
@@ -278,7 +280,7 @@ export function createMockBackend(): Backend {
     if (conversations.length === 0) loadDemo();
     files = [
       ...files,
-      ...reports.map((r) => ({ path: r.path, format: r.format, bytes: 4_200_000, records: r.records, rejected: r.rejected, imported_at: new Date().toISOString() })),
+      ...reports.map((r, i) => ({ id: files.length + i + 1, path: r.path, format: r.format, bytes: 4_200_000, records: r.records, rejected: r.rejected, imported_at: new Date().toISOString() })),
     ];
     return { files: reports, stored: status().stored, rejected: reports.reduce((s, r) => s + r.rejected, 0), cancelled: false };
   };
