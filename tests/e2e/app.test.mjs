@@ -10,7 +10,8 @@
 // lists every export; a CSV of other column names goes through the mapping
 // step and gets its report; a store of hostile data (a Dify export with two
 // commented feedbacks in one conversation, the limit values) draws every
-// card. Screenshots of every screen, light and dark, go to E2E_OUT.
+// card; a GeoIP database moved away shows a warning and nothing else
+// changes. Screenshots of every screen, light and dark, go to E2E_OUT.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -507,6 +508,21 @@ test('a Dify export with two comments in one conversation, and the limit values,
   await assertEveryCardDrew('hostile store, last 90 days');
   assert.equal((await browser.$$('[data-testid="chart-feedback"] ul.comments li')).length, 4, 'the comments are there');
   await shot('dashboard-hostile-90-days-light');
+});
+
+test('a GeoIP database moved away leaves the app starting, with a warning above the screen', async () => {
+  const moved = join(OUT, 'moved-away.mmdb');
+  rmSync(moved, { force: true });
+  await browser.deleteSession();
+  browser = await openApp(['--db', DB, '--geo', moved]);
+  await dashboardQuery();
+  const warning = await $('[data-testid="engine-warnings"]');
+  await warning.waitForExist({ timeout: 10000, timeoutMsg: 'no warning is shown' });
+  const text = String(await warning.getProperty('textContent'));
+  assert.match(text, /moved-away\.mmdb/, 'the warning names the file');
+  assert.match(text, /bundled database/, 'and says what is used instead');
+  await assertEveryCardDrew('with the bundled GeoIP database');
+  await shot('dashboard-geo-warning-light');
 });
 
 test('an empty store offers demo data on first start', async () => {
