@@ -136,7 +136,7 @@ pub fn period(from: Micros, to: Micros, zone: Tz) -> String {
 
 /// Escapes text for HTML and SVG (element content and quoted attributes).
 /// Line breaks and tabs stay (HTML comments keep their lines); every other
-/// control character and noncharacter goes as in [`super::text::clean`]: a
+/// control character and noncharacter goes as in `text::clean`: a
 /// log's stray byte must not make the SVG or PDF unreadable.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
