@@ -40,6 +40,8 @@ pub struct Engine {
     geo_source: String,
     /// `--geo` given on the command line wins over the setting.
     geo_override: bool,
+    /// Why the configured GeoIP database is not the one in use, when it is not.
+    geo_warning: Option<String>,
     settings: AppSettings,
     facts: Option<Facts>,
 }
@@ -55,6 +57,9 @@ pub struct Status {
     pub first_message: Option<Micros>,
     pub last_message: Option<Micros>,
     pub files: Vec<StoredFile>,
+    /// What the person should know about how Rapport runs, one sentence
+    /// each: today, a configured GeoIP database it could not use.
+    pub warnings: Vec<String>,
 }
 
 /// A query's numbers, the previous period's, and what the charts show beside them.
@@ -96,6 +101,7 @@ pub struct TranscriptMessage {
     pub response_ms: Option<f64>,
 }
 
+/// The GeoIP database at `path`, or the bundled one; with the map's attribution.
 fn open_geo(path: Option<&Path>) -> Result<(Geo, String), GeoError> {
     match path {
         Some(p) => Ok((Geo::open(p)?, format!("IP geolocation: {}", p.display()))),
@@ -103,17 +109,40 @@ fn open_geo(path: Option<&Path>) -> Result<(Geo, String), GeoError> {
     }
 }
 
+/// As [`open_geo`], but a database that cannot be used (moved, unreadable,
+/// not a regular file, too large, not a MaxMind file) gives the bundled one
+/// and a warning: a setting or an argument must never stop Rapport starting.
+fn open_geo_or_bundled(path: Option<&Path>) -> (Geo, String, Option<String>) {
+    match open_geo(path) {
+        Ok((geo, source)) => (geo, source, None),
+        Err(e) => (
+            Geo::bundled(),
+            DEFAULT_ATTRIBUTION.to_owned(),
+            Some(format!("{e}; countries come from the bundled database instead")),
+        ),
+    }
+}
+
 impl Engine {
     /// Opens the store at `db`. `geo` (a .mmdb) wins over the GeoIP database
-    /// the settings name, which wins over the bundled one.
+    /// the settings name, which wins over the bundled one. A GeoIP database
+    /// that cannot be used leaves the bundled one and a warning
+    /// ([`Engine::warnings`]), never an error.
     pub fn open(db: &Path, geo: Option<&Path>) -> Result<Engine, Error> {
         let store = Store::open(db)?;
         let settings = match store.setting(SETTINGS_KEY)? {
             Some(json) => serde_json::from_str(&json).unwrap_or_default(),
             None => AppSettings::default(),
         };
-        let (geo_db, geo_source) = open_geo(geo.or(settings.geo_database.as_deref()))?;
-        Ok(Engine { store, geo: geo_db, geo_source, geo_override: geo.is_some(), settings, facts: None })
+        let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo.or(settings.geo_database.as_deref()));
+        Ok(Engine { store, geo: geo_db, geo_source, geo_override: geo.is_some(), geo_warning, settings, facts: None })
+    }
+
+    /// What the person should know about how the engine runs, one sentence
+    /// each (a GeoIP database it could not use); the command line prints them
+    /// on stderr, the app shows them above every screen.
+    pub fn warnings(&self) -> Vec<String> {
+        self.geo_warning.iter().cloned().collect()
     }
 
     pub fn store(&self) -> &Store {
@@ -174,8 +203,12 @@ impl Engine {
         if settings.prices.iter().any(|p| !(p.prompt_per_million >= 0.0 && p.completion_per_million >= 0.0)) {
             return Err(Error::Settings("prices must be numbers of dollars, 0 or more".into()));
         }
+        // A new GeoIP database chosen now is refused with its reason (the
+        // person is there to pick another); only one that stops working
+        // later falls back to the bundled database with a warning.
         if !self.geo_override && settings.geo_database != self.settings.geo_database {
             (self.geo, self.geo_source) = open_geo(settings.geo_database.as_deref())?;
+            self.geo_warning = None;
         }
         let json = serde_json::to_string(&settings).map_err(|e| Error::Settings(e.to_string()))?;
         self.store.set_setting(SETTINGS_KEY, &json)?;
@@ -268,6 +301,7 @@ impl Engine {
             first_message: span.map(|s| s.0),
             last_message: span.map(|s| s.1),
             files: self.store.files()?,
+            warnings: self.warnings(),
         })
     }
 }

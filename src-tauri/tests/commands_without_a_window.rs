@@ -117,6 +117,16 @@ fn errors_reach_the_window_with_a_code_and_a_sentence() {
 }
 
 #[test]
+fn a_geoip_database_moved_away_leaves_the_app_starting_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let geo = dir.path().join("moved-away.mmdb");
+    let s = AppState::open(dir.path().join("store.db"), Some(geo.clone())).expect("the app starts");
+    let status = welcome::store_status(&s).unwrap();
+    assert_eq!(status.warnings.len(), 1, "the window gets the warning to show: {:?}", status.warnings);
+    assert!(status.warnings[0].contains(&geo.display().to_string()), "naming the file: {}", status.warnings[0]);
+}
+
+#[test]
 fn settings_are_kept_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     let s = state(&dir);

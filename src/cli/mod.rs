@@ -35,9 +35,15 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// The engine over `--db`; what it warns about goes to stderr, so the
+/// output (a report, JSON) stays as it is.
 fn engine(cli: &Cli) -> Result<Engine, Error> {
     let db = cli.db.clone().unwrap_or_else(rapport::store::default_store_path);
-    Engine::open(&db, cli.geo.as_deref())
+    let engine = Engine::open(&db, cli.geo.as_deref())?;
+    for warning in engine.warnings() {
+        eprintln!("rapport: warning: {warning}");
+    }
+    Ok(engine)
 }
 
 fn execute(cli: Cli) -> Result<ExitCode, String> {

@@ -16,6 +16,10 @@ use std::path::{Path, PathBuf};
 static DEFAULT_DB: &[u8] = include_bytes!("../../data/geo/iptoasn-country.mmdb");
 static ISO_COUNTRIES: &str = include_str!("../../data/iso3166-1-alpha2.txt");
 
+/// The largest GeoIP database Rapport reads: a city database is about
+/// 70 MB, and a file beyond this is not one (or would fill the memory).
+pub const MAX_DATABASE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// The attribution the world map shows for the bundled data.
 pub const DEFAULT_ATTRIBUTION: &str = "IP geolocation: iptoasn-country by IPtoASN via ip-location-db, PDDL 1.0";
 
@@ -51,9 +55,32 @@ impl Geo {
         Geo { reader, countries: iso_countries() }
     }
 
-    /// Another `.mmdb` file: a country or city database.
+    /// Another `.mmdb` file: a country or city database. Only a regular
+    /// file (a link to one is followed) of at most [`MAX_DATABASE_BYTES`] is
+    /// read: a FIFO, a device or a folder is refused before it is opened.
     pub fn open(path: &Path) -> Result<Geo, GeoError> {
-        let bytes = std::fs::read(path).map_err(|e| GeoError::Open { path: path.to_owned(), reason: e.to_string() })?;
+        let fail = |reason: String| GeoError::Open { path: path.to_owned(), reason };
+        let is_regular = |meta: &std::fs::Metadata| -> Result<(), GeoError> {
+            if !meta.is_file() {
+                return Err(fail("not a regular file".to_owned()));
+            }
+            if meta.len() > MAX_DATABASE_BYTES {
+                return Err(fail(format!("larger than {} MiB", MAX_DATABASE_BYTES >> 20)));
+            }
+            Ok(())
+        };
+        is_regular(&std::fs::metadata(path).map_err(|e| fail(e.to_string()))?)?;
+        let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+        // The file may have changed since: check what was opened, and read
+        // no more than the bound however long it grows.
+        let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+        is_regular(&meta)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_DATABASE_BYTES + 1), &mut bytes)
+            .map_err(|e| fail(e.to_string()))?;
+        if bytes.len() as u64 > MAX_DATABASE_BYTES {
+            return Err(fail(format!("larger than {} MiB", MAX_DATABASE_BYTES >> 20)));
+        }
         let reader = maxminddb::Reader::from_source(bytes)
             .map_err(|e| GeoError::Open { path: path.to_owned(), reason: format!("not a MaxMind DB file ({e})") })?;
         Ok(Geo { reader, countries: iso_countries() })

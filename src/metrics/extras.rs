@@ -27,7 +27,9 @@ pub struct Comment {
     pub timestamp: Micros,
     pub rating: Rating,
     pub comment: String,
-    #[serde(skip)]
+    /// The feedback's row in the store: what tells two comments apart (two
+    /// comments of one conversation can share everything else), so the
+    /// app keys its list by it.
     pub row: i64,
 }
 

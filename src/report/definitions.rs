@@ -167,15 +167,25 @@ fn change(def: &Def, now: Option<f64>, before: Option<f64>) -> String {
     match (now, before) {
         (Some(a), Some(b)) if def.change == Change::Points => {
             let d = (a - b) * 100.0;
-            format!("{}{:.1} pts vs {was}", sign(d), d.abs())
+            format!("{}{} pts vs {was}", sign(d), size(d))
         }
         (Some(a), Some(b)) if b != 0.0 => {
             let d = (a - b) / b.abs() * 100.0;
-            format!("{}{:.1}% vs {was}", sign(d), d.abs())
+            format!("{}{}% vs {was}", sign(d), size(d))
         }
         (Some(0.0), Some(_)) => "no change vs 0".to_owned(),
         (Some(_), Some(_)) => "new: 0 before".to_owned(),
         _ => format!("vs {was}"),
+    }
+}
+
+/// How large a change is, to one decimal; a change no real period has (from
+/// an old store's absurd values) stays short: "1.2M", "—".
+fn size(d: f64) -> String {
+    if d.abs() < 1e4 {
+        format!("{:.1}", d.abs())
+    } else {
+        format::short(d.abs())
     }
 }
 

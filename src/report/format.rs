@@ -17,10 +17,14 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// A count for an axis: 950, 12k, 1.2M.
+/// A count for an axis: 950, 12k, 1.2M, 3.4e18; "—" for no number.
 pub fn short(n: f64) -> String {
     let a = n.abs();
-    if a >= 1e9 {
+    if !a.is_finite() {
+        "—".to_owned()
+    } else if a >= 1e15 {
+        format!("{n:.1e}")
+    } else if a >= 1e9 {
         format!("{}G", trim(n / 1e9))
     } else if a >= 1e6 {
         format!("{}M", trim(n / 1e6))
@@ -43,8 +47,15 @@ pub fn decimal(x: f64, places: usize) -> String {
 }
 
 /// US dollars: "$1,234.56"; small amounts keep four places so a cent's
-/// fraction does not read as free.
+/// fraction does not read as free; amounts no log should hold (an old store,
+/// a sum past the largest double) as "$1.7e308" and "—".
 pub fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".to_owned();
+    }
+    if x.abs() >= 1e15 {
+        return format!("${x:.1e}");
+    }
     if x != 0.0 && x.abs() < 0.01 {
         return format!("${x:.4}");
     }
@@ -58,12 +69,17 @@ pub fn money(x: f64) -> String {
 }
 
 pub fn percent(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".to_owned();
+    }
     format!("{:.1}%", x * 100.0)
 }
 
 /// A duration in milliseconds as a person reads it: 840 ms, 2.4 s, 3 min 20 s.
 pub fn duration_ms(ms: f64) -> String {
-    if ms < 1000.0 {
+    if !ms.is_finite() {
+        "—".to_owned()
+    } else if ms < 1000.0 {
         format!("{} ms", ms.round())
     } else if ms < 60_000.0 {
         format!("{:.1} s", ms / 1000.0)
@@ -119,6 +135,9 @@ pub fn period(from: Micros, to: Micros, zone: Tz) -> String {
 }
 
 /// Escapes text for HTML and SVG (element content and quoted attributes).
+/// Line breaks and tabs stay (HTML comments keep their lines); every other
+/// control character and noncharacter goes as in `text::clean`: a
+/// log's stray byte must not make the SVG or PDF unreadable.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -128,10 +147,8 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0: a log's stray
-            // byte must not make the SVG or PDF unreadable.
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
-            c => out.push(c),
+            '\n' | '\t' => out.push(c),
+            c => out.extend(super::text::cleaned(c)),
         }
     }
     out
@@ -153,6 +170,18 @@ mod tests {
         assert_eq!(duration_ms(2_400.0), "2.4 s");
         assert_eq!(duration_ms(200_000.0), "3 min 20 s");
         assert_eq!(escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+        assert_eq!(escape("a\u{0}\u{1b}\u{fffe}\nb"), "a\nb", "XML-illegal characters go, lines stay");
+    }
+
+    #[test]
+    fn numbers_no_log_should_hold_still_read_as_numbers() {
+        assert_eq!(money(1.7e308), "$1.7e308");
+        assert_eq!(money(f64::INFINITY), "—");
+        assert_eq!(money(f64::NAN), "—");
+        assert_eq!(short(1e18), "1.0e18");
+        assert_eq!(short(f64::INFINITY), "—");
+        assert_eq!(duration_ms(f64::NAN), "—");
+        assert_eq!(percent(f64::NAN), "—");
     }
 
     #[test]

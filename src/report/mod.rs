@@ -20,6 +20,7 @@ mod pages;
 mod render;
 mod style;
 pub mod tables;
+mod text;
 
 use crate::engine::{DashboardView, Engine};
 use crate::metrics::Query;

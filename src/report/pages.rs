@@ -6,9 +6,10 @@
 
 use super::charts::{self, Chart};
 use super::definitions::{headlines, APPENDIX};
-use super::font::{text_width, CSS_FAMILY};
+use super::font::CSS_FAMILY;
 use super::format::{self, escape};
 use super::style;
+use super::text::{ellipsize, wrap};
 use super::{ReportData, ReportError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,7 +105,7 @@ impl Flow {
 
     /// A paragraph wrapped to the content width.
     fn paragraph(&mut self, text: &str, size: f64, color: &str) {
-        let lines = wrap(text, size, false, self.content_width());
+        let lines = wrap(text, size, false, self.content_width(), usize::MAX);
         let pitch = size * 1.35;
         for line in lines {
             self.need(pitch);
@@ -112,36 +113,6 @@ impl Flow {
             self.y += pitch;
         }
     }
-}
-
-/// Greedy word wrap with the bundled font's widths.
-pub fn wrap(text: &str, size: f64, bold: bool, width: f64) -> Vec<String> {
-    let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
-            if text_width(&candidate, size, bold) <= width || line.is_empty() {
-                line = candidate;
-            } else {
-                lines.push(std::mem::replace(&mut line, word.to_owned()));
-            }
-        }
-        lines.push(line);
-    }
-    lines
-}
-
-/// Cuts `text` to `width` with an ellipsis.
-fn ellipsize(text: &str, size: f64, bold: bool, width: f64) -> String {
-    if text_width(text, size, bold) <= width {
-        return text.to_owned();
-    }
-    let mut out = text.to_owned();
-    while !out.is_empty() && text_width(&format!("{out}…"), size, bold) > width {
-        out.pop();
-    }
-    format!("{out}…")
 }
 
 /// The inside of a standalone SVG document, to nest it in another.
@@ -254,7 +225,7 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
     flow.y += 34.0;
     for (label, value) in query_lines(data) {
         flow.text((MARGIN, flow.y + 10.0), label, 10.0, true, MUTED, "start");
-        for (i, line) in wrap(&value, 10.0, false, cw - 90.0).into_iter().enumerate() {
+        for (i, line) in wrap(&value, 10.0, false, cw - 90.0, usize::MAX).into_iter().enumerate() {
             flow.text((MARGIN + 90.0, flow.y + 10.0), &line, 10.0, false, INK, "start");
             if i > 0 {
                 flow.y += 14.0;
@@ -337,12 +308,7 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
         );
         flow.text((MARGIN, flow.y + 9.0), &ellipsize(&meta, 8.5, false, cw), 8.5, false, MUTED, "start");
         flow.y += 13.0;
-        let mut lines = wrap(&c.comment, 10.0, false, cw);
-        if lines.len() > 6 {
-            lines.truncate(6);
-            lines[5].push('…');
-        }
-        for line in lines {
+        for line in wrap(&c.comment, 10.0, false, cw, 6) {
             flow.need(14.0);
             flow.text((MARGIN, flow.y + 10.0), &line, 10.0, false, INK, "start");
             flow.y += 14.0;

@@ -72,7 +72,7 @@ pub fn report_pdf(data: &ReportData, paper: Paper) -> Result<Vec<u8>, ReportErro
     pdf.catalog(catalog_id).pages(tree_id);
     pdf.pages(tree_id).kids(page_ids.iter().copied()).count(page_ids.len() as i32);
     // No creation date: the same report gives the same bytes.
-    pdf.document_info(info_id).title(TextStr(&data.title)).creator(TextStr("Rapport"));
+    pdf.document_info(info_id).title(TextStr(&super::text::clean(&data.title))).creator(TextStr("Rapport"));
     for (page_svg, &page_id) in pages.iter().zip(&page_ids) {
         let tree = parse(page_svg)?;
         let (chunk, svg_id) = svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default())

@@ -1,5 +1,13 @@
 //! The tables behind a report as CSV: UTF-8 with a byte-order mark (so
 //! Excel reads accents right) and RFC 4180 quoting (the csv crate's).
+//!
+//! Text from the logs is written so that no spreadsheet runs it: a cell of
+//! text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+//! (OWASP's list of what Excel, LibreOffice and Google Sheets read as a
+//! formula) gets a leading `'`. Only text from the data is treated so
+//! (ids, device, source, language, country, tool names); the numbers and
+//! instants Rapport writes itself stay as written, so a negative number
+//! still reads as a number.
 
 use super::format;
 use super::ReportError;
@@ -28,6 +36,22 @@ impl Table {
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A text cell a spreadsheet shows as text: one that would start a formula
+/// gets a `'` in front (which the spreadsheet hides), anything else is
+/// unchanged.
+///
+/// ```text
+/// =HYPERLINK("http://x","y")  →  '=HYPERLINK("http://x","y")
+/// -2+3                        →  '-2+3
+/// web                         →  web
+/// ```
+pub fn spreadsheet_safe(text: String) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text,
+    }
+}
 
 fn optional(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
@@ -58,13 +82,13 @@ pub fn export_csv(engine: &mut Engine, query: &Query, table: Table) -> Result<Ve
             .map_err(err)?;
             for r in page.rows {
                 w.write_record([
-                    r.conversation_id,
+                    spreadsheet_safe(r.conversation_id),
                     r.started_at.map(|t| format::rfc3339_in(t, query.zone)).unwrap_or_default(),
-                    r.customer_id.unwrap_or_default(),
-                    r.country,
-                    r.device,
-                    r.source,
-                    r.language,
+                    spreadsheet_safe(r.customer_id.unwrap_or_default()),
+                    spreadsheet_safe(r.country),
+                    spreadsheet_safe(r.device),
+                    spreadsheet_safe(r.source),
+                    spreadsheet_safe(r.language),
                     r.messages.to_string(),
                     optional(r.duration_s),
                     r.escalated.to_string(),
@@ -77,8 +101,13 @@ pub fn export_csv(engine: &mut Engine, query: &Query, table: Table) -> Result<Ve
             let view = engine.dashboard_view(query)?;
             w.write_record(["tool", "calls", "avg_duration_ms", "errors"]).map_err(err)?;
             for t in view.dashboard.current.tools {
-                w.write_record([t.name, t.count.to_string(), optional(t.avg_duration_ms), t.errors.to_string()])
-                    .map_err(err)?;
+                w.write_record([
+                    spreadsheet_safe(t.name),
+                    t.count.to_string(),
+                    optional(t.avg_duration_ms),
+                    t.errors.to_string(),
+                ])
+                .map_err(err)?;
             }
         }
         Table::Countries => {
@@ -90,7 +119,8 @@ pub fn export_csv(engine: &mut Engine, query: &Query, table: Table) -> Result<Ve
             for (code, n) in ranked {
                 let share = n as f64 / m.total_conversations.max(1) as f64;
                 let name = super::charts::country_name(&code);
-                w.write_record([code, name, n.to_string(), share.to_string()]).map_err(err)?;
+                w.write_record([spreadsheet_safe(code), spreadsheet_safe(name), n.to_string(), share.to_string()])
+                    .map_err(err)?;
             }
         }
         Table::Daily => {
@@ -110,4 +140,19 @@ pub fn export_csv(engine: &mut Engine, query: &Query, table: Table) -> Result<Ve
         }
     }
     w.into_inner().map_err(|e| ReportError::Csv(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn text_that_would_start_a_formula_gets_a_quote_in_front() {
+        for cell in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=cmd|' /C calc'!A0"] {
+            assert_eq!(spreadsheet_safe(cell.to_owned()), format!("'{cell}"), "{cell:?} is neutralised");
+        }
+        for cell in ["", "web", " =1", "'=1", "1-2", "mobile"] {
+            assert_eq!(spreadsheet_safe(cell.to_owned()), cell, "{cell:?} is left as it is");
+        }
+    }
 }

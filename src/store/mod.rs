@@ -4,6 +4,7 @@
 //! so a killed or cancelled import leaves the store as it was before that file.
 
 mod location;
+mod private;
 mod read;
 mod schema;
 mod write;
@@ -28,6 +29,8 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: i64, known: usize },
     #[error("cannot create the folder for the store {path}: {source}")]
     CreateFolder { path: PathBuf, source: std::io::Error },
+    #[error("cannot create the store {path}: {source}")]
+    Create { path: PathBuf, source: std::io::Error },
     #[error("the store {path} cannot be used: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
 }
@@ -46,7 +49,7 @@ impl StoreError {
                 "Install the newer version of Rapport that wrote it, or give this one another store \
                  (--db PATH, or the RAPPORT_DB variable)."
             }
-            StoreError::CreateFolder { .. } => {
+            StoreError::CreateFolder { .. } | StoreError::Create { .. } => {
                 "Check that you may write in that folder, or give Rapport another store (--db PATH, or the RAPPORT_DB variable)."
             }
             StoreError::Sqlite { source, .. } => match source.sqlite_error_code() {
@@ -102,9 +105,10 @@ impl Store {
         let not_a_store = |why: &str| StoreError::NotAStore { path: path.to_owned(), why: why.to_owned() };
         check_header(path).map_err(|why| not_a_store(&why))?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
+            private::create_folder(parent)
                 .map_err(|source| StoreError::CreateFolder { path: parent.to_owned(), source })?;
         }
+        private::create_file(path).map_err(|source| StoreError::Create { path: path.to_owned(), source })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
@@ -127,6 +131,8 @@ impl Store {
             return Err(StoreError::TooNew { path: path.to_owned(), found, known: schema::MIGRATIONS.len() });
         }
 
+        // A Rapport store (or a new one) from here on: only its owner reads it.
+        private::restrict(path);
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         // NORMAL in WAL mode: a killed process loses nothing committed.
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;

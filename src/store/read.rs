@@ -58,6 +58,9 @@ pub struct FeedbackRow {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StoredFile {
+    /// The import's row in the store: a file imported twice is listed twice,
+    /// so the app keys its list by this.
+    pub id: i64,
     pub path: String,
     pub format: String,
     pub bytes: u64,
@@ -216,17 +219,18 @@ impl Store {
     /// The files imported so far, oldest first.
     pub fn files(&self) -> Result<Vec<StoredFile>, StoreError> {
         let run = || -> rusqlite::Result<Vec<StoredFile>> {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT path, format, bytes, records, rejected, imported_at FROM import_file ORDER BY id")?;
+            let mut stmt = self.conn.prepare(
+                "SELECT id, path, format, bytes, records, rejected, imported_at FROM import_file ORDER BY id",
+            )?;
             let rows = stmt.query_map([], |r| {
                 Ok(StoredFile {
-                    path: r.get(0)?,
-                    format: r.get(1)?,
-                    bytes: r.get::<_, i64>(2)? as u64,
-                    records: r.get::<_, i64>(3)? as u64,
-                    rejected: r.get::<_, i64>(4)? as u64,
-                    imported_at: Micros(r.get(5)?),
+                    id: r.get(0)?,
+                    path: r.get(1)?,
+                    format: r.get(2)?,
+                    bytes: r.get::<_, i64>(3)? as u64,
+                    records: r.get::<_, i64>(4)? as u64,
+                    rejected: r.get::<_, i64>(5)? as u64,
+                    imported_at: Micros(r.get(6)?),
                 })
             })?;
             rows.collect()

@@ -8,12 +8,14 @@
 // dashboard, a click on a tool opens its conversations; a transcript opens
 // and reads; a file imported through the app gets its report; the Export menu
 // lists every export; a CSV of other column names goes through the mapping
-// step and gets its report. Screenshots of
-// every screen, light and dark, go to E2E_OUT.
+// step and gets its report; a store of hostile data (a Dify export with two
+// commented feedbacks in one conversation, the limit values) draws every
+// card; a GeoIP database moved away shows a warning and nothing else
+// changes. Screenshots of every screen, light and dark, go to E2E_OUT.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { remote } from 'webdriverio';
@@ -30,6 +32,7 @@ const IMPORT_FILE = env('E2E_IMPORT_FILE');
 const MAPPED_FILE = env('E2E_MAPPED_FILE');
 const OUT = env('E2E_OUT');
 const EMPTY_DB = join(OUT, 'empty.db');
+const LIMITS_FILE = process.env.E2E_LIMITS_FILE ?? null;
 
 /** The card key → where `rapport metrics` keeps that number. */
 const KPI = {
@@ -103,12 +106,13 @@ async function nextQuery(previous) {
   return dashboardQuery();
 }
 
-function cliMetrics(q) {
-  const args = ['--db', DB, 'metrics', '--from', q.from, '--to', q.to, '--tz', q.tz];
+function cliMetrics(q, db = DB) {
+  const args = ['--db', db, 'metrics', '--from', q.from, '--to', q.to, '--tz', q.tz];
   for (const [key, values] of Object.entries(q.filters ?? {})) {
     for (const v of values) args.push('--filter', `${key}=${v}`);
   }
-  return JSON.parse(execFileSync(CLI, args, { encoding: 'utf8' }));
+  // All time over 1970–2199 is 84,000 daily rows: more than the default 1 MB of output.
+  return JSON.parse(execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
 }
 
 function same(a, b) {
@@ -117,9 +121,9 @@ function same(a, b) {
 }
 
 /** Every headline card against `rapport metrics` for the query the dashboard shows. */
-async function assertCardsMatchCli(label) {
+async function assertCardsMatchCli(label, db = DB) {
   const q = await dashboardQuery();
-  const expected = cliMetrics(q);
+  const expected = cliMetrics(q, db);
   for (const [key, pick] of Object.entries(KPI)) {
     const card = await $(`[data-testid="kpi-${key}"]`);
     assert.ok(await card.isExisting(), `${label}: the card kpi-${key} is shown`);
@@ -385,6 +389,138 @@ test('every screen, light and dark', async () => {
     await shot(`import-${theme}`);
   }
   await setTheme('system');
+});
+
+/**
+ * A Dify service-API messages export in which two messages of one
+ * conversation carry feedback with a comment, at the same second (so the
+ * old list key, conversation + time, was the same for both), with a tool
+ * name and a comment no one would write by hand.
+ */
+function difyExport() {
+  const at = 1791536400; // 2026-10-09T09:00:00Z
+  const message = (id, conversation, createdAt, feedback, tool = null) => ({
+    id,
+    conversation_id: conversation,
+    parent_message_id: null,
+    inputs: {},
+    query: `question ${id}`,
+    answer: `answer ${id}`,
+    message_files: [],
+    feedback,
+    retriever_resources: [],
+    created_at: createdAt,
+    agent_thoughts: tool
+      ? [{ id: `${id}-t`, chain_id: null, message_id: id, position: 1, thought: '', tool, tool_labels: {}, tool_input: '{}', created_at: createdAt, observation: '', files: [] }]
+      : [],
+    status: 'normal',
+    error: null,
+  });
+  return {
+    limit: 20,
+    has_more: false,
+    data: [
+      message('m-1', 'dup', at, { rating: 'like', content: 'Helpful, thanks!' }, `=lookup_${'x'.repeat(2000)}`),
+      message('m-2', 'dup', at, { rating: 'dislike', content: 'Wrong order number \u0007\u001b[31m again' }),
+      message('m-3', 'dup', at + 60, { rating: 'like', content: 'Helpful, thanks!' }),
+      message('m-4', 'other', at + 120, { rating: 'like', content: '\u202eright to left\u202c and \u0301 a lone mark' }),
+    ],
+  };
+}
+
+/**
+ * The limits case of FORMAT.md: values at the limits (tokens 1e12, cost 1e9,
+ * instants in 1970 and 2199) beside values past them, which the import
+ * rejects with their lines.
+ */
+function limitsFile() {
+  if (LIMITS_FILE) return LIMITS_FILE;
+  const file = join(OUT, 'limits.jsonl');
+  writeFileSync(
+    file,
+    [
+      '{"type":"conversation","conversation_id":"lim","started_at":"2026-10-01T09:30:00Z","source":"web"}',
+      '{"type":"message","conversation_id":"lim","role":"user","timestamp":"2026-10-01T09:30:00Z","content":"q1"}',
+      '{"type":"message","conversation_id":"lim","role":"agent","timestamp":"2026-10-01T09:30:02Z","content":"a1","prompt_tokens":1000000000000,"completion_tokens":1000000000000,"cost":1000000000.0,"model":"m"}',
+      '{"type":"message","conversation_id":"lim","role":"agent","timestamp":"2026-10-01T09:30:06Z","content":"huge cost","cost":1.7e+308}',
+      '{"type":"message","conversation_id":"old","role":"user","timestamp":"1970-01-01T00:00:00Z","content":"first instant"}',
+      '{"type":"message","conversation_id":"late","role":"user","timestamp":"2199-12-31T23:59:59.999999Z","content":"last instant"}',
+      '{"type":"message","conversation_id":"late","role":"user","timestamp":"340282366920938463463376398278768212","content":"39 digits"}',
+    ].join('\n') + '\n',
+  );
+  return file;
+}
+
+/** Every card of the dashboard drew: none shows its boundary's failure. */
+async function assertEveryCardDrew(label) {
+  const failed = await browser.$$('[data-testid="card-failed"]');
+  const names = [];
+  for (const f of failed) names.push(`${await f.getAttribute('data-card')}: ${await f.getProperty('textContent')}`);
+  assert.deepEqual(names, [], `${label}: every card drew`);
+  for (const id of ['chart-daily', 'chart-peak_hours', 'chart-countries', 'chart-devices', 'chart-sources', 'chart-languages', 'chart-tools', 'chart-feedback', 'chart-tokens']) {
+    assert.ok(await (await $(`[data-testid="${id}"]`)).isExisting(), `${label}: the ${id} card is there`);
+  }
+  for (const key of Object.keys(KPI)) {
+    assert.ok(await (await $(`[data-testid="kpi-${key}"]`)).isExisting(), `${label}: the kpi-${key} card is there`);
+  }
+}
+
+test('a Dify export with two comments in one conversation, and the limit values, draw every card', async () => {
+  const db = join(OUT, 'hostile.db');
+  const dify = join(OUT, 'dify-messages.json');
+  const limits = limitsFile();
+  rmSync(db, { force: true });
+  writeFileSync(dify, JSON.stringify(difyExport(), null, 2));
+  const imported = spawnSync(CLI, ['--db', db, 'import', '--json', dify, limits], { encoding: 'utf8' });
+  assert.equal(imported.status, 0, `both files import: ${imported.stderr}`);
+  const report = JSON.parse(imported.stdout);
+  assert.deepEqual(report.files.map((f) => f.format), ['dify-messages', 'jsonl'], 'the Dify export is recognised');
+  assert.equal(report.files[0].rejected, 0, `the Dify export imports whole: ${imported.stdout}`);
+  assert.ok(report.files[1].records > 0 && report.files[1].rejected > 0, `the values at the limits go in, those past them are rejected: ${imported.stdout}`);
+  assert.ok(report.files[1].rejections.every((r) => /out of range/.test(r.reason)), `each past a limit: ${imported.stdout}`);
+
+  await browser.deleteSession();
+  browser = await openApp(['--db', db]);
+  let q = await dashboardQuery();
+  if ((await (await $('#period-select')).getValue()) !== 'all_time') {
+    await (await $('#period-select')).selectByAttribute('value', 'all_time');
+    q = await nextQuery(q);
+  }
+  assert.ok(Date.parse(q.from) <= 0, `all time starts with the day of the first instant a store holds: ${q.from}`);
+  assert.ok(Date.parse(q.to) >= Date.UTC(2199, 11, 31), `and ends after the last: ${q.to}`);
+  await assertCardsMatchCli('hostile store, all time', db);
+  await assertEveryCardDrew('hostile store, all time');
+  const comments = await browser.$$('[data-testid="chart-feedback"] ul.comments li');
+  assert.equal(comments.length, 4, 'every comment is listed, the two of one conversation at one second included');
+  await shot('dashboard-hostile-light');
+  await (await $('[data-testid="chart-tools"]')).scrollIntoView();
+  await shot('dashboard-hostile-tools-feedback-light');
+  await (await $('[data-testid="chart-tokens"]')).scrollIntoView();
+  await shot('dashboard-hostile-tokens-light');
+
+  // The last 90 days: the Dify conversations and the limit values of October 2026, without 1970 and 2199.
+  await browser.execute(() => window.scrollTo(0, 0));
+  await (await $('#period-select')).selectByAttribute('value', 'last_90_days');
+  q = await nextQuery(q);
+  await assertCardsMatchCli('hostile store, last 90 days', db);
+  await assertEveryCardDrew('hostile store, last 90 days');
+  assert.equal((await browser.$$('[data-testid="chart-feedback"] ul.comments li')).length, 4, 'the comments are there');
+  await shot('dashboard-hostile-90-days-light');
+});
+
+test('a GeoIP database moved away leaves the app starting, with a warning above the screen', async () => {
+  const moved = join(OUT, 'moved-away.mmdb');
+  rmSync(moved, { force: true });
+  await browser.deleteSession();
+  browser = await openApp(['--db', DB, '--geo', moved]);
+  await dashboardQuery();
+  const warning = await $('[data-testid="engine-warnings"]');
+  await warning.waitForExist({ timeout: 10000, timeoutMsg: 'no warning is shown' });
+  const text = String(await warning.getProperty('textContent'));
+  assert.match(text, /moved-away\.mmdb/, 'the warning names the file');
+  assert.match(text, /bundled database/, 'and says what is used instead');
+  await assertEveryCardDrew('with the bundled GeoIP database');
+  await shot('dashboard-geo-warning-light');
 });
 
 test('an empty store offers demo data on first start', async () => {

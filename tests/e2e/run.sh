@@ -40,6 +40,10 @@ export RAPPORT_DB="$db"
 export E2E_IMPORT_FILE="$import_file"
 export E2E_MAPPED_FILE="$root/tests/e2e/other-columns.csv"
 export E2E_OUT="$out"
+# The conformance case of the limits (tokens 1e12, cost 1e9, 1970 and 2199),
+# beside values past them, which the import rejects.
+limits="$root/../shared/conformance/edge/d32_limits.jsonl"
+[ -f "$limits" ] && export E2E_LIMITS_FILE="$limits"
 export LANG=en_US.UTF-8
 # The app turns WebKitGTK's accelerated compositing off (src-tauri/src/main.rs);
 # without it WebKitWebDriver's screenshot of some transcripts never returns,

@@ -1,7 +1,9 @@
 //! Messages & conversations per local day: messages as light bars,
 //! conversations as a dark line with markers (apart in colour and in grey).
 
-use super::{empty, every, header, label, legend_entry, per_day_mesh, Area, Chart, DrawResult, Swatch};
+use super::{
+    axis_top, empty, every, header, label, legend_entry, on_axis, per_day_mesh, Area, Chart, DrawResult, Swatch,
+};
 use crate::report::format;
 use crate::report::style::{self, HEIGHT, INK, MUTED, PLOT_TOP, SKY, VERMILLION, WIDTH};
 use crate::report::ReportData;
@@ -28,21 +30,22 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
 
     let days = &m.daily;
     let n = days.len();
-    let max = days.iter().map(|d| d.messages.max(d.conversations)).max().unwrap_or(0).max(1) as f64;
+    let top = axis_top(days.iter().map(|d| d.messages.max(d.conversations)).max().unwrap_or(0) as f64);
     let area = root.margin(PLOT_TOP + 4, 0, 0, 0);
     let mut chart = ChartBuilder::on(&area)
         .margin_right(style::PAD)
         .margin_left(8)
         .x_label_area_size(58)
         .y_label_area_size(86)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max * 1.08)?;
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)?;
     per_day_mesh(&mut chart.configure_mesh(), "count per day")?;
     let bar = if n > 40 { 0.45 } else { 0.36 };
     chart.draw_series(days.iter().enumerate().map(|(i, d)| {
         let x = i as f64;
-        Rectangle::new([(x - bar, 0.0), (x + bar, d.messages as f64)], SKY.filled())
+        Rectangle::new([(x - bar, 0.0), (x + bar, on_axis(d.messages as f64, top))], SKY.filled())
     }))?;
-    let line: Vec<(f64, f64)> = days.iter().enumerate().map(|(i, d)| (i as f64, d.conversations as f64)).collect();
+    let line: Vec<(f64, f64)> =
+        days.iter().enumerate().map(|(i, d)| (i as f64, on_axis(d.conversations as f64, top))).collect();
     chart.draw_series(LineSeries::new(line.clone(), VERMILLION.stroke_width(3)))?;
     if n <= 62 {
         chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, VERMILLION.filled())))?;

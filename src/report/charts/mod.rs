@@ -17,6 +17,7 @@ pub use world_map::country_name;
 
 use super::font::FAMILY;
 use super::style::{self, EMPTY_FILL, HEIGHT, INK, MUTED, PAD, WIDTH};
+use super::text::clean;
 use super::ReportData;
 use plotters::chart::MeshStyle;
 use plotters::coord::ranged1d::ValueFormatter;
@@ -128,13 +129,47 @@ pub fn text_style(size: f64, bold: bool, color: RGBColor, h: HPos, v: VPos) -> T
 }
 
 /// Text whose left edge (or centre or right edge, per `h`) and vertical
-/// centre are at `at`.
+/// centre are at `at`; cleaned of what an SVG may not hold (plotters
+/// escapes markup, not control characters).
 pub fn label(area: &Area, text: &str, at: (i32, i32), size: f64, color: RGBColor, h: HPos) -> DrawResult {
-    area.draw(&Text::new(text.to_owned(), at, text_style(size, false, color, h, VPos::Center)))
+    area.draw(&Text::new(clean(text).into_owned(), at, text_style(size, false, color, h, VPos::Center)))
 }
 
 pub fn bold_label(area: &Area, text: &str, at: (i32, i32), size: f64, color: RGBColor, h: HPos) -> DrawResult {
-    area.draw(&Text::new(text.to_owned(), at, text_style(size, true, color, h, VPos::Center)))
+    area.draw(&Text::new(clean(text).into_owned(), at, text_style(size, true, color, h, VPos::Center)))
+}
+
+/// The smallest and largest top a value axis gets. plotters finds an axis's
+/// ticks by stepping powers of ten from the range's size: an infinite or NaN
+/// end never ends that loop, and a subnormal one makes the step zero. Any
+/// finite range between these two ends it in a few steps.
+const LOWEST_TOP: f64 = 1e-6;
+const HIGHEST_TOP: f64 = 1e300;
+
+/// The top of a value axis (from 0) for data whose largest value is `max`:
+/// a little above it, always finite. NaN, infinite and negative maxima, which
+/// only sums past the largest double or an old store can give, get an axis
+/// of 0 to 1 or the highest top.
+pub fn axis_top(max: f64) -> f64 {
+    if max.is_nan() || max <= 0.0 {
+        return 1.0;
+    }
+    max.clamp(LOWEST_TOP, HIGHEST_TOP) * 1.08
+}
+
+/// The sum of counts, stopping at `u64::MAX` rather than wrapping (or, with
+/// overflow checks, panicking) on counts no store should hold.
+pub fn total(counts: impl IntoIterator<Item = u64>) -> u64 {
+    counts.into_iter().fold(0, u64::saturating_add)
+}
+
+/// A value as drawn on an axis from 0 to `top`: no NaN, nothing past the ends.
+pub fn on_axis(value: f64, top: f64) -> f64 {
+    if value.is_nan() {
+        0.0
+    } else {
+        value.clamp(0.0, top)
+    }
 }
 
 /// Title and the line under it (what is counted, the zone, a total).

@@ -1,7 +1,9 @@
 //! Tokens per local day as bars (left axis) and their cost in US dollars as
 //! a line with markers (right axis): two units, so two labelled axes.
 
-use super::{empty, every, font, header, label, legend_entry, per_day_mesh, Area, Chart, DrawResult, Swatch};
+use super::{
+    axis_top, empty, every, font, header, label, legend_entry, on_axis, per_day_mesh, Area, Chart, DrawResult, Swatch,
+};
 use crate::report::format;
 use crate::report::style::{self, HEIGHT, INK, MUTED, PLOT_TOP, SKY, VERMILLION, WIDTH};
 use crate::report::ReportData;
@@ -30,9 +32,10 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
 
     let days = &m.daily;
     let n = days.len();
-    let max_tokens = days.iter().map(|d| d.tokens).max().unwrap_or(0).max(1) as f64;
-    let max_cost = days.iter().map(|d| d.cost).fold(0.0, f64::max);
-    let max_cost = if max_cost > 0.0 { max_cost } else { 1.0 };
+    // Both axes from finite values only: a day's cost can be infinite when
+    // an old store summed costs past the largest double.
+    let tokens_top = axis_top(days.iter().map(|d| d.tokens).max().unwrap_or(0) as f64);
+    let cost_top = axis_top(days.iter().map(|d| d.cost).filter(|c| c.is_finite()).fold(0.0, f64::max));
     let area = root.margin(PLOT_TOP + 4, 0, 0, 0);
     let mut chart = ChartBuilder::on(&area)
         .margin_left(8)
@@ -40,8 +43,8 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
         .x_label_area_size(58)
         .y_label_area_size(86)
         .right_y_label_area_size(86)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max_tokens * 1.08)?
-        .set_secondary_coord(-0.5f64..n as f64 - 0.5, 0f64..max_cost * 1.08);
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..tokens_top)?
+        .set_secondary_coord(-0.5f64..n as f64 - 0.5, 0f64..cost_top);
     per_day_mesh(&mut chart.configure_mesh(), "tokens per day")?;
     chart
         .configure_secondary_axes()
@@ -55,9 +58,9 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
     let bar = if n > 40 { 0.45 } else { 0.36 };
     chart.draw_series(days.iter().enumerate().map(|(i, d)| {
         let x = i as f64;
-        Rectangle::new([(x - bar, 0.0), (x + bar, d.tokens as f64)], SKY.filled())
+        Rectangle::new([(x - bar, 0.0), (x + bar, on_axis(d.tokens as f64, tokens_top))], SKY.filled())
     }))?;
-    let line: Vec<(f64, f64)> = days.iter().enumerate().map(|(i, d)| (i as f64, d.cost)).collect();
+    let line: Vec<(f64, f64)> = days.iter().enumerate().map(|(i, d)| (i as f64, on_axis(d.cost, cost_top))).collect();
     chart.draw_secondary_series(LineSeries::new(line.clone(), VERMILLION.stroke_width(3)))?;
     if n <= 62 {
         chart.draw_secondary_series(line.iter().map(|&p| Circle::new(p, 3, VERMILLION.filled())))?;

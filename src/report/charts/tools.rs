@@ -2,7 +2,7 @@
 //! duration and errors in words.
 
 use super::breakdown::{bars, Bar};
-use super::{empty, header, Area, Chart, DrawResult};
+use super::{empty, header, total, Area, Chart, DrawResult};
 use crate::report::format;
 use crate::report::style::{BLUE, GREY};
 use crate::report::ReportData;
@@ -14,7 +14,7 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
     if tools.is_empty() {
         return empty(root, Chart::Tools, "No tool was called in this period.");
     }
-    let calls: u64 = tools.iter().map(|t| t.count).sum();
+    let calls = total(tools.iter().map(|t| t.count));
     let mut rows: Vec<Bar> = tools
         .iter()
         .take(SHOWN)
@@ -31,7 +31,7 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
         })
         .collect();
     if tools.len() > SHOWN {
-        let rest: u64 = tools[SHOWN..].iter().map(|t| t.count).sum();
+        let rest = total(tools[SHOWN..].iter().map(|t| t.count));
         rows.push(Bar {
             name: format!("{} other tools", tools.len() - SHOWN),
             value: rest as f64,

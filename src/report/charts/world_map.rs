@@ -6,6 +6,7 @@
 use super::{empty, header, label, Area, Chart, DrawResult};
 use crate::report::format;
 use crate::report::style::{self, HEIGHT, INK, MUTED, PAD, PLOT_TOP, RAMP, WIDTH};
+use crate::report::text::ellipsize;
 use crate::report::ReportData;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -113,7 +114,7 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
         return empty(root, Chart::WorldMap, "No conversations started in this period.");
     }
     let unknown = m.countries.get("unknown").copied().unwrap_or(0);
-    let located: u64 = m.total_conversations - unknown;
+    let located = m.total_conversations.saturating_sub(unknown);
     let n_countries = m.countries.keys().filter(|k| *k != "unknown").count();
     header(
         root,
@@ -188,7 +189,7 @@ pub fn draw(root: &Area, data: &ReportData) -> DrawResult {
         x += 26 + crate::report::font::text_width(&text, style::SMALL_SIZE, false).ceil() as i32 + 16;
     }
     let attribution = format!("Map: Natural Earth. {}", data.view.extras.geo_attribution);
-    let attribution = super::breakdown::fit(&attribution, f64::from(WIDTH) - 2.0 * f64::from(PAD), 12.0);
+    let attribution = ellipsize(&attribution, 12.0, false, f64::from(WIDTH) - 2.0 * f64::from(PAD));
     label(root, &attribution, (PAD, HEIGHT as i32 - 16), 12.0, MUTED, HPos::Left)
 }
 

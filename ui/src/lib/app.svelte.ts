@@ -100,6 +100,8 @@ class App {
   async saveSettings(settings: Settings) {
     this.settings = await ipc.setSettings(settings);
     this.applyTheme(this.settings.theme);
+    // A new GeoIP database choice can end a warning the status carries.
+    this.status = await ipc.status();
     forget();
     this.dataVersion++;
   }

@@ -5,4 +5,10 @@ import type { Rating } from "./Rating";
 /**
  * A feedback comment in range; its text is fetched from the store.
  */
-export type Comment = { conversation_id: string, timestamp: Micros, rating: Rating, comment: string, };
+export type Comment = { conversation_id: string, timestamp: Micros, rating: Rating, comment: string, 
+/**
+ * The feedback's row in the store: what tells two comments apart (two
+ * comments of one conversation can share everything else), so the
+ * app keys its list by it.
+ */
+row: number, };

@@ -10,4 +10,9 @@ export type Status = { store: string, schema_version: number, stored: Counts,
 /**
  * The first and last message, if any.
  */
-first_message: Micros | null, last_message: Micros | null, files: Array<StoredFile>, };
+first_message: Micros | null, last_message: Micros | null, files: Array<StoredFile>, 
+/**
+ * What the person should know about how Rapport runs, one sentence
+ * each: today, a configured GeoIP database it could not use.
+ */
+warnings: Array<string>, };

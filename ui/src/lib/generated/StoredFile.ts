@@ -4,4 +4,9 @@ import type { Micros } from "./Micros";
 /**
  * One imported file, as `status` lists it.
  */
-export type StoredFile = { path: string, format: string, bytes: number, records: number, rejected: number, imported_at: Micros, };
+export type StoredFile = { 
+/**
+ * The import's row in the store: a file imported twice is listed twice,
+ * so the app keys its list by this.
+ */
+id: number, path: string, format: string, bytes: number, records: number, rejected: number, imported_at: Micros, };
