@@ -4,5 +4,12 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
+    // `rapport metrics | head` closes the pipe early: end quietly, as other
+    // command-line tools do, instead of panicking on the next write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     cli::run()
 }

@@ -326,3 +326,25 @@ fn cancel_stops_reading_in_the_middle_of_a_huge_record() {
     assert!(read_in_file < size, "reading stopped inside the record, after {read_in_file} of {size} bytes");
     assert_eq!(report.stored.messages, 0);
 }
+
+/// `rapport metrics | head`: the reader closes the pipe early, and the
+/// command ends quietly instead of panicking on its next write.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_command_line_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ws = Workspace::new();
+    ws.import(&[ws.file("one.jsonl", GOOD)]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["--db", ws.db().to_str().unwrap(), "metrics", "--from", "2026-01-01", "--to", "2027-01-01"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before the first line
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success() || out.status.signal() == Some(13), "ended by SIGPIPE or done: {:?}", out.status);
+}

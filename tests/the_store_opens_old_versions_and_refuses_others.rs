@@ -85,3 +85,15 @@ fn a_corrupt_store_gives_a_clear_error() {
     let err = Store::open(&ws.db()).err().expect("a wrecked file does not open");
     assert!(err.to_string().contains(&ws.db().display().to_string()), "the error names the file: {err}");
 }
+
+/// A FIFO or device named as the store is refused unread: opening it to read
+/// its header would block for ever.
+#[cfg(unix)]
+#[test]
+fn a_store_path_that_is_no_regular_file_is_refused_unread() {
+    let ws = Workspace::new();
+    let fifo = ws.dir.path().join("pipe.db");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let err = Store::open(&fifo).err().expect("a FIFO is no store");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}

@@ -227,6 +227,11 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 /// ours to open: SQLite would otherwise report it only on first write.
 fn check_header(path: &Path) -> Result<(), String> {
     use std::io::Read;
+    // A FIFO or a device would block or never end: only a regular file is opened.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err("not a regular file".into()),
+        _ => {}
+    }
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(());
     };
