@@ -6,8 +6,7 @@
 //! them does.
 
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
-use crate::import::formats::FormatOptions;
-use crate::import::{import_paths_with, ImportError, ImportOptions, ImportReport, Progress};
+use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
     dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError, Settings,
 };
@@ -125,27 +124,15 @@ impl Engine {
         &mut self.store
     }
 
-    /// Imports files and folders; see [`crate::import::import_paths`].
+    /// Imports files and folders; see [`crate::import::import`].
     pub fn import(
         &mut self,
         paths: &[PathBuf],
         options: &ImportOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<ImportReport, Error> {
-        self.import_with(paths, options, &FormatOptions::default(), progress)
-    }
-
-    /// [`Engine::import`] with what a file cannot tell: a CSV column mapping
-    /// and the zone of naive timestamps; see [`import_paths_with`].
-    pub fn import_with(
-        &mut self,
-        paths: &[PathBuf],
-        options: &ImportOptions,
-        formats: &FormatOptions,
-        progress: &mut dyn FnMut(&Progress),
-    ) -> Result<ImportReport, Error> {
         self.facts = None;
-        Ok(import_paths_with(&mut self.store, paths, options, formats, progress)?)
+        Ok(import(&mut self.store, paths, options, progress)?)
     }
 
     /// Loads the demo month into the store; see [`crate::demo`].
