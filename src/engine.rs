@@ -8,12 +8,14 @@
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
-    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError, Settings,
+    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, FactsBuilder, ListOptions, Price, Query,
+    QueryError, Settings,
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
 use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, Store, StoreError, StoredFile};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +97,30 @@ pub struct TranscriptMessage {
     pub response_ms: Option<f64>,
 }
 
+/// Reads the store's rows, locates each conversation's address, and builds
+/// the facts metrics are computed from (`prices` estimate the cost of
+/// messages that carry tokens but no cost). The reading is here, so that
+/// `metrics` holds only pure functions.
+pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, StoreError> {
+    let mut builder = FactsBuilder::new(prices);
+    let mut country_of: HashMap<String, &str> = HashMap::new();
+    store.for_each_conversation(|row| {
+        let country = row.customer_ip_address.as_ref().map(|ip| match country_of.get(ip) {
+            Some(&c) => c,
+            None => {
+                let c = geo.country(Some(ip));
+                country_of.insert(ip.clone(), c);
+                c
+            }
+        });
+        builder.conversation(row, country);
+    })?;
+    store.for_each_message(|m| builder.message(m))?;
+    store.for_each_action(|a| builder.action(a))?;
+    store.for_each_feedback(|f| builder.feedback(f))?;
+    Ok(builder.finish())
+}
+
 fn open_geo(path: Option<&Path>) -> Result<(Geo, String), GeoError> {
     match path {
         Some(p) => Ok((Geo::open(p)?, format!("IP geolocation: {}", p.display()))),
@@ -144,7 +170,7 @@ impl Engine {
     /// The facts metrics are computed from, built on first use after a change.
     pub fn facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
-            self.facts = Some(Facts::load(&self.store, &self.geo, &self.settings.prices)?);
+            self.facts = Some(load_facts(&self.store, &self.geo, &self.settings.prices)?);
         }
         Ok(self.facts.as_ref().expect("just built"))
     }
@@ -181,15 +207,10 @@ impl Engine {
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
-        let facts = self.facts()?;
-        let (dashboard, mut extras) = crate::metrics::dashboard_view(facts, query, &settings, &attribution);
-        let rows: Vec<i64> = extras.latest_comments.iter().map(|c| c.row).collect();
+        // Metrics say which comments to show; their texts are the store's.
+        let rows = crate::metrics::commented_feedback(self.facts()?, query);
         let texts = self.store.feedback_comments(&rows)?;
-        for c in &mut extras.latest_comments {
-            if let Some((_, text)) = texts.iter().find(|(row, _)| *row == c.row) {
-                c.comment = text.clone();
-            }
-        }
+        let (dashboard, extras) = crate::metrics::dashboard_view(self.facts()?, query, &settings, &attribution, &texts);
         Ok(DashboardView { dashboard, extras })
     }
 
