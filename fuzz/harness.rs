@@ -47,7 +47,7 @@ pub fn input_file(dir: &Path, data: &[u8]) -> PathBuf {
 /// imports one file, and asks what the app asks of a dropped file.
 pub fn import(engine: &mut Engine, dir: &Path, data: &[u8]) {
     let path = input_file(dir, data);
-    let _ = rapport::import::formats::needing_column_map(std::slice::from_ref(&path));
+    let _ = rapport::import::needing_column_map(std::slice::from_ref(&path));
     let _ = rapport::import::preview_csv(&path);
     let report = engine.import(std::slice::from_ref(&path), &ImportOptions::default(), &mut |_| {});
     let report = report.expect("only a failing store is an error");

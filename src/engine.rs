@@ -6,15 +6,16 @@
 //! them does.
 
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
-use crate::import::formats::FormatOptions;
-use crate::import::{import_paths_with, ImportError, ImportOptions, ImportReport, Progress};
+use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
-    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError, Settings,
+    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, FactsBuilder, ListOptions, Price, Query,
+    QueryError, Settings,
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
 use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, Store, StoreError, StoredFile};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +102,30 @@ pub struct TranscriptMessage {
     pub response_ms: Option<f64>,
 }
 
+/// Reads the store's rows, locates each conversation's address, and builds
+/// the facts metrics are computed from (`prices` estimate the cost of
+/// messages that carry tokens but no cost). The reading is here, so that
+/// `metrics` holds only pure functions.
+pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, StoreError> {
+    let mut builder = FactsBuilder::new(prices);
+    let mut country_of: HashMap<String, &str> = HashMap::new();
+    store.for_each_conversation(|row| {
+        let country = row.customer_ip_address.as_ref().map(|ip| match country_of.get(ip) {
+            Some(&c) => c,
+            None => {
+                let c = geo.country(Some(ip));
+                country_of.insert(ip.clone(), c);
+                c
+            }
+        });
+        builder.conversation(row, country);
+    })?;
+    store.for_each_message(|m| builder.message(m))?;
+    store.for_each_action(|a| builder.action(a))?;
+    store.for_each_feedback(|f| builder.feedback(f))?;
+    Ok(builder.finish())
+}
+
 /// The GeoIP database at `path`, or the bundled one; with the map's attribution.
 fn open_geo(path: Option<&Path>) -> Result<(Geo, String), GeoError> {
     match path {
@@ -154,27 +179,15 @@ impl Engine {
         &mut self.store
     }
 
-    /// Imports files and folders; see [`crate::import::import_paths`].
+    /// Imports files and folders; see [`crate::import::import`].
     pub fn import(
         &mut self,
         paths: &[PathBuf],
         options: &ImportOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<ImportReport, Error> {
-        self.import_with(paths, options, &FormatOptions::default(), progress)
-    }
-
-    /// [`Engine::import`] with what a file cannot tell: a CSV column mapping
-    /// and the zone of naive timestamps; see [`import_paths_with`].
-    pub fn import_with(
-        &mut self,
-        paths: &[PathBuf],
-        options: &ImportOptions,
-        formats: &FormatOptions,
-        progress: &mut dyn FnMut(&Progress),
-    ) -> Result<ImportReport, Error> {
         self.facts = None;
-        Ok(import_paths_with(&mut self.store, paths, options, formats, progress)?)
+        Ok(import(&mut self.store, paths, options, progress)?)
     }
 
     /// Loads the demo month into the store; see [`crate::demo`].
@@ -186,7 +199,7 @@ impl Engine {
     /// The facts metrics are computed from, built on first use after a change.
     pub fn facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
-            self.facts = Some(Facts::load(&self.store, &self.geo, &self.settings.prices)?);
+            self.facts = Some(load_facts(&self.store, &self.geo, &self.settings.prices)?);
         }
         Ok(self.facts.as_ref().expect("just built"))
     }
@@ -227,15 +240,10 @@ impl Engine {
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
-        let facts = self.facts()?;
-        let (dashboard, mut extras) = crate::metrics::dashboard_view(facts, query, &settings, &attribution);
-        let rows: Vec<i64> = extras.latest_comments.iter().map(|c| c.row).collect();
+        // Metrics say which comments to show; their texts are the store's.
+        let rows = crate::metrics::commented_feedback(self.facts()?, query);
         let texts = self.store.feedback_comments(&rows)?;
-        for c in &mut extras.latest_comments {
-            if let Some((_, text)) = texts.iter().find(|(row, _)| *row == c.row) {
-                c.comment = text.clone();
-            }
-        }
+        let (dashboard, extras) = crate::metrics::dashboard_view(self.facts()?, query, &settings, &attribution, &texts);
         Ok(DashboardView { dashboard, extras })
     }
 

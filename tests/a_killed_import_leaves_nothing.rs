@@ -53,7 +53,7 @@ fn a_cancelled_import_leaves_the_store_as_before() {
     ws.import(&[small]);
     let big = ws.file("big.jsonl", conversations_jsonl(20_000, "b"));
     let cancel = Arc::new(AtomicBool::new(false));
-    let options = ImportOptions { cancel: Some(cancel.clone()) };
+    let options = ImportOptions { cancel: Some(cancel.clone()), ..ImportOptions::default() };
     let mut engine = ws.engine();
     let before = engine.store().counts().unwrap();
     let mut seen_records = 0;

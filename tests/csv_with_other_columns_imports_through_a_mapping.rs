@@ -5,7 +5,7 @@ mod common;
 mod formats_common;
 use common::*;
 use formats_common::*;
-use rapport::import::{import_paths_with, preview_csv, ColumnMap, FileChoice, FormatOptions, ImportOptions};
+use rapport::import::{import, preview_csv, ColumnMap, FileChoice, ImportOptions};
 use serde_json::json;
 use std::process::Command;
 
@@ -24,16 +24,10 @@ fn mapping() -> ColumnMap {
 #[test]
 fn a_mapped_csv_imports_its_rows_as_messages_with_their_context() {
     let ws = Workspace::new();
-    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: Some(mapping()), files: Vec::new() };
+    let options =
+        ImportOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: Some(mapping()), ..ImportOptions::default() };
     let mut engine = ws.engine();
-    let report = import_paths_with(
-        engine.store_mut(),
-        &[fixture("mapped/chatlog.csv")],
-        &ImportOptions::default(),
-        &options,
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = import(engine.store_mut(), &[fixture("mapped/chatlog.csv")], &options, &mut |_| {}).unwrap();
     assert_eq!(report.files[0].format, "csv-mapped");
     assert_eq!(report.rejected, 1);
     assert_eq!(report.files[0].rejections[0].position, "chatlog.csv row 5");
@@ -104,12 +98,12 @@ fn each_file_of_a_folder_gets_its_own_mapping() {
     );
     ws.file("drop/z-native.jsonl", conversations_jsonl(1, "n"));
 
-    let needing = rapport::import::formats::needing_column_map(std::slice::from_ref(&folder));
+    let needing = rapport::import::needing_column_map(std::slice::from_ref(&folder));
     let names: Vec<String> = needing.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["a-chatlog.csv", "b-ratings.csv"], "the native file needs no mapping");
 
     let ratings = ColumnMap::parse(&["conversation_id=Ticket", "rating=Thumbs", "timestamp=When"]).unwrap();
-    let options = FormatOptions {
+    let options = ImportOptions {
         files: vec![
             FileChoice {
                 path: needing[0].display().to_string(),
@@ -118,11 +112,10 @@ fn each_file_of_a_folder_gets_its_own_mapping() {
             },
             FileChoice { path: needing[1].display().to_string(), map: ratings, naive_tz: None },
         ],
-        ..FormatOptions::default()
+        ..ImportOptions::default()
     };
     let mut engine = ws.engine();
-    let report =
-        import_paths_with(engine.store_mut(), &[folder], &ImportOptions::default(), &options, &mut |_| {}).unwrap();
+    let report = import(engine.store_mut(), &[folder], &options, &mut |_| {}).unwrap();
     let formats: Vec<(&str, Option<&String>)> =
         report.files.iter().map(|f| (f.format.as_str(), f.error.as_ref())).collect();
     assert_eq!(formats, [("csv-mapped", None), ("csv-mapped", None), ("jsonl", None)]);
@@ -146,17 +139,17 @@ fn a_csv_with_semicolons_or_tabs_is_previewed_and_imported_with_them(#[case] sep
     let text = comma.replace(',', &sep.to_string()).replace('\n', "\r\n").replace("Hi Alice", "\"Hi, Alice; 2,5 €\"");
     let path = ws.file("export-excel.csv", text);
 
-    let needing = rapport::import::formats::needing_column_map(std::slice::from_ref(&path));
+    let needing = rapport::import::needing_column_map(std::slice::from_ref(&path));
     assert_eq!(needing, std::slice::from_ref(&path), "a file of another separator goes through the mapping step");
     let p = preview_csv(&path).unwrap();
     assert_eq!(serde_json::to_value(p.separator).unwrap(), name, "the preview says which separator it chose");
     assert_eq!(p.headers, ["Chat", "Sender", "Time", "Text", "User", "Channel"], "the header is split on {name}");
     assert_eq!(p.rows[1][3], "Hi, Alice; 2,5 €", "quoted text keeps its commas and semicolons");
 
-    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: Some(mapping()), files: Vec::new() };
+    let options =
+        ImportOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: Some(mapping()), ..ImportOptions::default() };
     let mut engine = ws.engine();
-    let report =
-        import_paths_with(engine.store_mut(), &[path], &ImportOptions::default(), &options, &mut |_| {}).unwrap();
+    let report = import(engine.store_mut(), &[path], &options, &mut |_| {}).unwrap();
     assert_eq!(report.files[0].format, "csv-mapped", "{:?}", report.files[0].error);
     assert_eq!(report.rejected, 1, "the narrator's row, as in the comma file: {:?}", report.files[0].rejections);
     let m = dashboard(&ws);

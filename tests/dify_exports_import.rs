@@ -6,7 +6,7 @@ mod common;
 mod formats_common;
 use common::*;
 use formats_common::*;
-use rapport::import::{import_paths_with, FormatOptions, ImportOptions};
+use rapport::import::{import, ImportOptions};
 use serde_json::json;
 
 #[test]
@@ -56,9 +56,9 @@ fn workflow_runs_read_naive_times_in_the_zone_given() {
     assert_eq!(m["tokens"]["completion"], 192, "150 + 42, Dify's totals read as completion");
 
     let berlin = Workspace::new();
-    let options = FormatOptions { naive_tz: Some(chrono_tz::Europe::Berlin), map: None, files: Vec::new() };
+    let options = ImportOptions { naive_tz: Some(chrono_tz::Europe::Berlin), ..ImportOptions::default() };
     let mut engine = berlin.engine();
-    import_paths_with(engine.store_mut(), &files[..1], &ImportOptions::default(), &options, &mut |_| {}).unwrap();
+    import(engine.store_mut(), &files[..1], &options, &mut |_| {}).unwrap();
     let t = berlin.engine().transcript("wr-1").unwrap();
     assert_eq!(t.messages[0].message.timestamp, at("2026-10-10T06:00:00Z"), "08:00 in Berlin is 06:00 UTC");
 }

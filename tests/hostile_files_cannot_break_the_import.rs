@@ -308,7 +308,7 @@ fn cancel_stops_reading_in_the_middle_of_a_huge_record() {
     let file = std::fs::File::create(&path).unwrap();
     let size = [1u64 << 40, 64 << 30].into_iter().find(|&s| file.set_len(s).is_ok()).expect("a sparse file");
     let cancel = Arc::new(AtomicBool::new(false));
-    let options = ImportOptions { cancel: Some(cancel.clone()) };
+    let options = ImportOptions { cancel: Some(cancel.clone()), ..ImportOptions::default() };
     let mut engine = ws.engine();
     let mut read_in_file = 0;
     let report = engine

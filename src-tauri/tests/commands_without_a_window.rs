@@ -1,21 +1,15 @@
 //! The commands' work, called as plain functions on a temporary store: what
 //! the window would get, without a window.
 
-use rapport::import::formats::FormatOptions;
+use rapport::import::ImportOptions;
 use rapport::metrics::{Drill, QuerySpec, SortKey};
 use rapport_desktop::commands::export::{export_bytes, Export};
 use rapport_desktop::commands::{conversation, conversations, dashboard, import, settings, welcome};
 use rapport_desktop::state::AppState;
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 fn state(dir: &tempfile::TempDir) -> AppState {
     AppState::open(dir.path().join("store.db"), None).expect("a fresh store opens")
-}
-
-fn no_cancel() -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(false))
 }
 
 /// A store holding `EVENTS`, ready for the dashboard's queries.
@@ -23,7 +17,7 @@ fn imported(dir: &tempfile::TempDir) -> AppState {
     let s = state(dir);
     let file = dir.path().join("events.jsonl");
     std::fs::write(&file, EVENTS).unwrap();
-    import::run_import(&s.db, None, &[file], &FormatOptions::default(), no_cancel(), &mut |_| {}).unwrap();
+    import::run_import(&s.db, None, &[file], &ImportOptions::default(), &mut |_| {}).unwrap();
     s.engine().unwrap().refresh();
     s
 }
@@ -71,8 +65,7 @@ fn import_then_dashboard_list_and_transcript() {
     std::fs::write(&file, EVENTS).unwrap();
     let mut seen = Vec::new();
     let report =
-        import::run_import(&s.db, None, &[file], &FormatOptions::default(), no_cancel(), &mut |p| seen.push(p.clone()))
-            .unwrap();
+        import::run_import(&s.db, None, &[file], &ImportOptions::default(), &mut |p| seen.push(p.clone())).unwrap();
     assert_eq!(report.files[0].records, 5);
     assert_eq!(report.files[0].rejections[0].position, "events.jsonl line 6");
     assert_eq!(seen.last().map(|p| p.files_done), Some(1), "the last progress always reaches the window");
@@ -204,7 +197,7 @@ fn each_csv_of_other_columns_in_a_folder_is_previewed_then_imported_through_its_
     assert_eq!(preview.rows[1][3], "It left the depot today.");
 
     // As the window sends it: per file, field → column and the zone of its naive timestamps.
-    let formats: FormatOptions = serde_json::from_value(serde_json::json!({
+    let options: ImportOptions = serde_json::from_value(serde_json::json!({
         "naive_tz": null,
         "map": null,
         "files": [
@@ -214,8 +207,8 @@ fn each_csv_of_other_columns_in_a_folder_is_previewed_then_imported_through_its_
         ]
     }))
     .unwrap();
-    assert_eq!(formats.files[0].naive_tz.map(|z| z.name()), Some("Europe/Berlin"));
-    let report = import::run_import(&s.db, None, &[folder], &formats, no_cancel(), &mut |_| {}).unwrap();
+    assert_eq!(options.files[0].naive_tz.map(|z| z.name()), Some("Europe/Berlin"));
+    let report = import::run_import(&s.db, None, &[folder], &options, &mut |_| {}).unwrap();
     let read: Vec<(&str, u64, Option<&str>)> =
         report.files.iter().map(|f| (f.format.as_str(), f.records, f.error.as_deref())).collect();
     assert_eq!(read, [("csv-mapped", 3, None), ("csv-mapped", 1, None)], "{report:?}");

@@ -7,7 +7,7 @@ mod report;
 use args::{Cli, Command, QueryArgs};
 use clap::Parser;
 use rapport::engine::{Engine, Error};
-use rapport::import::{import_paths_with, ColumnMap, FormatOptions, ImportOptions};
+use rapport::import::{ColumnMap, ImportOptions};
 use rapport::metrics::{Filters, Query, Settings};
 use rapport::model::{parse_timestamp, Micros};
 use std::io::IsTerminal;
@@ -49,15 +49,10 @@ fn engine(cli: &Cli) -> Result<Engine, Error> {
 fn execute(cli: Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Import { json, map, naive_tz, paths } => {
-            let formats = format_options(map, naive_tz.as_deref())?;
+            let options = import_options(map, naive_tz.as_deref())?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let mut bar = output::ProgressBar::new(std::io::stderr().is_terminal());
-            // Straight to the import with its format options (the engine's
-            // `import` takes none yet); the store is the engine's.
-            let report = import_paths_with(engine.store_mut(), paths, &ImportOptions::default(), &formats, &mut |p| {
-                bar.update(p)
-            })
-            .map_err(|e| e.to_string())?;
+            let report = engine.import(paths, &options, &mut |p| bar.update(p)).map_err(|e| e.to_string())?;
             bar.finish();
             if *json {
                 output::print_json(&report);
@@ -132,7 +127,7 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
 }
 
 /// `--map` and `--naive-tz`, checked before anything is read.
-fn format_options(map: &[String], naive_tz: Option<&str>) -> Result<FormatOptions, String> {
+fn import_options(map: &[String], naive_tz: Option<&str>) -> Result<ImportOptions, String> {
     let map = ColumnMap::parse(map).map_err(|e| e.to_string())?;
     let naive_tz = match naive_tz {
         Some(zone) => Some(
@@ -141,7 +136,7 @@ fn format_options(map: &[String], naive_tz: Option<&str>) -> Result<FormatOption
         ),
         None => None,
     };
-    Ok(FormatOptions { naive_tz, map: (!map.is_empty()).then_some(map), files: Vec::new() })
+    Ok(ImportOptions { naive_tz, map: (!map.is_empty()).then_some(map), ..ImportOptions::default() })
 }
 
 fn settings(escalation: Option<&str>) -> Settings {

@@ -2,7 +2,6 @@
 //! fact in range.
 
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
-use super::extras::ModelUsage;
 use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
 use super::normal::FilterKey;
@@ -84,6 +83,19 @@ pub struct TokenUsage {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u128,
     pub cost: f64,
+}
+
+/// Usage per model in a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ModelUsage {
+    pub model: String,
+    pub messages: u64,
+    pub prompt: u64,
+    pub completion: u64,
+    pub cost: f64,
+    /// False when some of its messages carry tokens but neither a cost nor a price.
+    pub priced: bool,
 }
 
 /// A query's numbers and those of the period of equal length before it.
@@ -253,8 +265,8 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
     let mut user_seen = vec![false; facts.users.values.len()];
     let mut duration_sum: i128 = 0;
     let mut duration_n: u64 = 0;
-    let mut by_name = vec![[0u64; 5]; facts.names.values.len()]; // country, device, source, language, environment
-                                                                 // Conversations are numbered by start, those without one last.
+    let mut by_name = vec![ContextCounts::default(); facts.names.values.len()];
+    // Conversations are numbered by start, those without one last.
     let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
     let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
     for (i, c) in facts.conversations.iter().enumerate().take(end).skip(first) {
@@ -267,11 +279,11 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
             user_seen[c.user as usize] = true;
             unique_users += 1;
         }
-        by_name[c.country as usize][0] += 1;
-        by_name[c.device as usize][1] += 1;
-        by_name[c.source as usize][2] += 1;
-        by_name[c.language as usize][3] += 1;
-        by_name[c.environment as usize][4] += 1;
+        by_name[c.country as usize].countries += 1;
+        by_name[c.device as usize].devices += 1;
+        by_name[c.source as usize].sources += 1;
+        by_name[c.language as usize].languages += 1;
+        by_name[c.environment as usize].environments += 1;
         if c.engaged {
             interactions += 1;
             if escalated[i] {
@@ -283,12 +295,12 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
             }
         }
     }
-    let breakdown = |k: usize| -> BTreeMap<String, u64> {
+    let breakdown = |of: fn(&ContextCounts) -> u64| -> BTreeMap<String, u64> {
         by_name
             .iter()
             .enumerate()
-            .filter(|(_, counts)| counts[k] > 0)
-            .map(|(i, counts)| (facts.names.name(i as u32).to_owned(), counts[k]))
+            .filter(|(_, counts)| of(counts) > 0)
+            .map(|(i, counts)| (facts.names.name(i as u32).to_owned(), of(counts)))
             .collect()
     };
 
@@ -328,28 +340,28 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
     let [p50, p95] = percentiles(&mut response_us, [0.50, 0.95]);
 
     // Actions in range, per tool name.
-    let mut tool_stats = vec![(0u64, 0.0f64, 0u64, 0u64); facts.action_names.values.len()]; // count, sum, known, errors
+    let mut tool_stats = vec![ToolTally::default(); facts.action_names.values.len()];
     for a in in_range(&facts.actions, |a| a.ts, from, to) {
         if !passes(a.conversation) {
             continue;
         }
-        let s = &mut tool_stats[a.name as usize];
-        s.0 += 1;
+        let t = &mut tool_stats[a.name as usize];
+        t.calls += 1;
         if !a.duration_ms.is_nan() {
-            s.1 += a.duration_ms;
-            s.2 += 1;
+            t.duration_sum_ms += a.duration_ms;
+            t.timed += 1;
         }
-        s.3 += u64::from(a.error);
+        t.errors += u64::from(a.error);
     }
     let mut tools: Vec<ToolRow> = tool_stats
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.0 > 0)
-        .map(|(i, s)| ToolRow {
+        .filter(|(_, t)| t.calls > 0)
+        .map(|(i, t)| ToolRow {
             name: facts.action_names.name(i as u32).to_owned(),
-            count: s.0,
-            avg_duration_ms: (s.2 > 0).then(|| s.1 / s.2 as f64),
-            errors: s.3,
+            count: t.calls,
+            avg_duration_ms: (t.timed > 0).then(|| t.duration_sum_ms / t.timed as f64),
+            errors: t.errors,
         })
         .collect();
     tools.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
@@ -384,11 +396,11 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         peak_hours,
         daily,
         tools,
-        countries: breakdown(0),
-        devices: breakdown(1),
-        sources: breakdown(2),
-        languages: breakdown(3),
-        environments: breakdown(4),
+        countries: breakdown(|c| c.countries),
+        devices: breakdown(|c| c.devices),
+        sources: breakdown(|c| c.sources),
+        languages: breakdown(|c| c.languages),
+        environments: breakdown(|c| c.environments),
         escalated_conversations,
         escalation_rate: ratio(escalated_conversations, interactions),
         feedback: FeedbackCounts {
@@ -400,6 +412,27 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
     };
     Computed { metrics, models, conversations_with_ip, grouped }
+}
+
+/// One tool's actions in range.
+#[derive(Debug, Clone, Copy, Default)]
+struct ToolTally {
+    calls: u64,
+    /// Over the actions with a known duration, `timed` of them.
+    duration_sum_ms: f64,
+    timed: u64,
+    errors: u64,
+}
+
+/// Conversations in range that carry one name (countries, devices, sources,
+/// languages and environments share one table of names), per dimension.
+#[derive(Debug, Clone, Copy, Default)]
+struct ContextCounts {
+    countries: u64,
+    devices: u64,
+    sources: u64,
+    languages: u64,
+    environments: u64,
 }
 
 /// What the messages and exchanges of a period add up to.
@@ -716,7 +749,7 @@ mod tests {
         let mut store = crate::store::Store::open(&dir.path().join("demo.db")).unwrap();
         let end = crate::model::parse_timestamp("2026-11-01T00:00:00Z").unwrap();
         crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations: 1500, seed: 7, end }).unwrap();
-        let facts = Facts::load(&store, &crate::geo::Geo::bundled(), &[]).unwrap();
+        let facts = crate::engine::load_facts(&store, &crate::geo::Geo::bundled(), &[]).unwrap();
         assert!(facts.groups.rows.len() < facts.messages.len() / 2, "groups fold messages");
         let at = |s: &str| crate::model::parse_timestamp(s).unwrap();
         let periods = [

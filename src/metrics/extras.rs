@@ -1,25 +1,13 @@
 //! What the dashboard shows beside the METRICS.md keys: usage per model,
 //! the latest feedback comments, and what an empty map needs to explain.
 
-use super::compute::{dashboard_parts, Computed, Dashboard};
-use super::facts::Facts;
+use super::compute::{dashboard_parts, passing, Computed, Dashboard, ModelUsage};
+use super::facts::{Facts, FeedbackFact};
 use super::query::{Query, Settings};
 use crate::model::{Micros, Rating};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct ModelUsage {
-    pub model: String,
-    pub messages: u64,
-    pub prompt: u64,
-    pub completion: u64,
-    pub cost: f64,
-    /// False when some of its messages carry tokens but neither a cost nor a price.
-    pub priced: bool,
-}
-
-/// A feedback comment in range; its text is fetched from the store.
+/// A feedback comment in range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Comment {
@@ -48,15 +36,41 @@ pub struct DashboardExtras {
 /// How many comments the feedback chart lists.
 pub const LATEST_COMMENTS: usize = 8;
 
+/// The feedback rows whose comments the dashboard lists for `query`, newest
+/// first: the caller fetches their texts (the facts hold none) and hands
+/// them to [`dashboard_view`].
+pub fn commented_feedback(facts: &Facts, query: &Query) -> Vec<i64> {
+    let pass = passing(facts, query);
+    latest_commented(facts, query, pass.as_deref()).map(|f| f.row).collect()
+}
+
+/// The latest feedback with a comment in range, of conversations that pass.
+fn latest_commented<'f>(
+    facts: &'f Facts,
+    query: &Query,
+    pass: Option<&'f [bool]>,
+) -> impl Iterator<Item = &'f FeedbackFact> + 'f {
+    let (from, to) = (query.from.0, query.to.0);
+    let lo = facts.feedback.partition_point(|f| f.ts < from);
+    let hi = facts.feedback.partition_point(|f| f.ts < to);
+    facts.feedback[lo..hi.max(lo)]
+        .iter()
+        .rev()
+        .filter(move |f| f.has_comment && pass.is_none_or(|p| p[f.conversation as usize]))
+        .take(LATEST_COMMENTS)
+}
+
 /// The dashboard of `query` with its extras: one computation for both.
+/// `comments` are the texts of [`commented_feedback`]'s rows.
 pub fn dashboard_view(
     facts: &Facts,
     query: &Query,
     settings: &Settings,
     geo_attribution: &str,
+    comments: &[(i64, String)],
 ) -> (Dashboard, DashboardExtras) {
     let (dashboard, current, shared) = dashboard_parts(facts, query, settings);
-    let extras = extras(facts, query, current, shared.pass.as_deref(), geo_attribution);
+    let extras = extras(facts, query, current, shared.pass.as_deref(), geo_attribution, comments);
     (dashboard, extras)
 }
 
@@ -67,10 +81,8 @@ fn extras(
     computed: Computed,
     pass: Option<&[bool]>,
     geo_attribution: &str,
+    comments: &[(i64, String)],
 ) -> DashboardExtras {
-    let (from, to) = (query.from.0, query.to.0);
-    let passes = |c: u32| pass.is_none_or(|p| p[c as usize]);
-
     let mut models: Vec<ModelUsage> = computed.models.into_iter().filter(|u| u.messages > 0).collect();
     models.sort_by(|a, b| {
         b.cost
@@ -79,18 +91,13 @@ fn extras(
             .then(a.model.cmp(&b.model))
     });
 
-    let lo = facts.feedback.partition_point(|f| f.ts < from);
-    let hi = facts.feedback.partition_point(|f| f.ts < to);
-    let latest_comments = facts.feedback[lo..hi.max(lo)]
-        .iter()
-        .rev()
-        .filter(|f| f.has_comment && passes(f.conversation))
-        .take(LATEST_COMMENTS)
+    let text_of = |row: i64| comments.iter().find(|(r, _)| *r == row).map(|(_, text)| text.clone());
+    let latest_comments = latest_commented(facts, query, pass)
         .map(|f| Comment {
             conversation_id: facts.conversation_ids[f.conversation as usize].clone(),
             timestamp: Micros(f.ts),
             rating: f.rating,
-            comment: String::new(),
+            comment: text_of(f.row).unwrap_or_default(),
             row: f.row,
         })
         .collect();

@@ -1,129 +1,19 @@
 //! The facts every metric is computed from, held in memory and sorted by time.
 //!
-//! Built once from the store (and again after an import): per conversation
+//! Built once from the store's rows (and again after an import), which the
+//! engine reads and hands to a [`FactsBuilder`]: per conversation
 //! its derived start, end, engagement and normalised context; every message,
 //! exchange, action and feedback as a small fixed-size row sorted by time, so
 //! that a query is a binary search and one pass over the rows in range.
 
 use super::groups::Groups;
 use super::normal;
-use crate::geo::Geo;
-use crate::model::{duration_micros, Rating, Role, Side};
-use crate::store::{Store, StoreError};
+pub use super::rows::{
+    ActionFact, ConversationFact, ExchangeFact, FeedbackFact, Interner, MessageFact, Price, NONE, NO_MODEL, NO_USER,
+};
+use crate::model::{duration_micros, Role, Side};
+use crate::store::{ActionRow, FeedbackRow, MessageRow, StoredConversation};
 use std::collections::HashMap;
-
-/// No value: used for optional instants and ids in the packed rows.
-pub const NONE: i64 = i64::MIN;
-pub const NO_USER: u32 = u32::MAX;
-
-/// Distinct strings numbered in order of first sight.
-#[derive(Debug, Default, Clone)]
-pub struct Interner {
-    pub values: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-impl Interner {
-    pub fn intern(&mut self, value: &str) -> u32 {
-        if let Some(&i) = self.index.get(value) {
-            return i;
-        }
-        let i = self.values.len() as u32;
-        self.values.push(value.to_owned());
-        self.index.insert(value.to_owned(), i);
-        i
-    }
-
-    pub fn get(&self, value: &str) -> Option<u32> {
-        self.index.get(value).copied()
-    }
-
-    pub fn name(&self, i: u32) -> &str {
-        &self.values[i as usize]
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct ConversationFact {
-    /// `started_at`, else its earliest message or action, else its earliest feedback.
-    pub started: i64,
-    /// `ended_at`, else its latest message or action end.
-    pub ended: i64,
-    pub user: u32,
-    pub country: u32,
-    pub device: u32,
-    pub source: u32,
-    pub language: u32,
-    pub environment: u32,
-    /// Has at least one user message, anywhere in time.
-    pub engaged: bool,
-    /// Has an IP address (whether or not it locates to a country).
-    pub has_ip: bool,
-    /// Messages of every role, at any time.
-    pub messages: u32,
-    /// The rating of its latest feedback, if any.
-    pub latest_rating: Option<Rating>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct MessageFact {
-    pub ts: i64,
-    pub conversation: u32,
-    /// The conversation's user, copied here so a scan touches one row only.
-    pub user: u32,
-    pub side: Side,
-    /// Index into `models`, or `NO_MODEL`.
-    pub model: u32,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    /// As given, else estimated from the price table, else 0.
-    pub cost: f64,
-    /// Has tokens but no cost, and its model has no price: never shown as free.
-    pub unpriced: bool,
-}
-
-pub const NO_MODEL: u32 = u32::MAX;
-
-/// What a model costs, in US dollars per million tokens, for files that
-/// carry tokens but no cost.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Price {
-    pub model: String,
-    pub prompt_per_million: f64,
-    pub completion_per_million: f64,
-}
-
-/// An agent message that answers a user message (METRICS.md).
-#[derive(Debug, Clone, Copy)]
-pub struct ExchangeFact {
-    /// The agent message's time.
-    pub ts: i64,
-    pub conversation: u32,
-    pub user: u32,
-    pub response_us: i64,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct ActionFact {
-    pub ts: i64,
-    pub conversation: u32,
-    pub name: u32,
-    /// NaN when the duration is unknown.
-    pub duration_ms: f64,
-    pub error: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct FeedbackFact {
-    /// Its timestamp, else the conversation's end, else its start; NONE if neither.
-    pub ts: i64,
-    pub conversation: u32,
-    pub rating: Rating,
-    /// The store's row, to fetch its comment.
-    pub row: i64,
-    pub has_comment: bool,
-}
 
 #[derive(Debug, Default, Clone)]
 pub struct Facts {
@@ -160,50 +50,113 @@ struct Pending {
     unpriced: bool,
 }
 
-impl Facts {
-    /// Reads the store and derives every fact; `prices` estimate the cost of
-    /// messages that carry tokens but no cost.
-    pub fn load(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, StoreError> {
+/// Builds [`Facts`] from the store's rows, handed in by whoever reads the
+/// store (the engine): every conversation first, then its messages, actions
+/// and feedback, in any order among those. Nothing here reads anything.
+pub struct FactsBuilder<'p> {
+    facts: Facts,
+    /// The store's conversation row id → its number here.
+    index: HashMap<i64, u32>,
+    explicit_start: Vec<Option<i64>>,
+    explicit_end: Vec<Option<i64>>,
+    price_of: HashMap<&'p str, &'p Price>,
+    pending: Vec<Pending>,
+    /// Each action's conversation, start and end, which widen its conversation.
+    action_spans: Vec<(u32, i64, i64)>,
+    feedback: Vec<(u32, FeedbackRow)>,
+}
+
+impl<'p> FactsBuilder<'p> {
+    /// `prices` estimate the cost of messages that carry tokens but no cost.
+    pub fn new(prices: &'p [Price]) -> FactsBuilder<'p> {
         let mut facts = Facts::default();
-        let mut index: HashMap<i64, u32> = HashMap::new();
-        let mut explicit_start = Vec::new();
-        let mut explicit_end = Vec::new();
-        let mut country_of: HashMap<String, u32> = HashMap::new();
-        let unknown = facts.names.intern(normal::UNKNOWN);
-        store.for_each_conversation(|row| {
-            let i = facts.conversations.len() as u32;
-            index.insert(row.id, i);
-            facts.conversation_rows.push(row.id);
-            facts.conversation_ids.push(row.conversation_id);
-            explicit_start.push(row.started_at);
-            explicit_end.push(row.ended_at);
-            let country = match row.customer_ip_address.clone() {
-                None => unknown,
-                Some(ip) => match country_of.get(&ip) {
-                    Some(&c) => c,
-                    None => {
-                        let c = facts.names.intern(geo.country(Some(&ip)));
-                        country_of.insert(ip, c);
-                        c
-                    }
-                },
-            };
-            let fact = ConversationFact {
-                started: NONE,
-                ended: NONE,
-                user: row.customer_id.as_deref().map_or(NO_USER, |u| facts.users.intern(u)),
-                country,
-                device: facts.names.intern(&normal::device(row.device.as_deref())),
-                source: facts.names.intern(&normal::source(row.source.as_deref())),
-                language: facts.names.intern(&normal::language(row.language.as_deref())),
-                environment: facts.names.intern(&normal::environment(row.environment.as_deref())),
-                engaged: false,
-                has_ip: row.customer_ip_address.is_some(),
-                messages: 0,
-                latest_rating: None,
-            };
-            facts.conversations.push(fact);
-        })?;
+        facts.names.intern(normal::UNKNOWN);
+        FactsBuilder {
+            facts,
+            index: HashMap::new(),
+            explicit_start: Vec::new(),
+            explicit_end: Vec::new(),
+            price_of: prices.iter().map(|p| (p.model.as_str(), p)).collect(),
+            pending: Vec::new(),
+            action_spans: Vec::new(),
+            feedback: Vec::new(),
+        }
+    }
+
+    /// A conversation, with the country its IP address locates to (`None`
+    /// when it has no address).
+    pub fn conversation(&mut self, row: StoredConversation, country: Option<&str>) {
+        let facts = &mut self.facts;
+        let i = facts.conversations.len() as u32;
+        self.index.insert(row.id, i);
+        facts.conversation_rows.push(row.id);
+        facts.conversation_ids.push(row.conversation_id);
+        self.explicit_start.push(row.started_at);
+        self.explicit_end.push(row.ended_at);
+        let country = facts.names.intern(country.unwrap_or(normal::UNKNOWN));
+        let fact = ConversationFact {
+            started: NONE,
+            ended: NONE,
+            user: row.customer_id.as_deref().map_or(NO_USER, |u| facts.users.intern(u)),
+            country,
+            device: facts.names.intern(&normal::device(row.device.as_deref())),
+            source: facts.names.intern(&normal::source(row.source.as_deref())),
+            language: facts.names.intern(&normal::language(row.language.as_deref())),
+            environment: facts.names.intern(&normal::environment(row.environment.as_deref())),
+            engaged: false,
+            has_ip: row.customer_ip_address.is_some(),
+            messages: 0,
+            latest_rating: None,
+        };
+        facts.conversations.push(fact);
+    }
+
+    /// A message; its cost is estimated from the prices when it has tokens but none.
+    pub fn message(&mut self, m: MessageRow) {
+        let Some(&c) = self.index.get(&m.conversation) else { return };
+        let has_tokens = m.prompt_tokens + m.completion_tokens > 0;
+        let price = m.model.and_then(|name| self.price_of.get(name));
+        let (cost, unpriced) = match (m.cost, price) {
+            (Some(cost), _) => (cost, false),
+            (None, Some(p)) if has_tokens => (
+                (m.prompt_tokens as f64 * p.prompt_per_million + m.completion_tokens as f64 * p.completion_per_million)
+                    / 1e6,
+                false,
+            ),
+            (None, _) => (0.0, has_tokens),
+        };
+        self.pending.push(Pending {
+            conversation: c,
+            ts: m.timestamp,
+            order: m.id,
+            role: m.role,
+            model: m.model.map_or(NO_MODEL, |name| self.facts.models.intern(name)),
+            prompt: m.prompt_tokens,
+            completion: m.completion_tokens,
+            cost,
+            unpriced,
+        });
+    }
+
+    pub fn action(&mut self, a: ActionRow) {
+        let Some(&c) = self.index.get(&a.conversation) else { return };
+        let duration_ms = a.duration_ms.unwrap_or(f64::NAN);
+        let end = a.started_at.saturating_add(a.duration_ms.map_or(0, duration_micros));
+        self.action_spans.push((c, a.started_at, end));
+        let name = self.facts.action_names.intern(&a.name);
+        self.facts.actions.push(ActionFact { ts: a.started_at, conversation: c, name, duration_ms, error: a.error });
+    }
+
+    pub fn feedback(&mut self, f: FeedbackRow) {
+        if let Some(&c) = self.index.get(&f.conversation) {
+            self.feedback.push((c, f));
+        }
+    }
+
+    /// Derives what the rows imply (starts, ends, exchanges, engagement,
+    /// latest ratings), sorts every kind by time and folds the groups.
+    pub fn finish(self) -> Facts {
+        let FactsBuilder { mut facts, explicit_start, explicit_end, mut pending, action_spans, feedback, .. } = self;
         let n = facts.conversations.len();
         let mut first = vec![NONE; n];
         let mut last = vec![NONE; n];
@@ -216,35 +169,6 @@ impl Facts {
             }
         };
 
-        let mut pending = Vec::new();
-        let price_of: HashMap<&str, &Price> = prices.iter().map(|p| (p.model.as_str(), p)).collect();
-        store.for_each_message(|m| {
-            if let Some(&c) = index.get(&m.conversation) {
-                let has_tokens = m.prompt_tokens + m.completion_tokens > 0;
-                let price = m.model.and_then(|name| price_of.get(name));
-                let (cost, unpriced) = match (m.cost, price) {
-                    (Some(cost), _) => (cost, false),
-                    (None, Some(p)) if has_tokens => (
-                        (m.prompt_tokens as f64 * p.prompt_per_million
-                            + m.completion_tokens as f64 * p.completion_per_million)
-                            / 1e6,
-                        false,
-                    ),
-                    (None, _) => (0.0, has_tokens),
-                };
-                pending.push(Pending {
-                    conversation: c,
-                    ts: m.timestamp,
-                    order: m.id,
-                    role: m.role,
-                    model: m.model.map_or(NO_MODEL, |name| facts.models.intern(name)),
-                    prompt: m.prompt_tokens,
-                    completion: m.completion_tokens,
-                    cost,
-                    unpriced,
-                });
-            }
-        })?;
         pending.sort_unstable_by_key(|m| (m.conversation, m.ts, m.order));
         facts.exchanges = pair_exchanges(&pending);
         for e in &mut facts.exchanges {
@@ -272,30 +196,19 @@ impl Facts {
             });
         }
         drop(pending);
+        for (c, start, end) in action_spans {
+            widen(&mut first, &mut last, c as usize, start, end);
+        }
 
-        store.for_each_action(|a| {
-            if let Some(&c) = index.get(&a.conversation) {
-                let duration_ms = a.duration_ms.unwrap_or(f64::NAN);
-                let end = a.started_at.saturating_add(a.duration_ms.map_or(0, duration_micros));
-                widen(&mut first, &mut last, c as usize, a.started_at, end);
-                let name = facts.action_names.intern(&a.name);
-                facts.actions.push(ActionFact { ts: a.started_at, conversation: c, name, duration_ms, error: a.error });
-            }
-        })?;
-
-        let mut raw_feedback = Vec::new();
         let mut first_feedback = vec![NONE; n];
-        store.for_each_feedback(|f| {
-            if let Some(&c) = index.get(&f.conversation) {
-                if let Some(ts) = f.timestamp {
-                    let slot = &mut first_feedback[c as usize];
-                    if *slot == NONE || ts < *slot {
-                        *slot = ts;
-                    }
+        for (c, f) in &feedback {
+            if let Some(ts) = f.timestamp {
+                let slot = &mut first_feedback[*c as usize];
+                if *slot == NONE || ts < *slot {
+                    *slot = ts;
                 }
-                raw_feedback.push((c, f));
             }
-        })?;
+        }
 
         for (c, fact) in facts.conversations.iter_mut().enumerate() {
             // A conversation known only from its feedback starts with it.
@@ -303,7 +216,7 @@ impl Facts {
             fact.started = explicit_start[c].unwrap_or(derived_start);
             fact.ended = explicit_end[c].unwrap_or(last[c]);
         }
-        facts.feedback = raw_feedback
+        facts.feedback = feedback
             .into_iter()
             .map(|(c, f)| {
                 let conv = &facts.conversations[c as usize];
@@ -330,9 +243,11 @@ impl Facts {
         facts.renumber_by_start();
         facts.span = facts.compute_span();
         facts.groups = Groups::build(&facts.messages, &facts.exchanges);
-        Ok(facts)
+        facts
     }
+}
 
+impl Facts {
     /// Numbers conversations in order of their start, and users in order of
     /// their first conversation, so that the conversations of one stretch of
     /// time sit together: a scan over time then reads the per-conversation

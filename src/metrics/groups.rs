@@ -7,7 +7,7 @@
 //! quarter hours, in such a zone, can therefore count whole groups; any
 //! other query reads the messages one by one (`compute` chooses).
 
-use super::facts::{ExchangeFact, MessageFact, NO_MODEL};
+use super::rows::{ExchangeFact, MessageFact, NO_MODEL};
 use crate::model::Side;
 
 /// A quarter of an hour, in microseconds.

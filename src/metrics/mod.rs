@@ -1,8 +1,17 @@
 //! The numbers of spec/METRICS.md, as pure functions of facts and a query.
 //!
-//! No clock is read and nothing is stored here: [`Facts`] come in, a
-//! [`Query`] says which instants, zone and filters, and [`compute`] returns
-//! every key. [`dashboard`] adds the previous period of equal length.
+//! No clock, file or store is read here (clippy.toml's disallowed methods are
+//! denied in this module): [`Facts`] come in, built by a [`FactsBuilder`]
+//! from rows the engine read, a [`Query`] says which instants, zone and
+//! filters, and [`compute`] returns every key. [`dashboard`] adds the
+//! previous period of equal length.
+//!
+//! - `rows`: the small rows facts are made of; `facts`: them derived from the store's rows and
+//!   sorted by time ([`FactsBuilder`]); `groups`: messages folded by conversation and quarter hour;
+//! - `query`: the query and its errors; `normal`: context values normalised; `clock`: local days and hours;
+//! - `compute`: every key of one period; `extras`: what the dashboard shows beside them;
+//! - `explore`: the conversations behind a number.
+#![deny(clippy::disallowed_methods)]
 
 mod clock;
 mod compute;
@@ -12,11 +21,12 @@ mod facts;
 mod groups;
 pub mod normal;
 mod query;
+mod rows;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
-pub use compute::{compute, dashboard, DailyRow, Dashboard, FeedbackCounts, Metrics, TokenUsage, ToolRow};
+pub use compute::{compute, dashboard, DailyRow, Dashboard, FeedbackCounts, Metrics, ModelUsage, TokenUsage, ToolRow};
 pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, SortKey};
-pub use extras::{dashboard_view, Comment, DashboardExtras, ModelUsage};
-pub use facts::{Facts, Interner, Price};
+pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
+pub use facts::{Facts, FactsBuilder, Interner, Price};
 pub use normal::FilterKey;
 pub use query::{Filters, Query, QueryError, QuerySpec, Settings, DEFAULT_ESCALATION_TOOLS};

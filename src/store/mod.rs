@@ -12,8 +12,8 @@ mod write;
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
 
 pub use read::{
-    ActionRow, ConversationDetail, ConversationRow, DetailAction, DetailFeedback, DetailMessage, FeedbackRow,
-    MessageRow, StoredFile,
+    ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
+    StoredConversation, StoredFile,
 };
 pub use write::FileWriter;
 

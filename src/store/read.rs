@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// A conversation's context as stored (before normalisation of its values).
 #[derive(Debug, Clone)]
-pub struct ConversationRow {
+pub struct StoredConversation {
     pub id: i64,
     pub conversation_id: String,
     pub started_at: Option<i64>,
@@ -126,7 +126,7 @@ fn role_of(text: &str) -> Role {
 }
 
 impl Store {
-    pub fn for_each_conversation(&self, mut f: impl FnMut(ConversationRow)) -> Result<(), StoreError> {
+    pub fn for_each_conversation(&self, mut f: impl FnMut(StoredConversation)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(
                 "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source, language,
@@ -135,7 +135,7 @@ impl Store {
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                f(ConversationRow {
+                f(StoredConversation {
                     id: r.get(0)?,
                     started_at: r.get(1)?,
                     ended_at: r.get(2)?,

@@ -12,9 +12,7 @@
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use rapport::engine::Engine;
-use rapport::import::formats::mapped::CsvPreview;
-use rapport::import::formats::{self, FormatOptions};
-use rapport::import::{ImportOptions, ImportReport, Progress};
+use rapport::import::{self, CsvPreview, ImportOptions, ImportReport, Progress};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,14 +25,14 @@ use tauri_plugin_dialog::DialogExt;
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
 
 /// Imports `paths` into the store at `db` on this thread, reading them with
-/// `formats` (a CSV column mapping, the zone of naive timestamps), reporting
-/// progress (throttled, and always the last) and stopping when `cancel` is set.
+/// `options` (a CSV column mapping, the zone of naive timestamps), reporting
+/// progress (throttled, and always the last) and stopping when the options'
+/// `cancel` is set.
 pub fn run_import(
     db: &Path,
     geo: Option<&Path>,
     paths: &[PathBuf],
-    formats: &FormatOptions,
-    cancel: Arc<AtomicBool>,
+    options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport> {
     let mut engine = Engine::open(db, geo)?;
@@ -45,14 +43,14 @@ pub fn run_import(
             progress(p);
         }
     };
-    Ok(engine.import_with(paths, &ImportOptions { cancel: Some(cancel) }, formats, &mut throttled)?)
+    Ok(engine.import(paths, options, &mut throttled)?)
 }
 
 /// The files `paths` would import (folders looked into) that are CSV only a
 /// column mapping can read: none of the formats Rapport recognises.
 pub fn needing_column_map(paths: &[String]) -> Vec<String> {
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-    formats::needing_column_map(&paths).iter().map(|p| p.display().to_string()).collect()
+    import::needing_column_map(&paths).iter().map(|p| p.display().to_string()).collect()
 }
 
 /// The paths in text pasted into the import screen's box, one a line, as
@@ -122,14 +120,14 @@ fn percent_decoded(text: &str) -> String {
 
 /// The header and first rows of the CSV at `path`, for the mapping step.
 pub fn preview(path: &str) -> Result<CsvPreview> {
-    formats::mapped::preview_csv(Path::new(path)).map_err(|reason| AppError::new("engine", reason))
+    import::preview_csv(Path::new(path)).map_err(|reason| AppError::new("engine", reason))
 }
 
 #[tauri::command]
 pub async fn import_files(
     state: State<'_, AppState>,
     paths: Vec<String>,
-    formats: Option<FormatOptions>,
+    options: Option<ImportOptions>,
     on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
     let cancel = Arc::new(AtomicBool::new(false));
@@ -142,9 +140,9 @@ pub async fn import_files(
     }
     let (db, geo) = (state.db.clone(), state.geo.clone());
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-    let formats = formats.unwrap_or_default();
+    let options = ImportOptions { cancel: Some(cancel), ..options.unwrap_or_default() };
     let outcome = tauri::async_runtime::spawn_blocking(move || {
-        run_import(&db, geo.as_deref(), &paths, &formats, cancel, &mut |p| {
+        run_import(&db, geo.as_deref(), &paths, &options, &mut |p| {
             let _ = on_progress.send(p.clone());
         })
     })

@@ -14,10 +14,10 @@
 //! ```
 
 use super::build::{emit, field, number, reject, text, Rec};
-use super::{Context, Head, Importer};
+use super::{Context, Importer, Reading};
+use crate::import::detect::Head;
 use crate::import::raw::Field;
-use crate::import::readers::End;
-use crate::import::source::Source;
+use crate::import::read::End;
 use crate::import::{Position, Sink, Stopped};
 use crate::model::{parse_timestamp, Micros};
 use serde_json::{Map, Value};
@@ -43,14 +43,8 @@ impl Importer for AgentSight {
         }
     }
 
-    fn read(
-        &self,
-        format: &'static str,
-        source: Source,
-        head: &Head,
-        ctx: &Context,
-        sink: &mut dyn Sink,
-    ) -> Result<(), End> {
+    fn read(&self, file: Reading) -> Result<(), End> {
+        let Reading { format, source, head, ctx, sink } = file;
         if format == HISTORY {
             if let Some(version) = head.json.as_ref().and_then(|j| j.scalar("schema_version")) {
                 check_version(version)?;

@@ -5,11 +5,12 @@
 
 use super::super::normalize::normalize;
 use super::super::raw::{Field, Loose, RawRecord};
-use super::super::readers::{self, End};
+use super::super::read::{self as readers, End};
 use super::super::source::{describe_read_error, Source};
 use super::super::split::{self, Piece};
 use super::super::{Position, Sink, Stopped};
-use super::{Context, Head};
+use super::Context;
+use crate::import::detect::Head;
 use chrono::{NaiveDateTime, TimeZone};
 use serde_json::{Map, Value};
 use std::borrow::Cow;

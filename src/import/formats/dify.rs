@@ -17,10 +17,10 @@
 //! ```
 
 use super::build::{self, emit, field, field_of, message_text, number, reject, text, Rec};
-use super::{Context, Head, Importer};
+use super::{Context, Importer, Reading};
+use crate::import::detect::Head;
 use crate::import::raw::Field;
-use crate::import::readers::End;
-use crate::import::source::Source;
+use crate::import::read::End;
 use crate::import::{Position, Sink, Stopped};
 use crate::model::{format_rfc3339, parse_timestamp, parse_timestamp_number, Micros};
 use serde_json::{Map, Value};
@@ -66,14 +66,8 @@ impl Importer for Dify {
         }
     }
 
-    fn read(
-        &self,
-        format: &'static str,
-        source: Source,
-        head: &Head,
-        ctx: &Context,
-        sink: &mut dyn Sink,
-    ) -> Result<(), End> {
+    fn read(&self, file: Reading) -> Result<(), End> {
+        let Reading { format, source, head, ctx, sink } = file;
         let each = |position: Position, item: Map<String, Value>, sink: &mut dyn Sink| match format {
             MESSAGES => message(&item, position, ctx, sink),
             CONVERSATIONS => conversation(&item, position, ctx, sink),

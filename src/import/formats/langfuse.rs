@@ -26,10 +26,10 @@ mod scores;
 mod trace;
 
 use super::build::{self, emit, field, field_of, number, reject, text, Rec};
-use super::{Context, Head, Importer};
+use super::{Context, Importer, Reading};
+use crate::import::detect::Head;
 use crate::import::raw::Field;
-use crate::import::readers::End;
-use crate::import::source::Source;
+use crate::import::read::End;
 use crate::import::{Position, Sink, Stopped};
 use crate::model::{format_rfc3339, parse_timestamp, Micros};
 use serde_json::{Map, Value};
@@ -44,6 +44,12 @@ const SCORES: &str = "langfuse-scores";
 const SESSIONS: &str = "langfuse-sessions";
 const TRACE: &str = "langfuse-trace";
 const SESSION: &str = "langfuse-session";
+
+/// Whether a file of `format` holds traces, which observations and scores
+/// refer to by trace id only: such a file is read before the others.
+pub fn holds_traces(format: &str) -> bool {
+    matches!(format, TRACES | TRACE | SESSION)
+}
 
 /// What the import remembers of a trace it read, for the observations and
 /// scores of table exports, which name only their trace.
@@ -122,14 +128,8 @@ impl Importer for Langfuse {
         None
     }
 
-    fn read(
-        &self,
-        format: &'static str,
-        source: Source,
-        head: &Head,
-        ctx: &Context,
-        sink: &mut dyn Sink,
-    ) -> Result<(), End> {
+    fn read(&self, file: Reading) -> Result<(), End> {
+        let Reading { format, source, head, ctx, sink } = file;
         if format == TRACE || format == SESSION {
             let doc = build::json_document(source)?;
             let Value::Object(doc) = doc else { return Err(End::Refused("not a Langfuse trace or session".into())) };

@@ -9,11 +9,12 @@
 //! Timestamps without an offset are read in `--naive-tz` (default UTC).
 
 use super::build::{self, emit, reject, Rec};
-use super::{Context, Head, Importer};
+use super::{Importer, Reading};
+use crate::import::detect::Head;
+use crate::import::formats::native::csv_kind;
 use crate::import::raw::{Field, Loose};
-use crate::import::readers::{csv_kind, End};
-use crate::import::source::{self, Source};
-use crate::import::Sink;
+use crate::import::read::End;
+use crate::import::source;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -117,19 +118,16 @@ const CONTEXT: &[Field] = &[Field::CustomerId, Field::CustomerIpAddress, Field::
 
 pub struct Mapped;
 
+/// How a report names a file read through a mapping.
+pub const FORMAT: &str = "csv-mapped";
+
 impl Importer for Mapped {
     fn detect(&self, _head: &Head) -> Option<&'static str> {
-        None // chosen by the mapping, in `formats::detect`
+        None // chosen by the mapping, in `import::detect`
     }
 
-    fn read(
-        &self,
-        _format: &'static str,
-        source: Source,
-        head: &Head,
-        ctx: &Context,
-        sink: &mut dyn Sink,
-    ) -> Result<(), End> {
+    fn read(&self, file: Reading) -> Result<(), End> {
+        let Reading { source, head, ctx, sink, .. } = file;
         let Some(map) = &ctx.options.map else { return Err(End::Refused("no column mapping was given".into())) };
         let file_kind = csv_kind(&head.name);
         build::csv_objects_with(source, head.separator.byte(), &mut |position, row| {
@@ -267,7 +265,7 @@ impl Separator {
 }
 
 /// The header of a CSV whose cells `separator` divides, if its first record
-/// is complete within `head` (as [`super::sniff::csv_header`] reads a comma's).
+/// is complete within `head` (as [`crate::import::detect::sniff::csv_header`] reads a comma's).
 pub fn csv_header(head: &[u8], separator: Separator) -> Option<Vec<String>> {
     let mut reader = separator.reader();
     let mut reader = reader.has_headers(false).from_reader(head);

@@ -13,10 +13,10 @@
 //! ```
 
 use super::build::{self, emit, field, field_of, message_text, reject, text, Rec};
-use super::{Context, Head, Importer};
+use super::{Context, Importer, Reading};
+use crate::import::detect::Head;
 use crate::import::raw::Field;
-use crate::import::readers::End;
-use crate::import::source::Source;
+use crate::import::read::End;
 use crate::import::{Position, Sink, Stopped};
 use serde_json::{Map, Value};
 
@@ -47,14 +47,8 @@ impl Importer for OpenAi {
         (json.has(path, "messages") && !json.has(path, "type") && json.has(&line, "role")).then_some(CHAT)
     }
 
-    fn read(
-        &self,
-        _format: &'static str,
-        source: Source,
-        head: &Head,
-        ctx: &Context,
-        sink: &mut dyn Sink,
-    ) -> Result<(), End> {
+    fn read(&self, file: Reading) -> Result<(), End> {
+        let Reading { source, head, ctx, sink, .. } = file;
         let file = head.name.clone();
         let (mut chats, mut timed) = (0u64, 0u64);
         build::json_items(source, head, None, &mut |position, item| match item {

@@ -45,7 +45,7 @@ export type { ColumnMap } from './generated/ColumnMap';
 export type { CsvPreview } from './generated/CsvPreview';
 export type { Separator } from './generated/Separator';
 export type { FileChoice } from './generated/FileChoice';
-export type { FormatOptions } from './generated/FormatOptions';
+export type { ImportOptions } from './generated/ImportOptions';
 export type { QuerySpec };
 
 /** The context a query can be filtered by (the engine's filter keys). */

@@ -17,7 +17,7 @@ import type {
   Dashboard,
   DashboardQuery,
   Export,
-  FormatOptions,
+  ImportOptions,
   ImportReport,
   Progress,
   Settings,
@@ -73,15 +73,15 @@ export const previewCsv = (path: string) => call<CsvPreview>('preview_csv', { pa
 /** The paths in text pasted into the import box: quotes stripped, `~` and relative paths read from the home folder. */
 export const pastedPaths = (text: string) => call<string[]>('pasted_paths', { text });
 
-/** `import_files` with its progress channel; `formats` carries a CSV column mapping. */
+/** `import_files` with its progress channel; `options` carries a CSV column mapping. */
 export async function importFiles(
   paths: string[],
   onProgress: (p: Progress) => void,
-  formats: FormatOptions | null = null,
+  options: ImportOptions | null = null,
 ): Promise<ImportReport> {
   const channel = inTauri ? new Channel<Progress>() : null;
   if (channel) channel.onmessage = onProgress;
-  return call<ImportReport>('import_files', { paths, formats, onProgress: channel });
+  return call<ImportReport>('import_files', { paths, options, onProgress: channel });
 }
 
 /** Files dragged over the window: entering (`over` true), leaving, or dropped with their paths. */

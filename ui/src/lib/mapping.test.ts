@@ -3,7 +3,7 @@ import type { CsvPreview } from './bindings';
 import {
   choose,
   fileChoice,
-  formatOptions,
+  importOptions,
   reusedChoice,
   guessMapping,
   mappedPreview,
@@ -101,7 +101,7 @@ describe('the zone of the timestamps', () => {
   it('goes to the import as each file\'s own choice', () => {
     const a = fileChoice('drop/a.csv', { role: 'Sender' }, 'Europe/Berlin');
     const b = fileChoice('drop/b.csv', { rating: 'Verdict' }, null);
-    expect(formatOptions([a, b])).toEqual({
+    expect(importOptions([a, b])).toEqual({
       naive_tz: null,
       map: null,
       files: [

@@ -5,7 +5,7 @@
 // names, the person's choice remembered per set of columns, the preview of
 // what the engine will read, and whether the timestamps need a zone.
 
-import type { ColumnMap, CsvPreview, FileChoice, FormatOptions, Separator } from './bindings';
+import type { ColumnMap, CsvPreview, FileChoice, ImportOptions, Separator } from './bindings';
 
 export interface MappedField {
   field: string;
@@ -104,7 +104,7 @@ export function fileChoice(path: string, map: ColumnMap, zone: string | null): F
 }
 
 /** What the import is given: each mapped file's own choice. */
-export function formatOptions(choices: readonly FileChoice[]): FormatOptions {
+export function importOptions(choices: readonly FileChoice[]): ImportOptions {
   return { naive_tz: null, map: null, files: [...choices] };
 }
 

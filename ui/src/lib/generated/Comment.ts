@@ -3,7 +3,7 @@ import type { Micros } from "./Micros";
 import type { Rating } from "./Rating";
 
 /**
- * A feedback comment in range; its text is fetched from the store.
+ * A feedback comment in range.
  */
 export type Comment = { conversation_id: string, timestamp: Micros, rating: Rating, comment: string, 
 /**

@@ -6,7 +6,7 @@ import type { ColumnMap } from "./ColumnMap";
  */
 export type FileChoice = { 
 /**
- * The file, as [`needing_column_map`] named it.
+ * The file, as [`crate::import::needing_column_map`] named it.
  */
 path: string, map: ColumnMap, 
 /**

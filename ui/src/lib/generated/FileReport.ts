@@ -8,7 +8,7 @@ export type FileReport = { path: string,
 /**
  * The format detected: `jsonl`, `json` or `csv` (the native format), or
  * another platform's (`agentsight-sdk`, `langfuse-traces`, `dify-messages`,
- * `openai-chat`, ...: see [`formats::FORMATS`]), with `+gzip` when compressed.
+ * `openai-chat`, ...: see [`super::formats::FORMATS`]), with `+gzip` when compressed.
  */
 format: string, 
 /**
@@ -16,7 +16,8 @@ format: string,
  */
 records: number, rejected: number, 
 /**
- * The rejected records (the first [`LISTED_REJECTIONS`]; the store keeps all).
+ * The first rejected records ([`crate::limits::KEPT_REJECTIONS`] at most,
+ * as many as the store keeps); `rejected` counts them all.
  */
 rejections: Array<Rejection>, 
 /**

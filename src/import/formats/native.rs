@@ -1,30 +1,66 @@
-//! One reader per native layout. Each turns a file into positioned raw
-//! records, normalises them and hands them to a [`Sink`]; a file that cannot
-//! be read at all ends with [`End::Refused`], after which the caller discards
-//! whatever the sink was given.
+//! Rapport's own format (FORMAT.md), one [`Importer`] like the others:
+//! JSON Lines (`jsonl`), a JSON document (`json`: an array of records,
+//! `{"events": [...]}` or one record) and CSV (`csv`: a `type` column, or one
+//! file per kind). A file's name says which; a file with no telling name is
+//! judged by its first bytes.
 
-use super::normalize::normalize;
-use super::raw::{Field, JsonItem, Loose, RawRecord};
-use super::source::{describe_read_error, Source};
-use super::split::{self, Piece};
-use super::{Position, Sink, Stopped};
+use super::{Head, Importer, Reading};
+use crate::import::normalize::normalize;
+use crate::import::raw::{Field, JsonItem, Loose, RawRecord};
+use crate::import::read::{at_end, ended, for_each_line, is_one_document, json_error, not_utf8, too_deep, utf8, End};
+use crate::import::source::{describe_read_error, Source};
+use crate::import::split::{self, Piece};
+use crate::import::{Position, Sink, Stopped};
 use crate::limits;
 use crate::model::Record;
 use std::borrow::Cow;
 use std::io::BufRead;
 
-/// How reading a file ended when it did not end well.
-#[derive(Debug)]
-pub enum End {
-    /// The whole file is unreadable: it adds nothing.
-    Refused(String),
-    /// The sink stopped listening (cancelled, or the store failed).
-    Stopped,
-}
+/// The native format's three layouts, as a report names them.
+pub const JSON_LINES: &str = "jsonl";
+pub const JSON: &str = "json";
+pub const CSV: &str = "csv";
 
-impl From<Stopped> for End {
-    fn from(_: Stopped) -> End {
-        End::Stopped
+pub struct Native;
+
+impl Importer for Native {
+    /// By the name's ending; else `[`, `{` or nothing is JSON, and a first
+    /// line with a `type` cell is CSV.
+    fn detect(&self, head: &Head) -> Option<&'static str> {
+        let name = head.name.to_lowercase();
+        if name.ends_with(".csv") {
+            Some(CSV)
+        } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+            Some(JSON_LINES)
+        } else if name.ends_with(".json") {
+            Some(JSON)
+        } else {
+            match head.first_byte {
+                Some(b'[' | b'{') | None => Some(JSON),
+                Some(_) if head.first_line_has_type => Some(CSV),
+                Some(_) => None,
+            }
+        }
+    }
+
+    /// A JSON file that starts with `{` is one document or JSON Lines under
+    /// another name: only reading past its first value tells, which is done
+    /// here, keeping nothing, so that no record is written from a file that
+    /// turns out to be lines.
+    fn settle(&self, format: &'static str, head: &Head, source: Source) -> &'static str {
+        if format == JSON && head.first_byte == Some(b'{') && !is_one_document(source.reader) {
+            JSON_LINES
+        } else {
+            format
+        }
+    }
+
+    fn read(&self, file: Reading) -> Result<(), End> {
+        match file.format {
+            JSON_LINES => json_lines(file.source, file.sink),
+            CSV => csv(file.source, file.sink),
+            _ => json_document(file.source, file.sink),
+        }
     }
 }
 
@@ -41,11 +77,6 @@ fn parse_record(text: &str) -> Result<Result<Record, String>, serde_json::Error>
     }
 }
 
-/// serde_json's guard against deep nesting, which rejects a record, not a file.
-pub fn too_deep(e: &serde_json::Error) -> bool {
-    e.to_string().starts_with("recursion limit exceeded")
-}
-
 fn push_json(sink: &mut dyn Sink, position: Position, text: &str) -> Result<(), Stopped> {
     match parse_record(text) {
         Ok(outcome) => sink.push(position, outcome),
@@ -53,17 +84,8 @@ fn push_json(sink: &mut dyn Sink, position: Position, text: &str) -> Result<(), 
     }
 }
 
-/// serde_json's message without the line, which the position already gives.
-fn json_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.find(" at line ") {
-        Some(at) if e.line() <= 1 => format!("{} at column {}", &text[..at], e.column()),
-        _ => text,
-    }
-}
-
 /// JSON Lines: one record a line; a line that is not JSON is one rejected record.
-pub fn json_lines(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
+fn json_lines(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     for_each_line(source, &mut |line, text| {
         let position = Position::Line(line);
         match text {
@@ -74,106 +96,29 @@ pub fn json_lines(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     })
 }
 
-/// What [`for_each_line`] hands each line to: its number, and its text or why it is rejected.
-pub type LineVisit<'a> = dyn FnMut(u64, Result<&str, String>) -> Result<(), End> + 'a;
-
-/// Calls `visit` with the number (from 1) and text of every line that is not
-/// blank, or with why a line is rejected (it is too large to be a record); a
-/// line that is not UTF-8 refuses the whole file.
-pub fn for_each_line(source: Source, visit: &mut LineVisit) -> Result<(), End> {
-    let mut lines = split::Lines::new(source.reader);
-    while let Some((line, piece)) = lines.next_line().map_err(|e| End::Refused(describe_read_error(&e)))? {
-        match piece {
-            Piece::Whole(bytes) => {
-                let text = std::str::from_utf8(bytes).map_err(|e| {
-                    End::Refused(not_utf8(&format!("line {line}, byte {} of the line", e.valid_up_to() + 1)))
-                })?;
-                if !text.trim().is_empty() {
-                    visit(line, Ok(text))?;
-                }
-            }
-            Piece::TooLarge(size) => visit(line, Err(split::too_large("line", size)))?,
-        }
-    }
-    Ok(())
-}
-
-/// The refusal of a file that is not text Rapport can decode, with the way out.
-pub fn not_utf8(at: &str) -> String {
-    format!("not UTF-8 text ({at}); save it as UTF-8, or as UTF-16 with a byte-order mark, and import it again")
-}
-
 /// The first byte that is not white space, without consuming anything.
-pub fn first_significant_byte(source: &mut Source) -> Result<Option<u8>, String> {
+fn first_significant_byte(source: &mut Source) -> Result<Option<u8>, String> {
     let head = source.reader.fill_buf().map_err(|e| describe_read_error(&e))?;
     Ok(head.iter().copied().find(|b| !b.is_ascii_whitespace()))
 }
 
 /// A `.json` file: an array of records, `{"events": [...]}`, or one record.
-/// A file that starts with `{` but is not one JSON document is JSON Lines.
-pub fn json_document(
-    mut source: Source,
-    reopen: &dyn Fn() -> Result<Source, String>,
-    sink: &mut dyn Sink,
-) -> Result<&'static str, End> {
+/// (A file that starts with `{` but is not one JSON document was found to be
+/// JSON Lines when it was detected: see [`Native::settle`].)
+fn json_document(mut source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     match first_significant_byte(&mut source).map_err(End::Refused)? {
-        Some(b'[') => {
-            json_array(source, sink)?;
-            Ok("json")
-        }
-        Some(b'{') => {
-            // Is it one document? Checked first, keeping nothing, so that no
-            // record is written from a file that turns out to be lines.
-            let single = is_one_document(source.reader);
-            let source = reopen().map_err(End::Refused)?;
-            if single {
-                json_object(source, sink)?;
-                Ok("json")
-            } else {
-                json_lines(source, sink)?;
-                Ok("jsonl")
-            }
-        }
+        Some(b'[') => json_array(source, sink),
+        Some(b'{') => json_object(source, sink),
         _ => Err(End::Refused(
             "not valid JSON: a .json file must hold an array of records, {\"events\": [...]} or one record".into(),
         )),
     }
 }
 
-/// Whether the text is exactly one JSON value, checked with bounded memory.
-pub fn is_one_document<R: BufRead>(reader: R) -> bool {
-    let mut json = split::Json::new(reader);
-    json.skip().is_ok() && json.at_end().unwrap_or(false)
-}
-
-/// How cutting a document ended, as the end of reading a file.
-pub fn ended(stop: split::Stop) -> End {
-    match stop {
-        split::Stop::Stopped => End::Stopped,
-        split::Stop::Broken(split::Broken::Io(e)) => End::Refused(describe_read_error(&e)),
-        split::Stop::Broken(split::Broken::Syntax(why)) => End::Refused(format!("not valid JSON ({why})")),
-    }
-}
-
-/// The text of a piece of a JSON document, which must be UTF-8.
-pub fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, split::Stop> {
-    std::str::from_utf8(bytes)
-        .map_err(|_| split::Stop::Broken(split::Broken::Syntax(format!("{what} is not UTF-8 text"))))
-}
-
 fn json_array(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     let mut json = split::Json::new(source.reader);
     json.list(&mut |index, piece| list_item(sink, index, piece)).map_err(ended)?;
     at_end(&mut json)
-}
-
-/// Nothing but white space may follow the document.
-pub fn at_end<R: BufRead>(json: &mut split::Json<R>) -> Result<(), End> {
-    match json.at_end() {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(End::Refused("not valid JSON (more text after the end of the document)".into())),
-        Err(e) => Err(End::Refused(describe_read_error(&e))),
-    }
 }
 
 /// One item of a list of records: a record, a rejection, or (when it is no
@@ -224,7 +169,7 @@ fn json_object(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     }
     Err(End::Refused(format!(
         "JSON of another shape: neither a list of records, {{\"events\": [...]}}, nor one record with a \"type\". {}",
-        super::formats::readable_formats()
+        super::readable_formats()
     )))
 }
 
@@ -241,7 +186,7 @@ pub fn csv_kind(name: &str) -> Option<&'static str> {
 
 /// CSV (RFC 4180): one file per kind, or any file with a `type` column.
 /// Columns that are no field are kept as the conversation's metadata.
-pub fn csv(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
+fn csv(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     let kind = csv_kind(&source.name);
     let mut rows = split::CsvRows::new(source.reader, b',');
     let read_error = |e: std::io::Error| End::Refused(describe_read_error(&e));
@@ -261,7 +206,7 @@ pub fn csv(source: Source, sink: &mut dyn Sink) -> Result<(), End> {
     if kind.is_none() && !headers.iter().any(|h| h == "type") {
         return Err(End::Refused(format!(
             "a CSV file needs a `type` column, or a name that says its kind (conversations.csv, messages.csv, actions.csv, feedback.csv), or --map FIELD=COLUMN. {}",
-            super::formats::readable_formats()
+            super::readable_formats()
         )));
     }
     let columns: Vec<Option<Field>> = headers.iter().map(|h| Field::from_name(h)).collect();

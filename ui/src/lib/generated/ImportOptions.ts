@@ -3,9 +3,10 @@ import type { ColumnMap } from "./ColumnMap";
 import type { FileChoice } from "./FileChoice";
 
 /**
- * Choices a person makes for an import that a file cannot tell.
+ * Everything an import is told: the choices a person makes that a file
+ * cannot tell (they cross IPC as they are), and how to cancel it.
  */
-export type FormatOptions = { 
+export type ImportOptions = { 
 /**
  * The zone of timestamps written without an offset (default UTC). Applies
  * to every format but the native one, whose FORMAT.md says UTC.

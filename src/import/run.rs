@@ -1,0 +1,240 @@
+//! Running an import: every file detected first (Langfuse traces then go
+//! first), then each read in one transaction. Reading and normalising run on
+//! a second thread while this one writes, so an import uses both cores; the
+//! channel between them is bounded, so memory stays flat whatever the file's
+//! size.
+
+use super::detect::{detect, Detected};
+use super::formats::{Context, Reading};
+use super::options::ImportOptions;
+use super::paths::expand_paths;
+use super::read::{End, Position, Sink, Stopped};
+use super::report::{FileReport, ImportReport, Progress, Rejection};
+use super::source;
+use crate::model::Record;
+use crate::store::{Counts, Store, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{sync_channel, SyncSender};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports files and folders into the store, each file all or nothing.
+///
+/// A file that cannot be read at all is reported with its `error` and adds
+/// nothing; the other files still go in. Only a failing store is an `Err`.
+pub fn import(
+    store: &mut Store,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<ImportReport, ImportError> {
+    let files = expand_paths(paths);
+    // Each file opened once to detect its format, and once more to read it.
+    let mut files: Vec<(PathBuf, Result<Detected, String>)> = files
+        .into_iter()
+        .map(|f| {
+            let d = detect(&f, &options.for_file(&f));
+            (f, d)
+        })
+        .collect();
+    // Langfuse observations and scores name only their trace: its file goes first.
+    files.sort_by_key(|(_, d)| !d.as_ref().is_ok_and(Detected::reads_first));
+    let mut ctx = Context::new(ImportOptions::default());
+    let bytes_total = files.iter().map(|(f, _)| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+    let mut report = ImportReport { files: Vec::new(), stored: Counts::default(), rejected: 0, cancelled: false };
+    let mut state = Progress {
+        file: String::new(),
+        files_done: 0,
+        files_total: files.len(),
+        bytes_done: 0,
+        bytes_total,
+        records: 0,
+        rejected: 0,
+    };
+    for (file, detected) in files {
+        let bytes_before = state.bytes_done;
+        ctx.options = options.for_file(&file);
+        let outcome = import_file(store, &file, detected, &ctx, &mut state, progress)?;
+        state.files_done += 1;
+        state.bytes_done = bytes_before + std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        match outcome {
+            Some(file_report) => {
+                report.rejected += file_report.rejected;
+                report.files.push(file_report);
+            }
+            None => {
+                report.cancelled = true;
+                break;
+            }
+        }
+    }
+    progress(&state);
+    report.stored = store.counts()?;
+    Ok(report)
+}
+
+struct Batch {
+    items: Vec<(Position, Result<Record, String>)>,
+}
+
+/// Collects items into batches for the writer thread.
+struct ChannelSink {
+    tx: SyncSender<Batch>,
+    batch: Vec<(Position, Result<Record, String>)>,
+}
+
+/// Small enough that a batch's buffer is reused from the heap, not mapped anew.
+const BATCH: usize = 256;
+
+impl Sink for ChannelSink {
+    fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
+        self.batch.push((position, outcome));
+        if self.batch.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl ChannelSink {
+    fn flush(&mut self) -> Result<(), Stopped> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let items = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.tx.send(Batch { items }).map_err(|_| Stopped)
+    }
+}
+
+/// Imports one file in one transaction. `None` when cancelled.
+fn import_file(
+    store: &mut Store,
+    path: &Path,
+    detected: Result<Detected, String>,
+    ctx: &Context,
+    state: &mut Progress,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Option<FileReport>, ImportError> {
+    let shown = path.display().to_string();
+    state.file = shown.clone();
+    let refused = |format: &str, reason: String| FileReport {
+        path: shown.clone(),
+        format: format.to_owned(),
+        records: 0,
+        rejected: 0,
+        rejections: Vec::new(),
+        error: Some(reason),
+    };
+    let opened = detected.and_then(|d| Ok((source::open(path)?, d)));
+    let (src, detected) = match opened {
+        Ok(opened) => opened,
+        Err(reason) => return Ok(Some(refused("unknown", reason))),
+    };
+    let gzip = detected.gzip;
+    let name = src.name.clone();
+    let size = src.size;
+    let read_counter = src.read.clone();
+    let stop_reading = src.stop.clone();
+    let bytes_before = state.bytes_done;
+    let cancel = ctx.options.cancel.clone().unwrap_or_default();
+
+    let mut writer = store.begin_file(&shown, size)?;
+    let mut records: u64 = 0;
+    let mut rejected: u64 = 0;
+    let mut rejections: Vec<Rejection> = Vec::new();
+    let mut store_error = None;
+    let mut cancelled = false;
+
+    let (end, format) = std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Batch>(8);
+        let reader = scope.spawn(move || {
+            let mut sink = ChannelSink { tx, batch: Vec::with_capacity(BATCH) };
+            let reading = Reading { format: detected.format, source: src, head: &detected.head, ctx, sink: &mut sink };
+            let result = detected.importer.read(reading);
+            // What was read before a refusal is discarded by the writer anyway.
+            let flushed = sink.flush();
+            match (result, flushed) {
+                (Ok(()), Ok(())) => (Ok(()), detected.format),
+                (Ok(()), Err(_)) => (Err(End::Stopped), detected.format),
+                (Err(e), _) => (Err(e), detected.refused_as()),
+            }
+        });
+        loop {
+            // Wakes up at least ten times a second, so that Cancel and
+            // progress do not wait for the end of a huge record.
+            let batch = match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(batch) => batch,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Batch { items: Vec::new() },
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            for (position, outcome) in batch.items {
+                match outcome {
+                    Ok(record) => {
+                        if let Err(e) = writer.write(&record) {
+                            store_error = Some(e);
+                            break;
+                        }
+                        records += 1;
+                    }
+                    Err(reason) => {
+                        rejected += 1;
+                        // A file of millions of bad records keeps the first ones, and counts them all.
+                        if rejections.len() < crate::limits::KEPT_REJECTIONS {
+                            let r = Rejection { position: position.describe(&name), reason };
+                            if let Err(e) = writer.reject(&r.position, &r.reason) {
+                                store_error = Some(e);
+                                break;
+                            }
+                            rejections.push(r);
+                        }
+                    }
+                }
+            }
+            state.records = records;
+            state.rejected = rejected;
+            state.bytes_done = bytes_before + read_counter.load(Ordering::Relaxed).min(size);
+            progress(state);
+            if store_error.is_some() {
+                break;
+            }
+            if cancel.load(Ordering::Relaxed) {
+                cancelled = true;
+                break;
+            }
+        }
+        // A reader in the middle of a huge record learns at its next read
+        // that nobody listens; one still sending, at its next send.
+        stop_reading.store(true, Ordering::Relaxed);
+        drop(rx);
+        reader.join().unwrap_or((Err(End::Refused("the reader failed".into())), "unknown"))
+    });
+
+    let format = if gzip { format!("{format}+gzip") } else { format.to_owned() };
+    if let Some(e) = store_error {
+        let _ = writer.rollback();
+        return Err(ImportError::Store(store.err(e)));
+    }
+    if cancelled {
+        writer.rollback().map_err(|e| store.err(e))?;
+        return Ok(None);
+    }
+    match end {
+        Err(End::Refused(reason)) => {
+            writer.rollback().map_err(|e| store.err(e))?;
+            Ok(Some(refused(&format, reason)))
+        }
+        Err(End::Stopped) => {
+            writer.rollback().map_err(|e| store.err(e))?;
+            Ok(None)
+        }
+        Ok(()) => {
+            writer.commit(&format, records, rejected).map_err(|e| store.err(e))?;
+            Ok(Some(FileReport { path: shown, format, records, rejected, rejections, error: None }))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The rows facts are made of: one small fixed-size row per conversation,
+//! message, exchange, action and feedback, names numbered in an [`Interner`].
+
+use crate::model::{Rating, Side};
+use std::collections::HashMap;
+
+/// No value: used for optional instants and ids in the packed rows.
+pub const NONE: i64 = i64::MIN;
+pub const NO_USER: u32 = u32::MAX;
+
+/// Distinct strings numbered in order of first sight.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    pub values: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, value: &str) -> u32 {
+        if let Some(&i) = self.index.get(value) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(value.to_owned());
+        self.index.insert(value.to_owned(), i);
+        i
+    }
+
+    pub fn get(&self, value: &str) -> Option<u32> {
+        self.index.get(value).copied()
+    }
+
+    pub fn name(&self, i: u32) -> &str {
+        &self.values[i as usize]
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationFact {
+    /// `started_at`, else its earliest message or action, else its earliest feedback.
+    pub started: i64,
+    /// `ended_at`, else its latest message or action end.
+    pub ended: i64,
+    pub user: u32,
+    pub country: u32,
+    pub device: u32,
+    pub source: u32,
+    pub language: u32,
+    pub environment: u32,
+    /// Has at least one user message, anywhere in time.
+    pub engaged: bool,
+    /// Has an IP address (whether or not it locates to a country).
+    pub has_ip: bool,
+    /// Messages of every role, at any time.
+    pub messages: u32,
+    /// The rating of its latest feedback, if any.
+    pub latest_rating: Option<Rating>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct MessageFact {
+    pub ts: i64,
+    pub conversation: u32,
+    /// The conversation's user, copied here so a scan touches one row only.
+    pub user: u32,
+    pub side: Side,
+    /// Index into `models`, or `NO_MODEL`.
+    pub model: u32,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// As given, else estimated from the price table, else 0.
+    pub cost: f64,
+    /// Has tokens but no cost, and its model has no price: never shown as free.
+    pub unpriced: bool,
+}
+
+pub const NO_MODEL: u32 = u32::MAX;
+
+/// What a model costs, in US dollars per million tokens, for files that
+/// carry tokens but no cost.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Price {
+    pub model: String,
+    pub prompt_per_million: f64,
+    pub completion_per_million: f64,
+}
+
+/// An agent message that answers a user message (METRICS.md).
+#[derive(Debug, Clone, Copy)]
+pub struct ExchangeFact {
+    /// The agent message's time.
+    pub ts: i64,
+    pub conversation: u32,
+    pub user: u32,
+    pub response_us: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ActionFact {
+    pub ts: i64,
+    pub conversation: u32,
+    pub name: u32,
+    /// NaN when the duration is unknown.
+    pub duration_ms: f64,
+    pub error: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FeedbackFact {
+    /// Its timestamp, else the conversation's end, else its start; NONE if neither.
+    pub ts: i64,
+    pub conversation: u32,
+    pub rating: Rating,
+    /// The store's row, to fetch its comment.
+    pub row: i64,
+    pub has_comment: bool,
+}
