@@ -56,6 +56,8 @@ if [ -f ../shared/tools/conformance.py ]; then
     python3 ../shared/tools/conformance.py --app target/release/rapport
     # Our own cases: odd zones (:45, DST at midnight), unaligned ranges, filters.
     python3 ../shared/tools/conformance.py --app target/release/rapport --case tests/conformance/cases.json
+    echo "== ClickHouse store (a two-shard clickhouse-server 18.16, and chdb 26.x)"
+    bash tests/clickhouse/run.sh
 fi
 
 echo "== ui"

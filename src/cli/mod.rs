@@ -7,7 +7,7 @@ mod report;
 use args::{Cli, Command, QueryArgs};
 use clap::Parser;
 use rapport::engine::{Engine, Error};
-use rapport::import::{import_paths_with, ColumnMap, FormatOptions, ImportOptions};
+use rapport::import::{ColumnMap, FormatOptions, ImportOptions};
 use rapport::metrics::{Filters, Query, Settings};
 use rapport::model::{parse_timestamp, Micros};
 use std::io::IsTerminal;
@@ -46,17 +46,14 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             let formats = format_options(map, naive_tz.as_deref())?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let mut bar = output::ProgressBar::new(std::io::stderr().is_terminal());
-            // Straight to the import with its format options (the engine's
-            // `import` takes none yet); the store is the engine's.
-            let report = import_paths_with(engine.store_mut(), paths, &ImportOptions::default(), &formats, &mut |p| {
-                bar.update(p)
-            })
-            .map_err(|e| e.to_string())?;
+            let report = engine
+                .import_with(paths, &ImportOptions::default(), &formats, &mut |p| bar.update(p))
+                .map_err(|e| e.to_string())?;
             bar.finish();
             if *json {
                 output::print_json(&report);
             } else {
-                output::print_import(&report, engine.store().path());
+                output::print_import(&report, &engine.location());
             }
             for file in report.refused_files() {
                 eprintln!("rapport: {} was not imported: {}", file.path, file.error.as_deref().unwrap_or(""));
@@ -91,10 +88,10 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
                 None => rapport::demo::default_end(),
             };
             let options = rapport::demo::DemoOptions { conversations: *conversations, seed: *seed, end };
-            let counts = rapport::demo::load(engine.store_mut(), &options).map_err(|e| e.to_string())?;
+            let counts = engine.load_demo(&options).map_err(|e| e.to_string())?;
             println!(
                 "Loaded demo data into {}: {} conversations, {} messages, {} actions, {} feedback, ending {}.",
-                engine.store().path().display(),
+                engine.location(),
                 counts.conversations,
                 counts.messages,
                 counts.actions,

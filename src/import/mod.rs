@@ -17,7 +17,7 @@ pub use formats::{FileChoice, FormatOptions};
 pub use normalize::normalize;
 
 use crate::model::Record;
-use crate::store::{Counts, Store, StoreError};
+use crate::store::{Counts, ImportTarget, StoreError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -199,7 +199,7 @@ fn expand(path: &Path, out: &mut Vec<PathBuf>) {
 /// A file that cannot be read at all is reported with its `error` and adds
 /// nothing; the other files still go in. Only a failing store is an `Err`.
 pub fn import_paths(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     paths: &[PathBuf],
     options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
@@ -210,7 +210,7 @@ pub fn import_paths(
 /// [`import_paths`] with the choices a file cannot tell: the zone of naive
 /// timestamps and a CSV column mapping.
 pub fn import_paths_with(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     paths: &[PathBuf],
     options: &ImportOptions,
     formats: &FormatOptions,
@@ -327,7 +327,7 @@ impl ChannelSink {
 
 /// Imports one file in one transaction. `None` when cancelled.
 fn import_file(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     path: &Path,
     options: &ImportOptions,
     ctx: &formats::Context,
@@ -437,23 +437,23 @@ fn import_file(
     let format = if gzip { format!("{format}+gzip") } else { format.to_owned() };
     if let Some(e) = store_error {
         let _ = writer.rollback();
-        return Err(ImportError::Store(store.err(e)));
+        return Err(ImportError::Store(e));
     }
     if cancelled {
-        writer.rollback().map_err(|e| store.err(e))?;
+        writer.rollback()?;
         return Ok(None);
     }
     match end {
         Err(readers::End::Refused(reason)) => {
-            writer.rollback().map_err(|e| store.err(e))?;
+            writer.rollback()?;
             Ok(Some(refused(&format, reason)))
         }
         Err(readers::End::Stopped) => {
-            writer.rollback().map_err(|e| store.err(e))?;
+            writer.rollback()?;
             Ok(None)
         }
         Ok(()) => {
-            writer.commit(&format, records, rejected).map_err(|e| store.err(e))?;
+            writer.commit(&format, records, rejected)?;
             Ok(Some(FileReport { path: shown, format, records, rejected, rejections, error: None }))
         }
     }
