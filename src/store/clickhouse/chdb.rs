@@ -21,8 +21,9 @@ type Close = unsafe extern "C" fn(*mut *mut c_void);
 pub const LIBRARY_VARIABLE: &str = "RAPPORT_CHDB_LIB";
 
 pub struct Chdb {
-    // Kept loaded for as long as the functions below may be called.
-    _library: libloading::Library,
+    // Never unloaded: chdb's own threads run until the process ends, and
+    // unloading their code under them crashes the process at exit.
+    _library: std::mem::ManuallyDrop<libloading::Library>,
     connection: Mutex<*mut *mut c_void>,
     query: Query,
     buffer: Buffer,
@@ -68,7 +69,7 @@ impl Chdb {
                 return Err(Failure(format!("chdb could not open a session in {path}")));
             }
             Ok(Chdb {
-                _library: library,
+                _library: std::mem::ManuallyDrop::new(library),
                 connection: Mutex::new(connection),
                 query,
                 buffer,
