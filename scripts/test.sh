@@ -60,6 +60,8 @@ if [ -f ../shared/tools/conformance.py ]; then
     # its encodings (UTF-16 with a byte-order mark, CRLF line ends).
     python3 ../shared/tools/conformance.py --app target/release/rapport --case ../shared/conformance/limits.json
     python3 ../shared/tools/conformance.py --app target/release/rapport --case ../shared/conformance/encodings.json
+    echo "== ClickHouse store (a two-shard clickhouse-server 18.16, and chdb 26.x)"
+    bash tests/clickhouse/run.sh
 fi
 
 echo "== ui"

@@ -13,7 +13,8 @@ use crate::metrics::{
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
-use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, Store, StoreError, StoredFile};
+use crate::store::clickhouse::{is_clickhouse, ClickHouseStore};
+use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, ImportTarget, Store, StoreError, StoredFile};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,10 +33,19 @@ pub enum Error {
     Settings(String),
     #[error("there is no conversation {0:?} in the store")]
     NoSuchConversation(String),
+    #[error("{0} is not available on a ClickHouse store yet")]
+    NotOnClickHouse(&'static str),
+}
+
+/// Where the records are: an SQLite file on this computer, or a ClickHouse
+/// server or cluster. The engine's callers never need to know which.
+enum Backend {
+    Local(Store),
+    ClickHouse(Box<ClickHouseStore>),
 }
 
 pub struct Engine {
-    store: Store,
+    backend: Backend,
     geo: Geo,
     /// Where the GeoIP data comes from, for the map's attribution.
     geo_source: String,
@@ -126,6 +136,11 @@ pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, S
     Ok(builder.finish())
 }
 
+/// The settings kept in a store; unreadable ones give way to the defaults.
+fn read_settings(json: Option<String>) -> AppSettings {
+    json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
+}
+
 /// The GeoIP database at `path`, or the bundled one; with the map's attribution.
 fn open_geo(path: Option<&Path>) -> Result<(Geo, String), GeoError> {
     match path {
@@ -153,14 +168,32 @@ impl Engine {
     /// the settings name, which wins over the bundled one. A GeoIP database
     /// that cannot be used leaves the bundled one and a warning
     /// ([`Engine::warnings`]), never an error.
+    ///
+    /// A `db` written `clickhouse://HOST:PORT/DATABASE` opens a ClickHouse
+    /// store instead (see [`crate::store::clickhouse::address`]).
     pub fn open(db: &Path, geo: Option<&Path>) -> Result<Engine, Error> {
+        let url = db.to_string_lossy();
+        if is_clickhouse(&url) {
+            // Countries are resolved as conversations are written: the store gets its own reader.
+            let store = ClickHouseStore::open(&url, crate::geo::Geo::from_option(geo)?)?;
+            let settings = read_settings(store.setting(SETTINGS_KEY)?);
+            let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo);
+            let backend = Backend::ClickHouse(Box::new(store));
+            return Ok(Engine {
+                backend,
+                geo: geo_db,
+                geo_source,
+                geo_override: true,
+                geo_warning,
+                settings,
+                facts: None,
+            });
+        }
         let store = Store::open(db)?;
-        let settings = match store.setting(SETTINGS_KEY)? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-            None => AppSettings::default(),
-        };
+        let settings = read_settings(store.setting(SETTINGS_KEY)?);
         let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo.or(settings.geo_database.as_deref()));
-        Ok(Engine { store, geo: geo_db, geo_source, geo_override: geo.is_some(), geo_warning, settings, facts: None })
+        let backend = Backend::Local(store);
+        Ok(Engine { backend, geo: geo_db, geo_source, geo_override: geo.is_some(), geo_warning, settings, facts: None })
     }
 
     /// What the person should know about how the engine runs, one sentence
@@ -170,13 +203,48 @@ impl Engine {
         self.geo_warning.iter().cloned().collect()
     }
 
+    /// The SQLite store of an engine opened on one.
+    ///
+    /// # Panics
+    /// On a ClickHouse store: only tools and tests that open SQLite files call it.
     pub fn store(&self) -> &Store {
-        &self.store
+        match &self.backend {
+            Backend::Local(store) => store,
+            Backend::ClickHouse(_) => panic!("Engine::store is for SQLite stores"),
+        }
     }
 
+    /// [`Engine::store`], to change it.
     pub fn store_mut(&mut self) -> &mut Store {
         self.facts = None;
-        &mut self.store
+        match &mut self.backend {
+            Backend::Local(store) => store,
+            Backend::ClickHouse(_) => panic!("Engine::store_mut is for SQLite stores"),
+        }
+    }
+
+    /// The store as shown to people: a path or a `clickhouse://` URL without password.
+    pub fn location(&self) -> String {
+        match &self.backend {
+            Backend::Local(store) => store.path().display().to_string(),
+            Backend::ClickHouse(store) => store.shown(),
+        }
+    }
+
+    /// Whatever store the engine is on, as an import writes into it.
+    fn target(&mut self) -> &mut dyn ImportTarget {
+        self.facts = None;
+        match &mut self.backend {
+            Backend::Local(store) => store,
+            Backend::ClickHouse(store) => store.as_mut(),
+        }
+    }
+
+    fn local(&self, what: &'static str) -> Result<&Store, Error> {
+        match &self.backend {
+            Backend::Local(store) => Ok(store),
+            Backend::ClickHouse(_) => Err(Error::NotOnClickHouse(what)),
+        }
     }
 
     /// Imports files and folders; see [`crate::import::import`].
@@ -186,20 +254,23 @@ impl Engine {
         options: &ImportOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<ImportReport, Error> {
-        self.facts = None;
-        Ok(import(&mut self.store, paths, options, progress)?)
+        Ok(import(self.target(), paths, options, progress)?)
     }
 
     /// Loads the demo month into the store; see [`crate::demo`].
     pub fn load_demo(&mut self, options: &crate::demo::DemoOptions) -> Result<Counts, Error> {
         self.facts = None;
-        Ok(crate::demo::load(&mut self.store, options)?)
+        match &mut self.backend {
+            Backend::Local(store) => Ok(crate::demo::load(store, options)?),
+            Backend::ClickHouse(_) => Err(Error::NotOnClickHouse("the demo data")),
+        }
     }
 
     /// The facts metrics are computed from, built on first use after a change.
     pub fn facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
-            self.facts = Some(load_facts(&self.store, &self.geo, &self.settings.prices)?);
+            let store = self.local("loading the facts into memory")?;
+            self.facts = Some(load_facts(store, &self.geo, &self.settings.prices)?);
         }
         Ok(self.facts.as_ref().expect("just built"))
     }
@@ -224,7 +295,10 @@ impl Engine {
             self.geo_warning = None;
         }
         let json = serde_json::to_string(&settings).map_err(|e| Error::Settings(e.to_string()))?;
-        self.store.set_setting(SETTINGS_KEY, &json)?;
+        match &self.backend {
+            Backend::Local(store) => store.set_setting(SETTINGS_KEY, &json)?,
+            Backend::ClickHouse(store) => store.set_setting(SETTINGS_KEY, &json)?,
+        }
         self.settings = settings;
         self.facts = None;
         Ok(&self.settings)
@@ -232,6 +306,9 @@ impl Engine {
 
     /// Every metric for the query and for the period before it.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
+        if let Backend::ClickHouse(store) = &self.backend {
+            return Ok(store.dashboard(query, settings)?);
+        }
         let facts = self.facts()?;
         Ok(dashboard(facts, query, settings))
     }
@@ -242,7 +319,7 @@ impl Engine {
         let attribution = self.geo_source.clone();
         // Metrics say which comments to show; their texts are the store's.
         let rows = crate::metrics::commented_feedback(self.facts()?, query);
-        let texts = self.store.feedback_comments(&rows)?;
+        let texts = self.local("the dashboard's comments")?.feedback_comments(&rows)?;
         let (dashboard, extras) = crate::metrics::dashboard_view(self.facts()?, query, &settings, &attribution, &texts);
         Ok(DashboardView { dashboard, extras })
     }
@@ -250,7 +327,11 @@ impl Engine {
     /// One page of the conversations behind a query or a chart cell.
     pub fn conversations(&mut self, query: &Query, options: &ListOptions) -> Result<ConversationPage, Error> {
         let search = options.search.trim();
-        let content = if search.is_empty() { None } else { Some(self.store.conversations_mentioning(search)?) };
+        let content = if search.is_empty() {
+            None
+        } else {
+            Some(self.local("searching conversations")?.conversations_mentioning(search)?)
+        };
         let settings = self.settings.metric_settings();
         let facts = self.facts()?;
         let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
@@ -260,7 +341,7 @@ impl Engine {
     /// A conversation's transcript and context.
     pub fn transcript(&self, conversation_id: &str) -> Result<Transcript, Error> {
         let detail = self
-            .store
+            .local("a transcript")?
             .conversation(conversation_id)?
             .ok_or_else(|| Error::NoSuchConversation(conversation_id.to_owned()))?;
         let country = self.geo.country(detail.customer_ip_address.as_deref()).to_owned();
@@ -301,14 +382,15 @@ impl Engine {
     }
 
     pub fn status(&self) -> Result<Status, Error> {
-        let span = self.store.message_span()?;
+        let store = self.local("status")?;
+        let span = store.message_span()?;
         Ok(Status {
-            store: self.store.path().to_owned(),
-            schema_version: self.store.schema_version()?,
-            stored: self.store.counts()?,
+            store: store.path().to_owned(),
+            schema_version: store.schema_version()?,
+            stored: store.counts()?,
             first_message: span.map(|s| s.0),
             last_message: span.map(|s| s.1),
-            files: self.store.files()?,
+            files: store.files()?,
             warnings: self.warnings(),
         })
     }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "rapport", version, about = "Offline analytics for AI agent and chatbot logs")]
 pub struct Cli {
-    /// The store (an SQLite file); default: the one the desktop app opens.
+    /// The store: an SQLite file (default: the one the desktop app opens) or
+    /// clickhouse://HOST:PORT/DATABASE for a ClickHouse server.
     #[arg(long, global = true, value_name = "PATH", env = "RAPPORT_DB")]
     pub db: Option<PathBuf>,
     /// A MaxMind .mmdb country or city database to use instead of the bundled one.

@@ -57,7 +57,7 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             if *json {
                 output::print_json(&report);
             } else {
-                output::print_import(&report, engine.store().path());
+                output::print_import(&report, &engine.location());
             }
             for file in report.refused_files() {
                 eprintln!("rapport: {} was not imported: {}", file.path, file.error.as_deref().unwrap_or(""));
@@ -92,10 +92,10 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
                 None => rapport::demo::default_end(),
             };
             let options = rapport::demo::DemoOptions { conversations: *conversations, seed: *seed, end };
-            let counts = rapport::demo::load(engine.store_mut(), &options).map_err(|e| e.to_string())?;
+            let counts = engine.load_demo(&options).map_err(|e| e.to_string())?;
             println!(
                 "Loaded demo data into {}: {} conversations, {} messages, {} actions, {} feedback, ending {}.",
-                engine.store().path().display(),
+                engine.location(),
                 counts.conversations,
                 counts.messages,
                 counts.actions,

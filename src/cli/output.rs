@@ -5,7 +5,6 @@ use rapport::import::{ImportReport, Progress};
 use rapport::metrics::{Dashboard, Filters, Metrics, Query};
 use rapport::model::Micros;
 use serde::Serialize;
-use std::path::Path;
 use std::time::Instant;
 
 pub fn print_json<T: Serialize>(value: &T) {
@@ -56,7 +55,7 @@ impl ProgressBar {
 /// How many rejections the summary shows per file (`--json` lists them all).
 const SHOWN_REJECTIONS: usize = 10;
 
-pub fn print_import(report: &ImportReport, store: &Path) {
+pub fn print_import(report: &ImportReport, store: &str) {
     for f in &report.files {
         match &f.error {
             Some(_) => println!("{}: not imported (see below)", f.path),
@@ -78,11 +77,7 @@ pub fn print_import(report: &ImportReport, store: &Path) {
     let s = report.stored;
     println!(
         "The store {} now holds {} conversations, {} messages, {} actions and {} feedback.",
-        store.display(),
-        s.conversations,
-        s.messages,
-        s.actions,
-        s.feedback
+        store, s.conversations, s.messages, s.actions, s.feedback
     );
 }
 

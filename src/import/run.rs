@@ -12,7 +12,7 @@ use super::read::{End, Position, Sink, Stopped};
 use super::report::{FileReport, ImportReport, Progress, Rejection};
 use super::source;
 use crate::model::Record;
-use crate::store::{Counts, Store, StoreError};
+use crate::store::{Counts, ImportTarget, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -28,7 +28,7 @@ pub enum ImportError {
 /// A file that cannot be read at all is reported with its `error` and adds
 /// nothing; the other files still go in. Only a failing store is an `Err`.
 pub fn import(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     paths: &[PathBuf],
     options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
@@ -113,7 +113,7 @@ impl ChannelSink {
 
 /// Imports one file in one transaction. `None` when cancelled.
 fn import_file(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     path: &Path,
     detected: Result<Detected, String>,
     ctx: &Context,
@@ -217,23 +217,23 @@ fn import_file(
     let format = if gzip { format!("{format}+gzip") } else { format.to_owned() };
     if let Some(e) = store_error {
         let _ = writer.rollback();
-        return Err(ImportError::Store(store.err(e)));
+        return Err(ImportError::Store(e));
     }
     if cancelled {
-        writer.rollback().map_err(|e| store.err(e))?;
+        writer.rollback()?;
         return Ok(None);
     }
     match end {
         Err(End::Refused(reason)) => {
-            writer.rollback().map_err(|e| store.err(e))?;
+            writer.rollback()?;
             Ok(Some(refused(&format, reason)))
         }
         Err(End::Stopped) => {
-            writer.rollback().map_err(|e| store.err(e))?;
+            writer.rollback()?;
             Ok(None)
         }
         Ok(()) => {
-            writer.commit(&format, records, rejected).map_err(|e| store.err(e))?;
+            writer.commit(&format, records, rejected)?;
             Ok(Some(FileReport { path: shown, format, records, rejected, rejections, error: None }))
         }
     }

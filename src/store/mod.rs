@@ -3,10 +3,12 @@
 //! Opened in WAL mode; each imported file is one transaction ([`FileWriter`]),
 //! so a killed or cancelled import leaves the store as it was before that file.
 
+pub mod clickhouse;
 mod location;
 mod private;
 mod read;
 mod schema;
+mod target;
 mod write;
 
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
@@ -15,6 +17,7 @@ pub use read::{
     ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
     StoredConversation, StoredFile,
 };
+pub use target::{FileSink, ImportTarget};
 pub use write::FileWriter;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -33,6 +36,8 @@ pub enum StoreError {
     Create { path: PathBuf, source: std::io::Error },
     #[error("the store {path} cannot be used: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("the ClickHouse store {url} cannot be used: {reason}")]
+    ClickHouse { url: String, reason: String },
 }
 
 impl StoreError {
@@ -65,6 +70,10 @@ impl StoreError {
                 Some(ErrorCode::DiskFull) => "Free some disk space, then start Rapport again.",
                 _ => "Start Rapport again; if it happens again, give it another store (--db PATH, or the RAPPORT_DB variable).",
             },
+            StoreError::ClickHouse { .. } => {
+                "Check that the ClickHouse server answers at that address and that the user \
+                 (RAPPORT_CLICKHOUSE_USER, RAPPORT_CLICKHOUSE_PASSWORD) may create and read its database."
+            }
         }
     }
 }

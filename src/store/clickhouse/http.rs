@@ -1,0 +1,118 @@
+//! ClickHouse's HTTP interface: a statement in the body, its result as text.
+//!
+//! Plain HTTP with `JSONEachRow` and `TabSeparated`: what ClickHouse 18.16
+//! and 26.x both speak, without a client library tied to one version.
+
+use super::address::Address;
+use std::time::Duration;
+
+/// Where statements run: a server over HTTP, or chdb in this process.
+#[derive(Clone)]
+pub enum Server {
+    Http(Http),
+    InProcess(std::sync::Arc<super::chdb::Chdb>),
+}
+
+impl Server {
+    /// The server of an endpoint: `http://HOST:PORT` or `chdb://DIR`.
+    pub fn connect(endpoint: &str, address: &Address) -> Result<Server, Failure> {
+        match endpoint.strip_prefix("chdb://") {
+            Some(dir) => Ok(Server::InProcess(std::sync::Arc::new(super::chdb::Chdb::open(dir)?))),
+            None => Ok(Server::Http(Http::new(endpoint, address))),
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        match self {
+            Server::Http(h) => &h.endpoint,
+            Server::InProcess(_) => "chdb",
+        }
+    }
+
+    /// Runs one statement; returns what it printed.
+    pub fn run(&self, sql: &str) -> Result<String, Failure> {
+        match self {
+            Server::Http(h) => h.send(sql, "", &[]),
+            Server::InProcess(c) => c.run(sql),
+        }
+    }
+
+    /// Runs an `INSERT ... FORMAT JSONEachRow` with its rows.
+    pub fn insert(&self, statement: &str, rows: &str, settings: &[(&str, &str)]) -> Result<(), Failure> {
+        match self {
+            Server::Http(h) => h.send(statement, rows, settings).map(|_| ()),
+            Server::InProcess(c) => c.run(&format!("{statement}\n{rows}")).map(|_| ()),
+        }
+    }
+}
+
+/// One ClickHouse server reached over HTTP.
+#[derive(Clone)]
+pub struct Http {
+    agent: ureq::Agent,
+    endpoint: String,
+    user: Option<String>,
+    password: Option<String>,
+}
+
+/// What a server said when a statement failed, or why it could not be asked.
+#[derive(Debug, Clone)]
+pub struct Failure(pub String);
+
+/// A statement's settings: `insert_distributed_sync` makes an insert into a
+/// Distributed table return only once every shard has its rows, so that a
+/// file is complete on every shard before it is committed.
+pub const SYNC_INSERTS: &[(&str, &str)] = &[("insert_distributed_sync", "1")];
+
+impl Http {
+    pub fn new(endpoint: &str, address: &Address) -> Http {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        Http { agent, endpoint: endpoint.to_owned(), user: address.user.clone(), password: address.password.clone() }
+    }
+
+    fn send(&self, sql: &str, data: &str, settings: &[(&str, &str)]) -> Result<String, Failure> {
+        let mut request = self.agent.post(&self.endpoint);
+        if data.is_empty() {
+            for (k, v) in settings {
+                request = request.query(*k, *v);
+            }
+        } else {
+            // The statement goes in the URL so that the body is only rows.
+            request = request.query("query", sql);
+            for (k, v) in settings {
+                request = request.query(*k, *v);
+            }
+        }
+        if let Some(user) = &self.user {
+            request = request.header("X-ClickHouse-User", user);
+        }
+        if let Some(password) = &self.password {
+            request = request.header("X-ClickHouse-Key", password);
+        }
+        let body = if data.is_empty() { sql } else { data };
+        let mut response = request.send(body).map_err(|e| Failure(format!("no answer from {}: {e}", self.endpoint)))?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_string()
+            .map_err(|e| Failure(format!("cannot read the answer of {}: {e}", self.endpoint)))?;
+        if status.is_success() {
+            Ok(text)
+        } else {
+            Err(Failure(first_line(&text)))
+        }
+    }
+}
+
+/// ClickHouse's error messages carry a stack trace after the first sentence.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    let line = line.split(", Stack trace").next().unwrap_or(line);
+    line.chars().take(600).collect()
+}

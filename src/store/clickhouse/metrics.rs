@@ -1,0 +1,233 @@
+//! Every key of METRICS.md as SQL run by ClickHouse.
+//!
+//! Each statement reads `conversation_facts` (one row per conversation with
+//! its records as arrays, see [`super::schema::facts_view`]) and aggregates
+//! in the same `SELECT`, so that on a cluster each shard aggregates its own
+//! conversations and only partial results travel. Ranges are `[from, to)`
+//! in microseconds; days and hours are taken in the display zone by
+//! ClickHouse's own time zone tables (a `DateTime` made in the zone carries
+//! it: `toHour(d, zone)` would mean another thing in 26.x than in 18.16).
+
+use super::schema::NONE;
+use super::tsv::quote;
+use super::ClickHouseStore;
+use crate::metrics::{
+    date_of, day_in_zone, DailyRow, Dashboard, FeedbackCounts, FilterKey, Metrics, Query, Settings, TokenUsage, ToolRow,
+};
+use crate::store::StoreError;
+use std::collections::BTreeMap;
+
+pub fn dashboard(store: &ClickHouseStore, query: &Query, settings: &Settings) -> Result<Dashboard, StoreError> {
+    Ok(Dashboard { current: metrics(store, query, settings)?, previous: metrics(store, &query.previous(), settings)? })
+}
+
+/// The conversations that pass the query's filters, as a `WHERE` condition.
+fn filter_condition(query: &Query) -> String {
+    let mut parts = vec!["1".to_owned()];
+    for (key, values) in &query.filters.0 {
+        let column = match key {
+            FilterKey::Source => "source",
+            FilterKey::Device => "device",
+            FilterKey::Language => "language",
+            FilterKey::Country => "country",
+            FilterKey::CustomerId => "user",
+            FilterKey::Environment => "environment",
+        };
+        let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+        parts.push(format!("{column} IN ({})", list.join(", ")));
+        if *key == FilterKey::CustomerId {
+            parts.push("user != ''".to_owned()); // anonymous conversations match no user
+        }
+    }
+    parts.join(" AND ")
+}
+
+fn number<T: std::str::FromStr + Default>(row: &[String], i: usize) -> T {
+    row.get(i).and_then(|v| v.parse().ok()).unwrap_or_default()
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings) -> Result<Metrics, StoreError> {
+    let facts = store.facts_table();
+    let (from, to) = (query.from.0, query.to.0);
+    let zone = quote(query.zone.name());
+    let pass = filter_condition(query);
+    let started_in = format!("started >= {from} AND started < {to}");
+    let at_in = |t: &str| format!("{t} >= {from} AND {t} < {to}");
+    let escalation: Vec<String> = settings.escalation_tools.iter().map(|s| quote(&s.trim().to_lowercase())).collect();
+    let escalation =
+        if escalation.is_empty() { "emptyArrayString()".to_owned() } else { format!("[{}]", escalation.join(", ")) };
+
+    // Conversations, messages, tokens, exchanges and feedback: one row.
+    let head = store.select(&format!(
+        "SELECT
+            countIf({started_in}),
+            countIf({started_in} AND engaged = 1),
+            uniqExactIf(user, {started_in} AND user != ''),
+            countIf({started_in} AND engaged = 1 AND arrayExists(n -> has({escalation}, lowerUTF8(n)), a_name)),
+            sumIf(toFloat64(ended - started), {started_in} AND engaged = 1 AND ended != {NONE}),
+            countIf({started_in} AND engaged = 1 AND ended != {NONE}),
+            sum(arrayCount(t -> {t_in}, m_ts)),
+            sum(arrayCount((t, s) -> {t_in} AND s = 1, m_ts, m_side)),
+            sum(arrayCount((t, s) -> {t_in} AND s = 2, m_ts, m_side)),
+            sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toUInt64(0)), m_ts, m_prompt))),
+            sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toUInt64(0)), m_ts, m_completion))),
+            sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toFloat64(0)), m_ts, m_cost))),
+            sum(arrayCount(t -> {t_in}, e_ts)),
+            sum(arraySum(arrayMap((t, r) -> if({t_in}, toFloat64(r), toFloat64(0)), e_ts, e_rt))),
+            countIf(arrayExists(t -> {t_in}, e_ts)),
+            sum(arrayCount((t, r) -> {t_in} AND r = 'positive', f_ts, f_rating)),
+            sum(arrayCount((t, r) -> {t_in} AND r = 'negative', f_ts, f_rating)),
+            sum(arrayCount((t, r) -> {t_in} AND r = 'neutral', f_ts, f_rating))
+        FROM {facts} WHERE {pass}",
+        t_in = at_in("t"),
+    ))?;
+    let head = head.into_iter().next().unwrap_or_default();
+    let n = |i: usize| -> u64 { number(&head, i) };
+    let (total_conversations, interactions, unique_users, escalated) = (n(0), n(1), n(2), n(3));
+    let duration_sum: f64 = number(&head, 4);
+    let duration_n = n(5);
+    let (prompt, completion) = (n(9), n(10));
+    let cost: f64 = number(&head, 11);
+    let exchanges = n(12);
+    let response_sum: f64 = number(&head, 13);
+    let (positive, negative, neutral) = (n(15), n(16), n(17));
+
+    // Nearest-rank percentiles: the value at ⌈p·n⌉ of the sorted times.
+    let ranks = store.select(&format!(
+        "SELECT length(rts),
+            if(length(rts) > 0, rts[toUInt64(greatest(1, ceil(0.5 * length(rts))))], 0),
+            if(length(rts) > 0, rts[toUInt64(greatest(1, ceil(0.95 * length(rts))))], 0)
+        FROM (SELECT arraySort(groupArrayArray(arrayFilter((r, t) -> {t_in}, e_rt, e_ts))) AS rts
+              FROM {facts} WHERE {pass})",
+        t_in = at_in("t"),
+    ))?;
+    let ranks = ranks.into_iter().next().unwrap_or_default();
+    let ranked: u64 = number(&ranks, 0);
+    let percentile = |i: usize| (ranked > 0).then(|| number::<i64>(&ranks, i) as f64 / 1000.0);
+
+    // Users with two or more exchanges in range, summed over their conversations.
+    let active = store.select(&format!(
+        "SELECT count() FROM (
+            SELECT user, sum(arrayCount(t -> {t_in}, e_ts)) AS exchanges
+            FROM {facts} WHERE {pass} AND user != '' GROUP BY user
+        ) WHERE exchanges >= 2",
+        t_in = at_in("t"),
+    ))?;
+    let active_users: u64 = active.first().map_or(0, |r| number(r, 0));
+
+    // Peak hours: local weekday (Monday 1) and hour of each message in range.
+    let mut peak_hours = [[0u64; 24]; 7];
+    for row in store.select(&format!(
+        "SELECT toDayOfWeek(toDateTime(intDiv(t, 1000000), {zone})) AS weekday,
+                toHour(toDateTime(intDiv(t, 1000000), {zone})) AS hour, count()
+        FROM {facts} ARRAY JOIN m_ts AS t
+        WHERE {pass} AND {t_in} GROUP BY weekday, hour",
+        t_in = at_in("t"),
+    ))? {
+        let (weekday, hour): (usize, usize) = (number(&row, 0), number(&row, 1));
+        if (1..=7).contains(&weekday) && hour < 24 {
+            peak_hours[weekday - 1][hour] = number(&row, 2);
+        }
+    }
+
+    // Days from the day of `from` to the day of `to − 1 ms`, in the zone.
+    let first_day = day_in_zone(query.zone, from);
+    let last_day = day_in_zone(query.zone, to - 1000);
+    let mut daily: Vec<DailyRow> = (first_day..=last_day)
+        .map(|d| DailyRow { date: date_of(d), messages: 0, conversations: 0, users: 0, tokens: 0, cost: 0.0 })
+        .collect();
+    let day_index: BTreeMap<String, usize> = daily.iter().enumerate().map(|(i, d)| (d.date.clone(), i)).collect();
+    for row in store.select(&format!(
+        "SELECT toString(toDate(toDateTime(intDiv(t, 1000000), {zone}))) AS day,
+                count(), uniqExact(conversation_id), uniqExactIf(user, user != ''),
+                sum(toUInt64(p) + toUInt64(c)), sum(k)
+        FROM {facts} ARRAY JOIN m_ts AS t, m_prompt AS p, m_completion AS c, m_cost AS k
+        WHERE {pass} AND {t_in} GROUP BY day",
+        t_in = at_in("t"),
+    ))? {
+        if let Some(&i) = row.first().and_then(|d| day_index.get(d)) {
+            let d = &mut daily[i];
+            d.messages = number(&row, 1);
+            d.conversations = number(&row, 2);
+            d.users = number(&row, 3);
+            d.tokens = number(&row, 4);
+            d.cost = number(&row, 5);
+        }
+    }
+
+    // Tools: per action name, actions in range.
+    let mut tools: Vec<ToolRow> = store
+        .select(&format!(
+            "SELECT n, count(), sumIf(d, h = 1), countIf(h = 1), sum(e)
+            FROM {facts} ARRAY JOIN a_ts AS t, a_name AS n, a_dur AS d, a_has_dur AS h, a_error AS e
+            WHERE {pass} AND {t_in} GROUP BY n",
+            t_in = at_in("t"),
+        ))?
+        .into_iter()
+        .map(|row| {
+            let known: u64 = number(&row, 3);
+            ToolRow {
+                name: row.first().cloned().unwrap_or_default(),
+                count: number(&row, 1),
+                avg_duration_ms: (known > 0).then(|| number::<f64>(&row, 2) / known as f64),
+                errors: number(&row, 4),
+            }
+        })
+        .collect();
+    tools.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+
+    // Conversations in range per country, device, source, language, environment.
+    let mut breakdowns: [BTreeMap<String, u64>; 5] = Default::default();
+    let dimensions = ["country", "device", "source", "language", "environment"];
+    let branches: Vec<String> = dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!("SELECT toUInt8({i}) AS dimension, {d} AS value, count() FROM {facts} WHERE {pass} AND {started_in} GROUP BY value")
+        })
+        .collect();
+    for row in store.select(&branches.join(" UNION ALL "))? {
+        let i: usize = number(&row, 0);
+        if let (Some(map), Some(value)) = (breakdowns.get_mut(i), row.get(1)) {
+            map.insert(value.clone(), number(&row, 2));
+        }
+    }
+    let [countries, devices, sources, languages, environments] = breakdowns;
+
+    Ok(Metrics {
+        total_messages: n(6),
+        user_messages: n(7),
+        agent_messages: n(8),
+        total_conversations,
+        interactions,
+        visits: total_conversations - interactions,
+        unique_users,
+        active_users,
+        avg_user_interactions: ratio(exchanges, n(14)).unwrap_or(0.0),
+        avg_response_time_ms: (exchanges > 0).then(|| response_sum / 1000.0 / exchanges as f64),
+        p50_response_time_ms: percentile(1),
+        p95_response_time_ms: percentile(2),
+        avg_conversation_duration_s: (duration_n > 0).then(|| duration_sum / 1e6 / duration_n as f64),
+        peak_hours,
+        daily,
+        tools,
+        countries,
+        devices,
+        sources,
+        languages,
+        environments,
+        escalated_conversations: escalated,
+        escalation_rate: ratio(escalated, interactions),
+        feedback: FeedbackCounts {
+            positive,
+            negative,
+            neutral,
+            satisfaction_rate: ratio(positive, positive + negative),
+        },
+        tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+    })
+}

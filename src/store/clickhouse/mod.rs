@@ -1,0 +1,301 @@
+//! The ClickHouse store: the same records in a ClickHouse server or cluster,
+//! and every metric of METRICS.md computed there as SQL.
+//!
+//! - [`address`]: the `clickhouse://` URL.
+//! - [`http`]: statements over the HTTP interface.
+//! - [`schema`]: the tables and the per-conversation view metrics read.
+//! - [`write`]: one file's rows, all or nothing.
+//! - [`metrics`]: the dashboard's numbers as SQL.
+//! - [`tsv`]: reading `TabSeparated` answers.
+
+pub mod address;
+mod chdb;
+mod http;
+mod metrics;
+pub mod schema;
+mod tsv;
+mod write;
+
+pub use address::{is_clickhouse, Address};
+pub use write::ClickHouseFile;
+
+use super::{Counts, FileSink, ImportTarget, StoreError};
+use crate::geo::Geo;
+use http::{Failure, Server, SYNC_INSERTS};
+
+/// Rows of an import that never committed are deleted once it is this old
+/// (an import still running elsewhere keeps writing well within it).
+const STALE_IMPORT_US: i64 = 10 * 60 * 1_000_000;
+
+/// The tables of records, which live on every shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Table {
+    ConversationLine = 0,
+    Message = 1,
+    Action = 2,
+    Feedback = 3,
+}
+
+impl Table {
+    pub const RECORDS: [Table; 4] = [Table::ConversationLine, Table::Message, Table::Action, Table::Feedback];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::ConversationLine => "conversation_line",
+            Table::Message => "message",
+            Table::Action => "action",
+            Table::Feedback => "feedback",
+        }
+    }
+}
+
+pub struct ClickHouseStore {
+    address: Address,
+    /// The server of the URL: queries, the import log, settings.
+    entry: Server,
+    /// Every server holding records: the shards, or the entry server alone.
+    shards: Vec<Server>,
+    /// Countries are resolved when a conversation is written.
+    geo: Geo,
+}
+
+impl ClickHouseStore {
+    /// Connects, creates the database and tables where missing, completes
+    /// any import committed but not yet visible everywhere, and deletes the
+    /// rows of imports that died before committing.
+    pub fn open(url: &str, geo: Geo) -> Result<ClickHouseStore, StoreError> {
+        let address = Address::parse(url)?;
+        let fail = |f: Failure| StoreError::ClickHouse { url: address.shown(), reason: f.0 };
+        let entry = Server::connect(&address.endpoint, &address).map_err(fail)?;
+        let shards = match &address.cluster {
+            Some(c) => c.shards.iter().map(|e| Server::connect(e, &address)).collect::<Result<_, _>>().map_err(fail)?,
+            None => vec![entry.clone()],
+        };
+        let store = ClickHouseStore { address, entry, shards, geo };
+        store.create_schema()?;
+        store.complete_commits()?;
+        store.forget_stale_imports()?;
+        Ok(store)
+    }
+
+    /// The store as shown to people (no password).
+    pub fn shown(&self) -> String {
+        self.address.shown()
+    }
+
+    fn db(&self) -> &str {
+        &self.address.database
+    }
+
+    pub(crate) fn fail(&self, reason: String) -> StoreError {
+        StoreError::ClickHouse { url: self.address.shown(), reason }
+    }
+
+    fn failed(&self, server: &Server) -> impl Fn(Failure) -> StoreError + '_ {
+        let at = server.endpoint().to_owned();
+        move |f: Failure| {
+            let reason = if self.shards.len() > 1 { format!("{at}: {}", f.0) } else { f.0 };
+            self.fail(reason)
+        }
+    }
+
+    /// Runs a statement on the entry server with the database's name filled in.
+    fn run(&self, sql: &str) -> Result<String, StoreError> {
+        self.entry.run(&sql.replace("{db}", self.db())).map_err(self.failed(&self.entry))
+    }
+
+    fn create_schema(&self) -> Result<(), StoreError> {
+        let db = self.db().to_owned();
+        let mut servers: Vec<&Server> = self.shards.iter().collect();
+        if !self.shards.iter().any(|s| s.endpoint() == self.entry.endpoint()) {
+            servers.push(&self.entry);
+        }
+        for server in servers {
+            let run = |sql: &str| server.run(&sql.replace("{db}", &db)).map(|_| ()).map_err(self.failed(server));
+            run("CREATE DATABASE IF NOT EXISTS {db}")?;
+            for (_, ddl) in schema::SHARDED_TABLES {
+                run(ddl)?;
+            }
+            run(&schema::facts_view(&db))?;
+        }
+        for ddl in schema::ENTRY_TABLES {
+            self.run(ddl)?;
+        }
+        if let Some(cluster) = &self.address.cluster {
+            let name = &cluster.name;
+            for table in Table::RECORDS.map(Table::name) {
+                self.run(&format!(
+                    "CREATE TABLE IF NOT EXISTS {{db}}.{table}_all AS {{db}}.{table}
+                     ENGINE = Distributed({name}, {db}, {table}, cityHash64(conversation_id))"
+                ))?;
+            }
+            self.run(&format!(
+                "CREATE TABLE IF NOT EXISTS {{db}}.conversation_facts_all ({})
+                 ENGINE = Distributed({name}, {db}, conversation_facts)",
+                schema::FACT_COLUMNS
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Where queries read the per-conversation facts.
+    pub(crate) fn facts_table(&self) -> String {
+        match self.address.cluster {
+            Some(_) => format!("{}.conversation_facts_all", self.db()),
+            None => format!("{}.conversation_facts", self.db()),
+        }
+    }
+
+    /// Where a table's rows are read or inserted: through the Distributed
+    /// table on a cluster.
+    fn sharded(&self, table: &str) -> String {
+        match self.address.cluster {
+            Some(_) => format!("{}.{table}_all", self.db()),
+            None => format!("{}.{table}", self.db()),
+        }
+    }
+
+    pub(crate) fn insert_sharded(&self, table: Table, rows: &str) -> Result<(), StoreError> {
+        let statement = format!("INSERT INTO {} FORMAT JSONEachRow", self.sharded(table.name()));
+        let settings = if self.address.cluster.is_some() { SYNC_INSERTS } else { &[] };
+        self.entry.insert(&statement, rows, settings).map_err(self.failed(&self.entry))
+    }
+
+    pub(crate) fn insert_entry(&self, table: &str, rows: &str) -> Result<(), StoreError> {
+        let statement = format!("INSERT INTO {}.{table} FORMAT JSONEachRow", self.db());
+        self.entry.insert(&statement, rows, &[]).map_err(self.failed(&self.entry))
+    }
+
+    /// The next import's id: one more than any before.
+    pub(crate) fn next_import_id(&self) -> Result<u64, StoreError> {
+        let text = self.run("SELECT max(import_id) + 1 FROM {db}.import_file")?;
+        text.trim().parse().map_err(|_| self.fail(format!("unexpected answer {text:?}")))
+    }
+
+    /// Makes a committed import's rows count, on every shard that lacks it.
+    pub(crate) fn make_visible(&self, import_id: u64) -> Result<(), StoreError> {
+        let statement = format!("INSERT INTO {}.committed_import FORMAT JSONEachRow", self.db());
+        for shard in &self.shards {
+            let known = shard
+                .run(&format!("SELECT count() FROM {}.committed_import WHERE import_id = {import_id}", self.db()))
+                .map_err(self.failed(shard))?;
+            if known.trim() == "0" {
+                shard
+                    .insert(&statement, &format!("{{\"import_id\":{import_id}}}\n"), &[])
+                    .map_err(self.failed(shard))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes an uncommitted import's rows from every shard.
+    pub(crate) fn forget_import(&self, import_id: u64) -> Result<(), StoreError> {
+        for shard in &self.shards {
+            for table in Table::RECORDS {
+                shard
+                    .run(&format!("ALTER TABLE {}.{} DELETE WHERE import_id = {import_id}", self.db(), table.name()))
+                    .map_err(self.failed(shard))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Imports whose commit point was passed: each shard gets their mark.
+    fn complete_commits(&self) -> Result<(), StoreError> {
+        let committed = self.run("SELECT import_id FROM {db}.import_file WHERE committed = 1 ORDER BY import_id")?;
+        let committed: Vec<u64> = committed.lines().filter_map(|l| l.trim().parse().ok()).collect();
+        if committed.is_empty() {
+            return Ok(());
+        }
+        for shard in &self.shards {
+            let marked = shard
+                .run(&format!("SELECT import_id FROM {}.committed_import", self.db()))
+                .map_err(self.failed(shard))?;
+            let marked: std::collections::HashSet<u64> = marked.lines().filter_map(|l| l.trim().parse().ok()).collect();
+            let missing: String = committed
+                .iter()
+                .filter(|id| !marked.contains(id))
+                .map(|id| format!("{{\"import_id\":{id}}}\n"))
+                .collect();
+            if !missing.is_empty() {
+                let statement = format!("INSERT INTO {}.committed_import FORMAT JSONEachRow", self.db());
+                shard.insert(&statement, &missing, &[]).map_err(self.failed(shard))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the rows of imports that never committed and stopped long ago.
+    fn forget_stale_imports(&self) -> Result<(), StoreError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        let stale = self.run(&format!(
+            "SELECT import_id FROM {{db}}.import_file GROUP BY import_id
+             HAVING max(committed) = 0 AND max(imported_at) < {}",
+            now - STALE_IMPORT_US
+        ))?;
+        for id in stale.lines().filter_map(|l| l.trim().parse::<u64>().ok()) {
+            self.forget_import(id)?;
+            let row = format!(
+                "{{\"import_id\":{id},\"path\":\"\",\"format\":\"\",\"bytes\":0,\"records\":0,\"rejected\":0,\"imported_at\":0,\"committed\":2}}\n"
+            );
+            self.insert_entry("import_file", &row)?;
+        }
+        Ok(())
+    }
+
+    /// What the store holds: committed records, each identity once.
+    pub fn counts(&self) -> Result<Counts, StoreError> {
+        let text = self.run(&format!(
+            "SELECT count(), sum(length(m_ts)), sum(length(a_ts)), sum(length(f_rating)) FROM {}",
+            self.facts_table()
+        ))?;
+        let row = tsv::rows(&text).into_iter().next().unwrap_or_default();
+        let n = |i: usize| row.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok(Counts { conversations: n(0), messages: n(1), actions: n(2), feedback: n(3) })
+    }
+
+    /// A setting the app keeps (JSON text), if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let text = self.run(&format!(
+            "SELECT argMax(value, version) FROM {{db}}.setting WHERE key = {} HAVING count() > 0",
+            tsv::quote(key)
+        ))?;
+        Ok(tsv::rows(&text).into_iter().next().and_then(|r| r.into_iter().next()))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let version = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0);
+        let row = serde_json::json!({ "key": key, "value": value, "version": version });
+        self.insert_entry("setting", &format!("{row}\n"))
+    }
+
+    /// Every metric of the query and of the period before it.
+    pub fn dashboard(
+        &self,
+        query: &crate::metrics::Query,
+        settings: &crate::metrics::Settings,
+    ) -> Result<crate::metrics::Dashboard, StoreError> {
+        metrics::dashboard(self, query, settings)
+    }
+
+    /// Runs a query on the entry server and reads its `TabSeparated` rows.
+    pub(crate) fn select(&self, sql: &str) -> Result<Vec<Vec<String>>, StoreError> {
+        Ok(tsv::rows(&self.run(sql)?))
+    }
+}
+
+impl ImportTarget for ClickHouseStore {
+    fn begin_file(&mut self, path: &str, bytes: u64) -> Result<Box<dyn FileSink + '_>, StoreError> {
+        Ok(Box::new(ClickHouseFile::begin(self, path, bytes)?))
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        ClickHouseStore::counts(self)
+    }
+}

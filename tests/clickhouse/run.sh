@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The ClickHouse store's tests, on real engines on this machine:
+#   1. Debian's clickhouse-server (18.16) as a two-shard cluster with
+#      Distributed tables, started and stopped here: the public conformance
+#      suite (0 failures) and a killed import;
+#   2. chdb (ClickHouse 26.x in process, its C library from the npm package
+#      @chdb/lib-linux-x64-gnu, loaded through Rapport's own FFI): the same
+#      conformance suite, so the SQL is not tied to the old server's dialect.
+#
+#   tests/clickhouse/run.sh            # installs what is missing (apt), builds, runs
+#
+# Nothing is skipped silently: an engine that cannot be had fails the run,
+# unless RAPPORT_SKIP_CLICKHOUSE_SERVER=1 or RAPPORT_SKIP_CHDB=1 says to do
+# without it (and it is then named as skipped). RAPPORT_CHDB_LIB may name a
+# libchdb.so already at hand; otherwise it is fetched once with `npm pack`
+# into ~/.cache/rapport/chdb.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+shared=${RAPPORT_SHARED:-$root/../shared}
+base=${RAPPORT_CH_PORT_BASE:-18123}
+
+CHDB_PACKAGE=@chdb/lib-linux-x64-gnu@26.7.3-stable.1
+cargo build --release --locked --bin rapport
+
+if [ "${RAPPORT_SKIP_CHDB:-}" = 1 ]; then
+    echo "SKIPPED: the chdb (ClickHouse 26.x) conformance run (RAPPORT_SKIP_CHDB=1)"
+else
+    if [ -z "${RAPPORT_CHDB_LIB:-}" ]; then
+        cache=${XDG_CACHE_HOME:-$HOME/.cache}/rapport/chdb
+        if [ ! -f "$cache/package/libchdb.so" ]; then
+            command -v npm >/dev/null || { echo "run.sh: npm is needed to fetch $CHDB_PACKAGE (or set RAPPORT_CHDB_LIB, or RAPPORT_SKIP_CHDB=1)" >&2; exit 1; }
+            mkdir -p "$cache"
+            (cd "$cache" && npm pack --silent "$CHDB_PACKAGE" >/dev/null && tar xzf chdb-lib-linux-x64-gnu-*.tgz && rm chdb-lib-linux-x64-gnu-*.tgz)
+        fi
+        export RAPPORT_CHDB_LIB="$cache/package/libchdb.so"
+    fi
+    chdb_data=$(mktemp -d /tmp/rapport-chdb.XXXXXX)
+    echo "== conformance on chdb (ClickHouse 26.x in process)"
+    python3 "$shared/tools/conformance.py" --app target/release/rapport \
+        --store "chdb://$chdb_data/rapport_{case}" | tee "$chdb_data/conformance.log" | grep -v '^ok '
+    tail -1 "$chdb_data/conformance.log" | grep -q ' 0 failed$'
+    rm -rf "$chdb_data"
+fi
+
+if [ "${RAPPORT_SKIP_CLICKHOUSE_SERVER:-}" = 1 ]; then
+    echo "SKIPPED: the two-shard clickhouse-server tests (RAPPORT_SKIP_CLICKHOUSE_SERVER=1)"
+    exit 0
+fi
+if ! command -v clickhouse-server >/dev/null; then
+    echo "== installing Debian's clickhouse-server"
+    apt-get install -y --no-install-recommends clickhouse-server clickhouse-client >/dev/null
+fi
+
+servers=$(mktemp -d /tmp/rapport-clickhouse.XXXXXX)
+trap 'tests/clickhouse/servers.sh stop "$servers"; rm -rf "$servers"' EXIT
+tests/clickhouse/servers.sh start "$servers" >/dev/null
+cluster="cluster=rapport_two_shards&shards=127.0.0.1:$base,127.0.0.1:$((base + 1))"
+
+echo "== conformance on a two-shard clickhouse-server $(curl -s "http://127.0.0.1:$base/?query=SELECT%20version()")"
+python3 "$shared/tools/conformance.py" --app target/release/rapport \
+    --store "clickhouse://127.0.0.1:$base/rapport_{case}?$cluster" | tee "$servers/conformance.log" | grep -v '^ok '
+tail -1 "$servers/conformance.log" | grep -q ' 0 failed$'
+
+echo "== a killed import leaves ClickHouse as before that file"
+RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
+    cargo test --release --locked --test clickhouse_killed_import_leaves_it_as_before -- --ignored
