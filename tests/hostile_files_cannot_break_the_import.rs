@@ -348,3 +348,19 @@ fn a_closed_pipe_ends_the_command_line_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success() || out.status.signal() == Some(13), "ended by SIGPIPE or done: {:?}", out.status);
 }
+
+/// Found by the fuzzer (fuzz/findings/import/langfuse-usage-details-summing-past-u64):
+/// a Langfuse generation whose `usageDetails` add up past 2^64 stopped the
+/// reader with an overflow; the sum now saturates and is rejected as out of range.
+#[test]
+fn langfuse_token_counts_summing_past_u64_are_rejected_not_a_crash() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ws = Workspace::new();
+    let finding = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/findings/import/langfuse-usage-details-summing-past-u64");
+    let data = std::fs::read(finding).unwrap();
+    let report = ws.import(&[ws.file("trace.json", &data[1..])]); // its first byte names the file
+    assert_eq!(report.files[0].error, None, "{report:?}");
+    assert!(reasons(&report).iter().any(|r| r.contains("prompt_tokens") && r.contains("out of range")), "{report:?}");
+    assert!(report.stored.messages > 0, "the rest of the trace goes in");
+}

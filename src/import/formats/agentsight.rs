@@ -249,10 +249,13 @@ fn sdk_conversation(block: &Map<String, Value>, index: u64, ctx: &Context, sink:
                 };
                 let u = usage.entry(turn).or_default();
                 u.spans.push((position, span_id.clone()));
-                u.prompt += count("gen_ai.usage.input_tokens")
-                    + count("agentsight.llm.cache_read_tokens")
-                    + count("agentsight.llm.cache_write_tokens");
-                u.completion += count("gen_ai.usage.output_tokens");
+                // Saturating: a sum past the token limit is rejected as out of range, never wrapped.
+                u.prompt = u
+                    .prompt
+                    .saturating_add(count("gen_ai.usage.input_tokens"))
+                    .saturating_add(count("agentsight.llm.cache_read_tokens"))
+                    .saturating_add(count("agentsight.llm.cache_write_tokens"));
+                u.completion = u.completion.saturating_add(count("gen_ai.usage.output_tokens"));
                 if let Some(model) = attr_text(span, "gen_ai.request.model") {
                     let started = text(span, "started_at").unwrap_or_default();
                     if u.model.as_ref().is_none_or(|(at, _)| *at <= started) {

@@ -155,7 +155,7 @@ impl Price {
 }
 
 fn later(at: Micros, seconds: Option<f64>) -> Option<Micros> {
-    seconds.filter(|s| s.is_finite() && *s > 0.0).map(|s| Micros(at.0 + (s * 1e6).round() as i64))
+    seconds.filter(|s| s.is_finite() && *s > 0.0).map(|s| Micros(at.0.saturating_add((s * 1e6).round() as i64)))
 }
 
 fn message(m: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn Sink) -> Result<(), Stopped> {

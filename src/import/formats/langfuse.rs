@@ -257,7 +257,9 @@ fn session(s: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn S
         Err(e) => return reject(sink, at, format!("{what}: createdAt {e}")),
     };
     let end = match (start, number(field(s, "sessionDuration"))) {
-        (Some(start), Some(seconds)) if seconds >= 0.0 => Some(Micros(start.0 + (seconds * 1e6).round() as i64)),
+        (Some(start), Some(seconds)) if seconds >= 0.0 => {
+            Some(Micros(start.0.saturating_add((seconds * 1e6).round() as i64)))
+        }
         _ => None,
     };
     let mut metadata = Map::new();

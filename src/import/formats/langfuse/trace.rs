@@ -60,7 +60,7 @@ impl Spent {
             if a.is_none() && b.is_none() {
                 None
             } else {
-                Some(a.unwrap_or(0) + b.unwrap_or(0))
+                Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0)))
             }
         };
         self.prompt = sum(self.prompt, other.prompt);
@@ -87,7 +87,8 @@ fn spent(o: &Map<String, Value>) -> Spent {
         let sum = |prefix: &str| {
             let parts: Vec<u64> =
                 usage.iter().filter(|(k, _)| k.starts_with(prefix)).filter_map(|(_, v)| count(Some(v))).collect();
-            (!parts.is_empty()).then(|| parts.iter().sum())
+            // Saturating: a sum past the token limit is rejected as out of range, never wrapped.
+            (!parts.is_empty()).then(|| parts.iter().fold(0u64, |a, b| a.saturating_add(*b)))
         };
         out.prompt = sum("input");
         out.completion = sum("output");
@@ -217,7 +218,7 @@ pub fn read(parts: &TraceParts, session: Option<&str>, ctx: &Context, sink: &mut
         .or_else(|| generations.iter().rev().find_map(|g| field(g, "output").and_then(chat::assistant_text)));
     let latency = t.and_then(|t| number(field(t, "latency"))).filter(|l| l.is_finite() && *l >= 0.0);
     let answered = match latency {
-        Some(seconds) => Some(Micros(start.0 + (seconds * 1e6).round() as i64)),
+        Some(seconds) => Some(Micros(start.0.saturating_add((seconds * 1e6).round() as i64))),
         None => root.and_then(|r| end_of(r, ctx)).or_else(|| generations.iter().filter_map(|g| end_of(g, ctx)).max()),
     };
 
