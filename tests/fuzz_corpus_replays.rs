@@ -2,9 +2,9 @@
 //! each input must go through its target without a panic (the fuzzer itself
 //! runs by hand, README "Fuzzing"; CI runs only this).
 //!
-//! `fuzz/corpus/TARGET/` holds the inputs a run kept as covering new paths
-//! (trimmed with `afl-cmin`), `fuzz/findings/TARGET/` every crash or hang a
-//! run found, each fixed and named after what it broke.
+//! `fuzz/corpus/TARGET/` holds the seeds and the inputs a run kept as
+//! covering new paths, `fuzz/findings/TARGET/` every crash or hang a run
+//! found, each fixed and named after what it broke.
 
 #[path = "../fuzz/harness.rs"]
 mod harness;

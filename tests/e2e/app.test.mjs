@@ -90,20 +90,25 @@ after(async () => {
 
 const $ = (selector) => browser.$(selector);
 
-async function dashboardQuery() {
+/**
+ * The query the dashboard shows, once it has loaded. `timeout` is longer for
+ * a store spanning 1970 to 2199, whose per-day charts hold 84,000 days of
+ * each period (drawn in software under Xvfb).
+ */
+async function dashboardQuery(timeout = 20000) {
   const el = await $('[data-testid="dashboard"]');
-  await el.waitForExist({ timeout: 20000 });
-  await browser.waitUntil(async () => (await el.getAttribute('aria-busy')) !== 'true', { timeout: 20000 });
+  await el.waitForExist({ timeout });
+  await browser.waitUntil(async () => (await el.getAttribute('aria-busy')) !== 'true', { timeout });
   return JSON.parse(await el.getAttribute('data-query'));
 }
 
 /** Waits until the dashboard shows a query other than `previous`, and has loaded it. */
-async function nextQuery(previous) {
+async function nextQuery(previous, timeout = 20000) {
   await browser.waitUntil(async () => {
     const el = await $('[data-testid="dashboard"]');
     return (await el.getAttribute('data-query')) !== JSON.stringify(previous);
-  }, { timeout: 20000, timeoutMsg: 'the dashboard kept its query' });
-  return dashboardQuery();
+  }, { timeout, timeoutMsg: 'the dashboard kept its query' });
+  return dashboardQuery(timeout);
 }
 
 function cliMetrics(q, db = DB) {
@@ -481,10 +486,10 @@ test('a Dify export with two comments in one conversation, and the limit values,
 
   await browser.deleteSession();
   browser = await openApp(['--db', db]);
-  let q = await dashboardQuery();
+  let q = await dashboardQuery(120000);
   if ((await (await $('#period-select')).getValue()) !== 'all_time') {
     await (await $('#period-select')).selectByAttribute('value', 'all_time');
-    q = await nextQuery(q);
+    q = await nextQuery(q, 120000);
   }
   assert.ok(Date.parse(q.from) <= 0, `all time starts with the day of the first instant a store holds: ${q.from}`);
   assert.ok(Date.parse(q.to) >= Date.UTC(2199, 11, 31), `and ends after the last: ${q.to}`);
