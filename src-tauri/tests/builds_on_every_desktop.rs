@@ -145,14 +145,28 @@ const LINUX_ONLY: &[&str] =
 
 /// Whether the item holding line `at` is under `cfg(target_os = "linux")`
 /// (or `unix`): an attribute at most as indented as it, a few lines above.
+/// Or the whole top-level item it is in (a test function, say) is: the
+/// attributes above that item's first line.
 fn under_linux_cfg(lines: &[&str], at: usize) -> bool {
     let indent = |l: &str| l.len() - l.trim_start().len();
-    lines[at.saturating_sub(8)..at].iter().any(|l| {
-        let t = l.trim_start();
-        indent(l) <= indent(lines[at])
-            && (t.starts_with("#[cfg(") || t.starts_with("#![cfg("))
+    let linux_cfg = |t: &str| {
+        (t.starts_with("#[cfg(") || t.starts_with("#![cfg("))
             && (t.contains(r#"target_os = "linux""#) || t.contains("unix"))
-    })
+    };
+    let near =
+        lines[at.saturating_sub(8)..at].iter().any(|l| indent(l) <= indent(lines[at]) && linux_cfg(l.trim_start()));
+    let item = (0..at).rev().find(|&k| {
+        let l = lines[k];
+        indent(l) == 0 && ["fn ", "pub fn ", "async fn ", "mod ", "impl"].iter().any(|s| l.starts_with(s))
+    });
+    let whole = item.is_some_and(|k| {
+        lines[..k]
+            .iter()
+            .rev()
+            .take_while(|l| l.starts_with("#[") || l.starts_with("///") || l.starts_with("//"))
+            .any(|l| linux_cfg(l))
+    });
+    near || whole
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
