@@ -3,6 +3,7 @@
 // `locale` argument exists so tests can pin one.
 
 import type { Instant } from './bindings';
+import type { Better } from './generated/Better';
 
 type Locale = string | undefined;
 
@@ -76,9 +77,6 @@ export function formatPercent(rate: number | null, locale?: Locale): string {
   if (rate === null || !Number.isFinite(rate)) return '—';
   return nf(locale, { style: 'percent', maximumFractionDigits: 1 }).format(rate);
 }
-
-/** Which way is good news for a number. */
-export type Better = 'higher' | 'lower' | 'neutral';
 
 export interface Delta {
   direction: 'up' | 'down' | 'flat';
