@@ -86,7 +86,10 @@ pub struct QuerySpec {
     pub from: String,
     pub to: String,
     pub tz: String,
+    /// By key name; [`QuerySpec::to_query`] refuses a name that is no
+    /// [`FilterKey`], so the UI's type names the keys.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "BTreeMap<FilterKey, Vec<String>>"))]
     pub filters: BTreeMap<String, Vec<String>>,
 }
 

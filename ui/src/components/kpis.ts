@@ -3,7 +3,7 @@
 // (rapport::metrics::HEADLINE_CARDS, generated). Here: how each unit is
 // written in the person's locale, and the lines under some of the numbers.
 
-import type { Dashboard, Metrics } from '../lib/bindings';
+import type { DashboardView, Metrics } from '../lib/bindings';
 import { HEADLINE_CARDS } from '../lib/generated/headlineCards';
 import type { HeadlineCard } from '../lib/generated/HeadlineCard';
 import type { Unit } from '../lib/generated/Unit';
@@ -74,7 +74,7 @@ export interface KpiCard {
   previousText: string | null;
 }
 
-export function shapeKpis(dashboard: Dashboard, compare: boolean, locale?: string): KpiCard[] {
+export function shapeKpis(dashboard: DashboardView, compare: boolean, locale?: string): KpiCard[] {
   return HEADLINE_CARDS.map((card) => {
     const value = valueOf(card, dashboard);
     const previous = valueOf(card, dashboard.previous);
