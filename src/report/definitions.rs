@@ -100,7 +100,7 @@ fn sign(d: f64) -> &'static str {
     }
 }
 
-pub fn headlines(current: &Metrics, previous: &Metrics) -> Vec<Headline> {
+pub fn headlines(current: &Metrics, previous: Option<&Metrics>) -> Vec<Headline> {
     HEADLINE_CARDS
         .iter()
         .map(|card| {
@@ -111,7 +111,7 @@ pub fn headlines(current: &Metrics, previous: &Metrics) -> Vec<Headline> {
                 value,
                 text: value.map_or_else(|| "—".to_owned(), |x| formatted(card.unit, x)),
                 detail: detail(card, current),
-                change: change(card, value, card.value(previous)),
+                change: change(card, value, previous.and_then(|p| card.value(p))),
             }
         })
         .collect()

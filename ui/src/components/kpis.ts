@@ -77,7 +77,7 @@ export interface KpiCard {
 export function shapeKpis(dashboard: DashboardView, compare: boolean, locale?: string): KpiCard[] {
   return HEADLINE_CARDS.map((card) => {
     const value = valueOf(card, dashboard);
-    const previous = valueOf(card, dashboard.previous);
+    const previous = dashboard.previous && valueOf(card, dashboard.previous);
     const kind = card.unit === 'rate' ? 'points' : 'relative';
     return {
       key: card.key,
@@ -87,8 +87,8 @@ export function shapeKpis(dashboard: DashboardView, compare: boolean, locale?: s
       text: formatted(card.unit, value, locale),
       detail: DETAIL[card.key]?.(dashboard, locale) ?? null,
       hover: HOVER[card.key]?.(dashboard, locale) ?? null,
-      delta: compare ? delta(value, previous, { kind, better: card.better }, locale) : null,
-      previousText: compare ? `was ${formatted(card.unit, previous, locale)}` : null,
+      delta: compare && dashboard.previous ? delta(value, previous, { kind, better: card.better }, locale) : null,
+      previousText: compare && dashboard.previous ? `was ${formatted(card.unit, previous, locale)}` : null,
     };
   });
 }

@@ -7,6 +7,7 @@ const october: QuerySpec = {
   to: '2026-10-31T23:00:00Z',
   tz: 'Europe/Berlin',
   filters: {},
+  compare: false,
 };
 
 describe('the file name the save dialog suggests', () => {

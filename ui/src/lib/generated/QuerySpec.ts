@@ -9,4 +9,8 @@ export type QuerySpec = { from: string, to: string, tz: string,
  * By key name; [`QuerySpec::to_query`] refuses a name that is no
  * [`FilterKey`], so the UI's type names the keys.
  */
-filters: { [key in FilterKey]?: Array<string> }, };
+filters: { [key in FilterKey]?: Array<string> }, 
+/**
+ * Whether to compute the previous period too.
+ */
+compare: boolean, };

@@ -28,7 +28,7 @@ export function defaultState(zone: string): DashboardState {
 
 export function toQuery(state: DashboardState, now: number, bounds: DataBounds | null): QuerySpec {
   const { from, to } = periodRange(state.period, now, state.zone, bounds);
-  return { from, to, tz: state.zone, filters: normaliseFilters(state.filters) };
+  return { from, to, tz: state.zone, filters: normaliseFilters(state.filters), compare: state.compare };
 }
 
 /** Keys in a fixed order, no empty lists, no repeated values: equal filters serialise equally. */
@@ -138,5 +138,5 @@ export function saveState(storage: Pick<Storage, 'setItem'> | null, state: Dashb
 
 /** The `data-query` attribute the end-to-end tests read: exactly the IPC query. */
 export function queryAttribute(query: QuerySpec): string {
-  return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters) });
+  return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters), compare: query.compare });
 }
