@@ -304,7 +304,7 @@ impl Engine {
         Ok(&self.settings)
     }
 
-    /// Every metric for the query and for the period before it.
+    /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
             return Ok(store.dashboard(query, settings)?);

@@ -10,6 +10,8 @@
 //! - [`demo`]: a realistic, deterministic month of activity.
 //! - [`engine`]: the calls the desktop app and the command line share.
 
+#[cfg(all(test, feature = "ts"))]
+mod bindings;
 pub mod demo;
 pub mod engine;
 pub mod geo;

@@ -68,7 +68,8 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             Ok(if report.refused_files().next().is_some() { ExitCode::from(REFUSED_FILE) } else { ExitCode::SUCCESS })
         }
         Command::Metrics { query, escalation } => {
-            let query = build_query(query)?;
+            // `rapport metrics` always prints the previous period.
+            let query = build_query(query)?.compared();
             let settings = settings(escalation.as_deref());
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let dashboard = engine.dashboard(&query, &settings).map_err(|e| e.to_string())?;

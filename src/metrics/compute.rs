@@ -98,13 +98,14 @@ pub struct ModelUsage {
     pub priced: bool,
 }
 
-/// A query's numbers and those of the period of equal length before it.
+/// A query's numbers and, when the query compares, those of the period of
+/// equal length before it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Dashboard {
     #[serde(flatten)]
     pub current: Metrics,
-    pub previous: Metrics,
+    pub previous: Option<Metrics>,
 }
 
 /// The two periods are independent scans over shared, read-only facts, so
@@ -119,11 +120,12 @@ pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings)
     let previous_query = query.previous();
     let shared = Shared::new(facts, query, settings);
     let (current, previous) = std::thread::scope(|scope| {
-        let previous = scope.spawn(|| compute_with(facts, &previous_query, &shared));
+        let previous = query.compare.then(|| scope.spawn(|| compute_with(facts, &previous_query, &shared)));
         let current = compute_with(facts, query, &shared);
-        (current, previous.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        let previous = previous.map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (current, previous)
     });
-    (Dashboard { current: current.metrics.clone(), previous: previous.metrics }, current, shared)
+    (Dashboard { current: current.metrics.clone(), previous: previous.map(|p| p.metrics) }, current, shared)
 }
 
 /// What both periods of a dashboard use: which conversations pass the

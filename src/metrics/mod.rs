@@ -10,6 +10,7 @@
 //!   sorted by time ([`FactsBuilder`]); `groups`: messages folded by conversation and quarter hour;
 //! - `query`: the query and its errors; `normal`: context values normalised; `clock`: local days and hours;
 //! - `compute`: every key of one period; `extras`: what the dashboard shows beside them;
+//! - `headline`: the twelve headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
 //! - `explore`: the conversations behind a number.
 #![deny(clippy::disallowed_methods)]
 
@@ -19,6 +20,7 @@ mod explore;
 mod extras;
 mod facts;
 mod groups;
+mod headline;
 pub mod normal;
 mod query;
 mod rows;
@@ -28,5 +30,6 @@ pub use compute::{compute, dashboard, DailyRow, Dashboard, FeedbackCounts, Metri
 pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, SortKey};
 pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
 pub use facts::{Facts, FactsBuilder, Interner, Price};
+pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
 pub use normal::FilterKey;
 pub use query::{Filters, Query, QueryError, QuerySpec, Settings, DEFAULT_ESCALATION_TOOLS};

@@ -70,8 +70,11 @@ pub fn filter_value(key: FilterKey, value: &str) -> String {
     }
 }
 
-/// The conversation context a query can be filtered by.
+/// The conversation context a query can be filtered by, written as
+/// [`FilterKey::name`] says (the TypeScript type is generated with the same
+/// names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename_all = "snake_case"))]
 pub enum FilterKey {
     Source,
     Device,

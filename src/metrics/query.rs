@@ -61,6 +61,9 @@ pub struct Query {
     pub to: Micros,
     pub zone: Tz,
     pub filters: Filters,
+    /// Whether the previous period of equal length is computed too (the
+    /// dashboard's comparison); [`Query::new`] leaves it off.
+    pub compare: bool,
 }
 
 impl Query {
@@ -69,13 +72,24 @@ impl Query {
         if to <= from {
             return Err(QueryError::EmptyPeriod { from, to });
         }
-        Ok(Query { from, to, zone, filters })
+        Ok(Query { from, to, zone, filters, compare: false })
     }
 
     /// The period of the same length just before this one.
     pub fn previous(&self) -> Query {
         let len = self.to.0 - self.from.0;
-        Query { from: Micros(self.from.0 - len), to: self.from, zone: self.zone, filters: self.filters.clone() }
+        Query {
+            from: Micros(self.from.0 - len),
+            to: self.from,
+            zone: self.zone,
+            filters: self.filters.clone(),
+            compare: false,
+        }
+    }
+
+    /// The same query, asking for the previous period too.
+    pub fn compared(self) -> Query {
+        Query { compare: true, ..self }
     }
 }
 
@@ -86,8 +100,14 @@ pub struct QuerySpec {
     pub from: String,
     pub to: String,
     pub tz: String,
+    /// By key name; [`QuerySpec::to_query`] refuses a name that is no
+    /// [`FilterKey`], so the UI's type names the keys.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "BTreeMap<FilterKey, Vec<String>>"))]
     pub filters: BTreeMap<String, Vec<String>>,
+    /// Whether to compute the previous period too.
+    #[serde(default)]
+    pub compare: bool,
 }
 
 impl QuerySpec {
@@ -102,7 +122,8 @@ impl QuerySpec {
                 filters.add(key, v)?;
             }
         }
-        Query::new(instant(&self.from)?, instant(&self.to)?, &self.tz, filters)
+        let query = Query::new(instant(&self.from)?, instant(&self.to)?, &self.tz, filters)?;
+        Ok(Query { compare: self.compare, ..query })
     }
 }
 

@@ -1,22 +1,13 @@
-//! What the report says about its numbers: the headline cards (the same
-//! twelve as the dashboard's, with the change against the previous period)
-//! and the plain-words appendix, from spec/METRICS.md.
+//! What the report says about its numbers: the headline cards (the
+//! dashboard's, [`HEADLINE_CARDS`], with the change against the previous
+//! period) written as the report writes them, and the plain-words appendix
+//! of docs/metrics.md.
 
 use super::format;
-use crate::metrics::Metrics;
-
-/// Which way a change is good news; a report says "up"/"down" only, but the
-/// word helps a reader of the appendix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
-    /// Percent of the previous value.
-    Relative,
-    /// Rates change in percentage points.
-    Points,
-}
+use crate::metrics::{HeadlineCard, Metrics, Unit, HEADLINE_CARDS};
 
 pub struct Headline {
-    /// The METRICS.md key (or `satisfaction_rate`, `total_tokens`, `cost`).
+    /// The card's key ([`HEADLINE_CARDS`]).
     pub key: &'static str,
     pub label: &'static str,
     /// The exact number, for a reader (or a test) to check against `rapport metrics`.
@@ -27,145 +18,54 @@ pub struct Headline {
     pub change: String,
 }
 
-struct Def {
-    key: &'static str,
-    label: &'static str,
-    value: fn(&Metrics) -> Option<f64>,
-    format: fn(f64) -> String,
-    change: Change,
-    detail: Option<fn(&Metrics) -> String>,
-}
-
-fn n(x: u64) -> Option<f64> {
-    Some(x as f64)
-}
-
 fn count(x: f64) -> String {
     format::count(x.round() as u64)
 }
 
-const DEFS: [Def; 12] = [
-    Def {
-        key: "total_messages",
-        label: "Total Messages",
-        value: |m| n(m.total_messages),
-        format: count,
-        change: Change::Relative,
-        detail: Some(|m| {
-            format!(
-                "{} from users · {} from the agent",
-                format::count(m.user_messages),
-                format::count(m.agent_messages)
-            )
-        }),
-    },
-    Def {
-        key: "total_conversations",
-        label: "Total Conversations",
-        value: |m| n(m.total_conversations),
-        format: count,
-        change: Change::Relative,
-        detail: None,
-    },
-    Def {
-        key: "interactions",
-        label: "Unique Interactions",
-        value: |m| n(m.interactions),
-        format: count,
-        change: Change::Relative,
-        detail: Some(|m| format!("{} visits without a message", format::count(m.visits))),
-    },
-    Def {
-        key: "unique_users",
-        label: "Individual Users",
-        value: |m| n(m.unique_users),
-        format: count,
-        change: Change::Relative,
-        detail: None,
-    },
-    Def {
-        key: "active_users",
-        label: "Active Users",
-        value: |m| n(m.active_users),
-        format: count,
-        change: Change::Relative,
-        detail: None,
-    },
-    Def {
-        key: "avg_user_interactions",
-        label: "Average User Interactions",
-        value: |m| Some(m.avg_user_interactions),
-        format: |x| format::decimal(x, 1),
-        change: Change::Relative,
-        detail: None,
-    },
-    Def {
-        key: "avg_response_time_ms",
-        label: "Average Agent Response Time",
-        value: |m| m.avg_response_time_ms,
-        format: format::duration_ms,
-        change: Change::Relative,
-        detail: Some(|m| match (m.p50_response_time_ms, m.p95_response_time_ms) {
+/// A number written as the report writes its unit.
+fn formatted(unit: Unit, x: f64) -> String {
+    match unit {
+        Unit::Count => count(x),
+        Unit::Decimal => format::decimal(x, 1),
+        Unit::DurationMs => format::duration_ms(x),
+        Unit::DurationS => format::duration_ms(x * 1000.0),
+        Unit::Rate => format::percent(x),
+        Unit::Money => format::money(x),
+    }
+}
+
+/// The line the report writes under a card's number, when it has one.
+fn detail(card: &HeadlineCard, m: &Metrics) -> Option<String> {
+    Some(match card.key {
+        "total_messages" => format!(
+            "{} from users · {} from the agent",
+            format::count(m.user_messages),
+            format::count(m.agent_messages)
+        ),
+        "interactions" => format!("{} visits without a message", format::count(m.visits)),
+        "avg_response_time_ms" => match (m.p50_response_time_ms, m.p95_response_time_ms) {
             (Some(a), Some(b)) => {
                 format!("half within {} · 95% within {}", format::duration_ms(a), format::duration_ms(b))
             }
             _ => "no replies in this period".to_owned(),
-        }),
-    },
-    Def {
-        key: "avg_conversation_duration_s",
-        label: "Average Conversation Duration",
-        value: |m| m.avg_conversation_duration_s,
-        format: |s| format::duration_ms(s * 1000.0),
-        change: Change::Relative,
-        detail: None,
-    },
-    Def {
-        key: "escalation_rate",
-        label: "Human Escalation Rate",
-        value: |m| m.escalation_rate,
-        format: format::percent,
-        change: Change::Points,
-        detail: Some(|m| format!("{} escalated", format::count(m.escalated_conversations))),
-    },
-    Def {
-        key: "satisfaction_rate",
-        label: "Satisfaction",
-        value: |m| m.feedback.satisfaction_rate,
-        format: format::percent,
-        change: Change::Points,
-        detail: Some(|m| {
+        },
+        "escalation_rate" => format!("{} escalated", format::count(m.escalated_conversations)),
+        "satisfaction_rate" => {
             format!("{} positive · {} negative", format::count(m.feedback.positive), format::count(m.feedback.negative))
-        }),
-    },
-    Def {
-        key: "total_tokens",
-        label: "Token Usage",
-        value: |m| Some(m.tokens.total as f64),
-        format: count,
-        change: Change::Relative,
-        detail: Some(|m| {
-            format!(
-                "{} prompt · {} completion",
-                format::short(m.tokens.prompt as f64),
-                format::short(m.tokens.completion as f64)
-            )
-        }),
-    },
-    Def {
-        key: "cost",
-        label: "Cost",
-        value: |m| Some(m.tokens.cost),
-        format: format::money,
-        change: Change::Relative,
-        detail: None,
-    },
-];
+        }
+        "total_tokens" => format!(
+            "{} prompt · {} completion",
+            format::short(m.tokens.prompt as f64),
+            format::short(m.tokens.completion as f64)
+        ),
+        _ => return None,
+    })
+}
 
-fn change(def: &Def, now: Option<f64>, before: Option<f64>) -> String {
-    let was = before.map_or_else(|| "—".to_owned(), def.format);
+fn change(card: &HeadlineCard, now: Option<f64>, before: Option<f64>) -> String {
+    let was = before.map_or_else(|| "—".to_owned(), |x| formatted(card.unit, x));
     match (now, before) {
-        (Some(a), Some(b)) if def.change == Change::Points => {
+        (Some(a), Some(b)) if card.unit.changes_in_points() => {
             let d = (a - b) * 100.0;
             format!("{}{} pts vs {was}", sign(d), size(d))
         }
@@ -200,17 +100,18 @@ fn sign(d: f64) -> &'static str {
     }
 }
 
-pub fn headlines(current: &Metrics, previous: &Metrics) -> Vec<Headline> {
-    DEFS.iter()
-        .map(|d| {
-            let value = (d.value)(current);
+pub fn headlines(current: &Metrics, previous: Option<&Metrics>) -> Vec<Headline> {
+    HEADLINE_CARDS
+        .iter()
+        .map(|card| {
+            let value = card.value(current);
             Headline {
-                key: d.key,
-                label: d.label,
+                key: card.key,
+                label: card.label,
                 value,
-                text: value.map_or_else(|| "—".to_owned(), d.format),
-                detail: d.detail.map(|f| f(current)),
-                change: change(d, value, (d.value)(previous)),
+                text: value.map_or_else(|| "—".to_owned(), |x| formatted(card.unit, x)),
+                detail: detail(card, current),
+                change: change(card, value, previous.and_then(|p| card.value(p))),
             }
         })
         .collect()

@@ -94,7 +94,7 @@ pub fn html(data: &ReportData, paper: Paper) -> Result<String, ReportError> {
     }
     out.push_str("</dl>\n<h2>Headline numbers</h2>\n<div class=\"cards\">\n");
     let m = &data.view.dashboard;
-    for c in headlines(&m.current, &m.previous) {
+    for c in headlines(&m.current, m.previous.as_ref()) {
         // data-value carries the exact number, so a script (or a test) can
         // hold the report to `rapport metrics`.
         let value = c.value.map_or_else(|| "null".to_owned(), |v| format!("{v}"));

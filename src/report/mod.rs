@@ -57,7 +57,9 @@ pub struct ReportData {
 }
 
 impl ReportData {
+    /// A report always compares with the previous period.
     pub fn gather(engine: &mut Engine, query: &Query, title: &str) -> Result<ReportData, ReportError> {
+        let query = &query.clone().compared();
         let view = engine.dashboard_view(query)?;
         Ok(ReportData { title: title.to_owned(), query: query.clone(), view })
     }

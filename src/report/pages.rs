@@ -239,7 +239,7 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
     // Headline numbers with their change, three cards a row.
     flow.heading("Headline numbers");
     let m = &data.view.dashboard;
-    let cards = headlines(&m.current, &m.previous);
+    let cards = headlines(&m.current, m.previous.as_ref());
     let gap = 8.0;
     let card_w = (cw - 2.0 * gap) / 3.0;
     let card_h = 64.0;

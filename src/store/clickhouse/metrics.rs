@@ -18,7 +18,8 @@ use crate::store::StoreError;
 use std::collections::BTreeMap;
 
 pub fn dashboard(store: &ClickHouseStore, query: &Query, settings: &Settings) -> Result<Dashboard, StoreError> {
-    Ok(Dashboard { current: metrics(store, query, settings)?, previous: metrics(store, &query.previous(), settings)? })
+    let previous = if query.compare { Some(metrics(store, &query.previous(), settings)?) } else { None };
+    Ok(Dashboard { current: metrics(store, query, settings)?, previous })
 }
 
 /// The conversations that pass the query's filters, as a `WHERE` condition.

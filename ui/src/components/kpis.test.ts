@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Dashboard } from '../lib/bindings';
+import type { DashboardView } from '../lib/bindings';
 import { emptyMetrics } from '../lib/emptyMetrics';
 import { shapeKpis } from './kpis';
 
-function dashboard(): Dashboard {
+function dashboard(): DashboardView {
   const now = {
     ...emptyMetrics(),
     total_messages: 1204,

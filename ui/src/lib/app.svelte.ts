@@ -2,7 +2,7 @@
 // dashboard state and which screen is open. Screens read and change it;
 // nothing else holds state that outlives a screen.
 
-import type { AppError, Drill, FilterKey, Settings, Status, Theme } from './bindings';
+import type { AppError, AppSettings, Drill, FilterKey, Status, Theme } from './bindings';
 import * as ipc from './ipc';
 import { forget } from './load';
 import { addFilter, type DashboardState, loadState, removeFilter, saveState, toQuery } from './query/state';
@@ -27,7 +27,7 @@ function storage(): Storage | null {
 
 class App {
   status = $state<Status | null>(null);
-  settings = $state<Settings | null>(null);
+  settings = $state<AppSettings | null>(null);
   state = $state<DashboardState>(loadState(storage(), computerZone()));
   screen = $state<Screen>({ name: 'loading' });
   /** Raised after an import or a settings change, so every loader fetches again. */
@@ -97,7 +97,7 @@ class App {
     this.dataVersion++;
   }
 
-  async saveSettings(settings: Settings) {
+  async saveSettings(settings: AppSettings) {
     this.settings = await ipc.setSettings(settings);
     this.applyTheme(this.settings.theme);
     // A new GeoIP database choice can end a warning the status carries.

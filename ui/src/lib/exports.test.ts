@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { DashboardQuery } from './bindings';
+import type { QuerySpec } from './bindings';
 import { exportFileName, exportLabel } from './exports';
 
-const october: DashboardQuery = {
+const october: QuerySpec = {
   from: '2026-09-30T22:00:00Z',
   to: '2026-10-31T23:00:00Z',
   tz: 'Europe/Berlin',
   filters: {},
+  compare: false,
 };
 
 describe('the file name the save dialog suggests', () => {

@@ -2,7 +2,8 @@
 // Everything goes through Intl in the computer's locale; the optional
 // `locale` argument exists so tests can pin one.
 
-import type { Instant } from './bindings';
+import type { Micros } from './bindings';
+import type { Better } from './generated/Better';
 
 type Locale = string | undefined;
 
@@ -77,9 +78,6 @@ export function formatPercent(rate: number | null, locale?: Locale): string {
   return nf(locale, { style: 'percent', maximumFractionDigits: 1 }).format(rate);
 }
 
-/** Which way is good news for a number. */
-export type Better = 'higher' | 'lower' | 'neutral';
-
 export interface Delta {
   direction: 'up' | 'down' | 'flat';
   /** "+12%", "−3.5 pp", "new" */
@@ -136,13 +134,13 @@ function df(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeF
 }
 
 /** "Oct 1, 2026, 09:30" in the display zone. */
-export function formatDateTime(instant: Instant | null, tz: string, locale?: Locale): string {
+export function formatDateTime(instant: Micros | null, tz: string, locale?: Locale): string {
   if (!instant) return '—';
   return df(locale, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(instant));
 }
 
 /** "09:30:05" in the display zone. */
-export function formatTime(instant: Instant, tz: string, locale?: Locale): string {
+export function formatTime(instant: Micros, tz: string, locale?: Locale): string {
   return df(locale, { timeZone: tz, hour: 'numeric', minute: '2-digit', second: '2-digit' }).format(new Date(instant));
 }
 
@@ -172,6 +170,6 @@ export function plural(n: number, one: string, many: string, locale?: Locale): s
 }
 
 /** "Thursday, October 1, 2026" for the day `instant` falls on in the display zone. */
-export function formatLongDate(instant: Instant, tz: string, locale?: Locale): string {
+export function formatLongDate(instant: Micros, tz: string, locale?: Locale): string {
   return df(locale, { timeZone: tz, dateStyle: 'full' }).format(new Date(instant));
 }

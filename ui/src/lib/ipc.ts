@@ -10,18 +10,18 @@ import { Channel, invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AppError,
-  ConversationDetail,
+  AppSettings,
   ConversationPage,
   ConversationsRequest,
   CsvPreview,
-  Dashboard,
-  DashboardQuery,
+  DashboardView,
   Export,
   ImportOptions,
   ImportReport,
   Progress,
-  Settings,
+  QuerySpec,
   Status,
+  Transcript,
 } from './bindings';
 
 export const inTauri = typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
@@ -47,14 +47,14 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const status = () => call<Status>('status');
-export const dashboard = (query: DashboardQuery) => call<Dashboard>('dashboard', { query });
+export const dashboard = (query: QuerySpec) => call<DashboardView>('dashboard', { query });
 export const conversations = (request: ConversationsRequest) =>
   call<ConversationPage>('conversations', { request });
-export const conversation = (id: string) => call<ConversationDetail>('conversation', { id });
+export const conversation = (id: string) => call<Transcript>('conversation', { id });
 export const cancelImport = () => call<void>('cancel_import');
 export const loadDemo = () => call<Status>('load_demo');
-export const getSettings = () => call<Settings>('get_settings');
-export const setSettings = (settings: Settings) => call<Settings>('set_settings', { settings });
+export const getSettings = () => call<AppSettings>('get_settings');
+export const setSettings = (settings: AppSettings) => call<AppSettings>('set_settings', { settings });
 export const timeZones = () => call<string[]>('time_zones');
 /** The native "open" dialog, for files or (with `folder`) folders; [] when cancelled. */
 export const pickImportPaths = (folder = false) => call<string[]>('pick_import_paths', { folder });
@@ -63,7 +63,7 @@ export const saveTextFile = (name: string, contents: string) =>
   call<string | null>('save_text_file', { name, contents });
 
 /** The native "save" dialog (suggesting `name`), then the export of `query` written there; where it went, or null. */
-export const exportFile = (query: DashboardQuery, choice: Export, name: string) =>
+export const exportFile = (query: QuerySpec, choice: Export, name: string) =>
   call<string | null>('export', { query, export: choice, name });
 /** The files among `paths` that are CSV only a column mapping can read. */
 export const csvNeedingMap = (paths: string[]) => call<string[]>('csv_needing_map', { paths });

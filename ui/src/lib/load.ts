@@ -2,7 +2,7 @@
 // A repeated request (going back to the dashboard, scrolling back up) is
 // answered from a small cache; `forget` empties it when the data changes.
 
-import type { ConversationDetail, ConversationPage, ConversationsRequest, Dashboard, DashboardQuery } from './bindings';
+import type { ConversationPage, ConversationsRequest, DashboardView, QuerySpec, Transcript } from './bindings';
 import * as ipc from './ipc';
 import { queryAttribute } from './query/state';
 
@@ -31,11 +31,11 @@ export class Cache<T> {
   }
 }
 
-const dashboards = new Cache<Dashboard>(12);
+const dashboards = new Cache<DashboardView>(12);
 const pages = new Cache<ConversationPage>(200);
-const details = new Cache<ConversationDetail>(30);
+const details = new Cache<Transcript>(30);
 
-export function loadDashboard(query: DashboardQuery): Promise<Dashboard> {
+export function loadDashboard(query: QuerySpec): Promise<DashboardView> {
   return dashboards.get(queryAttribute(query), () => ipc.dashboard(query));
 }
 
@@ -44,7 +44,7 @@ export function loadConversations(request: ConversationsRequest): Promise<Conver
   return pages.get(key, () => ipc.conversations(request));
 }
 
-export function loadConversation(id: string): Promise<ConversationDetail> {
+export function loadConversation(id: string): Promise<Transcript> {
   return details.get(id, () => ipc.conversation(id));
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ConversationDetail } from '../lib/bindings';
+import type { Transcript } from '../lib/bindings';
 import { metadataText, timeline } from './transcript';
 
-const base: ConversationDetail = {
+const base: Transcript = {
   conversation_id: 'c1',
   started_at: '2026-10-01T09:00:00Z',
   ended_at: '2026-10-01T09:10:00Z',

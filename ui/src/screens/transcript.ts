@@ -1,16 +1,16 @@
 // A conversation's messages, tool calls and feedback as one timeline, in
 // the order they happened.
 
-import type { ActionDetail, ConversationDetail, FeedbackDetail, MessageDetail } from '../lib/bindings';
+import type { DetailAction, DetailFeedback, Transcript, TranscriptMessage } from '../lib/bindings';
 
 export type TimelineItem =
-  | { kind: 'message'; at: number; message: MessageDetail }
-  | { kind: 'action'; at: number; action: ActionDetail }
-  | { kind: 'feedback'; at: number; feedback: FeedbackDetail };
+  | { kind: 'message'; at: number; message: TranscriptMessage }
+  | { kind: 'action'; at: number; action: DetailAction }
+  | { kind: 'feedback'; at: number; feedback: DetailFeedback };
 
 const ORDER = { message: 0, action: 1, feedback: 2 } as const;
 
-export function timeline(c: ConversationDetail): TimelineItem[] {
+export function timeline(c: Transcript): TimelineItem[] {
   const end = c.ended_at ? Date.parse(c.ended_at) : Number.POSITIVE_INFINITY;
   const items: TimelineItem[] = [
     ...c.messages.map((message) => ({ kind: 'message' as const, at: Date.parse(message.timestamp), message })),

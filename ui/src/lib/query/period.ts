@@ -1,9 +1,9 @@
 // Periods a person picks in the dashboard header, turned into the `[from, to)`
-// instants of a DashboardQuery. Each period is a run of whole local days in
+// instants of a QuerySpec. Each period is a run of whole local days in
 // the display zone: it starts at a local midnight and ends at the local
 // midnight after its last day, so days of 23 or 25 hours come out right.
 
-import type { Instant } from '../bindings';
+import type { Micros } from '../bindings';
 import { addDays, type CivilDate, localDate, parseCivilDate, startOfDay, toInstant, civilDate } from './zone';
 
 export const PERIOD_PRESETS = [
@@ -37,8 +37,8 @@ export type Period =
 
 /** First and last stored message, from Status; used by "All time". */
 export interface DataBounds {
-  first_message: Instant | null;
-  last_message: Instant | null;
+  first_message: Micros | null;
+  last_message: Micros | null;
 }
 
 /** The days a period covers, both ends included. */
@@ -96,7 +96,7 @@ export function periodRange(
   now: number,
   tz: string,
   bounds: DataBounds | null,
-): { from: Instant; to: Instant } {
+): { from: Micros; to: Micros } {
   const today = localDate(now, tz);
   const { first, last } = periodDays(period, today, tz, bounds);
   return {
@@ -106,7 +106,7 @@ export function periodRange(
 }
 
 /** The same length of time just before `[from, to)`: what "compare" shows. */
-export function previousRange(from: Instant, to: Instant): { from: Instant; to: Instant } {
+export function previousRange(from: Micros, to: Micros): { from: Micros; to: Micros } {
   const f = Date.parse(from);
   const t = Date.parse(to);
   return { from: toInstant(f - (t - f)), to: from };

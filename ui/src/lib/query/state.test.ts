@@ -83,6 +83,7 @@ describe('toQuery', () => {
       to: '2026-10-25T23:00:00Z',
       tz: 'Europe/Berlin',
       filters: { country: ['DE'] },
+      compare: true,
     });
     expect(JSON.parse(queryAttribute(q))).toEqual(q);
   });

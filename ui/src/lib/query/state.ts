@@ -3,11 +3,11 @@
 // and the conversations list is drawn from it, and it is kept in
 // localStorage so the app opens where the person left it.
 //
-// It is not called DashboardQuery because that name belongs to the IPC
+// It is not called QuerySpec because that name belongs to the IPC
 // value it resolves to (`toQuery`): concrete instants instead of "Last 28
 // days", which means different instants every day.
 
-import type { DashboardQuery, FilterKey } from '../bindings';
+import type { FilterKey, QuerySpec } from '../bindings';
 import { type DataBounds, type Period, PERIOD_PRESETS, periodRange, type PeriodPreset } from './period';
 import { isValidZone, parseCivilDate } from './zone';
 
@@ -26,9 +26,9 @@ export function defaultState(zone: string): DashboardState {
   return { period: { kind: 'preset', preset: 'last_28_days' }, zone, filters: {}, compare: true };
 }
 
-export function toQuery(state: DashboardState, now: number, bounds: DataBounds | null): DashboardQuery {
+export function toQuery(state: DashboardState, now: number, bounds: DataBounds | null): QuerySpec {
   const { from, to } = periodRange(state.period, now, state.zone, bounds);
-  return { from, to, tz: state.zone, filters: normaliseFilters(state.filters) };
+  return { from, to, tz: state.zone, filters: normaliseFilters(state.filters), compare: state.compare };
 }
 
 /** Keys in a fixed order, no empty lists, no repeated values: equal filters serialise equally. */
@@ -137,6 +137,6 @@ export function saveState(storage: Pick<Storage, 'setItem'> | null, state: Dashb
 }
 
 /** The `data-query` attribute the end-to-end tests read: exactly the IPC query. */
-export function queryAttribute(query: DashboardQuery): string {
-  return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters) });
+export function queryAttribute(query: QuerySpec): string {
+  return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters), compare: query.compare });
 }

@@ -5,7 +5,7 @@
 // 2026-10-25 has 25, so a day's bounds are always found through the zone's
 // offset at that moment, never by adding 86 400 000 ms.
 
-import type { Instant } from '../bindings';
+import type { Micros } from '../bindings';
 
 /** "YYYY-MM-DD" */
 export type CivilDate = string;
@@ -141,12 +141,12 @@ export function startOfDay(date: CivilDate, tz: string): number {
 }
 
 /** RFC 3339 in UTC, whole seconds written without a fraction. */
-export function toInstant(ms: number): Instant {
+export function toInstant(ms: number): Micros {
   const iso = new Date(ms).toISOString();
   return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso;
 }
 
-export function fromInstant(instant: Instant): number {
+export function fromInstant(instant: Micros): number {
   return Date.parse(instant);
 }
 
