@@ -9,13 +9,15 @@ use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::formats::FormatOptions;
 use crate::import::{import_paths_with, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
-    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, ListOptions, Query, QueryError, Settings,
+    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, FilterKey, ListOptions, Query, QueryError,
+    Settings,
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
 use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, Store, StoreError, StoredFile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -185,10 +187,35 @@ impl Engine {
 
     /// The facts metrics are computed from, built on first use after a change.
     pub fn facts(&mut self) -> Result<&Facts, Error> {
+        let fallback = self.settings.fallback_phrases.clone();
+        self.facts_for(&fallback)
+    }
+
+    /// The facts, their questions found with these fallback phrases
+    /// (found again only when the phrases change).
+    fn facts_for(&mut self, fallback_phrases: &[String]) -> Result<&Facts, Error> {
         if self.facts.is_none() {
             self.facts = Some(Facts::load(&self.store, &self.geo, &self.settings.prices)?);
         }
-        Ok(self.facts.as_ref().expect("just built"))
+        let facts = self.facts.as_mut().expect("just built");
+        // Insights hook: the questions come from the text, which `Facts::load` does not read.
+        if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+            facts.insights = crate::text::insight_facts(&self.store, facts, fallback_phrases)?;
+        }
+        Ok(facts)
+    }
+
+    /// `query` with its `text` filter resolved into the conversations it keeps.
+    fn resolve_text(&mut self, query: &Query, fallback_phrases: &[String]) -> Result<Query, Error> {
+        let phrases = query.filters.0.get(&FilterKey::Text).cloned().unwrap_or_default();
+        self.facts_for(fallback_phrases)?;
+        let facts = self.facts.as_ref().expect("just built");
+        let text_matches = if phrases.is_empty() {
+            None
+        } else {
+            Some(Arc::new(crate::text::text_matches(&self.store, facts, &phrases)?))
+        };
+        Ok(Query { text_matches, ..query.clone() })
     }
 
     pub fn settings(&self) -> &AppSettings {
@@ -219,16 +246,18 @@ impl Engine {
 
     /// Every metric for the query and for the period before it.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
-        let facts = self.facts()?;
-        Ok(dashboard(facts, query, settings))
+        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let facts = self.facts_for(&settings.fallback_phrases)?;
+        Ok(dashboard(facts, &query, settings))
     }
 
     /// The dashboard as the app shows it, with the settings' escalation tools.
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
-        let facts = self.facts()?;
-        let (dashboard, mut extras) = crate::metrics::dashboard_view(facts, query, &settings, &attribution);
+        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let facts = self.facts_for(&settings.fallback_phrases)?;
+        let (dashboard, mut extras) = crate::metrics::dashboard_view(facts, &query, &settings, &attribution);
         let rows: Vec<i64> = extras.latest_comments.iter().map(|c| c.row).collect();
         let texts = self.store.feedback_comments(&rows)?;
         for c in &mut extras.latest_comments {
@@ -244,9 +273,10 @@ impl Engine {
         let search = options.search.trim();
         let content = if search.is_empty() { None } else { Some(self.store.conversations_mentioning(search)?) };
         let settings = self.settings.metric_settings();
-        let facts = self.facts()?;
+        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let facts = self.facts_for(&settings.fallback_phrases)?;
         let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
-        Ok(list(facts, query, &settings, &options))
+        Ok(list(facts, &query, &settings, &options))
     }
 
     /// A conversation's transcript and context.

@@ -43,6 +43,9 @@ pub enum Command {
         /// Tool names that count as a hand-over to a human, comma-separated.
         #[arg(long, value_name = "NAME,NAME...")]
         escalation: Option<String>,
+        /// Agent answers that admit not knowing, comma-separated (default: METRICS.md's).
+        #[arg(long, value_name = "PHRASE,PHRASE...")]
+        fallback: Option<String>,
     },
     /// What the store holds: counts, time span, files imported.
     Status {
@@ -110,7 +113,7 @@ pub struct QueryArgs {
     /// Display time zone (IANA name) for days and hours.
     #[arg(long, default_value = "UTC", value_name = "ZONE")]
     pub tz: String,
-    /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id.
+    /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id, environment, text.
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
 }

@@ -72,9 +72,9 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(if report.refused_files().next().is_some() { ExitCode::from(REFUSED_FILE) } else { ExitCode::SUCCESS })
         }
-        Command::Metrics { query, escalation } => {
+        Command::Metrics { query, escalation, fallback } => {
             let query = build_query(query)?;
-            let settings = settings(escalation.as_deref());
+            let settings = settings(escalation.as_deref(), fallback.as_deref());
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let dashboard = engine.dashboard(&query, &settings).map_err(|e| e.to_string())?;
             output::print_json(&output::MetricsOutput::new(&query, &dashboard));
@@ -144,12 +144,13 @@ fn format_options(map: &[String], naive_tz: Option<&str>) -> Result<FormatOption
     Ok(FormatOptions { naive_tz, map: (!map.is_empty()).then_some(map), files: Vec::new() })
 }
 
-fn settings(escalation: Option<&str>) -> Settings {
-    match escalation {
-        Some(list) => Settings {
-            escalation_tools: list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-        },
-        None => Settings::default(),
+/// The metric settings, `--escalation` and `--fallback` over the defaults.
+fn settings(escalation: Option<&str>, fallback: Option<&str>) -> Settings {
+    let list = |text: &str| text.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    let defaults = Settings::default();
+    Settings {
+        escalation_tools: escalation.map_or(defaults.escalation_tools, list),
+        fallback_phrases: fallback.map_or(defaults.fallback_phrases, list),
     }
 }
 

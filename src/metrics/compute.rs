@@ -5,6 +5,7 @@ use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
 use super::extras::ModelUsage;
 use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
+use super::insights::{insights, negative, Insights, Period};
 use super::normal::FilterKey;
 use super::query::{Query, Settings};
 use crate::model::Rating;
@@ -42,6 +43,9 @@ pub struct Metrics {
     pub escalation_rate: Option<f64>,
     pub feedback: FeedbackCounts,
     pub tokens: TokenUsage,
+    /// METRICS.md, Insights (src/metrics/insights.rs).
+    #[serde(flatten)]
+    pub insights: Insights,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,11 +123,13 @@ pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings)
 pub(crate) struct Shared {
     pub pass: Option<Vec<bool>>,
     escalated: Vec<bool>,
+    /// Which conversations had a negative feedback (Insights).
+    negative: Vec<bool>,
 }
 
 impl Shared {
     pub(crate) fn new(facts: &Facts, query: &Query, settings: &Settings) -> Shared {
-        Shared { pass: passing(facts, query), escalated: escalated(facts, settings) }
+        Shared { pass: passing(facts, query), escalated: escalated(facts, settings), negative: negative(facts) }
     }
 }
 
@@ -134,6 +140,14 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     }
     let mut pass = vec![true; facts.conversations.len()];
     for (key, values) in &query.filters.0 {
+        if *key == FilterKey::Text {
+            // Resolved by the engine from the messages' text; unresolved keeps none.
+            let said = query.text_matches.as_deref().map_or(&[][..], Vec::as_slice);
+            for (i, ok) in pass.iter_mut().enumerate() {
+                *ok &= said.get(i).copied().unwrap_or(false);
+            }
+            continue;
+        }
         let table = if *key == FilterKey::CustomerId { &facts.users } else { &facts.names };
         let mut allowed = vec![false; table.values.len()];
         for i in values.iter().filter_map(|v| table.get(v)) {
@@ -147,6 +161,7 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
                 FilterKey::Country => c.country,
                 FilterKey::CustomerId => c.user,
                 FilterKey::Environment => c.environment,
+                FilterKey::Text => unreachable!("the text filter is applied above"),
             };
             *ok &= allowed.get(id as usize).copied().unwrap_or(false); // NO_USER is never allowed
         }
@@ -398,6 +413,7 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
             satisfaction_rate: ratio(positive, positive + negative),
         },
         tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        insights: insights(facts, &Period { from, to, passes: &passes, escalated, interactions }, &shared.negative),
     };
     Computed { metrics, models, conversations_with_ip, grouped }
 }

@@ -145,6 +145,9 @@ pub struct Facts {
     pub span: Option<(i64, i64)>,
     /// The messages and exchanges again, folded per conversation and quarter hour.
     pub groups: Groups,
+    /// Questions and fallback answers (Insights): built from the messages'
+    /// text by the engine, after the rest ([`super::InsightsBuilder`]).
+    pub insights: super::insights::InsightFacts,
 }
 
 /// A message while the facts are built: its file order breaks ties in time.

@@ -7,6 +7,7 @@ mod location;
 mod private;
 mod read;
 mod schema;
+mod text;
 mod write;
 
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
@@ -15,6 +16,7 @@ pub use read::{
     ActionRow, ConversationDetail, ConversationRow, DetailAction, DetailFeedback, DetailMessage, FeedbackRow,
     MessageRow, StoredFile,
 };
+pub use text::MessageText;
 pub use write::FileWriter;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
