@@ -73,6 +73,14 @@ pub struct DashboardView {
     pub extras: DashboardExtras,
 }
 
+/// A conversation a search found, with where it says the phrase.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SearchHit {
+    pub conversation_id: String,
+    pub snippet: Option<crate::text::Snippet>,
+}
+
 /// A transcript: the stored conversation, the country of its address, and
 /// each agent reply's response time.
 #[derive(Debug, Clone, Serialize)]
@@ -277,6 +285,27 @@ impl Engine {
         let facts = self.facts_for(&settings.fallback_phrases)?;
         let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
         Ok(list(facts, &query, &settings, &options))
+    }
+
+    /// The conversations of `query` in which some message says `phrase` (the
+    /// `text` rule), newest first, each with a snippet of the first message
+    /// that says it; at most `limit`.
+    pub fn search(&mut self, query: &Query, phrase: &str, limit: usize) -> Result<Vec<SearchHit>, Error> {
+        let mut filters = query.filters.clone();
+        filters.add(FilterKey::Text.name(), phrase)?;
+        let query = Query { filters, text_matches: None, ..query.clone() };
+        let page = self.conversations(&query, &ListOptions { limit, descending: true, ..ListOptions::default() })?;
+        let phrases = crate::metrics::words::Phrases::new(&[phrase]);
+        let mut hits = Vec::with_capacity(page.rows.len());
+        for row in &page.rows {
+            let detail = self.store.conversation(&row.conversation_id)?;
+            let snippet = detail
+                .iter()
+                .flat_map(|d| &d.messages)
+                .find_map(|m| crate::text::snippet(m.content.as_deref()?, &phrases));
+            hits.push(SearchHit { conversation_id: row.conversation_id.clone(), snippet });
+        }
+        Ok(hits)
     }
 
     /// A conversation's transcript and context.

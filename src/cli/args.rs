@@ -99,6 +99,9 @@ pub enum Command {
         query: QueryArgs,
         #[arg(long, default_value_t = 20)]
         repeat: u32,
+        /// Also time a search for this phrase (the Conversations screen's, and its `text` chip).
+        #[arg(long, value_name = "PHRASE")]
+        search: Option<String>,
     },
 }
 

@@ -109,10 +109,14 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::BenchQuery { query, repeat } => {
+        Command::BenchQuery { query, repeat, search } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
-            output::print_json(&output::bench_query(&mut engine, &query, *repeat).map_err(|e| e.to_string())?);
+            let mut timings = output::bench_query(&mut engine, &query, *repeat)?;
+            if let Some(phrase) = search {
+                timings.search = Some(output::bench_search(&mut engine, &query, phrase, *repeat)?);
+            }
+            output::print_json(&timings);
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { query, out, paper, chart, scale, title } => {

@@ -143,6 +143,54 @@ pub struct BenchQuery {
     /// The full PDF report of the same query with the facts already loaded
     /// (what the app's Export does): gathering its numbers and rendering.
     report_pdf_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<BenchSearch>,
+}
+
+#[derive(Serialize)]
+pub struct BenchSearch {
+    phrase: String,
+    /// The search of the Conversations screen (the conversations that say
+    /// the phrase, found by the full-text index and confirmed by the word
+    /// rule; the newest 50 with snippets), per run.
+    search_ms: Vec<f64>,
+    median_ms: f64,
+    /// The dashboard with the phrase as a `text` chip, per run.
+    chip_ms: Vec<f64>,
+    chip_median_ms: f64,
+    conversations: u64,
+}
+
+/// Times a search for `phrase`, then the dashboard with it as a `text` chip.
+pub fn bench_search(engine: &mut Engine, query: &Query, phrase: &str, repeat: u32) -> Result<BenchSearch, String> {
+    let median = |runs: &[f64]| {
+        let mut sorted = runs.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted[sorted.len() / 2]
+    };
+    let mut search_ms = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        engine.search(query, phrase, 50).map_err(|e| e.to_string())?;
+        search_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut chip = query.clone();
+    chip.filters.add("text", phrase).map_err(|e| e.to_string())?;
+    let mut chip_ms = Vec::new();
+    let mut conversations = 0;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        conversations = engine.dashboard_view(&chip).map_err(|e| e.to_string())?.dashboard.current.total_conversations;
+        chip_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(BenchSearch {
+        phrase: phrase.to_owned(),
+        median_ms: median(&search_ms),
+        search_ms,
+        chip_median_ms: median(&chip_ms),
+        chip_ms,
+        conversations,
+    })
 }
 
 pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<BenchQuery, String> {
@@ -172,5 +220,6 @@ pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<Be
         query_ms,
         total_messages: last.map_or(0, |m| m.total_messages),
         report_pdf_ms,
+        search: None,
     })
 }

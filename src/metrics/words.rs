@@ -13,6 +13,7 @@
 //! ```
 
 use regex::Regex;
+use std::ops::Range;
 use std::sync::LazyLock;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
@@ -41,6 +42,36 @@ pub fn words(text: &str) -> Vec<String> {
     WORD.find_iter(&folded).map(|m| m.as_str().to_owned()).collect()
 }
 
+/// The words of `text` as [`words`] finds them, each with the byte range
+/// of `text` it comes from (to show where a phrase was said).
+pub fn words_with_spans(text: &str) -> Vec<(String, Range<usize>)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, Range<usize>)> = None;
+    let mut buf = [0u8; 4];
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        // Character by character gives the words of the whole text: NFKD
+        // only reorders combining marks, which are dropped, and folding
+        // works on single characters.
+        let plain: String = c.nfkd().filter(|&c| canonical_combining_class(c) == 0).collect();
+        for f in caseless::default_case_fold_str(&plain).chars() {
+            if WORD.is_match(f.encode_utf8(&mut buf)) {
+                match &mut current {
+                    Some((word, span)) => {
+                        word.push(f);
+                        span.end = end;
+                    }
+                    None => current = Some((f.to_string(), at..end)),
+                }
+            } else if let Some(word) = current.take() {
+                out.push(word);
+            }
+        }
+    }
+    out.extend(current);
+    out
+}
+
 /// Whether `phrase` (words) appears in `words` as consecutive words; an
 /// empty phrase appears nowhere.
 pub fn has_phrase(words: &[String], phrase: &[String]) -> bool {
@@ -59,6 +90,11 @@ impl Phrases {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Each phrase's words.
+    pub fn words(&self) -> &[Vec<String>] {
+        &self.0
     }
 
     /// Whether any of the phrases is in `words`.
@@ -93,6 +129,17 @@ mod tests {
     fn a_spacing_vowel_sign_separates_words_as_in_the_reference() {
         // U+093F (Mc, combining class 0) is neither letter nor digit.
         assert_eq!(words("कि"), ["क"]);
+    }
+
+    #[rstest]
+    #[case("¿Dónde está mi_pedido?")]
+    #[case("Cafe\u{301} ﬁnal ½ ΣΊΣΥΦΟΣ Straße")]
+    #[case("कि 東京 2026-10-01")]
+    fn words_with_spans_are_the_words(#[case] text: &str) {
+        let spans = words_with_spans(text);
+        let found: Vec<&String> = spans.iter().map(|(w, _)| w).collect();
+        assert_eq!(found, words(text).iter().collect::<Vec<_>>(), "{text:?}");
+        assert!(spans.iter().all(|(_, r)| text.get(r.clone()).is_some()), "spans are on character boundaries");
     }
 
     #[test]

@@ -93,4 +93,39 @@ pub const MIGRATIONS: &[&str] = &[
         || char(31) || timestamp || char(31) || rapport_content_key(content)
     WHERE message_id IS NULL;
     "#,
+    // Full-text search (METRICS.md, Insights: the `text` filter): each
+    // message's words as the word rule finds them (`rapport_words`: accents
+    // removed, case folded, runs of letters and digits, one space between).
+    // The `ascii` tokenizer splits that only at the spaces (every non-ASCII
+    // character is part of a token to it), so its tokens are exactly the
+    // rule's words and a phrase query finds exactly what the rule finds.
+    // Contentless: the text stays in `message`, the conversation is kept
+    // beside the words; the triggers keep the index in step with every
+    // insert, re-import (upsert) and removal. Written to run again over
+    // itself (a store whose version was set back), like an index rebuilt.
+    r#"
+    CREATE VIRTUAL TABLE IF NOT EXISTS message_words USING fts5 (
+        words,
+        conversation UNINDEXED,
+        content = '',
+        contentless_delete = 1,
+        contentless_unindexed = 1,
+        tokenize = 'ascii'
+    );
+    INSERT INTO message_words (message_words) VALUES ('delete-all');
+    INSERT INTO message_words (rowid, words, conversation)
+        SELECT id, rapport_words(content), conversation FROM message;
+    CREATE TRIGGER IF NOT EXISTS message_words_insert AFTER INSERT ON message BEGIN
+        INSERT INTO message_words (rowid, words, conversation)
+        VALUES (new.id, rapport_words(new.content), new.conversation);
+    END;
+    CREATE TRIGGER IF NOT EXISTS message_words_update AFTER UPDATE OF content, conversation ON message BEGIN
+        DELETE FROM message_words WHERE rowid = old.id;
+        INSERT INTO message_words (rowid, words, conversation)
+        VALUES (new.id, rapport_words(new.content), new.conversation);
+    END;
+    CREATE TRIGGER IF NOT EXISTS message_words_delete AFTER DELETE ON message BEGIN
+        DELETE FROM message_words WHERE rowid = old.id;
+    END;
+    "#,
 ];

@@ -3,6 +3,7 @@
 
 use super::{Store, StoreError};
 use crate::model::Role;
+use std::collections::HashSet;
 
 /// A message's text, with what places it in its conversation.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +33,28 @@ impl Store {
                 });
             }
             Ok(())
+        };
+        run().map_err(|e| self.err(e))
+    }
+}
+
+impl Store {
+    /// The rows of the conversations in which some message says one of
+    /// `phrases` (each given as its words, by the word rule) as consecutive
+    /// words: a phrase query on the full-text index, whose tokens are the
+    /// rule's words (schema.rs). No phrase, no conversation.
+    pub fn conversations_saying(&self, phrases: &[Vec<String>]) -> Result<HashSet<i64>, StoreError> {
+        // Words are runs of letters and digits: quoted, each is an FTS5 phrase.
+        let query: Vec<String> =
+            phrases.iter().filter(|p| !p.is_empty()).map(|p| format!("\"{}\"", p.join(" "))).collect();
+        if query.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let run = || -> rusqlite::Result<HashSet<i64>> {
+            let mut stmt =
+                self.conn.prepare_cached("SELECT conversation FROM message_words WHERE message_words MATCH ?1")?;
+            let rows = stmt.query_map([query.join(" OR ")], |r| r.get(0))?;
+            rows.collect()
         };
         run().map_err(|e| self.err(e))
     }
