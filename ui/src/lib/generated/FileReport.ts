@@ -16,7 +16,8 @@ format: string,
  */
 records: number, rejected: number, 
 /**
- * The rejected records (the first [`LISTED_REJECTIONS`]; the store keeps all).
+ * The first rejected records ([`crate::limits::KEPT_REJECTIONS`] at most,
+ * as many as the store keeps); `rejected` counts them all.
  */
 rejections: Array<Rejection>, 
 /**
