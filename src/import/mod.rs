@@ -6,15 +6,15 @@
 //!   │         └ source       └ split, read            └ raw
 //! ```
 //!
-//! - [`paths`]: the files an import reads (folders looked into);
-//! - [`source`]: a file opened (regular files only, gzip, byte-order marks), its bytes counted;
+//! - `paths`: the files an import reads (folders looked into);
+//! - `source`: a file opened (regular files only, gzip, byte-order marks), its bytes counted;
 //! - [`detect`]: which format a file is, or why none, from its first bytes, once;
 //! - [`formats`]: one [`formats::Importer`] per format, Rapport's own among them;
 //! - [`split`]: records cut from the bytes with bounded memory (lines, JSON items, CSV rows);
 //! - [`read`]: what every reader shares ([`Position`], [`Sink`], how reading ends);
 //! - [`raw`] → [`normalize`]: a record as the file gave it, then a [`Record`](crate::model::Record) or a rejection;
-//! - [`run`]: the one entry point, [`import`]: each file read on a second thread, written in one transaction;
-//! - [`report`]: what happened, per file and in all; [`options`]: what a file cannot tell.
+//! - `run`: the one entry point, [`import`]: each file read on a second thread, written in one transaction;
+//! - `report`: what happened, per file and in all; `options`: what a file cannot tell.
 
 pub mod detect;
 pub mod formats;

@@ -2,11 +2,11 @@
 //! and every metric of METRICS.md computed there as SQL.
 //!
 //! - [`address`]: the `clickhouse://` URL.
-//! - [`http`]: statements over the HTTP interface.
+//! - `http`: statements over the HTTP interface.
 //! - [`schema`]: the tables and the per-conversation view metrics read.
 //! - [`write`]: one file's rows, all or nothing.
-//! - [`metrics`]: the dashboard's numbers as SQL.
-//! - [`tsv`]: reading `TabSeparated` answers.
+//! - `metrics`: the dashboard's numbers as SQL.
+//! - `tsv`: reading `TabSeparated` answers.
 
 pub mod address;
 mod chdb;
