@@ -6,17 +6,20 @@
 //! - [`schema`]: the tables and the per-conversation view metrics read.
 //! - [`write`]: one file's rows, all or nothing.
 //! - [`metrics`]: the dashboard's numbers as SQL.
+//! - [`read`]: records, transcripts and the import log read back.
 //! - [`tsv`]: reading `TabSeparated` answers.
 
 pub mod address;
 mod chdb;
 mod http;
 mod metrics;
+mod read;
 pub mod schema;
 mod tsv;
 mod write;
 
 pub use address::{is_clickhouse, Address};
+pub use read::{MessageLine, StoredRows};
 pub use write::ClickHouseFile;
 
 use super::{Counts, FileSink, ImportTarget, StoreError};

@@ -19,6 +19,9 @@
 //! Instants are Int64 microseconds since 1970 (18.16 has no DateTime64);
 //! [`NONE`] stands for an absent instant in the view's columns.
 
+/// The tables' version, as `status` shows it (the SQLite store's schema version's place).
+pub const VERSION: i64 = 1;
+
 /// An absent instant in the view (−2⁶²): below any instant a query can name.
 pub const NONE: i64 = -4_611_686_018_427_387_904;
 
