@@ -348,7 +348,7 @@ impl Engine {
     /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
-            return Ok(store.dashboard(query, settings)?);
+            return Ok(store.dashboard(query, settings, &self.settings.prices)?);
         }
         let facts = self.facts()?;
         Ok(dashboard(facts, query, settings))

@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use rapport::engine::Engine;
 use rapport::import::ImportOptions;
-use rapport::metrics::{ListOptions, Query};
+use rapport::metrics::{ListOptions, Price, Query};
 use rapport::report::{export_csv, Table};
 use std::path::{Path, PathBuf};
 
@@ -116,5 +116,30 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
             export_csv(&mut ch, &q, table).unwrap(),
             "the exported table {table:?} is the same"
         );
+    }
+
+    // The settings' prices cost tokens that came without a cost, per model,
+    // in ClickHouse's SQL as in the SQLite store's facts.
+    for engine in [&mut sqlite, &mut ch] {
+        let mut settings = engine.settings().clone();
+        settings.prices = vec![Price { model: "gpt-4o".into(), prompt_per_million: 2.5, completion_per_million: 10.0 }];
+        engine.set_settings(settings).unwrap();
+    }
+    let metric_settings = sqlite.settings().metric_settings();
+    let (ma, mb) = (sqlite.dashboard(&q, &metric_settings).unwrap(), ch.dashboard(&q, &metric_settings).unwrap());
+    let priced = ma.current.tokens.cost;
+    assert!(priced > va.dashboard.current.tokens.cost, "the prices add cost ({priced})");
+    assert!(
+        (priced - mb.current.tokens.cost).abs() < 1e-9,
+        "priced cost: SQLite {priced}, ClickHouse {}",
+        mb.current.tokens.cost
+    );
+    let day_cost = |m: &rapport::metrics::Metrics| -> std::collections::BTreeMap<String, f64> {
+        m.daily.iter().filter(|d| d.messages > 0).map(|d| (d.date.clone(), d.cost)).collect()
+    };
+    let (da, db) = (day_cost(&ma.current), day_cost(&mb.current));
+    assert_eq!(da.keys().collect::<Vec<_>>(), db.keys().collect::<Vec<_>>(), "the same days have messages");
+    for (day, cost) in &da {
+        assert!((cost - db[day]).abs() < 1e-9, "the cost of {day}: SQLite {cost}, ClickHouse {}", db[day]);
     }
 }
