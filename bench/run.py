@@ -18,6 +18,10 @@ It makes a clean dump with ../shared/tools/gen_events.py, then in the same run:
   under Xvfb, driven by tauri-driver: tests/e2e/redraw-benchmark.mjs), shows
   All time, and times filter changes from the click until the new dashboard
   is painted: a country added (asked of the engine) and removed again;
+- with --db clickhouse://HOST:PORT/DB[?cluster=..&shards=..] (repeatable:
+  one shard, two shards, chdb://DIR/DB), imports the same dump into that
+  ClickHouse store (its database dropped first) and times `rapport metrics`
+  there, which ClickHouse computes as SQL: the dashboard's latency;
 and prints the figures and the ratios. Figures are printed, never asserted.
 Needs `pip install duckdb` and a release build (`cargo build --release`);
 --app-redraw also the release app (`bash scripts/run.sh` builds it, or
@@ -26,6 +30,9 @@ after `npm --prefix ui run build`), xvfb-run, tauri-driver and
 `npm --prefix tests/e2e ci`.
 """
 import argparse
+import shutil
+import urllib.parse
+import urllib.request
 import json
 import os
 import subprocess
@@ -63,6 +70,37 @@ def peak_rss_mb(cmd):
     return usage.ru_maxrss / 1024
 
 
+def clickhouse_fresh(url):
+    """Drops the database of a clickhouse:// or chdb:// store (on every shard) so the import starts empty."""
+    parsed = urllib.parse.urlparse(url)
+    database = parsed.path.strip("/")
+    if parsed.scheme == "chdb":
+        shutil.rmtree(parsed.netloc + os.path.dirname(parsed.path), ignore_errors=True)
+        return
+    hosts = [parsed.netloc.split("@")[-1]]
+    shards = urllib.parse.parse_qs(parsed.query).get("shards", [""])[0]
+    hosts += [h for h in shards.split(",") if h and h not in hosts]
+    for host in hosts:
+        sql = f"DROP DATABASE IF EXISTS {database}".encode()
+        urllib.request.urlopen(urllib.request.Request(f"http://{host}/", data=sql)).read()
+
+
+def clickhouse_figures(app, url, dump, events, repeat):
+    """Import rate and `rapport metrics` latency (SQL on ClickHouse) for one store."""
+    clickhouse_fresh(url)
+    print(f"importing into {url} ...", file=sys.stderr)
+    import_s, _ = run_measured([app, "--db", url, "import", dump])
+    times, filtered = [], []
+    for _ in range(repeat):
+        seconds, out = run_measured([app, "--db", url, "metrics", *QUERY])
+        times.append(seconds)
+        filtered.append(run_measured([app, "--db", url, "metrics", *QUERY, *FILTERS])[0])
+    times.sort()
+    filtered.sort()
+    messages = json.loads(out)["total_messages"]
+    return import_s, events / import_s, times[len(times) // 2], filtered[len(filtered) // 2], messages
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--conversations", type=int, default=100_000)
@@ -72,6 +110,8 @@ def main():
     ap.add_argument("--skip-duckdb", action="store_true")
     ap.add_argument("--app-redraw", action="store_true", help="also time filter changes in the desktop app")
     ap.add_argument("--desktop", default=os.path.join(ROOT, "target", "release", "rapport-desktop"))
+    ap.add_argument("--db", action="append", default=[], metavar="URL",
+                    help="also a ClickHouse store (clickhouse://... or chdb://...); repeatable")
     a = ap.parse_args()
 
     work = a.work or tempfile.mkdtemp(prefix="rapport-bench-")
@@ -155,6 +195,20 @@ def main():
             ("ratio dashboard: DuckDB / Rapport, no filter", f"{duck['query_ms'] / plain['median_ms']:.1f}x"),
             ("ratio dashboard: DuckDB / Rapport, 2 filters", f"{duck_f['query_ms'] / filtered['median_ms']:.1f}x"),
         ]
+    if a.db:
+        _, out = run_measured([a.app, "--db", db, "metrics", *QUERY])
+        sqlite_messages = json.loads(out)["total_messages"]
+    for url in a.db:
+        shown = url.split("?")[0] + (" (two shards)" if "shards=" in url and "," in url.split("shards=")[1] else "")
+        import_s, rate, median_s, filtered_s, messages = clickhouse_figures(
+            a.app, url, dump, events, min(a.repeat, 5))
+        rows += [
+            (f"ClickHouse import, {shown}", f"{import_s:.2f} s, {rate:,.0f} events/s"),
+            ("  rapport metrics on it, no filter (SQL, one shot)", f"{median_s * 1000:.0f} ms median"),
+            ("  rapport metrics on it, 2 filters (SQL, one shot)", f"{filtered_s * 1000:.0f} ms median"),
+        ]
+        if messages != sqlite_messages:
+            print(f"warning: {shown} counted {messages} messages, SQLite {sqlite_messages}", file=sys.stderr)
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")

@@ -55,6 +55,9 @@ pub struct Engine {
     geo_warning: Option<String>,
     settings: AppSettings,
     facts: Option<Facts>,
+    /// On a ClickHouse store, the feedback comments read with the facts, by
+    /// the feedback ids given then (the SQLite store reads them by row id).
+    comments: HashMap<i64, String>,
 }
 
 /// What the store holds, for `rapport status` and the app's first screen.
@@ -136,6 +139,35 @@ pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, S
     Ok(builder.finish())
 }
 
+/// The facts of the rows a ClickHouse store gave, as [`load_facts`] builds
+/// them from the SQLite store's.
+fn facts_of_rows(rows: crate::store::clickhouse::StoredRows, geo: &Geo, prices: &[Price]) -> Facts {
+    let mut builder = FactsBuilder::new(prices);
+    let mut country_of: HashMap<String, &str> = HashMap::new();
+    for row in rows.conversations {
+        let country = row
+            .customer_ip_address
+            .as_ref()
+            .map(|ip| *country_of.entry(ip.clone()).or_insert_with(|| geo.country(Some(ip))));
+        builder.conversation(row, country);
+    }
+    for m in &rows.messages {
+        builder.message(crate::store::MessageRow {
+            id: m.id,
+            conversation: m.conversation,
+            role: m.role,
+            timestamp: m.timestamp,
+            model: m.model.as_deref(),
+            prompt_tokens: m.prompt_tokens,
+            completion_tokens: m.completion_tokens,
+            cost: m.cost,
+        });
+    }
+    rows.actions.into_iter().for_each(|a| builder.action(a));
+    rows.feedback.into_iter().for_each(|f| builder.feedback(f));
+    builder.finish()
+}
+
 /// The settings kept in a store; unreadable ones give way to the defaults.
 fn read_settings(json: Option<String>) -> AppSettings {
     json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
@@ -187,13 +219,23 @@ impl Engine {
                 geo_warning,
                 settings,
                 facts: None,
+                comments: HashMap::new(),
             });
         }
         let store = Store::open(db)?;
         let settings = read_settings(store.setting(SETTINGS_KEY)?);
         let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo.or(settings.geo_database.as_deref()));
         let backend = Backend::Local(store);
-        Ok(Engine { backend, geo: geo_db, geo_source, geo_override: geo.is_some(), geo_warning, settings, facts: None })
+        Ok(Engine {
+            backend,
+            geo: geo_db,
+            geo_source,
+            geo_override: geo.is_some(),
+            geo_warning,
+            settings,
+            facts: None,
+            comments: HashMap::new(),
+        })
     }
 
     /// What the person should know about how the engine runs, one sentence
@@ -240,13 +282,6 @@ impl Engine {
         }
     }
 
-    fn local(&self, what: &'static str) -> Result<&Store, Error> {
-        match &self.backend {
-            Backend::Local(store) => Ok(store),
-            Backend::ClickHouse(_) => Err(Error::NotOnClickHouse(what)),
-        }
-    }
-
     /// Imports files and folders; see [`crate::import::import`].
     pub fn import(
         &mut self,
@@ -269,8 +304,14 @@ impl Engine {
     /// The facts metrics are computed from, built on first use after a change.
     pub fn facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
-            let store = self.local("loading the facts into memory")?;
-            self.facts = Some(load_facts(store, &self.geo, &self.settings.prices)?);
+            self.facts = Some(match &self.backend {
+                Backend::Local(store) => load_facts(store, &self.geo, &self.settings.prices)?,
+                Backend::ClickHouse(store) => {
+                    let rows = store.stored_rows()?;
+                    self.comments = rows.comments.clone();
+                    facts_of_rows(rows, &self.geo, &self.settings.prices)
+                }
+            });
         }
         Ok(self.facts.as_ref().expect("just built"))
     }
@@ -307,7 +348,7 @@ impl Engine {
     /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
-            return Ok(store.dashboard(query, settings)?);
+            return Ok(store.dashboard(query, settings, &self.settings.prices)?);
         }
         let facts = self.facts()?;
         Ok(dashboard(facts, query, settings))
@@ -319,7 +360,12 @@ impl Engine {
         let attribution = self.geo_source.clone();
         // Metrics say which comments to show; their texts are the store's.
         let rows = crate::metrics::commented_feedback(self.facts()?, query);
-        let texts = self.local("the dashboard's comments")?.feedback_comments(&rows)?;
+        let texts = match &self.backend {
+            Backend::Local(store) => store.feedback_comments(&rows)?,
+            Backend::ClickHouse(_) => {
+                rows.iter().filter_map(|id| self.comments.get(id).map(|c| (*id, c.clone()))).collect()
+            }
+        };
         let (dashboard, extras) = crate::metrics::dashboard_view(self.facts()?, query, &settings, &attribution, &texts);
         Ok(DashboardView { dashboard, extras })
     }
@@ -330,7 +376,20 @@ impl Engine {
         let content = if search.is_empty() {
             None
         } else {
-            Some(self.local("searching conversations")?.conversations_mentioning(search)?)
+            Some(match &self.backend {
+                Backend::Local(store) => store.conversations_mentioning(search)?,
+                Backend::ClickHouse(store) => {
+                    let ids = store.conversations_mentioning(search)?;
+                    let facts = self.facts()?;
+                    facts
+                        .conversation_ids
+                        .iter()
+                        .zip(&facts.conversation_rows)
+                        .filter(|(id, _)| ids.contains(*id))
+                        .map(|(_, row)| *row)
+                        .collect()
+                }
+            })
         };
         let settings = self.settings.metric_settings();
         let facts = self.facts()?;
@@ -340,10 +399,11 @@ impl Engine {
 
     /// A conversation's transcript and context.
     pub fn transcript(&self, conversation_id: &str) -> Result<Transcript, Error> {
-        let detail = self
-            .local("a transcript")?
-            .conversation(conversation_id)?
-            .ok_or_else(|| Error::NoSuchConversation(conversation_id.to_owned()))?;
+        let detail = match &self.backend {
+            Backend::Local(store) => store.conversation(conversation_id)?,
+            Backend::ClickHouse(store) => store.conversation(conversation_id)?,
+        }
+        .ok_or_else(|| Error::NoSuchConversation(conversation_id.to_owned()))?;
         let country = self.geo.country(detail.customer_ip_address.as_deref()).to_owned();
         let mut messages = Vec::with_capacity(detail.messages.len());
         let mut previous: Option<(Role, Micros)> = None;
@@ -382,7 +442,21 @@ impl Engine {
     }
 
     pub fn status(&self) -> Result<Status, Error> {
-        let store = self.local("status")?;
+        let store = match &self.backend {
+            Backend::Local(store) => store,
+            Backend::ClickHouse(store) => {
+                let span = store.message_span()?;
+                return Ok(Status {
+                    store: PathBuf::from(store.shown()),
+                    schema_version: crate::store::clickhouse::schema::VERSION,
+                    stored: store.counts()?,
+                    first_message: span.map(|s| s.0),
+                    last_message: span.map(|s| s.1),
+                    files: store.files()?,
+                    warnings: self.warnings(),
+                });
+            }
+        };
         let span = store.message_span()?;
         Ok(Status {
             store: store.path().to_owned(),

@@ -5,7 +5,9 @@
 #      suite (0 failures) and a killed import;
 #   2. chdb (ClickHouse 26.x in process, its C library from the npm package
 #      @chdb/lib-linux-x64-gnu, loaded through Rapport's own FFI): the same
-#      conformance suite, so the SQL is not tied to the old server's dialect.
+#      conformance suite, so the SQL is not tied to the old server's dialect;
+#   3. on both, the same files imported into SQLite and into ClickHouse read
+#      the same: status, the conversation list, transcripts, dashboard, exports.
 #
 #   tests/clickhouse/run.sh            # installs what is missing (apt), builds, runs
 #
@@ -40,6 +42,9 @@ else
     python3 "$shared/tools/conformance.py" --app target/release/rapport \
         --store "chdb://$chdb_data/rapport_{case}" | tee "$chdb_data/conformance.log" | grep -v '^ok '
     tail -1 "$chdb_data/conformance.log" | grep -q ' 0 failed$'
+    echo "== on chdb, the same import reads as on SQLite (status, list, transcripts, reports)"
+    RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
+        cargo test --release --locked --test clickhouse_reads_as_sqlite -- --ignored
     rm -rf "$chdb_data"
 fi
 
@@ -61,6 +66,10 @@ echo "== conformance on a two-shard clickhouse-server $(curl -s "http://127.0.0.
 python3 "$shared/tools/conformance.py" --app target/release/rapport \
     --store "clickhouse://127.0.0.1:$base/rapport_{case}?$cluster" | tee "$servers/conformance.log" | grep -v '^ok '
 tail -1 "$servers/conformance.log" | grep -q ' 0 failed$'
+
+echo "== on the two shards, the same import reads as on SQLite (status, list, transcripts, reports)"
+RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
+    cargo test --release --locked --test clickhouse_reads_as_sqlite -- --ignored
 
 echo "== a killed import leaves ClickHouse as before that file"
 RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \

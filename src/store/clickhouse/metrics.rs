@@ -12,14 +12,47 @@ use super::schema::NONE;
 use super::tsv::quote;
 use super::ClickHouseStore;
 use crate::metrics::{
-    date_of, day_in_zone, DailyRow, Dashboard, FeedbackCounts, FilterKey, Metrics, Query, Settings, TokenUsage, ToolRow,
+    date_of, day_in_zone, DailyRow, Dashboard, FeedbackCounts, FilterKey, Metrics, Price, Query, Settings, TokenUsage,
+    ToolRow,
 };
 use crate::store::StoreError;
 use std::collections::BTreeMap;
 
-pub fn dashboard(store: &ClickHouseStore, query: &Query, settings: &Settings) -> Result<Dashboard, StoreError> {
-    let previous = if query.compare { Some(metrics(store, &query.previous(), settings)?) } else { None };
-    Ok(Dashboard { current: metrics(store, query, settings)?, previous })
+pub fn dashboard(
+    store: &ClickHouseStore,
+    query: &Query,
+    settings: &Settings,
+    prices: &[Price],
+) -> Result<Dashboard, StoreError> {
+    let cost = cost_expression(prices);
+    let previous = if query.compare { Some(metrics(store, &query.previous(), settings, &cost)?) } else { None };
+    Ok(Dashboard { current: metrics(store, query, settings, &cost)?, previous })
+}
+
+/// A message's cost in SQL, from its prompt tokens `p`, completion tokens
+/// `c`, cost `k`, model `m` and whether it gave a cost `h`: the cost given,
+/// else the settings' price of its model per million tokens (as the SQLite
+/// store's facts price it), else 0.
+fn cost_expression(prices: &[Price]) -> String {
+    // The last price of a model wins, as in the facts' lookup.
+    let mut by_model: BTreeMap<&str, &Price> = BTreeMap::new();
+    for p in prices.iter().filter(|p| !p.model.is_empty()) {
+        by_model.insert(&p.model, p);
+    }
+    if by_model.is_empty() {
+        return "k".to_owned();
+    }
+    let models: Vec<String> = by_model.keys().map(|m| quote(m)).collect();
+    let per = |f: fn(&Price) -> f64| -> String {
+        by_model.values().map(|p| format!("{:?}", f(p))).collect::<Vec<_>>().join(", ")
+    };
+    let models = models.join(", ");
+    format!(
+        "if(h = 1, k, (toFloat64(p) * transform(m, [{models}], [{}], toFloat64(0))
+            + toFloat64(c) * transform(m, [{models}], [{}], toFloat64(0))) / 1000000)",
+        per(|p| p.prompt_per_million),
+        per(|p| p.completion_per_million)
+    )
 }
 
 /// The conversations that pass the query's filters, as a `WHERE` condition.
@@ -51,7 +84,7 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings) -> Result<Metrics, StoreError> {
+fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql: &str) -> Result<Metrics, StoreError> {
     let facts = store.facts_table();
     let (from, to) = (query.from.0, query.to.0);
     let zone = quote(query.zone.name());
@@ -76,7 +109,8 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings) -> Resul
             sum(arrayCount((t, s) -> {t_in} AND s = 2, m_ts, m_side)),
             sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toUInt64(0)), m_ts, m_prompt))),
             sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toUInt64(0)), m_ts, m_completion))),
-            sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toFloat64(0)), m_ts, m_cost))),
+            sum(arraySum(arrayMap((t, p, c, k, m, h) -> if({t_in}, {cost_sql}, toFloat64(0)),
+                m_ts, m_prompt, m_completion, m_cost, m_model, m_has_cost))),
             sum(arrayCount(t -> {t_in}, e_ts)),
             sum(arraySum(arrayMap((t, r) -> if({t_in}, toFloat64(r), toFloat64(0)), e_ts, e_rt))),
             countIf(arrayExists(t -> {t_in}, e_ts)),
@@ -145,8 +179,9 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings) -> Resul
     for row in store.select(&format!(
         "SELECT toString(toDate(toDateTime(intDiv(t, 1000000), {zone}))) AS day,
                 count(), uniqExact(conversation_id), uniqExactIf(user, user != ''),
-                sum(toUInt64(p) + toUInt64(c)), sum(k)
-        FROM {facts} ARRAY JOIN m_ts AS t, m_prompt AS p, m_completion AS c, m_cost AS k
+                sum(toUInt64(p) + toUInt64(c)), sum({cost_sql})
+        FROM {facts} ARRAY JOIN m_ts AS t, m_prompt AS p, m_completion AS c, m_cost AS k, m_model AS m,
+            m_has_cost AS h
         WHERE {pass} AND {t_in} GROUP BY day",
         t_in = at_in("t"),
     ))? {

@@ -6,17 +6,20 @@
 //! - [`schema`]: the tables and the per-conversation view metrics read.
 //! - [`write`]: one file's rows, all or nothing.
 //! - `metrics`: the dashboard's numbers as SQL.
+//! - `read`: records, transcripts and the import log read back.
 //! - `tsv`: reading `TabSeparated` answers.
 
 pub mod address;
 mod chdb;
 mod http;
 mod metrics;
+mod read;
 pub mod schema;
 mod tsv;
 mod write;
 
 pub use address::{is_clickhouse, Address};
+pub use read::{MessageLine, StoredRows};
 pub use write::ClickHouseFile;
 
 use super::{Counts, FileSink, ImportTarget, StoreError};
@@ -115,6 +118,17 @@ impl ClickHouseStore {
             run("CREATE DATABASE IF NOT EXISTS {db}")?;
             for (_, ddl) in schema::SHARDED_TABLES {
                 run(ddl)?;
+            }
+            let current = server
+                .run(&format!(
+                    "SELECT count() FROM system.columns WHERE database = '{db}' AND table = 'conversation_facts'
+                     AND name = '{}'",
+                    schema::NEWEST_FACT_COLUMN
+                ))
+                .map_err(self.failed(server))?;
+            if current.trim() == "0" {
+                run("DROP TABLE IF EXISTS {db}.conversation_facts_all")?;
+                run("DROP TABLE IF EXISTS {db}.conversation_facts")?;
             }
             run(&schema::facts_view(&db))?;
         }
@@ -275,13 +289,15 @@ impl ClickHouseStore {
         self.insert_entry("setting", &format!("{row}\n"))
     }
 
-    /// Every metric of the query and of the period before it.
+    /// Every metric of the query and of the period before it; `prices` cost
+    /// the messages that have tokens but no cost, per model.
     pub fn dashboard(
         &self,
         query: &crate::metrics::Query,
         settings: &crate::metrics::Settings,
+        prices: &[crate::metrics::Price],
     ) -> Result<crate::metrics::Dashboard, StoreError> {
-        metrics::dashboard(self, query, settings)
+        metrics::dashboard(self, query, settings, prices)
     }
 
     /// Runs a query on the entry server and reads its `TabSeparated` rows.

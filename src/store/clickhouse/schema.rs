@@ -19,6 +19,14 @@
 //! Instants are Int64 microseconds since 1970 (18.16 has no DateTime64);
 //! [`NONE`] stands for an absent instant in the view's columns.
 
+/// The tables' version, as `status` shows it (the SQLite store's schema version's place).
+pub const VERSION: i64 = 2;
+
+/// A column the view gained in [`VERSION`] 2 (each message's model and
+/// whether it gave a cost, for the settings' prices): a view without it is
+/// made again (a view and the Distributed table over it hold no rows).
+pub const NEWEST_FACT_COLUMN: &str = "m_has_cost";
+
 /// An absent instant in the view (−2⁶²): below any instant a query can name.
 pub const NONE: i64 = -4_611_686_018_427_387_904;
 
@@ -131,7 +139,7 @@ pub const ENTRY_TABLES: &[&str] = &[
 pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int64, user String,
     country String, device String, source String, language String, environment String,
     engaged UInt8, m_ts Array(Int64), m_side Array(UInt8), m_prompt Array(UInt64),
-    m_completion Array(UInt64), m_cost Array(Float64), e_ts Array(Int64), e_rt Array(Int64),
+    m_completion Array(UInt64), m_cost Array(Float64), m_model Array(String), m_has_cost Array(UInt8), e_ts Array(Int64), e_rt Array(Int64),
     a_ts Array(Int64), a_name Array(String), a_dur Array(Float64), a_has_dur Array(UInt8),
     a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String)";
 
@@ -165,6 +173,8 @@ pub fn facts_view(db: &str) -> String {
         ("x_m_prompt", "emptyArrayUInt64()"),
         ("x_m_completion", "emptyArrayUInt64()"),
         ("x_m_cost", "emptyArrayFloat64()"),
+        ("x_m_model", "emptyArrayString()"),
+        ("x_m_has_cost", "emptyArrayUInt8()"),
         ("x_e_ts", "emptyArrayInt64()"),
         ("x_e_rt", "emptyArrayInt64()"),
         ("x_a_ts", "emptyArrayInt64()"),
@@ -204,12 +214,14 @@ pub fn facts_view(db: &str) -> String {
     );
     let messages = format!(
         "SELECT conversation_id,
-            arraySort(groupArray((mts, mord, mside, mprompt, mcompletion, mcost))) AS sorted,
+            arraySort(groupArray((mts, mord, mside, mprompt, mcompletion, mcost, mmodel, mhas))) AS sorted,
             arrayMap(x -> tupleElement(x, 1), sorted) AS x_m_ts,
             arrayMap(x -> tupleElement(x, 3), sorted) AS x_m_side,
             arrayMap(x -> tupleElement(x, 4), sorted) AS x_m_prompt,
             arrayMap(x -> tupleElement(x, 5), sorted) AS x_m_completion,
             arrayMap(x -> tupleElement(x, 6), sorted) AS x_m_cost,
+            arrayMap(x -> tupleElement(x, 7), sorted) AS x_m_model,
+            arrayMap(x -> tupleElement(x, 8), sorted) AS x_m_has_cost,
             arrayFilter(x -> tupleElement(x, 3) != 0, sorted) AS said,
             arrayMap(x -> tupleElement(x, 1), said) AS said_ts,
             arrayMap(x -> tupleElement(x, 3), said) AS said_side,
@@ -225,7 +237,9 @@ pub fn facts_view(db: &str) -> String {
                 argMax(side, seq) AS mside,
                 argMax(ifNull(prompt_tokens, toUInt64(0)), seq) AS mprompt,
                 argMax(ifNull(completion_tokens, toUInt64(0)), seq) AS mcompletion,
-                argMax(ifNull(cost, toFloat64(0)), seq) AS mcost
+                argMax(ifNull(cost, toFloat64(0)), seq) AS mcost,
+                argMax(ifNull(model, ''), seq) AS mmodel,
+                argMax(toUInt8(isNotNull(cost)), seq) AS mhas
             FROM {db}.message WHERE {committed} GROUP BY conversation_id, identity
         ) GROUP BY conversation_id"
     );
@@ -283,7 +297,7 @@ pub fn facts_view(db: &str) -> String {
             ifNull(y_language, 'unknown') AS language,
             ifNull(y_environment, 'unknown') AS environment,
             toUInt8(has(m_side, toUInt8(1))) AS engaged,
-            m_ts, m_side, m_prompt, m_completion, m_cost, e_ts, e_rt,
+            m_ts, m_side, m_prompt, m_completion, m_cost, m_model, m_has_cost, e_ts, e_rt,
             a_ts, a_name, a_dur, a_has_dur, a_error,
             arrayMap(t -> if(t != {NONE}, t, if(ended != {NONE}, ended, started)), y_f_ts) AS f_ts,
             f_rating
@@ -302,6 +316,8 @@ pub fn facts_view(db: &str) -> String {
                 groupArrayArray(x_m_prompt) AS m_prompt,
                 groupArrayArray(x_m_completion) AS m_completion,
                 groupArrayArray(x_m_cost) AS m_cost,
+                groupArrayArray(x_m_model) AS m_model,
+                groupArrayArray(x_m_has_cost) AS m_has_cost,
                 groupArrayArray(x_e_ts) AS e_ts,
                 groupArrayArray(x_e_rt) AS e_rt,
                 groupArrayArray(x_a_ts) AS a_ts,

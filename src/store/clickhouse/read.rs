@@ -1,0 +1,356 @@
+//! Reading the ClickHouse store back: the rows the in-memory facts are built
+//! from (the conversation list, the dashboard's extras and reports use them,
+//! as on SQLite), a transcript, what was imported, and the list's search.
+//!
+//! Each record is its latest committed version (`argMax(…, seq)` over the
+//! rows of committed imports). A nullable column is read as a pair, a flag
+//! and a value, because ClickHouse's aggregates skip NULLs: `argMax(model, seq)`
+//! would give the latest model *given*, not the latest version's.
+//!
+//! Rows get integer ids here, as the SQLite store's rows have: conversations
+//! and messages numbered in first-seen order (the smallest `seq` of any of
+//! their rows), so that ties in time fall the way they fall on SQLite.
+
+use super::tsv::quote;
+use super::ClickHouseStore;
+use crate::model::{Micros, Rating, Role};
+use crate::store::{
+    ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, StoreError,
+    StoredConversation, StoredFile,
+};
+use std::collections::{HashMap, HashSet};
+
+/// A message as read, owning its model's name.
+#[derive(Debug, Clone)]
+pub struct MessageLine {
+    pub id: i64,
+    pub conversation: i64,
+    pub role: Role,
+    pub timestamp: i64,
+    pub model: Option<String>,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost: Option<f64>,
+}
+
+/// Every committed record, with integer ids; and the feedback comments by
+/// feedback id, for the dashboard's latest comments.
+#[derive(Debug, Default)]
+pub struct StoredRows {
+    pub conversations: Vec<StoredConversation>,
+    pub messages: Vec<MessageLine>,
+    pub actions: Vec<ActionRow>,
+    pub feedback: Vec<FeedbackRow>,
+    pub comments: HashMap<i64, String>,
+}
+
+/// `argMax` of a nullable column: its null flag and its value, latest version first.
+fn latest(column: &str, empty: &str) -> String {
+    format!("argMax(isNull({column}), seq), argMax(ifNull({column}, {empty}), seq)")
+}
+
+/// The value of a flag-and-value pair of cells.
+fn opt(row: &[String], i: usize) -> Option<String> {
+    (row.get(i).map(String::as_str) == Some("0")).then(|| row.get(i + 1).cloned().unwrap_or_default())
+}
+
+fn opt_num<T: std::str::FromStr>(row: &[String], i: usize) -> Option<T> {
+    opt(row, i).and_then(|v| v.parse().ok())
+}
+
+fn num<T: std::str::FromStr + Default>(row: &[String], i: usize) -> T {
+    row.get(i).and_then(|v| v.parse().ok()).unwrap_or_default()
+}
+
+fn text(row: &[String], i: usize) -> String {
+    row.get(i).cloned().unwrap_or_default()
+}
+
+fn role_of(text: &str) -> Role {
+    Role::parse(text).unwrap_or(Role::System)
+}
+
+/// `metadata.environment` as text, as the SQLite store reads it.
+fn environment_of(metadata: Option<&str>) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(metadata?).ok()?;
+    match value.get("environment")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_owned()),
+        _ => None,
+    }
+}
+
+impl ClickHouseStore {
+    fn committed(&self) -> String {
+        format!("import_id IN (SELECT import_id FROM {}.committed_import)", self.db())
+    }
+
+    /// The conversation attributes (latest given value of each, as the
+    /// SQLite store merges them), by `conversation_id`; `WHERE` narrows.
+    fn conversation_lines(&self, narrow: &str) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        let columns = [
+            "started_at",
+            "ended_at",
+            "customer_id",
+            "customer_ip_address",
+            "device",
+            "source",
+            "language",
+            "metadata",
+        ];
+        let list: Vec<String> = columns
+            .iter()
+            .map(|c| format!("toUInt8(countIf(isNotNull({c})) = 0), argMaxIf({c}, seq, isNotNull({c}))"))
+            .collect();
+        let rows = self.select(&format!(
+            "SELECT conversation_id, {} FROM {} WHERE {} AND {narrow} GROUP BY conversation_id",
+            list.join(", "),
+            self.sharded("conversation_line"),
+            self.committed()
+        ))?;
+        Ok(rows.into_iter().map(|r| (r[0].clone(), r[1..].to_vec())).collect())
+    }
+
+    /// Every committed record, as the facts are built from them.
+    pub fn stored_rows(&self) -> Result<StoredRows, StoreError> {
+        let committed = self.committed();
+        let first_seen = Table::RECORDS
+            .iter()
+            .map(|t| {
+                let seq = if *t == Table::Message { "first_seq" } else { "seq" };
+                format!(
+                    "SELECT conversation_id, min({seq}) AS s FROM {} WHERE {committed} GROUP BY conversation_id",
+                    self.sharded(t.name())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let order = self.select(&format!(
+            "SELECT conversation_id FROM ({first_seen}) GROUP BY conversation_id ORDER BY min(s), conversation_id"
+        ))?;
+        let lines = self.conversation_lines("1")?;
+        let mut rows = StoredRows::default();
+        let mut id_of: HashMap<String, i64> = HashMap::with_capacity(order.len());
+        for (i, row) in order.into_iter().enumerate() {
+            let conversation_id = text(&row, 0);
+            let id = i as i64 + 1;
+            id_of.insert(conversation_id.clone(), id);
+            let line = lines.get(&conversation_id).map(Vec::as_slice).unwrap_or(&[]);
+            let metadata = opt(line, 14);
+            rows.conversations.push(StoredConversation {
+                id,
+                conversation_id,
+                started_at: opt_num(line, 0),
+                ended_at: opt_num(line, 2),
+                customer_id: opt(line, 4),
+                customer_ip_address: opt(line, 6),
+                device: opt(line, 8),
+                source: opt(line, 10),
+                language: opt(line, 12),
+                environment: environment_of(metadata.as_deref()),
+            });
+        }
+        let conv = |row: &[String]| id_of.get(&text(row, 0)).copied().unwrap_or(0);
+        for (i, row) in self
+            .select(&format!(
+                "SELECT conversation_id, argMax(role, seq), argMax(timestamp, seq), {}, {}, {}, {}
+                 FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(first_seq)",
+                latest("model", "''"),
+                latest("prompt_tokens", "toUInt64(0)"),
+                latest("completion_tokens", "toUInt64(0)"),
+                latest("cost", "toFloat64(0)"),
+                self.sharded("message")
+            ))?
+            .into_iter()
+            .enumerate()
+        {
+            rows.messages.push(MessageLine {
+                id: i as i64 + 1,
+                conversation: conv(&row),
+                role: role_of(&text(&row, 1)),
+                timestamp: num(&row, 2),
+                model: opt(&row, 3),
+                prompt_tokens: opt_num(&row, 5).unwrap_or(0),
+                completion_tokens: opt_num(&row, 7).unwrap_or(0),
+                cost: opt_num(&row, 9),
+            });
+        }
+        for row in self.select(&format!(
+            "SELECT conversation_id, argMax(name, seq), argMax(started_at, seq), {}, argMax(error, seq)
+             FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(seq)",
+            latest("duration_ms", "toFloat64(0)"),
+            self.sharded("action")
+        ))? {
+            rows.actions.push(ActionRow {
+                conversation: conv(&row),
+                name: text(&row, 1),
+                started_at: num(&row, 2),
+                duration_ms: opt_num(&row, 3),
+                error: text(&row, 5) == "1",
+            });
+        }
+        for (i, row) in self
+            .select(&format!(
+                "SELECT conversation_id, {}, argMax(rating, seq), {}
+                 FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(seq)",
+                latest("timestamp", "toInt64(0)"),
+                latest("comment", "''"),
+                self.sharded("feedback")
+            ))?
+            .into_iter()
+            .enumerate()
+        {
+            let id = i as i64 + 1;
+            let comment = opt(&row, 4);
+            rows.feedback.push(FeedbackRow {
+                id,
+                conversation: conv(&row),
+                has_comment: comment.is_some(),
+                timestamp: opt_num(&row, 1),
+                rating: Rating::from_str_opt(&text(&row, 3)).unwrap_or(Rating::Neutral),
+            });
+            if let Some(c) = comment {
+                rows.comments.insert(id, c);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// One conversation with its messages (in time order, ties in first-seen
+    /// order), actions and feedback; `None` when the store has no such conversation.
+    pub fn conversation(&self, conversation_id: &str) -> Result<Option<ConversationDetail>, StoreError> {
+        let committed = self.committed();
+        let this = format!("conversation_id = {}", quote(conversation_id));
+        let line = self.conversation_lines(&this)?.remove(conversation_id);
+        let messages: Vec<DetailMessage> = self
+            .select(&format!(
+                "SELECT {}, argMax(role, seq), argMax(timestamp, seq) AS ts, {}, {}, {}, {}, {}
+                 FROM {} WHERE {committed} AND {this} GROUP BY identity ORDER BY ts, min(first_seq)",
+                latest("message_id", "''"),
+                latest("content", "''"),
+                latest("model", "''"),
+                latest("prompt_tokens", "toUInt64(0)"),
+                latest("completion_tokens", "toUInt64(0)"),
+                latest("cost", "toFloat64(0)"),
+                self.sharded("message")
+            ))?
+            .into_iter()
+            .map(|r| DetailMessage {
+                message_id: opt(&r, 0),
+                role: role_of(&text(&r, 2)),
+                timestamp: Micros(num(&r, 3)),
+                content: opt(&r, 4),
+                model: opt(&r, 6),
+                prompt_tokens: opt_num(&r, 8),
+                completion_tokens: opt_num(&r, 10),
+                cost: opt_num(&r, 12),
+            })
+            .collect();
+        let actions: Vec<DetailAction> = self
+            .select(&format!(
+                "SELECT {}, argMax(name, seq), argMax(started_at, seq) AS ts, {}, {}, argMax(error, seq)
+                 FROM {} WHERE {committed} AND {this} GROUP BY identity ORDER BY ts, min(seq)",
+                latest("action_id", "''"),
+                latest("duration_ms", "toFloat64(0)"),
+                latest("status", "''"),
+                self.sharded("action")
+            ))?
+            .into_iter()
+            .map(|r| DetailAction {
+                action_id: opt(&r, 0),
+                name: text(&r, 2),
+                started_at: Micros(num(&r, 3)),
+                duration_ms: opt_num(&r, 4),
+                status: opt(&r, 6),
+                error: text(&r, 8) == "1",
+            })
+            .collect();
+        // SQLite sorts a missing time first (NULL is smallest).
+        let feedback: Vec<DetailFeedback> = self
+            .select(&format!(
+                "SELECT {}, {}, {}, argMax(rating, seq), {}, {}
+                 FROM {} WHERE {committed} AND {this} GROUP BY identity
+                 ORDER BY argMax(ifNull(timestamp, toInt64(-9223372036854775807)), seq), min(seq)",
+                latest("feedback_id", "''"),
+                latest("message_id", "''"),
+                latest("timestamp", "toInt64(0)"),
+                latest("score", "toFloat64(0)"),
+                latest("comment", "''"),
+                self.sharded("feedback")
+            ))?
+            .into_iter()
+            .map(|r| DetailFeedback {
+                feedback_id: opt(&r, 0),
+                message_id: opt(&r, 2),
+                timestamp: opt_num(&r, 4).map(Micros),
+                rating: Rating::from_str_opt(&text(&r, 6)).unwrap_or(Rating::Neutral),
+                score: opt_num(&r, 7),
+                comment: opt(&r, 9),
+            })
+            .collect();
+        if line.is_none() && messages.is_empty() && actions.is_empty() && feedback.is_empty() {
+            return Ok(None);
+        }
+        let line = line.unwrap_or_default();
+        Ok(Some(ConversationDetail {
+            conversation_id: conversation_id.to_owned(),
+            started_at: opt_num(&line, 0).map(Micros),
+            ended_at: opt_num(&line, 2).map(Micros),
+            customer_id: opt(&line, 4),
+            customer_ip_address: opt(&line, 6),
+            device: opt(&line, 8),
+            source: opt(&line, 10),
+            language: opt(&line, 12),
+            metadata: opt(&line, 14).and_then(|s| serde_json::from_str(&s).ok()),
+            messages,
+            actions,
+            feedback,
+        }))
+    }
+
+    /// The files imported so far (committed), oldest first.
+    pub fn files(&self) -> Result<Vec<StoredFile>, StoreError> {
+        let rows = self.select(
+            "SELECT import_id, path, format, bytes, records, rejected, imported_at
+             FROM {db}.import_file WHERE committed = 1 ORDER BY import_id LIMIT 1 BY import_id",
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredFile {
+                id: num(&r, 0),
+                path: text(&r, 1),
+                format: text(&r, 2),
+                bytes: num(&r, 3),
+                records: num(&r, 4),
+                rejected: num(&r, 5),
+                imported_at: Micros(num(&r, 6)),
+            })
+            .collect())
+    }
+
+    /// The first and last message time, if any message is stored.
+    pub fn message_span(&self) -> Result<Option<(Micros, Micros)>, StoreError> {
+        let rows =
+            self.select(&format!("SELECT count(), min(t), max(t) FROM {} ARRAY JOIN m_ts AS t", self.facts_table()))?;
+        let row = rows.into_iter().next().unwrap_or_default();
+        Ok((num::<u64>(&row, 0) > 0).then(|| (Micros(num(&row, 1)), Micros(num(&row, 2)))))
+    }
+
+    /// The `conversation_id`s with a message whose content contains `text`
+    /// (ASCII case-insensitive, as SQLite's `LIKE`), for the list's search.
+    pub fn conversations_mentioning(&self, text: &str) -> Result<HashSet<String>, StoreError> {
+        let rows = self.select(&format!(
+            "SELECT DISTINCT conversation_id FROM (
+                SELECT conversation_id, argMax(ifNull(content, ''), seq) AS c
+                FROM {} WHERE {} GROUP BY conversation_id, identity
+            ) WHERE positionCaseInsensitive(c, {}) > 0",
+            self.sharded("message"),
+            self.committed(),
+            quote(text)
+        ))?;
+        Ok(rows.into_iter().map(|r| r.into_iter().next().unwrap_or_default()).collect())
+    }
+}
+
+use super::Table;

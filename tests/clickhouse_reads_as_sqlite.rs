@@ -1,0 +1,145 @@
+//! The same files imported into SQLite and into ClickHouse give the same
+//! `status` counts, the same conversation list, the same transcripts, the
+//! same dashboard (extras included) and the same exported tables: the app and
+//! the reports do not change with the store.
+//!
+//! Needs a ClickHouse store: `tests/clickhouse/run.sh` runs this with
+//! `--ignored`, on the two-shard server and on chdb, giving the store's URL
+//! (with `{db}` for the database) in `RAPPORT_TEST_CLICKHOUSE`.
+
+mod common;
+use common::*;
+use rapport::engine::Engine;
+use rapport::import::ImportOptions;
+use rapport::metrics::{ListOptions, Price, Query};
+use rapport::report::{export_csv, Table};
+use std::path::{Path, PathBuf};
+
+fn clickhouse(database: &str) -> Engine {
+    let pattern = std::env::var("RAPPORT_TEST_CLICKHOUSE")
+        .expect("RAPPORT_TEST_CLICKHOUSE names the ClickHouse store: run tests/clickhouse/run.sh");
+    Engine::open(Path::new(&pattern.replace("{db}", database)), None).expect("the ClickHouse store opens")
+}
+
+/// Conversations with comments, actions, addresses, models and a re-import.
+fn rich_jsonl() -> String {
+    let mut out = String::new();
+    for i in 0..40 {
+        let day = 1 + i % 28;
+        out.push_str(&format!(
+            "{{\"type\":\"conversation\",\"conversation_id\":\"r{i}\",\"customer_id\":\"u{}\",\"customer_ip_address\":\"8.8.{i}.8\",\"device\":\"{}\",\"language\":\"fr\",\"metadata\":{{\"environment\":\"{}\"}}}}\n",
+            i % 7,
+            if i % 2 == 0 { "mobile" } else { "desktop" },
+            if i % 3 == 0 { "prod" } else { "staging" }
+        ));
+        for (k, role) in ["user", "assistant", "user", "assistant"].iter().enumerate() {
+            let tokens = if *role == "assistant" {
+                ",\"model\":\"gpt-4o\",\"prompt_tokens\":120,\"completion_tokens\":30"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "{{\"type\":\"message\",\"conversation_id\":\"r{i}\",\"message_id\":\"m{k}\",\"role\":\"{role}\",\"timestamp\":\"2026-10-{day:02}T{:02}:0{k}:00Z\",\"content\":\"turn {k} of {i}\"{tokens}}}\n",
+                i % 24
+            ));
+        }
+        if i % 4 == 0 {
+            out.push_str(&format!(
+                "{{\"type\":\"action\",\"conversation_id\":\"r{i}\",\"name\":\"search\",\"started_at\":\"2026-10-{day:02}T{:02}:01:10Z\",\"duration_ms\":250,\"status\":\"{}\"}}\n",
+                i % 24,
+                if i % 8 == 0 { "error" } else { "ok" }
+            ));
+        }
+        if i % 3 == 0 {
+            out.push_str(&format!(
+                "{{\"type\":\"feedback\",\"conversation_id\":\"r{i}\",\"rating\":\"{}\",\"comment\":\"comment {i}\",\"timestamp\":\"2026-10-{day:02}T{:02}:05:00Z\"}}\n",
+                if i % 2 == 0 { "positive" } else { "negative" },
+                i % 24
+            ));
+        }
+    }
+    out
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap()
+}
+
+#[test]
+#[ignore = "needs a ClickHouse store: tests/clickhouse/run.sh runs it"]
+fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
+    let ws = Workspace::new();
+    let rich = ws.file("rich.jsonl", rich_jsonl());
+    let plain = ws.file("plain.jsonl", conversations_jsonl(120, "p"));
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats");
+    let paths =
+        vec![rich.clone(), plain, fixtures.join("langfuse/traces.csv"), fixtures.join("dify/conversations.json"), rich];
+
+    let mut sqlite = ws.engine();
+    let mut ch = clickhouse(&format!("rapport_reads_{}", std::process::id()));
+    for engine in [&mut sqlite, &mut ch] {
+        engine.import(&paths, &ImportOptions::default(), &mut |_| {}).expect("the import runs");
+    }
+
+    let (a, b) = (sqlite.status().unwrap(), ch.status().unwrap());
+    assert_eq!(json(&a.stored), json(&b.stored), "status counts the same records");
+    assert_eq!((a.first_message, a.last_message), (b.first_message, b.last_message), "status: the same span");
+    assert_eq!(a.files.len(), b.files.len(), "status lists the same files");
+
+    let q: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "Europe/Paris", &[]);
+    let first = ListOptions { limit: 50, ..ListOptions::default() };
+    let (pa, pb) = (sqlite.conversations(&q, &first).unwrap(), ch.conversations(&q, &first).unwrap());
+    assert!(pa.total > 100, "the data has conversations ({})", pa.total);
+    assert_eq!(json(&pa), json(&pb), "the first page of conversations is the same");
+    let search = ListOptions { search: "TURN 3", limit: 50, ..ListOptions::default() };
+    assert_eq!(
+        json(&sqlite.conversations(&q, &search).unwrap()),
+        json(&ch.conversations(&q, &search).unwrap()),
+        "searching message content finds the same conversations"
+    );
+
+    for id in ["r0", "r3", "r8", "p7"] {
+        assert_eq!(
+            json(&sqlite.transcript(id).unwrap()),
+            json(&ch.transcript(id).unwrap()),
+            "the transcript of {id} is the same"
+        );
+    }
+    assert!(ch.transcript("nobody").is_err(), "an unknown conversation is an error on ClickHouse too");
+
+    let (va, vb) = (sqlite.dashboard_view(&q).unwrap(), ch.dashboard_view(&q).unwrap());
+    assert_eq!(json(&va.extras), json(&vb.extras), "the dashboard's extras are the same");
+    assert_eq!(json(&va.dashboard), json(&vb.dashboard), "the dashboard behind the app is the same");
+    for table in [Table::Conversations, Table::Tools, Table::Countries, Table::Daily] {
+        assert_eq!(
+            export_csv(&mut sqlite, &q, table).unwrap(),
+            export_csv(&mut ch, &q, table).unwrap(),
+            "the exported table {table:?} is the same"
+        );
+    }
+
+    // The settings' prices cost tokens that came without a cost, per model,
+    // in ClickHouse's SQL as in the SQLite store's facts.
+    for engine in [&mut sqlite, &mut ch] {
+        let mut settings = engine.settings().clone();
+        settings.prices = vec![Price { model: "gpt-4o".into(), prompt_per_million: 2.5, completion_per_million: 10.0 }];
+        engine.set_settings(settings).unwrap();
+    }
+    let metric_settings = sqlite.settings().metric_settings();
+    let (ma, mb) = (sqlite.dashboard(&q, &metric_settings).unwrap(), ch.dashboard(&q, &metric_settings).unwrap());
+    let priced = ma.current.tokens.cost;
+    assert!(priced > va.dashboard.current.tokens.cost, "the prices add cost ({priced})");
+    assert!(
+        (priced - mb.current.tokens.cost).abs() < 1e-9,
+        "priced cost: SQLite {priced}, ClickHouse {}",
+        mb.current.tokens.cost
+    );
+    let day_cost = |m: &rapport::metrics::Metrics| -> std::collections::BTreeMap<String, f64> {
+        m.daily.iter().filter(|d| d.messages > 0).map(|d| (d.date.clone(), d.cost)).collect()
+    };
+    let (da, db) = (day_cost(&ma.current), day_cost(&mb.current));
+    assert_eq!(da.keys().collect::<Vec<_>>(), db.keys().collect::<Vec<_>>(), "the same days have messages");
+    for (day, cost) in &da {
+        assert!((cost - db[day]).abs() < 1e-9, "the cost of {day}: SQLite {cost}, ClickHouse {}", db[day]);
+    }
+}
