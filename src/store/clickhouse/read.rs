@@ -49,6 +49,18 @@ fn latest(column: &str, empty: &str) -> String {
     format!("argMax(isNull({column}), seq), argMax(ifNull({column}, {empty}), seq)")
 }
 
+/// A message's model, tokens and cost, as flag-and-value pairs of cells, in
+/// that order: what both the facts and a transcript read of each message.
+fn usage() -> String {
+    [
+        latest("model", "''"),
+        latest("prompt_tokens", "toUInt64(0)"),
+        latest("completion_tokens", "toUInt64(0)"),
+        latest("cost", "toFloat64(0)"),
+    ]
+    .join(", ")
+}
+
 /// The value of a flag-and-value pair of cells.
 fn opt(row: &[String], i: usize) -> Option<String> {
     (row.get(i).map(String::as_str) == Some("0")).then(|| row.get(i + 1).cloned().unwrap_or_default())
@@ -154,12 +166,9 @@ impl ClickHouseStore {
         let conv = |row: &[String]| id_of.get(&text(row, 0)).copied().unwrap_or(0);
         for (i, row) in self
             .select(&format!(
-                "SELECT conversation_id, argMax(role, seq), argMax(timestamp, seq), {}, {}, {}, {}
+                "SELECT conversation_id, argMax(role, seq), argMax(timestamp, seq), {}
                  FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(first_seq)",
-                latest("model", "''"),
-                latest("prompt_tokens", "toUInt64(0)"),
-                latest("completion_tokens", "toUInt64(0)"),
-                latest("cost", "toFloat64(0)"),
+                usage(),
                 self.sharded("message")
             ))?
             .into_iter()
@@ -225,14 +234,11 @@ impl ClickHouseStore {
         let line = self.conversation_lines(&this)?.remove(conversation_id);
         let messages: Vec<DetailMessage> = self
             .select(&format!(
-                "SELECT {}, argMax(role, seq), argMax(timestamp, seq) AS ts, {}, {}, {}, {}, {}
+                "SELECT {}, argMax(role, seq), argMax(timestamp, seq) AS ts, {}, {}
                  FROM {} WHERE {committed} AND {this} GROUP BY identity ORDER BY ts, min(first_seq)",
                 latest("message_id", "''"),
                 latest("content", "''"),
-                latest("model", "''"),
-                latest("prompt_tokens", "toUInt64(0)"),
-                latest("completion_tokens", "toUInt64(0)"),
-                latest("cost", "toFloat64(0)"),
+                usage(),
                 self.sharded("message")
             ))?
             .into_iter()
