@@ -8,8 +8,8 @@
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
-    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, FactsBuilder, ListOptions, Price, Query,
-    QueryError, Settings,
+    dashboard, list, ConversationPage, Dashboard, DashboardExtras, ExchangeRate, Facts, FactsBuilder, ListOptions,
+    Price, Query, QueryError, Settings,
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
@@ -111,7 +111,8 @@ pub struct TranscriptMessage {
     #[serde(flatten)]
     pub message: DetailMessage,
     /// For an agent message that answers a user message (an exchange of
-    /// METRICS.md): the time since that user message, in milliseconds.
+    /// METRICS.md): the time since that user message, in milliseconds; none
+    /// when the file did not say when the answer came (`time_unknown`).
     pub response_ms: Option<f64>,
 }
 
@@ -119,8 +120,8 @@ pub struct TranscriptMessage {
 /// the facts metrics are computed from (`prices` estimate the cost of
 /// messages that carry tokens but no cost). The reading is here, so that
 /// `metrics` holds only pure functions.
-pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, StoreError> {
-    let mut builder = FactsBuilder::new(prices);
+pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price], rates: &[ExchangeRate]) -> Result<Facts, StoreError> {
+    let mut builder = FactsBuilder::new(prices).rates(rates);
     let mut country_of: HashMap<String, &str> = HashMap::new();
     store.for_each_conversation(|row| {
         let country = row.customer_ip_address.as_ref().map(|ip| match country_of.get(ip) {
@@ -141,8 +142,13 @@ pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, S
 
 /// The facts of the rows a ClickHouse store gave, as [`load_facts`] builds
 /// them from the SQLite store's.
-fn facts_of_rows(rows: crate::store::clickhouse::StoredRows, geo: &Geo, prices: &[Price]) -> Facts {
-    let mut builder = FactsBuilder::new(prices);
+fn facts_of_rows(
+    rows: crate::store::clickhouse::StoredRows,
+    geo: &Geo,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+) -> Facts {
+    let mut builder = FactsBuilder::new(prices).rates(rates);
     let mut country_of: HashMap<String, &str> = HashMap::new();
     for row in rows.conversations {
         let country = row
@@ -161,6 +167,8 @@ fn facts_of_rows(rows: crate::store::clickhouse::StoredRows, geo: &Geo, prices: 
             prompt_tokens: m.prompt_tokens,
             completion_tokens: m.completion_tokens,
             cost: m.cost,
+            foreign_cost: m.foreign_cost.as_ref().map(|(amount, currency)| (*amount, currency.as_str())),
+            time_unknown: m.time_unknown,
         });
     }
     rows.actions.into_iter().for_each(|a| builder.action(a));
@@ -305,11 +313,13 @@ impl Engine {
     pub fn facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
             self.facts = Some(match &self.backend {
-                Backend::Local(store) => load_facts(store, &self.geo, &self.settings.prices)?,
+                Backend::Local(store) => {
+                    load_facts(store, &self.geo, &self.settings.prices, &self.settings.exchange_rates)?
+                }
                 Backend::ClickHouse(store) => {
                     let rows = store.stored_rows()?;
                     self.comments = rows.comments.clone();
-                    facts_of_rows(rows, &self.geo, &self.settings.prices)
+                    facts_of_rows(rows, &self.geo, &self.settings.prices, &self.settings.exchange_rates)
                 }
             });
         }
@@ -327,6 +337,20 @@ impl Engine {
         }
         if settings.prices.iter().any(|p| !(p.prompt_per_million >= 0.0 && p.completion_per_million >= 0.0)) {
             return Err(Error::Settings("prices must be numbers of dollars, 0 or more".into()));
+        }
+        for rate in &settings.exchange_rates {
+            let code = ExchangeRate::code(&rate.currency);
+            if code.is_empty() {
+                return Err(Error::Settings("an exchange rate needs the currency's code (RMB, EUR, ...)".into()));
+            }
+            if code == "USD" {
+                return Err(Error::Settings("costs in USD need no exchange rate".into()));
+            }
+            if !(rate.usd_per_unit.is_finite() && rate.usd_per_unit > 0.0) {
+                return Err(Error::Settings(format!(
+                    "the exchange rate of {code} must be a number of US dollars above 0 (1 {code} = x USD)"
+                )));
+            }
         }
         // A new GeoIP database chosen now is refused with its reason (the
         // person is there to pick another); only one that stops working
@@ -348,7 +372,7 @@ impl Engine {
     /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
-            return Ok(store.dashboard(query, settings, &self.settings.prices)?);
+            return Ok(store.dashboard(query, settings, &self.settings.prices, &self.settings.exchange_rates)?);
         }
         let facts = self.facts()?;
         Ok(dashboard(facts, query, settings))
@@ -410,7 +434,9 @@ impl Engine {
         for m in detail.messages {
             let side = m.role.side();
             let response_ms = match (previous, side) {
-                (Some((Role::User, at)), Side::Agent) => Some((m.timestamp.0 - at.0) as f64 / 1000.0),
+                (Some((Role::User, at)), Side::Agent) if !m.time_unknown => {
+                    Some((m.timestamp.0 - at.0) as f64 / 1000.0)
+                }
                 _ => None,
             };
             if side != Side::Neither {

@@ -1,7 +1,7 @@
 //! What a person sets in the app, kept in the store so that it travels with
 //! it (one store per client keeps that client's prices and hand-over tools).
 
-use crate::metrics::{Price, Settings, DEFAULT_ESCALATION_TOOLS};
+use crate::metrics::{ExchangeRate, Price, Settings, DEFAULT_ESCALATION_TOOLS};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -27,6 +27,10 @@ pub struct AppSettings {
     pub geo_database: Option<PathBuf>,
     /// Prices per model for files that carry tokens but no cost.
     pub prices: Vec<Price>,
+    /// US dollars per unit of other currencies, for costs a file gave in
+    /// them (Dify's RMB): converted and counted; without a rate they are
+    /// left out of the cost and the dashboard says so.
+    pub exchange_rates: Vec<ExchangeRate>,
     pub theme: Theme,
 }
 
@@ -37,6 +41,7 @@ impl Default for AppSettings {
             escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect(),
             geo_database: None,
             prices: Vec::new(),
+            exchange_rates: Vec::new(),
             theme: Theme::System,
         }
     }

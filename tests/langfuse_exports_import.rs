@@ -5,6 +5,7 @@ mod common;
 mod formats_common;
 use common::*;
 use formats_common::*;
+use rapport::model::Role;
 use serde_json::json;
 
 const TABLES: &[&str] =
@@ -177,9 +178,40 @@ fn an_api_page_reads_its_traces_and_their_observations() {
         t.messages.iter().map(|m| m.message.content.clone().unwrap_or_default()).collect()
     };
     assert_eq!(text("lf-tr-3"), ["reset my password", "I sent you a reset link."], "never {{\"query\": ...}}");
+    assert_eq!(text("lf-tr-4"), ["Opening hours?", "9 to 5."]);
+}
+
+/// Issue 15: a trace without latency (nor observations with times) does not
+/// say when the agent answered. The answer is kept after its question (a
+/// microsecond later, marked as having no time of its own): the transcript
+/// reads in order, the exchange counts, and its response time is unknown,
+/// never 0 ms.
+#[test]
+fn an_answer_without_a_time_follows_its_question_and_gives_no_response_time() {
+    let ws = Workspace::new();
+    ws.import(&[fixture("langfuse/api/traces-page.json")]);
     let t = ws.engine().transcript("lf-tr-4").unwrap();
-    assert!(t.messages.iter().all(|m| m.response_ms.is_none()), "no exchange: the answer's time is unknown");
-    assert!(text("lf-tr-4").contains(&"Opening hours?".to_owned()) && text("lf-tr-4").contains(&"9 to 5.".to_owned()));
+    let roles: Vec<_> = t.messages.iter().map(|m| (m.message.role, m.message.time_unknown)).collect();
+    assert_eq!(roles, [(Role::User, false), (Role::Agent, true)], "the question, then its answer");
+    assert_eq!(t.messages[1].message.timestamp.0, t.messages[0].message.timestamp.0 + 1, "one microsecond after");
+    assert_eq!(t.messages[1].response_ms, None, "no response time");
+
+    let m = dashboard(&ws);
+    // Two exchanges (lf-tr-3's and lf-tr-4's) in two conversations; one time, 1.5 s.
+    close(&m["avg_user_interactions"], 1.0, "both answers are exchanges");
+    close(&m["avg_response_time_ms"], 1500.0, "only the measured one");
+    close(&m["p50_response_time_ms"], 1500.0, "never 0 ms from the unknown one");
+
+    // Alone, the unknown answer leaves the response times empty (null), not 0.
+    let alone = Workspace::new();
+    let page: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("langfuse/api/traces-page.json")).unwrap()).unwrap();
+    let only: Vec<_> = page["data"].as_array().unwrap().iter().filter(|t| t["id"] == "lf-tr-4").cloned().collect();
+    let file = alone.dir.path().join("only-lf-tr-4.json");
+    std::fs::write(&file, json!({"data": only, "meta": page["meta"]}).to_string()).unwrap();
+    alone.import(&[file]);
+    let m = dashboard(&alone);
+    assert_eq!((m["agent_messages"].clone(), m["avg_response_time_ms"].clone()), (json!(1), json!(null)));
 }
 
 /// Issue 15: a traces CSV written before Langfuse's fix of double-quoted JSON

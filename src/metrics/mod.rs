@@ -26,10 +26,12 @@ mod query;
 mod rows;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
-pub use compute::{compute, dashboard, DailyRow, Dashboard, FeedbackCounts, Metrics, ModelUsage, TokenUsage, ToolRow};
+pub use compute::{
+    compute, dashboard, DailyRow, Dashboard, FeedbackCounts, LeftOutCost, Metrics, ModelUsage, TokenUsage, ToolRow,
+};
 pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, SortKey};
 pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
-pub use facts::{Facts, FactsBuilder, Interner, Price};
+pub use facts::{ExchangeRate, Facts, FactsBuilder, Interner, Price};
 pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
 pub use normal::FilterKey;
 pub use query::{Filters, Query, QueryError, QuerySpec, Settings, DEFAULT_ESCALATION_TOOLS};

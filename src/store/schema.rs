@@ -93,4 +93,13 @@ pub const MIGRATIONS: &[&str] = &[
         || char(31) || timestamp || char(31) || rapport_content_key(content)
     WHERE message_id IS NULL;
     "#,
+    // 4: a cost another platform gave in another currency than US dollars,
+    // kept as given (`cost` stays in dollars), and messages whose time the
+    // file did not give (placed after the message they answer; no response
+    // time comes from them).
+    r#"
+    ALTER TABLE message ADD COLUMN foreign_cost REAL;
+    ALTER TABLE message ADD COLUMN foreign_currency TEXT;
+    ALTER TABLE message ADD COLUMN time_unknown INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];

@@ -119,6 +119,26 @@ impl ClickHouseStore {
             for (_, ddl) in schema::SHARDED_TABLES {
                 run(ddl)?;
             }
+            // A `message` table of an older version gains its new columns
+            // (with their defaults), and the Distributed table over it,
+            // which holds no rows, is made again with them.
+            let has_column = |table: &str, column: &str| -> Result<bool, StoreError> {
+                let n = server
+                    .run(&format!(
+                        "SELECT count() FROM system.columns WHERE database = '{db}' AND table = '{table}'
+                         AND name = '{column}'"
+                    ))
+                    .map_err(self.failed(server))?;
+                Ok(n.trim() != "0")
+            };
+            for (column, kind) in schema::ADDED_MESSAGE_COLUMNS {
+                if !has_column("message", column)? {
+                    run(&format!("ALTER TABLE {{db}}.message ADD COLUMN {column} {kind}"))?;
+                }
+                if has_column("message_all", "message_id")? && !has_column("message_all", column)? {
+                    run("DROP TABLE IF EXISTS {db}.message_all")?;
+                }
+            }
             let current = server
                 .run(&format!(
                     "SELECT count() FROM system.columns WHERE database = '{db}' AND table = 'conversation_facts'
@@ -290,14 +310,16 @@ impl ClickHouseStore {
     }
 
     /// Every metric of the query and of the period before it; `prices` cost
-    /// the messages that have tokens but no cost, per model.
+    /// the messages that have tokens but no cost, per model, and `rates`
+    /// convert costs given in other currencies.
     pub fn dashboard(
         &self,
         query: &crate::metrics::Query,
         settings: &crate::metrics::Settings,
         prices: &[crate::metrics::Price],
+        rates: &[crate::metrics::ExchangeRate],
     ) -> Result<crate::metrics::Dashboard, StoreError> {
-        metrics::dashboard(self, query, settings, prices)
+        metrics::dashboard(self, query, settings, prices, rates)
     }
 
     /// Runs a query on the entry server and reads its `TabSeparated` rows.

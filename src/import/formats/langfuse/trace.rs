@@ -14,9 +14,10 @@
 //!                                                 observation already is that call
 //! ```
 //!
-//! When nothing tells when the agent answered, its message is written at the
-//! question's instant and before it, so that it forms no exchange: the
-//! response time is unknown rather than 0 ms.
+//! When nothing tells when the agent answered, its message is written a
+//! microsecond after the question, marked as having no time of its own
+//! (`Message::time_unknown`): it follows its question in the transcript and
+//! gives no response time, rather than 0 ms.
 
 use super::super::build::{emit, field, field_of, number, reject, text, Rec};
 use super::super::chat;
@@ -236,7 +237,8 @@ pub fn read(parts: &TraceParts, session: Option<&str>, ctx: &Context, sink: &mut
             .text(Field::ConversationId, conversation.clone())
             .text(Field::MessageId, format!("{id}:output"))
             .text(Field::Role, "agent")
-            .micros(Field::Timestamp, Some(answered.unwrap_or(start)))
+            .micros(Field::Timestamp, Some(answered.unwrap_or(Micros(start.0.saturating_add(1)))))
+            .time_unknown(answered.is_none())
             .text(Field::Content, a)
             .opt_text(Field::Model, model)
             .count(Field::PromptTokens, total.prompt)
@@ -244,20 +246,11 @@ pub fn read(parts: &TraceParts, session: Option<&str>, ctx: &Context, sink: &mut
             .number(Field::Cost, total.cost)
     });
     let spent_alone = agent.is_none() && total.any();
-    match (user, agent, answered) {
-        // Unknown answer time: the answer first, so that it answers nothing.
-        (Some(user), Some(agent), None) => {
-            emit(sink, at, &format!("{what} output"), agent)?;
-            emit(sink, at, &format!("{what} input"), user)?;
-        }
-        (user, agent, _) => {
-            if let Some(user) = user {
-                emit(sink, at, &format!("{what} input"), user)?;
-            }
-            if let Some(agent) = agent {
-                emit(sink, at, &format!("{what} output"), agent)?;
-            }
-        }
+    if let Some(user) = user {
+        emit(sink, at, &format!("{what} input"), user)?;
+    }
+    if let Some(agent) = agent {
+        emit(sink, at, &format!("{what} output"), agent)?;
     }
     if spent_alone {
         reject(sink, at, format!("{what} has no output, so its tokens and cost have no agent message to go with"))?;
