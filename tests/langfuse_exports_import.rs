@@ -234,3 +234,63 @@ fn a_traces_csv_from_before_the_quoting_fix_imports() {
     let t = ws.engine().transcript("lf-tr-5").unwrap();
     assert_eq!(t.messages[0].message.content.as_deref(), Some("Hi, are you open on Sunday?"), "without its quotes");
 }
+
+/// Issue 15: a traces export without usage, imported with an observations
+/// export (the current CSV, or the older JSON with `promptTokens` and
+/// `calculatedTotalCost`): each generation's tokens and cost go on its
+/// trace's agent message, as a trace's download credits them, and the last
+/// generation's model; a trace without latency is answered when its last
+/// generation ended. Worked out by hand from `table-export/`: tx-1 has ox-2
+/// (400 + 100 cached in, 50 out, $0.00009) and ox-4 (700 in, 40 out,
+/// $0.00013); tx-2 has ox-5 (300 in, 25 out, $0.001, ended 2.3 s after the
+/// question); tx-3 has none. The order of the files changes nothing, nor
+/// does importing them again.
+#[test]
+fn observations_exports_credit_generation_tokens_and_cost_to_their_trace() {
+    let traces = fixture("langfuse/table-export/traces-without-usage.json");
+    for observations in ["langfuse/table-export/observations.csv", "langfuse/table-export/observations-older.json"] {
+        let observations = fixture(observations);
+        let mut seen = Vec::new();
+        for files in [[traces.clone(), observations.clone()], [observations.clone(), traces.clone()]] {
+            let ws = Workspace::new();
+            let report = ws.import(&files);
+            let formats: Vec<&str> = report.files.iter().map(|f| f.format.as_str()).collect();
+            assert_eq!(formats, ["langfuse-traces", "langfuse-observations"], "{observations:?}");
+            assert_eq!(report.rejected, 0, "{:?}", report.files.iter().map(|f| &f.rejections).collect::<Vec<_>>());
+            let m = dashboard(&ws);
+            assert_eq!(
+                (m["total_conversations"].clone(), m["user_messages"].clone(), m["agent_messages"].clone()),
+                (json!(2), json!(3), json!(3))
+            );
+            assert_eq!(
+                (m["tokens"]["prompt"].clone(), m["tokens"]["completion"].clone()),
+                (json!(1500), json!(115)),
+                "{observations:?}"
+            );
+            close(&m["tokens"]["cost"], 0.00009 + 0.00013 + 0.001, "the generations' costs");
+            close(&m["avg_response_time_ms"], (3000.0 + 2300.0 + 1500.0) / 3.0, "tx-2 from its generation's end");
+            assert_eq!(
+                m["tools"],
+                json!([{"name": "track_parcel", "count": 1, "avg_duration_ms": 500.0, "errors": 0}])
+            );
+
+            let t = ws.engine().transcript("sx-1").unwrap();
+            let answers: Vec<_> = t
+                .messages
+                .iter()
+                .filter(|m| m.message.role == Role::Agent)
+                .map(|m| (m.message.model.clone(), m.message.prompt_tokens, m.message.completion_tokens))
+                .collect();
+            assert_eq!(
+                answers,
+                [(Some("gpt-4o-mini".into()), Some(1200), Some(90)), (Some("gpt-4o".into()), Some(300), Some(25))]
+            );
+
+            let again = ws.import(&files);
+            assert_eq!(again.rejected, 0);
+            assert_eq!(dashboard(&ws), m, "re-importing changes nothing");
+            seen.push(m);
+        }
+        assert_eq!(seen[0], seen[1], "either order gives the same numbers");
+    }
+}
