@@ -47,3 +47,8 @@ export type { ImportOptions } from './generated/ImportOptions';
 export type { FilterKey } from './generated/FilterKey';
 export type { QuerySpec } from './generated/QuerySpec';
 
+export type { DataStoreKind } from './generated/DataStoreKind';
+export type { DataStoreView } from './generated/DataStoreView';
+export type { DataStoreRequest } from './generated/DataStoreRequest';
+export type { ConnectionTest } from './generated/ConnectionTest';
+export type { TestOutcome } from './generated/TestOutcome';
