@@ -11,8 +11,9 @@
 import type { FilterKey, QueryText } from '../bindings';
 import { type DataBounds, type Period, PERIOD_PRESETS, periodRange, type PeriodPreset } from './period';
 import { isValidZone, parseCivilDate } from './zone';
+import { FILTER_KEYS } from '../generated/filterKeys';
 
-export const FILTER_KEYS: readonly FilterKey[] = ['source', 'device', 'language', 'country', 'customer_id', 'environment'];
+export { FILTER_KEYS };
 
 export type Filters = Partial<Record<FilterKey, string[]>>;
 
