@@ -1,4 +1,4 @@
-//! Every key of spec/METRICS.md for one query, in one pass over each kind of
+//! Every key of docs/metrics.md for one query, in one pass over each kind of
 //! fact in range.
 
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};

@@ -1,4 +1,4 @@
-//! The numbers of spec/METRICS.md, as pure functions of facts and a query.
+//! The numbers of docs/metrics.md, as pure functions of facts and a query.
 //!
 //! No clock, file or store is read here (clippy.toml's disallowed methods are
 //! denied in this module): [`Facts`] come in, built by a [`FactsBuilder`]
