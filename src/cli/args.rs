@@ -1,4 +1,4 @@
-//! The command line as spec/CLI.md defines it.
+//! The command line as docs/cli.md defines it.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ use rapport::model::{parse_timestamp, Micros};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-/// Exit status when a file could not be read at all (spec/CLI.md).
+/// Exit status when a file could not be read at all (docs/cli.md).
 const REFUSED_FILE: u8 = 2;
 
 pub fn run() -> ExitCode {

@@ -93,14 +93,15 @@ impl Query {
     }
 }
 
-/// A query as the app and scripts write it: instants as text, filters by key name.
+/// A [`Query`] as the app and scripts write it, before it is checked:
+/// instants as text, filters by key name. [`QueryText::to_query`] parses it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct QuerySpec {
+pub struct QueryText {
     pub from: String,
     pub to: String,
     pub tz: String,
-    /// By key name; [`QuerySpec::to_query`] refuses a name that is no
+    /// By key name; [`QueryText::to_query`] refuses a name that is no
     /// [`FilterKey`], so the UI's type names the keys.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "BTreeMap<FilterKey, Vec<String>>"))]
@@ -110,7 +111,7 @@ pub struct QuerySpec {
     pub compare: bool,
 }
 
-impl QuerySpec {
+impl QueryText {
     /// Validates the spec into a [`Query`]: readable instants, a known zone and filter keys.
     pub fn to_query(&self) -> Result<Query, QueryError> {
         let instant = |text: &str| {

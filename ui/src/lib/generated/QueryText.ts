@@ -2,11 +2,12 @@
 import type { FilterKey } from "./FilterKey";
 
 /**
- * A query as the app and scripts write it: instants as text, filters by key name.
+ * A [`Query`] as the app and scripts write it, before it is checked:
+ * instants as text, filters by key name. [`QueryText::to_query`] parses it.
  */
-export type QuerySpec = { from: string, to: string, tz: string, 
+export type QueryText = { from: string, to: string, tz: string, 
 /**
- * By key name; [`QuerySpec::to_query`] refuses a name that is no
+ * By key name; [`QueryText::to_query`] refuses a name that is no
  * [`FilterKey`], so the UI's type names the keys.
  */
 filters: { [key in FilterKey]?: Array<string> }, 
