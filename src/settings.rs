@@ -61,7 +61,7 @@ pub const KEY: &str = "app";
 /// Unix, in a folder Rapport makes `0700`). The password is kept there as
 /// given, since ClickHouse's HTTP interface needs it as such; the app never
 /// shows it back. Leaving it empty uses `RAPPORT_CLICKHOUSE_PASSWORD` instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct DataStoreChoice {
     pub kind: DataStoreKind,
@@ -71,6 +71,18 @@ pub struct DataStoreChoice {
     pub user: Option<String>,
     /// Only while the ClickHouse server is the store in use.
     pub password: Option<String>,
+}
+
+/// Written into logs without the password.
+impl std::fmt::Debug for DataStoreChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataStoreChoice")
+            .field("kind", &self.kind)
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -151,6 +163,12 @@ mod tests {
             user: Some("ana".into()),
             password: Some("s3cret".into()),
         }
+    }
+
+    #[test]
+    fn the_password_stays_out_of_logs() {
+        let logged = format!("{:?}", clickhouse());
+        assert!(!logged.contains("s3cret") && logged.contains("***"), "{logged}");
     }
 
     #[test]
