@@ -114,4 +114,8 @@ pub struct QueryArgs {
     /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id.
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
+    /// KEY=VALUE, repeatable: a second segment, compared with the filtered one
+    /// over the same period (its numbers under `segment`, its column in a report).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub segment: Vec<String>,
 }

@@ -99,17 +99,22 @@ pub struct ModelUsage {
 }
 
 /// A query's numbers and, when the query compares, those of the period of
-/// equal length before it.
+/// equal length before it; when it names a second segment, that segment's
+/// numbers over the same period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Dashboard {
     #[serde(flatten)]
     pub current: Metrics,
     pub previous: Option<Metrics>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub segment: Option<Metrics>,
 }
 
-/// The two periods are independent scans over shared, read-only facts, so
-/// they run side by side: a dashboard costs about one period on two cores.
+/// The two periods (and a second segment) are independent scans over shared,
+/// read-only facts, so they run side by side: a dashboard costs about one
+/// period on two cores.
 pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard {
     dashboard_parts(facts, query, settings).0
 }
@@ -119,13 +124,19 @@ pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard
 pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings) -> (Dashboard, Computed, Shared) {
     let previous_query = query.previous();
     let shared = Shared::new(facts, query, settings);
-    let (current, previous) = std::thread::scope(|scope| {
+    let segment_query = query.segment_query();
+    let (current, previous, segment) = std::thread::scope(|scope| {
         let previous = query.compare.then(|| scope.spawn(|| compute_with(facts, &previous_query, &shared)));
+        let segment = segment_query
+            .as_ref()
+            .map(|q| scope.spawn(move || compute_with(facts, q, &Shared::new(facts, q, settings)).metrics));
         let current = compute_with(facts, query, &shared);
         let previous = previous.map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (current, previous)
+        let segment = segment.map(|s| s.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (current, previous, segment)
     });
-    (Dashboard { current: current.metrics.clone(), previous: previous.map(|p| p.metrics) }, current, shared)
+    let dashboard = Dashboard { current: current.metrics.clone(), previous: previous.map(|p| p.metrics), segment };
+    (dashboard, current, shared)
 }
 
 /// What both periods of a dashboard use: which conversations pass the

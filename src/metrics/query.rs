@@ -64,6 +64,10 @@ pub struct Query {
     /// Whether the previous period of equal length is computed too (the
     /// dashboard's comparison); [`Query::new`] leaves it off.
     pub compare: bool,
+    /// A second set of filters whose numbers, over the same period, are
+    /// computed beside these (comparing two segments: WhatsApp against the
+    /// web, production against staging); `None`: no second segment.
+    pub segment: Option<Filters>,
 }
 
 impl Query {
@@ -72,7 +76,7 @@ impl Query {
         if to <= from {
             return Err(QueryError::EmptyPeriod { from, to });
         }
-        Ok(Query { from, to, zone, filters, compare: false })
+        Ok(Query { from, to, zone, filters, compare: false, segment: None })
     }
 
     /// The period of the same length just before this one.
@@ -84,7 +88,14 @@ impl Query {
             zone: self.zone,
             filters: self.filters.clone(),
             compare: false,
+            segment: None,
         }
+    }
+
+    /// The same period and zone with the second segment's filters, if there is one.
+    pub fn segment_query(&self) -> Option<Query> {
+        let filters = self.segment.clone()?;
+        Some(Query { filters, compare: false, segment: None, ..self.clone() })
     }
 
     /// The same query, asking for the previous period too.
@@ -109,6 +120,10 @@ pub struct QueryText {
     /// Whether to compute the previous period too.
     #[serde(default)]
     pub compare: bool,
+    /// A second segment's filters, by key name, to compute beside these.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<BTreeMap<FilterKey, Vec<String>>>"))]
+    pub segment: Option<BTreeMap<String, Vec<String>>>,
 }
 
 impl QueryText {
@@ -117,14 +132,18 @@ impl QueryText {
         let instant = |text: &str| {
             crate::model::parse_timestamp(text).map_err(|_| QueryError::UnreadableInstant(text.to_owned()))
         };
-        let mut filters = Filters::default();
-        for (key, values) in &self.filters {
-            for v in values {
-                filters.add(key, v)?;
+        let filters_of = |by_name: &BTreeMap<String, Vec<String>>| -> Result<Filters, QueryError> {
+            let mut filters = Filters::default();
+            for (key, values) in by_name {
+                for v in values {
+                    filters.add(key, v)?;
+                }
             }
-        }
-        let query = Query::new(instant(&self.from)?, instant(&self.to)?, &self.tz, filters)?;
-        Ok(Query { compare: self.compare, ..query })
+            Ok(filters)
+        };
+        let query = Query::new(instant(&self.from)?, instant(&self.to)?, &self.tz, filters_of(&self.filters)?)?;
+        let segment = self.segment.as_ref().map(filters_of).transpose()?;
+        Ok(Query { compare: self.compare, segment, ..query })
     }
 }
 

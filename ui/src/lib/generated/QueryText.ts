@@ -14,4 +14,8 @@ filters: { [key in FilterKey]?: Array<string> },
 /**
  * Whether to compute the previous period too.
  */
-compare: boolean, };
+compare: boolean, 
+/**
+ * A second segment's filters, by key name, to compute beside these.
+ */
+segment?: { [key in FilterKey]?: Array<string> }, };
