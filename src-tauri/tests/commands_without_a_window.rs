@@ -32,6 +32,7 @@ fn month(filters: &[(&str, &str)]) -> QueryText {
         to: "2026-10-29T00:00:00Z".into(),
         tz: "Europe/Berlin".into(),
         filters: map,
+        segment: None,
         compare: true,
     }
 }
