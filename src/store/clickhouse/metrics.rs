@@ -28,7 +28,11 @@ pub fn dashboard(
     let rates = Rates::of(rates);
     let cost = rates.convert(&cost_expression(prices));
     let previous = if query.compare { Some(metrics(store, &query.previous(), settings, &cost, &rates)?) } else { None };
-    Ok(Dashboard { current: metrics(store, query, settings, &cost, &rates)?, previous })
+    let segment = match query.segment_query() {
+        Some(q) => Some(metrics(store, &q, settings, &cost, &rates)?),
+        None => None,
+    };
+    Ok(Dashboard { current: metrics(store, query, settings, &cost, &rates)?, previous, segment })
 }
 
 /// The settings' exchange rates, by currency code (the last of a code wins,

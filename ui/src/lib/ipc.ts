@@ -11,15 +11,18 @@ import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AppError,
   AppSettings,
+  ConnectionTest,
   ConversationPage,
   ConversationsRequest,
   CsvPreview,
   DashboardView,
+  DataStoreRequest,
+  DataStoreView,
   Export,
   ImportOptions,
   ImportReport,
   Progress,
-  QuerySpec,
+  QueryText,
   Status,
   Transcript,
 } from './bindings';
@@ -47,7 +50,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const status = () => call<Status>('status');
-export const dashboard = (query: QuerySpec) => call<DashboardView>('dashboard', { query });
+export const dashboard = (query: QueryText) => call<DashboardView>('dashboard', { query });
 export const conversations = (request: ConversationsRequest) =>
   call<ConversationPage>('conversations', { request });
 export const conversation = (id: string) => call<Transcript>('conversation', { id });
@@ -56,6 +59,12 @@ export const loadDemo = () => call<Status>('load_demo');
 export const getSettings = () => call<AppSettings>('get_settings');
 export const setSettings = (settings: AppSettings) => call<AppSettings>('set_settings', { settings });
 export const timeZones = () => call<string[]>('time_zones');
+/** The Settings' data store: this computer's or a ClickHouse server (never its password). */
+export const dataStore = () => call<DataStoreView>('data_store');
+/** Asks the server of `request` whether it answers and what its database holds; creates nothing. */
+export const testDataStore = (request: DataStoreRequest) => call<ConnectionTest>('test_data_store', { request });
+/** Switches to the store of `request` (kept for the next start); the store in use stays when it cannot be opened. */
+export const chooseDataStore = (request: DataStoreRequest) => call<DataStoreView>('choose_data_store', { request });
 /** The native "open" dialog, for files or (with `folder`) folders; [] when cancelled. */
 export const pickImportPaths = (folder = false) => call<string[]>('pick_import_paths', { folder });
 /** The native "save" dialog, then `contents` written there; where it went, or null when cancelled. */
@@ -63,7 +72,7 @@ export const saveTextFile = (name: string, contents: string) =>
   call<string | null>('save_text_file', { name, contents });
 
 /** The native "save" dialog (suggesting `name`), then the export of `query` written there; where it went, or null. */
-export const exportFile = (query: QuerySpec, choice: Export, name: string) =>
+export const exportFile = (query: QueryText, choice: Export, name: string) =>
   call<string | null>('export', { query, export: choice, name });
 /** The files among `paths` that are CSV only a column mapping can read. */
 export const csvNeedingMap = (paths: string[]) => call<string[]>('csv_needing_map', { paths });
