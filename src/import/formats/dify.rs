@@ -9,9 +9,11 @@
 //! ```text
 //! id, conversation_id, created_at ──► user message  {id}:query   at created_at
 //!                                 └─► agent message {id}:answer  at created_at
-//!                                     (+ provider_response_latency, or the
-//!                                      last agent thought's time, when later)
-//! metadata.usage                  ──► the answer's tokens; total_price only in USD
+//!                                     + provider_response_latency, or the
+//!                                     last agent thought's time when later;
+//!                                     else 1 µs later, its time unknown
+//! metadata.usage                  ──► the answer's tokens; total_price its cost
+//!                                     in USD, another currency kept as given
 //! feedback.rating, feedbacks[]    ──► feedback on {id}:answer
 //! agent_thoughts[].tool "a;b"     ──► actions a and b at the thought's time
 //! ```
