@@ -30,6 +30,14 @@ use http::{Failure, Server, SYNC_INSERTS};
 /// (an import still running elsewhere keeps writing well within it).
 const STALE_IMPORT_US: i64 = 10 * 60 * 1_000_000;
 
+/// Conversations per statement when facts are built: a slice's arrays stay
+/// within a few hundred megabytes of the server's memory.
+const FACTS_SLICE: u64 = 250_000;
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
 /// The tables of records, which live on every shard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Table {
@@ -64,8 +72,9 @@ pub struct ClickHouseStore {
 
 impl ClickHouseStore {
     /// Connects, creates the database and tables where missing, completes
-    /// any import committed but not yet visible everywhere, and deletes the
-    /// rows of imports that died before committing.
+    /// any import committed but not yet visible everywhere (its rows and its
+    /// conversations' facts), and deletes the rows of imports that died
+    /// before committing.
     pub fn open(url: &str, geo: Geo) -> Result<ClickHouseStore, StoreError> {
         let address = Address::parse(url)?;
         let fail = |f: Failure| StoreError::ClickHouse { url: address.shown(), reason: f.0 };
@@ -77,6 +86,7 @@ impl ClickHouseStore {
         let store = ClickHouseStore { address, entry, shards, geo };
         store.create_schema()?;
         store.complete_commits()?;
+        store.build_missing_facts()?;
         store.forget_stale_imports()?;
         Ok(store)
     }
@@ -119,14 +129,15 @@ impl ClickHouseStore {
             for (_, ddl) in schema::SHARDED_TABLES {
                 run(ddl)?;
             }
+            run(&schema::built_facts_table(&db))?;
             let current = server
                 .run(&format!(
-                    "SELECT count() FROM system.columns WHERE database = '{db}' AND table = 'conversation_facts'
-                     AND name = '{}'",
-                    schema::NEWEST_FACT_COLUMN
+                    "SELECT count() FROM system.tables WHERE database = '{db}' AND name = 'conversation_facts'
+                     AND position(create_table_query, '{}') = 0",
+                    schema::BUILT_FACTS
                 ))
                 .map_err(self.failed(server))?;
-            if current.trim() == "0" {
+            if current.trim() != "0" {
                 run("DROP TABLE IF EXISTS {db}.conversation_facts_all")?;
                 run("DROP TABLE IF EXISTS {db}.conversation_facts")?;
             }
@@ -200,6 +211,54 @@ impl ClickHouseStore {
             }
         }
         Ok(())
+    }
+
+    /// Builds, on every shard, the facts of the conversations these committed
+    /// imports touched, from all their committed records; then notes the
+    /// imports as built there. A large build goes in slices of conversations
+    /// (by hash) so that each statement's memory stays bounded.
+    pub(crate) fn build_facts(&self, imports: &[u64]) -> Result<(), StoreError> {
+        if imports.is_empty() {
+            return Ok(());
+        }
+        let db = self.db();
+        let touched = schema::touched(db, imports);
+        let marks: String = imports.iter().map(|id| format!("{{\"import_id\":{id}}}\n")).collect();
+        for shard in &self.shards {
+            let fail = self.failed(shard);
+            let count = shard.run(&format!("SELECT uniqExact(conversation_id) FROM ({touched})")).map_err(&fail)?;
+            let count: u64 = count.trim().parse().unwrap_or(0);
+            let slices = count / FACTS_SLICE + 1;
+            let version = now_us() as u64;
+            for slice in 0..slices {
+                let scope = if slices == 1 {
+                    format!("conversation_id IN ({touched})")
+                } else {
+                    format!("conversation_id IN ({touched}) AND cityHash64(conversation_id) % {slices} = {slice}")
+                };
+                shard.run(&schema::build_facts(db, &scope, version)).map_err(&fail)?;
+            }
+            shard.insert(&format!("INSERT INTO {db}.facts_import FORMAT JSONEachRow"), &marks, &[]).map_err(&fail)?;
+        }
+        Ok(())
+    }
+
+    /// Imports committed whose facts a shard lacks (a process killed between
+    /// the commit and the build, or a store made by an older version): built now.
+    fn build_missing_facts(&self) -> Result<(), StoreError> {
+        let db = self.db();
+        let mut missing = std::collections::BTreeSet::new();
+        for shard in &self.shards {
+            let ids = shard
+                .run(&format!(
+                    "SELECT import_id FROM {db}.committed_import
+                     WHERE import_id NOT IN (SELECT import_id FROM {db}.facts_import)"
+                ))
+                .map_err(self.failed(shard))?;
+            missing.extend(ids.lines().filter_map(|l| l.trim().parse::<u64>().ok()));
+        }
+        let missing: Vec<u64> = missing.into_iter().collect();
+        self.build_facts(&missing)
     }
 
     /// Deletes an uncommitted import's rows from every shard.
