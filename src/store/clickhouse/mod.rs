@@ -6,12 +6,14 @@
 //! - [`schema`]: the tables and the per-conversation view metrics read.
 //! - [`write`]: one file's rows, all or nothing.
 //! - `metrics`: the dashboard's numbers as SQL.
+//! - `langfuse`: a Langfuse database's tables read as Rapport's records (read-only).
 //! - `read`: records, transcripts and the import log read back.
 //! - `tsv`: reading `TabSeparated` answers.
 
 pub mod address;
 mod chdb;
 mod http;
+mod langfuse;
 mod metrics;
 mod read;
 pub mod schema;
@@ -36,6 +38,21 @@ const FACTS_SLICE: u64 = 250_000;
 
 fn now_us() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
+/// Runs statements, in order, on the server of a store's URL (`{db}` is its
+/// database, which is not created): for tests and tools that prepare a
+/// database, such as a Langfuse one. The session is closed at the end.
+pub fn execute(url: &str, statements: &[String]) -> Result<(), StoreError> {
+    let address = Address::parse(url)?;
+    let server = Server::connect(&address.endpoint, &address)
+        .map_err(|f| StoreError::ClickHouse { url: address.shown(), reason: f.0 })?;
+    for sql in statements {
+        server
+            .run(&sql.replace("{db}", &address.database))
+            .map_err(|f| StoreError::ClickHouse { url: address.shown(), reason: f.0 })?;
+    }
+    Ok(())
 }
 
 /// The tables of records, which live on every shard.
@@ -68,6 +85,8 @@ pub struct ClickHouseStore {
     shards: Vec<Server>,
     /// Countries are resolved when a conversation is written.
     geo: Geo,
+    /// A Langfuse database: the SQL that gives its per-conversation facts.
+    langfuse: Option<String>,
 }
 
 impl ClickHouseStore {
@@ -83,12 +102,56 @@ impl ClickHouseStore {
             Some(c) => c.shards.iter().map(|e| Server::connect(e, &address)).collect::<Result<_, _>>().map_err(fail)?,
             None => vec![entry.clone()],
         };
-        let store = ClickHouseStore { address, entry, shards, geo };
+        if let Some(lf) = &address.langfuse {
+            let facts = schema::facts_of(&langfuse::records(&address.database, lf.project.as_deref()), "1");
+            let store = ClickHouseStore { langfuse: Some(format!("({facts})")), address, entry, shards, geo };
+            store.check_langfuse()?;
+            return Ok(store);
+        }
+        let store = ClickHouseStore { address, entry, shards, geo, langfuse: None };
         store.create_schema()?;
         store.complete_commits()?;
         store.build_missing_facts()?;
         store.forget_stale_imports()?;
         Ok(store)
+    }
+
+    /// A Langfuse database is never written.
+    pub(crate) fn writable(&self) -> Result<(), StoreError> {
+        match self.langfuse {
+            Some(_) => Err(self.fail(
+                "this is a Langfuse database, which Rapport reads and never writes: import files into a \
+                 Rapport store (a clickhouse:// URL without schema=langfuse, or a file)"
+                    .to_owned(),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// What a Langfuse database cannot give yet (its records one by one).
+    pub(crate) fn rapport_tables(&self, what: &str) -> Result<(), StoreError> {
+        match self.langfuse {
+            Some(_) => Err(self.fail(format!(
+                "{what} of a Langfuse database are not read yet: its dashboard (`rapport metrics`) and \
+                 `rapport status` are"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A Langfuse database holds Langfuse's three tables, else it is named as not one.
+    fn check_langfuse(&self) -> Result<(), StoreError> {
+        let found = self.run(
+            "SELECT count() FROM system.tables WHERE database = '{db}' AND name IN ('traces', 'observations', 'scores')",
+        )?;
+        if found.trim() != "3" {
+            return Err(self.fail(
+                "schema=langfuse names a database with Langfuse's tables traces, observations and scores \
+                 (its v3 ClickHouse schema), and this one lacks some of them"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     /// The store as shown to people (no password).
@@ -165,6 +228,9 @@ impl ClickHouseStore {
 
     /// Where queries read the per-conversation facts.
     pub(crate) fn facts_table(&self) -> String {
+        if let Some(facts) = &self.langfuse {
+            return facts.clone();
+        }
         match self.address.cluster {
             Some(_) => format!("{}.conversation_facts_all", self.db()),
             None => format!("{}.conversation_facts", self.db()),
@@ -332,6 +398,9 @@ impl ClickHouseStore {
 
     /// A setting the app keeps (JSON text), if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        if self.langfuse.is_some() {
+            return Ok(None); // a Langfuse database keeps no settings of Rapport's
+        }
         let text = self.run(&format!(
             "SELECT argMax(value, version) FROM {{db}}.setting WHERE key = {} HAVING count() > 0",
             tsv::quote(key)
@@ -340,6 +409,7 @@ impl ClickHouseStore {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.writable()?;
         let version = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as u64)
@@ -367,6 +437,7 @@ impl ClickHouseStore {
 
 impl ImportTarget for ClickHouseStore {
     fn begin_file(&mut self, path: &str, bytes: u64) -> Result<Box<dyn FileSink + '_>, StoreError> {
+        self.writable()?;
         Ok(Box::new(ClickHouseFile::begin(self, path, bytes)?))
     }
 

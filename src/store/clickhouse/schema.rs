@@ -160,11 +160,7 @@ pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int
 
 /// The names of [`FACT_COLUMNS`], in order.
 pub fn fact_names() -> String {
-    FACT_COLUMNS
-        .split(',')
-        .filter_map(|c| c.split_whitespace().next())
-        .collect::<Vec<_>>()
-        .join(", ")
+    FACT_COLUMNS.split(',').filter_map(|c| c.split_whitespace().next()).collect::<Vec<_>>().join(", ")
 }
 
 /// The table the facts are built into, on every shard: one row per build of
@@ -178,7 +174,10 @@ pub fn built_facts_table(db: &str) -> String {
 
 /// What every metric reads: the latest build of each conversation's facts.
 pub fn facts_view(db: &str) -> String {
-    format!("CREATE VIEW IF NOT EXISTS {db}.conversation_facts AS SELECT {} FROM {db}.{BUILT_FACTS} FINAL", fact_names())
+    format!(
+        "CREATE VIEW IF NOT EXISTS {db}.conversation_facts AS SELECT {} FROM {db}.{BUILT_FACTS} FINAL",
+        fact_names()
+    )
 }
 
 /// Builds the facts of the conversations `scope` (a condition on
@@ -219,6 +218,29 @@ pub fn touched(db: &str, imports: &[u64]) -> String {
 /// exchange:           ✓           ✓      (u2→a1, u3→a3)
 /// ```
 pub fn facts_select(db: &str, scope: &str) -> String {
+    let committed = format!("import_id IN (SELECT import_id FROM {db}.committed_import) AND {scope}");
+    let table = |t: &str| format!("{db}.{t}");
+    let records = Records {
+        conversation_line: table("conversation_line"),
+        message: table("message"),
+        action: table("action"),
+        feedback: table("feedback"),
+    };
+    facts_of(&records, &committed)
+}
+
+/// Where the four kinds of record are read from: tables, or subqueries
+/// with the same columns (a Langfuse database's records, see `langfuse`).
+pub struct Records {
+    pub conversation_line: String,
+    pub message: String,
+    pub action: String,
+    pub feedback: String,
+}
+
+/// The facts of the conversations of `records` whose rows pass `condition`.
+pub fn facts_of(records: &Records, condition: &str) -> String {
+    let committed = condition;
     // Each branch gives every column of the union; the others' are empty.
     let columns: &[(&str, &str)] = &[
         ("x_c_started", "CAST(NULL AS Nullable(Int64))"),
@@ -260,7 +282,6 @@ pub fn facts_select(db: &str, scope: &str) -> String {
             .collect();
         format!("SELECT conversation_id, {} FROM ({from})", list.join(", "))
     };
-    let committed = format!("import_id IN (SELECT import_id FROM {db}.committed_import) AND {scope}");
     let conversations = format!(
         "SELECT conversation_id,
             argMaxIf(started_at, seq, isNotNull(started_at)) AS x_c_started,
@@ -271,7 +292,8 @@ pub fn facts_select(db: &str, scope: &str) -> String {
             argMaxIf(source_n, seq, isNotNull(source_n)) AS x_c_source,
             argMaxIf(language_n, seq, isNotNull(language_n)) AS x_c_language,
             argMaxIf(environment_n, seq, isNotNull(environment_n)) AS x_c_environment
-        FROM {db}.conversation_line WHERE {committed} GROUP BY conversation_id"
+        FROM {} WHERE {committed} GROUP BY conversation_id",
+        records.conversation_line
     );
     let messages = format!(
         "SELECT conversation_id,
@@ -301,8 +323,9 @@ pub fn facts_select(db: &str, scope: &str) -> String {
                 argMax(ifNull(cost, toFloat64(0)), seq) AS mcost,
                 argMax(ifNull(model, ''), seq) AS mmodel,
                 argMax(toUInt8(isNotNull(cost)), seq) AS mhas
-            FROM {db}.message WHERE {committed} GROUP BY conversation_id, identity
-        ) GROUP BY conversation_id"
+            FROM {source} WHERE {committed} GROUP BY conversation_id, identity
+        ) GROUP BY conversation_id",
+        source = records.message
     );
     let actions = format!(
         "SELECT conversation_id,
@@ -321,8 +344,9 @@ pub fn facts_select(db: &str, scope: &str) -> String {
                 argMax(ifNull(duration_ms, toFloat64(0)), seq) AS adur,
                 argMax(toUInt8(isNotNull(duration_ms)), seq) AS ahas,
                 argMax(error, seq) AS aerr
-            FROM {db}.action WHERE {committed} GROUP BY conversation_id, identity
-        ) GROUP BY conversation_id"
+            FROM {source} WHERE {committed} GROUP BY conversation_id, identity
+        ) GROUP BY conversation_id",
+        source = records.action
     );
     let feedback = format!(
         "SELECT conversation_id,
@@ -333,8 +357,9 @@ pub fn facts_select(db: &str, scope: &str) -> String {
             SELECT conversation_id, identity,
                 argMax(ifNull(timestamp, toInt64({NONE})), seq) AS fts,
                 argMax(rating, seq) AS frating
-            FROM {db}.feedback WHERE {committed} GROUP BY conversation_id, identity
-        ) GROUP BY conversation_id"
+            FROM {source} WHERE {committed} GROUP BY conversation_id, identity
+        ) GROUP BY conversation_id",
+        source = records.feedback
     );
     // The messages' branch also gives the exchanges.
     let union = [
