@@ -202,6 +202,8 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             if(has_cost, CAST(cost AS Nullable(Float64)), NULL), CAST(model AS Nullable(String))
         FROM ({turns}) WHERE has_answer)"
     );
+    let named = names_a_tool("o.name");
+    let stripped = format!("if({named}, {}, o.name)", tool_prefix_off("o.name"));
     let action = format!(
         "(SELECT if(isNotNull(t.session_id) AND t.session_id != '', t.session_id, t.id) AS conversation_id,
             concat('i', o.id) AS identity, toUInt64(0) AS seq,
@@ -213,9 +215,6 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
         FROM {observations} AS o INNER JOIN {traces} AS t ON o.trace_id = t.id
         WHERE NOT (isNull(o.parent_observation_id) AND o.name = t.name)
             AND (o.type = 'TOOL' OR (o.type = 'SPAN' AND {named})))",
-        stripped =
-            format!("if({named}, {off}, o.name)", named = names_a_tool("o.name"), off = tool_prefix_off("o.name")),
-        named = names_a_tool("o.name"),
         start = micros("o.start_time"),
         end = micros("o.end_time"),
     );
