@@ -3,7 +3,8 @@
 //! Both go through these functions so that their numbers are the same
 //! numbers. An [`Engine`] keeps the store open and the metric facts in
 //! memory, rebuilding them only after the store or a setting that changes
-//! them does.
+//! them does; the facts are kept beside the store too, so that the next
+//! process reads them instead of rebuilding them ([`load_or_build_facts`]).
 
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
@@ -53,6 +54,8 @@ pub struct Engine {
     geo_override: bool,
     /// Why the configured GeoIP database is not the one in use, when it is not.
     geo_warning: Option<String>,
+    /// Which GeoIP database is in use, for the tag of the facts kept beside the store.
+    geo_tag: String,
     settings: AppSettings,
     facts: Option<Facts>,
     /// On a ClickHouse store, the feedback comments read with the facts, by
@@ -139,6 +142,53 @@ pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, S
     Ok(builder.finish())
 }
 
+/// What the facts of a store depend on besides its records: the layout
+/// they are kept in, this version of Rapport (its rules for deriving them),
+/// the GeoIP database (`geo`, see [`geo_identity`]) and the prices.
+fn facts_tag(store_tag: &str, geo: &str, prices: &[Price]) -> String {
+    let prices = serde_json::to_string(prices).unwrap_or_default();
+    format!(
+        "{store_tag}\nlayout {} rapport {}\ngeo {geo}\nprices {prices}",
+        crate::metrics::PACKED_LAYOUT,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The facts of the store as it is now: read from the copy kept beside it
+/// when that copy is of exactly this store, GeoIP database (`geo_tag`) and
+/// prices, else built from its rows ([`load_facts`]) and kept for the next
+/// process. See `store::facts_file` for why a kept copy is never stale.
+pub fn load_or_build_facts(store: &Store, geo: &Geo, geo_tag: &str, prices: &[Price]) -> Result<Facts, StoreError> {
+    let tag = facts_tag(&store.change_tag()?, geo_tag, prices);
+    if let Some(facts) = store.saved_facts(&tag).and_then(|saved| Facts::from_packed(saved.body())) {
+        return Ok(facts);
+    }
+    let (store_tag, facts) = store.in_one_snapshot(|| Ok((store.change_tag()?, load_facts(store, geo, prices)?)))?;
+    let mut bytes = Vec::new();
+    facts.pack(&mut bytes);
+    // Keeping them is a saving, not a duty: a folder that cannot be written
+    // to means only that the next process builds them again.
+    let _ = store.save_facts(&facts_tag(&store_tag, geo_tag, prices), &bytes);
+    Ok(facts)
+}
+
+/// Which GeoIP database is in use, as facts depend on it: the bundled one
+/// (of this version), or a file by its path, size and modification time.
+fn geo_identity(path: Option<&Path>) -> String {
+    match path {
+        None => "bundled".to_owned(),
+        Some(p) => {
+            let meta = std::fs::metadata(p).ok();
+            let modified = meta
+                .as_ref()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {} {modified}", p.display(), meta.map_or(0, |m| m.len()))
+        }
+    }
+}
+
 /// The facts of the rows a ClickHouse store gave, as [`load_facts`] builds
 /// them from the SQLite store's.
 fn facts_of_rows(rows: crate::store::clickhouse::StoredRows, geo: &Geo, prices: &[Price]) -> Facts {
@@ -217,6 +267,7 @@ impl Engine {
                 geo_source,
                 geo_override: true,
                 geo_warning,
+                geo_tag: String::new(),
                 settings,
                 facts: None,
                 comments: HashMap::new(),
@@ -224,7 +275,9 @@ impl Engine {
         }
         let store = Store::open(db)?;
         let settings = read_settings(store.setting(SETTINGS_KEY)?);
-        let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo.or(settings.geo_database.as_deref()));
+        let geo_path = geo.or(settings.geo_database.as_deref());
+        let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo_path);
+        let geo_tag = geo_identity(if geo_warning.is_some() { None } else { geo_path });
         let backend = Backend::Local(store);
         Ok(Engine {
             backend,
@@ -232,6 +285,7 @@ impl Engine {
             geo_source,
             geo_override: geo.is_some(),
             geo_warning,
+            geo_tag,
             settings,
             facts: None,
             comments: HashMap::new(),
@@ -305,7 +359,7 @@ impl Engine {
     pub fn facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
             self.facts = Some(match &self.backend {
-                Backend::Local(store) => load_facts(store, &self.geo, &self.settings.prices)?,
+                Backend::Local(store) => load_or_build_facts(store, &self.geo, &self.geo_tag, &self.settings.prices)?,
                 Backend::ClickHouse(store) => {
                     let rows = store.stored_rows()?;
                     self.comments = rows.comments.clone();
@@ -334,6 +388,7 @@ impl Engine {
         if !self.geo_override && settings.geo_database != self.settings.geo_database {
             (self.geo, self.geo_source) = open_geo(settings.geo_database.as_deref())?;
             self.geo_warning = None;
+            self.geo_tag = geo_identity(settings.geo_database.as_deref());
         }
         let json = serde_json::to_string(&settings).map_err(|e| Error::Settings(e.to_string()))?;
         match &self.backend {

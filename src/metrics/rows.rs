@@ -26,6 +26,13 @@ impl Interner {
         i
     }
 
+    /// The interner that numbered `values` in this order (distinct values,
+    /// as [`Interner::intern`] keeps them).
+    pub fn from_values(values: Vec<String>) -> Interner {
+        let index = values.iter().enumerate().map(|(i, v)| (v.clone(), i as u32)).collect();
+        Interner { values, index }
+    }
+
     pub fn get(&self, value: &str) -> Option<u32> {
         self.index.get(value).copied()
     }

@@ -93,4 +93,16 @@ pub const MIGRATIONS: &[&str] = &[
         || char(31) || timestamp || char(31) || rapport_content_key(content)
     WHERE message_id IS NULL;
     "#,
+    // 4: the store's generation, a random number drawn again in the same
+    // transaction as every change to the records, so that facts kept beside
+    // the store are known to be of this very content (`facts_file`). Drawn,
+    // not counted: a store put back from a copy, or made again, never
+    // repeats the number of the one the facts were built from.
+    r#"
+    CREATE TABLE store_generation (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        generation INTEGER NOT NULL
+    );
+    INSERT INTO store_generation (id, generation) VALUES (1, random());
+    "#,
 ];

@@ -252,6 +252,8 @@ impl<'c> FileWriter<'c> {
             "UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1",
             params![self.file, format, records as i64, rejected as i64],
         )?;
+        // In the same transaction: facts kept of the store before this file are no longer of it.
+        self.conn.execute("UPDATE store_generation SET generation = random() WHERE id = 1", [])?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
