@@ -233,7 +233,9 @@ impl<'p> FactsBuilder<'p> {
 
         facts.messages.sort_by_key(|m| m.ts);
         facts.exchanges.sort_by_key(|e| e.ts);
-        facts.actions.sort_by_key(|a| a.ts);
+        // Ties in time in order of conversation (row ids here): as
+        // [`Facts::merged`] orders them, so that merged facts are built ones.
+        facts.actions.sort_by_key(|a| (a.ts, a.conversation));
         facts.feedback.sort_by_key(|f| (f.ts, f.row));
         for f in &facts.feedback {
             if f.ts != NONE {
@@ -254,9 +256,11 @@ impl Facts {
     /// and per-user tables of a query nearly in order, not all over memory.
     fn renumber_by_start(&mut self) {
         let mut order: Vec<u32> = (0..self.conversations.len() as u32).collect();
+        // Ties by row id, so that the numbering does not depend on the order
+        // the conversations came in (built, or merged).
         order.sort_by_key(|&c| {
             let started = self.conversations[c as usize].started;
-            (started == NONE, started)
+            (started == NONE, started, self.conversation_rows[c as usize])
         });
         let mut new_of = vec![0u32; order.len()];
         for (new, &old) in order.iter().enumerate() {
@@ -297,6 +301,125 @@ impl Facts {
         for f in &mut self.feedback {
             f.conversation = new_of[f.conversation as usize];
         }
+    }
+
+    /// These facts with those of some conversations replaced: `new` holds
+    /// the facts of every conversation that changed (new ones included),
+    /// built from the store's rows of those conversations only; whatever
+    /// these facts held of them is dropped. The result is what building
+    /// from every row gives (names may be numbered otherwise).
+    pub fn merged(mut self, new: Facts) -> Facts {
+        let replaced: std::collections::HashSet<i64> = new.conversation_rows.iter().copied().collect();
+        // Old conversation number → number in the merged facts, or u32::MAX when replaced.
+        let mut old_to = vec![u32::MAX; self.conversations.len()];
+        let mut kept = 0u32;
+        for (c, row) in self.conversation_rows.iter().enumerate() {
+            if !replaced.contains(row) {
+                old_to[c] = kept;
+                kept += 1;
+            }
+        }
+        let new_to = |c: u32| kept + c;
+        let models: Vec<u32> = new.models.values.iter().map(|v| self.models.intern(v)).collect();
+        let users: Vec<u32> = new.users.values.iter().map(|v| self.users.intern(v)).collect();
+        let names: Vec<u32> = new.names.values.iter().map(|v| self.names.intern(v)).collect();
+        let action_names: Vec<u32> = new.action_names.values.iter().map(|v| self.action_names.intern(v)).collect();
+        let user = |u: u32| if u == NO_USER { NO_USER } else { users[u as usize] };
+        let model = |m: u32| if m == NO_MODEL { NO_MODEL } else { models[m as usize] };
+
+        let keep = |c: &u32| old_to[*c as usize] != u32::MAX;
+        let mut conversations = Vec::with_capacity(kept as usize + new.conversations.len());
+        let mut rows = Vec::with_capacity(conversations.capacity());
+        let mut ids = Vec::with_capacity(conversations.capacity());
+        let old_ids = std::mem::take(&mut self.conversation_ids);
+        for ((fact, row), id) in self.conversations.iter().zip(&self.conversation_rows).zip(old_ids) {
+            if !replaced.contains(row) {
+                conversations.push(*fact);
+                rows.push(*row);
+                ids.push(id);
+            }
+        }
+        for ((fact, row), id) in new.conversations.iter().zip(&new.conversation_rows).zip(new.conversation_ids) {
+            conversations.push(ConversationFact {
+                user: user(fact.user),
+                country: names[fact.country as usize],
+                device: names[fact.device as usize],
+                source: names[fact.source as usize],
+                language: names[fact.language as usize],
+                environment: names[fact.environment as usize],
+                ..*fact
+            });
+            rows.push(*row);
+            ids.push(id);
+        }
+        // Every kind in time, ties by conversation row id (as built), the
+        // rows of one conversation in the order they had.
+        let row_of = |c: u32| rows[c as usize];
+        let mut messages: Vec<MessageFact> = self
+            .messages
+            .iter()
+            .filter(|m| keep(&m.conversation))
+            .map(|m| MessageFact { conversation: old_to[m.conversation as usize], ..*m })
+            .chain(new.messages.iter().map(|m| MessageFact {
+                conversation: new_to(m.conversation),
+                user: user(m.user),
+                model: model(m.model),
+                ..*m
+            }))
+            .collect();
+        messages.sort_by_key(|m| (m.ts, row_of(m.conversation)));
+        let mut exchanges: Vec<ExchangeFact> = self
+            .exchanges
+            .iter()
+            .filter(|e| keep(&e.conversation))
+            .map(|e| ExchangeFact { conversation: old_to[e.conversation as usize], ..*e })
+            .chain(new.exchanges.iter().map(|e| ExchangeFact {
+                conversation: new_to(e.conversation),
+                user: user(e.user),
+                ..*e
+            }))
+            .collect();
+        exchanges.sort_by_key(|e| (e.ts, row_of(e.conversation)));
+        let mut actions: Vec<ActionFact> = self
+            .actions
+            .iter()
+            .filter(|a| keep(&a.conversation))
+            .map(|a| ActionFact { conversation: old_to[a.conversation as usize], ..*a })
+            .chain(new.actions.iter().map(|a| ActionFact {
+                conversation: new_to(a.conversation),
+                name: action_names[a.name as usize],
+                ..*a
+            }))
+            .collect();
+        actions.sort_by_key(|a| (a.ts, row_of(a.conversation)));
+        let mut feedback: Vec<FeedbackFact> = self
+            .feedback
+            .iter()
+            .filter(|f| keep(&f.conversation))
+            .map(|f| FeedbackFact { conversation: old_to[f.conversation as usize], ..*f })
+            .chain(new.feedback.iter().map(|f| FeedbackFact { conversation: new_to(f.conversation), ..*f }))
+            .collect();
+        feedback.sort_by_key(|f| (f.ts, f.row));
+
+        let mut facts = Facts {
+            conversations,
+            conversation_rows: rows,
+            conversation_ids: ids,
+            models: self.models,
+            users: self.users,
+            names: self.names,
+            action_names: self.action_names,
+            messages,
+            exchanges,
+            actions,
+            feedback,
+            span: None,
+            groups: Groups::default(),
+        };
+        facts.renumber_by_start();
+        facts.span = facts.compute_span();
+        facts.groups = Groups::build(&facts.messages, &facts.exchanges);
+        facts
     }
 
     fn compute_span(&self) -> Option<(i64, i64)> {

@@ -21,7 +21,7 @@
 //!
 //! Like the store it is readable by its owner only.
 
-use super::{Store, StoreError};
+use super::{Changed, Store, StoreError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -65,6 +65,34 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The store's generation now.
+    pub fn generation(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT generation FROM store_generation WHERE id = 1", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// How the store changed since it was at `generation`: every change
+    /// since then is listed and names the conversations it touched (read
+    /// them with [`Changed`]); `None` when that is not known (a change too
+    /// large to list, or too long ago).
+    /// With the conversations, how many changes there were.
+    pub fn changes_since(&self, generation: i64) -> Result<Option<(Changed, i64)>, StoreError> {
+        let run = || -> rusqlite::Result<Option<(Changed, i64)>> {
+            let first: Option<i64> =
+                self.conn
+                    .query_row("SELECT min(seq) FROM store_change WHERE before = ?1", [generation], |r| r.get(0))?;
+            let Some(first) = first else { return Ok(None) };
+            let (changes, whole): (i64, bool) = self.conn.query_row(
+                "SELECT count(*), coalesce(max(whole), 0) FROM store_change WHERE seq >= ?1",
+                [first],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok((!whole).then_some((Changed::Since(first), changes)))
+        };
+        run().map_err(|e| self.err(e))
+    }
+
     /// Runs `read` inside one read transaction: everything it reads is of
     /// one committed state of the store, whatever other processes write.
     pub fn in_one_snapshot<T>(&self, read: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -77,6 +105,25 @@ impl Store {
         let out = out?;
         end.map_err(|e| self.err(e))?;
         Ok(out)
+    }
+
+    /// The tag of the facts kept beside the store, whatever it is, with them.
+    pub fn saved_facts_any(&self) -> Option<(String, SavedFacts)> {
+        let file = std::fs::File::open(facts_path(&self.path)).ok()?;
+        let tag = {
+            use std::io::Read;
+            let mut head = [0u8; 12];
+            (&file).read_exact(&mut head).ok()?;
+            if &head[..8] != MAGIC {
+                return None;
+            }
+            let len = u32::from_le_bytes(head[8..12].try_into().ok()?) as usize;
+            let mut tag = vec![0u8; len.min(1 << 20)];
+            (&file).read_exact(&mut tag).ok()?;
+            String::from_utf8(tag).ok()?
+        };
+        let saved = self.saved_facts(&tag)?;
+        Some((tag, saved))
     }
 
     /// The facts kept for exactly `tag`, as [`Store::save_facts`] wrote

@@ -16,7 +16,7 @@ pub use facts_file::{facts_path, SavedFacts};
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
 
 pub use read::{
-    ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
+    ActionRow, Changed, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
     StoredConversation, StoredFile,
 };
 pub use target::{FileSink, ImportTarget};
