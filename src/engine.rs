@@ -93,6 +93,9 @@ pub struct DashboardView {
     #[serde(flatten)]
     pub dashboard: Dashboard,
     pub extras: DashboardExtras,
+    /// The keys of the headline cards to show, in the order the store's
+    /// layout puts them (`CardLayout`).
+    pub cards: Vec<&'static str>,
 }
 
 /// A transcript: the stored conversation, the country of its address, and
@@ -517,7 +520,8 @@ impl Engine {
             }
         };
         let (dashboard, extras) = crate::metrics::dashboard_view(self.facts()?, query, &settings, &attribution, &texts);
-        Ok(DashboardView { dashboard, extras })
+        let cards = self.settings.layout.arrange().iter().map(|c| c.key).collect();
+        Ok(DashboardView { dashboard, extras, cards })
     }
 
     /// One page of the conversations behind a query or a chart cell.

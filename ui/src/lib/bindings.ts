@@ -37,6 +37,8 @@ export type { ImportReport } from './generated/ImportReport';
 export type { Price } from './generated/Price';
 export type { Theme } from './generated/Theme';
 export type { AppSettings } from './generated/AppSettings';
+export type { SavedView } from './generated/SavedView';
+export type { CardLayout } from './generated/CardLayout';
 export type { AppError } from './generated/AppError';
 export type { Export } from './generated/Export';
 export type { ColumnMap } from './generated/ColumnMap';
@@ -45,5 +47,5 @@ export type { Separator } from './generated/Separator';
 export type { FileChoice } from './generated/FileChoice';
 export type { ImportOptions } from './generated/ImportOptions';
 export type { FilterKey } from './generated/FilterKey';
-export type { QuerySpec } from './generated/QuerySpec';
+export type { QueryText } from './generated/QueryText';
 

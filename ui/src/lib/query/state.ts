@@ -1,34 +1,61 @@
-// The whole dashboard state as one value: period, display zone, filters and
-// whether to compare with the previous period. Everything on the dashboard
-// and the conversations list is drawn from it, and it is kept in
+// The dashboard's query as the person chose it, as one value: period (a
+// preset such as "Last 28 days" or a range of days), display zone, filters
+// and whether to compare with the previous period. Everything on the
+// dashboard and the conversations list is drawn from it, and it is kept in
 // localStorage so the app opens where the person left it.
 //
-// It is not called QuerySpec because that name belongs to the IPC
-// value it resolves to (`toQuery`): concrete instants instead of "Last 28
-// days", which means different instants every day.
+// `toQuery` resolves it to the engine's query as written (`QueryText`):
+// concrete instants instead of "Last 28 days", which means different
+// instants every day.
 
-import type { FilterKey, QuerySpec } from '../bindings';
+import type { FilterKey, QueryText } from '../bindings';
 import { type DataBounds, type Period, PERIOD_PRESETS, periodRange, type PeriodPreset } from './period';
 import { isValidZone, parseCivilDate } from './zone';
+import { FILTER_KEYS } from '../generated/filterKeys';
 
-export const FILTER_KEYS: readonly FilterKey[] = ['source', 'device', 'language', 'country', 'customer_id', 'environment'];
+export { FILTER_KEYS };
 
 export type Filters = Partial<Record<FilterKey, string[]>>;
 
-export interface DashboardState {
+export interface DashboardQuery {
   period: Period;
   zone: string;
   filters: Filters;
+  /** Whether to compare with the previous period of the same length. */
   compare: boolean;
+  /** A second segment to compare with over the same period; null: none. */
+  segment: Filters | null;
 }
 
-export function defaultState(zone: string): DashboardState {
-  return { period: { kind: 'preset', preset: 'last_28_days' }, zone, filters: {}, compare: true };
+/** What the headline cards and the daily chart compare with. */
+export type Comparison = 'none' | 'previous' | 'segment';
+
+export function comparisonOf(query: DashboardQuery): Comparison {
+  if (query.segment) return 'segment';
+  return query.compare ? 'previous' : 'none';
 }
 
-export function toQuery(state: DashboardState, now: number, bounds: DataBounds | null): QuerySpec {
+/** Switches what the dashboard compares with; a new segment starts as every conversation. */
+export function setComparison(query: DashboardQuery, comparison: Comparison): DashboardQuery {
+  switch (comparison) {
+    case 'none':
+      return { ...query, compare: false, segment: null };
+    case 'previous':
+      return { ...query, compare: true, segment: null };
+    case 'segment':
+      return { ...query, compare: false, segment: query.segment ?? {} };
+  }
+}
+
+export function defaultState(zone: string): DashboardQuery {
+  return { period: { kind: 'preset', preset: 'last_28_days' }, zone, filters: {}, compare: true, segment: null };
+}
+
+export function toQuery(state: DashboardQuery, now: number, bounds: DataBounds | null): QueryText {
   const { from, to } = periodRange(state.period, now, state.zone, bounds);
-  return { from, to, tz: state.zone, filters: normaliseFilters(state.filters), compare: state.compare };
+  const query: QueryText = { from, to, tz: state.zone, filters: normaliseFilters(state.filters), compare: state.compare };
+  if (state.segment) query.segment = normaliseFilters(state.segment);
+  return query;
 }
 
 /** Keys in a fixed order, no empty lists, no repeated values: equal filters serialise equally. */
@@ -41,13 +68,27 @@ export function normaliseFilters(filters: Filters): Filters {
   return out;
 }
 
-export function addFilter(state: DashboardState, key: FilterKey, value: string): DashboardState {
+export function addFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
   const current = state.filters[key] ?? [];
   if (current.includes(value)) return state;
   return { ...state, filters: normaliseFilters({ ...state.filters, [key]: [...current, value] }) };
 }
 
-export function removeFilter(state: DashboardState, key: FilterKey, value: string): DashboardState {
+/** Adds a value to the second segment's filters (there must be a segment). */
+export function addSegmentFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
+  const segment = state.segment ?? {};
+  const current = segment[key] ?? [];
+  if (current.includes(value)) return state;
+  return { ...state, segment: normaliseFilters({ ...segment, [key]: [...current, value] }) };
+}
+
+export function removeSegmentFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
+  const segment = state.segment ?? {};
+  const current = segment[key] ?? [];
+  return { ...state, segment: normaliseFilters({ ...segment, [key]: current.filter((v) => v !== value) }) };
+}
+
+export function removeFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
   const current = state.filters[key] ?? [];
   return {
     ...state,
@@ -55,13 +96,14 @@ export function removeFilter(state: DashboardState, key: FilterKey, value: strin
   };
 }
 
-export function serialiseState(state: DashboardState): string {
+export function serialiseState(state: DashboardQuery): string {
   return JSON.stringify({
     v: 1,
     period: state.period,
     zone: state.zone,
     filters: normaliseFilters(state.filters),
     compare: state.compare,
+    segment: state.segment ? normaliseFilters(state.segment) : null,
   });
 }
 
@@ -70,7 +112,7 @@ export function serialiseState(state: DashboardState): string {
  * from another version, so each field is checked and a bad one falls back to
  * its default rather than breaking the dashboard.
  */
-export function parseState(text: string | null, fallbackZone: string): DashboardState {
+export function parseState(text: string | null, fallbackZone: string): DashboardQuery {
   const fallback = defaultState(fallbackZone);
   if (!text) return fallback;
   let raw: unknown;
@@ -86,6 +128,7 @@ export function parseState(text: string | null, fallbackZone: string): Dashboard
     zone: typeof r.zone === 'string' && isValidZone(r.zone) ? r.zone : fallback.zone,
     filters: parseFilters(r.filters),
     compare: typeof r.compare === 'boolean' ? r.compare : fallback.compare,
+    segment: r.segment && typeof r.segment === 'object' ? parseFilters(r.segment) : null,
   };
 }
 
@@ -120,7 +163,7 @@ function parseFilters(raw: unknown): Filters {
 
 export const STORAGE_KEY = 'rapport.dashboard';
 
-export function loadState(storage: Pick<Storage, 'getItem'> | null, fallbackZone: string): DashboardState {
+export function loadState(storage: Pick<Storage, 'getItem'> | null, fallbackZone: string): DashboardQuery {
   try {
     return parseState(storage?.getItem(STORAGE_KEY) ?? null, fallbackZone);
   } catch {
@@ -128,7 +171,7 @@ export function loadState(storage: Pick<Storage, 'getItem'> | null, fallbackZone
   }
 }
 
-export function saveState(storage: Pick<Storage, 'setItem'> | null, state: DashboardState): void {
+export function saveState(storage: Pick<Storage, 'setItem'> | null, state: DashboardQuery): void {
   try {
     storage?.setItem(STORAGE_KEY, serialiseState(state));
   } catch {
@@ -137,6 +180,14 @@ export function saveState(storage: Pick<Storage, 'setItem'> | null, state: Dashb
 }
 
 /** The `data-query` attribute the end-to-end tests read: exactly the IPC query. */
-export function queryAttribute(query: QuerySpec): string {
-  return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters), compare: query.compare });
+export function queryAttribute(query: QueryText): string {
+  const attribute: QueryText = {
+    from: query.from,
+    to: query.to,
+    tz: query.tz,
+    filters: normaliseFilters(query.filters),
+    compare: query.compare,
+  };
+  if (query.segment) attribute.segment = normaliseFilters(query.segment);
+  return JSON.stringify(attribute);
 }
