@@ -482,10 +482,12 @@ impl Engine {
         // A new GeoIP database chosen now is refused with its reason (the
         // person is there to pick another); only one that stops working
         // later falls back to the bundled database with a warning.
+        let mut facts_change = settings.prices != self.settings.prices;
         if !self.geo_override && settings.geo_database != self.settings.geo_database {
             (self.geo, self.geo_source) = open_geo(settings.geo_database.as_deref())?;
             self.geo_warning = None;
             self.geo_tag = geo_identity(settings.geo_database.as_deref());
+            facts_change = true;
         }
         let json = serde_json::to_string(&settings).map_err(|e| Error::Settings(e.to_string()))?;
         match &self.backend {
@@ -493,8 +495,12 @@ impl Engine {
             Backend::ClickHouse(store) => store.set_setting(SETTINGS_KEY, &json)?,
         }
         self.settings = settings;
-        self.facts = None;
-        self.earlier = None;
+        // Only the prices and the GeoIP database change facts; a zone, a
+        // saved view or the cards' layout leave them as they are.
+        if facts_change {
+            self.facts = None;
+            self.earlier = None;
+        }
         Ok(&self.settings)
     }
 

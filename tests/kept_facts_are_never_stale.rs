@@ -186,7 +186,11 @@ fn a_change_of_prices_makes_kept_facts_unused() {
     assert_eq!(numbers(&ws.db(), &q)["tokens"]["cost"], 0.0);
     {
         let mut engine = ws.engine();
+        assert_eq!(metrics(&mut engine, &q).tokens.cost, 0.0, "facts held by this engine");
         let mut settings = engine.settings().clone();
+        settings.default_zone = Some("Asia/Tokyo".into());
+        engine.set_settings(settings.clone()).unwrap();
+        assert_eq!(metrics(&mut engine, &q).tokens.cost, 0.0, "a zone changes no fact");
         settings.prices = vec![Price { model: "m-1".into(), prompt_per_million: 3.0, completion_per_million: 15.0 }];
         engine.set_settings(settings).unwrap();
         assert_eq!(metrics(&mut engine, &q).tokens.cost, 30.0, "this process");
