@@ -49,3 +49,8 @@ export type { ImportOptions } from './generated/ImportOptions';
 export type { FilterKey } from './generated/FilterKey';
 export type { QueryText } from './generated/QueryText';
 
+export type { DataStoreKind } from './generated/DataStoreKind';
+export type { DataStoreView } from './generated/DataStoreView';
+export type { DataStoreRequest } from './generated/DataStoreRequest';
+export type { ConnectionTest } from './generated/ConnectionTest';
+export type { TestOutcome } from './generated/TestOutcome';
