@@ -17,6 +17,11 @@ what an importer does once. The question set runs once to warm up, then
 --repeat times; the medians are reported. One JSON object goes to stdout,
 notes go to stderr.
 
+--save FILE loads into a database file instead of memory (checkpointed, so
+its size on disk is final: "saved_bytes"); --open FILE answers the questions
+once from such a file, read only, without loading anything: what a process
+that opens DuckDB's saved file and draws the dashboard does (time it whole).
+
 Only the clean output of gen_events.py is supported: each conversation has
 one line, and records are well formed. Countries need geolocation, which
 DuckDB alone does not have, so a country filter is ignored.
@@ -24,6 +29,7 @@ DuckDB alone does not have, so a country filter is ignored.
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import time
@@ -231,6 +237,8 @@ def main():
     ap.add_argument("--tz", default="UTC", help="IANA display zone for days and hours")
     ap.add_argument("--filter", action="append", default=[], help="key=value, repeatable")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs after one warm-up")
+    ap.add_argument("--save", metavar="FILE", help="load into this database file (made anew) instead of memory")
+    ap.add_argument("--open", metavar="FILE", help="answer once from a file --save made; no load")
     a = ap.parse_args()
 
     where, fparams, fvalues = build_filter(a.filter)
@@ -243,12 +251,26 @@ def main():
     bound = {name: [{k: v for k, v in p.items() if "$" + k in sql} for p in periods]
              for name, sql in sqls.items()}
 
-    con = duckdb.connect()
+    if a.open:
+        con = duckdb.connect(a.open, read_only=True)
+        con.execute("SET TimeZone = 'UTC'")
+        _, first = run_questions(con, sqls, bound)
+        roles = dict(first["messages_by_role"])
+        print(json.dumps({"engine": "duckdb", "results": {"total_messages": sum(roles.values())}}))
+        return
+    if a.save:
+        for suffix in ("", ".wal"):
+            if os.path.exists(a.save + suffix):
+                os.remove(a.save + suffix)
+    con = duckdb.connect(a.save or ":memory:")
     con.execute("SET TimeZone = 'UTC'")  # parsing only; local time goes through timezone($tz, ...)
     start = time.perf_counter()
     for sql in LOAD_SQL:
         con.execute(sql, {"path": a.events, "columns": COLUMNS} if "$path" in sql else None)
+    if a.save:
+        con.execute("CHECKPOINT")
     load_s = time.perf_counter() - start
+    saved_bytes = os.path.getsize(a.save) if a.save else None
     events = con.execute("SELECT count(*) FROM ev").fetchone()[0]
     print(f"note: loaded {events} events in {load_s:.3f} s", file=sys.stderr)
 
@@ -266,6 +288,7 @@ def main():
         "events": events,
         "load_s": round(load_s, 4),
         "events_per_s": round(events / load_s) if load_s else None,
+        "saved_bytes": saved_bytes,
         "query_ms": round(total_ms, 3),
         "questions": questions,
         "filters": fvalues,

@@ -3,7 +3,8 @@
 //! Both go through these functions so that their numbers are the same
 //! numbers. An [`Engine`] keeps the store open and the metric facts in
 //! memory, rebuilding them only after the store or a setting that changes
-//! them does.
+//! them does; the facts are kept beside the store too, so that the next
+//! process reads them instead of rebuilding them ([`load_or_build_facts`]).
 
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
@@ -14,7 +15,9 @@ use crate::metrics::{
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, DataStoreChoice, DataStoreKind, KEY as SETTINGS_KEY};
 use crate::store::clickhouse::{is_clickhouse, probe, Address, ClickHouseStore, Probe};
-use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, ImportTarget, Store, StoreError, StoredFile};
+use crate::store::{
+    Changed, Counts, DetailAction, DetailFeedback, DetailMessage, ImportTarget, Store, StoreError, StoredFile,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,8 +56,15 @@ pub struct Engine {
     geo_override: bool,
     /// Why the configured GeoIP database is not the one in use, when it is not.
     geo_warning: Option<String>,
+    /// Which GeoIP database is in use, for the tag of the facts kept beside the store.
+    geo_tag: String,
     settings: AppSettings,
     facts: Option<Facts>,
+    /// The store generation `facts` are of (SQLite stores).
+    facts_generation: i64,
+    /// Facts of an earlier state of the store, after a change: brought up
+    /// to date conversation by conversation on next use.
+    earlier: Option<FactsAt>,
     /// On a ClickHouse store, the feedback comments read with the facts, by
     /// the feedback ids given then (the SQLite store reads them by row id).
     comments: HashMap<i64, String>,
@@ -124,9 +134,20 @@ pub struct TranscriptMessage {
 /// messages that carry tokens but no cost). The reading is here, so that
 /// `metrics` holds only pure functions.
 pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price], rates: &[ExchangeRate]) -> Result<Facts, StoreError> {
+    load_facts_of(store, geo, prices, rates, Changed::All)
+}
+
+/// [`load_facts`] of the conversations `changed` says only.
+fn load_facts_of(
+    store: &Store,
+    geo: &Geo,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+    changed: Changed,
+) -> Result<Facts, StoreError> {
     let mut builder = FactsBuilder::new(prices).rates(rates);
     let mut country_of: HashMap<String, &str> = HashMap::new();
-    store.for_each_conversation(|row| {
+    store.for_each_conversation_in(changed, |row| {
         let country = row.customer_ip_address.as_ref().map(|ip| match country_of.get(ip) {
             Some(&c) => c,
             None => {
@@ -137,10 +158,125 @@ pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price], rates: &[ExchangeR
         });
         builder.conversation(row, country);
     })?;
-    store.for_each_message(|m| builder.message(m))?;
-    store.for_each_action(|a| builder.action(a))?;
-    store.for_each_feedback(|f| builder.feedback(f))?;
+    store.for_each_message_in(changed, |m| builder.message(m))?;
+    store.for_each_action_in(changed, |a| builder.action(a))?;
+    store.for_each_feedback_in(changed, |f| builder.feedback(f))?;
     Ok(builder.finish())
+}
+
+/// What the facts of a store depend on besides its records: the layout
+/// they are kept in, this version of Rapport (its rules for deriving them),
+/// the GeoIP database (`geo`, see [`geo_identity`]), the prices and the
+/// exchange rates.
+fn facts_context(geo: &str, prices: &[Price], rates: &[ExchangeRate]) -> String {
+    let prices = serde_json::to_string(prices).unwrap_or_default();
+    let rates = serde_json::to_string(rates).unwrap_or_default();
+    format!(
+        "layout {} rapport {}\ngeo {geo}\nprices {prices}\nrates {rates}",
+        crate::metrics::PACKED_LAYOUT,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The tag of facts kept beside the store: the store's change tag (its
+/// generation first), then their context.
+fn facts_tag(store_tag: &str, context: &str) -> String {
+    format!("{store_tag}\n{context}")
+}
+
+/// The store generation a tag names, and the context it was made in.
+fn split_tag(tag: &str) -> Option<(i64, &str)> {
+    let (first, context) = tag.split_once('\n')?;
+    let generation = first.strip_prefix("generation ")?.split(' ').next()?.parse().ok()?;
+    Some((generation, context))
+}
+
+/// Up to this many changes, facts brought up to date from the kept ones are
+/// not kept again: the next process does the same from the kept ones.
+const CHANGES_BEFORE_KEEPING: i64 = 16;
+
+/// Facts of the store at a generation.
+pub struct FactsAt {
+    pub generation: i64,
+    pub facts: Facts,
+}
+
+/// The facts of the store as it is now, as cheaply as can be known right:
+///
+/// - the copy kept beside the store, when it is of exactly this store,
+///   GeoIP database (`geo_tag`), prices and exchange rates;
+/// - else earlier facts (`earlier`, those this process held, or the kept
+///   copy) with the conversations changed since replaced by their facts
+///   built from their rows, when the store lists every change since them;
+/// - else built from every row ([`load_facts`]) and kept for the next process.
+///
+/// `earlier` must be of the same GeoIP database, prices and rates. See
+/// `store::facts_file` for why a kept copy is never stale.
+pub fn load_or_build_facts(
+    store: &Store,
+    geo: &Geo,
+    geo_tag: &str,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+    earlier: Option<FactsAt>,
+) -> Result<FactsAt, StoreError> {
+    let context = facts_context(geo_tag, prices, rates);
+    let tag = facts_tag(&store.change_tag()?, &context);
+    if let Some(facts) = store.saved_facts(&tag).and_then(|saved| Facts::from_packed(saved.body())) {
+        return Ok(FactsAt { generation: split_tag(&tag).map_or(0, |t| t.0), facts });
+    }
+    let earlier = earlier.or_else(|| {
+        let (kept_tag, saved) = store.saved_facts_any()?;
+        let (generation, kept_context) = split_tag(&kept_tag)?;
+        (kept_context == context).then_some(())?;
+        Some(FactsAt { generation, facts: Facts::from_packed(saved.body())? })
+    });
+    if let Some(earlier) = earlier {
+        let updated = store.in_one_snapshot(|| {
+            let Some((changed, changes)) = store.changes_since(earlier.generation)? else { return Ok(None) };
+            let store_tag = store.change_tag()?;
+            let new = load_facts_of(store, geo, prices, rates, changed)?;
+            Ok(Some((store_tag, store.generation()?, changes, new)))
+        })?;
+        if let Some((store_tag, generation, changes, new)) = updated {
+            let facts = earlier.facts.merged(new);
+            if changes > CHANGES_BEFORE_KEEPING {
+                keep(store, &facts_tag(&store_tag, &context), &facts);
+            }
+            return Ok(FactsAt { generation, facts });
+        }
+    }
+    let (store_tag, generation, facts) = store.in_one_snapshot(|| {
+        Ok((store.change_tag()?, store.generation()?, load_facts_of(store, geo, prices, rates, Changed::All)?))
+    })?;
+    keep(store, &facts_tag(&store_tag, &context), &facts);
+    Ok(FactsAt { generation, facts })
+}
+
+/// Keeps the facts beside the store for the next process. A saving, not a
+/// duty: a folder that cannot be written to means only that the next
+/// process builds them again.
+fn keep(store: &Store, tag: &str, facts: &Facts) {
+    let mut bytes = Vec::new();
+    facts.pack(&mut bytes);
+    let _ = store.save_facts(tag, &bytes);
+}
+
+/// Which GeoIP database is in use, as facts depend on it: the bundled one
+/// (of this version), or a file by its path, size and modification time.
+fn geo_identity(path: Option<&Path>) -> String {
+    match path {
+        None => "bundled".to_owned(),
+        Some(p) => {
+            let meta = std::fs::metadata(p).ok();
+            let modified = meta
+                .as_ref()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {} {modified}", p.display(), meta.map_or(0, |m| m.len()))
+        }
+    }
 }
 
 /// The facts of the rows a ClickHouse store gave, as [`load_facts`] builds
@@ -235,7 +371,9 @@ impl Engine {
         }
         let store = Store::open(db)?;
         let settings = read_settings(store.setting(SETTINGS_KEY)?);
-        let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo.or(settings.geo_database.as_deref()));
+        let geo_path = geo.or(settings.geo_database.as_deref());
+        let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo_path);
+        let geo_tag = geo_identity(if geo_warning.is_some() { None } else { geo_path });
         let backend = Backend::Local(store);
         Ok(Engine {
             backend,
@@ -243,8 +381,11 @@ impl Engine {
             geo_source,
             geo_override: geo.is_some(),
             geo_warning,
+            geo_tag,
             settings,
             facts: None,
+            facts_generation: 0,
+            earlier: None,
             comments: HashMap::new(),
         })
     }
@@ -277,8 +418,11 @@ impl Engine {
             geo_source,
             geo_override: true,
             geo_warning,
+            geo_tag: String::new(),
             settings,
             facts: None,
+            facts_generation: 0,
+            earlier: None,
             comments: HashMap::new(),
         })
     }
@@ -303,7 +447,7 @@ impl Engine {
 
     /// [`Engine::store`], to change it.
     pub fn store_mut(&mut self) -> &mut Store {
-        self.facts = None;
+        self.set_facts_aside();
         match &mut self.backend {
             Backend::Local(store) => store,
             Backend::ClickHouse(_) => panic!("Engine::store_mut is for SQLite stores"),
@@ -320,7 +464,7 @@ impl Engine {
 
     /// Whatever store the engine is on, as an import writes into it.
     fn target(&mut self) -> &mut dyn ImportTarget {
-        self.facts = None;
+        self.set_facts_aside();
         match &mut self.backend {
             Backend::Local(store) => store,
             Backend::ClickHouse(store) => store.as_mut(),
@@ -339,10 +483,18 @@ impl Engine {
 
     /// Loads the demo month into the store; see [`crate::demo`].
     pub fn load_demo(&mut self, options: &crate::demo::DemoOptions) -> Result<Counts, Error> {
-        self.facts = None;
+        self.set_facts_aside();
         match &mut self.backend {
             Backend::Local(store) => Ok(crate::demo::load(store, options)?),
             Backend::ClickHouse(_) => Err(Error::NotOnClickHouse("the demo data")),
+        }
+    }
+
+    /// The store may have changed: the facts held are kept aside, to be
+    /// brought up to date on next use.
+    fn set_facts_aside(&mut self) {
+        if let (Some(facts), Backend::Local(_)) = (self.facts.take(), &self.backend) {
+            self.earlier = Some(FactsAt { generation: self.facts_generation, facts });
         }
     }
 
@@ -351,7 +503,11 @@ impl Engine {
         if self.facts.is_none() {
             self.facts = Some(match &self.backend {
                 Backend::Local(store) => {
-                    load_facts(store, &self.geo, &self.settings.prices, &self.settings.exchange_rates)?
+                    let earlier = self.earlier.take();
+                    let (prices, rates) = (&self.settings.prices, &self.settings.exchange_rates);
+                    let at = load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, earlier)?;
+                    self.facts_generation = at.generation;
+                    at.facts
                 }
                 Backend::ClickHouse(store) => {
                     let rows = store.stored_rows()?;
@@ -392,9 +548,13 @@ impl Engine {
         // A new GeoIP database chosen now is refused with its reason (the
         // person is there to pick another); only one that stops working
         // later falls back to the bundled database with a warning.
+        let mut facts_change =
+            settings.prices != self.settings.prices || settings.exchange_rates != self.settings.exchange_rates;
         if !self.geo_override && settings.geo_database != self.settings.geo_database {
             (self.geo, self.geo_source) = open_geo(settings.geo_database.as_deref())?;
             self.geo_warning = None;
+            self.geo_tag = geo_identity(settings.geo_database.as_deref());
+            facts_change = true;
         }
         let json = serde_json::to_string(&settings).map_err(|e| Error::Settings(e.to_string()))?;
         match &self.backend {
@@ -402,7 +562,12 @@ impl Engine {
             Backend::ClickHouse(store) => store.set_setting(SETTINGS_KEY, &json)?,
         }
         self.settings = settings;
-        self.facts = None;
+        // Only the prices, the exchange rates and the GeoIP database change
+        // facts; a zone, a saved view or the cards' layout leave them as they are.
+        if facts_change {
+            self.facts = None;
+            self.earlier = None;
+        }
         Ok(&self.settings)
     }
 
@@ -502,7 +667,7 @@ impl Engine {
     /// Forgets the facts: the store was changed by another connection (an
     /// import running beside this engine).
     pub fn refresh(&mut self) {
-        self.facts = None;
+        self.set_facts_aside();
     }
 
     pub fn status(&self) -> Result<Status, Error> {

@@ -97,6 +97,10 @@ pub enum Command {
         query: QueryArgs,
         #[arg(long, default_value_t = 20)]
         repeat: u32,
+        /// Then import this file in the same process and time the next
+        /// dashboard (what the app does after an import).
+        #[arg(long, value_name = "PATH")]
+        after_import: Option<std::path::PathBuf>,
     },
 }
 

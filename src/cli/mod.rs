@@ -105,10 +105,11 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::BenchQuery { query, repeat } => {
+        Command::BenchQuery { query, repeat, after_import } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
-            output::print_json(&output::bench_query(&mut engine, &query, *repeat).map_err(|e| e.to_string())?);
+            let bench = output::bench_query(&mut engine, &query, *repeat, after_import.as_deref());
+            output::print_json(&bench.map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { query, out, paper, chart, scale, title } => {

@@ -146,9 +146,24 @@ pub struct BenchQuery {
     /// The full PDF report of the same query with the facts already loaded
     /// (what the app's Export does): gathering its numbers and rendering.
     report_pdf_ms: f64,
+    /// With `--after-import`: that import, then the next dashboard (the
+    /// facts brought up to date, and the query).
+    after_import: Option<AfterImport>,
 }
 
-pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<BenchQuery, String> {
+#[derive(Serialize)]
+pub struct AfterImport {
+    import_ms: f64,
+    dashboard_ms: f64,
+    total_messages: u64,
+}
+
+pub fn bench_query(
+    engine: &mut Engine,
+    query: &Query,
+    repeat: u32,
+    after_import: Option<&std::path::Path>,
+) -> Result<BenchQuery, String> {
     let started = Instant::now();
     engine.facts().map_err(|e| e.to_string())?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -167,9 +182,23 @@ pub fn bench_query(engine: &mut Engine, query: &Query, repeat: u32) -> Result<Be
     rapport::report::report_pdf(&data, rapport::report::Paper::default())
         .map_err(|e| format!("the report could not be rendered: {e}"))?;
     let report_pdf_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let after_import = match after_import {
+        None => None,
+        Some(path) => {
+            let t = Instant::now();
+            let options = rapport::import::ImportOptions::default();
+            engine.import(&[path.to_owned()], &options, &mut |_| {}).map_err(|e| e.to_string())?;
+            let import_ms = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let view = engine.dashboard_view(&query.clone().compared()).map_err(|e| e.to_string())?;
+            let dashboard_ms = t.elapsed().as_secs_f64() * 1000.0;
+            Some(AfterImport { import_ms, dashboard_ms, total_messages: view.dashboard.current.total_messages })
+        }
+    };
     let mut sorted = query_ms.clone();
     sorted.sort_by(f64::total_cmp);
     Ok(BenchQuery {
+        after_import,
         load_ms,
         median_ms: sorted[sorted.len() / 2],
         query_ms,

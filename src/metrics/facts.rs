@@ -267,9 +267,11 @@ impl<'p> FactsBuilder<'p> {
 
         facts.messages.sort_by_key(|m| m.ts);
         facts.exchanges.sort_by_key(|e| e.ts);
-        facts.actions.sort_by_key(|a| a.ts);
+        // Ties in time in order of conversation (row ids here): as
+        // [`Facts::merged`] orders them, so that merged facts are built ones.
+        facts.actions.sort_by_key(|a| (a.ts, a.conversation));
         facts.feedback.sort_by_key(|f| (f.ts, f.row));
-        facts.foreign_costs.sort_by_key(|f| f.ts);
+        facts.foreign_costs.sort_by_key(|f| (f.ts, f.conversation));
         for f in &facts.feedback {
             if f.ts != NONE {
                 facts.conversations[f.conversation as usize].latest_rating = Some(f.rating);
@@ -288,43 +290,50 @@ impl Facts {
     /// time sit together: a scan over time then reads the per-conversation
     /// and per-user tables of a query nearly in order, not all over memory.
     fn renumber_by_start(&mut self) {
-        let mut order: Vec<u32> = (0..self.conversations.len() as u32).collect();
-        order.sort_by_key(|&c| {
-            let started = self.conversations[c as usize].started;
-            (started == NONE, started)
-        });
-        let mut new_of = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_of[old as usize] = new as u32;
-        }
+        self.renumber_conversations_by_start();
         let mut old_users = std::mem::take(&mut self.users);
         let mut new_user = vec![NO_USER; old_users.values.len()];
-        for &old in &order {
-            let u = self.conversations[old as usize].user;
+        for c in &self.conversations {
+            let u = c.user;
             if u != NO_USER && new_user[u as usize] == NO_USER {
                 new_user[u as usize] = self.users.intern(&std::mem::take(&mut old_users.values[u as usize]));
             }
         }
         let user = |u: u32| if u == NO_USER { NO_USER } else { new_user[u as usize] };
+        for c in &mut self.conversations {
+            c.user = user(c.user);
+        }
+        for m in &mut self.messages {
+            m.user = user(m.user);
+        }
+        for e in &mut self.exchanges {
+            e.user = user(e.user);
+        }
+    }
 
+    /// Numbers conversations in order of their start (ties by row id, so
+    /// that the numbering does not depend on the order they came in: built,
+    /// or merged), in every table; returns each old number's new one.
+    fn renumber_conversations_by_start(&mut self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.conversations.len() as u32).collect();
+        order.sort_by_key(|&c| {
+            let started = self.conversations[c as usize].started;
+            (started == NONE, started, self.conversation_rows[c as usize])
+        });
+        let mut new_of = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old as usize] = new as u32;
+        }
         let conversations = std::mem::take(&mut self.conversations);
-        self.conversations = order
-            .iter()
-            .map(|&old| ConversationFact {
-                user: user(conversations[old as usize].user),
-                ..conversations[old as usize]
-            })
-            .collect();
+        self.conversations = order.iter().map(|&old| conversations[old as usize]).collect();
         self.conversation_rows = order.iter().map(|&old| self.conversation_rows[old as usize]).collect();
         let mut ids = std::mem::take(&mut self.conversation_ids);
         self.conversation_ids = order.iter().map(|&old| std::mem::take(&mut ids[old as usize])).collect();
         for m in &mut self.messages {
             m.conversation = new_of[m.conversation as usize];
-            m.user = user(m.user);
         }
         for e in &mut self.exchanges {
             e.conversation = new_of[e.conversation as usize];
-            e.user = user(e.user);
         }
         for a in &mut self.actions {
             a.conversation = new_of[a.conversation as usize];
@@ -335,6 +344,159 @@ impl Facts {
         for f in &mut self.foreign_costs {
             f.conversation = new_of[f.conversation as usize];
         }
+        new_of
+    }
+
+    /// These facts with those of some conversations replaced: `new` holds
+    /// the facts of every conversation that changed (new ones included),
+    /// built from the store's rows of those conversations only; whatever
+    /// these facts held of them is dropped. The result is what building
+    /// from every row gives (names may be numbered otherwise).
+    pub fn merged(mut self, new: Facts) -> Facts {
+        let mut replaced_rows = new.conversation_rows.clone();
+        replaced_rows.sort_unstable();
+        let replaced = |row: &i64| replaced_rows.binary_search(row).is_ok();
+        // Old conversation number → number in the merged facts, or u32::MAX when replaced.
+        let mut old_to = vec![u32::MAX; self.conversations.len()];
+        let mut kept = 0u32;
+        for (c, row) in self.conversation_rows.iter().enumerate() {
+            if !replaced(row) {
+                old_to[c] = kept;
+                kept += 1;
+            }
+        }
+        let new_to = |c: u32| kept + c;
+        let models: Vec<u32> = new.models.values.iter().map(|v| self.models.intern(v)).collect();
+        let users: Vec<u32> = new.users.values.iter().map(|v| self.users.intern(v)).collect();
+        let names: Vec<u32> = new.names.values.iter().map(|v| self.names.intern(v)).collect();
+        let action_names: Vec<u32> = new.action_names.values.iter().map(|v| self.action_names.intern(v)).collect();
+        let user = |u: u32| if u == NO_USER { NO_USER } else { users[u as usize] };
+        let model = |m: u32| if m == NO_MODEL { NO_MODEL } else { models[m as usize] };
+
+        let keep = |c: &u32| old_to[*c as usize] != u32::MAX;
+        let mut conversations = Vec::with_capacity(kept as usize + new.conversations.len());
+        let mut rows = Vec::with_capacity(conversations.capacity());
+        let mut ids = Vec::with_capacity(conversations.capacity());
+        let old_ids = std::mem::take(&mut self.conversation_ids);
+        for ((fact, row), id) in self.conversations.iter().zip(&self.conversation_rows).zip(old_ids) {
+            if !replaced(row) {
+                conversations.push(*fact);
+                rows.push(*row);
+                ids.push(id);
+            }
+        }
+        for ((fact, row), id) in new.conversations.iter().zip(&new.conversation_rows).zip(new.conversation_ids) {
+            conversations.push(ConversationFact {
+                user: user(fact.user),
+                country: names[fact.country as usize],
+                device: names[fact.device as usize],
+                source: names[fact.source as usize],
+                language: names[fact.language as usize],
+                environment: names[fact.environment as usize],
+                ..*fact
+            });
+            rows.push(*row);
+            ids.push(id);
+        }
+        let row_of = |c: u32| rows[c as usize];
+        // The quarter hours where messages are taken out or put in: only
+        // their groups are folded again.
+        let mut changed: Vec<i64> = self
+            .messages
+            .iter()
+            .filter(|m| !keep(&m.conversation))
+            .chain(&new.messages)
+            .map(|m| super::groups::bucket_of(m.ts))
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+
+        // Every kind in time, ties by conversation row id (as built), the
+        // rows of one conversation in the order they had; in place, as the
+        // old rows are nearly all of them.
+        let mut messages = std::mem::take(&mut self.messages);
+        messages.retain_mut(|m| {
+            m.conversation = old_to[m.conversation as usize];
+            m.conversation != u32::MAX
+        });
+        let added = new.messages.iter().map(|m| MessageFact {
+            conversation: new_to(m.conversation),
+            user: user(m.user),
+            model: model(m.model),
+            ..*m
+        });
+        merge_in(&mut messages, added.collect(), |m| (m.ts, row_of(m.conversation)));
+        let mut exchanges = std::mem::take(&mut self.exchanges);
+        exchanges.retain_mut(|e| {
+            e.conversation = old_to[e.conversation as usize];
+            e.conversation != u32::MAX
+        });
+        let added = new.exchanges.iter().map(|e| ExchangeFact {
+            conversation: new_to(e.conversation),
+            user: user(e.user),
+            ..*e
+        });
+        merge_in(&mut exchanges, added.collect(), |e| (e.ts, row_of(e.conversation)));
+        let mut actions = std::mem::take(&mut self.actions);
+        actions.retain_mut(|a| {
+            a.conversation = old_to[a.conversation as usize];
+            a.conversation != u32::MAX
+        });
+        let added = new.actions.iter().map(|a| ActionFact {
+            conversation: new_to(a.conversation),
+            name: action_names[a.name as usize],
+            ..*a
+        });
+        merge_in(&mut actions, added.collect(), |a| (a.ts, row_of(a.conversation)));
+        let mut feedback = std::mem::take(&mut self.feedback);
+        feedback.retain_mut(|f| {
+            f.conversation = old_to[f.conversation as usize];
+            f.conversation != u32::MAX
+        });
+        let added = new.feedback.iter().map(|f| FeedbackFact { conversation: new_to(f.conversation), ..*f });
+        merge_in(&mut feedback, added.collect(), |f| (f.ts, f.row));
+        let currencies: Vec<u32> = new.currencies.values.iter().map(|v| self.currencies.intern(v)).collect();
+        let mut foreign_costs = std::mem::take(&mut self.foreign_costs);
+        foreign_costs.retain_mut(|f| {
+            f.conversation = old_to[f.conversation as usize];
+            f.conversation != u32::MAX
+        });
+        let added = new.foreign_costs.iter().map(|f| ForeignCostFact {
+            conversation: new_to(f.conversation),
+            currency: currencies[f.currency as usize],
+            ..*f
+        });
+        merge_in(&mut foreign_costs, added.collect(), |f| (f.ts, row_of(f.conversation)));
+
+        let mut facts = Facts {
+            conversations,
+            conversation_rows: rows,
+            conversation_ids: ids,
+            models: self.models,
+            users: self.users,
+            names: self.names,
+            action_names: self.action_names,
+            messages,
+            exchanges,
+            actions,
+            feedback,
+            foreign_costs,
+            currencies: self.currencies,
+            span: None,
+            groups: Groups::default(),
+        };
+        // Users keep their numbers (a user's first conversation decides
+        // them only for locality); conversations are numbered by start
+        // again, which keeps the order of those kept.
+        let new_of = facts.renumber_conversations_by_start();
+        let mut earlier = self.groups;
+        for g in &mut earlier.rows {
+            let c = old_to[g.conversation as usize];
+            g.conversation = if c == u32::MAX { u32::MAX } else { new_of[c as usize] };
+        }
+        facts.span = facts.compute_span();
+        facts.groups = Groups::rebuild(&earlier, &facts.messages, &facts.exchanges, &changed);
+        facts
     }
 
     fn compute_span(&self) -> Option<(i64, i64)> {
@@ -350,6 +512,26 @@ impl Facts {
             None => Some((t, t)),
             Some((a, b)) => Some((a.min(t), b.max(t))),
         })
+    }
+}
+
+/// Merges `add` into `sorted`, both by `key`, in place: `sorted` grows by
+/// `add`'s length and is filled from its end, so no second copy of it is
+/// made. Of equal keys, those of `sorted` come first.
+fn merge_in<T: Copy, K: Ord>(sorted: &mut Vec<T>, mut add: Vec<T>, key: impl Fn(&T) -> K) {
+    add.sort_by_key(&key);
+    let (mut i, mut j) = (sorted.len(), add.len());
+    sorted.extend_from_slice(&add);
+    let mut w = sorted.len();
+    while j > 0 {
+        w -= 1;
+        if i > 0 && key(&sorted[i - 1]) > key(&add[j - 1]) {
+            sorted[w] = sorted[i - 1];
+            i -= 1;
+        } else {
+            sorted[w] = add[j - 1];
+            j -= 1;
+        }
     }
 }
 
@@ -424,6 +606,16 @@ mod tests {
         ];
         let pairs: Vec<_> = pair_exchanges(&seq).iter().map(|e| (e.ts, e.response_us)).collect();
         assert_eq!(pairs, vec![(5, 3), (12, 4)], "u2→a1 and u3→a3; system and tool messages are skipped");
+    }
+
+    #[test]
+    fn merging_in_place_keeps_order_and_puts_the_sorted_rows_first_on_ties() {
+        let mut sorted = vec![(1, 'a'), (3, 'a'), (3, 'b'), (7, 'a')];
+        merge_in(&mut sorted, vec![(9, 'n'), (0, 'n'), (3, 'n'), (7, 'n')], |x| x.0);
+        assert_eq!(sorted, vec![(0, 'n'), (1, 'a'), (3, 'a'), (3, 'b'), (3, 'n'), (7, 'a'), (7, 'n'), (9, 'n')]);
+        let mut empty: Vec<(i32, char)> = Vec::new();
+        merge_in(&mut empty, vec![(2, 'x'), (1, 'y')], |x| x.0);
+        assert_eq!(empty, vec![(1, 'y'), (2, 'x')]);
     }
 
     #[test]

@@ -57,6 +57,13 @@ pub struct Groups {
     pub responses: Vec<i64>,
 }
 
+/// What folding a quarter hour needs, kept between quarter hours.
+#[derive(Default)]
+struct Scratch {
+    order: Vec<u32>,
+    pending: Vec<(u32, i64)>,
+}
+
 pub fn bucket_of(ts: i64) -> i64 {
     ts - ts.rem_euclid(BUCKET_US)
 }
@@ -67,68 +74,121 @@ impl Groups {
         let mut groups =
             Groups { rows: Vec::with_capacity(messages.len() / 4), conversations: Vec::new(), responses: Vec::new() };
         groups.responses.reserve_exact(exchanges.len());
-        let mut order: Vec<u32> = Vec::new();
-        let mut pending: Vec<(u32, i64)> = Vec::new();
+        let mut scratch = Scratch::default();
         let (mut m, mut e) = (0, 0);
         while m < messages.len() {
             let bucket = bucket_of(messages[m].ts);
             let end = m + messages[m..].partition_point(|x| bucket_of(x.ts) == bucket);
-            // This quarter hour's messages by conversation, those naming a model first, by model.
-            order.clear();
-            order.extend((m as u32)..(end as u32));
-            order.sort_unstable_by_key(|&i| {
-                let x = &messages[i as usize];
-                (x.conversation, x.model == NO_MODEL, x.model)
-            });
-            // Its exchanges, by conversation; every one's agent message is in this quarter hour.
+            // Every exchange's agent message is in its quarter hour.
             let e_end = e + exchanges[e..].partition_point(|x| bucket_of(x.ts) == bucket);
-            pending.clear();
-            pending.extend(exchanges[e..e_end].iter().map(|x| (x.conversation, x.response_us)));
-            pending.sort_by_key(|&(c, _)| c);
-            let mut next_exchange = 0;
-
-            let mut i = 0;
-            while i < order.len() {
-                let conversation = messages[order[i] as usize].conversation;
-                let first_group = groups.rows.len();
-                while i < order.len() && messages[order[i] as usize].conversation == conversation {
-                    let x = &messages[order[i] as usize];
-                    // Messages naming no model join the conversation's first group.
-                    let group = if x.model == NO_MODEL && groups.rows.len() > first_group {
-                        first_group
-                    } else if groups.rows.len() > first_group && groups.rows[groups.rows.len() - 1].model == x.model {
-                        groups.rows.len() - 1
-                    } else {
-                        groups.rows.push(MessageGroup::new(bucket, x));
-                        groups.rows.len() - 1
-                    };
-                    groups.rows[group].add(x);
-                    i += 1;
-                }
-                while next_exchange < pending.len() && pending[next_exchange].0 < conversation {
-                    next_exchange += 1; // cannot happen: an exchange's agent message is a message
-                }
-                let g = &mut groups.rows[first_group];
-                g.first_response = groups.responses.len() as u32;
-                while next_exchange < pending.len() && pending[next_exchange].0 == conversation {
-                    let response = pending[next_exchange].1;
-                    g.exchanges += 1;
-                    if response != NONE {
-                        groups.responses.push(response);
-                        g.timed += 1;
-                        g.response_sum += response;
-                    }
-                    next_exchange += 1;
-                }
-            }
+            groups.push_bucket(bucket, &messages[m..end], &exchanges[e..e_end], &mut scratch);
             m = end;
             e = e_end;
         }
-        groups.conversations = groups.rows.iter().map(|g| g.conversation).collect();
-        // Groups without exchanges point where the next ones start, so that
-        // any run of groups finds its response times in one slice.
+        groups.finish();
+        groups
+    }
+
+    /// The groups of `messages` and `exchanges` (time-sorted), given
+    /// `earlier` groups that are already theirs in every quarter hour but
+    /// those of `changed` (sorted): only those are folded again.
+    pub fn rebuild(earlier: &Groups, messages: &[MessageFact], exchanges: &[ExchangeFact], changed: &[i64]) -> Groups {
+        let mut groups = Groups {
+            rows: Vec::with_capacity(earlier.rows.len() + changed.len()),
+            conversations: Vec::new(),
+            responses: Vec::with_capacity(exchanges.len()),
+        };
+        let mut scratch = Scratch::default();
+        let (mut g, mut m, mut e) = (0, 0, 0);
+        let old = &earlier.rows;
+        while g < old.len() || m < messages.len() {
+            let bucket = match (old.get(g), messages.get(m)) {
+                (Some(row), Some(x)) => row.bucket.min(bucket_of(x.ts)),
+                (Some(row), None) => row.bucket,
+                (None, Some(x)) => bucket_of(x.ts),
+                (None, None) => break,
+            };
+            let g_end = g + old[g..].partition_point(|r| r.bucket == bucket);
+            let m_end = m + messages[m..].partition_point(|x| bucket_of(x.ts) == bucket);
+            let e_end = e + exchanges[e..].partition_point(|x| bucket_of(x.ts) == bucket);
+            if changed.binary_search(&bucket).is_ok() {
+                groups.push_bucket(bucket, &messages[m..m_end], &exchanges[e..e_end], &mut scratch);
+            } else {
+                for row in &old[g..g_end] {
+                    let first = groups.responses.len() as u32;
+                    let from = row.first_response as usize;
+                    groups.responses.extend_from_slice(&earlier.responses[from..from + row.timed as usize]);
+                    groups.rows.push(MessageGroup { first_response: first, ..*row });
+                }
+            }
+            g = g_end;
+            m = m_end;
+            e = e_end;
+        }
+        groups.finish();
+        groups
+    }
+
+    /// Folds one quarter hour's messages and exchanges into rows.
+    fn push_bucket(&mut self, bucket: i64, messages: &[MessageFact], exchanges: &[ExchangeFact], s: &mut Scratch) {
+        // This quarter hour's messages by conversation, those naming a model first, by model.
+        let order = &mut s.order;
+        order.clear();
+        order.extend(0..messages.len() as u32);
+        order.sort_unstable_by_key(|&i| {
+            let x = &messages[i as usize];
+            (x.conversation, x.model == NO_MODEL, x.model)
+        });
+        // Its exchanges, by conversation.
+        let pending = &mut s.pending;
+        pending.clear();
+        pending.extend(exchanges.iter().map(|x| (x.conversation, x.response_us)));
+        pending.sort_by_key(|&(c, _)| c);
+        let mut next_exchange = 0;
+
+        let mut i = 0;
+        while i < order.len() {
+            let conversation = messages[order[i] as usize].conversation;
+            let first_group = self.rows.len();
+            while i < order.len() && messages[order[i] as usize].conversation == conversation {
+                let x = &messages[order[i] as usize];
+                // Messages naming no model join the conversation's first group.
+                let group = if x.model == NO_MODEL && self.rows.len() > first_group {
+                    first_group
+                } else if self.rows.len() > first_group && self.rows[self.rows.len() - 1].model == x.model {
+                    self.rows.len() - 1
+                } else {
+                    self.rows.push(MessageGroup::new(bucket, x));
+                    self.rows.len() - 1
+                };
+                self.rows[group].add(x);
+                i += 1;
+            }
+            while next_exchange < pending.len() && pending[next_exchange].0 < conversation {
+                next_exchange += 1; // cannot happen: an exchange's agent message is a message
+            }
+            let g = &mut self.rows[first_group];
+            g.first_response = self.responses.len() as u32;
+            while next_exchange < pending.len() && pending[next_exchange].0 == conversation {
+                let response = pending[next_exchange].1;
+                g.exchanges += 1;
+                if response != NONE {
+                    self.responses.push(response);
+                    g.timed += 1;
+                    g.response_sum += response;
+                }
+                next_exchange += 1;
+            }
+        }
+    }
+
+    /// Packs the rows' conversations, and points groups without exchanges
+    /// where the next ones start, so that any run of groups finds its
+    /// response times in one slice.
+    fn finish(&mut self) {
+        self.conversations = self.rows.iter().map(|g| g.conversation).collect();
         let mut next = 0;
-        for g in &mut groups.rows {
+        for g in &mut self.rows {
             if g.timed == 0 {
                 g.first_response = next;
             } else {
@@ -136,7 +196,6 @@ impl Groups {
                 next = g.first_response + g.timed;
             }
         }
-        groups
     }
 
     /// The response times of a run of consecutive `rows`.

@@ -11,7 +11,8 @@
 //! - `query`: the query and its errors; `normal`: context values normalised; `clock`: local days and hours;
 //! - `compute`: every key of one period; `extras`: what the dashboard shows beside them;
 //! - `headline`: the twelve headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
-//! - `explore`: the conversations behind a number.
+//! - `explore`: the conversations behind a number;
+//! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them.
 #![deny(clippy::disallowed_methods)]
 
 mod clock;
@@ -22,6 +23,7 @@ mod facts;
 mod groups;
 mod headline;
 pub mod normal;
+mod packed;
 mod query;
 mod rows;
 
@@ -34,4 +36,5 @@ pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
 pub use facts::{ExchangeRate, Facts, FactsBuilder, Interner, Price};
 pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
 pub use normal::FilterKey;
+pub use packed::PACKED_LAYOUT;
 pub use query::{Filters, Query, QueryError, QueryText, Settings, DEFAULT_ESCALATION_TOOLS};

@@ -12,22 +12,38 @@ pub const NO_USER: u32 = u32::MAX;
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
     pub values: Vec<String>,
-    index: HashMap<String, u32>,
+    /// Each value's number, made on first need: facts read back from bytes
+    /// (a million user ids) need none to be counted.
+    index: std::sync::OnceLock<HashMap<String, u32>>,
 }
 
 impl Interner {
+    fn index_of(values: &[String]) -> HashMap<String, u32> {
+        values.iter().enumerate().map(|(i, v)| (v.clone(), i as u32)).collect()
+    }
+
     pub fn intern(&mut self, value: &str) -> u32 {
-        if let Some(&i) = self.index.get(value) {
+        if self.index.get().is_none() {
+            let _ = self.index.set(Self::index_of(&self.values));
+        }
+        let index = self.index.get_mut().expect("made just above");
+        if let Some(&i) = index.get(value) {
             return i;
         }
         let i = self.values.len() as u32;
         self.values.push(value.to_owned());
-        self.index.insert(value.to_owned(), i);
+        index.insert(value.to_owned(), i);
         i
     }
 
+    /// The interner that numbered `values` in this order (distinct values,
+    /// as [`Interner::intern`] keeps them).
+    pub fn from_values(values: Vec<String>) -> Interner {
+        Interner { values, index: std::sync::OnceLock::new() }
+    }
+
     pub fn get(&self, value: &str) -> Option<u32> {
-        self.index.get(value).copied()
+        self.index.get_or_init(|| Self::index_of(&self.values)).get(value).copied()
     }
 
     pub fn name(&self, i: u32) -> &str {

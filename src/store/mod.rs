@@ -4,6 +4,7 @@
 //! so a killed or cancelled import leaves the store as it was before that file.
 
 pub mod clickhouse;
+mod facts_file;
 mod location;
 mod private;
 mod read;
@@ -11,10 +12,11 @@ mod schema;
 mod target;
 mod write;
 
+pub use facts_file::{facts_path, SavedFacts};
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
 
 pub use read::{
-    ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
+    ActionRow, Changed, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, MessageRow,
     StoredConversation, StoredFile,
 };
 pub use target::{FileSink, ImportTarget};

@@ -132,18 +132,51 @@ pub struct DetailFeedback {
     pub comment: Option<String>,
 }
 
+/// Which conversations' rows to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// Every conversation.
+    All,
+    /// Those touched by the changes from this one (a `store_change` seq) on,
+    /// as [`Store::changes_since`] found them.
+    Since(i64),
+}
+
+impl Changed {
+    /// The SQL that keeps only these conversations' rows, by the column
+    /// holding their conversation's row id.
+    fn filter(self, column: &str) -> String {
+        match self {
+            Changed::All => String::new(),
+            Changed::Since(seq) => {
+                format!("WHERE {column} IN (SELECT conversation FROM changed_conversation WHERE seq >= {seq})")
+            }
+        }
+    }
+}
+
 fn role_of(text: &str) -> Role {
     Role::parse(text).unwrap_or(Role::System)
 }
 
 impl Store {
-    pub fn for_each_conversation(&self, mut f: impl FnMut(StoredConversation)) -> Result<(), StoreError> {
+    pub fn for_each_conversation(&self, f: impl FnMut(StoredConversation)) -> Result<(), StoreError> {
+        self.for_each_conversation_in(Changed::All, f)
+    }
+
+    /// [`Store::for_each_conversation`], of the conversations `changed` says.
+    pub fn for_each_conversation_in(
+        &self,
+        changed: Changed,
+        mut f: impl FnMut(StoredConversation),
+    ) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare(
+            let mut stmt = self.conn.prepare(&format!(
                 "SELECT id, started_at, ended_at, customer_id, customer_ip_address, device, source, language,
                      conversation_id, CAST(json_extract(metadata, '$.environment') AS TEXT)
-                 FROM conversation ORDER BY id",
-            )?;
+                 FROM conversation {} ORDER BY id",
+                changed.filter("id")
+            ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 f(StoredConversation {
@@ -164,13 +197,19 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    pub fn for_each_message(&self, mut f: impl FnMut(MessageRow<'_>)) -> Result<(), StoreError> {
+    pub fn for_each_message(&self, f: impl FnMut(MessageRow<'_>)) -> Result<(), StoreError> {
+        self.for_each_message_in(Changed::All, f)
+    }
+
+    /// [`Store::for_each_message`], of the conversations `changed` says.
+    pub fn for_each_message_in(&self, changed: Changed, mut f: impl FnMut(MessageRow<'_>)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare(
+            let mut stmt = self.conn.prepare(&format!(
                 "SELECT id, conversation, role, timestamp, prompt_tokens, completion_tokens, cost, model,
                      foreign_cost, foreign_currency, time_unknown
-                 FROM message",
-            )?;
+                 FROM message {}",
+                changed.filter("conversation")
+            ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let role = r.get_ref(2)?.as_str().map(role_of).unwrap_or(Role::System);
@@ -195,10 +234,17 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    pub fn for_each_action(&self, mut f: impl FnMut(ActionRow)) -> Result<(), StoreError> {
+    pub fn for_each_action(&self, f: impl FnMut(ActionRow)) -> Result<(), StoreError> {
+        self.for_each_action_in(Changed::All, f)
+    }
+
+    /// [`Store::for_each_action`], of the conversations `changed` says.
+    pub fn for_each_action_in(&self, changed: Changed, mut f: impl FnMut(ActionRow)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt =
-                self.conn.prepare("SELECT conversation, name, started_at, duration_ms, error FROM action")?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT conversation, name, started_at, duration_ms, error FROM action {}",
+                changed.filter("conversation")
+            ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 f(ActionRow {
@@ -214,10 +260,17 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    pub fn for_each_feedback(&self, mut f: impl FnMut(FeedbackRow)) -> Result<(), StoreError> {
+    pub fn for_each_feedback(&self, f: impl FnMut(FeedbackRow)) -> Result<(), StoreError> {
+        self.for_each_feedback_in(Changed::All, f)
+    }
+
+    /// [`Store::for_each_feedback`], of the conversations `changed` says.
+    pub fn for_each_feedback_in(&self, changed: Changed, mut f: impl FnMut(FeedbackRow)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt =
-                self.conn.prepare("SELECT id, conversation, timestamp, rating, comment IS NOT NULL FROM feedback")?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT id, conversation, timestamp, rating, comment IS NOT NULL FROM feedback {}",
+                changed.filter("conversation")
+            ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let rating = r.get_ref(3)?.as_str().ok().and_then(Rating::from_str_opt).unwrap_or(Rating::Neutral);

@@ -93,7 +93,37 @@ pub const MIGRATIONS: &[&str] = &[
         || char(31) || timestamp || char(31) || rapport_content_key(content)
     WHERE message_id IS NULL;
     "#,
-    // 4: a cost another platform gave in another currency than US dollars,
+    // 4: the store's generation, a random number drawn again in the same
+    // transaction as every change to the records, so that facts kept beside
+    // the store are known to be of this very content (`facts_file`). Drawn,
+    // not counted: a store put back from a copy, or made again, never
+    // repeats the number of the one the facts were built from. Run again on
+    // a store whose version was set back, it draws a new generation.
+    r#"
+    CREATE TABLE IF NOT EXISTS store_generation (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        generation INTEGER NOT NULL
+    );
+    INSERT OR REPLACE INTO store_generation (id, generation) VALUES (1, random());
+    -- The recent changes, one per imported file: from which generation to
+    -- which, and the conversations it touched (none listed when it touched
+    -- too many to be worth updating facts for: `whole`), so that facts of
+    -- an earlier generation can be brought up to date conversation by
+    -- conversation instead of rebuilt.
+    CREATE TABLE IF NOT EXISTS store_change (
+        seq    INTEGER PRIMARY KEY,
+        before INTEGER NOT NULL,
+        after  INTEGER NOT NULL,
+        whole  INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS store_change_before ON store_change (before);
+    CREATE TABLE IF NOT EXISTS changed_conversation (
+        seq          INTEGER NOT NULL,
+        conversation INTEGER NOT NULL,
+        PRIMARY KEY (seq, conversation)
+    ) WITHOUT ROWID;
+    "#,
+    // 5: a cost another platform gave in another currency than US dollars,
     // kept as given (`cost` stays in dollars), and messages whose time the
     // file did not give (placed after the message they answer; no response
     // time comes from them).

@@ -9,6 +9,14 @@ use std::collections::HashMap;
 /// grow memory.
 const ID_CACHE_LIMIT: usize = 200_000;
 
+/// A file touching more conversations than this is logged as a change to
+/// the whole store: facts are then rebuilt rather than updated, and the log
+/// stays small.
+const CHANGED_LIMIT: usize = 50_000;
+
+/// How many past changes the store keeps listed.
+const CHANGES_KEPT: i64 = 64;
+
 /// One file's transaction, with its statements prepared once.
 ///
 /// Dropped without [`FileWriter::commit`], it rolls back: nothing of the
@@ -16,6 +24,9 @@ const ID_CACHE_LIMIT: usize = 200_000;
 pub struct FileWriter<'c> {
     conn: &'c Connection,
     ids: HashMap<String, i64>,
+    /// The row ids of the conversations this file touched, until there are
+    /// too many (`None`): facts are updated for these only.
+    touched: Option<std::collections::HashSet<i64>>,
     /// This file's row in `import_file`.
     file: i64,
     open: bool,
@@ -62,6 +73,7 @@ impl<'c> FileWriter<'c> {
         Ok(FileWriter {
             conn,
             ids: HashMap::new(),
+            touched: Some(std::collections::HashSet::new()),
             file,
             open: true,
             find_conversation: conn.prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
@@ -157,12 +169,24 @@ impl<'c> FileWriter<'c> {
     /// names a conversation no line has described.
     fn conversation_row(&mut self, conversation_id: &str) -> rusqlite::Result<i64> {
         if let Some(id) = self.find_conversation(conversation_id)? {
+            self.touch(id);
             return Ok(id);
         }
         self.new_conversation.execute([conversation_id])?;
         let id = self.conn.last_insert_rowid();
         self.remember(conversation_id, id);
+        self.touch(id);
         Ok(id)
+    }
+
+    /// Notes that the conversation `id` changed.
+    fn touch(&mut self, id: i64) {
+        if let Some(touched) = &mut self.touched {
+            touched.insert(id);
+            if touched.len() > CHANGED_LIMIT {
+                self.touched = None;
+            }
+        }
     }
 
     fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
@@ -181,8 +205,10 @@ impl<'c> FileWriter<'c> {
             ])?;
             let id = self.conn.last_insert_rowid();
             self.remember(&c.conversation_id, id);
+            self.touch(id);
             return Ok(());
         };
+        self.touch(id);
         // A later line's present fields replace; absent ones erase nothing.
         let old_metadata: Option<String> = self.conversation_metadata.query_row([id], |r| r.get(0))?;
         let merged = merge_metadata(old_metadata.as_deref(), c.metadata.as_ref());
@@ -257,6 +283,27 @@ impl<'c> FileWriter<'c> {
             "UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1",
             params![self.file, format, records as i64, rejected as i64],
         )?;
+        // In the same transaction: facts kept of the store before this file
+        // are no longer of it, and what changed is listed.
+        self.conn.execute(
+            "INSERT INTO store_change (before, after, whole)
+             SELECT generation, random(), ?1 FROM store_generation WHERE id = 1",
+            [self.touched.is_none()],
+        )?;
+        let seq = self.conn.last_insert_rowid();
+        self.conn.execute(
+            "UPDATE store_generation SET generation = (SELECT after FROM store_change WHERE seq = ?1) WHERE id = 1",
+            [seq],
+        )?;
+        if let Some(touched) = &self.touched {
+            let mut insert =
+                self.conn.prepare("INSERT INTO changed_conversation (seq, conversation) VALUES (?1, ?2)")?;
+            for id in touched {
+                insert.execute([seq, *id])?;
+            }
+        }
+        self.conn.execute("DELETE FROM changed_conversation WHERE seq <= ?1", [seq - CHANGES_KEPT])?;
+        self.conn.execute("DELETE FROM store_change WHERE seq <= ?1", [seq - CHANGES_KEPT])?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
