@@ -44,6 +44,24 @@ pub enum Command {
         /// Tool names that count as a hand-over to a human, comma-separated.
         #[arg(long, value_name = "NAME,NAME...")]
         escalation: Option<String>,
+        /// Agent answers that admit not knowing, comma-separated (default: docs/metrics.md's).
+        #[arg(long, value_name = "PHRASE,PHRASE...")]
+        fallback: Option<String>,
+    },
+    /// Find the conversations of a period in which some message says a
+    /// phrase (accents and case aside), newest first, with a snippet of each.
+    Search {
+        /// The phrase: its words, one after another.
+        #[arg(value_name = "PHRASE")]
+        phrase: String,
+        #[command(flatten)]
+        query: QueryArgs,
+        /// At most this many conversations.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print one JSON object instead of a line per conversation.
+        #[arg(long)]
+        json: bool,
     },
     /// What the store holds: counts, time span, files imported.
     Status {
@@ -97,6 +115,9 @@ pub enum Command {
         query: QueryArgs,
         #[arg(long, default_value_t = 20)]
         repeat: u32,
+        /// Also time a search for this phrase, and the dashboard with it as a `text` filter.
+        #[arg(long, value_name = "PHRASE")]
+        search: Option<String>,
     },
 }
 
@@ -111,7 +132,7 @@ pub struct QueryArgs {
     /// Display time zone (IANA name) for days and hours.
     #[arg(long, default_value = "UTC", value_name = "ZONE")]
     pub tz: String,
-    /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id.
+    /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id, environment, text.
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
 }

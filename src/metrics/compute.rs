@@ -4,6 +4,7 @@
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
 use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
+use super::insights::{insights, negative, Insights, Period};
 use super::normal::FilterKey;
 use super::query::{Query, Settings};
 use crate::model::Rating;
@@ -41,6 +42,10 @@ pub struct Metrics {
     pub escalation_rate: Option<f64>,
     pub feedback: FeedbackCounts,
     pub tokens: TokenUsage,
+    /// docs/metrics.md, Insights (src/metrics/insights.rs); absent where the
+    /// store cannot count them yet (a ClickHouse store).
+    #[serde(flatten)]
+    pub insights: Option<Insights>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -133,11 +138,13 @@ pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings)
 pub(crate) struct Shared {
     pub pass: Option<Vec<bool>>,
     escalated: Vec<bool>,
+    /// Which conversations had a negative feedback (Insights).
+    negative: Vec<bool>,
 }
 
 impl Shared {
     pub(crate) fn new(facts: &Facts, query: &Query, settings: &Settings) -> Shared {
-        Shared { pass: passing(facts, query), escalated: escalated(facts, settings) }
+        Shared { pass: passing(facts, query), escalated: escalated(facts, settings), negative: negative(facts) }
     }
 }
 
@@ -148,6 +155,14 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     }
     let mut pass = vec![true; facts.conversations.len()];
     for (key, values) in &query.filters.0 {
+        if *key == FilterKey::Text {
+            // Resolved by the engine from the messages' text; unresolved keeps none.
+            let said = query.text_matches.as_deref().map_or(&[][..], Vec::as_slice);
+            for (i, ok) in pass.iter_mut().enumerate() {
+                *ok &= said.get(i).copied().unwrap_or(false);
+            }
+            continue;
+        }
         let table = if *key == FilterKey::CustomerId { &facts.users } else { &facts.names };
         let mut allowed = vec![false; table.values.len()];
         for i in values.iter().filter_map(|v| table.get(v)) {
@@ -161,6 +176,7 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
                 FilterKey::Country => c.country,
                 FilterKey::CustomerId => c.user,
                 FilterKey::Environment => c.environment,
+                FilterKey::Text => unreachable!("the text filter is applied above"),
             };
             *ok &= allowed.get(id as usize).copied().unwrap_or(false); // NO_USER is never allowed
         }
@@ -412,6 +428,10 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
             satisfaction_rate: ratio(positive, positive + negative),
         },
         tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        insights: facts.insights.fallback_phrases.is_some().then(|| {
+            let period = Period { from, to, passes: &passes, escalated, interactions };
+            insights(facts, &period, &shared.negative)
+        }),
     };
     Computed { metrics, models, conversations_with_ip, grouped }
 }

@@ -35,6 +35,10 @@ pub struct Facts {
     pub span: Option<(i64, i64)>,
     /// The messages and exchanges again, folded per conversation and quarter hour.
     pub groups: Groups,
+    /// Questions and fallback answers (Insights): found from the messages'
+    /// text, which the rest does not read, by an [`super::InsightsBuilder`]
+    /// the engine feeds after the rest.
+    pub insights: super::insights::InsightFacts,
 }
 
 /// A message while the facts are built: its file order breaks ties in time.

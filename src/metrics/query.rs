@@ -1,15 +1,21 @@
 //! What a dashboard asks: a range of instants, a display zone, filters.
 
+use super::insights::DEFAULT_FALLBACK_PHRASES;
 use super::normal::{filter_value, FilterKey};
 use crate::model::Micros;
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error("unknown filter key {0:?}: the keys are source, device, language, country, customer_id and environment")]
+    #[error(
+        "unknown filter key {0:?}: the keys are source, device, language, country, customer_id, environment and text"
+    )]
     UnknownFilterKey(String),
+    #[error("the text filter {0:?} has no word: give letters or digits, e.g. text=refund")]
+    TextWithoutWord(String),
     #[error("a filter is written KEY=VALUE, e.g. source=web; {0:?} has no '='")]
     MalformedFilter(String),
     #[error("unknown time zone {0:?}: give an IANA name such as Europe/Berlin or America/New_York")]
@@ -30,6 +36,9 @@ impl Filters {
     pub fn add(&mut self, key: &str, value: &str) -> Result<(), QueryError> {
         let key = FilterKey::parse(key.trim()).ok_or_else(|| QueryError::UnknownFilterKey(key.to_owned()))?;
         let value = filter_value(key, value);
+        if key == FilterKey::Text && super::words::words(&value).is_empty() {
+            return Err(QueryError::TextWithoutWord(value));
+        }
         let values = self.0.entry(key).or_default();
         if !values.contains(&value) {
             values.push(value);
@@ -64,6 +73,11 @@ pub struct Query {
     /// Whether the previous period of equal length is computed too (the
     /// dashboard's comparison); [`Query::new`] leaves it off.
     pub compare: bool,
+    /// Per conversation of the facts: whether it passes the `text` filter.
+    /// The engine finds it with the store's full-text index
+    /// ([`crate::engine::Engine`]); a `text` filter left unresolved keeps no
+    /// conversation.
+    pub text_matches: Option<Arc<Vec<bool>>>,
 }
 
 impl Query {
@@ -72,7 +86,7 @@ impl Query {
         if to <= from {
             return Err(QueryError::EmptyPeriod { from, to });
         }
-        Ok(Query { from, to, zone, filters, compare: false })
+        Ok(Query { from, to, zone, filters, compare: false, text_matches: None })
     }
 
     /// The period of the same length just before this one.
@@ -84,6 +98,7 @@ impl Query {
             zone: self.zone,
             filters: self.filters.clone(),
             compare: false,
+            text_matches: self.text_matches.clone(),
         }
     }
 
@@ -134,10 +149,28 @@ pub const DEFAULT_ESCALATION_TOOLS: [&str; 4] = ["fallback_to_human", "open_tick
 pub struct Settings {
     /// Tool names that hand a conversation to a human, compared case-insensitively.
     pub escalation_tools: Vec<String>,
+    /// Agent answers that admit not knowing, matched as words (docs/metrics.md, Insights).
+    pub fallback_phrases: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect() }
+        Settings {
+            escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect(),
+            fallback_phrases: DEFAULT_FALLBACK_PHRASES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_filter_without_a_word_is_an_error() {
+        let mut f = Filters::default();
+        assert_eq!(f.add_pair("text=¿?"), Err(QueryError::TextWithoutWord("¿?".into())));
+        assert!(f.add_pair("text= Dónde está ").is_ok(), "kept as written, matched by the word rule");
+        assert_eq!(f.0[&FilterKey::Text], ["Dónde está"]);
     }
 }
