@@ -334,10 +334,14 @@ impl Engine {
         Ok(facts)
     }
 
-    /// `query` with its `text` filter resolved into the conversations it
-    /// keeps (the store's full-text index), and the facts it applies to.
+    /// `query` with the `text` values of its filters and of its segment
+    /// resolved into the conversations that say them (the store's
+    /// full-text index).
     fn resolve_text(&mut self, query: &Query, fallback_phrases: &[String]) -> Result<Query, Error> {
-        let phrases = query.filters.0.get(&FilterKey::Text).cloned().unwrap_or_default();
+        let mut phrases: Vec<&String> = query.filters.0.get(&FilterKey::Text).into_iter().flatten().collect();
+        if let Some(segment) = &query.segment {
+            phrases.extend(segment.0.get(&FilterKey::Text).into_iter().flatten());
+        }
         if !phrases.is_empty() && matches!(self.backend, Backend::ClickHouse(_)) {
             return Err(Error::NotOnClickHouse("the text filter (text=...)"));
         }
@@ -345,9 +349,13 @@ impl Engine {
         let (Some(facts), Backend::Local(store)) = (&self.facts, &self.backend) else {
             return Ok(query.clone());
         };
-        let text_matches =
-            if phrases.is_empty() { None } else { Some(Arc::new(crate::text::text_matches(store, facts, &phrases)?)) };
-        Ok(Query { text_matches, ..query.clone() })
+        let mut matches = crate::metrics::TextMatches::new();
+        for phrase in phrases {
+            if !matches.contains_key(phrase) {
+                matches.insert(phrase.clone(), crate::text::text_matches(store, facts, std::slice::from_ref(phrase))?);
+            }
+        }
+        Ok(Query { text_matches: Arc::new(matches), ..query.clone() })
     }
 
     /// The facts without their questions.
@@ -397,7 +405,8 @@ impl Engine {
     /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
-            if query.filters.0.contains_key(&FilterKey::Text) {
+            let segment = query.segment.as_ref().is_some_and(|s| s.0.contains_key(&FilterKey::Text));
+            if query.filters.0.contains_key(&FilterKey::Text) || segment {
                 return Err(Error::NotOnClickHouse("the text filter (text=...)"));
             }
             return Ok(store.dashboard(query, settings, &self.settings.prices)?);
@@ -459,7 +468,7 @@ impl Engine {
     pub fn search(&mut self, query: &Query, phrase: &str, limit: usize) -> Result<Vec<SearchHit>, Error> {
         let mut filters = query.filters.clone();
         filters.add(FilterKey::Text.name(), phrase)?;
-        let query = Query { filters, text_matches: None, ..query.clone() };
+        let query = Query { filters, ..query.clone() };
         let options = ListOptions { limit, descending: true, ..ListOptions::default() };
         let page = self.conversations(&query, &options)?;
         let Backend::Local(store) = &self.backend else {

@@ -1,10 +1,10 @@
 //! Rapport's engine: import agent and chatbot logs, keep them in a local
 //! store, and compute the dashboard's numbers.
 //!
-//! - [`model`]: the four records of spec/FORMAT.md, validated.
+//! - [`model`]: the four records of docs/format.md, validated.
 //! - [`import`]: detect → read → normalise → write, one transaction per file.
-//! - [`store`]: the SQLite store, the only place with SQL.
-//! - [`metrics`]: every number of spec/METRICS.md, as pure functions.
+//! - [`store`]: the SQLite store and the ClickHouse one, the only places with SQL.
+//! - [`metrics`]: every number of docs/metrics.md, as pure functions.
 //! - [`geo`]: IP addresses to countries.
 //! - [`limits`]: every limit input is held to.
 //! - [`demo`]: a realistic, deterministic month of activity.

@@ -1,7 +1,7 @@
 //! Every limit Rapport holds its input to, in one place; the README's
 //! Limits table lists the same. What no real log holds is rejected with its
 //! position, never wrapped, rounded into range or left to exhaust the machine
-//! (spec/FORMAT.md, Limits).
+//! (docs/format.md, Limits).
 
 use crate::model::Micros;
 

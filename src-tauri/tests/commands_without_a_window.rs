@@ -2,7 +2,7 @@
 //! the window would get, without a window.
 
 use rapport::import::ImportOptions;
-use rapport::metrics::{Drill, QuerySpec, SortKey};
+use rapport::metrics::{Drill, QueryText, SortKey};
 use rapport_desktop::commands::export::{export_bytes, Export};
 use rapport_desktop::commands::{conversation, conversations, dashboard, import, settings, welcome};
 use rapport_desktop::state::AppState;
@@ -22,12 +22,12 @@ fn imported(dir: &tempfile::TempDir) -> AppState {
     s
 }
 
-fn month(filters: &[(&str, &str)]) -> QuerySpec {
+fn month(filters: &[(&str, &str)]) -> QueryText {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in filters {
         map.entry(k.to_string()).or_default().push(v.to_string());
     }
-    QuerySpec {
+    QueryText {
         from: "2026-10-01T00:00:00Z".into(),
         to: "2026-10-29T00:00:00Z".into(),
         tz: "Europe/Berlin".into(),

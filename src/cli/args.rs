@@ -1,4 +1,4 @@
-//! The command line as spec/CLI.md defines it.
+//! The command line as docs/cli.md defines it.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -135,4 +135,8 @@ pub struct QueryArgs {
     /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id, environment, text.
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
+    /// KEY=VALUE, repeatable: a second segment, compared with the filtered one
+    /// over the same period (its numbers under `segment`, its column in a report).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub segment: Vec<String>,
 }

@@ -13,7 +13,7 @@ use rapport::model::{parse_timestamp, Micros};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-/// Exit status when a file could not be read at all (spec/CLI.md).
+/// Exit status when a file could not be read at all (docs/cli.md).
 const REFUSED_FILE: u8 = 2;
 
 pub fn run() -> ExitCode {
@@ -172,7 +172,15 @@ fn build_query(args: &QueryArgs) -> Result<Query, String> {
     }
     let from = parse_instant(&args.from, &args.tz, "--from")?;
     let to = parse_instant(&args.to, &args.tz, "--to")?;
-    Query::new(from, to, &args.tz, filters).map_err(|e| e.to_string())
+    let mut query = Query::new(from, to, &args.tz, filters).map_err(|e| e.to_string())?;
+    if !args.segment.is_empty() {
+        let mut segment = Filters::default();
+        for pair in &args.segment {
+            segment.add_pair(pair).map_err(|e| format!("--segment {pair}: {e}"))?;
+        }
+        query.segment = Some(segment);
+    }
+    Ok(query)
 }
 
 /// An instant as FORMAT.md writes timestamps, or a bare date meaning that

@@ -107,6 +107,8 @@ struct QueryEcho<'a> {
     to: Micros,
     tz: &'a str,
     filters: &'a Filters,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segment: Option<&'a Filters>,
 }
 
 /// `metrics` output: every key at the top, the previous period under
@@ -121,7 +123,13 @@ pub struct MetricsOutput<'a> {
 impl<'a> MetricsOutput<'a> {
     pub fn new(query: &'a Query, dashboard: &'a Dashboard) -> MetricsOutput<'a> {
         MetricsOutput {
-            query: QueryEcho { from: query.from, to: query.to, tz: query.zone.name(), filters: &query.filters },
+            query: QueryEcho {
+                from: query.from,
+                to: query.to,
+                tz: query.zone.name(),
+                filters: &query.filters,
+                segment: query.segment.as_ref(),
+            },
             dashboard,
         }
     }

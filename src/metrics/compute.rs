@@ -1,4 +1,4 @@
-//! Every key of spec/METRICS.md for one query, in one pass over each kind of
+//! Every key of docs/metrics.md for one query, in one pass over each kind of
 //! fact in range.
 
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
@@ -104,17 +104,22 @@ pub struct ModelUsage {
 }
 
 /// A query's numbers and, when the query compares, those of the period of
-/// equal length before it.
+/// equal length before it; when it names a second segment, that segment's
+/// numbers over the same period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Dashboard {
     #[serde(flatten)]
     pub current: Metrics,
     pub previous: Option<Metrics>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub segment: Option<Metrics>,
 }
 
-/// The two periods are independent scans over shared, read-only facts, so
-/// they run side by side: a dashboard costs about one period on two cores.
+/// The two periods (and a second segment) are independent scans over shared,
+/// read-only facts, so they run side by side: a dashboard costs about one
+/// period on two cores.
 pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard {
     dashboard_parts(facts, query, settings).0
 }
@@ -124,13 +129,19 @@ pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard
 pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings) -> (Dashboard, Computed, Shared) {
     let previous_query = query.previous();
     let shared = Shared::new(facts, query, settings);
-    let (current, previous) = std::thread::scope(|scope| {
+    let segment_query = query.segment_query();
+    let (current, previous, segment) = std::thread::scope(|scope| {
         let previous = query.compare.then(|| scope.spawn(|| compute_with(facts, &previous_query, &shared)));
+        let segment = segment_query
+            .as_ref()
+            .map(|q| scope.spawn(move || compute_with(facts, q, &Shared::new(facts, q, settings)).metrics));
         let current = compute_with(facts, query, &shared);
         let previous = previous.map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (current, previous)
+        let segment = segment.map(|s| s.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (current, previous, segment)
     });
-    (Dashboard { current: current.metrics.clone(), previous: previous.map(|p| p.metrics) }, current, shared)
+    let dashboard = Dashboard { current: current.metrics.clone(), previous: previous.map(|p| p.metrics), segment };
+    (dashboard, current, shared)
 }
 
 /// What both periods of a dashboard use: which conversations pass the
@@ -157,9 +168,9 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     for (key, values) in &query.filters.0 {
         if *key == FilterKey::Text {
             // Resolved by the engine from the messages' text; unresolved keeps none.
-            let said = query.text_matches.as_deref().map_or(&[][..], Vec::as_slice);
+            let said: Vec<&Vec<bool>> = values.iter().filter_map(|v| query.text_matches.get(v)).collect();
             for (i, ok) in pass.iter_mut().enumerate() {
-                *ok &= said.get(i).copied().unwrap_or(false);
+                *ok &= said.iter().any(|s| s.get(i).copied().unwrap_or(false));
             }
             continue;
         }
@@ -265,78 +276,12 @@ enum Way {
 
 fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Computed {
     let (from, to) = (query.from.0, query.to.0);
-    let pass = &shared.pass;
-    let passes = |c: u32| pass.as_ref().is_none_or(|p| p[c as usize]);
-    let (lo, hi) = match facts.span {
-        Some((a, b)) => (a.max(from), b.min(to - 1).max(a.max(from))),
-        None => (from, from),
-    };
-    let clock = LocalClock::new(query.zone, lo, hi);
+    let passes = |c: u32| shared.pass.as_ref().is_none_or(|p| p[c as usize]);
+    let conversations = ConversationTally::of_period(facts, from, to, &passes, &shared.escalated);
+    let (scan, grouped) = Scan::of_period(facts, query, shared.pass.is_some(), &passes, way);
+    let tools = tool_rows(facts, from, to, &passes);
+    let feedback = feedback_counts(facts, from, to, &passes);
 
-    // Conversations in range, and their context.
-    let escalated = &shared.escalated;
-    let mut conversations_with_ip = 0;
-    let mut total_conversations = 0;
-    let mut interactions = 0;
-    let mut escalated_conversations = 0;
-    let mut unique_users = 0;
-    let mut user_seen = vec![false; facts.users.values.len()];
-    let mut duration_sum: i128 = 0;
-    let mut duration_n: u64 = 0;
-    let mut by_name = vec![ContextCounts::default(); facts.names.values.len()];
-    // Conversations are numbered by start, those without one last.
-    let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
-    let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
-    for (i, c) in facts.conversations.iter().enumerate().take(end).skip(first) {
-        if !passes(i as u32) {
-            continue;
-        }
-        total_conversations += 1;
-        conversations_with_ip += u64::from(c.has_ip);
-        if c.user != NO_USER && !user_seen[c.user as usize] {
-            user_seen[c.user as usize] = true;
-            unique_users += 1;
-        }
-        by_name[c.country as usize].countries += 1;
-        by_name[c.device as usize].devices += 1;
-        by_name[c.source as usize].sources += 1;
-        by_name[c.language as usize].languages += 1;
-        by_name[c.environment as usize].environments += 1;
-        if c.engaged {
-            interactions += 1;
-            if escalated[i] {
-                escalated_conversations += 1;
-            }
-            if c.ended != NONE {
-                duration_sum += i128::from(c.ended - c.started);
-                duration_n += 1;
-            }
-        }
-    }
-    let breakdown = |of: fn(&ContextCounts) -> u64| -> BTreeMap<String, u64> {
-        by_name
-            .iter()
-            .enumerate()
-            .filter(|(_, counts)| of(counts) > 0)
-            .map(|(i, counts)| (facts.names.name(i as u32).to_owned(), of(counts)))
-            .collect()
-    };
-
-    // Messages and exchanges in range: counts, peak hours, days, tokens, response times.
-    let first_day = day_in_zone(query.zone, from);
-    let last_day = day_in_zone(query.zone, to - 1000);
-    let mut scan = Scan::new(facts, first_day, last_day);
-    let messages = in_range(&facts.messages, |m| m.ts, from, to);
-    let whole_quarters = from.rem_euclid(BUCKET_US) == 0 && to.rem_euclid(BUCKET_US) == 0;
-    let grouped = way == Way::Fastest && whole_quarters && clock.quarter_aligned();
-    if grouped {
-        scan.groups(facts, pass.is_some(), &passes, &clock, from, to);
-    } else {
-        scan.messages(facts, messages, &passes, &clock, from, to);
-    }
-    if !scan.monotonic {
-        recount_days(facts, messages, &passes, &clock, first_day, &mut scan.daily);
-    }
     let Scan {
         total_messages,
         user_messages,
@@ -356,8 +301,109 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
     let n_exchanges = response_us.len() as u64;
     let ms = |us: i64| us as f64 / 1000.0;
     let [p50, p95] = percentiles(&mut response_us, [0.50, 0.95]);
+    let c = &conversations;
+    let metrics = Metrics {
+        total_messages,
+        user_messages,
+        agent_messages,
+        total_conversations: c.total,
+        interactions: c.interactions,
+        visits: c.total - c.interactions,
+        unique_users: c.unique_users,
+        active_users: exchanges_per_user.iter().filter(|u| u.exchanges >= 2).count() as u64,
+        avg_user_interactions: ratio(n_exchanges, exchange_conversations).unwrap_or(0.0),
+        avg_response_time_ms: (n_exchanges > 0).then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
+        p50_response_time_ms: p50.map(ms),
+        p95_response_time_ms: p95.map(ms),
+        avg_conversation_duration_s: (c.duration_n > 0).then(|| c.duration_sum as f64 / 1e6 / c.duration_n as f64),
+        peak_hours,
+        daily,
+        tools,
+        countries: c.breakdown(facts, |n| n.countries),
+        devices: c.breakdown(facts, |n| n.devices),
+        sources: c.breakdown(facts, |n| n.sources),
+        languages: c.breakdown(facts, |n| n.languages),
+        environments: c.breakdown(facts, |n| n.environments),
+        escalated_conversations: c.escalated,
+        escalation_rate: ratio(c.escalated, c.interactions),
+        feedback,
+        tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        insights: facts.insights.fallback_phrases.is_some().then(|| {
+            let period =
+                Period { from, to, passes: &passes, escalated: &shared.escalated, interactions: c.interactions };
+            insights(facts, &period, &shared.negative)
+        }),
+    };
+    Computed { metrics, models, conversations_with_ip: c.with_ip, grouped }
+}
 
-    // Actions in range, per tool name.
+/// The conversations that start in a period and pass the filters: how many,
+/// how many engaged or escalated, their users, durations and context.
+#[derive(Debug, Default)]
+struct ConversationTally {
+    total: u64,
+    with_ip: u64,
+    interactions: u64,
+    /// Engaged conversations that called an escalation tool.
+    escalated: u64,
+    unique_users: u64,
+    /// Over the engaged conversations with an end, `duration_n` of them.
+    duration_sum: i128,
+    duration_n: u64,
+    /// Per name of the shared table of names.
+    by_name: Vec<ContextCounts>,
+}
+
+impl ConversationTally {
+    fn of_period(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool, escalated: &[bool]) -> Self {
+        let mut t = ConversationTally {
+            by_name: vec![ContextCounts::default(); facts.names.values.len()],
+            ..ConversationTally::default()
+        };
+        let mut user_seen = vec![false; facts.users.values.len()];
+        // Conversations are numbered by start, those without one last.
+        let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
+        let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
+        for (i, c) in facts.conversations.iter().enumerate().take(end).skip(first) {
+            if !passes(i as u32) {
+                continue;
+            }
+            t.total += 1;
+            t.with_ip += u64::from(c.has_ip);
+            if c.user != NO_USER && !user_seen[c.user as usize] {
+                user_seen[c.user as usize] = true;
+                t.unique_users += 1;
+            }
+            t.by_name[c.country as usize].countries += 1;
+            t.by_name[c.device as usize].devices += 1;
+            t.by_name[c.source as usize].sources += 1;
+            t.by_name[c.language as usize].languages += 1;
+            t.by_name[c.environment as usize].environments += 1;
+            if c.engaged {
+                t.interactions += 1;
+                t.escalated += u64::from(escalated[i]);
+                if c.ended != NONE {
+                    t.duration_sum += i128::from(c.ended - c.started);
+                    t.duration_n += 1;
+                }
+            }
+        }
+        t
+    }
+
+    /// One dimension's counts by name, names without a conversation left out.
+    fn breakdown(&self, facts: &Facts, of: fn(&ContextCounts) -> u64) -> BTreeMap<String, u64> {
+        self.by_name
+            .iter()
+            .enumerate()
+            .filter(|(_, counts)| of(counts) > 0)
+            .map(|(i, counts)| (facts.names.name(i as u32).to_owned(), of(counts)))
+            .collect()
+    }
+}
+
+/// The actions of a period per tool name, most called first.
+fn tool_rows(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<ToolRow> {
     let mut tool_stats = vec![ToolTally::default(); facts.action_names.values.len()];
     for a in in_range(&facts.actions, |a| a.ts, from, to) {
         if !passes(a.conversation) {
@@ -383,8 +429,11 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         })
         .collect();
     tools.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    tools
+}
 
-    // Feedback in range.
+/// The feedback of a period, by rating.
+fn feedback_counts(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> FeedbackCounts {
     let (mut positive, mut negative, mut neutral) = (0, 0, 0);
     for f in in_range(&facts.feedback, |f| f.ts, from, to) {
         if f.ts == NONE || !passes(f.conversation) {
@@ -396,44 +445,7 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
             Rating::Neutral => neutral += 1,
         }
     }
-
-    let metrics = Metrics {
-        total_messages,
-        user_messages,
-        agent_messages,
-        total_conversations,
-        interactions,
-        visits: total_conversations - interactions,
-        unique_users,
-        active_users: exchanges_per_user.iter().filter(|u| u.exchanges >= 2).count() as u64,
-        avg_user_interactions: ratio(n_exchanges, exchange_conversations).unwrap_or(0.0),
-        avg_response_time_ms: (n_exchanges > 0).then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
-        p50_response_time_ms: p50.map(ms),
-        p95_response_time_ms: p95.map(ms),
-        avg_conversation_duration_s: (duration_n > 0).then(|| duration_sum as f64 / 1e6 / duration_n as f64),
-        peak_hours,
-        daily,
-        tools,
-        countries: breakdown(|c| c.countries),
-        devices: breakdown(|c| c.devices),
-        sources: breakdown(|c| c.sources),
-        languages: breakdown(|c| c.languages),
-        environments: breakdown(|c| c.environments),
-        escalated_conversations,
-        escalation_rate: ratio(escalated_conversations, interactions),
-        feedback: FeedbackCounts {
-            positive,
-            negative,
-            neutral,
-            satisfaction_rate: ratio(positive, positive + negative),
-        },
-        tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
-        insights: facts.insights.fallback_phrases.is_some().then(|| {
-            let period = Period { from, to, passes: &passes, escalated, interactions };
-            insights(facts, &period, &shared.negative)
-        }),
-    };
-    Computed { metrics, models, conversations_with_ip, grouped }
+    FeedbackCounts { positive, negative, neutral, satisfaction_rate: ratio(positive, positive + negative) }
 }
 
 /// One tool's actions in range.
@@ -523,6 +535,33 @@ impl Cursor<'_> {
 }
 
 impl Scan {
+    /// The messages and exchanges of a query's period: group by group where
+    /// that is exact (and `way` allows), else message by message. Also says
+    /// which way it went.
+    fn of_period(facts: &Facts, query: &Query, filtered: bool, passes: &dyn Fn(u32) -> bool, way: Way) -> (Scan, bool) {
+        let (from, to) = (query.from.0, query.to.0);
+        let (lo, hi) = match facts.span {
+            Some((a, b)) => (a.max(from), b.min(to - 1).max(a.max(from))),
+            None => (from, from),
+        };
+        let clock = LocalClock::new(query.zone, lo, hi);
+        let first_day = day_in_zone(query.zone, from);
+        let last_day = day_in_zone(query.zone, to - 1000);
+        let mut scan = Scan::new(facts, first_day, last_day);
+        let messages = in_range(&facts.messages, |m| m.ts, from, to);
+        let whole_quarters = from.rem_euclid(BUCKET_US) == 0 && to.rem_euclid(BUCKET_US) == 0;
+        let grouped = way == Way::Fastest && whole_quarters && clock.quarter_aligned();
+        if grouped {
+            scan.groups(facts, filtered, passes, &clock, from, to);
+        } else {
+            scan.messages(facts, messages, passes, &clock, from, to);
+        }
+        if !scan.monotonic {
+            recount_days(facts, messages, passes, &clock, first_day, &mut scan.daily);
+        }
+        (scan, grouped)
+    }
+
     fn new(facts: &Facts, first_day: i64, last_day: i64) -> Scan {
         let n_days = (last_day - first_day + 1).max(0) as usize;
         Scan {

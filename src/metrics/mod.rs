@@ -1,4 +1,4 @@
-//! The numbers of spec/METRICS.md, as pure functions of facts and a query.
+//! The numbers of docs/metrics.md, as pure functions of facts and a query.
 //!
 //! No clock, file or store is read here (clippy.toml's disallowed methods are
 //! denied in this module): [`Facts`] come in, built by a [`FactsBuilder`]
@@ -36,4 +36,4 @@ pub use facts::{Facts, FactsBuilder, Interner, Price};
 pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
 pub use insights::{InsightFacts, Insights, InsightsBuilder, UnansweredText, DEFAULT_FALLBACK_PHRASES, TOP_UNANSWERED};
 pub use normal::FilterKey;
-pub use query::{Filters, Query, QueryError, QuerySpec, Settings, DEFAULT_ESCALATION_TOOLS};
+pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DEFAULT_ESCALATION_TOOLS};

@@ -73,12 +73,20 @@ pub struct Query {
     /// Whether the previous period of equal length is computed too (the
     /// dashboard's comparison); [`Query::new`] leaves it off.
     pub compare: bool,
-    /// Per conversation of the facts: whether it passes the `text` filter.
-    /// The engine finds it with the store's full-text index
-    /// ([`crate::engine::Engine`]); a `text` filter left unresolved keeps no
-    /// conversation.
-    pub text_matches: Option<Arc<Vec<bool>>>,
+    /// A second set of filters whose numbers, over the same period, are
+    /// computed beside these (comparing two segments: WhatsApp against the
+    /// web, production against staging); `None`: no second segment.
+    pub segment: Option<Filters>,
+    /// For each `text` value of the filters and of the segment: whether
+    /// each conversation of the facts says it. The engine finds them with
+    /// the store's full-text index ([`crate::engine::Engine`]); a `text`
+    /// value left unresolved keeps no conversation.
+    pub text_matches: Arc<TextMatches>,
 }
+
+/// Per phrase (a `text` filter value as kept): which conversations, in the
+/// order of the facts, say it.
+pub type TextMatches = BTreeMap<String, Vec<bool>>;
 
 impl Query {
     pub fn new(from: Micros, to: Micros, zone: &str, filters: Filters) -> Result<Query, QueryError> {
@@ -86,7 +94,7 @@ impl Query {
         if to <= from {
             return Err(QueryError::EmptyPeriod { from, to });
         }
-        Ok(Query { from, to, zone, filters, compare: false, text_matches: None })
+        Ok(Query { from, to, zone, filters, compare: false, segment: None, text_matches: Arc::default() })
     }
 
     /// The period of the same length just before this one.
@@ -98,8 +106,15 @@ impl Query {
             zone: self.zone,
             filters: self.filters.clone(),
             compare: false,
+            segment: None,
             text_matches: self.text_matches.clone(),
         }
+    }
+
+    /// The same period and zone with the second segment's filters, if there is one.
+    pub fn segment_query(&self) -> Option<Query> {
+        let filters = self.segment.clone()?;
+        Some(Query { filters, compare: false, segment: None, ..self.clone() })
     }
 
     /// The same query, asking for the previous period too.
@@ -108,14 +123,15 @@ impl Query {
     }
 }
 
-/// A query as the app and scripts write it: instants as text, filters by key name.
+/// A [`Query`] as the app and scripts write it, before it is checked:
+/// instants as text, filters by key name. [`QueryText::to_query`] parses it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct QuerySpec {
+pub struct QueryText {
     pub from: String,
     pub to: String,
     pub tz: String,
-    /// By key name; [`QuerySpec::to_query`] refuses a name that is no
+    /// By key name; [`QueryText::to_query`] refuses a name that is no
     /// [`FilterKey`], so the UI's type names the keys.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "BTreeMap<FilterKey, Vec<String>>"))]
@@ -123,22 +139,30 @@ pub struct QuerySpec {
     /// Whether to compute the previous period too.
     #[serde(default)]
     pub compare: bool,
+    /// A second segment's filters, by key name, to compute beside these.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<BTreeMap<FilterKey, Vec<String>>>"))]
+    pub segment: Option<BTreeMap<String, Vec<String>>>,
 }
 
-impl QuerySpec {
+impl QueryText {
     /// Validates the spec into a [`Query`]: readable instants, a known zone and filter keys.
     pub fn to_query(&self) -> Result<Query, QueryError> {
         let instant = |text: &str| {
             crate::model::parse_timestamp(text).map_err(|_| QueryError::UnreadableInstant(text.to_owned()))
         };
-        let mut filters = Filters::default();
-        for (key, values) in &self.filters {
-            for v in values {
-                filters.add(key, v)?;
+        let filters_of = |by_name: &BTreeMap<String, Vec<String>>| -> Result<Filters, QueryError> {
+            let mut filters = Filters::default();
+            for (key, values) in by_name {
+                for v in values {
+                    filters.add(key, v)?;
+                }
             }
-        }
-        let query = Query::new(instant(&self.from)?, instant(&self.to)?, &self.tz, filters)?;
-        Ok(Query { compare: self.compare, ..query })
+            Ok(filters)
+        };
+        let query = Query::new(instant(&self.from)?, instant(&self.to)?, &self.tz, filters_of(&self.filters)?)?;
+        let segment = self.segment.as_ref().map(filters_of).transpose()?;
+        Ok(Query { compare: self.compare, segment, ..query })
     }
 }
 
@@ -163,7 +187,7 @@ impl Default for Settings {
 }
 
 #[cfg(test)]
-mod tests {
+mod text_tests {
     use super::*;
 
     #[test]

@@ -1,4 +1,4 @@
-//! The four records of spec/FORMAT.md, after validation.
+//! The four records of docs/format.md, after validation.
 //!
 //! Everything past the importer's `normalize` step speaks these types: a role
 //! is a [`Role`], a time is a [`Micros`], and no code checks a raw string again.

@@ -4,7 +4,8 @@
 //! of docs/metrics.md.
 
 use super::format;
-use crate::metrics::{HeadlineCard, Metrics, Unit, HEADLINE_CARDS};
+use crate::metrics::{Dashboard, HeadlineCard, Metrics, Unit};
+use crate::settings::CardLayout;
 
 pub struct Headline {
     /// The card's key ([`HEADLINE_CARDS`]).
@@ -16,6 +17,9 @@ pub struct Headline {
     pub detail: Option<String>,
     /// "+12.3% vs 1,034", or "no earlier data".
     pub change: String,
+    /// Against the query's second segment, when it has one:
+    /// "+12.3% vs 1,336 in the other segment".
+    pub segment: Option<String>,
 }
 
 fn count(x: f64) -> String {
@@ -100,9 +104,12 @@ fn sign(d: f64) -> &'static str {
     }
 }
 
-pub fn headlines(current: &Metrics, previous: Option<&Metrics>) -> Vec<Headline> {
-    HEADLINE_CARDS
-        .iter()
+/// The headline cards of a dashboard, as the person's layout arranges them.
+pub fn headlines(dashboard: &Dashboard, layout: &CardLayout) -> Vec<Headline> {
+    let (current, previous) = (&dashboard.current, dashboard.previous.as_ref());
+    layout
+        .arrange()
+        .into_iter()
         .map(|card| {
             let value = card.value(current);
             Headline {
@@ -112,6 +119,10 @@ pub fn headlines(current: &Metrics, previous: Option<&Metrics>) -> Vec<Headline>
                 text: value.map_or_else(|| "—".to_owned(), |x| formatted(card.unit, x)),
                 detail: detail(card, current),
                 change: change(card, value, previous.and_then(|p| card.value(p))),
+                segment: dashboard
+                    .segment
+                    .as_ref()
+                    .map(|s| format!("{} in the other segment", change(card, value, card.value(s)))),
             }
         })
         .collect()

@@ -94,7 +94,7 @@ pub fn html(data: &ReportData, paper: Paper) -> Result<String, ReportError> {
     }
     out.push_str("</dl>\n<h2>Headline numbers</h2>\n<div class=\"cards\">\n");
     let m = &data.view.dashboard;
-    for c in headlines(&m.current, m.previous.as_ref()) {
+    for c in headlines(m, &data.layout) {
         // data-value carries the exact number, so a script (or a test) can
         // hold the report to `rapport metrics`.
         let value = c.value.map_or_else(|| "null".to_owned(), |v| format!("{v}"));
@@ -105,7 +105,8 @@ pub fn html(data: &ReportData, paper: Paper) -> Result<String, ReportError> {
             escape(c.label),
             escape(&c.text),
             escape(&c.change),
-            c.detail.map(|d| format!("<div class=\"detail\">{}</div>", escape(&d))).unwrap_or_default()
+            c.segment.map(|d| format!("<div class=\"change\">{}</div>", escape(&d))).unwrap_or_default()
+                + &c.detail.map(|d| format!("<div class=\"detail\">{}</div>", escape(&d))).unwrap_or_default()
         );
     }
     out.push_str("</div>\n<h2>Charts</h2>\n");

@@ -54,6 +54,8 @@ pub struct ReportData {
     /// The query's numbers, the previous period's, and the extras (comments,
     /// models, the map's attribution), exactly as the dashboard gets them.
     pub view: DashboardView,
+    /// The headline cards as the store's settings arrange them.
+    pub layout: crate::settings::CardLayout,
 }
 
 impl ReportData {
@@ -61,7 +63,8 @@ impl ReportData {
     pub fn gather(engine: &mut Engine, query: &Query, title: &str) -> Result<ReportData, ReportError> {
         let query = &query.clone().compared();
         let view = engine.dashboard_view(query)?;
-        Ok(ReportData { title: title.to_owned(), query: query.clone(), view })
+        let layout = engine.settings().layout.clone();
+        Ok(ReportData { title: title.to_owned(), query: query.clone(), view, layout })
     }
 }
 

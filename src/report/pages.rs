@@ -126,17 +126,23 @@ pub fn svg_body(svg: &str) -> &str {
 pub fn query_lines(data: &ReportData) -> Vec<(&'static str, String)> {
     let q = &data.query;
     let previous = q.previous();
-    let filters = if q.filters.is_empty() {
-        "none: every conversation".to_owned()
-    } else {
-        q.filters.0.iter().map(|(k, v)| format!("{} = {}", k.name(), v.join(" or "))).collect::<Vec<_>>().join("; ")
+    let filters = |filters: &crate::metrics::Filters| {
+        if filters.is_empty() {
+            "none: every conversation".to_owned()
+        } else {
+            filters.0.iter().map(|(k, v)| format!("{} = {}", k.name(), v.join(" or "))).collect::<Vec<_>>().join("; ")
+        }
     };
-    vec![
+    let mut lines = vec![
         ("Period", format::period(q.from, q.to, q.zone)),
         ("Compared with", format::period(previous.from, previous.to, previous.zone)),
         ("Time zone", q.zone.name().to_owned()),
-        ("Filters", filters),
-    ]
+        ("Filters", filters(&q.filters)),
+    ];
+    if let Some(segment) = &q.segment {
+        lines.push(("Other segment", filters(segment)));
+    }
+    lines
 }
 
 /// Rows of the top-tools table: name, calls, average duration, errors.
@@ -239,10 +245,11 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
     // Headline numbers with their change, three cards a row.
     flow.heading("Headline numbers");
     let m = &data.view.dashboard;
-    let cards = headlines(&m.current, m.previous.as_ref());
+    let cards = headlines(m, &data.layout);
     let gap = 8.0;
     let card_w = (cw - 2.0 * gap) / 3.0;
-    let card_h = 64.0;
+    let segment_line = if m.segment.is_some() { 11.0 } else { 0.0 };
+    let card_h = 64.0 + segment_line;
     for row in cards.chunks(3) {
         flow.need(card_h + gap);
         for (i, c) in row.iter().enumerate() {
@@ -256,8 +263,12 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
             flow.text((x + 8.0, y + 13.0), &ellipsize(c.label, 8.5, false, inner), 8.5, false, MUTED, "start");
             flow.text((x + 8.0, y + 32.0), &ellipsize(&c.text, 16.0, true, inner), 16.0, true, INK, "start");
             flow.text((x + 8.0, y + 45.0), &ellipsize(&c.change, 8.0, false, inner), 8.0, false, INK, "start");
+            if let Some(segment) = &c.segment {
+                flow.text((x + 8.0, y + 56.0), &ellipsize(segment, 8.0, false, inner), 8.0, false, INK, "start");
+            }
             if let Some(detail) = &c.detail {
-                flow.text((x + 8.0, y + 57.0), &ellipsize(detail, 7.5, false, inner), 7.5, false, MUTED, "start");
+                let y = y + 57.0 + segment_line;
+                flow.text((x + 8.0, y), &ellipsize(detail, 7.5, false, inner), 7.5, false, MUTED, "start");
             }
             flow.page.push_str("</g>\n");
         }

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::state::AppState;
-use rapport::metrics::{ConversationPage, Drill, ListOptions, QuerySpec, SortKey};
+use rapport::metrics::{ConversationPage, Drill, ListOptions, QueryText, SortKey};
 use serde::Deserialize;
 use tauri::State;
 
@@ -16,7 +16,7 @@ pub struct Sort {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationsRequest {
-    pub query: QuerySpec,
+    pub query: QueryText,
     pub drill: Option<Drill>,
     #[serde(default)]
     pub search: String,

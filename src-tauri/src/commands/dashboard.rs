@@ -3,10 +3,10 @@
 use crate::error::Result;
 use crate::state::AppState;
 use rapport::engine::DashboardView;
-use rapport::metrics::QuerySpec;
+use rapport::metrics::QueryText;
 use tauri::State;
 
-pub fn load_dashboard(state: &AppState, query: &QuerySpec) -> Result<DashboardView> {
+pub fn load_dashboard(state: &AppState, query: &QueryText) -> Result<DashboardView> {
     let query = query.to_query()?;
     Ok(state.engine()?.dashboard_view(&query)?)
 }
@@ -17,7 +17,7 @@ pub fn zone_names() -> Vec<&'static str> {
 }
 
 #[tauri::command]
-pub async fn dashboard(state: State<'_, AppState>, query: QuerySpec) -> Result<DashboardView> {
+pub async fn dashboard(state: State<'_, AppState>, query: QueryText) -> Result<DashboardView> {
     load_dashboard(&state, &query)
 }
 

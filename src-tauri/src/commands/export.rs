@@ -4,7 +4,7 @@
 
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use rapport::metrics::{Query, QuerySpec};
+use rapport::metrics::{Query, QueryText};
 use rapport::report::{self, Chart, Paper, ReportData, Table};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -78,7 +78,7 @@ fn gathered(state: &AppState, query: &Query) -> Result<ReportData> {
 }
 
 /// The file's bytes, exactly as `rapport report` / `rapport export` would write them.
-pub fn export_bytes(state: &AppState, query: &QuerySpec, export: &Export) -> Result<Vec<u8>> {
+pub fn export_bytes(state: &AppState, query: &QueryText, export: &Export) -> Result<Vec<u8>> {
     let query = query.to_query()?;
     match export {
         Export::Pdf { paper: p } => {
@@ -114,7 +114,7 @@ pub fn export_bytes(state: &AppState, query: &QuerySpec, export: &Export) -> Res
 pub async fn export(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
-    query: QuerySpec,
+    query: QueryText,
     export: Export,
     name: String,
 ) -> Result<Option<String>> {

@@ -26,7 +26,11 @@ pub fn dashboard(
 ) -> Result<Dashboard, StoreError> {
     let cost = cost_expression(prices);
     let previous = if query.compare { Some(metrics(store, &query.previous(), settings, &cost)?) } else { None };
-    Ok(Dashboard { current: metrics(store, query, settings, &cost)?, previous })
+    let segment = match query.segment_query() {
+        Some(q) => Some(metrics(store, &q, settings, &cost)?),
+        None => None,
+    };
+    Ok(Dashboard { current: metrics(store, query, settings, &cost)?, previous, segment })
 }
 
 /// A message's cost in SQL, from its prompt tokens `p`, completion tokens

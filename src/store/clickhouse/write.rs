@@ -41,7 +41,7 @@ pub struct ClickHouseFile<'s> {
 }
 
 #[derive(Serialize)]
-struct ConversationRow<'a> {
+struct ConversationInsert<'a> {
     import_id: u64,
     seq: u64,
     conversation_id: &'a str,
@@ -197,7 +197,7 @@ impl<'s> ClickHouseFile<'s> {
     fn conversation(&mut self, c: &Conversation) -> Result<(), StoreError> {
         let seq = self.next_seq();
         let country = c.customer_ip_address.as_deref().map(|ip| self.store.geo.country(Some(ip)).to_owned());
-        let row = ConversationRow {
+        let row = ConversationInsert {
             import_id: self.import_id,
             seq,
             conversation_id: &c.conversation_id,

@@ -5,7 +5,7 @@
 import type { AppError, AppSettings, Drill, FilterKey, Status, Theme } from './bindings';
 import * as ipc from './ipc';
 import { forget } from './load';
-import { addFilter, type DashboardState, loadState, removeFilter, saveState, toQuery } from './query/state';
+import { addFilter, type DashboardQuery, loadState, removeFilter, saveState, toQuery } from './query/state';
 import { computerZone, isValidZone } from './query/zone';
 
 export type Screen =
@@ -28,7 +28,7 @@ function storage(): Storage | null {
 class App {
   status = $state<Status | null>(null);
   settings = $state<AppSettings | null>(null);
-  state = $state<DashboardState>(loadState(storage(), computerZone()));
+  state = $state<DashboardQuery>(loadState(storage(), computerZone()));
   screen = $state<Screen>({ name: 'loading' });
   /** Raised after an import or a settings change, so every loader fetches again. */
   dataVersion = $state(0);
@@ -70,7 +70,7 @@ class App {
     }
   }
 
-  setState(next: DashboardState) {
+  setState(next: DashboardQuery) {
     this.state = next;
     saveState(storage(), next);
   }

@@ -45,5 +45,5 @@ export type { Separator } from './generated/Separator';
 export type { FileChoice } from './generated/FileChoice';
 export type { ImportOptions } from './generated/ImportOptions';
 export type { FilterKey } from './generated/FilterKey';
-export type { QuerySpec } from './generated/QuerySpec';
+export type { QueryText } from './generated/QueryText';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { QuerySpec } from './bindings';
+import type { QueryText } from './bindings';
 import { exportFileName, exportLabel } from './exports';
 
-const october: QuerySpec = {
+const october: QueryText = {
   from: '2026-09-30T22:00:00Z',
   to: '2026-10-31T23:00:00Z',
   tz: 'Europe/Berlin',

@@ -3,7 +3,7 @@
 // `rapport export` write the same bytes); the names here are the ones those
 // commands take for charts, tables and paper sizes.
 
-import type { QuerySpec, Export } from './bindings';
+import type { QueryText, Export } from './bindings';
 import { fromInstant, localDate } from './query/zone';
 
 export const EXPORT_CHARTS = [
@@ -42,7 +42,7 @@ function slug(text: string): string {
  * `rapport-2026-10-01-to-2026-10-31.pdf`, `rapport-daily-2026-10-05@2x.png`,
  * `rapport-conversations-2026-10-01-to-2026-10-31-source-web.csv`
  */
-export function exportFileName(query: QuerySpec, choice: Export): string {
+export function exportFileName(query: QueryText, choice: Export): string {
   const first = localDate(fromInstant(query.from), query.tz);
   const last = localDate(fromInstant(query.to) - 1, query.tz);
   const days = first === last ? first : `${first}-to-${last}`;

@@ -19,7 +19,7 @@ import type {
   ImportOptions,
   ImportReport,
   Progress,
-  QuerySpec,
+  QueryText,
   Status,
   Transcript,
 } from './bindings';
@@ -47,7 +47,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const status = () => call<Status>('status');
-export const dashboard = (query: QuerySpec) => call<DashboardView>('dashboard', { query });
+export const dashboard = (query: QueryText) => call<DashboardView>('dashboard', { query });
 export const conversations = (request: ConversationsRequest) =>
   call<ConversationPage>('conversations', { request });
 export const conversation = (id: string) => call<Transcript>('conversation', { id });
@@ -63,7 +63,7 @@ export const saveTextFile = (name: string, contents: string) =>
   call<string | null>('save_text_file', { name, contents });
 
 /** The native "save" dialog (suggesting `name`), then the export of `query` written there; where it went, or null. */
-export const exportFile = (query: QuerySpec, choice: Export, name: string) =>
+export const exportFile = (query: QueryText, choice: Export, name: string) =>
   call<string | null>('export', { query, export: choice, name });
 /** The files among `paths` that are CSV only a column mapping can read. */
 export const csvNeedingMap = (paths: string[]) => call<string[]>('csv_needing_map', { paths });

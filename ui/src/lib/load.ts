@@ -2,7 +2,7 @@
 // A repeated request (going back to the dashboard, scrolling back up) is
 // answered from a small cache; `forget` empties it when the data changes.
 
-import type { ConversationPage, ConversationsRequest, DashboardView, QuerySpec, Transcript } from './bindings';
+import type { ConversationPage, ConversationsRequest, DashboardView, QueryText, Transcript } from './bindings';
 import * as ipc from './ipc';
 import { queryAttribute } from './query/state';
 
@@ -35,7 +35,7 @@ const dashboards = new Cache<DashboardView>(12);
 const pages = new Cache<ConversationPage>(200);
 const details = new Cache<Transcript>(30);
 
-export function loadDashboard(query: QuerySpec): Promise<DashboardView> {
+export function loadDashboard(query: QueryText): Promise<DashboardView> {
   return dashboards.get(queryAttribute(query), () => ipc.dashboard(query));
 }
 

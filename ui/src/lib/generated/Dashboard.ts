@@ -7,9 +7,10 @@ import type { ToolRow } from "./ToolRow";
 
 /**
  * A query's numbers and, when the query compares, those of the period of
- * equal length before it.
+ * equal length before it; when it names a second segment, that segment's
+ * numbers over the same period.
  */
-export type Dashboard = { previous: Metrics | null, total_messages: number, user_messages: number, agent_messages: number, total_conversations: number, interactions: number, visits: number, unique_users: number, active_users: number, avg_user_interactions: number, avg_response_time_ms: number | null, p50_response_time_ms: number | null, p95_response_time_ms: number | null, avg_conversation_duration_s: number | null, 
+export type Dashboard = { previous: Metrics | null, segment?: Metrics, total_messages: number, user_messages: number, agent_messages: number, total_conversations: number, interactions: number, visits: number, unique_users: number, active_users: number, avg_user_interactions: number, avg_response_time_ms: number | null, p50_response_time_ms: number | null, p95_response_time_ms: number | null, avg_conversation_duration_s: number | null, 
 /**
  * Monday first, hours 0–23 in the display zone.
  */

@@ -1,5 +1,5 @@
 // Periods a person picks in the dashboard header, turned into the `[from, to)`
-// instants of a QuerySpec. Each period is a run of whole local days in
+// instants of a QueryText. Each period is a run of whole local days in
 // the display zone: it starts at a local midnight and ends at the local
 // midnight after its last day, so days of 23 or 25 hours come out right.
 

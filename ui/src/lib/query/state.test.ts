@@ -9,10 +9,10 @@ import {
   saveState,
   serialiseState,
   toQuery,
-  type DashboardState,
+  type DashboardQuery,
 } from './state';
 
-const states: [string, DashboardState][] = [
+const states: [string, DashboardQuery][] = [
   ['the default', defaultState('Europe/Berlin')],
   [
     'a custom range with filters and no comparison',

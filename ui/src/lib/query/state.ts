@@ -1,32 +1,34 @@
-// The whole dashboard state as one value: period, display zone, filters and
-// whether to compare with the previous period. Everything on the dashboard
-// and the conversations list is drawn from it, and it is kept in
+// The dashboard's query as the person chose it, as one value: period (a
+// preset such as "Last 28 days" or a range of days), display zone, filters
+// and whether to compare with the previous period. Everything on the
+// dashboard and the conversations list is drawn from it, and it is kept in
 // localStorage so the app opens where the person left it.
 //
-// It is not called QuerySpec because that name belongs to the IPC
-// value it resolves to (`toQuery`): concrete instants instead of "Last 28
-// days", which means different instants every day.
+// `toQuery` resolves it to the engine's query as written (`QueryText`):
+// concrete instants instead of "Last 28 days", which means different
+// instants every day.
 
-import type { FilterKey, QuerySpec } from '../bindings';
+import type { FilterKey, QueryText } from '../bindings';
 import { type DataBounds, type Period, PERIOD_PRESETS, periodRange, type PeriodPreset } from './period';
 import { isValidZone, parseCivilDate } from './zone';
+import { FILTER_KEYS } from '../generated/filterKeys';
 
-export const FILTER_KEYS: readonly FilterKey[] = ['source', 'device', 'language', 'country', 'customer_id', 'environment'];
+export { FILTER_KEYS };
 
 export type Filters = Partial<Record<FilterKey, string[]>>;
 
-export interface DashboardState {
+export interface DashboardQuery {
   period: Period;
   zone: string;
   filters: Filters;
   compare: boolean;
 }
 
-export function defaultState(zone: string): DashboardState {
+export function defaultState(zone: string): DashboardQuery {
   return { period: { kind: 'preset', preset: 'last_28_days' }, zone, filters: {}, compare: true };
 }
 
-export function toQuery(state: DashboardState, now: number, bounds: DataBounds | null): QuerySpec {
+export function toQuery(state: DashboardQuery, now: number, bounds: DataBounds | null): QueryText {
   const { from, to } = periodRange(state.period, now, state.zone, bounds);
   return { from, to, tz: state.zone, filters: normaliseFilters(state.filters), compare: state.compare };
 }
@@ -41,13 +43,13 @@ export function normaliseFilters(filters: Filters): Filters {
   return out;
 }
 
-export function addFilter(state: DashboardState, key: FilterKey, value: string): DashboardState {
+export function addFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
   const current = state.filters[key] ?? [];
   if (current.includes(value)) return state;
   return { ...state, filters: normaliseFilters({ ...state.filters, [key]: [...current, value] }) };
 }
 
-export function removeFilter(state: DashboardState, key: FilterKey, value: string): DashboardState {
+export function removeFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
   const current = state.filters[key] ?? [];
   return {
     ...state,
@@ -55,7 +57,7 @@ export function removeFilter(state: DashboardState, key: FilterKey, value: strin
   };
 }
 
-export function serialiseState(state: DashboardState): string {
+export function serialiseState(state: DashboardQuery): string {
   return JSON.stringify({
     v: 1,
     period: state.period,
@@ -70,7 +72,7 @@ export function serialiseState(state: DashboardState): string {
  * from another version, so each field is checked and a bad one falls back to
  * its default rather than breaking the dashboard.
  */
-export function parseState(text: string | null, fallbackZone: string): DashboardState {
+export function parseState(text: string | null, fallbackZone: string): DashboardQuery {
   const fallback = defaultState(fallbackZone);
   if (!text) return fallback;
   let raw: unknown;
@@ -120,7 +122,7 @@ function parseFilters(raw: unknown): Filters {
 
 export const STORAGE_KEY = 'rapport.dashboard';
 
-export function loadState(storage: Pick<Storage, 'getItem'> | null, fallbackZone: string): DashboardState {
+export function loadState(storage: Pick<Storage, 'getItem'> | null, fallbackZone: string): DashboardQuery {
   try {
     return parseState(storage?.getItem(STORAGE_KEY) ?? null, fallbackZone);
   } catch {
@@ -128,7 +130,7 @@ export function loadState(storage: Pick<Storage, 'getItem'> | null, fallbackZone
   }
 }
 
-export function saveState(storage: Pick<Storage, 'setItem'> | null, state: DashboardState): void {
+export function saveState(storage: Pick<Storage, 'setItem'> | null, state: DashboardQuery): void {
   try {
     storage?.setItem(STORAGE_KEY, serialiseState(state));
   } catch {
@@ -137,6 +139,6 @@ export function saveState(storage: Pick<Storage, 'setItem'> | null, state: Dashb
 }
 
 /** The `data-query` attribute the end-to-end tests read: exactly the IPC query. */
-export function queryAttribute(query: QuerySpec): string {
+export function queryAttribute(query: QueryText): string {
   return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters), compare: query.compare });
 }

@@ -1,0 +1,58 @@
+//! A report shows the headline cards the person kept, in their order, and,
+//! when the query names a second segment, each card's number in it.
+
+mod reports_common;
+
+use rapport::metrics::{Filters, Settings, HEADLINE_CARDS};
+use rapport::report::{self, Paper};
+use rapport::settings::CardLayout;
+use reports_common::{demo_store, october, report};
+
+/// The card keys of the HTML, in the order they appear.
+fn card_keys(html: &str) -> Vec<String> {
+    html.match_indices("class=\"card\" id=\"kpi-")
+        .map(|(at, m)| {
+            let rest = &html[at + m.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn hidden_cards_are_left_out_and_the_order_is_kept() {
+    let mut f = demo_store();
+    let mut settings = f.engine.settings().clone();
+    let (first, last) = (HEADLINE_CARDS[0].key, HEADLINE_CARDS[HEADLINE_CARDS.len() - 1].key);
+    settings.layout = CardLayout { order: vec![last.to_owned()], hidden: vec![first.to_owned()] };
+    f.engine.set_settings(settings).unwrap();
+    let html = report::html(&report(&mut f, &october(&[])), Paper::A4).unwrap();
+    let keys = card_keys(&html);
+    assert_eq!(keys.first().map(String::as_str), Some(last), "the card put first comes first");
+    assert!(!keys.iter().any(|k| k == first), "the hidden card is not in the report");
+    assert_eq!(keys.len(), HEADLINE_CARDS.len() - 1);
+    // The PDF pages draw the same cards.
+    let pages = report::report_svg(&report(&mut f, &october(&[])), Paper::A4).unwrap();
+    assert!(pages.contains(&format!("id=\"kpi-{last}\"")) && !pages.contains(&format!("id=\"kpi-{first}\"")));
+}
+
+#[test]
+fn a_second_segment_is_named_and_set_beside_every_card() {
+    let mut f = demo_store();
+    let mut q = october(&[("source", "web")]);
+    let mut segment = Filters::default();
+    segment.add("source", "whatsapp").unwrap();
+    q.segment = Some(segment);
+    let data = report(&mut f, &q);
+    let other = f.engine.dashboard(&october(&[("source", "whatsapp")]), &Settings::default()).unwrap().current;
+    assert_eq!(data.view.dashboard.segment.as_ref(), Some(&other), "the report reads the other segment's numbers");
+    let html = report::html(&data, Paper::A4).unwrap();
+    assert!(html.contains("<dt>Other segment</dt><dd>source = whatsapp</dd>"), "the query names the segment");
+    let messages = rapport::report::format::count(other.total_messages);
+    assert!(
+        html.contains(&format!("vs {messages} in the other segment")),
+        "the messages card sets the other segment's {messages} beside its own"
+    );
+    assert_eq!(html.matches("in the other segment").count(), HEADLINE_CARDS.len());
+    let without = report::html(&report(&mut f, &october(&[("source", "web")])), Paper::A4).unwrap();
+    assert!(!without.contains("other segment"), "no segment line without a second segment");
+}
