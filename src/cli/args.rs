@@ -98,9 +98,10 @@ pub enum Command {
         #[arg(long, default_value = "Chatbot activity report")]
         title: String,
     },
-    /// Write a table of a period as CSV (UTF-8 with BOM): conversations, tools, countries or daily.
+    /// Write a table of a period as CSV (UTF-8 with BOM): conversations, tools, countries, daily or
+    /// unanswered (the top unanswered questions with their counts).
     Export {
-        #[arg(value_name = "TABLE", value_parser = ["conversations", "tools", "countries", "daily"])]
+        #[arg(value_name = "TABLE", value_parser = ["conversations", "tools", "countries", "daily", "unanswered"])]
         table: String,
         #[command(flatten)]
         query: QueryArgs,

@@ -88,6 +88,11 @@ pub struct TokenUsage {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u128,
     pub cost: f64,
+    /// Response time per model; absent where the store cannot give it yet
+    /// (a ClickHouse store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub response_time_by_model: Option<Vec<super::response::ModelResponseTime>>,
 }
 
 /// Usage per model in a period.
@@ -223,7 +228,7 @@ fn rank(p: f64, n: usize) -> usize {
 
 /// The nearest-rank percentiles `ps` (ascending) of `values`, each selected
 /// only among the values above the previous one: no full sort.
-fn percentiles<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
+pub(crate) fn percentiles<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
     let mut out = [None; N];
     let mut done = 0; // values[..done] are all ≤ values[done..]
     for (slot, p) in out.iter_mut().zip(ps) {
@@ -327,7 +332,13 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         escalated_conversations: c.escalated,
         escalation_rate: ratio(c.escalated, c.interactions),
         feedback,
-        tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        tokens: TokenUsage {
+            prompt,
+            completion,
+            total: u128::from(prompt) + u128::from(completion),
+            cost,
+            response_time_by_model: Some(super::response::by_model(facts, from, to, &passes)),
+        },
         insights: facts.insights.fallback_phrases.is_some().then(|| {
             let period =
                 Period { from, to, passes: &passes, escalated: &shared.escalated, interactions: c.interactions };

@@ -345,6 +345,7 @@ fn pair_exchanges(sorted: &[Pending]) -> Vec<ExchangeFact> {
                         conversation: m.conversation,
                         user: NO_USER,
                         response_us: m.ts - p.ts,
+                        model: m.model,
                     });
                 }
             }

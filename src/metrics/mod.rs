@@ -25,6 +25,7 @@ mod headline;
 mod insights;
 pub mod normal;
 mod query;
+mod response;
 mod rows;
 pub mod words;
 
@@ -37,3 +38,4 @@ pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
 pub use insights::{InsightFacts, Insights, InsightsBuilder, UnansweredText, DEFAULT_FALLBACK_PHRASES, TOP_UNANSWERED};
 pub use normal::FilterKey;
 pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DEFAULT_ESCALATION_TOOLS};
+pub use response::ModelResponseTime;
