@@ -20,8 +20,13 @@ pub fn insight_facts(store: &Store, facts: &Facts, fallback_phrases: &[String]) 
 /// time) says one of `phrases` as consecutive words, as the store's
 /// full-text index (of the rule's words) finds it.
 pub fn text_matches(store: &Store, facts: &Facts, phrases: &[String]) -> Result<Vec<bool>, StoreError> {
-    let said = store.conversations_saying(Phrases::new(phrases).words())?;
-    Ok(facts.conversation_rows.iter().map(|row| said.contains(row)).collect())
+    let mut said = vec![false; facts.conversations.len()];
+    store.messages_saying(Phrases::new(phrases).words(), |message| {
+        if let Some(c) = facts.conversation_of_message(message) {
+            said[c as usize] = true;
+        }
+    })?;
+    Ok(said)
 }
 
 /// A stretch of a message around a phrase it says, to show as text.

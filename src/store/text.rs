@@ -5,7 +5,6 @@ use super::{Store, StoreError};
 use crate::metrics::words::Phrases;
 use crate::model::Role;
 use crate::text::{snippet, Snippet};
-use std::collections::HashSet;
 
 /// A message's text, with what places it in its conversation.
 #[derive(Debug, Clone, Copy)]
@@ -61,22 +60,24 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    /// The rows of the conversations in which some message says one of
-    /// `phrases` (each given as its words, by the word rule) as consecutive
-    /// words: a phrase query on the full-text index, whose tokens are the
-    /// rule's words (schema.rs). No phrase, no conversation.
-    pub fn conversations_saying(&self, phrases: &[Vec<String>]) -> Result<HashSet<i64>, StoreError> {
+    /// The rows of the messages that say one of `phrases` (each given as
+    /// its words, by the word rule) as consecutive words, passed to `f` in
+    /// no particular order: a phrase query on the full-text index, whose
+    /// tokens are the rule's words (schema.rs). No phrase, no message.
+    pub fn messages_saying(&self, phrases: &[Vec<String>], mut f: impl FnMut(i64)) -> Result<(), StoreError> {
         // Words are runs of letters and digits: quoted, each is an FTS5 phrase.
         let query: Vec<String> =
             phrases.iter().filter(|p| !p.is_empty()).map(|p| format!("\"{}\"", p.join(" "))).collect();
         if query.is_empty() {
-            return Ok(HashSet::new());
+            return Ok(());
         }
-        let run = || -> rusqlite::Result<HashSet<i64>> {
-            let mut stmt =
-                self.conn.prepare_cached("SELECT conversation FROM message_words WHERE message_words MATCH ?1")?;
-            let rows = stmt.query_map([query.join(" OR ")], |r| r.get(0))?;
-            rows.collect()
+        let mut run = || -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare_cached("SELECT rowid FROM message_words WHERE message_words MATCH ?1")?;
+            let mut rows = stmt.query([query.join(" OR ")])?;
+            while let Some(r) = rows.next()? {
+                f(r.get(0)?);
+            }
+            Ok(())
         };
         run().map_err(|e| self.err(e))
     }

@@ -324,8 +324,7 @@ impl WordsToIndex {
         if !self.changed.is_empty() {
             let mut forget = conn.prepare("DELETE FROM message_words WHERE rowid = ?1")?;
             let mut add = conn.prepare(
-                "INSERT INTO message_words (rowid, words, conversation)
-                 SELECT id, rapport_words(content), conversation FROM message WHERE id = ?1",
+                "INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message WHERE id = ?1",
             )?;
             for id in &self.changed {
                 forget.execute([id])?;
@@ -333,8 +332,7 @@ impl WordsToIndex {
             }
         }
         conn.execute(
-            "INSERT INTO message_words (rowid, words, conversation)
-             SELECT id, rapport_words(content), conversation FROM message WHERE id > ?1",
+            "INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message WHERE id > ?1",
             [self.last_before],
         )?;
         Ok(())

@@ -283,6 +283,6 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
             response_time_by_model: None,
         },
         // Not counted on this store yet (docs/metrics.md, Insights): absent.
-        insights: None,
+        insights: crate::metrics::MaybeInsights(None),
     })
 }
