@@ -48,7 +48,7 @@ fn the_export_lists_the_unanswered_questions_by_count_as_rapport_metrics_does() 
     assert_eq!(text, "question,count\r\ncan i pay by cheque,3\r\ndonde esta,1\r\nwhere is my order,1\r\n");
 
     let m = metrics(&mut ws.engine(), &query("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "UTC", &[]));
-    let insights = m.insights.expect("a SQLite store counts the Insights");
+    let insights = m.insights.0.expect("a SQLite store counts the Insights");
     let listed: Vec<(String, u64)> = insights.top_unanswered.into_iter().map(|q| (q.text, q.count)).collect();
     assert_eq!(
         listed,

@@ -4,7 +4,7 @@
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
 use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
-use super::insights::{insights, negative, Insights, Period};
+use super::insights::{insights, negative, MaybeInsights, Period};
 use super::normal::FilterKey;
 use super::query::{Query, Settings};
 use crate::model::Rating;
@@ -45,7 +45,7 @@ pub struct Metrics {
     /// docs/metrics.md, Insights (src/metrics/insights.rs); absent where the
     /// store cannot count them yet (a ClickHouse store).
     #[serde(flatten)]
-    pub insights: Option<Insights>,
+    pub insights: MaybeInsights,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -339,11 +339,11 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
             cost,
             response_time_by_model: Some(super::response::by_model(facts, from, to, &passes)),
         },
-        insights: facts.insights.fallback_phrases.is_some().then(|| {
+        insights: MaybeInsights(facts.insights.fallback_phrases.is_some().then(|| {
             let period =
                 Period { from, to, passes: &passes, escalated: &shared.escalated, interactions: c.interactions };
             insights(facts, &period, &shared.negative)
-        }),
+        })),
     };
     Computed { metrics, models, conversations_with_ip: c.with_ip, grouped }
 }

@@ -175,6 +175,53 @@ pub struct Insights {
     pub top_unanswered: Vec<UnansweredText>,
 }
 
+/// A period's [`Insights`], or `None` where the store cannot count them yet
+/// (a ClickHouse store). Flattened into `Metrics`: its keys are there, or
+/// all absent.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(transparent)]
+pub struct MaybeInsights(pub Option<Insights>);
+
+/// TypeScript knows [`MaybeInsights`] only flattened, as [`InsightsFields`].
+#[cfg(feature = "ts")]
+impl ts_rs::TS for MaybeInsights {
+    type WithoutGenerics = MaybeInsights;
+    type OptionInnerType = MaybeInsights;
+
+    fn name(cfg: &ts_rs::Config) -> String {
+        InsightsFields::name(cfg)
+    }
+
+    fn inline(cfg: &ts_rs::Config) -> String {
+        InsightsFields::inline(cfg)
+    }
+
+    fn inline_flattened(cfg: &ts_rs::Config) -> String {
+        InsightsFields::inline_flattened(cfg)
+    }
+
+    fn visit_dependencies(v: &mut impl ts_rs::TypeVisitor) {
+        // The one named type among its fields', for the import of `Metrics`.
+        v.visit::<UnansweredText>();
+    }
+}
+
+/// How TypeScript sees [`MaybeInsights`] flattened into `Metrics`: every
+/// key optional, since a store that cannot count them leaves them all out.
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(optional_fields)]
+#[allow(dead_code)] // only its TypeScript declaration is used
+pub(crate) struct InsightsFields {
+    resolved_conversations: Option<u64>,
+    resolution_rate: Option<Option<f64>>,
+    questions: Option<u64>,
+    unanswered_questions: Option<u64>,
+    unanswered_rate: Option<Option<f64>>,
+    fallback_answers: Option<u64>,
+    top_unanswered: Option<Vec<UnansweredText>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct UnansweredText {

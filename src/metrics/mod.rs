@@ -35,7 +35,9 @@ pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, S
 pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
 pub use facts::{Facts, FactsBuilder, Interner, Price};
 pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
-pub use insights::{InsightFacts, Insights, InsightsBuilder, UnansweredText, DEFAULT_FALLBACK_PHRASES, TOP_UNANSWERED};
+pub use insights::{
+    InsightFacts, Insights, InsightsBuilder, MaybeInsights, UnansweredText, DEFAULT_FALLBACK_PHRASES, TOP_UNANSWERED,
+};
 pub use normal::FilterKey;
 pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DEFAULT_ESCALATION_TOOLS};
 pub use response::ModelResponseTime;

@@ -147,6 +147,7 @@ pub fn export_csv(engine: &mut Engine, query: &Query, table: Table) -> Result<Ve
                 .dashboard
                 .current
                 .insights
+                .0
                 .ok_or(crate::engine::Error::NotOnClickHouse("the unanswered questions"))?;
             w.write_record(["question", "count"]).map_err(err)?;
             for q in insights.top_unanswered {

@@ -5,6 +5,7 @@ import type { FeedbackCounts } from "./FeedbackCounts";
 import type { Metrics } from "./Metrics";
 import type { TokenUsage } from "./TokenUsage";
 import type { ToolRow } from "./ToolRow";
+import type { UnansweredText } from "./UnansweredText";
 
 /**
  * A query's numbers, the previous period's, and what the charts show beside them.
@@ -17,4 +18,4 @@ peak_hours: Array<Array<number>>, daily: Array<DailyRow>, tools: Array<ToolRow>,
 /**
  * Conversations per environment (`metadata.environment`), `unknown` when absent.
  */
-environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, };
+environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, resolved_conversations?: number, resolution_rate?: number | null, questions?: number, unanswered_questions?: number, unanswered_rate?: number | null, fallback_answers?: number, top_unanswered?: Array<UnansweredText>, };

@@ -3,6 +3,7 @@ import type { DailyRow } from "./DailyRow";
 import type { FeedbackCounts } from "./FeedbackCounts";
 import type { TokenUsage } from "./TokenUsage";
 import type { ToolRow } from "./ToolRow";
+import type { UnansweredText } from "./UnansweredText";
 
 export type Metrics = { total_messages: number, user_messages: number, agent_messages: number, total_conversations: number, interactions: number, visits: number, unique_users: number, active_users: number, avg_user_interactions: number, avg_response_time_ms: number | null, p50_response_time_ms: number | null, p95_response_time_ms: number | null, avg_conversation_duration_s: number | null, 
 /**
@@ -12,4 +13,4 @@ peak_hours: Array<Array<number>>, daily: Array<DailyRow>, tools: Array<ToolRow>,
 /**
  * Conversations per environment (`metadata.environment`), `unknown` when absent.
  */
-environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, };
+environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, resolved_conversations?: number, resolution_rate?: number | null, questions?: number, unanswered_questions?: number, unanswered_rate?: number | null, fallback_answers?: number, top_unanswered?: Array<UnansweredText>, };
