@@ -12,8 +12,8 @@ use crate::metrics::{
     Query, QueryError, Settings,
 };
 use crate::model::{Micros, Role, Side};
-use crate::settings::{AppSettings, KEY as SETTINGS_KEY};
-use crate::store::clickhouse::{is_clickhouse, ClickHouseStore};
+use crate::settings::{AppSettings, DataStoreChoice, DataStoreKind, KEY as SETTINGS_KEY};
+use crate::store::clickhouse::{is_clickhouse, probe, Address, ClickHouseStore, Probe};
 use crate::store::{Counts, DetailAction, DetailFeedback, DetailMessage, ImportTarget, Store, StoreError, StoredFile};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -84,6 +84,9 @@ pub struct DashboardView {
     #[serde(flatten)]
     pub dashboard: Dashboard,
     pub extras: DashboardExtras,
+    /// The keys of the headline cards to show, in the order the store's
+    /// layout puts them (`CardLayout`).
+    pub cards: Vec<&'static str>,
 }
 
 /// A conversation a search found, with where it says the phrase.
@@ -179,6 +182,19 @@ fn facts_of_rows(rows: crate::store::clickhouse::StoredRows, geo: &Geo, prices: 
     builder.finish()
 }
 
+/// The address of a chosen ClickHouse server: its URL, with the user and
+/// password given beside it, when given, in place of the URL's.
+fn clickhouse_address(choice: &DataStoreChoice) -> Result<Address, StoreError> {
+    let mut address = Address::parse(&choice.url)?;
+    if let Some(user) = choice.user.as_deref().filter(|u| !u.is_empty()) {
+        address.user = Some(user.to_owned());
+    }
+    if let Some(password) = choice.password.as_deref().filter(|p| !p.is_empty()) {
+        address.password = Some(password.to_owned());
+    }
+    Ok(address)
+}
+
 /// The settings kept in a store; unreadable ones give way to the defaults.
 fn read_settings(json: Option<String>) -> AppSettings {
     json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
@@ -218,20 +234,7 @@ impl Engine {
         let url = db.to_string_lossy();
         if is_clickhouse(&url) {
             // Countries are resolved as conversations are written: the store gets its own reader.
-            let store = ClickHouseStore::open(&url, crate::geo::Geo::from_option(geo)?)?;
-            let settings = read_settings(store.setting(SETTINGS_KEY)?);
-            let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo);
-            let backend = Backend::ClickHouse(Box::new(store));
-            return Ok(Engine {
-                backend,
-                geo: geo_db,
-                geo_source,
-                geo_override: true,
-                geo_warning,
-                settings,
-                facts: None,
-                comments: HashMap::new(),
-            });
+            return Engine::on_clickhouse(ClickHouseStore::open(&url, crate::geo::Geo::from_option(geo)?)?, geo);
         }
         let store = Store::open(db)?;
         let settings = read_settings(store.setting(SETTINGS_KEY)?);
@@ -242,6 +245,40 @@ impl Engine {
             geo: geo_db,
             geo_source,
             geo_override: geo.is_some(),
+            geo_warning,
+            settings,
+            facts: None,
+            comments: HashMap::new(),
+        })
+    }
+
+    /// Opens the store the app's "Data store" setting names: the SQLite store
+    /// at `local` (this computer's), or the ClickHouse server with the
+    /// choice's user and password (else the URL's, else the environment's).
+    pub fn open_data_store(choice: &DataStoreChoice, local: &Path, geo: Option<&Path>) -> Result<Engine, Error> {
+        match choice.kind {
+            DataStoreKind::ThisComputer => Engine::open(local, geo),
+            DataStoreKind::ClickHouse => {
+                let store = ClickHouseStore::open_at(clickhouse_address(choice)?, crate::geo::Geo::from_option(geo)?)?;
+                Engine::on_clickhouse(store, geo)
+            }
+        }
+    }
+
+    /// Asks the ClickHouse server a choice names whether it answers and what
+    /// its database holds, creating nothing (the app's "Test connection").
+    pub fn test_data_store(choice: &DataStoreChoice) -> Result<Probe, Error> {
+        Ok(probe(&clickhouse_address(choice)?)?)
+    }
+
+    fn on_clickhouse(store: ClickHouseStore, geo: Option<&Path>) -> Result<Engine, Error> {
+        let settings = read_settings(store.setting(SETTINGS_KEY)?);
+        let (geo_db, geo_source, geo_warning) = open_geo_or_bundled(geo);
+        Ok(Engine {
+            backend: Backend::ClickHouse(Box::new(store)),
+            geo: geo_db,
+            geo_source,
+            geo_override: true,
             geo_warning,
             settings,
             facts: None,
@@ -431,7 +468,8 @@ impl Engine {
         };
         let facts = self.facts_for(&settings.fallback_phrases)?;
         let (dashboard, extras) = crate::metrics::dashboard_view(facts, query, &settings, &attribution, &texts);
-        Ok(DashboardView { dashboard, extras })
+        let cards = self.settings.layout.arrange().iter().map(|c| c.key).collect();
+        Ok(DashboardView { dashboard, extras, cards })
     }
 
     /// One page of the conversations behind a query or a chart cell.

@@ -99,9 +99,167 @@ impl AppSettings {
 /// The key the settings are kept under in the store.
 pub const KEY: &str = "app";
 
+/// Which store the desktop app opens, as chosen in its Settings ("Data
+/// store"): the SQLite store on this computer, or a ClickHouse server.
+///
+/// It cannot live in a store (it says which store to open): it is kept in
+/// [`DataStoreChoice::FILE`] beside the default store, in the per-user data
+/// folder that stays on this machine, readable by its owner only (`0600` on
+/// Unix, in a folder Rapport makes `0700`). The password is kept there as
+/// given, since ClickHouse's HTTP interface needs it as such; the app never
+/// shows it back. Leaving it empty uses `RAPPORT_CLICKHOUSE_PASSWORD` instead.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct DataStoreChoice {
+    pub kind: DataStoreKind,
+    /// `clickhouse://HOST:PORT/DATABASE`, kept when this computer is chosen
+    /// again, so that switching back needs no typing.
+    pub url: String,
+    pub user: Option<String>,
+    /// Only while the ClickHouse server is the store in use.
+    pub password: Option<String>,
+}
+
+/// Written into logs without the password.
+impl std::fmt::Debug for DataStoreChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataStoreChoice")
+            .field("kind", &self.kind)
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum DataStoreKind {
+    /// The SQLite store on this computer.
+    #[default]
+    ThisComputer,
+    #[serde(rename = "clickhouse")]
+    ClickHouse,
+}
+
+impl DataStoreChoice {
+    /// The file the choice is kept in, in the per-user data folder.
+    pub const FILE: &'static str = "data-store.json";
+
+    /// Where the choice is kept: beside the default store.
+    pub fn default_file() -> PathBuf {
+        crate::store::default_store_path().with_file_name(Self::FILE)
+    }
+
+    /// This computer's store, remembering the ClickHouse server's address
+    /// and user (not its password) for the next switch.
+    pub fn this_computer(&self) -> DataStoreChoice {
+        DataStoreChoice { kind: DataStoreKind::ThisComputer, password: None, ..self.clone() }
+    }
+
+    /// The choice kept at `file`; none kept yet is this computer. A file
+    /// that cannot be read or is not a choice is an error naming it.
+    pub fn load(file: &std::path::Path) -> Result<DataStoreChoice, String> {
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DataStoreChoice::default()),
+            Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+        };
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a data store choice: {e}", file.display()))
+    }
+
+    /// Keeps the choice at `file`, readable by its owner only, replacing the
+    /// one before at once (a half-written file is never read).
+    pub fn save(&self, file: &std::path::Path) -> Result<(), String> {
+        let fail = |e: std::io::Error| format!("cannot keep the data store choice in {}: {e}", file.display());
+        if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty()) {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(folder).map_err(fail)?;
+        }
+        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        let partial = file.with_extension("json.partial");
+        let _ = std::fs::remove_file(&partial);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&partial).and_then(|mut f| {
+            use std::io::Write;
+            f.write_all(json.as_bytes())?;
+            f.sync_all()
+        });
+        written.and_then(|()| std::fs::rename(&partial, file)).map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            fail(e)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn clickhouse() -> DataStoreChoice {
+        DataStoreChoice {
+            kind: DataStoreKind::ClickHouse,
+            url: "clickhouse://10.0.0.5:8123/rapport".into(),
+            user: Some("ana".into()),
+            password: Some("s3cret".into()),
+        }
+    }
+
+    #[test]
+    fn the_password_stays_out_of_logs() {
+        let logged = format!("{:?}", clickhouse());
+        assert!(!logged.contains("s3cret") && logged.contains("***"), "{logged}");
+    }
+
+    #[test]
+    fn no_choice_kept_is_this_computer() {
+        let dir = tempfile::tempdir().unwrap();
+        let choice = DataStoreChoice::load(&dir.path().join(DataStoreChoice::FILE)).unwrap();
+        assert_eq!(choice.kind, DataStoreKind::ThisComputer);
+    }
+
+    #[test]
+    fn a_kept_choice_reads_back_the_same_and_only_its_owner_may_read_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("new folder").join(DataStoreChoice::FILE);
+        clickhouse().save(&file).unwrap();
+        assert_eq!(DataStoreChoice::load(&file).unwrap(), clickhouse());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(file.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+        let mut other = clickhouse();
+        other.url = "clickhouse://10.0.0.6:8123/other".into();
+        other.save(&file).unwrap();
+        assert_eq!(DataStoreChoice::load(&file).unwrap(), other, "a new choice replaces the one before");
+    }
+
+    #[test]
+    fn choosing_this_computer_forgets_the_password_and_keeps_the_address() {
+        let back = clickhouse().this_computer();
+        assert_eq!(back.kind, DataStoreKind::ThisComputer);
+        assert_eq!(back.password, None);
+        assert_eq!(back.url, clickhouse().url);
+        assert_eq!(back.user, clickhouse().user);
+    }
+
+    #[test]
+    fn a_file_that_is_no_choice_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(DataStoreChoice::FILE);
+        std::fs::write(&file, "{\"kind\": \"floppy\"}").unwrap();
+        let e = DataStoreChoice::load(&file).unwrap_err();
+        assert!(e.contains(DataStoreChoice::FILE) && e.contains("floppy"), "{e}");
+    }
 
     fn keys(layout: &CardLayout) -> Vec<&'static str> {
         layout.arrange().iter().map(|c| c.key).collect()

@@ -11,11 +11,12 @@ use tauri::Manager;
 
 pub fn run() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let db = state::store_path(&args);
-    let app_state = match state::AppState::open(db.clone(), state::geo_path(&args)) {
+    let startup = state::Startup::from_args(&args, rapport::settings::DataStoreChoice::default_file());
+    let local = startup.local.clone();
+    let app_state = match state::AppState::start(startup) {
         Ok(s) => s,
         Err(e) => {
-            startup::Failure::cannot_open_store(&db, &e).show();
+            startup::Failure::cannot_open_store(&local, &e).show();
             std::process::exit(1);
         }
     };
@@ -46,6 +47,9 @@ pub fn run() {
             commands::import::save_text_file,
             commands::settings::get_settings,
             commands::settings::set_settings,
+            commands::data_store::data_store,
+            commands::data_store::test_data_store,
+            commands::data_store::choose_data_store,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

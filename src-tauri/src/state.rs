@@ -1,41 +1,209 @@
-//! What the app holds between calls: the engine over the store, and the
-//! running import's cancel switch.
+//! What the app holds between calls: the engine over the store in use, which
+//! store that is, and the running import's cancel switch.
+//!
+//! The store is this computer's (the SQLite store) or a ClickHouse server,
+//! as the Settings' "Data store" says; the engine opens either behind one
+//! interface, and nothing here asks which one it is. A ClickHouse server that
+//! cannot be reached when the app starts leaves the app without an engine:
+//! every screen's call then says so (code `store_unreachable`), and the
+//! window offers to try again or to switch back to this computer.
 
 use crate::error::{AppError, Result};
 use rapport::engine::Engine;
+use rapport::settings::{DataStoreChoice, DataStoreKind};
+use rapport::store::clickhouse::is_clickhouse;
 use std::ffi::OsString;
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub struct AppState {
-    pub db: PathBuf,
+    /// This computer's store: `--db PATH`, or the per-user one.
+    pub local: PathBuf,
     pub geo: Option<PathBuf>,
-    engine: Mutex<Engine>,
+    /// Where the Settings' choice of store is kept.
+    pub choice_file: PathBuf,
+    /// Whether `--db` or `RAPPORT_DB` chose this run's store.
+    pub from_command_line: bool,
+    /// The store in use, or the one that could not be reached.
+    choice: Mutex<DataStoreChoice>,
+    engine: Mutex<Option<Engine>>,
+    /// Why the chosen store cannot be used, while it cannot.
+    unreachable: Mutex<Option<String>>,
     /// Set while an import runs; storing `true` cancels it.
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
-impl AppState {
-    pub fn open(db: PathBuf, geo: Option<PathBuf>) -> std::result::Result<AppState, rapport::engine::Error> {
-        let engine = Engine::open(&db, geo.as_deref())?;
-        Ok(AppState { db, geo, engine: Mutex::new(engine), import_cancel: Mutex::new(None) })
-    }
+/// How the app starts: which store, and where its choice is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Startup {
+    pub choice: DataStoreChoice,
+    pub local: PathBuf,
+    pub geo: Option<PathBuf>,
+    pub choice_file: PathBuf,
+    pub from_command_line: bool,
+}
 
-    pub fn engine(&self) -> Result<MutexGuard<'_, Engine>> {
-        self.engine
-            .lock()
-            .map_err(|_| AppError::new("engine", "the engine stopped after an earlier error; restart Rapport"))
+impl Startup {
+    /// From the arguments and environment: `--db` or `RAPPORT_DB` (a path, or a
+    /// `clickhouse://` URL) wins for this run; otherwise the Settings' choice
+    /// kept in `choice_file`, whose failure to read leaves this computer's store.
+    pub fn from_args(args: &[OsString], choice_file: PathBuf) -> Startup {
+        let geo = geo_path(args);
+        let given = value_of(args, "--db").or_else(|| std::env::var_os("RAPPORT_DB").map(PathBuf::from));
+        let default_local = rapport::store::default_store_path;
+        let (choice, local, from_command_line) = match given {
+            Some(db) if is_clickhouse(&db.to_string_lossy()) => {
+                let (url, user, password) = without_credentials(&db.to_string_lossy());
+                let choice = DataStoreChoice { kind: DataStoreKind::ClickHouse, url, user, password };
+                (choice, default_local(), true)
+            }
+            Some(db) => (DataStoreChoice::default(), db, true),
+            None => {
+                let choice = DataStoreChoice::load(&choice_file).unwrap_or_else(|e| {
+                    log::error!("{e}; this computer's store is used");
+                    DataStoreChoice::default()
+                });
+                (choice, default_local(), false)
+            }
+        };
+        Startup { choice, local, geo, choice_file, from_command_line }
     }
 }
 
-/// `--db PATH` or `RAPPORT_DB`, else the per-user store the command line also
-/// uses. The arguments as the system gave them (`std::env::args_os`): a path
-/// need not be Unicode.
-pub fn store_path(args: &[OsString]) -> PathBuf {
-    value_of(args, "--db")
-        .or_else(|| std::env::var_os("RAPPORT_DB").map(PathBuf::from))
-        .unwrap_or_else(rapport::store::default_store_path)
+/// The engine, while the app has one.
+pub struct EngineGuard<'a>(MutexGuard<'a, Option<Engine>>);
+
+impl Deref for EngineGuard<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        self.0.as_ref().expect("checked when the guard was made")
+    }
+}
+
+impl DerefMut for EngineGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Engine {
+        self.0.as_mut().expect("checked when the guard was made")
+    }
+}
+
+/// What opens another engine on the store in use: an import's own, beside the window's.
+#[derive(Debug, Clone)]
+pub struct Opener {
+    pub choice: DataStoreChoice,
+    pub local: PathBuf,
+    pub geo: Option<PathBuf>,
+}
+
+impl Opener {
+    pub fn open(&self) -> std::result::Result<Engine, rapport::engine::Error> {
+        Engine::open_data_store(&self.choice, &self.local, self.geo.as_deref())
+    }
+}
+
+impl AppState {
+    /// The store at `db` (a path or a `clickhouse://` URL), as `--db` gives it.
+    pub fn open(db: PathBuf, geo: Option<PathBuf>) -> std::result::Result<AppState, rapport::engine::Error> {
+        let mut args = vec![OsString::from("rapport-desktop"), OsString::from("--db"), db.into_os_string()];
+        if let Some(geo) = geo {
+            args.extend([OsString::from("--geo"), geo.into_os_string()]);
+        }
+        AppState::start(Startup::from_args(&args, DataStoreChoice::default_file()))
+    }
+
+    /// Opens the store the startup names. This computer's store that cannot
+    /// be opened is an error (the app says so in a message box and exits); a
+    /// ClickHouse server that cannot be reached is not: the window opens and
+    /// says so, offering to switch.
+    pub fn start(startup: Startup) -> std::result::Result<AppState, rapport::engine::Error> {
+        let (engine, unreachable) =
+            match Engine::open_data_store(&startup.choice, &startup.local, startup.geo.as_deref()) {
+                Ok(engine) => (Some(engine), None),
+                Err(e) if startup.choice.kind == DataStoreKind::ClickHouse => {
+                    log::error!("{e:?}");
+                    (None, Some(e.to_string()))
+                }
+                Err(e) => return Err(e),
+            };
+        Ok(AppState {
+            local: startup.local,
+            geo: startup.geo,
+            choice_file: startup.choice_file,
+            from_command_line: startup.from_command_line,
+            choice: Mutex::new(startup.choice),
+            engine: Mutex::new(engine),
+            unreachable: Mutex::new(unreachable),
+            import_cancel: Mutex::new(None),
+        })
+    }
+
+    pub fn engine(&self) -> Result<EngineGuard<'_>> {
+        let guard = self
+            .engine
+            .lock()
+            .map_err(|_| AppError::new("engine", "the engine stopped after an earlier error; restart Rapport"))?;
+        if guard.is_none() {
+            return Err(AppError::new("store_unreachable", self.unreachable().unwrap_or_default()));
+        }
+        Ok(EngineGuard(guard))
+    }
+
+    /// Why the chosen store cannot be used, while it cannot.
+    pub fn unreachable(&self) -> Option<String> {
+        self.unreachable.lock().ok().and_then(|u| u.clone())
+    }
+
+    /// The store in use (or tried), password included: for the shell only.
+    pub fn choice(&self) -> DataStoreChoice {
+        self.choice.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// What opens another engine on the store in use.
+    pub fn opener(&self) -> Result<Opener> {
+        if let Some(reason) = self.unreachable() {
+            return Err(AppError::new("store_unreachable", reason));
+        }
+        Ok(Opener { choice: self.choice(), local: self.local.clone(), geo: self.geo.clone() })
+    }
+
+    /// Opens the chosen store and, once it is open, uses it from now on: the
+    /// store before stays in use when the new one cannot be opened.
+    pub fn switch(&self, choice: DataStoreChoice) -> std::result::Result<(), rapport::engine::Error> {
+        let engine = Engine::open_data_store(&choice, &self.local, self.geo.as_deref())?;
+        if let Ok(mut slot) = self.engine.lock() {
+            *slot = Some(engine);
+        }
+        if let Ok(mut c) = self.choice.lock() {
+            *c = choice;
+        }
+        if let Ok(mut u) = self.unreachable.lock() {
+            *u = None;
+        }
+        Ok(())
+    }
+}
+
+/// `user:password@` taken out of a URL, so that a password typed into the
+/// address is kept as a password (never shown back), not as the address.
+pub fn without_credentials(url: &str) -> (String, Option<String>, Option<String>) {
+    let url = url.trim();
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return (url.to_owned(), None, None);
+    };
+    let authority_end = url[start..].find(['/', '?']).map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => {
+            let credentials = &url[start..start + at];
+            let (user, password) = match credentials.split_once(':') {
+                Some((u, p)) => (u.to_owned(), Some(p.to_owned())),
+                None => (credentials.to_owned(), None),
+            };
+            let bare = format!("{}{}", &url[..start], &url[start + at + 1..]);
+            (bare, Some(user).filter(|u| !u.is_empty()), password.filter(|p| !p.is_empty()))
+        }
+        None => (url.to_owned(), None, None),
+    }
 }
 
 /// `--geo FILE`: another GeoIP database for this run.
@@ -45,4 +213,19 @@ pub fn geo_path(args: &[OsString]) -> Option<PathBuf> {
 
 fn value_of(args: &[OsString], option: &str) -> Option<PathBuf> {
     args.iter().position(|a| a == option).and_then(|i| args.get(i + 1)).map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_typed_into_the_address_is_taken_out_of_it() {
+        let (url, user, password) = without_credentials("clickhouse://ana:p@ss:w@10.0.0.5:8123/rapport?cluster=c");
+        assert_eq!(url, "clickhouse://10.0.0.5:8123/rapport?cluster=c");
+        assert_eq!(user.as_deref(), Some("ana"));
+        assert_eq!(password.as_deref(), Some("p@ss:w"));
+        let (url, user, password) = without_credentials(" clickhouse://10.0.0.5:8123/rapport ");
+        assert_eq!((url.as_str(), user, password), ("clickhouse://10.0.0.5:8123/rapport", None, None));
+    }
 }

@@ -17,7 +17,7 @@ fn imported(dir: &tempfile::TempDir) -> AppState {
     let s = state(dir);
     let file = dir.path().join("events.jsonl");
     std::fs::write(&file, EVENTS).unwrap();
-    import::run_import(&s.db, None, &[file], &ImportOptions::default(), &mut |_| {}).unwrap();
+    import::run_import(&s.opener().unwrap(), &[file], &ImportOptions::default(), &mut |_| {}).unwrap();
     s.engine().unwrap().refresh();
     s
 }
@@ -32,6 +32,7 @@ fn month(filters: &[(&str, &str)]) -> QueryText {
         to: "2026-10-29T00:00:00Z".into(),
         tz: "Europe/Berlin".into(),
         filters: map,
+        segment: None,
         compare: true,
     }
 }
@@ -66,7 +67,8 @@ fn import_then_dashboard_list_and_transcript() {
     std::fs::write(&file, EVENTS).unwrap();
     let mut seen = Vec::new();
     let report =
-        import::run_import(&s.db, None, &[file], &ImportOptions::default(), &mut |p| seen.push(p.clone())).unwrap();
+        import::run_import(&s.opener().unwrap(), &[file], &ImportOptions::default(), &mut |p| seen.push(p.clone()))
+            .unwrap();
     assert_eq!(report.files[0].records, 5);
     assert_eq!(report.files[0].rejections[0].position, "events.jsonl line 6");
     assert_eq!(seen.last().map(|p| p.files_done), Some(1), "the last progress always reaches the window");
@@ -209,7 +211,7 @@ fn each_csv_of_other_columns_in_a_folder_is_previewed_then_imported_through_its_
     }))
     .unwrap();
     assert_eq!(options.files[0].naive_tz.map(|z| z.name()), Some("Europe/Berlin"));
-    let report = import::run_import(&s.db, None, &[folder], &options, &mut |_| {}).unwrap();
+    let report = import::run_import(&s.opener().unwrap(), &[folder], &options, &mut |_| {}).unwrap();
     let read: Vec<(&str, u64, Option<&str>)> =
         report.files.iter().map(|f| (f.format.as_str(), f.records, f.error.as_deref())).collect();
     assert_eq!(read, [("csv-mapped", 3, None), ("csv-mapped", 1, None)], "{report:?}");
@@ -323,5 +325,7 @@ fn the_store_path_is_taken_from_the_arguments_as_given() {
     use std::os::unix::ffi::OsStringExt;
     let db = OsString::from_vec(b"/data/caf\xe9.db".to_vec());
     let args = vec![OsString::from("rapport-desktop"), OsString::from("--db"), db.clone()];
-    assert_eq!(rapport_desktop::state::store_path(&args).as_os_str(), db);
+    let startup = rapport_desktop::state::Startup::from_args(&args, std::path::PathBuf::from("data-store.json"));
+    assert_eq!(startup.local.as_os_str(), db);
+    assert!(startup.from_command_line);
 }

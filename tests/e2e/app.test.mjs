@@ -116,6 +116,9 @@ function cliMetrics(q, db = DB) {
   for (const [key, values] of Object.entries(q.filters ?? {})) {
     for (const v of values) args.push('--filter', `${key}=${v}`);
   }
+  for (const [key, values] of Object.entries(q.segment ?? {})) {
+    for (const v of values) args.push('--segment', `${key}=${v}`);
+  }
   // All time over 1970–2199 is 84,000 daily rows: more than the default 1 MB of output.
   return JSON.parse(execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
 }
@@ -213,6 +216,70 @@ test('the headline cards show the numbers of rapport metrics, for any period, zo
   q = await nextQuery(q);
   assert.deepEqual(q.filters, {});
   await assertCardsMatchCli('filter removed');
+});
+
+test('two segments are compared, a view is saved and opened again, and cards are hidden and shown', async () => {
+  let q = await dashboardQuery();
+  // Compare the web with WhatsApp over the same period.
+  await (await $('[data-testid="comparison"]')).selectByAttribute('value', 'segment');
+  q = await nextQuery(q);
+  assert.deepEqual(q.segment, {}, 'a new segment starts as every conversation');
+  await (await $('[data-testid="segment-key"]')).selectByAttribute('value', 'source');
+  await (await $('[data-testid="segment-value"]')).setValue('whatsapp');
+  await (await $('[data-testid="segment-add"]')).click();
+  q = await nextQuery(q);
+  assert.deepEqual(q.segment, { source: ['whatsapp'] });
+  const expected = cliMetrics(q);
+  assert.ok(expected.segment, 'rapport metrics --segment prints the other segment');
+  for (const [key, pick] of Object.entries(KPI)) {
+    const against = await $(`[data-testid="kpi-${key}-against"]`);
+    assert.ok(await against.isExisting(), `kpi-${key} is set beside the other segment`);
+    const raw = await against.getAttribute('data-value');
+    const want = pick(expected.segment);
+    assert.ok(same(raw === '' ? null : Number(raw), want), `kpi-${key}: other segment ${raw}, rapport metrics --segment says ${want}`);
+  }
+  await assertCardsMatchCli('first segment beside the second');
+  await shot('dashboard-segments-light');
+  await setTheme('dark');
+  await openScreen('Dashboard');
+  await dashboardQuery();
+  await shot('dashboard-segments-dark');
+  await setTheme('light');
+  await openScreen('Dashboard');
+  q = await dashboardQuery();
+
+  // Saved under a name, and opened again after the period changed.
+  await (await $('[data-testid="views-menu"]')).click();
+  await (await $('[data-testid="view-name"]')).setValue('WhatsApp vs all');
+  await (await $('[data-testid="view-save"]')).click();
+  await (await $('[data-testid="view-WhatsApp vs all"]')).waitForExist({ timeout: 10000 });
+  await shot('dashboard-views-light');
+  await browser.keys('Escape');
+  const saved = q;
+  await (await $('[data-testid="comparison"]')).selectByAttribute('value', 'previous');
+  q = await nextQuery(q);
+  assert.equal(q.segment, undefined, 'comparing periods sends no segment');
+  await (await $('[data-testid="views-menu"]')).click();
+  await (await $('[data-testid="view-WhatsApp vs all"]')).click();
+  q = await nextQuery(q);
+  assert.deepEqual(q, saved, 'the saved view brings back its query');
+
+  // A hidden card stays hidden after a restart of the window, and comes back.
+  await (await $('[data-testid="arrange-cards"]')).click();
+  await (await $('[data-testid="hide-cost"]')).click();
+  await browser.waitUntil(async () => !(await (await $('[data-testid="kpi-cost"]')).isExisting()), {
+    timeout: 10000,
+    timeoutMsg: 'the cost card stayed',
+  });
+  await shot('dashboard-arranging-light');
+  await browser.execute(() => location.reload());
+  await dashboardQuery();
+  assert.ok(!(await (await $('[data-testid="kpi-cost"]')).isExisting()), 'the layout is kept in the store');
+  await (await $('[data-testid="arrange-cards"]')).click();
+  await (await $('[data-testid="show-cost"]')).click();
+  await (await $('[data-testid="kpi-cost"]')).waitForExist({ timeout: 10000 });
+  await (await $('[data-testid="comparison"]')).selectByAttribute('value', 'previous');
+  await nextQuery(q);
 });
 
 test('a tool opens its conversations, and a conversation its transcript', async () => {

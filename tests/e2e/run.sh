@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the desktop app and runs the end-to-end suite in the real window
 # (WebKitGTK under Xvfb, through tauri-driver). Screenshots go to target/e2e/.
-# Needs: the system packages of scripts/setup.sh, and ../shared beside the
+# Needs: the system packages of scripts/setup.sh, Debian's clickhouse-server (the
+# Data store test switches the app to it), and ../shared beside the
 # checkout for the generated data; without any of them it fails, saying which.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +16,7 @@ fail() {
 command -v xvfb-run >/dev/null || fail "xvfb-run is not installed (apt-get install xvfb xauth): there is no display to run the app in"
 command -v WebKitWebDriver >/dev/null || fail "WebKitWebDriver is not installed (apt-get install webkit2gtk-driver): nothing can drive the app's window"
 command -v xwininfo >/dev/null || fail "xwininfo is not installed (apt-get install x11-utils): the message box test cannot see the display's windows"
+command -v clickhouse-server >/dev/null || fail "clickhouse-server is not installed (apt-get install clickhouse-server clickhouse-client; tests/clickhouse/run.sh does it): the app cannot be switched to a ClickHouse store"
 out="$root/target/e2e"
 rm -rf "$out" && mkdir -p "$out"
 
@@ -31,6 +33,17 @@ import_file="$out/import-through-the-app.jsonl"
 python3 "$gen" --conversations 1500 --seed 21 --out "$out/dump.jsonl"
 python3 "$gen" --conversations 200 --seed 22 --messy --out "$import_file"
 target/debug/rapport --db "$db" import "$out/dump.jsonl" >/dev/null
+
+# A two-shard clickhouse-server for the Data store test (clickhouse.test.mjs),
+# on ports of its own (RAPPORT_E2E_CH_PORT_BASE, default 18323), stopped
+# however the suite ends.
+ch_base=${RAPPORT_E2E_CH_PORT_BASE:-18323}
+ch_dir=$(mktemp -d /tmp/rapport-e2e-clickhouse.XXXXXX)
+trap '"$root/tests/clickhouse/servers.sh" stop "$ch_dir"; rm -rf "$ch_dir"' EXIT
+RAPPORT_CH_PORT_BASE=$ch_base tests/clickhouse/servers.sh start "$ch_dir" >/dev/null ||
+    fail "the ClickHouse servers did not start (see above): the Data store test needs one"
+export E2E_CLICKHOUSE="clickhouse://127.0.0.1:$ch_base/DATABASE?cluster=rapport_two_shards&shards=127.0.0.1:$ch_base,127.0.0.1:$((ch_base + 1))"
+export E2E_DUMP="$out/dump.jsonl"
 
 # The port must be free: a killed run can leave WebKitWebDriver behind.
 pkill -TERM -x WebKitWebDriver 2>/dev/null || true
@@ -50,4 +63,9 @@ export LANG=en_US.UTF-8
 # though the page goes on drawing and answering. The suite keeps it on.
 export WEBKIT_DISABLE_COMPOSITING_MODE=0
 cd tests/e2e
-xvfb-run -a -s "-screen 0 1440x960x24" npm test --silent
+# `tests/e2e/run.sh FILE.test.mjs...` runs only those files.
+if [ $# -gt 0 ]; then
+    xvfb-run -a -s "-screen 0 1440x960x24" node --test --test-concurrency=1 "$@"
+else
+    xvfb-run -a -s "-screen 0 1440x960x24" npm test --silent
+fi

@@ -10,8 +10,7 @@
 //! imports with a mapping per file.
 
 use crate::error::{AppError, Result};
-use crate::state::AppState;
-use rapport::engine::Engine;
+use crate::state::{AppState, Opener};
 use rapport::import::{self, CsvPreview, ImportOptions, ImportReport, Progress};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,18 +23,17 @@ use tauri_plugin_dialog::DialogExt;
 /// How often progress reaches the window at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
 
-/// Imports `paths` into the store at `db` on this thread, reading them with
-/// `options` (a CSV column mapping, the zone of naive timestamps), reporting
-/// progress (throttled, and always the last) and stopping when the options'
-/// `cancel` is set.
+/// Imports `paths` into the store in use (opened again by `store`) on this
+/// thread, reading them with `options` (a CSV column mapping, the zone of
+/// naive timestamps), reporting progress (throttled, and always the last)
+/// and stopping when the options' `cancel` is set.
 pub fn run_import(
-    db: &Path,
-    geo: Option<&Path>,
+    store: &Opener,
     paths: &[PathBuf],
     options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport> {
-    let mut engine = Engine::open(db, geo)?;
+    let mut engine = store.open()?;
     let mut last = Instant::now() - PROGRESS_EVERY;
     let mut throttled = |p: &Progress| {
         if last.elapsed() >= PROGRESS_EVERY || p.files_done == p.files_total {
@@ -130,6 +128,7 @@ pub async fn import_files(
     options: Option<ImportOptions>,
     on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
+    let store = state.opener()?;
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let mut running = state.import_cancel.lock().map_err(|_| AppError::new("engine", "import state lost"))?;
@@ -138,11 +137,10 @@ pub async fn import_files(
         }
         *running = Some(cancel.clone());
     }
-    let (db, geo) = (state.db.clone(), state.geo.clone());
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     let options = ImportOptions { cancel: Some(cancel), ..options.unwrap_or_default() };
     let outcome = tauri::async_runtime::spawn_blocking(move || {
-        run_import(&db, geo.as_deref(), &paths, &options, &mut |p| {
+        run_import(&store, &paths, &options, &mut |p| {
             let _ = on_progress.send(p.clone());
         })
     })

@@ -5,6 +5,7 @@
 pub mod conversation;
 pub mod conversations;
 pub mod dashboard;
+pub mod data_store;
 pub mod export;
 pub mod import;
 pub mod settings;

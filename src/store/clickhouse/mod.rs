@@ -6,6 +6,7 @@
 //! - [`schema`]: the tables and the per-conversation view metrics read.
 //! - [`write`]: one file's rows, all or nothing.
 //! - `metrics`: the dashboard's numbers as SQL.
+//! - `probe`: a connection tested without changing anything.
 //! - `read`: records, transcripts and the import log read back.
 //! - `tsv`: reading `TabSeparated` answers.
 
@@ -13,12 +14,14 @@ pub mod address;
 mod chdb;
 mod http;
 mod metrics;
+mod probe;
 mod read;
 pub mod schema;
 mod tsv;
 mod write;
 
 pub use address::{is_clickhouse, Address};
+pub use probe::{probe, Holds, Probe};
 pub use read::{MessageLine, StoredRows};
 pub use write::ClickHouseFile;
 
@@ -67,7 +70,12 @@ impl ClickHouseStore {
     /// any import committed but not yet visible everywhere, and deletes the
     /// rows of imports that died before committing.
     pub fn open(url: &str, geo: Geo) -> Result<ClickHouseStore, StoreError> {
-        let address = Address::parse(url)?;
+        ClickHouseStore::open_at(Address::parse(url)?, geo)
+    }
+
+    /// [`ClickHouseStore::open`] at an address already parsed (with the user
+    /// and password the app's settings give, say).
+    pub fn open_at(address: Address, geo: Geo) -> Result<ClickHouseStore, StoreError> {
         let fail = |f: Failure| StoreError::ClickHouse { url: address.shown(), reason: f.0 };
         let entry = Server::connect(&address.endpoint, &address).map_err(fail)?;
         let shards = match &address.cluster {

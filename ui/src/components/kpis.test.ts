@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DashboardView } from '../lib/bindings';
 import { emptyMetrics } from '../lib/emptyMetrics';
 import { shapeKpis } from './kpis';
+import { HEADLINE_CARDS } from '../lib/generated/headlineCards';
 
 function dashboard(): DashboardView {
   const now = {
@@ -21,11 +22,16 @@ function dashboard(): DashboardView {
     tokens: { prompt: 1000, completion: 500, total: 1500, cost: 1.5 },
   };
   const before = { ...emptyMetrics(), total_messages: 1000, avg_response_time_ms: 2000, escalation_rate: 0.1, tokens: { prompt: 0, completion: 0, total: 0, cost: 2 } };
-  return { ...now, previous: before, extras: { models: [], latest_comments: [], conversations_with_ip: 0, geo_attribution: '' } };
+  return {
+    ...now,
+    previous: before,
+    extras: { models: [], latest_comments: [], conversations_with_ip: 0, geo_attribution: '' },
+    cards: HEADLINE_CARDS.map((c) => c.key),
+  };
 }
 
 describe('headline cards', () => {
-  const cards = Object.fromEntries(shapeKpis(dashboard(), true, 'en-US').map((c) => [c.key, c]));
+  const cards = Object.fromEntries(shapeKpis(dashboard(), 'previous', 'en-US').map((c) => [c.key, c]));
 
   it('has the twelve cards the end-to-end tests look for, in order', () => {
     expect(Object.keys(cards)).toEqual([
@@ -65,7 +71,23 @@ describe('headline cards', () => {
   });
 
   it('shows no change when comparison is off', () => {
-    const off = shapeKpis(dashboard(), false, 'en-US');
+    const off = shapeKpis(dashboard(), 'none', 'en-US');
     expect(off.every((c) => c.delta === null && c.previousText === null)).toBe(true);
+  });
+});
+
+describe('headline cards against another segment', () => {
+  it('sets each card beside its value in the other segment', () => {
+    const d = dashboard();
+    const segment = { ...d, total_messages: 800, escalation_rate: 0.2 };
+    const cards = Object.fromEntries(shapeKpis({ ...d, segment }, 'segment', 'en-US').map((c) => [c.key, c]));
+    expect(cards.total_messages.previousText).toBe('other segment 800');
+    expect(cards.total_messages.delta).toEqual({ direction: 'up', text: '+51%', tone: 'good' });
+    expect(cards.escalation_rate.delta?.direction).toBe('down');
+  });
+
+  it('shows the cards the engine lists, in its order', () => {
+    const d = { ...dashboard(), cards: ['cost', 'total_messages'] };
+    expect(shapeKpis(d, 'none', 'en-US').map((c) => c.key)).toEqual(['cost', 'total_messages']);
   });
 });

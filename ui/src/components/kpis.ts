@@ -4,6 +4,7 @@
 // written in the person's locale, and the lines under some of the numbers.
 
 import type { DashboardView, Metrics } from '../lib/bindings';
+import type { Comparison } from '../lib/query/state';
 import { HEADLINE_CARDS } from '../lib/generated/headlineCards';
 import type { HeadlineCard } from '../lib/generated/HeadlineCard';
 import type { Unit } from '../lib/generated/Unit';
@@ -70,15 +71,27 @@ export interface KpiCard {
   detail: string | null;
   hover: string | null;
   delta: Delta | null;
-  /** "was 1,204" — what the delta compares with. */
+  /** "was 1,204" or "other segment 1,336": what the delta compares with. */
   previousText: string | null;
+  /** Shown beside the delta: the other segment's number, when comparing segments. */
+  against: string | null;
+  /** That number exactly, for `data-value`. */
+  againstValue: number | null;
 }
 
-export function shapeKpis(dashboard: DashboardView, compare: boolean, locale?: string): KpiCard[] {
-  return HEADLINE_CARDS.map((card) => {
+/**
+ * The cards the engine says to show (the store's layout), in its order, each
+ * set against the previous period or the other segment as the query compares.
+ */
+export function shapeKpis(dashboard: DashboardView, comparison: Comparison, locale?: string): KpiCard[] {
+  const other = comparison === 'previous' ? dashboard.previous : comparison === 'segment' ? dashboard.segment : null;
+  const byKey = new Map(HEADLINE_CARDS.map((card) => [card.key, card]));
+  const shown = dashboard.cards.flatMap((key) => byKey.get(key) ?? []);
+  return shown.map((card) => {
     const value = valueOf(card, dashboard);
-    const previous = dashboard.previous && valueOf(card, dashboard.previous);
+    const before = other ? valueOf(card, other) : null;
     const kind = card.unit === 'rate' ? 'points' : 'relative';
+    const written = formatted(card.unit, before, locale);
     return {
       key: card.key,
       label: card.label,
@@ -87,8 +100,10 @@ export function shapeKpis(dashboard: DashboardView, compare: boolean, locale?: s
       text: formatted(card.unit, value, locale),
       detail: DETAIL[card.key]?.(dashboard, locale) ?? null,
       hover: HOVER[card.key]?.(dashboard, locale) ?? null,
-      delta: compare && dashboard.previous ? delta(value, previous, { kind, better: card.better }, locale) : null,
-      previousText: compare && dashboard.previous ? `was ${formatted(card.unit, previous, locale)}` : null,
+      delta: other ? delta(value, before, { kind, better: card.better }, locale) : null,
+      previousText: other ? (comparison === 'segment' ? `other segment ${written}` : `was ${written}`) : null,
+      against: other && comparison === 'segment' ? `vs ${written}` : null,
+      againstValue: other && comparison === 'segment' ? before : null,
     };
   });
 }

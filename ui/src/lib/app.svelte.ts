@@ -2,10 +2,21 @@
 // dashboard state and which screen is open. Screens read and change it;
 // nothing else holds state that outlives a screen.
 
-import type { AppError, AppSettings, Drill, FilterKey, Status, Theme } from './bindings';
+import type { AppError, AppSettings, CardLayout, Drill, FilterKey, SavedView, Status, Theme } from './bindings';
 import * as ipc from './ipc';
 import { forget } from './load';
-import { addFilter, type DashboardQuery, loadState, removeFilter, saveState, toQuery } from './query/state';
+import {
+  addFilter,
+  addSegmentFilter,
+  type DashboardQuery,
+  loadState,
+  parseState,
+  removeFilter,
+  removeSegmentFilter,
+  saveState,
+  serialiseState,
+  toQuery,
+} from './query/state';
 import { computerZone, isValidZone } from './query/zone';
 
 export type Screen =
@@ -81,6 +92,39 @@ class App {
 
   removeFilter(key: FilterKey, value: string) {
     this.setState(removeFilter(this.state, key, value));
+  }
+
+  addSegmentFilter(key: FilterKey, value: string) {
+    this.setState(addSegmentFilter(this.state, key, value));
+  }
+
+  removeSegmentFilter(key: FilterKey, value: string) {
+    this.setState(removeSegmentFilter(this.state, key, value));
+  }
+
+  /** Keeps the dashboard's query under `name` in the store, replacing a view of that name. */
+  async saveView(name: string) {
+    if (!this.settings) return;
+    const view: SavedView = { name, query: serialiseState(this.state) };
+    const views = [...this.settings.views.filter((v) => v.name !== name), view];
+    views.sort((a, b) => a.name.localeCompare(b.name));
+    await this.saveSettings({ ...this.settings, views });
+  }
+
+  async deleteView(name: string) {
+    if (!this.settings) return;
+    await this.saveSettings({ ...this.settings, views: this.settings.views.filter((v) => v.name !== name) });
+  }
+
+  /** Opens a saved view: its query as saved, each field checked as at start. */
+  openView(view: SavedView) {
+    this.setState(parseState(view.query, this.state.zone));
+    this.screen = { name: 'dashboard' };
+  }
+
+  async saveLayout(layout: CardLayout) {
+    if (!this.settings) return;
+    await this.saveSettings({ ...this.settings, layout });
   }
 
   go(screen: Screen) {

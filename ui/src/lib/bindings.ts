@@ -37,6 +37,8 @@ export type { ImportReport } from './generated/ImportReport';
 export type { Price } from './generated/Price';
 export type { Theme } from './generated/Theme';
 export type { AppSettings } from './generated/AppSettings';
+export type { SavedView } from './generated/SavedView';
+export type { CardLayout } from './generated/CardLayout';
 export type { AppError } from './generated/AppError';
 export type { Export } from './generated/Export';
 export type { ColumnMap } from './generated/ColumnMap';
@@ -47,3 +49,8 @@ export type { ImportOptions } from './generated/ImportOptions';
 export type { FilterKey } from './generated/FilterKey';
 export type { QueryText } from './generated/QueryText';
 
+export type { DataStoreKind } from './generated/DataStoreKind';
+export type { DataStoreView } from './generated/DataStoreView';
+export type { DataStoreRequest } from './generated/DataStoreRequest';
+export type { ConnectionTest } from './generated/ConnectionTest';
+export type { TestOutcome } from './generated/TestOutcome';

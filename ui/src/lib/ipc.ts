@@ -11,10 +11,13 @@ import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AppError,
   AppSettings,
+  ConnectionTest,
   ConversationPage,
   ConversationsRequest,
   CsvPreview,
   DashboardView,
+  DataStoreRequest,
+  DataStoreView,
   Export,
   ImportOptions,
   ImportReport,
@@ -56,6 +59,12 @@ export const loadDemo = () => call<Status>('load_demo');
 export const getSettings = () => call<AppSettings>('get_settings');
 export const setSettings = (settings: AppSettings) => call<AppSettings>('set_settings', { settings });
 export const timeZones = () => call<string[]>('time_zones');
+/** The Settings' data store: this computer's or a ClickHouse server (never its password). */
+export const dataStore = () => call<DataStoreView>('data_store');
+/** Asks the server of `request` whether it answers and what its database holds; creates nothing. */
+export const testDataStore = (request: DataStoreRequest) => call<ConnectionTest>('test_data_store', { request });
+/** Switches to the store of `request` (kept for the next start); the store in use stays when it cannot be opened. */
+export const chooseDataStore = (request: DataStoreRequest) => call<DataStoreView>('choose_data_store', { request });
 /** The native "open" dialog, for files or (with `folder`) folders; [] when cancelled. */
 export const pickImportPaths = (folder = false) => call<string[]>('pick_import_paths', { folder });
 /** The native "save" dialog, then `contents` written there; where it went, or null when cancelled. */

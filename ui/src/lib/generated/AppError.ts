@@ -4,6 +4,8 @@ export type AppError = {
 /**
  * `query` (the UI shows it by the period or filter controls),
  * `not_found` (a conversation that is gone), `busy` (an import is running),
- * otherwise `engine`.
+ * `store_unreachable` (the chosen ClickHouse server could not be reached
+ * when the app started: the window offers to switch), `store` (a store
+ * chosen in the Settings could not be opened), otherwise `engine`.
  */
 code: string, message: string, };

@@ -10,7 +10,12 @@ import type { UnansweredText } from "./UnansweredText";
 /**
  * A query's numbers, the previous period's, and what the charts show beside them.
  */
-export type DashboardView = { extras: DashboardExtras, previous: Metrics | null, segment?: Metrics, total_messages: number, user_messages: number, agent_messages: number, total_conversations: number, interactions: number, visits: number, unique_users: number, active_users: number, avg_user_interactions: number, avg_response_time_ms: number | null, p50_response_time_ms: number | null, p95_response_time_ms: number | null, avg_conversation_duration_s: number | null, 
+export type DashboardView = { extras: DashboardExtras, 
+/**
+ * The keys of the headline cards to show, in the order the store's
+ * layout puts them (`CardLayout`).
+ */
+cards: Array<string>, previous: Metrics | null, segment?: Metrics, total_messages: number, user_messages: number, agent_messages: number, total_conversations: number, interactions: number, visits: number, unique_users: number, active_users: number, avg_user_interactions: number, avg_response_time_ms: number | null, p50_response_time_ms: number | null, p95_response_time_ms: number | null, avg_conversation_duration_s: number | null, 
 /**
  * Monday first, hours 0–23 in the display zone.
  */

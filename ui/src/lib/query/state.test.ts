@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   addFilter,
+  addSegmentFilter,
+  comparisonOf,
+  removeSegmentFilter,
+  setComparison,
   defaultState,
   loadState,
   parseState,
@@ -21,9 +25,20 @@ const states: [string, DashboardQuery][] = [
       zone: 'America/New_York',
       filters: { device: ['mobile', 'tablet'], country: ['DE'], customer_id: ['c "7", ok'] },
       compare: false,
+      segment: null,
     },
   ],
-  ['All time', { period: { kind: 'preset', preset: 'all_time' }, zone: 'UTC', filters: {}, compare: true }],
+  ['All time', { period: { kind: 'preset', preset: 'all_time' }, zone: 'UTC', filters: {}, compare: true, segment: null }],
+  [
+    'two segments compared',
+    {
+      period: { kind: 'preset', preset: 'last_7_days' },
+      zone: 'UTC',
+      filters: { source: ['web'] },
+      compare: false,
+      segment: { source: ['whatsapp'], device: ['mobile'] },
+    },
+  ],
 ];
 
 describe('dashboard state in localStorage', () => {
@@ -59,7 +74,38 @@ describe('dashboard state in localStorage', () => {
       zone: 'UTC',
       filters: { device: ['mobile'] },
       compare: false,
+      segment: null,
     });
+  });
+
+  it('reads a state saved before segments existed as comparing nothing else', () => {
+    const text = JSON.stringify({ v: 1, period: { kind: 'preset', preset: 'today' }, zone: 'UTC', filters: {}, compare: true });
+    expect(parseState(text, 'UTC').segment).toBeNull();
+  });
+});
+
+describe('comparison', () => {
+  it('is one of none, the previous period or another segment', () => {
+    const s = defaultState('UTC');
+    expect(comparisonOf(s)).toBe('previous');
+    const seg = setComparison(s, 'segment');
+    expect(comparisonOf(seg)).toBe('segment');
+    expect(seg.compare).toBe(false);
+    expect(seg.segment).toEqual({});
+    expect(comparisonOf(setComparison(seg, 'none'))).toBe('none');
+    expect(setComparison(seg, 'previous')).toEqual({ ...s, compare: true, segment: null });
+  });
+
+  it('sends the second segment with the query only while comparing segments', () => {
+    const now = Date.parse('2026-10-25T10:00:00Z');
+    let s = setComparison(defaultState('UTC'), 'segment');
+    s = addSegmentFilter(s, 'source', 'whatsapp');
+    s = addSegmentFilter(s, 'source', 'whatsapp');
+    const q = toQuery(s, now, null);
+    expect(q.segment).toEqual({ source: ['whatsapp'] });
+    expect(JSON.parse(queryAttribute(q)).segment).toEqual({ source: ['whatsapp'] });
+    expect(removeSegmentFilter(s, 'source', 'whatsapp').segment).toEqual({});
+    expect(toQuery(setComparison(s, 'previous'), now, null).segment).toBeUndefined();
   });
 });
 

@@ -21,16 +21,41 @@ export interface DashboardQuery {
   period: Period;
   zone: string;
   filters: Filters;
+  /** Whether to compare with the previous period of the same length. */
   compare: boolean;
+  /** A second segment to compare with over the same period; null: none. */
+  segment: Filters | null;
+}
+
+/** What the headline cards and the daily chart compare with. */
+export type Comparison = 'none' | 'previous' | 'segment';
+
+export function comparisonOf(query: DashboardQuery): Comparison {
+  if (query.segment) return 'segment';
+  return query.compare ? 'previous' : 'none';
+}
+
+/** Switches what the dashboard compares with; a new segment starts as every conversation. */
+export function setComparison(query: DashboardQuery, comparison: Comparison): DashboardQuery {
+  switch (comparison) {
+    case 'none':
+      return { ...query, compare: false, segment: null };
+    case 'previous':
+      return { ...query, compare: true, segment: null };
+    case 'segment':
+      return { ...query, compare: false, segment: query.segment ?? {} };
+  }
 }
 
 export function defaultState(zone: string): DashboardQuery {
-  return { period: { kind: 'preset', preset: 'last_28_days' }, zone, filters: {}, compare: true };
+  return { period: { kind: 'preset', preset: 'last_28_days' }, zone, filters: {}, compare: true, segment: null };
 }
 
 export function toQuery(state: DashboardQuery, now: number, bounds: DataBounds | null): QueryText {
   const { from, to } = periodRange(state.period, now, state.zone, bounds);
-  return { from, to, tz: state.zone, filters: normaliseFilters(state.filters), compare: state.compare };
+  const query: QueryText = { from, to, tz: state.zone, filters: normaliseFilters(state.filters), compare: state.compare };
+  if (state.segment) query.segment = normaliseFilters(state.segment);
+  return query;
 }
 
 /** Keys in a fixed order, no empty lists, no repeated values: equal filters serialise equally. */
@@ -49,6 +74,20 @@ export function addFilter(state: DashboardQuery, key: FilterKey, value: string):
   return { ...state, filters: normaliseFilters({ ...state.filters, [key]: [...current, value] }) };
 }
 
+/** Adds a value to the second segment's filters (there must be a segment). */
+export function addSegmentFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
+  const segment = state.segment ?? {};
+  const current = segment[key] ?? [];
+  if (current.includes(value)) return state;
+  return { ...state, segment: normaliseFilters({ ...segment, [key]: [...current, value] }) };
+}
+
+export function removeSegmentFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
+  const segment = state.segment ?? {};
+  const current = segment[key] ?? [];
+  return { ...state, segment: normaliseFilters({ ...segment, [key]: current.filter((v) => v !== value) }) };
+}
+
 export function removeFilter(state: DashboardQuery, key: FilterKey, value: string): DashboardQuery {
   const current = state.filters[key] ?? [];
   return {
@@ -64,6 +103,7 @@ export function serialiseState(state: DashboardQuery): string {
     zone: state.zone,
     filters: normaliseFilters(state.filters),
     compare: state.compare,
+    segment: state.segment ? normaliseFilters(state.segment) : null,
   });
 }
 
@@ -88,6 +128,7 @@ export function parseState(text: string | null, fallbackZone: string): Dashboard
     zone: typeof r.zone === 'string' && isValidZone(r.zone) ? r.zone : fallback.zone,
     filters: parseFilters(r.filters),
     compare: typeof r.compare === 'boolean' ? r.compare : fallback.compare,
+    segment: r.segment && typeof r.segment === 'object' ? parseFilters(r.segment) : null,
   };
 }
 
@@ -140,5 +181,13 @@ export function saveState(storage: Pick<Storage, 'setItem'> | null, state: Dashb
 
 /** The `data-query` attribute the end-to-end tests read: exactly the IPC query. */
 export function queryAttribute(query: QueryText): string {
-  return JSON.stringify({ from: query.from, to: query.to, tz: query.tz, filters: normaliseFilters(query.filters), compare: query.compare });
+  const attribute: QueryText = {
+    from: query.from,
+    to: query.to,
+    tz: query.tz,
+    filters: normaliseFilters(query.filters),
+    compare: query.compare,
+  };
+  if (query.segment) attribute.segment = normaliseFilters(query.segment);
+  return JSON.stringify(attribute);
 }
