@@ -106,3 +106,22 @@ fn a_search_finds_the_conversations_that_say_a_phrase_newest_first_with_a_snippe
     assert_eq!(String::from_utf16(&utf16[a as usize..b as usize]).unwrap(), "CHARGED  twice");
     assert!(ws.engine().search(&period, "?!", 10).is_err(), "a phrase without a word is refused");
 }
+
+#[test]
+fn the_filter_keeps_the_conversations_that_say_it_whatever_order_they_were_imported_in() {
+    let ws = Workspace::new();
+    // Imported latest first: the facts number conversations by their start.
+    let file = ws.file(
+        "a.jsonl",
+        line("late", "m1", "user", "a refund please").replace("10:00:01", "23:00:01")
+            + &line("early", "m1", "user", "hello").replace("10:00:01", "01:00:01")
+            + &line("middle", "m1", "user", "refund?").replace("10:00:01", "12:00:01"),
+    );
+    ws.import(&[file]);
+    let q = query("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "UTC", &[("text", "refund")]);
+    let page =
+        ws.engine().conversations(&q, &rapport::metrics::ListOptions { limit: 10, ..Default::default() }).unwrap();
+    let mut ids: Vec<String> = page.rows.into_iter().map(|r| r.conversation_id).collect();
+    ids.sort();
+    assert_eq!(ids, ["late", "middle"]);
+}

@@ -42,6 +42,11 @@ pub struct Metrics {
     pub escalation_rate: Option<f64>,
     pub feedback: FeedbackCounts,
     pub tokens: TokenUsage,
+    /// Beside the tokens and cost: response time per model; absent where
+    /// the store cannot give it yet (a ClickHouse store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub response_time_by_model: Option<Vec<super::response::ModelResponseTime>>,
     /// docs/metrics.md, Insights (src/metrics/insights.rs); absent where the
     /// store cannot count them yet (a ClickHouse store).
     #[serde(flatten)]
@@ -88,11 +93,6 @@ pub struct TokenUsage {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u128,
     pub cost: f64,
-    /// Response time per model; absent where the store cannot give it yet
-    /// (a ClickHouse store).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub response_time_by_model: Option<Vec<super::response::ModelResponseTime>>,
 }
 
 /// Usage per model in a period.
@@ -332,13 +332,8 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         escalated_conversations: c.escalated,
         escalation_rate: ratio(c.escalated, c.interactions),
         feedback,
-        tokens: TokenUsage {
-            prompt,
-            completion,
-            total: u128::from(prompt) + u128::from(completion),
-            cost,
-            response_time_by_model: Some(super::response::by_model(facts, from, to, &passes)),
-        },
+        tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        response_time_by_model: Some(super::response::by_model(facts, from, to, &passes)),
         insights: MaybeInsights(facts.insights.fallback_phrases.is_some().then(|| {
             let period =
                 Period { from, to, passes: &passes, escalated: &shared.escalated, interactions: c.interactions };

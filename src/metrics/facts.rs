@@ -323,6 +323,9 @@ impl Facts {
         for f in &mut self.feedback {
             f.conversation = new_of[f.conversation as usize];
         }
+        for c in self.message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
+            *c = new_of[*c as usize];
+        }
     }
 
     fn compute_span(&self) -> Option<(i64, i64)> {

@@ -1,4 +1,4 @@
-//! Response time per model (docs/metrics.md, `tokens.response_time_by_model`):
+//! Response time per model (docs/metrics.md, `response_time_by_model`):
 //! the exchanges whose agent message names a model, grouped by that model.
 
 use super::compute::{in_range, percentiles};

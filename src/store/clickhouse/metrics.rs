@@ -274,14 +274,9 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
             neutral,
             satisfaction_rate: ratio(positive, positive + negative),
         },
-        tokens: TokenUsage {
-            prompt,
-            completion,
-            total: u128::from(prompt) + u128::from(completion),
-            cost,
-            // Not computed on this store yet (docs/metrics.md): absent.
-            response_time_by_model: None,
-        },
+        tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        // Not computed on this store yet (docs/metrics.md): absent.
+        response_time_by_model: None,
         // Not counted on this store yet (docs/metrics.md, Insights): absent.
         insights: crate::metrics::MaybeInsights(None),
     })
