@@ -7,7 +7,10 @@
 #      @chdb/lib-linux-x64-gnu, loaded through Rapport's own FFI): the same
 #      conformance suite, so the SQL is not tied to the old server's dialect;
 #   3. on both, the same files imported into SQLite and into ClickHouse read
-#      the same: status, the conversation list, transcripts, dashboard, exports.
+#      the same: status, the conversation list, transcripts, dashboard, exports;
+#   4. on chdb, a Langfuse database (Langfuse's v3 tables, read with
+#      ?schema=langfuse) gives the dashboard of the same data exported as
+#      files. Not on 18.16: Langfuse's schema needs Map and DateTime64.
 #
 #   tests/clickhouse/run.sh            # installs what is missing (apt), builds, runs
 #
@@ -45,6 +48,9 @@ else
     echo "== on chdb, the same import reads as on SQLite (status, list, transcripts, reports)"
     RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_reads_as_sqlite -- --ignored
+    echo "== on chdb, a Langfuse database reads as its exports imported into SQLite"
+    RAPPORT_TEST_LANGFUSE="chdb://$chdb_data/{db}" \
+        cargo test --release --locked --test clickhouse_langfuse_reads_as_its_exports -- --ignored
     rm -rf "$chdb_data"
 fi
 

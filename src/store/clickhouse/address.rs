@@ -1,5 +1,8 @@
 //! `clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE[?cluster=NAME&shards=HOST:PORT,HOST:PORT]`
 //!
+//! `?schema=langfuse` (and `&project=ID` for one project) reads the database
+//! of a self-hosted Langfuse instead, read-only (see `langfuse`).
+//!
 //! HOST:PORT is the server's HTTP interface. On a cluster, `cluster` names
 //! the `<remote_servers>` entry the Distributed tables use and `shards` lists
 //! the HTTP interface of each shard (the first being HOST:PORT or another),
@@ -17,6 +20,14 @@ pub struct Address {
     pub user: Option<String>,
     pub password: Option<String>,
     pub cluster: Option<Cluster>,
+    /// `schema=langfuse`: a Langfuse database, read-only.
+    pub langfuse: Option<LangfuseDb>,
+}
+
+/// A Langfuse database: of one project (`project=ID`) or of all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LangfuseDb {
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,16 +55,32 @@ impl Address {
         let bad = |why: &str| StoreError::ClickHouse { url: redact(url), reason: why.to_owned() };
         let url = url.trim();
         if let Some(rest) = url.strip_prefix(IN_PROCESS) {
+            let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
             let (dir, database) = rest.rsplit_once('/').ok_or_else(|| bad("write chdb://DIR/DATABASE"))?;
             if database.is_empty() || !database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(bad("the database name may hold only letters, digits and _"));
             }
+            let mut langfuse = None;
+            let mut project = None;
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                match pair.split_once('=') {
+                    Some(("schema", "langfuse")) => langfuse = Some(LangfuseDb { project: None }),
+                    Some(("project", id)) if !id.is_empty() => project = Some(id.to_owned()),
+                    _ => {
+                        return Err(bad(&format!(
+                            "unknown option {pair:?}: the options of chdb:// are schema=langfuse and project=ID"
+                        )))
+                    }
+                }
+            }
+            let langfuse = langfuse_of(langfuse, project).map_err(bad)?;
             return Ok(Address {
                 endpoint: format!("{IN_PROCESS}{dir}"),
                 database: database.to_owned(),
                 user: None,
                 password: None,
                 cluster: None,
+                langfuse,
             });
         }
         if !url.starts_with(SCHEME) {
@@ -89,15 +116,19 @@ impl Address {
         }
         let mut cluster_name = None;
         let mut shards = Vec::new();
+        let mut langfuse = None;
+        let mut project = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
+                Some(("schema", "langfuse")) => langfuse = Some(LangfuseDb { project: None }),
+                Some(("project", id)) if !id.is_empty() => project = Some(id.to_owned()),
                 Some(("cluster", name)) if !name.is_empty() => cluster_name = Some(name.to_owned()),
                 Some(("shards", list)) => {
                     shards = list.split(',').filter(|s| !s.is_empty()).map(|s| format!("http://{s}")).collect()
                 }
                 _ => {
                     return Err(bad(&format!(
-                        "unknown option {pair:?}: the options are cluster=NAME and shards=HOST:PORT,..."
+                        "unknown option {pair:?}: the options are cluster=NAME, shards=HOST:PORT,..., schema=langfuse and project=ID"
                     )))
                 }
             }
@@ -107,18 +138,44 @@ impl Address {
             (None, true) => None,
             _ => return Err(bad("a cluster needs both cluster=NAME and shards=HOST:PORT,HOST:PORT")),
         };
-        Ok(Address { endpoint: format!("http://{host}"), database: database.to_owned(), user, password, cluster })
+        let langfuse = langfuse_of(langfuse, project).map_err(bad)?;
+        if langfuse.is_some() && cluster.is_some() {
+            return Err(bad("a Langfuse database is read through one server: leave out cluster and shards"));
+        }
+        Ok(Address {
+            endpoint: format!("http://{host}"),
+            database: database.to_owned(),
+            user,
+            password,
+            cluster,
+            langfuse,
+        })
     }
 
     /// The URL as shown to people: without its password.
     pub fn shown(&self) -> String {
         let user = self.user.as_ref().map_or(String::new(), |u| format!("{u}@"));
         if self.endpoint.starts_with(IN_PROCESS) {
-            return format!("{}/{}", self.endpoint, self.database);
+            let langfuse = if self.langfuse.is_some() { " (Langfuse)" } else { "" };
+            return format!("{}/{}{langfuse}", self.endpoint, self.database);
         }
         let host = self.endpoint.trim_start_matches("http://");
         let cluster = self.cluster.as_ref().map_or(String::new(), |c| format!(" (cluster {})", c.name));
-        format!("{SCHEME}{user}{host}/{}{cluster}", self.database)
+        let langfuse = match &self.langfuse {
+            Some(LangfuseDb { project: Some(p) }) => format!(" (Langfuse, project {p})"),
+            Some(LangfuseDb { project: None }) => " (Langfuse)".to_owned(),
+            None => String::new(),
+        };
+        format!("{SCHEME}{user}{host}/{}{cluster}{langfuse}", self.database)
+    }
+}
+
+/// The Langfuse database named by `schema=langfuse` and `project=ID`.
+fn langfuse_of(langfuse: Option<LangfuseDb>, project: Option<String>) -> Result<Option<LangfuseDb>, &'static str> {
+    match (langfuse, project) {
+        (Some(_), project) => Ok(Some(LangfuseDb { project })),
+        (None, Some(_)) => Err("project=ID chooses a project of a Langfuse database: add schema=langfuse"),
+        (None, None) => Ok(None),
     }
 }
 
@@ -160,10 +217,21 @@ mod tests {
     }
 
     #[test]
+    fn schema_langfuse_names_a_langfuse_database_and_maybe_a_project() {
+        let a = Address::parse("clickhouse://10.0.0.5:8123/default?schema=langfuse&project=p1").unwrap();
+        assert_eq!(a.langfuse, Some(LangfuseDb { project: Some("p1".into()) }));
+        assert_eq!(a.shown(), "clickhouse://10.0.0.5:8123/default (Langfuse, project p1)");
+        let a = Address::parse("chdb:///tmp/x/langfuse?schema=langfuse").unwrap();
+        assert_eq!((a.database.as_str(), a.langfuse), ("langfuse", Some(LangfuseDb { project: None })));
+        assert!(Address::parse("clickhouse://127.0.0.1:1/default?schema=langfuse").unwrap().cluster.is_none());
+    }
+
+    #[test]
     fn urls_without_port_or_database_are_refused_with_the_reason() {
         assert!(Address::parse("clickhouse://localhost/db").is_err(), "no port");
         assert!(Address::parse("clickhouse://localhost:8123/").is_err(), "no database");
         assert!(Address::parse("clickhouse://localhost:8123/a-b").is_err(), "a name ClickHouse would need quoted");
+        assert!(Address::parse("clickhouse://h:1/db?project=p").is_err(), "a project without schema=langfuse");
         let e = Address::parse("clickhouse://u:pw@h:1/db?cluster=x").unwrap_err().to_string();
         assert!(!e.contains("pw"), "the password stays out of messages: {e}");
     }

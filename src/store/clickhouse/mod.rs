@@ -6,6 +6,7 @@
 //! - [`schema`]: the tables and the per-conversation view metrics read.
 //! - [`write`]: one file's rows, all or nothing.
 //! - `metrics`: the dashboard's numbers as SQL.
+//! - `langfuse`: a Langfuse database's tables read as Rapport's records (read-only).
 //! - `probe`: a connection tested without changing anything.
 //! - `read`: records, transcripts and the import log read back.
 //! - `tsv`: reading `TabSeparated` answers.
@@ -13,6 +14,7 @@
 pub mod address;
 mod chdb;
 mod http;
+mod langfuse;
 mod metrics;
 mod probe;
 mod read;
@@ -32,6 +34,29 @@ use http::{Failure, Server, SYNC_INSERTS};
 /// Rows of an import that never committed are deleted once it is this old
 /// (an import still running elsewhere keeps writing well within it).
 const STALE_IMPORT_US: i64 = 10 * 60 * 1_000_000;
+
+/// Conversations per statement when facts are built: a slice's arrays stay
+/// within a few hundred megabytes of the server's memory.
+const FACTS_SLICE: u64 = 250_000;
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
+/// Runs statements, in order, on the server of a store's URL (`{db}` is its
+/// database, which is not created): for tests and tools that prepare a
+/// database, such as a Langfuse one. The session is closed at the end.
+pub fn execute(url: &str, statements: &[String]) -> Result<(), StoreError> {
+    let address = Address::parse(url)?;
+    let server = Server::connect(&address.endpoint, &address)
+        .map_err(|f| StoreError::ClickHouse { url: address.shown(), reason: f.0 })?;
+    for sql in statements {
+        server
+            .run(&sql.replace("{db}", &address.database))
+            .map_err(|f| StoreError::ClickHouse { url: address.shown(), reason: f.0 })?;
+    }
+    Ok(())
+}
 
 /// The tables of records, which live on every shard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,12 +88,15 @@ pub struct ClickHouseStore {
     shards: Vec<Server>,
     /// Countries are resolved when a conversation is written.
     geo: Geo,
+    /// A Langfuse database: the SQL that gives its per-conversation facts.
+    langfuse: Option<String>,
 }
 
 impl ClickHouseStore {
     /// Connects, creates the database and tables where missing, completes
-    /// any import committed but not yet visible everywhere, and deletes the
-    /// rows of imports that died before committing.
+    /// any import committed but not yet visible everywhere (its rows and its
+    /// conversations' facts), and deletes the rows of imports that died
+    /// before committing.
     pub fn open(url: &str, geo: Geo) -> Result<ClickHouseStore, StoreError> {
         ClickHouseStore::open_at(Address::parse(url)?, geo)
     }
@@ -82,11 +110,56 @@ impl ClickHouseStore {
             Some(c) => c.shards.iter().map(|e| Server::connect(e, &address)).collect::<Result<_, _>>().map_err(fail)?,
             None => vec![entry.clone()],
         };
-        let store = ClickHouseStore { address, entry, shards, geo };
+        if let Some(lf) = &address.langfuse {
+            let facts = schema::facts_of(&langfuse::records(&address.database, lf.project.as_deref()), "1");
+            let store = ClickHouseStore { langfuse: Some(format!("({facts})")), address, entry, shards, geo };
+            store.check_langfuse()?;
+            return Ok(store);
+        }
+        let store = ClickHouseStore { address, entry, shards, geo, langfuse: None };
         store.create_schema()?;
         store.complete_commits()?;
+        store.build_missing_facts()?;
         store.forget_stale_imports()?;
         Ok(store)
+    }
+
+    /// A Langfuse database is never written.
+    pub(crate) fn writable(&self) -> Result<(), StoreError> {
+        match self.langfuse {
+            Some(_) => Err(self.fail(
+                "this is a Langfuse database, which Rapport reads and never writes: import files into a \
+                 Rapport store (a clickhouse:// URL without schema=langfuse, or a file)"
+                    .to_owned(),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// What a Langfuse database cannot give yet (its records one by one).
+    pub(crate) fn rapport_tables(&self, what: &str) -> Result<(), StoreError> {
+        match self.langfuse {
+            Some(_) => Err(self.fail(format!(
+                "{what} of a Langfuse database are not read yet: its dashboard (`rapport metrics`) and \
+                 `rapport status` are"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A Langfuse database holds Langfuse's three tables, else it is named as not one.
+    fn check_langfuse(&self) -> Result<(), StoreError> {
+        let found = self.run(
+            "SELECT count() FROM system.tables WHERE database = '{db}' AND name IN ('traces', 'observations', 'scores')",
+        )?;
+        if found.trim() != "3" {
+            return Err(self.fail(
+                "schema=langfuse names a database with Langfuse's tables traces, observations and scores \
+                 (its v3 ClickHouse schema), and this one lacks some of them"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     /// The store as shown to people (no password).
@@ -127,14 +200,15 @@ impl ClickHouseStore {
             for (_, ddl) in schema::SHARDED_TABLES {
                 run(ddl)?;
             }
+            run(&schema::built_facts_table(&db))?;
             let current = server
                 .run(&format!(
-                    "SELECT count() FROM system.columns WHERE database = '{db}' AND table = 'conversation_facts'
-                     AND name = '{}'",
-                    schema::NEWEST_FACT_COLUMN
+                    "SELECT count() FROM system.tables WHERE database = '{db}' AND name = 'conversation_facts'
+                     AND position(create_table_query, '{}') = 0",
+                    schema::BUILT_FACTS
                 ))
                 .map_err(self.failed(server))?;
-            if current.trim() == "0" {
+            if current.trim() != "0" {
                 run("DROP TABLE IF EXISTS {db}.conversation_facts_all")?;
                 run("DROP TABLE IF EXISTS {db}.conversation_facts")?;
             }
@@ -162,6 +236,9 @@ impl ClickHouseStore {
 
     /// Where queries read the per-conversation facts.
     pub(crate) fn facts_table(&self) -> String {
+        if let Some(facts) = &self.langfuse {
+            return facts.clone();
+        }
         match self.address.cluster {
             Some(_) => format!("{}.conversation_facts_all", self.db()),
             None => format!("{}.conversation_facts", self.db()),
@@ -208,6 +285,58 @@ impl ClickHouseStore {
             }
         }
         Ok(())
+    }
+
+    /// Builds, on every shard, the facts of the conversations these committed
+    /// imports touched, from all their committed records; then notes the
+    /// imports as built there. A large build goes in slices of conversations
+    /// (by hash) so that each statement's memory stays bounded; the table is
+    /// then merged into one part, which a dashboard reads fastest.
+    pub(crate) fn build_facts(&self, imports: &[u64]) -> Result<(), StoreError> {
+        if imports.is_empty() {
+            return Ok(());
+        }
+        let db = self.db();
+        let touched = schema::touched(db, imports);
+        let marks: String = imports.iter().map(|id| format!("{{\"import_id\":{id}}}\n")).collect();
+        for shard in &self.shards {
+            let fail = self.failed(shard);
+            let count = shard.run(&format!("SELECT uniqExact(conversation_id) FROM ({touched})")).map_err(&fail)?;
+            let count: u64 = count.trim().parse().unwrap_or(0);
+            let slices = count / FACTS_SLICE + 1;
+            let version = now_us() as u64;
+            for slice in 0..slices {
+                let scope = if slices == 1 {
+                    format!("conversation_id IN ({touched})")
+                } else {
+                    format!("conversation_id IN ({touched}) AND cityHash64(conversation_id) % {slices} = {slice}")
+                };
+                shard.run(&schema::build_facts(db, &scope, version)).map_err(&fail)?;
+            }
+            // One part again: a read `FINAL` of one part merges nothing
+            // (at 1,000,000 conversations 0.2 s a statement instead of 1 s).
+            shard.run(&format!("OPTIMIZE TABLE {db}.{} FINAL", schema::BUILT_FACTS)).map_err(&fail)?;
+            shard.insert(&format!("INSERT INTO {db}.facts_import FORMAT JSONEachRow"), &marks, &[]).map_err(&fail)?;
+        }
+        Ok(())
+    }
+
+    /// Imports committed whose facts a shard lacks (a process killed between
+    /// the commit and the build, or a store made by an older version): built now.
+    fn build_missing_facts(&self) -> Result<(), StoreError> {
+        let db = self.db();
+        let mut missing = std::collections::BTreeSet::new();
+        for shard in &self.shards {
+            let ids = shard
+                .run(&format!(
+                    "SELECT import_id FROM {db}.committed_import
+                     WHERE import_id NOT IN (SELECT import_id FROM {db}.facts_import)"
+                ))
+                .map_err(self.failed(shard))?;
+            missing.extend(ids.lines().filter_map(|l| l.trim().parse::<u64>().ok()));
+        }
+        let missing: Vec<u64> = missing.into_iter().collect();
+        self.build_facts(&missing)
     }
 
     /// Deletes an uncommitted import's rows from every shard.
@@ -281,6 +410,9 @@ impl ClickHouseStore {
 
     /// A setting the app keeps (JSON text), if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        if self.langfuse.is_some() {
+            return Ok(None); // a Langfuse database keeps no settings of Rapport's
+        }
         let text = self.run(&format!(
             "SELECT argMax(value, version) FROM {{db}}.setting WHERE key = {} HAVING count() > 0",
             tsv::quote(key)
@@ -289,6 +421,7 @@ impl ClickHouseStore {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.writable()?;
         let version = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as u64)
@@ -316,6 +449,7 @@ impl ClickHouseStore {
 
 impl ImportTarget for ClickHouseStore {
     fn begin_file(&mut self, path: &str, bytes: u64) -> Result<Box<dyn FileSink + '_>, StoreError> {
+        self.writable()?;
         Ok(Box::new(ClickHouseFile::begin(self, path, bytes)?))
     }
 

@@ -50,6 +50,25 @@ pub fn probe(address: &Address) -> Result<Probe, StoreError> {
     if count(format!("SELECT count() FROM system.databases WHERE name = {db}"))? == 0 {
         return Ok(Probe { version, database, holds: Holds::NoDatabase });
     }
+    if let Some(lf) = &address.langfuse {
+        // A Langfuse database: its tables are Langfuse's, never created here.
+        let tables = "name IN ('traces', 'observations', 'scores')";
+        if count(format!("SELECT count() FROM system.tables WHERE database = {db} AND {tables}"))? != 3 {
+            return Err(StoreError::ClickHouse {
+                url: address.shown(),
+                reason: "schema=langfuse names a database with Langfuse's tables traces, observations and scores, \
+                         and this one lacks some of them"
+                    .to_owned(),
+            });
+        }
+        let project = lf.project.as_deref().map_or(String::new(), |p| format!(" AND project_id = {}", tsv::quote(p)));
+        let conversations = count(format!(
+            "SELECT uniqExact(if(isNotNull(session_id) AND session_id != '', session_id, id))
+             FROM {}.traces FINAL WHERE is_deleted = 0{project}",
+            address.database
+        ))?;
+        return Ok(Probe { version, database, holds: Holds::Conversations(conversations) });
+    }
     let facts = if address.cluster.is_some() { "conversation_facts_all" } else { "conversation_facts" };
     if count(format!("SELECT count() FROM system.tables WHERE database = {db} AND name = '{facts}'"))? == 0 {
         return Ok(Probe { version, database, holds: Holds::NoTables });

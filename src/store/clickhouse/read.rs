@@ -126,6 +126,7 @@ impl ClickHouseStore {
 
     /// Every committed record, as the facts are built from them.
     pub fn stored_rows(&self) -> Result<StoredRows, StoreError> {
+        self.rapport_tables("The conversation list, the dashboard's extras and reports")?;
         let committed = self.committed();
         let first_seen = Table::RECORDS
             .iter()
@@ -229,6 +230,7 @@ impl ClickHouseStore {
     /// One conversation with its messages (in time order, ties in first-seen
     /// order), actions and feedback; `None` when the store has no such conversation.
     pub fn conversation(&self, conversation_id: &str) -> Result<Option<ConversationDetail>, StoreError> {
+        self.rapport_tables("Transcripts")?;
         let committed = self.committed();
         let this = format!("conversation_id = {}", quote(conversation_id));
         let line = self.conversation_lines(&this)?.remove(conversation_id);
@@ -317,6 +319,9 @@ impl ClickHouseStore {
 
     /// The files imported so far (committed), oldest first.
     pub fn files(&self) -> Result<Vec<StoredFile>, StoreError> {
+        if self.langfuse.is_some() {
+            return Ok(Vec::new()); // nothing was imported: Langfuse wrote it
+        }
         let rows = self.select(
             "SELECT import_id, path, format, bytes, records, rejected, imported_at
              FROM {db}.import_file WHERE committed = 1 ORDER BY import_id LIMIT 1 BY import_id",
@@ -346,6 +351,7 @@ impl ClickHouseStore {
     /// The `conversation_id`s with a message whose content contains `text`
     /// (ASCII case-insensitive, as SQLite's `LIKE`), for the list's search.
     pub fn conversations_mentioning(&self, text: &str) -> Result<HashSet<String>, StoreError> {
+        self.rapport_tables("Searches")?;
         let rows = self.select(&format!(
             "SELECT DISTINCT conversation_id FROM (
                 SELECT conversation_id, argMax(ifNull(content, ''), seq) AS c

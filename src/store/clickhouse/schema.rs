@@ -1,4 +1,4 @@
-//! The ClickHouse store's tables, and the view every metric reads.
+//! The ClickHouse store's tables, and the per-conversation facts every metric reads.
 //!
 //! On each server (each shard of a cluster) the four kinds of record have a
 //! table, all `ReplacingMergeTree` ordered by conversation, then identity, then
@@ -11,21 +11,30 @@
 //! `committed_import` (written after the whole file is on every shard), so a
 //! killed import adds nothing. On a cluster, a `Distributed` table over each
 //! table (`…_all`, sharded by `cityHash64(conversation_id)`) takes the inserts,
-//! and one over the view, `conversation_facts_all`, runs every metric shard by
+//! and one over the facts, `conversation_facts_all`, runs every metric shard by
 //! shard: a conversation and all its records live on one shard.
+//!
+//! The per-conversation facts ([`facts_select`]: one row per conversation,
+//! its records as arrays) are built when a file is committed, for the
+//! conversations that file touched, into `conversation_facts_built`
+//! (`ReplacingMergeTree` on the conversation, the latest build winning) on
+//! each shard; `facts_import` lists the imports whose facts are built there.
+//! A dashboard reads `conversation_facts`, a view of the latest build of each
+//! conversation, instead of regrouping every record at each query.
 //!
 //! The import log, rejections and settings live on the server of the URL.
 //!
 //! Instants are Int64 microseconds since 1970 (18.16 has no DateTime64);
-//! [`NONE`] stands for an absent instant in the view's columns.
+//! [`NONE`] stands for an absent instant in the facts' columns.
 
 /// The tables' version, as `status` shows it (the SQLite store's schema version's place).
-pub const VERSION: i64 = 2;
+/// 3: the per-conversation facts are built at import instead of at each query.
+pub const VERSION: i64 = 3;
 
-/// A column the view gained in [`VERSION`] 2 (each message's model and
-/// whether it gave a cost, for the settings' prices): a view without it is
-/// made again (a view and the Distributed table over it hold no rows).
-pub const NEWEST_FACT_COLUMN: &str = "m_has_cost";
+/// The facts table every build goes to; a `conversation_facts` view that
+/// does not read it is from an older version and is made again (a view and
+/// the Distributed table over it hold no rows).
+pub const BUILT_FACTS: &str = "conversation_facts_built";
 
 /// An absent instant in the view (−2⁶²): below any instant a query can name.
 pub const NONE: i64 = -4_611_686_018_427_387_904;
@@ -104,6 +113,12 @@ pub const SHARDED_TABLES: &[(&str, &str)] = &[
         ) ENGINE = ReplacingMergeTree(seq) ORDER BY (conversation_id, identity, import_id)",
     ),
     (
+        "facts_import",
+        "CREATE TABLE IF NOT EXISTS {db}.facts_import (
+            import_id UInt64
+        ) ENGINE = ReplacingMergeTree ORDER BY import_id",
+    ),
+    (
         "committed_import",
         "CREATE TABLE IF NOT EXISTS {db}.committed_import (
             import_id UInt64
@@ -135,7 +150,7 @@ pub const ENTRY_TABLES: &[&str] = &[
     ) ENGINE = ReplacingMergeTree(version) ORDER BY key",
 ];
 
-/// The columns of the view, for the Distributed table over it.
+/// The columns of the facts, for their table and the Distributed table over them.
 pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int64, user String,
     country String, device String, source String, language String, environment String,
     engaged UInt8, m_ts Array(Int64), m_side Array(UInt8), m_prompt Array(UInt64),
@@ -143,9 +158,54 @@ pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int
     a_ts Array(Int64), a_name Array(String), a_dur Array(Float64), a_has_dur Array(UInt8),
     a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String)";
 
-/// One row per conversation: its merged context and its records as arrays
-/// sorted by time, with the exchanges already paired. Every metric is an
-/// aggregate over these rows; a cluster computes them shard by shard.
+/// The names of [`FACT_COLUMNS`], in order.
+pub fn fact_names() -> String {
+    FACT_COLUMNS.split(',').filter_map(|c| c.split_whitespace().next()).collect::<Vec<_>>().join(", ")
+}
+
+/// The table the facts are built into, on every shard: one row per build of
+/// a conversation, the latest build (`version`, the build's instant) winning.
+pub fn built_facts_table(db: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {db}.{BUILT_FACTS} ({FACT_COLUMNS}, version UInt64)
+        ENGINE = ReplacingMergeTree(version) ORDER BY conversation_id"
+    )
+}
+
+/// What every metric reads: the latest build of each conversation's facts.
+pub fn facts_view(db: &str) -> String {
+    format!(
+        "CREATE VIEW IF NOT EXISTS {db}.conversation_facts AS SELECT {} FROM {db}.{BUILT_FACTS} FINAL",
+        fact_names()
+    )
+}
+
+/// Builds the facts of the conversations `scope` (a condition on
+/// `conversation_id`) holds anew, from their committed records, stamped `version`.
+pub fn build_facts(db: &str, scope: &str, version: u64) -> String {
+    format!(
+        "INSERT INTO {db}.{BUILT_FACTS} ({names}, version)
+        SELECT {names}, toUInt64({version}) FROM ({select})",
+        names = fact_names(),
+        select = facts_select(db, scope)
+    )
+}
+
+/// The conversation of each record of these imports (a conversation once per record).
+pub fn touched(db: &str, imports: &[u64]) -> String {
+    let ids: Vec<String> = imports.iter().map(u64::to_string).collect();
+    let ids = ids.join(", ");
+    let branches: Vec<String> = ["conversation_line", "message", "action", "feedback"]
+        .iter()
+        .map(|t| format!("SELECT conversation_id FROM {db}.{t} WHERE import_id IN ({ids})"))
+        .collect();
+    branches.join(" UNION ALL ")
+}
+
+/// One row per conversation that `scope` (a condition on `conversation_id`)
+/// holds: its merged context and its committed records as arrays sorted by
+/// time, with the exchanges already paired. Every metric is an aggregate
+/// over these rows; a cluster computes them shard by shard.
 ///
 /// The pairing of METRICS.md, without window functions (18.16 has none):
 /// the user and agent messages in (time, file order), each beside the one
@@ -157,7 +217,30 @@ pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int
 /// previous:   -  u1  u2  a1  a2  u3
 /// exchange:           ✓           ✓      (u2→a1, u3→a3)
 /// ```
-pub fn facts_view(db: &str) -> String {
+pub fn facts_select(db: &str, scope: &str) -> String {
+    let committed = format!("import_id IN (SELECT import_id FROM {db}.committed_import) AND {scope}");
+    let table = |t: &str| format!("{db}.{t}");
+    let records = Records {
+        conversation_line: table("conversation_line"),
+        message: table("message"),
+        action: table("action"),
+        feedback: table("feedback"),
+    };
+    facts_of(&records, &committed)
+}
+
+/// Where the four kinds of record are read from: tables, or subqueries
+/// with the same columns (a Langfuse database's records, see `langfuse`).
+pub struct Records {
+    pub conversation_line: String,
+    pub message: String,
+    pub action: String,
+    pub feedback: String,
+}
+
+/// The facts of the conversations of `records` whose rows pass `condition`.
+pub fn facts_of(records: &Records, condition: &str) -> String {
+    let committed = condition;
     // Each branch gives every column of the union; the others' are empty.
     let columns: &[(&str, &str)] = &[
         ("x_c_started", "CAST(NULL AS Nullable(Int64))"),
@@ -199,7 +282,6 @@ pub fn facts_view(db: &str) -> String {
             .collect();
         format!("SELECT conversation_id, {} FROM ({from})", list.join(", "))
     };
-    let committed = format!("import_id IN (SELECT import_id FROM {db}.committed_import)");
     let conversations = format!(
         "SELECT conversation_id,
             argMaxIf(started_at, seq, isNotNull(started_at)) AS x_c_started,
@@ -210,7 +292,8 @@ pub fn facts_view(db: &str) -> String {
             argMaxIf(source_n, seq, isNotNull(source_n)) AS x_c_source,
             argMaxIf(language_n, seq, isNotNull(language_n)) AS x_c_language,
             argMaxIf(environment_n, seq, isNotNull(environment_n)) AS x_c_environment
-        FROM {db}.conversation_line WHERE {committed} GROUP BY conversation_id"
+        FROM {} WHERE {committed} GROUP BY conversation_id",
+        records.conversation_line
     );
     let messages = format!(
         "SELECT conversation_id,
@@ -240,8 +323,9 @@ pub fn facts_view(db: &str) -> String {
                 argMax(ifNull(cost, toFloat64(0)), seq) AS mcost,
                 argMax(ifNull(model, ''), seq) AS mmodel,
                 argMax(toUInt8(isNotNull(cost)), seq) AS mhas
-            FROM {db}.message WHERE {committed} GROUP BY conversation_id, identity
-        ) GROUP BY conversation_id"
+            FROM {source} WHERE {committed} GROUP BY conversation_id, identity
+        ) GROUP BY conversation_id",
+        source = records.message
     );
     let actions = format!(
         "SELECT conversation_id,
@@ -260,8 +344,9 @@ pub fn facts_view(db: &str) -> String {
                 argMax(ifNull(duration_ms, toFloat64(0)), seq) AS adur,
                 argMax(toUInt8(isNotNull(duration_ms)), seq) AS ahas,
                 argMax(error, seq) AS aerr
-            FROM {db}.action WHERE {committed} GROUP BY conversation_id, identity
-        ) GROUP BY conversation_id"
+            FROM {source} WHERE {committed} GROUP BY conversation_id, identity
+        ) GROUP BY conversation_id",
+        source = records.action
     );
     let feedback = format!(
         "SELECT conversation_id,
@@ -272,8 +357,9 @@ pub fn facts_view(db: &str) -> String {
             SELECT conversation_id, identity,
                 argMax(ifNull(timestamp, toInt64({NONE})), seq) AS fts,
                 argMax(rating, seq) AS frating
-            FROM {db}.feedback WHERE {committed} GROUP BY conversation_id, identity
-        ) GROUP BY conversation_id"
+            FROM {source} WHERE {committed} GROUP BY conversation_id, identity
+        ) GROUP BY conversation_id",
+        source = records.feedback
     );
     // The messages' branch also gives the exchanges.
     let union = [
@@ -283,8 +369,7 @@ pub fn facts_view(db: &str) -> String {
         branch(&["x_f_"], &feedback),
     ];
     format!(
-        "CREATE VIEW IF NOT EXISTS {db}.conversation_facts AS
-        SELECT conversation_id,
+        "SELECT conversation_id,
             ifNull(y_started, if(length(m_ts) + length(a_ts) > 0, arrayReduce('min', arrayConcat(m_ts, a_ts)),
                 if(arrayExists(t -> t != {NONE}, y_f_ts), arrayReduce('min', arrayFilter(t -> t != {NONE}, y_f_ts)),
                     toInt64({NONE})))) AS started,

@@ -7,11 +7,13 @@
 //! write    message/action/… rows, import_id = id    each shard, in batches
 //! commit   import_file (id, committed 1)            entry server: the commit point
 //!          committed_import (id)                    each shard: rows become visible
+//! facts    conversation_facts_built                 each shard: the touched
+//!          facts_import (id)                        conversations' facts, anew
 //! ```
 //!
 //! A process killed before the commit point leaves rows no query counts
 //! ([`super::ClickHouseStore::open`] deletes them later); one killed after
-//! it is completed on the next open.
+//! it is completed on the next open, its facts built then if they were not.
 
 use super::{ClickHouseStore, Table};
 use crate::metrics::normal;
@@ -317,7 +319,8 @@ impl FileSink for ClickHouseFile<'_> {
         }
         self.log(format, records, rejected, 1)?;
         self.open = false;
-        self.store.make_visible(self.import_id)
+        self.store.make_visible(self.import_id)?;
+        self.store.build_facts(&[self.import_id])
     }
 
     fn rollback(mut self: Box<Self>) -> Result<(), StoreError> {

@@ -1,0 +1,389 @@
+//! A Langfuse ClickHouse database, read directly (`?schema=langfuse`), gives
+//! the same dashboard as the same traces, observations and scores exported
+//! as files (Langfuse's API trace list with its observations and scores,
+//! and its scores export) and imported into an SQLite store; and it is never
+//! written.
+//!
+//! The database has Langfuse's v3 tables (`traces`, `observations`,
+//! `scores`), made here from the column lists of Langfuse's own ClickHouse
+//! migrations, holding data generated here: sessions of several traces and
+//! traces alone, answers at known and unknown times, generations' usage and
+//! cost, tool observations and plumbing, feedback scores of every data type
+//! and evaluations, a trace updated after it was written, a deleted one, and
+//! another project's.
+//!
+//! Needs chdb (ClickHouse 26.x: the old server lacks the schema's `Map`
+//! and `DateTime64`): `tests/clickhouse/run.sh` runs this with `--ignored`,
+//! giving `chdb://DIR/{db}` in `RAPPORT_TEST_LANGFUSE`.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use std::process::Command;
+
+/// Langfuse's tables as its `unclustered` migrations leave them (the
+/// columns Rapport reads and those around them; indexes left out).
+const LANGFUSE_TABLES: &[&str] = &[
+    "CREATE DATABASE IF NOT EXISTS {db}",
+    "CREATE TABLE {db}.traces (
+        id String, timestamp DateTime64(3), name String, user_id Nullable(String),
+        metadata Map(LowCardinality(String), String), release Nullable(String), version Nullable(String),
+        project_id String, environment LowCardinality(String) DEFAULT 'default', public Bool, bookmarked Bool,
+        tags Array(String), input Nullable(String), output Nullable(String), session_id Nullable(String),
+        created_at DateTime64(3) DEFAULT now(), updated_at DateTime64(3) DEFAULT now(),
+        event_ts DateTime64(3), is_deleted UInt8
+    ) ENGINE = ReplacingMergeTree(event_ts, is_deleted) PARTITION BY toYYYYMM(timestamp)
+    PRIMARY KEY (project_id, toDate(timestamp)) ORDER BY (project_id, toDate(timestamp), id)",
+    "CREATE TABLE {db}.observations (
+        id String, trace_id String, project_id String, environment LowCardinality(String) DEFAULT 'default',
+        type LowCardinality(String), parent_observation_id Nullable(String), start_time DateTime64(3),
+        end_time Nullable(DateTime64(3)), name String, metadata Map(LowCardinality(String), String),
+        level LowCardinality(String), status_message Nullable(String), version Nullable(String),
+        input Nullable(String), output Nullable(String), provided_model_name Nullable(String),
+        internal_model_id Nullable(String), model_parameters Nullable(String),
+        provided_usage_details Map(LowCardinality(String), UInt64), usage_details Map(LowCardinality(String), UInt64),
+        provided_cost_details Map(LowCardinality(String), Decimal64(12)),
+        cost_details Map(LowCardinality(String), Decimal64(12)), total_cost Nullable(Decimal64(12)),
+        completion_start_time Nullable(DateTime64(3)), prompt_id Nullable(String), prompt_name Nullable(String),
+        prompt_version Nullable(UInt16), created_at DateTime64(3) DEFAULT now(),
+        updated_at DateTime64(3) DEFAULT now(), event_ts DateTime64(3), is_deleted UInt8
+    ) ENGINE = ReplacingMergeTree(event_ts, is_deleted) PARTITION BY toYYYYMM(start_time)
+    PRIMARY KEY (project_id, type, toDate(start_time)) ORDER BY (project_id, type, toDate(start_time), id)",
+    "CREATE TABLE {db}.scores (
+        id String, timestamp DateTime64(3), project_id String, environment LowCardinality(String) DEFAULT 'default',
+        trace_id Nullable(String), session_id Nullable(String), observation_id Nullable(String), name String,
+        value Float64, source String, comment Nullable(String), author_user_id Nullable(String),
+        config_id Nullable(String), data_type String, string_value Nullable(String), queue_id Nullable(String),
+        created_at DateTime64(3) DEFAULT now(), updated_at DateTime64(3) DEFAULT now(),
+        event_ts DateTime64(3), is_deleted UInt8
+    ) ENGINE = ReplacingMergeTree(event_ts, is_deleted) PARTITION BY toYYYYMM(timestamp)
+    PRIMARY KEY (project_id, toDate(timestamp), name) ORDER BY (project_id, toDate(timestamp), name, id)",
+];
+
+/// Milliseconds since 1970 as ISO 8601 in UTC.
+fn iso(ms: i64) -> String {
+    let t = rapport::model::Micros(ms * 1000);
+    let s = rapport::model::format_rfc3339(t);
+    s.replace("+00:00", "Z")
+}
+
+/// The same generated data, as database rows and as export documents.
+#[derive(Default)]
+struct Data {
+    traces: Vec<Value>,
+    observations: Vec<Value>,
+    scores: Vec<Value>,
+    /// The API's trace list: each trace with its observations and scores.
+    trace_list: Vec<Value>,
+    /// Session scores, which name no trace: the scores export.
+    session_scores: Vec<Value>,
+}
+
+const MODELS: [&str; 3] = ["gpt-4o", "claude-sonnet-4", "gemini-2.5-flash"];
+const ENVIRONMENTS: [&str; 3] = ["production", "staging", "default"];
+
+fn generate() -> Data {
+    let mut d = Data::default();
+    let base = 1_790_812_800_000_i64; // 2026-10-01T00:00:00Z
+    let mut seed = 7_u64;
+    let mut rand = move |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let event = iso(base + 40 * 86_400_000);
+    let mut n_trace = 0;
+    for s in 0..160 {
+        // Sessions of 1 to 4 traces; every fifth trace group has no session.
+        let session = (s % 5 != 4).then(|| format!("sess-{s}"));
+        let user = (s % 6 != 5).then(|| format!("user-{}", s % 37));
+        let environment = ENVIRONMENTS[s % 3];
+        let turns = if session.is_some() { 1 + s % 4 } else { 1 };
+        let start = base + (s as i64) * 4_000_000 + rand(600_000) as i64;
+        for k in 0..turns {
+            n_trace += 1;
+            let id = format!("tr-{n_trace}");
+            let ts = start + (k as i64) * 180_000 + rand(60_000) as i64;
+            let kind = (s * 7 + k) % 10;
+            let mut obs: Vec<Value> = Vec::new();
+            let mut ob = |o: Value| obs.push(o);
+            // 0: no observations at all (the answer's time is unknown).
+            if kind != 0 {
+                let latency = 900 + rand(6_000) as i64;
+                ob(json!({"id": format!("{id}-root"), "type": "SPAN", "name": "support-turn", "parent": null,
+                    "start": ts, "end": ts + latency, "input": null, "output": null}));
+                let usage = json!({"input": 200 + rand(900), "input_cached_tokens": rand(100),
+                    "output": 20 + rand(300), "output_reasoning_tokens": rand(20)});
+                // 4: a generation that gives no cost.
+                let cost = if kind == 4 {
+                    json!({})
+                } else {
+                    let (i, o) = (rand(1000) as f64 / 1e5, rand(3000) as f64 / 1e5);
+                    json!({"input": i, "output": o, "total": i + o})
+                };
+                ob(
+                    json!({"id": format!("{id}-gen"), "type": "GENERATION", "name": "llm", "parent": format!("{id}-root"),
+                    "start": ts + 50, "end": ts + 50 + rand(800) as i64, "model": MODELS[(s + k) % 3],
+                    "usage": usage, "cost": cost,
+                    "input": "{\"messages\":[{\"role\":\"user\",\"content\":\"where is my parcel?\"}]}",
+                    "output": "{\"role\":\"assistant\",\"content\":\"It ships tomorrow.\"}"}),
+                );
+                if kind % 3 == 0 {
+                    let error = rand(4) == 0;
+                    ob(json!({"id": format!("{id}-tool"), "type": "TOOL",
+                        "name": if kind == 3 { "execute_tool get_order_status" } else { "search_kb" },
+                        "parent": format!("{id}-root"), "start": ts + 300,
+                        "end": if kind == 9 { Value::Null } else { json!(ts + 300 + rand(700) as i64) },
+                        "level": if error { "ERROR" } else { "DEFAULT" }}));
+                }
+                if kind == 5 || kind == 8 {
+                    ob(json!({"id": format!("{id}-span"), "type": "SPAN", "name": "running tool: lookup_account",
+                        "parent": format!("{id}-root"), "start": ts + 120, "end": ts + 420}));
+                    ob(json!({"id": format!("{id}-plumbing"), "type": "SPAN", "name": "format_reply",
+                        "parent": format!("{id}-root"), "start": ts + 500, "end": ts + 520}));
+                }
+            }
+            // 1: the trace keeps no input or output (the generation's count);
+            // 2: it has a question and no answer.
+            let input = (kind != 1).then(|| format!("\"Question {k} of session {s}\""));
+            let output = (kind != 1 && kind != 2).then(|| format!("\"Answer {k} of session {s}\""));
+            if kind == 2 {
+                for o in obs.iter_mut().filter(|o| o["type"] == "GENERATION") {
+                    o["output"] = Value::Null;
+                }
+            }
+            let first = obs.iter().map(|o| o["start"].as_i64().unwrap()).min();
+            let last = obs
+                .iter()
+                .map(|o| o["end"].as_i64().unwrap_or(o["start"].as_i64().unwrap()).max(o["start"].as_i64().unwrap()))
+                .max();
+
+            let mut scores: Vec<Value> = Vec::new();
+            let score_at = ts + 20_000;
+            let mut score = |name: &str, source: &str, data_type: &str, value: f64, string: Option<&str>| {
+                scores.push(json!({"id": format!("{id}-{name}"), "name": name, "source": source,
+                    "dataType": data_type, "value": value, "stringValue": string, "timestamp": score_at}));
+            };
+            match (s + k) % 7 {
+                0 => score("user-feedback", "API", "BOOLEAN", (rand(2)) as f64, None),
+                1 => score("thumbs", "API", "NUMERIC", [0.0, 0.25, 0.5, 0.75, 1.0][rand(5) as usize], None),
+                2 => score("rating", "ANNOTATION", "NUMERIC", (1 + rand(5)) as f64, None),
+                3 => {
+                    let word = ["good", "bad", "ok", "Thumbs Up", "so-so"][rand(5) as usize];
+                    score("csat", "API", "CATEGORICAL", 0.0, Some(word))
+                }
+                4 => score("hallucination", "EVAL", "NUMERIC", rand(100) as f64 / 100.0, None),
+                5 => score("quality", "ANNOTATION", "CATEGORICAL", 0.0, Some("good")),
+                _ => {}
+            }
+
+            // The database's rows.
+            let trace_row = |output: Option<&String>, event_ts: &str| {
+                json!({"id": id, "timestamp": iso(ts), "name": "support-turn", "user_id": user,
+                    "metadata": {}, "project_id": "p1", "environment": environment, "public": false,
+                    "bookmarked": false, "tags": [], "input": input, "output": output, "session_id": session,
+                    "event_ts": event_ts, "is_deleted": 0})
+            };
+            if kind == 7 {
+                // Written first without its answer, then updated: the latest counts.
+                d.traces.push(trace_row(None, &iso(base)));
+            }
+            d.traces.push(trace_row(output.as_ref(), &event));
+            for o in &obs {
+                d.observations.push(json!({"id": o["id"], "trace_id": id, "project_id": "p1",
+                    "environment": environment, "type": o["type"], "parent_observation_id": o["parent"],
+                    "start_time": iso(o["start"].as_i64().unwrap()),
+                    "end_time": o["end"].as_i64().map(iso), "name": o["name"], "metadata": {},
+                    "level": o.get("level").cloned().unwrap_or(json!("DEFAULT")),
+                    "input": o.get("input").cloned().unwrap_or(Value::Null),
+                    "output": o.get("output").cloned().unwrap_or(Value::Null),
+                    "provided_model_name": o.get("model").cloned().unwrap_or(Value::Null),
+                    "provided_usage_details": o.get("usage").cloned().unwrap_or(json!({})),
+                    "usage_details": o.get("usage").cloned().unwrap_or(json!({})),
+                    "provided_cost_details": o.get("cost").cloned().unwrap_or(json!({})),
+                    "cost_details": o.get("cost").cloned().unwrap_or(json!({})),
+                    "event_ts": event, "is_deleted": 0}));
+            }
+            for sc in &scores {
+                d.scores.push(json!({"id": sc["id"], "timestamp": iso(sc["timestamp"].as_i64().unwrap()),
+                    "project_id": "p1", "trace_id": id, "name": sc["name"], "value": sc["value"],
+                    "source": sc["source"], "data_type": sc["dataType"], "string_value": sc["stringValue"],
+                    "event_ts": event, "is_deleted": 0}));
+            }
+
+            // The export: the API's trace body with its observations and scores.
+            let observations: Vec<Value> = obs
+                .iter()
+                .map(|o| {
+                    json!({"id": o["id"], "traceId": id, "type": o["type"], "parentObservationId": o["parent"],
+                        "startTime": iso(o["start"].as_i64().unwrap()), "endTime": o["end"].as_i64().map(iso),
+                        "name": o["name"], "level": o.get("level").cloned().unwrap_or(json!("DEFAULT")),
+                        "input": o.get("input").cloned().unwrap_or(Value::Null),
+                        "output": o.get("output").cloned().unwrap_or(Value::Null),
+                        "model": o.get("model").cloned().unwrap_or(Value::Null),
+                        "usageDetails": o.get("usage").cloned().unwrap_or(json!({})),
+                        "costDetails": o.get("cost").cloned().unwrap_or(json!({}))})
+                })
+                .collect();
+            let scores: Vec<Value> = scores
+                .iter()
+                .map(|sc| {
+                    let mut sc = sc.clone();
+                    sc["traceId"] = json!(id);
+                    sc["timestamp"] = json!(iso(sc["timestamp"].as_i64().unwrap()));
+                    sc
+                })
+                .collect();
+            let decoded = |v: &Option<String>| v.as_ref().map(|t| serde_json::from_str::<Value>(t).unwrap());
+            d.trace_list.push(json!({"id": id, "timestamp": iso(ts), "name": "support-turn", "userId": user,
+                "sessionId": session, "environment": environment, "input": decoded(&input),
+                "output": decoded(&output),
+                "latency": match (first, last) { (Some(f), Some(l)) => json!((l - f) as f64 / 1000.0), _ => Value::Null },
+                "observations": observations, "scores": scores}));
+        }
+        // A session's own feedback, naming no trace.
+        if let Some(session) = session.as_ref().filter(|_| s % 4 == 1) {
+            let at = start + 900_000;
+            let value = (s % 8 == 1) as u8 as f64;
+            d.scores.push(json!({"id": format!("{session}-fb"), "timestamp": iso(at), "project_id": "p1",
+                "trace_id": null, "session_id": session, "name": "user-feedback", "value": value, "source": "API",
+                "data_type": "BOOLEAN", "event_ts": event, "is_deleted": 0}));
+            d.session_scores.push(json!({"id": format!("{session}-fb"), "timestamp": iso(at), "traceId": null,
+                "sessionId": session, "name": "user-feedback", "value": value, "source": "API",
+                "dataType": "BOOLEAN", "stringValue": null}));
+        }
+    }
+    // Not in the export: a deleted trace, and another project's.
+    for (id, project, deleted) in [("tr-deleted", "p1", 1), ("tr-other", "p2", 0)] {
+        d.traces.push(json!({"id": id, "timestamp": iso(base + 3_600_000), "name": "support-turn",
+            "user_id": "user-x", "metadata": {}, "project_id": project, "environment": "production",
+            "public": false, "bookmarked": false, "tags": [], "input": "\"hello\"", "output": "\"hi\"",
+            "session_id": null, "event_ts": event, "is_deleted": deleted}));
+    }
+    d
+}
+
+fn rows(values: &[Value]) -> String {
+    values.iter().map(|v| format!("{v}\n")).collect()
+}
+
+/// Numbers equal, sums of costs within rounding (summed in another order).
+fn same(a: &Value, b: &Value, at: &str, differences: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                same(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &format!("{at}.{k}"),
+                    differences,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                same(u, v, &format!("{at}[{i}]"), differences);
+            }
+        }
+        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            if (x - y).abs() > 1e-9 * x.abs().max(1.0) {
+                differences.push(format!("{at}: {x} ≠ {y}"));
+            }
+        }
+        _ if a != b => differences.push(format!("{at}: {a} ≠ {b}")),
+        _ => {}
+    }
+}
+
+#[test]
+#[ignore = "needs chdb: tests/clickhouse/run.sh runs it"]
+fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
+    let pattern = std::env::var("RAPPORT_TEST_LANGFUSE").expect(
+        "RAPPORT_TEST_LANGFUSE names where the Langfuse database goes (chdb://DIR/{db}): run tests/clickhouse/run.sh",
+    );
+    let url = pattern.replace("{db}", &format!("langfuse_{}", std::process::id()));
+    let data = generate();
+    let mut setup: Vec<String> = LANGFUSE_TABLES.iter().map(|s| s.to_string()).collect();
+    for (table, values) in [("traces", &data.traces), ("observations", &data.observations), ("scores", &data.scores)] {
+        setup.push(format!(
+            "INSERT INTO {{db}}.{table} SETTINGS date_time_input_format = 'best_effort' FORMAT JSONEachRow\n{}",
+            rows(values)
+        ));
+    }
+    // Made in this process, whose chdb session ends here; read by `rapport`.
+    rapport::store::clickhouse::execute(&url, &setup).expect("Langfuse's tables are made and filled");
+
+    let ws = Workspace::new();
+    // The page as the API writes it, its `meta` first.
+    let page = format!(
+        "{{\"meta\":{{\"page\":1,\"limit\":{n},\"totalItems\":{n}}},\"data\":{}}}",
+        json!(data.trace_list),
+        n = data.trace_list.len()
+    );
+    let list = ws.file("traces.json", page);
+    let scores = ws.file("scores.jsonl", rows(&data.session_scores));
+    let report = ws.import(&[list, scores]);
+    let sqlite = ws.db().to_string_lossy().into_owned();
+    let langfuse = format!("{url}?schema=langfuse&project=p1");
+
+    let status = |db: &str| {
+        let text = rapport(db, &["status"]);
+        text.lines().find(|l| l.starts_with("Holds:")).unwrap_or_default().to_owned()
+    };
+    assert_eq!(status(&langfuse), status(&sqlite), "the same conversations, messages, actions and feedback");
+
+    let periods: [&[&str]; 5] = [
+        &["--from", "2026-09-01T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--tz", "Europe/Berlin"],
+        &["--from", "2026-10-03T00:00:00Z", "--to", "2026-10-10T00:00:00Z", "--tz", "America/New_York"],
+        &["--from", "2026-09-26T00:00:00Z", "--to", "2026-10-03T00:00:00Z", "--tz", "America/New_York"],
+        &["--from", "2026-09-01", "--to", "2026-12-01", "--tz", "UTC", "--filter", "environment=production"],
+        &[
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-12-01",
+            "--tz",
+            "Asia/Tokyo",
+            "--filter",
+            "customer_id=user-3",
+            "--escalation",
+            "search_kb,get_order_status",
+        ],
+    ];
+    for period in periods {
+        let args: Vec<&str> = ["metrics"].iter().chain(period.iter()).copied().collect();
+        let expected: Value = serde_json::from_str(&rapport(&sqlite, &args)).unwrap();
+        let got: Value = serde_json::from_str(&rapport(&langfuse, &args)).unwrap();
+        let mut differences = Vec::new();
+        same(&expected, &got, "", &mut differences);
+        assert!(differences.is_empty(), "{period:?}: the Langfuse database differs from its exports: {differences:#?}");
+    }
+    let m: Value =
+        serde_json::from_str(&rapport(&sqlite, &["metrics", "--from", "2026-09-01", "--to", "2026-12-01"])).unwrap();
+    assert!(m["total_conversations"].as_u64().unwrap() > 100, "the comparison holds numbers: {report:?}");
+    assert!(m["tokens"]["cost"].as_f64().unwrap() > 0.0 && m["avg_response_time_ms"].is_number());
+    for rating in ["positive", "negative", "neutral"] {
+        assert!(m["feedback"][rating].as_u64().unwrap() > 0, "feedback of every rating: {}", m["feedback"]);
+    }
+    assert!(!m["tools"].as_array().unwrap().is_empty(), "tools are counted");
+
+    let more = ws.file("more.jsonl", conversations_jsonl(1, "x"));
+    let refused = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("--db")
+        .arg(&langfuse)
+        .arg("import")
+        .arg(&more)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("never writes"),
+        "an import into Langfuse's database is refused: {said}"
+    );
+}
+
+fn rapport(db: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_rapport")).arg("--db").arg(db).args(args).output().unwrap();
+    assert!(out.status.success(), "rapport --db {db} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
