@@ -110,6 +110,8 @@ pub struct ExchangeFact {
     pub conversation: u32,
     pub user: u32,
     pub response_us: i64,
+    /// The agent message's model, `NO_MODEL` when it names none.
+    pub model: u32,
 }
 
 #[derive(Debug, Clone, Copy)]

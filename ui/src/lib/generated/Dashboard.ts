@@ -2,8 +2,10 @@
 import type { DailyRow } from "./DailyRow";
 import type { FeedbackCounts } from "./FeedbackCounts";
 import type { Metrics } from "./Metrics";
+import type { ModelResponseTime } from "./ModelResponseTime";
 import type { TokenUsage } from "./TokenUsage";
 import type { ToolRow } from "./ToolRow";
+import type { UnansweredText } from "./UnansweredText";
 
 /**
  * A query's numbers and, when the query compares, those of the period of
@@ -18,4 +20,9 @@ peak_hours: Array<Array<number>>, daily: Array<DailyRow>, tools: Array<ToolRow>,
 /**
  * Conversations per environment (`metadata.environment`), `unknown` when absent.
  */
-environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, };
+environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, 
+/**
+ * Beside the tokens and cost: response time per model; absent where
+ * the store cannot give it yet (a ClickHouse store).
+ */
+response_time_by_model?: Array<ModelResponseTime>, resolved_conversations?: number, resolution_rate?: number | null, questions?: number, unanswered_questions?: number, unanswered_rate?: number | null, fallback_answers?: number, top_unanswered?: Array<UnansweredText>, };

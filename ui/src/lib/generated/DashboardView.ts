@@ -3,8 +3,10 @@ import type { DailyRow } from "./DailyRow";
 import type { DashboardExtras } from "./DashboardExtras";
 import type { FeedbackCounts } from "./FeedbackCounts";
 import type { Metrics } from "./Metrics";
+import type { ModelResponseTime } from "./ModelResponseTime";
 import type { TokenUsage } from "./TokenUsage";
 import type { ToolRow } from "./ToolRow";
+import type { UnansweredText } from "./UnansweredText";
 
 /**
  * A query's numbers, the previous period's, and what the charts show beside them.
@@ -22,4 +24,9 @@ peak_hours: Array<Array<number>>, daily: Array<DailyRow>, tools: Array<ToolRow>,
 /**
  * Conversations per environment (`metadata.environment`), `unknown` when absent.
  */
-environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, };
+environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, 
+/**
+ * Beside the tokens and cost: response time per model; absent where
+ * the store cannot give it yet (a ClickHouse store).
+ */
+response_time_by_model?: Array<ModelResponseTime>, resolved_conversations?: number, resolution_rate?: number | null, questions?: number, unanswered_questions?: number, unanswered_rate?: number | null, fallback_answers?: number, top_unanswered?: Array<UnansweredText>, };
