@@ -10,7 +10,7 @@
 //!   sorted by time ([`FactsBuilder`]); `groups`: messages folded by conversation and quarter hour;
 //! - `query`: the query and its errors; `normal`: context values normalised; `clock`: local days and hours;
 //! - `compute`: every key of one period; `extras`: what the dashboard shows beside them;
-//! - `headline`: the twelve headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
+//! - `headline`: the headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
 //! - `insights`: resolution, questions and unanswered questions; `words`: the word rule they and the `text` filter use;
 //! - `explore`: the conversations behind a number;
 //! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them.
