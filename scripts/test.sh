@@ -60,6 +60,10 @@ if [ -f ../shared/tools/conformance.py ]; then
     # its encodings (UTF-16 with a byte-order mark, CRLF line ends).
     python3 ../shared/tools/conformance.py --app target/release/rapport --case ../shared/conformance/limits.json
     python3 ../shared/tools/conformance.py --app target/release/rapport --case ../shared/conformance/encodings.json
+    # docs/metrics.md, Insights: resolution, questions, the text filter (the
+    # generated cases with the Insights keys too, then their own cases).
+    python3 ../shared/tools/conformance.py --app target/release/rapport --insights
+    python3 ../shared/tools/conformance.py --app target/release/rapport --insights --case ../shared/conformance/insights.json
     echo "== ClickHouse store (a two-shard clickhouse-server 18.16, and chdb 26.x)"
     bash tests/clickhouse/run.sh
 fi

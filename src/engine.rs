@@ -9,8 +9,8 @@
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
-    dashboard, list, ConversationPage, Dashboard, DashboardExtras, ExchangeRate, Facts, FactsBuilder, ListOptions,
-    Price, Query, QueryError, Settings,
+    dashboard, list, ConversationPage, Dashboard, DashboardExtras, ExchangeRate, Facts, FactsBuilder, FilterKey,
+    ListOptions, Price, Query, QueryError, Settings,
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, DataStoreChoice, DataStoreKind, KEY as SETTINGS_KEY};
@@ -21,6 +21,7 @@ use crate::store::{
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -96,6 +97,16 @@ pub struct DashboardView {
     /// The keys of the headline cards to show, in the order the store's
     /// layout puts them (`CardLayout`).
     pub cards: Vec<&'static str>,
+}
+
+/// A conversation a search found, with where it says the phrase.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SearchHit {
+    pub conversation_id: String,
+    pub started_at: Option<Micros>,
+    /// The first message (in time order) that says the phrase, around it.
+    pub snippet: Option<crate::text::Snippet>,
 }
 
 /// A transcript: the stored conversation, the country of its address, and
@@ -328,6 +339,23 @@ fn clickhouse_address(choice: &DataStoreChoice) -> Result<Address, StoreError> {
     Ok(address)
 }
 
+/// Each message's conversation (its index in `facts`), by the message's row id.
+fn message_conversations(store: &Store, facts: &Facts) -> Result<Vec<u32>, StoreError> {
+    let mut index: HashMap<i64, u32> = HashMap::with_capacity(facts.conversation_rows.len());
+    for (i, &row) in facts.conversation_rows.iter().enumerate() {
+        index.insert(row, i as u32);
+    }
+    let mut out = Vec::new();
+    store.for_each_message_row(|message, conversation| {
+        let (Ok(at), Some(&c)) = (usize::try_from(message), index.get(&conversation)) else { return };
+        if at >= out.len() {
+            out.resize(at + 1, crate::metrics::NO_CONVERSATION);
+        }
+        out[at] = c;
+    })?;
+    Ok(out)
+}
+
 /// The settings kept in a store; unreadable ones give way to the defaults.
 fn read_settings(json: Option<String>) -> AppSettings {
     json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
@@ -498,8 +526,54 @@ impl Engine {
         }
     }
 
-    /// The facts metrics are computed from, built on first use after a change.
+    /// The facts metrics are computed from, built on first use after a
+    /// change, with the questions of the settings' fallback phrases.
     pub fn facts(&mut self) -> Result<&Facts, Error> {
+        let fallback = self.settings.fallback_phrases.clone();
+        self.facts_for(&fallback)
+    }
+
+    /// The facts, their questions found with these fallback phrases (found
+    /// again only when the phrases change). On a ClickHouse store they have
+    /// none: Insights are not counted there yet.
+    fn facts_for(&mut self, fallback_phrases: &[String]) -> Result<&Facts, Error> {
+        self.base_facts()?;
+        let facts = self.facts.as_mut().expect("just built");
+        if let Backend::Local(store) = &self.backend {
+            // The questions come from the text, which `load_facts` does not read.
+            if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+                facts.insights = crate::text::insight_facts(store, facts, fallback_phrases)?;
+            }
+        }
+        Ok(facts)
+    }
+
+    /// `query` with the `text` values of its filters and of its segment
+    /// resolved into the conversations that say them (the store's
+    /// full-text index).
+    fn resolve_text(&mut self, query: &Query, fallback_phrases: &[String]) -> Result<Query, Error> {
+        let mut phrases: Vec<&String> = query.filters.0.get(&FilterKey::Text).into_iter().flatten().collect();
+        if let Some(segment) = &query.segment {
+            phrases.extend(segment.0.get(&FilterKey::Text).into_iter().flatten());
+        }
+        if !phrases.is_empty() && matches!(self.backend, Backend::ClickHouse(_)) {
+            return Err(Error::NotOnClickHouse("the text filter (text=...)"));
+        }
+        self.facts_for(fallback_phrases)?;
+        let (Some(facts), Backend::Local(store)) = (&self.facts, &self.backend) else {
+            return Ok(query.clone());
+        };
+        let mut matches = crate::metrics::TextMatches::new();
+        for phrase in phrases {
+            if !matches.contains_key(phrase) {
+                matches.insert(phrase.clone(), crate::text::text_matches(store, facts, std::slice::from_ref(phrase))?);
+            }
+        }
+        Ok(Query { text_matches: Arc::new(matches), ..query.clone() })
+    }
+
+    /// The facts without their questions.
+    fn base_facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
             self.facts = Some(match &self.backend {
                 Backend::Local(store) => {
@@ -507,7 +581,14 @@ impl Engine {
                     let (prices, rates) = (&self.settings.prices, &self.settings.exchange_rates);
                     let at = load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, earlier)?;
                     self.facts_generation = at.generation;
-                    at.facts
+                    // Facts read back from the kept copy, or brought up to
+                    // date, do not carry what the text gives: each message's
+                    // conversation (for the full-text index's matches) is
+                    // read again, and the questions are found again (facts_for).
+                    let mut facts = at.facts;
+                    facts.insights = crate::metrics::InsightFacts::default();
+                    facts.message_conversations = message_conversations(store, &facts)?;
+                    facts
                 }
                 Backend::ClickHouse(store) => {
                     let rows = store.stored_rows()?;
@@ -574,25 +655,32 @@ impl Engine {
     /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
+            let segment = query.segment.as_ref().is_some_and(|s| s.0.contains_key(&FilterKey::Text));
+            if query.filters.0.contains_key(&FilterKey::Text) || segment {
+                return Err(Error::NotOnClickHouse("the text filter (text=...)"));
+            }
             return Ok(store.dashboard(query, settings, &self.settings.prices, &self.settings.exchange_rates)?);
         }
-        let facts = self.facts()?;
-        Ok(dashboard(facts, query, settings))
+        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let facts = self.facts_for(&settings.fallback_phrases)?;
+        Ok(dashboard(facts, &query, settings))
     }
 
     /// The dashboard as the app shows it, with the settings' escalation tools.
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
+        let query = &self.resolve_text(query, &settings.fallback_phrases)?;
         // Metrics say which comments to show; their texts are the store's.
-        let rows = crate::metrics::commented_feedback(self.facts()?, query);
+        let rows = crate::metrics::commented_feedback(self.facts_for(&settings.fallback_phrases)?, query);
         let texts = match &self.backend {
             Backend::Local(store) => store.feedback_comments(&rows)?,
             Backend::ClickHouse(_) => {
                 rows.iter().filter_map(|id| self.comments.get(id).map(|c| (*id, c.clone()))).collect()
             }
         };
-        let (dashboard, extras) = crate::metrics::dashboard_view(self.facts()?, query, &settings, &attribution, &texts);
+        let facts = self.facts_for(&settings.fallback_phrases)?;
+        let (dashboard, extras) = crate::metrics::dashboard_view(facts, query, &settings, &attribution, &texts);
         let cards = self.settings.layout.arrange().iter().map(|c| c.key).collect();
         Ok(DashboardView { dashboard, extras, cards })
     }
@@ -619,9 +707,31 @@ impl Engine {
             })
         };
         let settings = self.settings.metric_settings();
-        let facts = self.facts()?;
+        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let facts = self.facts_for(&settings.fallback_phrases)?;
         let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
-        Ok(list(facts, query, &settings, &options))
+        Ok(list(facts, &query, &settings, &options))
+    }
+
+    /// The conversations of `query` in which some message says `phrase` (the
+    /// `text` rule: the store's full-text index), newest first, each with a
+    /// snippet of the first message that says it; at most `limit`.
+    pub fn search(&mut self, query: &Query, phrase: &str, limit: usize) -> Result<Vec<SearchHit>, Error> {
+        let mut filters = query.filters.clone();
+        filters.add(FilterKey::Text.name(), phrase)?;
+        let query = Query { filters, ..query.clone() };
+        let options = ListOptions { limit, descending: true, ..ListOptions::default() };
+        let page = self.conversations(&query, &options)?;
+        let Backend::Local(store) = &self.backend else {
+            return Err(Error::NotOnClickHouse("the search"));
+        };
+        let phrases = crate::metrics::words::Phrases::new(&[phrase]);
+        let mut hits = Vec::with_capacity(page.rows.len());
+        for row in &page.rows {
+            let snippet = store.first_snippet(&row.conversation_id, &phrases)?;
+            hits.push(SearchHit { conversation_id: row.conversation_id.clone(), started_at: row.started_at, snippet });
+        }
+        Ok(hits)
     }
 
     /// A conversation's transcript and context.

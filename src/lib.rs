@@ -8,6 +8,7 @@
 //! - [`geo`]: IP addresses to countries.
 //! - [`limits`]: every limit input is held to.
 //! - [`demo`]: a realistic, deterministic month of activity.
+//! - [`text`]: the messages' words, read for the metrics (Insights, the `text` filter) and the search.
 //! - [`engine`]: the calls the desktop app and the command line share.
 
 #[cfg(all(test, feature = "ts"))]
@@ -22,3 +23,4 @@ pub mod model;
 pub mod report;
 pub mod settings;
 pub mod store;
+pub mod text;

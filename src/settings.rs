@@ -1,7 +1,9 @@
 //! What a person sets in the app, kept in the store so that it travels with
 //! it (one store per client keeps that client's prices and hand-over tools).
 
-use crate::metrics::{ExchangeRate, HeadlineCard, Price, Settings, DEFAULT_ESCALATION_TOOLS, HEADLINE_CARDS};
+use crate::metrics::{
+    ExchangeRate, HeadlineCard, Price, Settings, DEFAULT_ESCALATION_TOOLS, DEFAULT_FALLBACK_PHRASES, HEADLINE_CARDS,
+};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -23,6 +25,8 @@ pub struct AppSettings {
     pub default_zone: Option<String>,
     /// Tool names that hand a conversation to a human.
     pub escalation_tools: Vec<String>,
+    /// Agent answers that admit not knowing (docs/metrics.md, Insights).
+    pub fallback_phrases: Vec<String>,
     /// Another GeoIP database (.mmdb) instead of the bundled one.
     pub geo_database: Option<PathBuf>,
     /// Prices per model for files that carry tokens but no cost.
@@ -79,6 +83,7 @@ impl Default for AppSettings {
         AppSettings {
             default_zone: None,
             escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect(),
+            fallback_phrases: DEFAULT_FALLBACK_PHRASES.iter().map(|s| s.to_string()).collect(),
             geo_database: None,
             prices: Vec::new(),
             exchange_rates: Vec::new(),
@@ -92,7 +97,7 @@ impl Default for AppSettings {
 impl AppSettings {
     /// The part of the settings that changes the numbers.
     pub fn metric_settings(&self) -> Settings {
-        Settings { escalation_tools: self.escalation_tools.clone() }
+        Settings { escalation_tools: self.escalation_tools.clone(), fallback_phrases: self.fallback_phrases.clone() }
     }
 }
 

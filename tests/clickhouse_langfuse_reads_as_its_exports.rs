@@ -352,8 +352,19 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
     ];
     for period in periods {
         let args: Vec<&str> = ["metrics"].iter().chain(period.iter()).copied().collect();
-        let expected: Value = serde_json::from_str(&rapport(&sqlite, &args)).unwrap();
+        let mut expected: Value = serde_json::from_str(&rapport(&sqlite, &args)).unwrap();
         let got: Value = serde_json::from_str(&rapport(&langfuse, &args)).unwrap();
+        // The Insights keys and the response times per model are not counted
+        // on a ClickHouse store yet (docs/metrics.md): absent there, compared
+        // without them.
+        for key in NOT_ON_CLICKHOUSE {
+            let previous = expected["previous"].as_object_mut().unwrap().remove(key);
+            let current = expected.as_object_mut().unwrap().remove(key);
+            assert!(previous.is_some() && current.is_some(), "SQLite gives {key}");
+        }
+        for key in NOT_ON_CLICKHOUSE {
+            assert!(got.get(key).is_none() && got["previous"].get(key).is_none(), "{key} is absent on ClickHouse");
+        }
         let mut differences = Vec::new();
         same(&expected, &got, "", &mut differences);
         assert!(differences.is_empty(), "{period:?}: the Langfuse database differs from its exports: {differences:#?}");
@@ -381,6 +392,18 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
         "an import into Langfuse's database is refused: {said}"
     );
 }
+
+/// What `rapport metrics` leaves out on a ClickHouse store, for now.
+const NOT_ON_CLICKHOUSE: [&str; 8] = [
+    "resolved_conversations",
+    "resolution_rate",
+    "questions",
+    "unanswered_questions",
+    "unanswered_rate",
+    "fallback_answers",
+    "top_unanswered",
+    "response_time_by_model",
+];
 
 fn rapport(db: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_rapport")).arg("--db").arg(db).args(args).output().unwrap();

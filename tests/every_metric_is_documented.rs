@@ -15,10 +15,12 @@ use std::process::Command;
 const KEYED_BY_VALUE: [&str; 6] = ["countries", "devices", "sources", "languages", "environments", "filters"];
 
 /// A store where every kind of record, every breakdown and a filter occur,
-/// so that no key is left out of the output for want of data.
+/// so that no key is left out of the output for want of data (an
+/// unanswered question too, for `top_unanswered`'s fields).
 const EVENTS: &str = r#"{"type":"conversation","conversation_id":"c","customer_id":"u","customer_ip_address":"8.8.8.8","device":"mobile","source":"web","language":"en","metadata":{"environment":"prod"}}
 {"type":"message","conversation_id":"c","role":"user","timestamp":"2026-10-01T09:00:00Z","content":"where is my order?","prompt_tokens":3,"cost":0.01}
-{"type":"message","conversation_id":"c","role":"agent","timestamp":"2026-10-01T09:00:02Z","content":"It ships today.","completion_tokens":5}
+{"type":"message","conversation_id":"c","role":"agent","timestamp":"2026-10-01T09:00:02Z","content":"It ships today.","model":"gpt-4o","completion_tokens":5}
+{"type":"message","conversation_id":"c","role":"user","timestamp":"2026-10-01T09:00:09Z","content":"Can I pay by cheque?"}
 {"type":"action","conversation_id":"c","name":"open_ticket","started_at":"2026-10-01T09:01:00Z","duration_ms":500,"status":"error"}
 {"type":"feedback","conversation_id":"c","rating":"positive","comment":"thanks"}
 "#;

@@ -44,6 +44,24 @@ pub enum Command {
         /// Tool names that count as a hand-over to a human, comma-separated.
         #[arg(long, value_name = "NAME,NAME...")]
         escalation: Option<String>,
+        /// Agent answers that admit not knowing, comma-separated (default: docs/metrics.md's).
+        #[arg(long, value_name = "PHRASE,PHRASE...")]
+        fallback: Option<String>,
+    },
+    /// Find the conversations of a period in which some message says a
+    /// phrase (accents and case aside), newest first, with a snippet of each.
+    Search {
+        /// The phrase: its words, one after another.
+        #[arg(value_name = "PHRASE")]
+        phrase: String,
+        #[command(flatten)]
+        query: QueryArgs,
+        /// At most this many conversations.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print one JSON object instead of a line per conversation.
+        #[arg(long)]
+        json: bool,
     },
     /// What the store holds: counts, time span, files imported.
     Status {
@@ -80,9 +98,10 @@ pub enum Command {
         #[arg(long, default_value = "Chatbot activity report")]
         title: String,
     },
-    /// Write a table of a period as CSV (UTF-8 with BOM): conversations, tools, countries or daily.
+    /// Write a table of a period as CSV (UTF-8 with BOM): conversations, tools, countries, daily or
+    /// unanswered (the top unanswered questions with their counts).
     Export {
-        #[arg(value_name = "TABLE", value_parser = ["conversations", "tools", "countries", "daily"])]
+        #[arg(value_name = "TABLE", value_parser = ["conversations", "tools", "countries", "daily", "unanswered"])]
         table: String,
         #[command(flatten)]
         query: QueryArgs,
@@ -101,6 +120,9 @@ pub enum Command {
         /// dashboard (what the app does after an import).
         #[arg(long, value_name = "PATH")]
         after_import: Option<std::path::PathBuf>,
+        /// Also time a search for this phrase, and the dashboard with it as a `text` filter.
+        #[arg(long, value_name = "PHRASE")]
+        search: Option<String>,
     },
 }
 
@@ -115,7 +137,7 @@ pub struct QueryArgs {
     /// Display time zone (IANA name) for days and hours.
     #[arg(long, default_value = "UTC", value_name = "ZONE")]
     pub tz: String,
-    /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id.
+    /// KEY=VALUE, repeatable; keys: source, device, language, country, customer_id, environment, text.
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
     /// KEY=VALUE, repeatable: a second segment, compared with the filtered one

@@ -67,10 +67,10 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(if report.refused_files().next().is_some() { ExitCode::from(REFUSED_FILE) } else { ExitCode::SUCCESS })
         }
-        Command::Metrics { query, escalation } => {
+        Command::Metrics { query, escalation, fallback } => {
             // `rapport metrics` always prints the previous period.
             let query = build_query(query)?.compared();
-            let settings = settings(escalation.as_deref());
+            let settings = settings(escalation.as_deref(), fallback.as_deref());
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let dashboard = engine.dashboard(&query, &settings).map_err(|e| e.to_string())?;
             output::print_json(&output::MetricsOutput::new(&query, &dashboard));
@@ -105,11 +105,26 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::BenchQuery { query, repeat, after_import } => {
+        Command::Search { phrase, query, limit, json } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
-            let bench = output::bench_query(&mut engine, &query, *repeat, after_import.as_deref());
-            output::print_json(&bench.map_err(|e| e.to_string())?);
+            let hits = engine.search(&query, phrase, *limit).map_err(|e| e.to_string())?;
+            if *json {
+                output::print_json(&hits);
+            } else {
+                output::print_search(&hits);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchQuery { query, repeat, after_import, search } => {
+            let query = build_query(query)?;
+            let mut engine = engine(&cli).map_err(|e| e.to_string())?;
+            let mut timings = output::bench_query(&mut engine, &query, *repeat, after_import.as_deref())
+                .map_err(|e| e.to_string())?;
+            if let Some(phrase) = search {
+                timings.search = Some(output::bench_search(&mut engine, &query, phrase, *repeat)?);
+            }
+            output::print_json(&timings);
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { query, out, paper, chart, scale, title } => {
@@ -141,12 +156,13 @@ fn import_options(map: &[String], naive_tz: Option<&str>) -> Result<ImportOption
     Ok(ImportOptions { naive_tz, map: (!map.is_empty()).then_some(map), ..ImportOptions::default() })
 }
 
-fn settings(escalation: Option<&str>) -> Settings {
-    match escalation {
-        Some(list) => Settings {
-            escalation_tools: list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-        },
-        None => Settings::default(),
+/// The metric settings: `--escalation` and `--fallback` over the defaults.
+fn settings(escalation: Option<&str>, fallback: Option<&str>) -> Settings {
+    let list = |text: &str| text.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    let defaults = Settings::default();
+    Settings {
+        escalation_tools: escalation.map_or(defaults.escalation_tools, list),
+        fallback_phrases: fallback.map_or(defaults.fallback_phrases, list),
     }
 }
 

@@ -149,6 +149,70 @@ pub struct BenchQuery {
     /// With `--after-import`: that import, then the next dashboard (the
     /// facts brought up to date, and the query).
     after_import: Option<AfterImport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<BenchSearch>,
+}
+
+#[derive(Serialize)]
+pub struct BenchSearch {
+    phrase: String,
+    /// A search of the period for the phrase (the full-text index, the
+    /// newest 50 conversations, a snippet of each), per run.
+    search_ms: Vec<f64>,
+    median_ms: f64,
+    /// The dashboard with the phrase as a `text` filter, per run.
+    filtered_ms: Vec<f64>,
+    filtered_median_ms: f64,
+    /// Conversations of the period that say the phrase.
+    conversations: u64,
+}
+
+fn median(runs: &[f64]) -> f64 {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+/// Times a search for `phrase`, then the dashboard with it as a `text` filter.
+pub fn bench_search(engine: &mut Engine, query: &Query, phrase: &str, repeat: u32) -> Result<BenchSearch, String> {
+    let mut search_ms = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        engine.search(query, phrase, 50).map_err(|e| e.to_string())?;
+        search_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut filtered = query.clone().compared();
+    filtered.filters.add("text", phrase).map_err(|e| e.to_string())?;
+    let mut filtered_ms = Vec::new();
+    let mut conversations = 0;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        conversations =
+            engine.dashboard_view(&filtered).map_err(|e| e.to_string())?.dashboard.current.total_conversations;
+        filtered_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(BenchSearch {
+        phrase: phrase.to_owned(),
+        median_ms: median(&search_ms),
+        search_ms,
+        filtered_median_ms: median(&filtered_ms),
+        filtered_ms,
+        conversations,
+    })
+}
+
+/// One line per conversation a search found: its id, start and snippet.
+pub fn print_search(hits: &[rapport::engine::SearchHit]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for hit in hits {
+        let started = hit.started_at.map_or_else(|| "-".to_owned(), |t| t.to_string());
+        let snippet = hit.snippet.as_ref().map_or_else(String::new, |s| {
+            let text: String = s.text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            format!("{}{}{}", if s.cut_before { "…" } else { "" }, text, if s.cut_after { "…" } else { "" })
+        });
+        let _ = writeln!(out, "{}\t{}\t{}", hit.conversation_id, started, snippet);
+    }
 }
 
 #[derive(Serialize)]
@@ -204,5 +268,6 @@ pub fn bench_query(
         query_ms,
         total_messages: last.map_or(0, |m| m.total_messages),
         report_pdf_ms,
+        search: None,
     })
 }

@@ -70,6 +70,7 @@ pub fn write_table(engine: &mut Engine, query: &Query, table: &str, out: &Path) 
             Table::Tools => "the tools",
             Table::Countries => "the countries",
             Table::Daily => "the daily series",
+            Table::Unanswered => "the top unanswered questions",
         },
         out.display()
     ))

@@ -4,6 +4,7 @@
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
 use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
+use super::insights::{insights, negative, MaybeInsights, Period};
 use super::normal::FilterKey;
 use super::query::{Query, Settings};
 use crate::model::Rating;
@@ -45,6 +46,15 @@ pub struct Metrics {
     /// exchange rate set: not in `tokens.cost` nor `daily[].cost`, one row
     /// per currency (by code), so that the dashboard can say what it left out.
     pub costs_left_out: Vec<LeftOutCost>,
+    /// Beside the tokens and cost: response time per model; absent where
+    /// the store cannot give it yet (a ClickHouse store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub response_time_by_model: Option<Vec<super::response::ModelResponseTime>>,
+    /// docs/metrics.md, Insights (src/metrics/insights.rs); absent where the
+    /// store cannot count them yet (a ClickHouse store).
+    #[serde(flatten)]
+    pub insights: MaybeInsights,
 }
 
 /// Messages whose cost is in a currency without an exchange rate.
@@ -180,11 +190,13 @@ pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings)
 pub(crate) struct Shared {
     pub pass: Option<Vec<bool>>,
     escalated: Vec<bool>,
+    /// Which conversations had a negative feedback (Insights).
+    negative: Vec<bool>,
 }
 
 impl Shared {
     pub(crate) fn new(facts: &Facts, query: &Query, settings: &Settings) -> Shared {
-        Shared { pass: passing(facts, query), escalated: escalated(facts, settings) }
+        Shared { pass: passing(facts, query), escalated: escalated(facts, settings), negative: negative(facts) }
     }
 }
 
@@ -195,6 +207,14 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
     }
     let mut pass = vec![true; facts.conversations.len()];
     for (key, values) in &query.filters.0 {
+        if *key == FilterKey::Text {
+            // Resolved by the engine from the messages' text; unresolved keeps none.
+            let said: Vec<&Vec<bool>> = values.iter().filter_map(|v| query.text_matches.get(v)).collect();
+            for (i, ok) in pass.iter_mut().enumerate() {
+                *ok &= said.iter().any(|s| s.get(i).copied().unwrap_or(false));
+            }
+            continue;
+        }
         let table = if *key == FilterKey::CustomerId { &facts.users } else { &facts.names };
         let mut allowed = vec![false; table.values.len()];
         for i in values.iter().filter_map(|v| table.get(v)) {
@@ -208,6 +228,7 @@ pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
                 FilterKey::Country => c.country,
                 FilterKey::CustomerId => c.user,
                 FilterKey::Environment => c.environment,
+                FilterKey::Text => unreachable!("the text filter is applied above"),
             };
             *ok &= allowed.get(id as usize).copied().unwrap_or(false); // NO_USER is never allowed
         }
@@ -243,7 +264,7 @@ fn rank(p: f64, n: usize) -> usize {
 
 /// The nearest-rank percentiles `ps` (ascending) of `values`, each selected
 /// only among the values above the previous one: no full sort.
-fn percentiles<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
+pub(crate) fn percentiles<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
     let mut out = [None; N];
     let mut done = 0; // values[..done] are all ≤ values[done..]
     for (slot, p) in out.iter_mut().zip(ps) {
@@ -350,6 +371,12 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         feedback,
         tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
         costs_left_out: costs_left_out(facts, from, to, &passes),
+        response_time_by_model: Some(super::response::by_model(facts, from, to, &passes)),
+        insights: MaybeInsights(facts.insights.fallback_phrases.is_some().then(|| {
+            let period =
+                Period { from, to, passes: &passes, escalated: &shared.escalated, interactions: c.interactions };
+            insights(facts, &period, &shared.negative)
+        })),
     };
     Computed { metrics, models, conversations_with_ip: c.with_ip, grouped }
 }

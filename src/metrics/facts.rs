@@ -40,6 +40,25 @@ pub struct Facts {
     pub span: Option<(i64, i64)>,
     /// The messages and exchanges again, folded per conversation and quarter hour.
     pub groups: Groups,
+    /// Each message's conversation, by the store's row id of the message
+    /// (row ids are given one after another and never reused, so the table
+    /// is dense); `NO_CONVERSATION` for a row it does not hold.
+    pub message_conversations: Vec<u32>,
+    /// Questions and fallback answers (Insights): found from the messages'
+    /// text, which the rest does not read, by an [`super::InsightsBuilder`]
+    /// the engine feeds after the rest.
+    pub insights: super::insights::InsightFacts,
+}
+
+/// In [`Facts::message_conversations`]: no message has this row.
+pub const NO_CONVERSATION: u32 = u32::MAX;
+
+impl Facts {
+    /// The conversation (its index here) of the message with this store row id.
+    pub fn conversation_of_message(&self, message_row: i64) -> Option<u32> {
+        let row = usize::try_from(message_row).ok()?;
+        self.message_conversations.get(row).copied().filter(|&c| c != NO_CONVERSATION)
+    }
 }
 
 /// A message while the facts are built: its file order breaks ties in time.
@@ -136,6 +155,13 @@ impl<'p> FactsBuilder<'p> {
     /// but none, and converted with the rates when it is in another currency.
     pub fn message(&mut self, m: MessageRow) {
         let Some(&c) = self.index.get(&m.conversation) else { return };
+        if let Ok(row) = usize::try_from(m.id) {
+            let rows = &mut self.facts.message_conversations;
+            if row >= rows.len() {
+                rows.resize(row + 1, NO_CONVERSATION);
+            }
+            rows[row] = c;
+        }
         let has_tokens = m.prompt_tokens + m.completion_tokens > 0;
         let price = m.model.and_then(|name| self.price_of.get(name));
         let foreign = m.foreign_cost.filter(|_| m.cost.is_none()).map(|(amount, currency)| {
@@ -344,6 +370,9 @@ impl Facts {
         for f in &mut self.foreign_costs {
             f.conversation = new_of[f.conversation as usize];
         }
+        for c in self.message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
+            *c = new_of[*c as usize];
+        }
         new_of
     }
 
@@ -434,6 +463,7 @@ impl Facts {
         let added = new.exchanges.iter().map(|e| ExchangeFact {
             conversation: new_to(e.conversation),
             user: user(e.user),
+            model: model(e.model),
             ..*e
         });
         merge_in(&mut exchanges, added.collect(), |e| (e.ts, row_of(e.conversation)));
@@ -484,6 +514,9 @@ impl Facts {
             currencies: self.currencies,
             span: None,
             groups: Groups::default(),
+            // What the text gives is found again by the engine.
+            message_conversations: Vec::new(),
+            insights: Default::default(),
         };
         // Users keep their numbers (a user's first conversation decides
         // them only for locality); conversations are numbered by start
@@ -563,6 +596,7 @@ fn pair_exchanges(sorted: &[Pending]) -> Vec<ExchangeFact> {
                         conversation: m.conversation,
                         user: NO_USER,
                         response_us: if m.time_unknown { NONE } else { m.ts - p.ts },
+                        model: m.model,
                     });
                 }
             }

@@ -81,6 +81,9 @@ impl HeadlineCard {
             "feedback.satisfaction_rate" => m.feedback.satisfaction_rate,
             "tokens.total" => Some(m.tokens.total as f64),
             "tokens.cost" => Some(m.tokens.cost),
+            // Absent where the store cannot count Insights yet (ClickHouse).
+            "resolution_rate" => m.insights.0.as_ref().and_then(|i| i.resolution_rate),
+            "unanswered_questions" => m.insights.0.as_ref().map(|i| i.unanswered_questions as f64),
             other => unreachable!("HEADLINE_CARDS names a field value() does not read: {other}"),
         }
     }
@@ -97,8 +100,8 @@ const fn card(
     HeadlineCard { key, field, label, unit, better, info }
 }
 
-/// The twelve cards, in the order they are shown.
-pub const HEADLINE_CARDS: [HeadlineCard; 12] = [
+/// The fourteen cards, in the order they are shown.
+pub const HEADLINE_CARDS: [HeadlineCard; 14] = [
     card(
         "total_messages",
         "total_messages",
@@ -195,6 +198,22 @@ pub const HEADLINE_CARDS: [HeadlineCard; 12] = [
         Better::Lower,
         "What the messages sent in the period cost, in US dollars, as recorded in the logs or priced from your price table.",
     ),
+    card(
+        "resolution_rate",
+        "resolution_rate",
+        "Resolution Rate",
+        Unit::Rate,
+        Better::Higher,
+        "The share of conversations with user messages that the agent resolved on its own: no escalation tool called and no negative feedback, at any time.",
+    ),
+    card(
+        "unanswered_questions",
+        "unanswered_questions",
+        "Unanswered Questions",
+        Unit::Count,
+        Better::Lower,
+        "Questions asked in the period (a user's last message before the agent speaks) that got no answer, or an answer with a fallback phrase such as \"I don't know\" (set in Settings).",
+    ),
 ];
 
 #[cfg(test)]
@@ -220,6 +239,15 @@ mod tests {
         m.feedback.satisfaction_rate = Some(0.1);
         m.tokens.total = 11;
         m.tokens.cost = 12.0;
+        m.insights = crate::metrics::MaybeInsights(Some(crate::metrics::Insights {
+            resolved_conversations: 2,
+            resolution_rate: Some(0.13),
+            questions: 20,
+            unanswered_questions: 14,
+            unanswered_rate: Some(0.7),
+            fallback_answers: 1,
+            top_unanswered: Vec::new(),
+        }));
         let json = serde_json::to_value(&m).unwrap();
         for card in HEADLINE_CARDS {
             let at = card.field.split('.').fold(&json, |v, k| &v[k]);

@@ -10,7 +10,8 @@
 //!   sorted by time ([`FactsBuilder`]); `groups`: messages folded by conversation and quarter hour;
 //! - `query`: the query and its errors; `normal`: context values normalised; `clock`: local days and hours;
 //! - `compute`: every key of one period; `extras`: what the dashboard shows beside them;
-//! - `headline`: the twelve headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
+//! - `headline`: the headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
+//! - `insights`: resolution, questions and unanswered questions; `words`: the word rule they and the `text` filter use;
 //! - `explore`: the conversations behind a number;
 //! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them.
 #![deny(clippy::disallowed_methods)]
@@ -22,10 +23,13 @@ mod extras;
 mod facts;
 mod groups;
 mod headline;
+mod insights;
 pub mod normal;
 mod packed;
 mod query;
+mod response;
 mod rows;
+pub mod words;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
 pub use compute::{
@@ -33,8 +37,12 @@ pub use compute::{
 };
 pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, SortKey};
 pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
-pub use facts::{ExchangeRate, Facts, FactsBuilder, Interner, Price};
+pub use facts::{ExchangeRate, Facts, FactsBuilder, Interner, Price, NO_CONVERSATION};
 pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
+pub use insights::{
+    InsightFacts, Insights, InsightsBuilder, MaybeInsights, UnansweredText, DEFAULT_FALLBACK_PHRASES, TOP_UNANSWERED,
+};
 pub use normal::FilterKey;
 pub use packed::PACKED_LAYOUT;
-pub use query::{Filters, Query, QueryError, QueryText, Settings, DEFAULT_ESCALATION_TOOLS};
+pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DEFAULT_ESCALATION_TOOLS};
+pub use response::ModelResponseTime;

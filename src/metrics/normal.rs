@@ -67,6 +67,7 @@ pub fn filter_value(key: FilterKey, value: &str) -> String {
         FilterKey::CustomerId => value.to_owned(),
         FilterKey::Environment if is_unknown => UNKNOWN.into(),
         FilterKey::Environment => environment(Some(value)),
+        FilterKey::Text => value.to_owned(),
     }
 }
 
@@ -84,16 +85,20 @@ pub enum FilterKey {
     /// Where the traffic came from (`production`, `development`, …), when
     /// the export says (AgentSight keeps it in the conversation's metadata).
     Environment,
+    /// Conversations in which some message says a phrase (docs/metrics.md,
+    /// Insights): not a context value, the engine resolves it from the text.
+    Text,
 }
 
 impl FilterKey {
-    pub const ALL: [FilterKey; 6] = [
+    pub const ALL: [FilterKey; 7] = [
         FilterKey::Source,
         FilterKey::Device,
         FilterKey::Language,
         FilterKey::Country,
         FilterKey::CustomerId,
         FilterKey::Environment,
+        FilterKey::Text,
     ];
 
     pub fn name(self) -> &'static str {
@@ -104,6 +109,7 @@ impl FilterKey {
             FilterKey::Country => "country",
             FilterKey::CustomerId => "customer_id",
             FilterKey::Environment => "environment",
+            FilterKey::Text => "text",
         }
     }
 

@@ -16,13 +16,14 @@ use super::rows::{
 use crate::model::{Rating, Side};
 
 /// Changes whenever the layout below does: bytes of another layout are not
-/// read. 2: costs left out (in a currency without a rate) and their
-/// currencies; each group's count of exchanges with a response time.
-pub const PACKED_LAYOUT: u32 = 2;
+/// read. 2: each exchange's model. 3: costs left out (in a currency without
+/// a rate) and their currencies; each group's count of exchanges with a
+/// response time.
+pub const PACKED_LAYOUT: u32 = 3;
 
 const CONVERSATION: usize = 8 + 8 + 4 * 6 + 1 + 1 + 4 + 1;
 const MESSAGE: usize = 8 + 4 + 4 + 1 + 4 + 8 + 8 + 8 + 1;
-const EXCHANGE: usize = 8 + 4 + 4 + 8;
+const EXCHANGE: usize = 8 + 4 + 4 + 8 + 4;
 const ACTION: usize = 8 + 4 + 4 + 8 + 1;
 const FEEDBACK: usize = 8 + 4 + 1 + 8 + 1;
 const FOREIGN_COST: usize = 8 + 4 + 4 + 8;
@@ -211,6 +212,7 @@ impl Facts {
             o.u32(e.conversation);
             o.u32(e.user);
             o.i64(e.response_us);
+            o.u32(e.model);
         });
         o.table(&self.actions, ACTION, |o, a| {
             o.i64(a.ts);
@@ -299,7 +301,13 @@ impl Facts {
             })
         })?;
         let exchanges = i.table::<_, EXCHANGE>(|r| {
-            Some(ExchangeFact { ts: r.i64(), conversation: r.u32(), user: r.u32(), response_us: r.i64() })
+            Some(ExchangeFact {
+                ts: r.i64(),
+                conversation: r.u32(),
+                user: r.u32(),
+                response_us: r.i64(),
+                model: r.u32(),
+            })
         })?;
         let actions = i.table::<_, ACTION>(|r| {
             Some(ActionFact {
@@ -370,6 +378,9 @@ impl Facts {
             currencies,
             span,
             groups: Groups { conversations: rows.iter().map(|g| g.conversation).collect(), rows, responses },
+            // What the text gives is not kept: the engine reads it again.
+            message_conversations: Vec::new(),
+            insights: Default::default(),
         };
         facts.indices_in_range().then_some(facts)
     }
@@ -389,7 +400,7 @@ impl Facts {
                     && [c.country, c.device, c.source, c.language, c.environment].iter().all(|&v| named(v, &self.names))
             })
             && self.messages.iter().all(|m| conversation(m.conversation) && user(m.user) && model(m.model))
-            && self.exchanges.iter().all(|e| conversation(e.conversation) && user(e.user))
+            && self.exchanges.iter().all(|e| conversation(e.conversation) && user(e.user) && model(e.model))
             && self.actions.iter().all(|a| conversation(a.conversation) && named(a.name, &self.action_names))
             && self.feedback.iter().all(|f| conversation(f.conversation))
             && self.foreign_costs.iter().all(|f| conversation(f.conversation) && named(f.currency, &self.currencies))

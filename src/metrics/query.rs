@@ -1,15 +1,21 @@
 //! What a dashboard asks: a range of instants, a display zone, filters.
 
+use super::insights::DEFAULT_FALLBACK_PHRASES;
 use super::normal::{filter_value, FilterKey};
 use crate::model::Micros;
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error("unknown filter key {0:?}: the keys are source, device, language, country, customer_id and environment")]
+    #[error(
+        "unknown filter key {0:?}: the keys are source, device, language, country, customer_id, environment and text"
+    )]
     UnknownFilterKey(String),
+    #[error("the text filter {0:?} has no word: give letters or digits, e.g. text=refund")]
+    TextWithoutWord(String),
     #[error("a filter is written KEY=VALUE, e.g. source=web; {0:?} has no '='")]
     MalformedFilter(String),
     #[error("unknown time zone {0:?}: give an IANA name such as Europe/Berlin or America/New_York")]
@@ -30,6 +36,9 @@ impl Filters {
     pub fn add(&mut self, key: &str, value: &str) -> Result<(), QueryError> {
         let key = FilterKey::parse(key.trim()).ok_or_else(|| QueryError::UnknownFilterKey(key.to_owned()))?;
         let value = filter_value(key, value);
+        if key == FilterKey::Text && super::words::words(&value).is_empty() {
+            return Err(QueryError::TextWithoutWord(value));
+        }
         let values = self.0.entry(key).or_default();
         if !values.contains(&value) {
             values.push(value);
@@ -68,7 +77,16 @@ pub struct Query {
     /// computed beside these (comparing two segments: WhatsApp against the
     /// web, production against staging); `None`: no second segment.
     pub segment: Option<Filters>,
+    /// For each `text` value of the filters and of the segment: whether
+    /// each conversation of the facts says it. The engine finds them with
+    /// the store's full-text index ([`crate::engine::Engine`]); a `text`
+    /// value left unresolved keeps no conversation.
+    pub text_matches: Arc<TextMatches>,
 }
+
+/// Per phrase (a `text` filter value as kept): which conversations, in the
+/// order of the facts, say it.
+pub type TextMatches = BTreeMap<String, Vec<bool>>;
 
 impl Query {
     pub fn new(from: Micros, to: Micros, zone: &str, filters: Filters) -> Result<Query, QueryError> {
@@ -76,7 +94,7 @@ impl Query {
         if to <= from {
             return Err(QueryError::EmptyPeriod { from, to });
         }
-        Ok(Query { from, to, zone, filters, compare: false, segment: None })
+        Ok(Query { from, to, zone, filters, compare: false, segment: None, text_matches: Arc::default() })
     }
 
     /// The period of the same length just before this one.
@@ -89,6 +107,7 @@ impl Query {
             filters: self.filters.clone(),
             compare: false,
             segment: None,
+            text_matches: self.text_matches.clone(),
         }
     }
 
@@ -154,10 +173,28 @@ pub const DEFAULT_ESCALATION_TOOLS: [&str; 4] = ["fallback_to_human", "open_tick
 pub struct Settings {
     /// Tool names that hand a conversation to a human, compared case-insensitively.
     pub escalation_tools: Vec<String>,
+    /// Agent answers that admit not knowing, matched as words (docs/metrics.md, Insights).
+    pub fallback_phrases: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect() }
+        Settings {
+            escalation_tools: DEFAULT_ESCALATION_TOOLS.iter().map(|s| s.to_string()).collect(),
+            fallback_phrases: DEFAULT_FALLBACK_PHRASES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn a_text_filter_without_a_word_is_an_error() {
+        let mut f = Filters::default();
+        assert_eq!(f.add_pair("text=¿?"), Err(QueryError::TextWithoutWord("¿?".into())));
+        assert!(f.add_pair("text= Dónde está ").is_ok(), "kept as written, matched by the word rule");
+        assert_eq!(f.0[&FilterKey::Text], ["Dónde está"]);
     }
 }

@@ -141,6 +141,8 @@ pub struct ExchangeFact {
     /// `NONE` when the answer has no time of its own (`Message::time_unknown`):
     /// the exchange counts, its response time is unknown.
     pub response_us: i64,
+    /// The agent message's model, `NO_MODEL` when it names none.
+    pub model: u32,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -146,7 +146,7 @@ pub fn headlines(dashboard: &Dashboard, layout: &CardLayout) -> Vec<Headline> {
 }
 
 /// The appendix: each number in one or two plain sentences (METRICS.md).
-pub const APPENDIX: [(&str, &str); 14] = [
+pub const APPENDIX: [(&str, &str); 15] = [
     ("Period and time zone", "Everything counts what happened from the start of the period up to, not including, its end. Days and hours are those of the report's time zone, summer time included. The comparison period is the one of the same length just before."),
     ("Filters", "A filter keeps the conversations whose source, device, language, country or customer matches; several values of one filter are alternatives, different filters must all match. Messages, tool calls and feedback count when their conversation is kept."),
     ("Total Messages", "Every message sent in the period, by users and by the agent."),
@@ -159,6 +159,7 @@ pub const APPENDIX: [(&str, &str); 14] = [
     ("Average Conversation Duration", "The average time from the start to the end of a conversation, over conversations started in the period in which the user wrote something; without a recorded end, its last message or tool call ends it."),
     ("Human Escalation Rate", "The share of conversations with user messages that were handed to a person, because the agent called an escalation tool (fallback_to_human, open_ticket, ticket or contact_human, or those set in the app)."),
     ("Satisfaction and feedback", "Positive ratings divided by positive plus negative ratings given in the period; neutral ratings do not count. The latest comments are the newest feedback with a comment."),
+    ("Resolution and unanswered questions", "A conversation with user messages is resolved when no escalation tool was called and no negative feedback given, at any time. A question is a user's last message before the agent speaks; it is unanswered when no answer follows, or the answer says a fallback phrase such as \"I don't know\" (the phrases are set in the app)."),
     ("Tokens and cost", "Prompt plus completion tokens of the messages sent in the period, and what they cost in US dollars, as recorded in the logs or priced from the app's price table."),
     ("Charts", "Peak hours count messages by weekday and hour. Countries come from each conversation's IP address (\"unknown\" when there is none or it cannot be placed); devices, sources and languages count conversations started in the period. Tool usage counts calls started in the period, with the average of the known durations."),
 ];

@@ -21,6 +21,8 @@ pub enum Table {
     Tools,
     Countries,
     Daily,
+    /// The period's most frequent unanswered questions (docs/metrics.md, Insights).
+    Unanswered,
 }
 
 impl Table {
@@ -30,6 +32,7 @@ impl Table {
             "tools" => Some(Table::Tools),
             "countries" => Some(Table::Countries),
             "daily" => Some(Table::Daily),
+            "unanswered" => Some(Table::Unanswered),
             _ => None,
         }
     }
@@ -136,6 +139,19 @@ pub fn export_csv(engine: &mut Engine, query: &Query, table: Table) -> Result<Ve
                     d.cost.to_string(),
                 ])
                 .map_err(err)?;
+            }
+        }
+        Table::Unanswered => {
+            let view = engine.dashboard_view(query)?;
+            let insights = view
+                .dashboard
+                .current
+                .insights
+                .0
+                .ok_or(crate::engine::Error::NotOnClickHouse("the unanswered questions"))?;
+            w.write_record(["question", "count"]).map_err(err)?;
+            for q in insights.top_unanswered {
+                w.write_record([spreadsheet_safe(q.text), q.count.to_string()]).map_err(err)?;
             }
         }
     }

@@ -10,6 +10,7 @@ mod private;
 mod read;
 mod schema;
 mod target;
+mod text;
 mod write;
 
 pub use facts_file::{facts_path, SavedFacts};
@@ -20,6 +21,7 @@ pub use read::{
     StoredConversation, StoredFile,
 };
 pub use target::{FileSink, ImportTarget};
+pub use text::MessageText;
 pub use write::FileWriter;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -231,6 +233,16 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| Ok(crate::model::content_key(ctx.get::<Option<String>>(0)?.as_deref())),
+    )?;
+    // A message's words for the full-text index, one space between them.
+    conn.create_scalar_function(
+        "rapport_words",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text = ctx.get_raw(0).as_str_or_null().map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
+            Ok(text.map(|t| crate::metrics::words::words(t).join(" ")))
+        },
     )
 }
 

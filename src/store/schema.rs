@@ -132,4 +132,27 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE message ADD COLUMN foreign_currency TEXT;
     ALTER TABLE message ADD COLUMN time_unknown INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 6: full-text search (docs/metrics.md, Insights: the `text` filter).
+    // Each message's words as the word rule finds them (`rapport_words`:
+    // accents removed, case folded, runs of letters and digits, one space
+    // between). The `ascii` tokenizer splits that only at the spaces (to it
+    // every non-ASCII character is part of a token), so its tokens are the
+    // rule's words and a phrase query finds what the rule finds.
+    // Contentless: the text stays in `message`, and a match gives message
+    // rows only (the engine knows each one's conversation from its facts,
+    // so nothing is looked up per match). No trigger: each file's import fills the index for
+    // the messages it added or changed, in bulk, before it commits
+    // (write.rs). Here it is built for the messages already stored; written
+    // to run again over itself (a store whose version was set back), like an
+    // index rebuilt.
+    r#"
+    CREATE VIRTUAL TABLE IF NOT EXISTS message_words USING fts5 (
+        words,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'ascii'
+    );
+    INSERT INTO message_words (message_words) VALUES ('delete-all');
+    INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message;
+    "#,
 ];

@@ -30,12 +30,17 @@ pub struct FileWriter<'c> {
     /// This file's row in `import_file`.
     file: i64,
     open: bool,
+    /// The full-text index, when the store has it (schema.rs, 5): the last
+    /// message row before this file, and the older rows this file changed,
+    /// whose words are indexed again at [`FileWriter::commit`].
+    words: Option<WordsToIndex>,
     find_conversation: Statement<'c>,
     new_conversation: Statement<'c>,
     insert_conversation: Statement<'c>,
     conversation_metadata: Statement<'c>,
     update_conversation: Statement<'c>,
     upsert_message: Statement<'c>,
+    message_row: Statement<'c>,
     upsert_action: Statement<'c>,
     upsert_feedback: Statement<'c>,
     insert_rejection: Statement<'c>,
@@ -70,12 +75,24 @@ impl<'c> FileWriter<'c> {
             params![path, bytes as i64, now],
         )?;
         let file = conn.last_insert_rowid();
+        let indexed: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'message_words'",
+            [],
+            |r| r.get(0),
+        )?;
+        let words = if indexed {
+            let last_before: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM message", [], |r| r.get(0))?;
+            Some(WordsToIndex { last_before, changed: Vec::new() })
+        } else {
+            None
+        };
         Ok(FileWriter {
             conn,
             ids: HashMap::new(),
             touched: Some(std::collections::HashSet::new()),
             file,
             open: true,
+            words,
             find_conversation: conn.prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
             new_conversation: conn.prepare("INSERT INTO conversation (conversation_id) VALUES (?1)")?,
             insert_conversation: conn.prepare(
@@ -106,8 +123,16 @@ impl<'c> FileWriter<'c> {
                      model = excluded.model, prompt_tokens = excluded.prompt_tokens,
                      completion_tokens = excluded.completion_tokens, cost = excluded.cost,
                      foreign_cost = excluded.foreign_cost, foreign_currency = excluded.foreign_currency,
-                     time_unknown = excluded.time_unknown",
+                     time_unknown = excluded.time_unknown
+                 WHERE content IS NOT excluded.content
+                     OR (message_id, role, timestamp, model, prompt_tokens, completion_tokens, cost,
+                         foreign_cost, foreign_currency, time_unknown)
+                     IS NOT (excluded.message_id, excluded.role, excluded.timestamp, excluded.model,
+                             excluded.prompt_tokens, excluded.completion_tokens, excluded.cost,
+                             excluded.foreign_cost, excluded.foreign_currency, excluded.time_unknown)
+",
             )?,
+            message_row: conn.prepare("SELECT id FROM message WHERE conversation = ?1 AND identity = ?2")?,
             upsert_action: conn.prepare(
                 "INSERT INTO action (conversation, identity, action_id, name, started_at,
                      duration_ms, status, error)
@@ -137,7 +162,8 @@ impl<'c> FileWriter<'c> {
     }
 
     /// Writes one record: a record whose identity was seen before replaces it,
-    /// keeping its place in file order; a conversation line merges.
+    /// keeping its place in file order (one given again exactly as stored is
+    /// left as it is); a conversation line merges.
     pub fn write(&mut self, record: &Record) -> rusqlite::Result<()> {
         match record {
             Record::Conversation(c) => self.conversation(c),
@@ -228,9 +254,11 @@ impl<'c> FileWriter<'c> {
 
     fn message(&mut self, m: &Message) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&m.conversation_id)?;
-        self.upsert_message.execute(params![
+        let identity = m.identity();
+        let inserted_before = self.conn.last_insert_rowid();
+        let changed = self.upsert_message.execute(params![
             conversation,
-            m.identity(),
+            identity,
             m.message_id,
             m.role.as_str(),
             m.timestamp.0,
@@ -243,6 +271,19 @@ impl<'c> FileWriter<'c> {
             m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
             m.time_unknown,
         ])?;
+        if let Some(words) = &mut self.words {
+            // 0 rows: the message was stored already, exactly as given. A new
+            // row comes after `last_before` and is indexed with the others;
+            // an older one replaced is found and indexed again.
+            let row = self.conn.last_insert_rowid();
+            let new = row != inserted_before && row > words.last_before;
+            if changed > 0 && !new {
+                let id: i64 = self.message_row.query_row(params![conversation, identity], |r| r.get(0))?;
+                if id <= words.last_before {
+                    words.changed.push(id);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -283,6 +324,9 @@ impl<'c> FileWriter<'c> {
             "UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1",
             params![self.file, format, records as i64, rejected as i64],
         )?;
+        if let Some(words) = self.words.take() {
+            words.index(self.conn)?;
+        }
         // In the same transaction: facts kept of the store before this file
         // are no longer of it, and what changed is listed.
         self.conn.execute(
@@ -313,6 +357,39 @@ impl<'c> FileWriter<'c> {
     pub fn rollback(mut self) -> rusqlite::Result<()> {
         self.open = false;
         self.conn.execute_batch("ROLLBACK")
+    }
+}
+
+/// The messages of one file whose words go into the full-text index when it commits.
+struct WordsToIndex {
+    /// Rows after this one are new: all of them are indexed at once.
+    last_before: i64,
+    /// Older rows the file replaced (a re-import, a message given again).
+    changed: Vec<i64>,
+}
+
+impl WordsToIndex {
+    /// Indexes the file's messages, inside its transaction: the new rows in
+    /// one statement, the replaced ones row by row (their old words first
+    /// removed). A per-row trigger would cost a statement per message.
+    fn index(mut self, conn: &Connection) -> rusqlite::Result<()> {
+        self.changed.sort_unstable();
+        self.changed.dedup();
+        if !self.changed.is_empty() {
+            let mut forget = conn.prepare("DELETE FROM message_words WHERE rowid = ?1")?;
+            let mut add = conn.prepare(
+                "INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message WHERE id = ?1",
+            )?;
+            for id in &self.changed {
+                forget.execute([id])?;
+                add.execute([id])?;
+            }
+        }
+        conn.execute(
+            "INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message WHERE id > ?1",
+            [self.last_before],
+        )?;
+        Ok(())
     }
 }
 

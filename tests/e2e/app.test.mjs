@@ -48,6 +48,8 @@ const KPI = {
   satisfaction_rate: (m) => m.feedback.satisfaction_rate,
   total_tokens: (m) => m.tokens.total,
   cost: (m) => m.tokens.cost,
+  resolution_rate: (m) => m.resolution_rate,
+  unanswered_questions: (m) => m.unanswered_questions,
 };
 
 let driver;

@@ -55,6 +55,9 @@ const KPI = {
   satisfaction_rate: (m) => m.feedback.satisfaction_rate,
   total_tokens: (m) => m.tokens.total,
   cost: (m) => m.tokens.cost,
+  // A ClickHouse store does not count the Insights yet: absent there, the cards show none.
+  resolution_rate: (m) => m.resolution_rate ?? null,
+  unanswered_questions: (m) => m.unanswered_questions ?? null,
 };
 
 let driver;

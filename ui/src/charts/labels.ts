@@ -66,6 +66,8 @@ export function valueLabel(key: FilterKey, value: string, locale?: string): stri
       return value;
     case 'environment':
       return value ? value[0].toUpperCase() + value.slice(1) : value;
+    case 'text':
+      return `“${value}”`;
   }
 }
 
@@ -76,4 +78,5 @@ export const FILTER_NAMES: Record<FilterKey, string> = {
   country: 'Country',
   customer_id: 'Customer',
   environment: 'Environment',
+  text: 'Mentions',
 };

@@ -30,5 +30,13 @@ export function emptyMetrics(): Metrics {
     feedback: { positive: 0, negative: 0, neutral: 0, satisfaction_rate: null },
     tokens: { prompt: 0, completion: 0, total: 0, cost: 0 },
     costs_left_out: [],
+    response_time_by_model: [],
+    resolved_conversations: 0,
+    resolution_rate: null,
+    questions: 0,
+    unanswered_questions: 0,
+    unanswered_rate: null,
+    fallback_answers: 0,
+    top_unanswered: [],
   };
 }

@@ -15,6 +15,10 @@ default_zone: string | null,
  */
 escalation_tools: Array<string>, 
 /**
+ * Agent answers that admit not knowing (docs/metrics.md, Insights).
+ */
+fallback_phrases: Array<string>, 
+/**
  * Another GeoIP database (.mmdb) instead of the bundled one.
  */
 geo_database: string | null, 

@@ -3,8 +3,10 @@ import type { DailyRow } from "./DailyRow";
 import type { FeedbackCounts } from "./FeedbackCounts";
 import type { LeftOutCost } from "./LeftOutCost";
 import type { Metrics } from "./Metrics";
+import type { ModelResponseTime } from "./ModelResponseTime";
 import type { TokenUsage } from "./TokenUsage";
 import type { ToolRow } from "./ToolRow";
+import type { UnansweredText } from "./UnansweredText";
 
 /**
  * A query's numbers and, when the query compares, those of the period of
@@ -25,4 +27,9 @@ environments: { [key in string]: number }, escalated_conversations: number, esca
  * exchange rate set: not in `tokens.cost` nor `daily[].cost`, one row
  * per currency (by code), so that the dashboard can say what it left out.
  */
-costs_left_out: Array<LeftOutCost>, };
+costs_left_out: Array<LeftOutCost>, 
+/**
+ * Beside the tokens and cost: response time per model; absent where
+ * the store cannot give it yet (a ClickHouse store).
+ */
+response_time_by_model?: Array<ModelResponseTime>, resolved_conversations?: number, resolution_rate?: number | null, questions?: number, unanswered_questions?: number, unanswered_rate?: number | null, fallback_answers?: number, top_unanswered?: Array<UnansweredText>, };

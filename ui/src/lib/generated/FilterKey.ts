@@ -5,4 +5,4 @@
  * [`FilterKey::name`] says (the TypeScript type is generated with the same
  * names).
  */
-export type FilterKey = "source" | "device" | "language" | "country" | "customer_id" | "environment";
+export type FilterKey = "source" | "device" | "language" | "country" | "customer_id" | "environment" | "text";

@@ -2,4 +2,4 @@
 import type { FilterKey } from './FilterKey';
 
 /** Every filter key, in the order the dashboard shows its chips. */
-export const FILTER_KEYS: readonly FilterKey[] = ["source","device","language","country","customer_id","environment"];
+export const FILTER_KEYS: readonly FilterKey[] = ["source","device","language","country","customer_id","environment","text"];

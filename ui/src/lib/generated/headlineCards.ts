@@ -97,5 +97,21 @@ export const HEADLINE_CARDS: HeadlineCard[] = [
     "unit": "money",
     "better": "lower",
     "info": "What the messages sent in the period cost, in US dollars, as recorded in the logs or priced from your price table."
+  },
+  {
+    "key": "resolution_rate",
+    "field": "resolution_rate",
+    "label": "Resolution Rate",
+    "unit": "rate",
+    "better": "higher",
+    "info": "The share of conversations with user messages that the agent resolved on its own: no escalation tool called and no negative feedback, at any time."
+  },
+  {
+    "key": "unanswered_questions",
+    "field": "unanswered_questions",
+    "label": "Unanswered Questions",
+    "unit": "count",
+    "better": "lower",
+    "info": "Questions asked in the period (a user's last message before the agent speaks) that got no answer, or an answer with a fallback phrase such as \"I don't know\" (set in Settings)."
   }
 ];

@@ -1,0 +1,347 @@
+//! Did the agent help? Resolution, questions and unanswered questions
+//! (METRICS.md, Insights).
+//!
+//! A **question** is a user message not followed, as the next user or agent
+//! message of its conversation, by another user message. It is
+//! **unanswered** when no agent message follows it, or the one that follows
+//! contains a fallback phrase (an answer that admits not knowing):
+//!
+//! ```text
+//! time:  u1   u2   a1          u3   a2("I'm not sure…")   u4
+//!             q────answered    q────unanswered            q (nothing follows: unanswered)
+//!        (u1 is superseded by u2: not a question)
+//! ```
+//!
+//! Which messages are questions, and which are unanswered, depends on the
+//! text and the fallback phrases only, so it is found once, when the facts
+//! are built ([`InsightsBuilder`]); a query then counts the rows in range.
+
+use super::compute::in_range;
+use super::facts::{Facts, Interner, NONE};
+use super::words::{words, Phrases};
+use crate::model::{Rating, Side};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Agent answers that admit not knowing, unless the settings say otherwise.
+pub const DEFAULT_FALLBACK_PHRASES: [&str; 12] = [
+    "i don't know",
+    "i do not know",
+    "i'm not sure",
+    "i am not sure",
+    "i can't help",
+    "i cannot help",
+    "i'm unable to",
+    "i am unable to",
+    "i don't have information",
+    "i do not have information",
+    "i couldn't find",
+    "i could not find",
+];
+
+/// How many texts `top_unanswered` lists.
+pub const TOP_UNANSWERED: usize = 10;
+
+/// A question's text has no word.
+const NO_TEXT: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy)]
+pub struct QuestionFact {
+    /// The user message's time.
+    pub ts: i64,
+    pub conversation: u32,
+    pub unanswered: bool,
+    /// For an unanswered question: its words joined by single spaces, in
+    /// [`InsightFacts::texts`]; `NO_TEXT` otherwise.
+    pub text: u32,
+}
+
+/// An agent message that contains a fallback phrase.
+#[derive(Debug, Clone, Copy)]
+pub struct FallbackAnswer {
+    pub ts: i64,
+    pub conversation: u32,
+}
+
+/// Questions and fallback answers, each sorted by time.
+#[derive(Debug, Clone, Default)]
+pub struct InsightFacts {
+    /// The fallback phrases these were found with; `None` before they are found.
+    pub fallback_phrases: Option<Vec<String>>,
+    pub questions: Vec<QuestionFact>,
+    pub fallback_answers: Vec<FallbackAnswer>,
+    pub texts: Interner,
+}
+
+/// A question's user message waiting for the message after it.
+struct Asked {
+    ts: i64,
+    conversation: u32,
+    content: String,
+}
+
+/// Builds [`InsightFacts`] from every message's text, given one conversation
+/// after another, each in the order it was said (time, then first seen).
+pub struct InsightsBuilder {
+    index: HashMap<i64, u32>,
+    phrases: Phrases,
+    out: InsightFacts,
+    /// The conversation row being read, and its index in the facts.
+    current: Option<(i64, Option<u32>)>,
+    asked: Option<Asked>,
+}
+
+impl InsightsBuilder {
+    /// For the conversations of `facts`, with these fallback phrases.
+    pub fn new(facts: &Facts, fallback_phrases: &[String]) -> InsightsBuilder {
+        let index = facts.conversation_rows.iter().enumerate().map(|(i, &row)| (row, i as u32)).collect();
+        InsightsBuilder {
+            index,
+            phrases: Phrases::new(fallback_phrases),
+            out: InsightFacts { fallback_phrases: Some(fallback_phrases.to_vec()), ..InsightFacts::default() },
+            current: None,
+            asked: None,
+        }
+    }
+
+    /// The next message: of the conversation of the one before, or of the next conversation.
+    pub fn message(&mut self, conversation_row: i64, ts: i64, side: Side, content: Option<&str>) {
+        if self.current.is_none_or(|(row, _)| row != conversation_row) {
+            self.end_conversation();
+            self.current = Some((conversation_row, self.index.get(&conversation_row).copied()));
+        }
+        let Some((_, Some(conversation))) = self.current else {
+            return;
+        };
+        let content = content.unwrap_or("");
+        match side {
+            Side::Neither => {}
+            Side::User => {
+                // A user message right after another supersedes it.
+                self.asked = Some(Asked { ts, conversation, content: content.to_owned() });
+            }
+            Side::Agent => {
+                let fallback = self.phrases.any_in_text(content);
+                if fallback {
+                    self.out.fallback_answers.push(FallbackAnswer { ts, conversation });
+                }
+                if let Some(asked) = self.asked.take() {
+                    self.question(asked, fallback);
+                }
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> InsightFacts {
+        self.end_conversation();
+        self.out.questions.sort_by_key(|q| q.ts);
+        self.out.fallback_answers.sort_by_key(|a| a.ts);
+        self.out
+    }
+
+    /// A question nothing answered ends its conversation.
+    fn end_conversation(&mut self) {
+        if let Some(asked) = self.asked.take() {
+            self.question(asked, true);
+        }
+    }
+
+    fn question(&mut self, asked: Asked, unanswered: bool) {
+        let text = if unanswered {
+            let key = words(&asked.content).join(" ");
+            if key.is_empty() {
+                NO_TEXT
+            } else {
+                self.out.texts.intern(&key)
+            }
+        } else {
+            NO_TEXT
+        };
+        self.out.questions.push(QuestionFact { ts: asked.ts, conversation: asked.conversation, unanswered, text });
+    }
+}
+
+/// The Insights keys of one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Insights {
+    pub resolved_conversations: u64,
+    pub resolution_rate: Option<f64>,
+    pub questions: u64,
+    pub unanswered_questions: u64,
+    pub unanswered_rate: Option<f64>,
+    pub fallback_answers: u64,
+    /// By count descending, then text.
+    pub top_unanswered: Vec<UnansweredText>,
+}
+
+/// A period's [`Insights`], or `None` where the store cannot count them yet
+/// (a ClickHouse store). Flattened into `Metrics`: its keys are there, or
+/// all absent.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(transparent)]
+pub struct MaybeInsights(pub Option<Insights>);
+
+/// TypeScript knows [`MaybeInsights`] only flattened, as [`InsightsFields`].
+#[cfg(feature = "ts")]
+impl ts_rs::TS for MaybeInsights {
+    type WithoutGenerics = MaybeInsights;
+    type OptionInnerType = MaybeInsights;
+
+    fn name(cfg: &ts_rs::Config) -> String {
+        InsightsFields::name(cfg)
+    }
+
+    fn inline(cfg: &ts_rs::Config) -> String {
+        InsightsFields::inline(cfg)
+    }
+
+    fn inline_flattened(cfg: &ts_rs::Config) -> String {
+        InsightsFields::inline_flattened(cfg)
+    }
+
+    fn visit_dependencies(v: &mut impl ts_rs::TypeVisitor) {
+        // The one named type among its fields', for the import of `Metrics`.
+        v.visit::<UnansweredText>();
+    }
+}
+
+/// How TypeScript sees [`MaybeInsights`] flattened into `Metrics`: every
+/// key optional, since a store that cannot count them leaves them all out.
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(optional_fields)]
+#[allow(dead_code)] // only its TypeScript declaration is used
+pub(crate) struct InsightsFields {
+    resolved_conversations: Option<u64>,
+    resolution_rate: Option<Option<f64>>,
+    questions: Option<u64>,
+    unanswered_questions: Option<u64>,
+    unanswered_rate: Option<Option<f64>>,
+    fallback_answers: Option<u64>,
+    top_unanswered: Option<Vec<UnansweredText>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct UnansweredText {
+    pub text: String,
+    pub count: u64,
+}
+
+/// What a period's Insights are counted over.
+pub(crate) struct Period<'a> {
+    pub from: i64,
+    pub to: i64,
+    pub passes: &'a dyn Fn(u32) -> bool,
+    /// Per conversation: called an escalation tool (at any time).
+    pub escalated: &'a [bool],
+    /// Engaged conversations in range: the resolution rate's denominator.
+    pub interactions: u64,
+}
+
+/// Per conversation: has a negative feedback, at any time.
+pub(crate) fn negative(facts: &Facts) -> Vec<bool> {
+    let mut negative = vec![false; facts.conversations.len()];
+    for f in facts.feedback.iter().filter(|f| f.rating == Rating::Negative) {
+        negative[f.conversation as usize] = true;
+    }
+    negative
+}
+
+/// The Insights keys of a period; `negative` as [`negative`] gives it.
+pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Insights {
+    let Period { from, to, passes, escalated, interactions } = *period;
+    let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
+    let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
+    let resolved_conversations = (first..end.max(first))
+        .filter(|&i| {
+            let c = &facts.conversations[i];
+            c.engaged && passes(i as u32) && !escalated[i] && !negative[i]
+        })
+        .count() as u64;
+
+    let insight = &facts.insights;
+    let (mut questions, mut unanswered) = (0u64, 0u64);
+    let mut per_text: HashMap<u32, u64> = HashMap::new();
+    for q in in_range(&insight.questions, |q| q.ts, from, to) {
+        if !passes(q.conversation) {
+            continue;
+        }
+        questions += 1;
+        if q.unanswered {
+            unanswered += 1;
+            if q.text != NO_TEXT {
+                *per_text.entry(q.text).or_default() += 1;
+            }
+        }
+    }
+    let fallback_answers =
+        in_range(&insight.fallback_answers, |a| a.ts, from, to).iter().filter(|a| passes(a.conversation)).count();
+
+    let mut top: Vec<UnansweredText> = per_text
+        .into_iter()
+        .map(|(text, count)| UnansweredText { text: insight.texts.name(text).to_owned(), count })
+        .collect();
+    top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+    top.truncate(TOP_UNANSWERED);
+
+    let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    Insights {
+        resolved_conversations,
+        resolution_rate: ratio(resolved_conversations, interactions),
+        questions,
+        unanswered_questions: unanswered,
+        unanswered_rate: ratio(unanswered, questions),
+        fallback_answers: fallback_answers as u64,
+        top_unanswered: top,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Insight facts of one conversation (row 1) told as (ts, side, text).
+    fn told(messages: &[(i64, Side, &str)]) -> InsightFacts {
+        let facts = Facts { conversation_rows: vec![1], ..Facts::default() };
+        let phrases: Vec<String> = DEFAULT_FALLBACK_PHRASES.iter().map(|s| s.to_string()).collect();
+        let mut b = InsightsBuilder::new(&facts, &phrases);
+        for &(ts, side, text) in messages {
+            b.message(1, ts, side, Some(text));
+        }
+        b.finish()
+    }
+
+    fn summary(f: &InsightFacts) -> Vec<(i64, bool, &str)> {
+        f.questions
+            .iter()
+            .map(|q| (q.ts, q.unanswered, if q.text == NO_TEXT { "" } else { f.texts.name(q.text) }))
+            .collect()
+    }
+
+    #[test]
+    fn of_a_run_of_user_messages_the_last_one_asks() {
+        let f = told(&[(1, Side::User, "hello"), (2, Side::User, "Where is it?"), (3, Side::Agent, "Here.")]);
+        assert_eq!(summary(&f), [(2, false, "")], "u1 is superseded; u2 is answered");
+    }
+
+    #[test]
+    fn a_fallback_answer_or_no_answer_leaves_a_question_unanswered() {
+        let f = told(&[
+            (1, Side::User, "Can I pay by CHEQUE?"),
+            (2, Side::Agent, "I'm not sure, sorry."),
+            (3, Side::Neither, "tool output"),
+            (4, Side::User, "¿Dónde está?"),
+        ]);
+        assert_eq!(summary(&f), [(1, true, "can i pay by cheque"), (4, true, "donde esta")]);
+        assert_eq!(f.fallback_answers.len(), 1);
+    }
+
+    #[test]
+    fn an_agent_message_with_no_question_before_it_can_still_be_a_fallback_answer() {
+        let f = told(&[(1, Side::Agent, "I do not know."), (2, Side::User, "?"), (3, Side::Agent, "ok")]);
+        assert_eq!(f.fallback_answers.len(), 1);
+        assert_eq!(summary(&f), [(2, false, "")]);
+    }
+}

@@ -1,0 +1,75 @@
+//! Response time per model (docs/metrics.md, `response_time_by_model`):
+//! the exchanges whose agent message names a model, grouped by that model.
+
+use super::compute::{in_range, percentiles};
+use super::facts::{Facts, NONE, NO_MODEL};
+use serde::Serialize;
+
+/// One model's exchanges in a period and their response times.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ModelResponseTime {
+    pub model: String,
+    pub exchanges: u64,
+    pub p50_response_time_ms: f64,
+    pub p95_response_time_ms: f64,
+}
+
+/// The exchanges in `[from, to)` of conversations that pass, whose agent
+/// message names a model and has a time of its own (an answer without one
+/// gives no response time): per model (by name), the nearest-rank 50th and
+/// 95th percentiles of their response times.
+pub(crate) fn by_model(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<ModelResponseTime> {
+    let mut times: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
+    for e in in_range(&facts.exchanges, |e| e.ts, from, to) {
+        if e.model != NO_MODEL && e.response_us != NONE && passes(e.conversation) {
+            times[e.model as usize].push(e.response_us);
+        }
+    }
+    let ms = |us: i64| us as f64 / 1000.0;
+    let mut out: Vec<ModelResponseTime> = times
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(i, t)| {
+            let exchanges = t.len() as u64;
+            let [p50, p95] = percentiles(t, [0.50, 0.95]);
+            ModelResponseTime {
+                model: facts.models.name(i as u32).to_owned(),
+                exchanges,
+                p50_response_time_ms: p50.map_or(0.0, ms),
+                p95_response_time_ms: p95.map_or(0.0, ms),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.model.cmp(&b.model));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::rows::ExchangeFact;
+
+    #[test]
+    fn each_model_has_the_percentiles_of_its_own_timed_exchanges_and_unnamed_ones_are_left_out() {
+        let mut facts = Facts::default();
+        let (a, b) = (facts.models.intern("model-a"), facts.models.intern("model-b"));
+        let exchange =
+            |ts: i64, model: u32, ms: i64| ExchangeFact { ts, conversation: 0, user: 0, response_us: ms * 1000, model };
+        // model-a: 100, 200, ..., 1000 ms; model-b: one exchange; one without a model.
+        facts.exchanges = (1..=10).map(|i| exchange(i, a, i * 100)).collect();
+        facts.exchanges.push(exchange(11, b, 7));
+        facts.exchanges.push(exchange(12, NO_MODEL, 99_999));
+        // An answer of model-b without a time of its own: no response time.
+        facts.exchanges.push(ExchangeFact { response_us: NONE, ..exchange(13, b, 0) });
+        let rows = by_model(&facts, 0, 100, &|_| true);
+        let summary: Vec<(&str, u64, f64, f64)> = rows
+            .iter()
+            .map(|r| (r.model.as_str(), r.exchanges, r.p50_response_time_ms, r.p95_response_time_ms))
+            .collect();
+        assert_eq!(summary, [("model-a", 10, 500.0, 1000.0), ("model-b", 1, 7.0, 7.0)]);
+        assert!(by_model(&facts, 0, 11, &|_| false).is_empty(), "a conversation that does not pass counts nowhere");
+        assert_eq!(by_model(&facts, 0, 6, &|_| true)[0].exchanges, 5, "only the exchanges in range");
+    }
+}

@@ -1,0 +1,120 @@
+//! What the engine reads from the messages' words, for the metrics and the
+//! search: the questions and fallback answers (Insights), the conversations
+//! a `text` filter keeps, and snippets of the messages that say a phrase.
+//! The store gives the text and its full-text index, [`crate::metrics::words`]
+//! the rule.
+
+use crate::metrics::words::{words_with_spans, Phrases};
+use crate::metrics::{Facts, InsightFacts, InsightsBuilder};
+use crate::store::{Store, StoreError};
+use serde::Serialize;
+
+/// The questions and fallback answers of the conversations of `facts`.
+pub fn insight_facts(store: &Store, facts: &Facts, fallback_phrases: &[String]) -> Result<InsightFacts, StoreError> {
+    let mut builder = InsightsBuilder::new(facts, fallback_phrases);
+    store.for_each_message_text(|m| builder.message(m.conversation, m.timestamp, m.role.side(), m.content))?;
+    Ok(builder.finish())
+}
+
+/// Per conversation of `facts`: whether some message of it (any role, any
+/// time) says one of `phrases` as consecutive words, as the store's
+/// full-text index (of the rule's words) finds it.
+pub fn text_matches(store: &Store, facts: &Facts, phrases: &[String]) -> Result<Vec<bool>, StoreError> {
+    let mut said = vec![false; facts.conversations.len()];
+    store.messages_saying(Phrases::new(phrases).words(), |message| {
+        if let Some(c) = facts.conversation_of_message(message) {
+            said[c as usize] = true;
+        }
+    })?;
+    Ok(said)
+}
+
+/// A stretch of a message around a phrase it says, to show as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Snippet {
+    pub text: String,
+    /// Where the phrase is in `text`, as `[start, end)` offsets in UTF-16
+    /// code units (what the UI's strings count).
+    pub highlights: Vec<(u32, u32)>,
+    /// Whether text was cut before or after the stretch shown.
+    pub cut_before: bool,
+    pub cut_after: bool,
+}
+
+/// How many characters a snippet shows on each side of its first match.
+const CONTEXT_CHARS: usize = 60;
+
+/// The snippet of `content` around the first place it says one of
+/// `phrases`; `None` when it says none of them.
+pub fn snippet(content: &str, phrases: &Phrases) -> Option<Snippet> {
+    let spans = words_with_spans(content);
+    let words: Vec<String> = spans.iter().map(|(w, _)| w.clone()).collect();
+    let mut found: Vec<(usize, usize)> = Vec::new(); // byte ranges of content
+    let mut i = 0;
+    while i < words.len() {
+        let hit = phrases.words().iter().find(|p| words[i..].starts_with(p));
+        match hit {
+            Some(p) => {
+                found.push((spans[i].1.start, spans[i + p.len() - 1].1.end));
+                i += p.len();
+            }
+            None => i += 1,
+        }
+    }
+    let &(first_start, _) = found.first()?;
+    let start = floor_char(content, first_start.saturating_sub(back_bytes(content, first_start, CONTEXT_CHARS)));
+    let end = {
+        let after = found[0].1;
+        let more: usize = content[after..].chars().take(CONTEXT_CHARS).map(char::len_utf8).sum();
+        after + more
+    };
+    let text = &content[start..end];
+    let utf16 = |from: usize, to: usize| content[from..to].encode_utf16().count() as u32;
+    let highlights = found
+        .iter()
+        .filter(|(a, b)| *a >= start && *b <= end)
+        .map(|&(a, b)| (utf16(start, a), utf16(start, b)))
+        .collect();
+    Some(Snippet { text: text.to_owned(), highlights, cut_before: start > 0, cut_after: end < content.len() })
+}
+
+/// The bytes of the `chars` characters before `at`.
+fn back_bytes(text: &str, at: usize, chars: usize) -> usize {
+    text[..at].chars().rev().take(chars).map(char::len_utf8).sum()
+}
+
+fn floor_char(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_highlights_the_phrase_where_the_text_says_it() {
+        let s = snippet("Hola. ¿Dónde   está mi pedido? Dónde está", &Phrases::new(&["donde esta"])).unwrap();
+        assert_eq!(s.text, "Hola. ¿Dónde   está mi pedido? Dónde está");
+        let shown: Vec<String> = s
+            .highlights
+            .iter()
+            .map(|&(a, b)| {
+                String::from_utf16(&s.text.encode_utf16().collect::<Vec<_>>()[a as usize..b as usize]).unwrap()
+            })
+            .collect();
+        assert_eq!(shown, ["Dónde   está", "Dónde está"]);
+        assert!(!s.cut_before && !s.cut_after);
+    }
+
+    #[test]
+    fn a_long_text_is_cut_around_its_first_match() {
+        let text = format!("{} the refund came {}", "a ".repeat(100), "b ".repeat(100));
+        let s = snippet(&text, &Phrases::new(&["REFUND"])).unwrap();
+        assert!(s.cut_before && s.cut_after && s.text.contains("refund"), "{s:?}");
+        assert!(snippet("nothing here", &Phrases::new(&["refund"])).is_none());
+    }
+}
