@@ -36,6 +36,7 @@ pub fn run() {
             commands::dashboard::dashboard,
             commands::dashboard::time_zones,
             commands::conversations::conversations,
+            commands::conversations::search,
             commands::conversation::conversation,
             commands::export::export,
             commands::import::import_files,

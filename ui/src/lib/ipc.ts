@@ -23,6 +23,7 @@ import type {
   ImportReport,
   Progress,
   QueryText,
+  SearchHit,
   Status,
   Transcript,
 } from './bindings';
@@ -54,6 +55,7 @@ export const dashboard = (query: QueryText) => call<DashboardView>('dashboard', 
 export const conversations = (request: ConversationsRequest) =>
   call<ConversationPage>('conversations', { request });
 export const conversation = (id: string) => call<Transcript>('conversation', { id });
+export const search = (query: QueryText, phrase: string) => call<SearchHit[]>('search', { query, phrase });
 export const cancelImport = () => call<void>('cancel_import');
 export const loadDemo = () => call<Status>('load_demo');
 export const getSettings = () => call<AppSettings>('get_settings');
