@@ -91,7 +91,10 @@ fn the_report_lists_the_top_unanswered_questions() {
         let cell = format!("<td>{}</td><td class=\"n\">{}</td>", q.text, q.count);
         assert!(table.contains(&cell), "the report lists {cell}");
     }
-    assert!(table.contains("<td>where is my parcel</td><td class=\"n\">3</td>"), "the question's words, asked three times");
+    assert!(
+        table.contains("<td>where is my parcel</td><td class=\"n\">3</td>"),
+        "the question's words, asked three times"
+    );
     let pages = report::report_svg(&data, Paper::A4).unwrap();
     assert!(pages.contains("Top unanswered questions") && pages.contains("where is my parcel"));
 }

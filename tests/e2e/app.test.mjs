@@ -360,7 +360,7 @@ test('the Export menu lists the report, every chart and every table, and Esc clo
   for (const b of await browser.$$('#export-menu button[data-export]')) items.push(await b.getAttribute('data-export'));
   assert.deepEqual(
     items,
-    ['pdf', 'html', 'png', 'png-2x', 'svg', 'csv-conversations', 'csv-tools', 'csv-countries', 'csv-daily'],
+    ['pdf', 'html', 'png', 'png-2x', 'svg', 'csv-conversations', 'csv-tools', 'csv-countries', 'csv-daily', 'csv-unanswered'],
     'PDF, HTML, PNG 1x/2x and SVG of a chart, CSV of each table',
   );
   const charts = await browser.$$('#export-menu select[aria-label="Chart"] option');
