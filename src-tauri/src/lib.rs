@@ -35,6 +35,7 @@ pub fn run() {
             commands::welcome::load_demo,
             commands::dashboard::dashboard,
             commands::dashboard::time_zones,
+            commands::dashboard::topics,
             commands::conversations::conversations,
             commands::conversations::search,
             commands::conversation::conversation,

@@ -305,6 +305,19 @@ test('a phrase searched in the conversations becomes a text chip whose numbers a
   await assertCardsMatchCli('text=refund');
   await shot('dashboard-text-chip-light');
   await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
+  q = await nextQuery(q);
+
+  // What people ask about: a phrase of the card becomes the same kind of chip.
+  const topic = await $('[data-testid="card-topics"] [data-testid="topic"]');
+  await topic.waitForExist({ timeout: 30000 });
+  await topic.scrollIntoView();
+  await shot('dashboard-topics-light');
+  const phrase = String(await (await topic.$('.phrase')).getProperty('textContent')).trim();
+  await topic.click();
+  q = await nextQuery(q);
+  assert.deepEqual(q.filters.text, [phrase], 'the topic became a text filter');
+  await assertCardsMatchCli(`text=${phrase}`);
+  await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
   await nextQuery(q);
 });
 

@@ -58,3 +58,4 @@ export type { SearchHit } from './generated/SearchHit';
 export type { Snippet } from './generated/Snippet';
 export type { UnansweredText } from './generated/UnansweredText';
 export type { ModelResponseTime } from './generated/ModelResponseTime';
+export type { Topic } from './generated/Topic';

@@ -24,6 +24,7 @@ import type {
   Progress,
   QueryText,
   SearchHit,
+  Topic,
   Status,
   Transcript,
 } from './bindings';
@@ -52,6 +53,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const status = () => call<Status>('status');
 export const dashboard = (query: QueryText) => call<DashboardView>('dashboard', { query });
+export const topics = (query: QueryText) => call<Topic[]>('topics', { query });
 export const conversations = (request: ConversationsRequest) =>
   call<ConversationPage>('conversations', { request });
 export const conversation = (id: string) => call<Transcript>('conversation', { id });
