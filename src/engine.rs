@@ -666,6 +666,42 @@ impl Engine {
         Ok(dashboard(facts, &query, settings))
     }
 
+    /// What people ask about in the query's period: the phrases that set its
+    /// user messages apart from the whole store's (docs/metrics.md). Reads
+    /// the text of the store's user messages twice: a card of its own, not
+    /// part of the dashboard's numbers.
+    pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
+        use crate::metrics::{phrases, stop_words, TopicCounts, TopicScope};
+        use crate::model::Side;
+        if matches!(self.backend, Backend::ClickHouse(_)) {
+            return Err(Error::NotOnClickHouse("what people ask about"));
+        }
+        let fallback = self.settings.fallback_phrases.clone();
+        let query = self.resolve_text(query, &fallback)?;
+        let facts = self.facts_for(&fallback)?;
+        let scope = TopicScope::of(facts, &query);
+        let languages: std::collections::BTreeSet<u32> = facts.conversations.iter().map(|c| c.language).collect();
+        let stop = stop_words(languages.into_iter().map(|l| facts.names.name(l)));
+        let Backend::Local(store) = &self.backend else { unreachable!("refused above") };
+        let mut counts = TopicCounts::default();
+        store.for_each_message_text(|m| {
+            if m.role.side() != Side::User {
+                return;
+            }
+            if let (Some(current), Some(text)) = (scope.side(m.conversation, m.timestamp), m.content) {
+                counts.period_message(phrases(&crate::metrics::words::words(text), &stop), current);
+            }
+        })?;
+        counts.keep_candidates();
+        store.for_each_message_text(|m| {
+            if m.role.side() == Side::User {
+                let said = m.content.map(|t| phrases(&crate::metrics::words::words(t), &stop)).unwrap_or_default();
+                counts.store_message(&said);
+            }
+        })?;
+        Ok(counts.topics())
+    }
+
     /// The dashboard as the app shows it, with the settings' escalation tools.
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
         let settings = self.settings.metric_settings();

@@ -63,6 +63,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What people ask about: the phrases that set the period's user
+    /// messages apart from the whole store's, with their counts (JSON).
+    Topics {
+        #[command(flatten)]
+        query: QueryArgs,
+    },
     /// What the store holds: counts, time span, files imported.
     Status {
         #[arg(long)]

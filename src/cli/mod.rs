@@ -105,6 +105,12 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Topics { query } => {
+            let query = build_query(query)?;
+            let mut engine = engine(&cli).map_err(|e| e.to_string())?;
+            output::print_json(&engine.topics(&query).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Search { phrase, query, limit, json } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;

@@ -12,6 +12,7 @@
 //! - `compute`: every key of one period; `extras`: what the dashboard shows beside them;
 //! - `headline`: the headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
 //! - `insights`: resolution, questions and unanswered questions; `words`: the word rule they and the `text` filter use;
+//! - `topics`: the phrases that characterise a period's questions (what people ask about);
 //! - `explore`: the conversations behind a number;
 //! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them.
 #![deny(clippy::disallowed_methods)]
@@ -29,6 +30,7 @@ mod packed;
 mod query;
 mod response;
 mod rows;
+mod topics;
 pub mod words;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
@@ -46,3 +48,4 @@ pub use normal::FilterKey;
 pub use packed::PACKED_LAYOUT;
 pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DEFAULT_ESCALATION_TOOLS};
 pub use response::ModelResponseTime;
+pub use topics::{phrases, stop_words, Topic, TopicCounts, TopicScope, TOPICS};

@@ -6,7 +6,7 @@ use super::charts::{self, Chart};
 use super::definitions::{cost_notes, headlines, APPENDIX};
 use super::font;
 use super::format::{self, escape};
-use super::pages::{country_rows, query_lines, rating, tool_rows, Paper};
+use super::pages::{country_rows, query_lines, rating, tool_rows, unanswered_rows, Paper, UNANSWERED_HEADER};
 use super::{ReportData, ReportError};
 use std::fmt::Write;
 
@@ -139,6 +139,10 @@ pub fn html(data: &ReportData, paper: Paper) -> Result<String, ReportError> {
         &country_rows(data),
         "No conversations started in this period.",
     );
+    if let Some(unanswered) = unanswered_rows(data) {
+        out.push_str("<h2>Top unanswered questions</h2>\n");
+        table(&mut out, UNANSWERED_HEADER, &unanswered, "Every question in this period got an answer.");
+    }
     out.push_str("<h2>Latest feedback comments</h2>\n");
     let comments = &data.view.extras.latest_comments;
     if comments.is_empty() {

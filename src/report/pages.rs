@@ -183,6 +183,31 @@ pub fn country_rows(data: &ReportData) -> Vec<[String; 4]> {
         .collect()
 }
 
+/// Rows of the top-unanswered table: the question, times asked, its share of
+/// the period's unanswered questions, and of its questions. `None` where the
+/// store does not count them (a ClickHouse store).
+pub fn unanswered_rows(data: &ReportData) -> Option<Vec<[String; 4]>> {
+    let insights = data.view.dashboard.current.insights.0.as_ref()?;
+    let share = |n: u64, of: u64| format::percent(n as f64 / of.max(1) as f64);
+    Some(
+        insights
+            .top_unanswered
+            .iter()
+            .map(|q| {
+                [
+                    q.text.clone(),
+                    format::count(q.count),
+                    share(q.count, insights.unanswered_questions),
+                    share(q.count, insights.questions),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The header of the top-unanswered table.
+pub const UNANSWERED_HEADER: [&str; 4] = ["Question", "Times asked", "Of unanswered", "Of all questions"];
+
 /// The height a table of `rows` rows takes, its header included.
 fn table_height(rows: usize) -> f64 {
     15.0 * (rows.max(1) as f64 + 1.0) + 8.0
@@ -306,6 +331,10 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
         &countries,
         "No conversations started in this period.",
     );
+    if let Some(unanswered) = unanswered_rows(data) {
+        flow.heading_before("Top unanswered questions", table_height(unanswered.len()));
+        table(&mut flow, UNANSWERED_HEADER, &unanswered, "Every question in this period got an answer.");
+    }
 
     flow.heading("Latest feedback comments");
     let comments = &data.view.extras.latest_comments;

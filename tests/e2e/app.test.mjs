@@ -284,6 +284,43 @@ test('two segments are compared, a view is saved and opened again, and cards are
   await nextQuery(q);
 });
 
+test('a phrase searched in the conversations becomes a text chip whose numbers are rapport metrics --filter text=', async () => {
+  let q = await dashboardQuery();
+  await openScreen('Conversations');
+  const box = await $('input[aria-label="Search conversations"]');
+  await box.waitForExist({ timeout: 10000 });
+  await box.setValue('refund');
+  const said = await $('[data-testid="search-said"]');
+  await said.waitForExist({ timeout: 20000 });
+  await browser.waitUntil(async () => (await said.$$('mark')).length > 0, {
+    timeout: 20000,
+    timeoutMsg: 'no snippet marks the phrase',
+  });
+  const marked = String(await (await said.$('mark')).getProperty('textContent'));
+  assert.equal(marked.toLowerCase(), 'refund', 'the snippet marks the phrase');
+  await shot('conversations-search-light');
+  await (await $('[data-testid="search-to-chip"]')).click();
+  q = await nextQuery(q);
+  assert.deepEqual(q.filters.text, ['refund'], 'the search became a text filter');
+  await assertCardsMatchCli('text=refund');
+  await shot('dashboard-text-chip-light');
+  await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
+  q = await nextQuery(q);
+
+  // What people ask about: a phrase of the card becomes the same kind of chip.
+  const topic = await $('[data-testid="card-topics"] [data-testid="topic"]');
+  await topic.waitForExist({ timeout: 30000 });
+  await topic.scrollIntoView();
+  await shot('dashboard-topics-light');
+  const phrase = String(await (await topic.$('.phrase')).getProperty('textContent')).trim();
+  await topic.click();
+  q = await nextQuery(q);
+  assert.deepEqual(q.filters.text, [phrase], 'the topic became a text filter');
+  await assertCardsMatchCli(`text=${phrase}`);
+  await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
+  await nextQuery(q);
+});
+
 test('a tool opens its conversations, and a conversation its transcript', async () => {
   await openScreen('Dashboard');
   await dashboardQuery();
@@ -336,7 +373,7 @@ test('the Export menu lists the report, every chart and every table, and Esc clo
   for (const b of await browser.$$('#export-menu button[data-export]')) items.push(await b.getAttribute('data-export'));
   assert.deepEqual(
     items,
-    ['pdf', 'html', 'png', 'png-2x', 'svg', 'csv-conversations', 'csv-tools', 'csv-countries', 'csv-daily'],
+    ['pdf', 'html', 'png', 'png-2x', 'svg', 'csv-conversations', 'csv-tools', 'csv-countries', 'csv-daily', 'csv-unanswered'],
     'PDF, HTML, PNG 1x/2x and SVG of a chart, CSV of each table',
   );
   const charts = await browser.$$('#export-menu select[aria-label="Chart"] option');

@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::state::AppState;
+use rapport::engine::SearchHit;
 use rapport::metrics::{ConversationPage, Drill, ListOptions, QueryText, SortKey};
 use serde::Deserialize;
 use tauri::State;
@@ -45,4 +46,19 @@ pub fn list_conversations(state: &AppState, request: &ConversationsRequest) -> R
 #[tauri::command]
 pub async fn conversations(state: State<'_, AppState>, request: ConversationsRequest) -> Result<ConversationPage> {
     list_conversations(&state, &request)
+}
+
+/// The most conversations a full-text search shows with their snippets.
+const MAX_HITS: usize = 50;
+
+/// The newest conversations of the query that say `phrase` (the `text`
+/// rule), each with the stretch of its first message that says it.
+pub fn search_phrase(state: &AppState, query: &QueryText, phrase: &str) -> Result<Vec<SearchHit>> {
+    let query = query.to_query()?;
+    Ok(state.engine()?.search(&query, phrase, MAX_HITS)?)
+}
+
+#[tauri::command]
+pub async fn search(state: State<'_, AppState>, query: QueryText, phrase: String) -> Result<Vec<SearchHit>> {
+    search_phrase(&state, &query, &phrase)
 }

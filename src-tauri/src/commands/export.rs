@@ -35,7 +35,7 @@ pub enum Export {
     Svg {
         chart: String,
     },
-    /// One table as CSV: `conversations`, `tools`, `countries` or `daily`.
+    /// One table as CSV: `conversations`, `tools`, `countries`, `daily` or `unanswered`.
     Csv {
         table: String,
     },

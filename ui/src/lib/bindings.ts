@@ -56,3 +56,8 @@ export type { DataStoreView } from './generated/DataStoreView';
 export type { DataStoreRequest } from './generated/DataStoreRequest';
 export type { ConnectionTest } from './generated/ConnectionTest';
 export type { TestOutcome } from './generated/TestOutcome';
+export type { SearchHit } from './generated/SearchHit';
+export type { Snippet } from './generated/Snippet';
+export type { UnansweredText } from './generated/UnansweredText';
+export type { ModelResponseTime } from './generated/ModelResponseTime';
+export type { Topic } from './generated/Topic';

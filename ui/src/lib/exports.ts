@@ -23,6 +23,7 @@ export const EXPORT_TABLES = [
   { name: 'tools', label: 'Tools' },
   { name: 'countries', label: 'Countries' },
   { name: 'daily', label: 'Daily series' },
+  { name: 'unanswered', label: 'Top unanswered questions' },
 ] as const;
 
 export const PAPERS = [

@@ -23,6 +23,8 @@ import type {
   ImportReport,
   Progress,
   QueryText,
+  SearchHit,
+  Topic,
   Status,
   Transcript,
 } from './bindings';
@@ -51,9 +53,11 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const status = () => call<Status>('status');
 export const dashboard = (query: QueryText) => call<DashboardView>('dashboard', { query });
+export const topics = (query: QueryText) => call<Topic[]>('topics', { query });
 export const conversations = (request: ConversationsRequest) =>
   call<ConversationPage>('conversations', { request });
 export const conversation = (id: string) => call<Transcript>('conversation', { id });
+export const search = (query: QueryText, phrase: string) => call<SearchHit[]>('search', { query, phrase });
 export const cancelImport = () => call<void>('cancel_import');
 export const loadDemo = () => call<Status>('load_demo');
 export const getSettings = () => call<AppSettings>('get_settings');

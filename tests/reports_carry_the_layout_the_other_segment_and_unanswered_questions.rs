@@ -56,3 +56,45 @@ fn a_second_segment_is_named_and_set_beside_every_card() {
     let without = report::html(&report(&mut f, &october(&[("source", "web")])), Paper::A4).unwrap();
     assert!(!without.contains("other segment"), "no segment line without a second segment");
 }
+
+#[test]
+fn the_report_lists_the_top_unanswered_questions() {
+    let mut f = demo_store();
+    let asked = |i: u32, text: &str, answer: Option<&str>| {
+        let mut lines = format!(
+            "{{\"type\":\"message\",\"conversation_id\":\"q{i}\",\"role\":\"user\",\"timestamp\":\"2026-10-10T10:00:0{}Z\",\"content\":\"{text}\"}}\n",
+            i % 10
+        );
+        if let Some(a) = answer {
+            lines.push_str(&format!(
+                "{{\"type\":\"message\",\"conversation_id\":\"q{i}\",\"role\":\"agent\",\"timestamp\":\"2026-10-10T10:01:0{}Z\",\"content\":\"{a}\"}}\n",
+                i % 10
+            ));
+        }
+        lines
+    };
+    let mut events = String::new();
+    for i in 0..3 {
+        events.push_str(&asked(i, "Where is my <parcel>?", Some("Sorry, I don't know.")));
+    }
+    events.push_str(&asked(3, "Can I pay = in cash?", None));
+    events.push_str(&asked(4, "Hello", Some("Hi! How can I help?")));
+    let path = f.dir.path().join("questions.jsonl");
+    std::fs::write(&path, events).unwrap();
+    f.engine.import(&[path], &Default::default(), &mut |_| {}).unwrap();
+    let data = report(&mut f, &october(&[]));
+    let insights = data.view.dashboard.current.insights.0.clone().expect("a SQLite store counts the Insights");
+    assert!(insights.top_unanswered.len() >= 2, "the fixture leaves questions unanswered");
+    let html = report::html(&data, Paper::A4).unwrap();
+    let table = &html[html.find("<h2>Top unanswered questions</h2>").expect("the report has the table")..];
+    for q in &insights.top_unanswered {
+        let cell = format!("<td>{}</td><td class=\"n\">{}</td>", q.text, q.count);
+        assert!(table.contains(&cell), "the report lists {cell}");
+    }
+    assert!(
+        table.contains("<td>where is my parcel</td><td class=\"n\">3</td>"),
+        "the question's words, asked three times"
+    );
+    let pages = report::report_svg(&data, Paper::A4).unwrap();
+    assert!(pages.contains("Top unanswered questions") && pages.contains("where is my parcel"));
+}
