@@ -221,8 +221,12 @@ impl ClickHouseStore {
                     schema::NEWEST_FACT_COLUMN
                 ))
                 .map_err(self.failed(server))?;
-            if stale_view.trim() != "0" {
+            let all = "conversation_facts_all";
+            let stale_all = has_column(all, "conversation_id")? && !has_column(all, schema::NEWEST_FACT_COLUMN)?;
+            if stale_view.trim() != "0" || stale_all {
                 run("DROP TABLE IF EXISTS {db}.conversation_facts_all")?;
+            }
+            if stale_view.trim() != "0" {
                 run("DROP TABLE IF EXISTS {db}.conversation_facts")?;
             }
             let built = schema::BUILT_FACTS;
