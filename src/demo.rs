@@ -213,6 +213,8 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
                     prompt_tokens: None,
                     completion_tokens: None,
                     cost: None,
+                    foreign_cost: None,
+                    time_unknown: false,
                 }));
                 let escalating = escalate_at == Some(round);
                 let mut think = around(&mut rng, 1_900.0, 0.45);
@@ -256,6 +258,8 @@ pub fn records(options: &DemoOptions) -> Vec<Record> {
                     prompt_tokens: Some(prompt),
                     completion_tokens: Some(completion),
                     cost: Some(((prompt as f64 * model.2 + completion as f64 * model.3) * 1e8).round() / 1e8),
+                    foreign_cost: None,
+                    time_unknown: false,
                 }));
                 if escalating {
                     break;

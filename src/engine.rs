@@ -9,8 +9,8 @@
 use crate::geo::{Geo, GeoError, DEFAULT_ATTRIBUTION};
 use crate::import::{import, ImportError, ImportOptions, ImportReport, Progress};
 use crate::metrics::{
-    dashboard, list, ConversationPage, Dashboard, DashboardExtras, Facts, FactsBuilder, FilterKey, ListOptions, Price,
-    Query, QueryError, Settings,
+    dashboard, list, ConversationPage, Dashboard, DashboardExtras, ExchangeRate, Facts, FactsBuilder, FilterKey,
+    ListOptions, Price, Query, QueryError, Settings,
 };
 use crate::model::{Micros, Role, Side};
 use crate::settings::{AppSettings, DataStoreChoice, DataStoreKind, KEY as SETTINGS_KEY};
@@ -135,7 +135,8 @@ pub struct TranscriptMessage {
     #[serde(flatten)]
     pub message: DetailMessage,
     /// For an agent message that answers a user message (an exchange of
-    /// METRICS.md): the time since that user message, in milliseconds.
+    /// METRICS.md): the time since that user message, in milliseconds; none
+    /// when the file did not say when the answer came (`time_unknown`).
     pub response_ms: Option<f64>,
 }
 
@@ -143,13 +144,19 @@ pub struct TranscriptMessage {
 /// the facts metrics are computed from (`prices` estimate the cost of
 /// messages that carry tokens but no cost). The reading is here, so that
 /// `metrics` holds only pure functions.
-pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price]) -> Result<Facts, StoreError> {
-    load_facts_of(store, geo, prices, Changed::All)
+pub fn load_facts(store: &Store, geo: &Geo, prices: &[Price], rates: &[ExchangeRate]) -> Result<Facts, StoreError> {
+    load_facts_of(store, geo, prices, rates, Changed::All)
 }
 
 /// [`load_facts`] of the conversations `changed` says only.
-fn load_facts_of(store: &Store, geo: &Geo, prices: &[Price], changed: Changed) -> Result<Facts, StoreError> {
-    let mut builder = FactsBuilder::new(prices);
+fn load_facts_of(
+    store: &Store,
+    geo: &Geo,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+    changed: Changed,
+) -> Result<Facts, StoreError> {
+    let mut builder = FactsBuilder::new(prices).rates(rates);
     let mut country_of: HashMap<String, &str> = HashMap::new();
     store.for_each_conversation_in(changed, |row| {
         let country = row.customer_ip_address.as_ref().map(|ip| match country_of.get(ip) {
@@ -170,11 +177,13 @@ fn load_facts_of(store: &Store, geo: &Geo, prices: &[Price], changed: Changed) -
 
 /// What the facts of a store depend on besides its records: the layout
 /// they are kept in, this version of Rapport (its rules for deriving them),
-/// the GeoIP database (`geo`, see [`geo_identity`]) and the prices.
-fn facts_context(geo: &str, prices: &[Price]) -> String {
+/// the GeoIP database (`geo`, see [`geo_identity`]), the prices and the
+/// exchange rates.
+fn facts_context(geo: &str, prices: &[Price], rates: &[ExchangeRate]) -> String {
     let prices = serde_json::to_string(prices).unwrap_or_default();
+    let rates = serde_json::to_string(rates).unwrap_or_default();
     format!(
-        "layout {} rapport {}\ngeo {geo}\nprices {prices}",
+        "layout {} rapport {}\ngeo {geo}\nprices {prices}\nrates {rates}",
         crate::metrics::PACKED_LAYOUT,
         env!("CARGO_PKG_VERSION")
     )
@@ -206,22 +215,23 @@ pub struct FactsAt {
 /// The facts of the store as it is now, as cheaply as can be known right:
 ///
 /// - the copy kept beside the store, when it is of exactly this store,
-///   GeoIP database (`geo_tag`) and prices;
+///   GeoIP database (`geo_tag`), prices and exchange rates;
 /// - else earlier facts (`earlier`, those this process held, or the kept
 ///   copy) with the conversations changed since replaced by their facts
 ///   built from their rows, when the store lists every change since them;
 /// - else built from every row ([`load_facts`]) and kept for the next process.
 ///
-/// `earlier` must be of the same GeoIP database and prices. See
+/// `earlier` must be of the same GeoIP database, prices and rates. See
 /// `store::facts_file` for why a kept copy is never stale.
 pub fn load_or_build_facts(
     store: &Store,
     geo: &Geo,
     geo_tag: &str,
     prices: &[Price],
+    rates: &[ExchangeRate],
     earlier: Option<FactsAt>,
 ) -> Result<FactsAt, StoreError> {
-    let context = facts_context(geo_tag, prices);
+    let context = facts_context(geo_tag, prices, rates);
     let tag = facts_tag(&store.change_tag()?, &context);
     if let Some(facts) = store.saved_facts(&tag).and_then(|saved| Facts::from_packed(saved.body())) {
         return Ok(FactsAt { generation: split_tag(&tag).map_or(0, |t| t.0), facts });
@@ -236,7 +246,7 @@ pub fn load_or_build_facts(
         let updated = store.in_one_snapshot(|| {
             let Some((changed, changes)) = store.changes_since(earlier.generation)? else { return Ok(None) };
             let store_tag = store.change_tag()?;
-            let new = load_facts_of(store, geo, prices, changed)?;
+            let new = load_facts_of(store, geo, prices, rates, changed)?;
             Ok(Some((store_tag, store.generation()?, changes, new)))
         })?;
         if let Some((store_tag, generation, changes, new)) = updated {
@@ -248,7 +258,7 @@ pub fn load_or_build_facts(
         }
     }
     let (store_tag, generation, facts) = store.in_one_snapshot(|| {
-        Ok((store.change_tag()?, store.generation()?, load_facts_of(store, geo, prices, Changed::All)?))
+        Ok((store.change_tag()?, store.generation()?, load_facts_of(store, geo, prices, rates, Changed::All)?))
     })?;
     keep(store, &facts_tag(&store_tag, &context), &facts);
     Ok(FactsAt { generation, facts })
@@ -282,8 +292,13 @@ fn geo_identity(path: Option<&Path>) -> String {
 
 /// The facts of the rows a ClickHouse store gave, as [`load_facts`] builds
 /// them from the SQLite store's.
-fn facts_of_rows(rows: crate::store::clickhouse::StoredRows, geo: &Geo, prices: &[Price]) -> Facts {
-    let mut builder = FactsBuilder::new(prices);
+fn facts_of_rows(
+    rows: crate::store::clickhouse::StoredRows,
+    geo: &Geo,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+) -> Facts {
+    let mut builder = FactsBuilder::new(prices).rates(rates);
     let mut country_of: HashMap<String, &str> = HashMap::new();
     for row in rows.conversations {
         let country = row
@@ -302,6 +317,8 @@ fn facts_of_rows(rows: crate::store::clickhouse::StoredRows, geo: &Geo, prices: 
             prompt_tokens: m.prompt_tokens,
             completion_tokens: m.completion_tokens,
             cost: m.cost,
+            foreign_cost: m.foreign_cost.as_ref().map(|(amount, currency)| (*amount, currency.as_str())),
+            time_unknown: m.time_unknown,
         });
     }
     rows.actions.into_iter().for_each(|a| builder.action(a));
@@ -561,7 +578,8 @@ impl Engine {
             self.facts = Some(match &self.backend {
                 Backend::Local(store) => {
                     let earlier = self.earlier.take();
-                    let at = load_or_build_facts(store, &self.geo, &self.geo_tag, &self.settings.prices, earlier)?;
+                    let (prices, rates) = (&self.settings.prices, &self.settings.exchange_rates);
+                    let at = load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, earlier)?;
                     self.facts_generation = at.generation;
                     // Facts read back from the kept copy, or brought up to
                     // date, do not carry what the text gives: each message's
@@ -575,7 +593,7 @@ impl Engine {
                 Backend::ClickHouse(store) => {
                     let rows = store.stored_rows()?;
                     self.comments = rows.comments.clone();
-                    facts_of_rows(rows, &self.geo, &self.settings.prices)
+                    facts_of_rows(rows, &self.geo, &self.settings.prices, &self.settings.exchange_rates)
                 }
             });
         }
@@ -594,10 +612,25 @@ impl Engine {
         if settings.prices.iter().any(|p| !(p.prompt_per_million >= 0.0 && p.completion_per_million >= 0.0)) {
             return Err(Error::Settings("prices must be numbers of dollars, 0 or more".into()));
         }
+        for rate in &settings.exchange_rates {
+            let code = ExchangeRate::code(&rate.currency);
+            if code.is_empty() {
+                return Err(Error::Settings("an exchange rate needs the currency's code (RMB, EUR, ...)".into()));
+            }
+            if code == "USD" {
+                return Err(Error::Settings("costs in USD need no exchange rate".into()));
+            }
+            if !(rate.usd_per_unit.is_finite() && rate.usd_per_unit > 0.0) {
+                return Err(Error::Settings(format!(
+                    "the exchange rate of {code} must be a number of US dollars above 0 (1 {code} = x USD)"
+                )));
+            }
+        }
         // A new GeoIP database chosen now is refused with its reason (the
         // person is there to pick another); only one that stops working
         // later falls back to the bundled database with a warning.
-        let mut facts_change = settings.prices != self.settings.prices;
+        let mut facts_change =
+            settings.prices != self.settings.prices || settings.exchange_rates != self.settings.exchange_rates;
         if !self.geo_override && settings.geo_database != self.settings.geo_database {
             (self.geo, self.geo_source) = open_geo(settings.geo_database.as_deref())?;
             self.geo_warning = None;
@@ -610,8 +643,8 @@ impl Engine {
             Backend::ClickHouse(store) => store.set_setting(SETTINGS_KEY, &json)?,
         }
         self.settings = settings;
-        // Only the prices and the GeoIP database change facts; a zone, a
-        // saved view or the cards' layout leave them as they are.
+        // Only the prices, the exchange rates and the GeoIP database change
+        // facts; a zone, a saved view or the cards' layout leave them as they are.
         if facts_change {
             self.facts = None;
             self.earlier = None;
@@ -626,7 +659,7 @@ impl Engine {
             if query.filters.0.contains_key(&FilterKey::Text) || segment {
                 return Err(Error::NotOnClickHouse("the text filter (text=...)"));
             }
-            return Ok(store.dashboard(query, settings, &self.settings.prices)?);
+            return Ok(store.dashboard(query, settings, &self.settings.prices, &self.settings.exchange_rates)?);
         }
         let query = self.resolve_text(query, &settings.fallback_phrases)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;
@@ -750,7 +783,9 @@ impl Engine {
         for m in detail.messages {
             let side = m.role.side();
             let response_ms = match (previous, side) {
-                (Some((Role::User, at)), Side::Agent) => Some((m.timestamp.0 - at.0) as f64 / 1000.0),
+                (Some((Role::User, at)), Side::Agent) if !m.time_unknown => {
+                    Some((m.timestamp.0 - at.0) as f64 / 1000.0)
+                }
                 _ => None,
             };
             if side != Side::Neither {

@@ -2,7 +2,7 @@
 //! it (one store per client keeps that client's prices and hand-over tools).
 
 use crate::metrics::{
-    HeadlineCard, Price, Settings, DEFAULT_ESCALATION_TOOLS, DEFAULT_FALLBACK_PHRASES, HEADLINE_CARDS,
+    ExchangeRate, HeadlineCard, Price, Settings, DEFAULT_ESCALATION_TOOLS, DEFAULT_FALLBACK_PHRASES, HEADLINE_CARDS,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -31,6 +31,10 @@ pub struct AppSettings {
     pub geo_database: Option<PathBuf>,
     /// Prices per model for files that carry tokens but no cost.
     pub prices: Vec<Price>,
+    /// US dollars per unit of other currencies, for costs a file gave in
+    /// them (Dify's RMB): converted and counted; without a rate they are
+    /// left out of the cost and the dashboard says so.
+    pub exchange_rates: Vec<ExchangeRate>,
     pub theme: Theme,
     /// Dashboard queries kept under a name, to open again from a list.
     pub views: Vec<SavedView>,
@@ -82,6 +86,7 @@ impl Default for AppSettings {
             fallback_phrases: DEFAULT_FALLBACK_PHRASES.iter().map(|s| s.to_string()).collect(),
             geo_database: None,
             prices: Vec::new(),
+            exchange_rates: Vec::new(),
             theme: Theme::System,
             views: Vec::new(),
             layout: CardLayout::default(),

@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use rapport::engine::Engine;
 use rapport::import::ImportOptions;
-use rapport::metrics::{ListOptions, Price, Query};
+use rapport::metrics::{ExchangeRate, ListOptions, Price, Query};
 use rapport::report::{export_csv, Table};
 use std::path::{Path, PathBuf};
 
@@ -72,8 +72,18 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
     let rich = ws.file("rich.jsonl", rich_jsonl());
     let plain = ws.file("plain.jsonl", conversations_jsonl(120, "p"));
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats");
-    let paths =
-        vec![rich.clone(), plain, fixtures.join("langfuse/traces.csv"), fixtures.join("dify/conversations.json"), rich];
+    // With costs in RMB (dify/console-messages.json) and answers without a
+    // time of their own (dify/messages.json, langfuse/api/traces-page.json).
+    let paths = vec![
+        rich.clone(),
+        plain,
+        fixtures.join("langfuse/traces.csv"),
+        fixtures.join("dify/conversations.json"),
+        fixtures.join("dify/console-messages.json"),
+        fixtures.join("dify/messages.json"),
+        fixtures.join("langfuse/api/traces-page.json"),
+        rich,
+    ];
 
     let mut sqlite = ws.engine();
     let mut ch = clickhouse(&format!("rapport_reads_{}", std::process::id()));
@@ -98,7 +108,7 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
         "searching message content finds the same conversations"
     );
 
-    for id in ["r0", "r3", "r8", "p7"] {
+    for id in ["r0", "r3", "r8", "p7", "dc-1", "d-1", "lf-tr-4"] {
         assert_eq!(
             json(&sqlite.transcript(id).unwrap()),
             json(&ch.transcript(id).unwrap()),
@@ -114,6 +124,7 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
     let mut on_sqlite = va.dashboard.clone();
     on_sqlite.current.insights.0 = None;
     assert_eq!(json(&on_sqlite), json(&vb.dashboard), "the dashboard behind the app is the same, but for the Insights");
+    assert_eq!(va.dashboard.current.costs_left_out.len(), 1, "the RMB are left out and said, on both");
     let said: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[("text", "turn")]);
     let refused = ch.dashboard_view(&said).expect_err("no full-text index on ClickHouse yet");
     assert!(refused.to_string().contains("text filter"), "the error names the filter: {refused}");
@@ -130,10 +141,12 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
     for engine in [&mut sqlite, &mut ch] {
         let mut settings = engine.settings().clone();
         settings.prices = vec![Price { model: "gpt-4o".into(), prompt_per_million: 2.5, completion_per_million: 10.0 }];
+        settings.exchange_rates = vec![ExchangeRate { currency: "rmb".into(), usd_per_unit: 0.14 }];
         engine.set_settings(settings).unwrap();
     }
     let metric_settings = sqlite.settings().metric_settings();
     let (ma, mb) = (sqlite.dashboard(&q, &metric_settings).unwrap(), ch.dashboard(&q, &metric_settings).unwrap());
+    assert!(ma.current.costs_left_out.is_empty() && mb.current.costs_left_out.is_empty(), "a rate converts the RMB");
     let priced = ma.current.tokens.cost;
     assert!(priced > va.dashboard.current.tokens.cost, "the prices add cost ({priced})");
     assert!(

@@ -7,6 +7,7 @@ mod formats_common;
 use common::*;
 use formats_common::*;
 use rapport::import::{import, ImportOptions};
+use rapport::metrics::ExchangeRate;
 use serde_json::json;
 
 #[test]
@@ -26,8 +27,12 @@ fn each_dify_message_is_a_question_and_its_answer() {
         (json!(3), json!(2), json!(1))
     );
     assert_eq!((m["user_messages"].clone(), m["agent_messages"].clone()), (json!(3), json!(3)));
-    // m-1 is answered when its last agent thought is (2 s); the others give no later time.
-    close(&m["avg_response_time_ms"], 2000.0 / 3.0, "average response");
+    // m-1 is answered when its last agent thought is (2 s); m-2 and m-3 give
+    // one time for question and answer: their response time is unknown, not
+    // 0 ms, and they still count as exchanges (3 in 2 conversations).
+    close(&m["avg_response_time_ms"], 2000.0, "average response");
+    close(&m["p95_response_time_ms"], 2000.0, "p95 response");
+    close(&m["avg_user_interactions"], 1.5, "exchanges per conversation");
     assert_eq!(m["feedback"], json!({"positive": 1, "negative": 1, "neutral": 0, "satisfaction_rate": 0.5}));
     assert_eq!(
         m["tools"],
@@ -65,15 +70,14 @@ fn workflow_runs_read_naive_times_in_the_zone_given() {
 
 /// Issue 15: the console's messages: tokens from `metadata.usage` (what the
 /// model counted), not `message_tokens`/`answer_tokens`; a price in another
-/// currency kept with it, not added to dollars; the `feedbacks` list read.
+/// currency kept with its message, not added to dollars (and not called a
+/// rejection: the message is imported); the `feedbacks` list read.
 #[test]
 fn console_messages_read_usage_currency_and_feedbacks() {
     let ws = Workspace::new();
     let report = ws.import(&[fixture("dify/console-messages.json")]);
     assert_eq!(report.files[0].format, "dify-messages");
-    let reasons: Vec<&str> = report.files[0].rejections.iter().map(|r| r.reason.as_str()).collect();
-    assert_eq!(reasons.len(), 1, "{reasons:?}");
-    assert!(reasons[0].contains("0.0126 RMB") && reasons[0].contains("not in US dollars"), "{reasons:?}");
+    assert_eq!(report.rejected, 0, "{:?}", report.files[0].rejections);
 
     let m = dashboard(&ws);
     assert_eq!((m["user_messages"].clone(), m["agent_messages"].clone()), (json!(2), json!(2)));
@@ -84,7 +88,50 @@ fn console_messages_read_usage_currency_and_feedbacks() {
     // The end user's like and the operator's dislike.
     assert_eq!(m["feedback"], json!({"positive": 1, "negative": 1, "neutral": 0, "satisfaction_rate": 0.5}));
     let t = ws.engine().transcript("dc-1").unwrap();
-    assert_eq!(t.metadata.unwrap()["cost in RMB (cm-2:answer)"], json!(0.0126), "kept with its currency");
+    let answer = t.messages.iter().find(|m| m.message.message_id.as_deref() == Some("cm-2:answer")).unwrap();
+    assert_eq!(
+        (answer.message.cost, answer.message.foreign_cost, answer.message.foreign_currency.as_deref()),
+        (None, Some(0.0126), Some("RMB")),
+        "kept on its message with its currency"
+    );
+}
+
+/// Issue 15: a cost in another currency without a rate is left out of the
+/// dollars and said (how many messages, which currency) in the metrics;
+/// with a rate set in the settings it is converted and counted.
+#[test]
+fn costs_in_another_currency_are_said_or_converted_with_the_rate_set() {
+    let ws = Workspace::new();
+    ws.import(&[fixture("dify/console-messages.json")]);
+    let m = dashboard(&ws);
+    assert_eq!(
+        m["costs_left_out"],
+        json!([{
+            "currency": "RMB",
+            "messages": 1,
+            "amount": 0.0126,
+            "note": "1 message priced in RMB (0.0126 RMB) is not in this total: set a rate in Settings"
+        }])
+    );
+    close(
+        &m["daily"].as_array().unwrap().iter().map(|d| d["cost"].as_f64().unwrap()).sum::<f64>().into(),
+        0.0021,
+        "days",
+    );
+
+    let mut engine = ws.engine();
+    let mut settings = engine.settings().clone();
+    settings.exchange_rates = vec![ExchangeRate { currency: "rmb".into(), usd_per_unit: 0.14 }];
+    engine.set_settings(settings).unwrap();
+    let m = dashboard(&ws);
+    assert_eq!(m["costs_left_out"], json!([]), "a rate leaves nothing out");
+    close(&m["tokens"]["cost"], 0.0021 + 0.0126 * 0.14, "0.0126 RMB at 0.14 USD each, added to the dollars");
+
+    let mut engine = ws.engine();
+    let mut settings = engine.settings().clone();
+    settings.exchange_rates = vec![ExchangeRate { currency: "RMB".into(), usd_per_unit: -1.0 }];
+    let refused = engine.set_settings(settings).unwrap_err().to_string();
+    assert!(refused.contains("RMB") && refused.contains("above 0"), "{refused}");
 }
 
 /// Issue 15: the service API's GET /v1/conversations.

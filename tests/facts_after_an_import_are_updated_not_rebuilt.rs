@@ -2,13 +2,14 @@
 //! theirs (new ones are added) instead of every fact being built again from
 //! every row: in the process that holds them, and in the next one from the
 //! facts kept beside the store. Either way every number is the one the
-//! store's rows give.
+//! store's rows give, costs in another currency (converted, or left out and
+//! said) and answers without a time of their own included.
 
 mod common;
 use common::*;
 use rapport::demo::DemoOptions;
 use rapport::engine::Engine;
-use rapport::metrics::Query;
+use rapport::metrics::{ExchangeRate, Query};
 use rapport::store::facts_path;
 use std::path::Path;
 
@@ -78,9 +79,71 @@ fn changes() -> String {
     out
 }
 
+/// Dify messages, one per conversation, 7 s apart from `created_at` (Unix
+/// seconds): answers priced in RMB (no rate set: left out), in EUR
+/// (converted with the rate set) and in USD, and answers given one time
+/// with their question (no response time of their own) beside answers with
+/// a latency.
+fn dify_messages(conversations: &[String], created_at: i64) -> String {
+    let items: Vec<serde_json::Value> = conversations
+        .iter()
+        .enumerate()
+        .map(|(i, conversation)| {
+            let currency = ["RMB", "EUR", "USD"][i % 3];
+            let mut item = serde_json::json!({
+                "id": format!("dx-{conversation}-{created_at}"),
+                "conversation_id": conversation,
+                "query": format!("question {i}"),
+                "answer": format!("answer {i}"),
+                "created_at": created_at + 7 * i as i64,
+                "agent_thoughts": [],
+                "metadata": {"usage": {
+                    "prompt_tokens": 100 + i,
+                    "completion_tokens": 10 + i,
+                    "total_price": format!("0.{:04}", 100 + i),
+                    "currency": currency
+                }}
+            });
+            if i % 4 != 0 {
+                item["provider_response_latency"] = serde_json::json!(0.5 + i as f64 / 10.0);
+            }
+            item
+        })
+        .collect();
+    serde_json::json!({"limit": 100, "has_more": false, "data": items}).to_string()
+}
+
+/// Dify messages in the import: for 24 demo conversations already stored
+/// and for 12 new ones, at 08:02 on 20 October (12 of them in RMB).
+fn dify_changes() -> String {
+    let conversations: Vec<String> =
+        (1..=36).map(|i| if i <= 24 { format!("demo-{:06}", 100 + i) } else { format!("dify-fresh-{i}") }).collect();
+    dify_messages(&conversations, 1_792_483_320)
+}
+
 fn demo(ws: &Workspace) {
     let end = at("2026-11-01T00:00:00Z");
-    ws.engine().load_demo(&DemoOptions { conversations: 1500, seed: 7, end }).unwrap();
+    let mut engine = ws.engine();
+    engine.load_demo(&DemoOptions { conversations: 1500, seed: 7, end }).unwrap();
+    // Before the import: Dify conversations of 10 October, which it does
+    // not touch (their facts are carried over, untimed answers and costs
+    // left out with them).
+    let early: Vec<String> = (1..=30).map(|i| format!("dify-early-{i}")).collect();
+    let file = ws.file("early.json", dify_messages(&early, 1_791_626_400));
+    engine.import(&[file], &Default::default(), &mut |_| {}).unwrap();
+    let mut settings = engine.settings().clone();
+    settings.exchange_rates = vec![ExchangeRate { currency: "EUR".into(), usd_per_unit: 1.1 }];
+    engine.set_settings(settings).unwrap();
+}
+
+/// The numbers say the costs left out (the RMB ones, not the converted
+/// EUR ones), those before the import and those it brought: the updates
+/// carry them.
+fn holds_costs_left_out(numbers: &serde_json::Value) {
+    let left_out = numbers["costs_left_out"].as_array().unwrap();
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert_eq!(left_out[0]["currency"], "RMB");
+    assert_eq!(left_out[0]["messages"], 10 + 12);
 }
 
 fn queries() -> Vec<Query> {
@@ -98,8 +161,10 @@ fn facts_updated_in_the_process_that_held_them_are_those_built_from_every_row() 
     let mut engine = ws.engine();
     let before: Vec<_> = queries().iter().map(|q| numbers(&mut engine, q)).collect();
     let kept = std::fs::read(facts_path(&ws.db())).unwrap();
-    engine.import(&[ws.file("changes.jsonl", changes())], &Default::default(), &mut |_| {}).unwrap();
+    let files = [ws.file("changes.jsonl", changes()), ws.file("dify.json", dify_changes())];
+    engine.import(&files, &Default::default(), &mut |_| {}).unwrap();
     let after: Vec<_> = queries().iter().map(|q| numbers(&mut engine, q)).collect();
+    holds_costs_left_out(&after[0]);
     assert_eq!(
         std::fs::read(facts_path(&ws.db())).unwrap(),
         kept,
@@ -130,11 +195,13 @@ fn facts_updated_from_the_kept_ones_in_the_next_process_are_those_built_from_eve
         .arg("import")
         .arg(ws.file("first.jsonl", first))
         .arg(ws.file("second.jsonl", second))
+        .arg(ws.file("dify.json", dify_changes()))
         .output()
         .unwrap();
     assert!(status.status.success());
     let mut engine = ws.engine();
     let after: Vec<_> = queries().iter().map(|q| numbers(&mut engine, q)).collect();
+    holds_costs_left_out(&after[0]);
     assert_eq!(std::fs::read(facts_path(&ws.db())).unwrap(), kept, "updated from the kept facts, not rebuilt");
     for (q, numbers) in queries().iter().zip(after) {
         assert_same(&numbers, &rebuilt(&ws.db(), q), q);
@@ -155,6 +222,6 @@ fn facts_of_a_store_whose_changes_are_not_all_listed_are_rebuilt() {
         conn.execute_batch("DELETE FROM store_change; DELETE FROM changed_conversation;").unwrap();
     }
     let after = numbers(&mut ws.engine(), q);
-    assert_eq!(after["total_conversations"], 1530);
+    assert_eq!(after["total_conversations"], 1560, "1500 demo, 30 from Dify, 30 fresh");
     assert_eq!(after, rebuilt(&ws.db(), q));
 }

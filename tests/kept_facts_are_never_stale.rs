@@ -2,13 +2,13 @@
 //! process instead of being rebuilt from every row, but only while they are
 //! of the store as it is: after an import (in this process or another), a
 //! killed import, a store put back as an older Rapport wrote it, a change of
-//! prices or GeoIP database, or damage to the file, every number is the one
-//! the store's rows give.
+//! prices, exchange rates or GeoIP database, or damage to the file, every
+//! number is the one the store's rows give.
 
 mod common;
 use common::*;
 use rapport::engine::Engine;
-use rapport::metrics::{Price, Query, Settings};
+use rapport::metrics::{ExchangeRate, Price, Query, Settings};
 use rapport::store::facts_path;
 use std::path::Path;
 use std::process::Command;
@@ -145,11 +145,15 @@ fn a_store_put_back_as_an_older_rapport_wrote_it_is_never_read_with_kept_facts()
     let before = numbers(&ws.db(), &q);
     {
         // What a copy of this store written by version 3 looks like: no
-        // generation, and its rows changed where they are (the same row
-        // ids and counts), as an older Rapport re-importing would.
+        // generation (nor the message columns of migration 5), and its rows
+        // changed where they are (the same row ids and counts), as an older
+        // Rapport re-importing would.
         let conn = rusqlite::Connection::open(ws.db()).unwrap();
         conn.execute_batch(
             "DROP TABLE store_generation;
+             ALTER TABLE message DROP COLUMN foreign_cost;
+             ALTER TABLE message DROP COLUMN foreign_currency;
+             ALTER TABLE message DROP COLUMN time_unknown;
              UPDATE message SET cost = 2.0 WHERE role = 'agent';
              UPDATE conversation SET source = 'email';
              PRAGMA user_version = 3;",
@@ -203,6 +207,43 @@ fn a_change_of_prices_makes_kept_facts_unused() {
         engine.set_settings(settings).unwrap();
     }
     assert_eq!(numbers(&ws.db(), &q)["tokens"]["cost"], 0.0, "prices taken away again");
+}
+
+#[test]
+fn a_change_of_exchange_rates_makes_kept_facts_unused() {
+    let ws = Workspace::new();
+    // Two answers priced in RMB (Dify's console), 0.0021 USD beside them.
+    let console = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats/dify/console-messages.json");
+    ws.import(&[std::path::PathBuf::from(console)]);
+    let q = autumn("UTC");
+    let cost = |v: &serde_json::Value| v["tokens"]["cost"].as_f64().unwrap();
+    let left_out = |v: &serde_json::Value| v["costs_left_out"].as_array().unwrap().len();
+    let first = numbers(&ws.db(), &q);
+    assert_eq!(left_out(&first), 1);
+    let rmb = |usd_per_unit: f64| vec![ExchangeRate { currency: "RMB".into(), usd_per_unit }];
+    {
+        let mut engine = ws.engine();
+        let mut settings = engine.settings().clone();
+        settings.exchange_rates = rmb(0.14);
+        engine.set_settings(settings.clone()).unwrap();
+        let m = serde_json::to_value(metrics(&mut engine, &q)).unwrap();
+        assert_eq!(left_out(&m), 0, "this process");
+        assert!((cost(&m) - (0.0021 + 0.0126 * 0.14)).abs() < 1e-12, "{m}");
+        settings.exchange_rates = rmb(0.5);
+        engine.set_settings(settings).unwrap();
+        let m = serde_json::to_value(metrics(&mut engine, &q)).unwrap();
+        assert!((cost(&m) - (0.0021 + 0.0126 * 0.5)).abs() < 1e-12, "another rate, this process: {m}");
+    }
+    let next = numbers(&ws.db(), &q);
+    assert!((cost(&next) - (0.0021 + 0.0126 * 0.5)).abs() < 1e-12, "the next process: {next}");
+    assert_eq!(next, rebuilt(&ws.db(), &q));
+    {
+        let mut engine = ws.engine();
+        let mut settings = engine.settings().clone();
+        settings.exchange_rates.clear();
+        engine.set_settings(settings).unwrap();
+    }
+    assert_eq!(numbers(&ws.db(), &q), first, "the rate taken away again");
 }
 
 #[test]

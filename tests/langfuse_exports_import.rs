@@ -5,6 +5,7 @@ mod common;
 mod formats_common;
 use common::*;
 use formats_common::*;
+use rapport::model::Role;
 use serde_json::json;
 
 const TABLES: &[&str] =
@@ -177,9 +178,40 @@ fn an_api_page_reads_its_traces_and_their_observations() {
         t.messages.iter().map(|m| m.message.content.clone().unwrap_or_default()).collect()
     };
     assert_eq!(text("lf-tr-3"), ["reset my password", "I sent you a reset link."], "never {{\"query\": ...}}");
+    assert_eq!(text("lf-tr-4"), ["Opening hours?", "9 to 5."]);
+}
+
+/// Issue 15: a trace without latency (nor observations with times) does not
+/// say when the agent answered. The answer is kept after its question (a
+/// microsecond later, marked as having no time of its own): the transcript
+/// reads in order, the exchange counts, and its response time is unknown,
+/// never 0 ms.
+#[test]
+fn an_answer_without_a_time_follows_its_question_and_gives_no_response_time() {
+    let ws = Workspace::new();
+    ws.import(&[fixture("langfuse/api/traces-page.json")]);
     let t = ws.engine().transcript("lf-tr-4").unwrap();
-    assert!(t.messages.iter().all(|m| m.response_ms.is_none()), "no exchange: the answer's time is unknown");
-    assert!(text("lf-tr-4").contains(&"Opening hours?".to_owned()) && text("lf-tr-4").contains(&"9 to 5.".to_owned()));
+    let roles: Vec<_> = t.messages.iter().map(|m| (m.message.role, m.message.time_unknown)).collect();
+    assert_eq!(roles, [(Role::User, false), (Role::Agent, true)], "the question, then its answer");
+    assert_eq!(t.messages[1].message.timestamp.0, t.messages[0].message.timestamp.0 + 1, "one microsecond after");
+    assert_eq!(t.messages[1].response_ms, None, "no response time");
+
+    let m = dashboard(&ws);
+    // Two exchanges (lf-tr-3's and lf-tr-4's) in two conversations; one time, 1.5 s.
+    close(&m["avg_user_interactions"], 1.0, "both answers are exchanges");
+    close(&m["avg_response_time_ms"], 1500.0, "only the measured one");
+    close(&m["p50_response_time_ms"], 1500.0, "never 0 ms from the unknown one");
+
+    // Alone, the unknown answer leaves the response times empty (null), not 0.
+    let alone = Workspace::new();
+    let page: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("langfuse/api/traces-page.json")).unwrap()).unwrap();
+    let only: Vec<_> = page["data"].as_array().unwrap().iter().filter(|t| t["id"] == "lf-tr-4").cloned().collect();
+    let file = alone.dir.path().join("only-lf-tr-4.json");
+    std::fs::write(&file, json!({"data": only, "meta": page["meta"]}).to_string()).unwrap();
+    alone.import(&[file]);
+    let m = dashboard(&alone);
+    assert_eq!((m["agent_messages"].clone(), m["avg_response_time_ms"].clone()), (json!(1), json!(null)));
 }
 
 /// Issue 15: a traces CSV written before Langfuse's fix of double-quoted JSON
@@ -201,4 +233,64 @@ fn a_traces_csv_from_before_the_quoting_fix_imports() {
     assert_eq!(m["unique_users"], 2);
     let t = ws.engine().transcript("lf-tr-5").unwrap();
     assert_eq!(t.messages[0].message.content.as_deref(), Some("Hi, are you open on Sunday?"), "without its quotes");
+}
+
+/// Issue 15: a traces export without usage, imported with an observations
+/// export (the current CSV, or the older JSON with `promptTokens` and
+/// `calculatedTotalCost`): each generation's tokens and cost go on its
+/// trace's agent message, as a trace's download credits them, and the last
+/// generation's model; a trace without latency is answered when its last
+/// generation ended. Worked out by hand from `table-export/`: tx-1 has ox-2
+/// (400 + 100 cached in, 50 out, $0.00009) and ox-4 (700 in, 40 out,
+/// $0.00013); tx-2 has ox-5 (300 in, 25 out, $0.001, ended 2.3 s after the
+/// question); tx-3 has none. The order of the files changes nothing, nor
+/// does importing them again.
+#[test]
+fn observations_exports_credit_generation_tokens_and_cost_to_their_trace() {
+    let traces = fixture("langfuse/table-export/traces-without-usage.json");
+    for observations in ["langfuse/table-export/observations.csv", "langfuse/table-export/observations-older.json"] {
+        let observations = fixture(observations);
+        let mut seen = Vec::new();
+        for files in [[traces.clone(), observations.clone()], [observations.clone(), traces.clone()]] {
+            let ws = Workspace::new();
+            let report = ws.import(&files);
+            let formats: Vec<&str> = report.files.iter().map(|f| f.format.as_str()).collect();
+            assert_eq!(formats, ["langfuse-traces", "langfuse-observations"], "{observations:?}");
+            assert_eq!(report.rejected, 0, "{:?}", report.files.iter().map(|f| &f.rejections).collect::<Vec<_>>());
+            let m = dashboard(&ws);
+            assert_eq!(
+                (m["total_conversations"].clone(), m["user_messages"].clone(), m["agent_messages"].clone()),
+                (json!(2), json!(3), json!(3))
+            );
+            assert_eq!(
+                (m["tokens"]["prompt"].clone(), m["tokens"]["completion"].clone()),
+                (json!(1500), json!(115)),
+                "{observations:?}"
+            );
+            close(&m["tokens"]["cost"], 0.00009 + 0.00013 + 0.001, "the generations' costs");
+            close(&m["avg_response_time_ms"], (3000.0 + 2300.0 + 1500.0) / 3.0, "tx-2 from its generation's end");
+            assert_eq!(
+                m["tools"],
+                json!([{"name": "track_parcel", "count": 1, "avg_duration_ms": 500.0, "errors": 0}])
+            );
+
+            let t = ws.engine().transcript("sx-1").unwrap();
+            let answers: Vec<_> = t
+                .messages
+                .iter()
+                .filter(|m| m.message.role == Role::Agent)
+                .map(|m| (m.message.model.clone(), m.message.prompt_tokens, m.message.completion_tokens))
+                .collect();
+            assert_eq!(
+                answers,
+                [(Some("gpt-4o-mini".into()), Some(1200), Some(90)), (Some("gpt-4o".into()), Some(300), Some(25))]
+            );
+
+            let again = ws.import(&files);
+            assert_eq!(again.rejected, 0);
+            assert_eq!(dashboard(&ws), m, "re-importing changes nothing");
+            seen.push(m);
+        }
+        assert_eq!(seen[0], seen[1], "either order gives the same numbers");
+    }
 }

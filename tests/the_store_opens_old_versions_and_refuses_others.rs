@@ -37,10 +37,14 @@ fn messages_known_by_their_content_keep_their_identity_across_migration_3() {
     drop(Store::open_at_version(&ws.db(), 2).unwrap());
     assert_eq!(ws.import(std::slice::from_ref(&file)).stored.messages, 1);
     {
-        // As version 2 wrote it: the identity repeated the whole content.
+        // As version 2 wrote it: the identity repeated the whole content (and
+        // the columns of later migrations were not there).
         let conn = rusqlite::Connection::open(ws.db()).unwrap();
         conn.execute_batch(
             "UPDATE message SET identity = 'ka' || char(31) || timestamp || char(31) || content;
+             ALTER TABLE message DROP COLUMN foreign_cost;
+             ALTER TABLE message DROP COLUMN foreign_currency;
+             ALTER TABLE message DROP COLUMN time_unknown;
              PRAGMA user_version = 2;",
         )
         .unwrap();

@@ -88,6 +88,8 @@ fn message(r: &RawRecord) -> Result<Message, Reason> {
         completion_tokens: whole_number(r, Field::CompletionTokens)?,
         cost: number(r, Field::Cost)?,
         message_id: text(r, Field::MessageId)?,
+        foreign_cost: None,
+        time_unknown: false,
     })
 }
 

@@ -1,5 +1,6 @@
 //! Running an import: every file detected first (Langfuse traces then go
-//! first), then each read in one transaction. Reading and normalising run on
+//! first), what files hold for one another noted (Langfuse generations for
+//! their traces), then each read in one transaction. Reading and normalising run on
 //! a second thread while this one writes, so an import uses both cores; the
 //! channel between them is bounded, so memory stays flat whatever the file's
 //! size.
@@ -45,6 +46,14 @@ pub fn import(
     // Langfuse observations and scores name only their trace: its file goes first.
     files.sort_by_key(|(_, d)| !d.as_ref().is_ok_and(Detected::reads_first));
     let mut ctx = Context::new(ImportOptions::default());
+    // What a file holds for another's records is noted first (Langfuse
+    // generations for their traces), so that the order of the files does not matter.
+    for (file, detected) in &files {
+        if let (Ok(d), Ok(src)) = (detected, source::open(file)) {
+            ctx.options = options.for_file(file);
+            d.importer.prepare(d.format, src, &d.head, &ctx);
+        }
+    }
     let bytes_total = files.iter().map(|(f, _)| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
     let mut report = ImportReport { files: Vec::new(), stored: Counts::default(), rejected: 0, cancelled: false };
     let mut state = Progress {

@@ -42,6 +42,10 @@ pub struct Metrics {
     pub escalation_rate: Option<f64>,
     pub feedback: FeedbackCounts,
     pub tokens: TokenUsage,
+    /// Costs in range given in another currency than US dollars with no
+    /// exchange rate set: not in `tokens.cost` nor `daily[].cost`, one row
+    /// per currency (by code), so that the dashboard can say what it left out.
+    pub costs_left_out: Vec<LeftOutCost>,
     /// Beside the tokens and cost: response time per model; absent where
     /// the store cannot give it yet (a ClickHouse store).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,6 +55,38 @@ pub struct Metrics {
     /// store cannot count them yet (a ClickHouse store).
     #[serde(flatten)]
     pub insights: MaybeInsights,
+}
+
+/// Messages whose cost is in a currency without an exchange rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct LeftOutCost {
+    /// The currency's code, upper case (`RMB`).
+    pub currency: String,
+    /// Messages in range priced in it.
+    pub messages: u64,
+    /// Their costs added up, in that currency.
+    pub amount: f64,
+    /// What the dashboard and the reports say under the cost: "3 messages
+    /// priced in RMB (0.25 RMB) are not in this total: set a rate in Settings".
+    pub note: String,
+}
+
+impl LeftOutCost {
+    /// The row of `messages` priced `amount` in `currency`, with its sentence.
+    pub fn new(currency: String, messages: u64, amount: f64) -> LeftOutCost {
+        // Cents, and below one unit up to four places, so that a small price does not read as 0.
+        let mut shown = if amount.abs() < 1.0 { format!("{amount:.4}") } else { format!("{amount:.2}") };
+        while shown.len() > 4 && shown.ends_with('0') && shown.split('.').nth(1).is_some_and(|d| d.len() > 2) {
+            shown.pop();
+        }
+        let (count, verb) =
+            if messages == 1 { ("1 message".to_owned(), "is") } else { (format!("{messages} messages"), "are") };
+        let note = format!(
+            "{count} priced in {currency} ({shown} {currency}) {verb} not in this total: set a rate in Settings"
+        );
+        LeftOutCost { currency, messages, amount, note }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -298,12 +334,13 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         daily,
         mut response_us,
         response_sum,
+        exchanges: n_exchanges,
         exchanges_per_user,
         exchange_conversations,
         models,
         ..
     } = scan;
-    let n_exchanges = response_us.len() as u64;
+    let n_timed = response_us.len() as u64;
     let ms = |us: i64| us as f64 / 1000.0;
     let [p50, p95] = percentiles(&mut response_us, [0.50, 0.95]);
     let c = &conversations;
@@ -317,7 +354,7 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         unique_users: c.unique_users,
         active_users: exchanges_per_user.iter().filter(|u| u.exchanges >= 2).count() as u64,
         avg_user_interactions: ratio(n_exchanges, exchange_conversations).unwrap_or(0.0),
-        avg_response_time_ms: (n_exchanges > 0).then(|| response_sum as f64 / 1000.0 / n_exchanges as f64),
+        avg_response_time_ms: (n_timed > 0).then(|| response_sum as f64 / 1000.0 / n_timed as f64),
         p50_response_time_ms: p50.map(ms),
         p95_response_time_ms: p95.map(ms),
         avg_conversation_duration_s: (c.duration_n > 0).then(|| c.duration_sum as f64 / 1e6 / c.duration_n as f64),
@@ -333,6 +370,7 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         escalation_rate: ratio(c.escalated, c.interactions),
         feedback,
         tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        costs_left_out: costs_left_out(facts, from, to, &passes),
         response_time_by_model: Some(super::response::by_model(facts, from, to, &passes)),
         insights: MaybeInsights(facts.insights.fallback_phrases.is_some().then(|| {
             let period =
@@ -341,6 +379,24 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         })),
     };
     Computed { metrics, models, conversations_with_ip: c.with_ip, grouped }
+}
+
+/// Costs in another currency without a rate, in a period, per currency.
+fn costs_left_out(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<LeftOutCost> {
+    let mut left_out: BTreeMap<u32, (u64, f64)> = BTreeMap::new();
+    for f in in_range(&facts.foreign_costs, |f| f.ts, from, to) {
+        if passes(f.conversation) {
+            let entry = left_out.entry(f.currency).or_default();
+            entry.0 += 1;
+            entry.1 += f.amount;
+        }
+    }
+    let mut rows: Vec<LeftOutCost> = left_out
+        .into_iter()
+        .map(|(c, (messages, amount))| LeftOutCost::new(facts.currencies.name(c).to_owned(), messages, amount))
+        .collect();
+    rows.sort_by(|a, b| a.currency.cmp(&b.currency));
+    rows
 }
 
 /// The conversations that start in a period and pass the filters: how many,
@@ -488,8 +544,11 @@ struct Scan {
     first_day: i64,
     /// False when a local day came back after a later one (see [`recount_days`]).
     monotonic: bool,
+    /// The response times of the exchanges that have one.
     response_us: Vec<i64>,
     response_sum: i128,
+    /// Every exchange, with a response time or not.
+    exchanges: u64,
     /// Per user: the exchanges in range, and the last day counted (side by
     /// side: a row of the scan reads and writes both of its user's at once).
     exchanges_per_user: Vec<UserTally>,
@@ -592,6 +651,7 @@ impl Scan {
             monotonic: true,
             response_us: Vec::new(),
             response_sum: 0,
+            exchanges: 0,
             exchanges_per_user: vec![UserTally::default(); facts.users.values.len()],
             exchange_conversations: 0,
             models: facts
@@ -691,8 +751,11 @@ impl Scan {
             if !passes(e.conversation) {
                 continue;
             }
-            self.response_us.push(e.response_us);
-            self.response_sum += i128::from(e.response_us);
+            self.exchanges += 1;
+            if e.response_us != NONE {
+                self.response_us.push(e.response_us);
+                self.response_sum += i128::from(e.response_us);
+            }
             let c = e.conversation as usize;
             if !has_exchange[c] {
                 has_exchange[c] = true;
@@ -736,8 +799,9 @@ impl Scan {
             if g.exchanges > 0 {
                 if filtered {
                     let first = g.first_response as usize;
-                    self.response_us.extend_from_slice(&facts.groups.responses[first..first + g.exchanges as usize]);
+                    self.response_us.extend_from_slice(&facts.groups.responses[first..first + g.timed as usize]);
                 }
+                self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);
                 let c = g.conversation as usize;
                 if !has_exchange[c] {
@@ -784,7 +848,7 @@ fn recount_days(
 mod tests {
     use super::super::query::Filters;
     use super::*;
-    use crate::model::Micros;
+    use crate::model::{Micros, Role};
     use serde_json::Value;
 
     /// Equal, numbers within a billionth (sums of costs may add in another order).
@@ -816,7 +880,7 @@ mod tests {
         let mut store = crate::store::Store::open(&dir.path().join("demo.db")).unwrap();
         let end = crate::model::parse_timestamp("2026-11-01T00:00:00Z").unwrap();
         crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations: 1500, seed: 7, end }).unwrap();
-        let facts = crate::engine::load_facts(&store, &crate::geo::Geo::bundled(), &[]).unwrap();
+        let facts = crate::engine::load_facts(&store, &crate::geo::Geo::bundled(), &[], &[]).unwrap();
         assert!(facts.groups.rows.len() < facts.messages.len() / 2, "groups fold messages");
         let at = |s: &str| crate::model::parse_timestamp(s).unwrap();
         let periods = [
@@ -858,6 +922,80 @@ mod tests {
         let query =
             Query::new(at("2026-10-01T00:00:01Z"), at("2026-10-08T00:00:00Z"), "UTC", Filters::default()).unwrap();
         assert!(!compute_by(&facts, &query, &Shared::new(&facts, &query, &settings), Way::Fastest).grouped);
+    }
+
+    /// Four conversations, each a measured exchange (2 s) and an answer
+    /// without a time of its own; conversation 0's answers cost 5 RMB each.
+    fn untimed_and_foreign(rates: &[super::super::ExchangeRate]) -> Facts {
+        let mut b = super::super::FactsBuilder::new(&[]).rates(rates);
+        let base = crate::model::parse_timestamp("2026-10-05T10:00:00Z").unwrap().0;
+        for c in 0..4i64 {
+            b.conversation(
+                crate::store::StoredConversation {
+                    id: c,
+                    conversation_id: format!("c{c}"),
+                    started_at: None,
+                    ended_at: None,
+                    customer_id: Some(format!("u{}", c % 2)),
+                    customer_ip_address: None,
+                    device: None,
+                    source: None,
+                    language: None,
+                    environment: None,
+                },
+                None,
+            );
+            let t = base + c * 3_600_000_000;
+            let said =
+                [(t, Role::User, false), (t + 2_000_000, Role::Agent, false), (t + 60_000_000, Role::User, false)];
+            for (k, (ts, role, time_unknown)) in
+                said.into_iter().chain([(t + 60_000_001, Role::Agent, true)]).enumerate()
+            {
+                b.message(crate::store::MessageRow {
+                    id: c * 10 + k as i64,
+                    conversation: c,
+                    role,
+                    timestamp: ts,
+                    model: None,
+                    prompt_tokens: 0,
+                    completion_tokens: 0,
+                    cost: None,
+                    foreign_cost: (c == 0 && role == Role::Agent).then_some((5.0, "rmb")),
+                    time_unknown,
+                });
+            }
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn answers_without_a_time_are_exchanges_without_a_response_time_both_ways() {
+        let facts = untimed_and_foreign(&[]);
+        let at = |s: &str| crate::model::parse_timestamp(s).unwrap();
+        let query =
+            Query::new(at("2026-10-05T00:00:00Z"), at("2026-10-06T00:00:00Z"), "UTC", Filters::default()).unwrap();
+        let settings = Settings::default();
+        let shared = Shared::new(&facts, &query, &settings);
+        let fast = compute_by(&facts, &query, &shared, Way::Fastest);
+        let exact = compute_by(&facts, &query, &shared, Way::MessageByMessage);
+        assert!(fast.grouped && !exact.grouped);
+        for m in [&fast.metrics, &exact.metrics] {
+            assert_eq!(m.avg_user_interactions, 2.0, "8 exchanges in 4 conversations");
+            assert_eq!(m.active_users, 2);
+            assert_eq!(m.avg_response_time_ms, Some(2000.0), "only the measured ones");
+            assert_eq!((m.p50_response_time_ms, m.p95_response_time_ms), (Some(2000.0), Some(2000.0)));
+            assert_eq!(m.tokens.cost, 0.0);
+            assert_eq!(m.costs_left_out.len(), 1);
+            let left = &m.costs_left_out[0];
+            assert_eq!((left.currency.as_str(), left.messages, left.amount), ("RMB", 2, 10.0));
+            assert_eq!(left.note, "2 messages priced in RMB (10.00 RMB) are not in this total: set a rate in Settings");
+        }
+
+        let rate = super::super::ExchangeRate { currency: " Rmb ".into(), usd_per_unit: 0.14 };
+        let facts = untimed_and_foreign(&[rate]);
+        let m = compute(&facts, &query, &settings);
+        assert!(m.costs_left_out.is_empty());
+        assert!((m.tokens.cost - 1.4).abs() < 1e-12, "10 RMB at 0.14: {}", m.tokens.cost);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 use super::groups::Groups;
 use super::normal;
 pub use super::rows::{
-    ActionFact, ConversationFact, ExchangeFact, FeedbackFact, Interner, MessageFact, Price, NONE, NO_MODEL, NO_USER,
+    ActionFact, ConversationFact, ExchangeFact, ExchangeRate, FeedbackFact, ForeignCostFact, Interner, MessageFact,
+    Price, NONE, NO_MODEL, NO_USER,
 };
 use crate::model::{duration_micros, Role, Side};
 use crate::store::{ActionRow, FeedbackRow, MessageRow, StoredConversation};
@@ -31,6 +32,10 @@ pub struct Facts {
     pub exchanges: Vec<ExchangeFact>,
     pub actions: Vec<ActionFact>,
     pub feedback: Vec<FeedbackFact>,
+    /// Messages whose cost is in a currency without a rate, sorted by time.
+    pub foreign_costs: Vec<ForeignCostFact>,
+    /// The currencies of `foreign_costs`.
+    pub currencies: Interner,
     /// The earliest and latest instant of any fact, if there is one.
     pub span: Option<(i64, i64)>,
     /// The messages and exchanges again, folded per conversation and quarter hour.
@@ -67,6 +72,8 @@ struct Pending {
     completion: u64,
     cost: f64,
     unpriced: bool,
+    /// Its time is unknown: it answers no one (see [`pair_exchanges`]).
+    time_unknown: bool,
 }
 
 /// Builds [`Facts`] from the store's rows, handed in by whoever reads the
@@ -79,6 +86,8 @@ pub struct FactsBuilder<'p> {
     explicit_start: Vec<Option<i64>>,
     explicit_end: Vec<Option<i64>>,
     price_of: HashMap<&'p str, &'p Price>,
+    /// Currency code → US dollars per unit.
+    rate_of: HashMap<String, f64>,
     pending: Vec<Pending>,
     /// Each action's conversation, start and end, which widen its conversation.
     action_spans: Vec<(u32, i64, i64)>,
@@ -96,10 +105,22 @@ impl<'p> FactsBuilder<'p> {
             explicit_start: Vec::new(),
             explicit_end: Vec::new(),
             price_of: prices.iter().map(|p| (p.model.as_str(), p)).collect(),
+            rate_of: HashMap::new(),
             pending: Vec::new(),
             action_spans: Vec::new(),
             feedback: Vec::new(),
         }
+    }
+
+    /// Exchange rates that convert costs given in other currencies into
+    /// US dollars; a cost in a currency without one is left out and counted.
+    pub fn rates(mut self, rates: &[ExchangeRate]) -> FactsBuilder<'p> {
+        self.rate_of = rates
+            .iter()
+            .filter(|r| r.usd_per_unit.is_finite() && r.usd_per_unit >= 0.0)
+            .map(|r| (ExchangeRate::code(&r.currency), r.usd_per_unit))
+            .collect();
+        self
     }
 
     /// A conversation, with the country its IP address locates to (`None`
@@ -130,7 +151,8 @@ impl<'p> FactsBuilder<'p> {
         facts.conversations.push(fact);
     }
 
-    /// A message; its cost is estimated from the prices when it has tokens but none.
+    /// A message; its cost is estimated from the prices when it has tokens
+    /// but none, and converted with the rates when it is in another currency.
     pub fn message(&mut self, m: MessageRow) {
         let Some(&c) = self.index.get(&m.conversation) else { return };
         if let Ok(row) = usize::try_from(m.id) {
@@ -142,14 +164,25 @@ impl<'p> FactsBuilder<'p> {
         }
         let has_tokens = m.prompt_tokens + m.completion_tokens > 0;
         let price = m.model.and_then(|name| self.price_of.get(name));
-        let (cost, unpriced) = match (m.cost, price) {
-            (Some(cost), _) => (cost, false),
-            (None, Some(p)) if has_tokens => (
+        let foreign = m.foreign_cost.filter(|_| m.cost.is_none()).map(|(amount, currency)| {
+            let code = ExchangeRate::code(currency);
+            (amount, self.rate_of.get(&code).copied(), code)
+        });
+        let (cost, unpriced) = match (m.cost, price, foreign) {
+            (Some(cost), _, _) => (cost, false),
+            // A price in another currency is that message's cost: converted, or left out and said.
+            (None, _, Some((amount, Some(rate), _))) => (amount * rate, false),
+            (None, _, Some((amount, None, code))) => {
+                let currency = self.facts.currencies.intern(&code);
+                self.facts.foreign_costs.push(ForeignCostFact { ts: m.timestamp, conversation: c, currency, amount });
+                (0.0, false)
+            }
+            (None, Some(p), None) if has_tokens => (
                 (m.prompt_tokens as f64 * p.prompt_per_million + m.completion_tokens as f64 * p.completion_per_million)
                     / 1e6,
                 false,
             ),
-            (None, _) => (0.0, has_tokens),
+            (None, _, None) => (0.0, has_tokens),
         };
         self.pending.push(Pending {
             conversation: c,
@@ -161,6 +194,7 @@ impl<'p> FactsBuilder<'p> {
             completion: m.completion_tokens,
             cost,
             unpriced,
+            time_unknown: m.time_unknown,
         });
     }
 
@@ -263,6 +297,7 @@ impl<'p> FactsBuilder<'p> {
         // [`Facts::merged`] orders them, so that merged facts are built ones.
         facts.actions.sort_by_key(|a| (a.ts, a.conversation));
         facts.feedback.sort_by_key(|f| (f.ts, f.row));
+        facts.foreign_costs.sort_by_key(|f| (f.ts, f.conversation));
         for f in &facts.feedback {
             if f.ts != NONE {
                 facts.conversations[f.conversation as usize].latest_rating = Some(f.rating);
@@ -330,6 +365,9 @@ impl Facts {
             a.conversation = new_of[a.conversation as usize];
         }
         for f in &mut self.feedback {
+            f.conversation = new_of[f.conversation as usize];
+        }
+        for f in &mut self.foreign_costs {
             f.conversation = new_of[f.conversation as usize];
         }
         for c in self.message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
@@ -447,6 +485,18 @@ impl Facts {
         });
         let added = new.feedback.iter().map(|f| FeedbackFact { conversation: new_to(f.conversation), ..*f });
         merge_in(&mut feedback, added.collect(), |f| (f.ts, f.row));
+        let currencies: Vec<u32> = new.currencies.values.iter().map(|v| self.currencies.intern(v)).collect();
+        let mut foreign_costs = std::mem::take(&mut self.foreign_costs);
+        foreign_costs.retain_mut(|f| {
+            f.conversation = old_to[f.conversation as usize];
+            f.conversation != u32::MAX
+        });
+        let added = new.foreign_costs.iter().map(|f| ForeignCostFact {
+            conversation: new_to(f.conversation),
+            currency: currencies[f.currency as usize],
+            ..*f
+        });
+        merge_in(&mut foreign_costs, added.collect(), |f| (f.ts, row_of(f.conversation)));
 
         let mut facts = Facts {
             conversations,
@@ -460,6 +510,8 @@ impl Facts {
             exchanges,
             actions,
             feedback,
+            foreign_costs,
+            currencies: self.currencies,
             span: None,
             groups: Groups::default(),
             // What the text gives is found again by the engine.
@@ -520,7 +572,9 @@ fn merge_in<T: Copy, K: Ord>(sorted: &mut Vec<T>, mut add: Vec<T>, key: impl Fn(
 ///
 /// Messages come sorted by conversation, then time, then file order. Only
 /// user and agent messages take part: an exchange is a user message followed,
-/// as the next of them, by an agent message.
+/// as the next of them, by an agent message. An agent message whose time the
+/// file did not give (`time_unknown`) makes an exchange whose response time
+/// is unknown (`NONE`).
 ///
 /// ```text
 /// time:  u1   u2   a1   a2   u3   a3
@@ -541,7 +595,7 @@ fn pair_exchanges(sorted: &[Pending]) -> Vec<ExchangeFact> {
                         ts: m.ts,
                         conversation: m.conversation,
                         user: NO_USER,
-                        response_us: m.ts - p.ts,
+                        response_us: if m.time_unknown { NONE } else { m.ts - p.ts },
                         model: m.model,
                     });
                 }
@@ -568,6 +622,7 @@ mod tests {
             completion: 0,
             cost: 0.0,
             unpriced: false,
+            time_unknown: false,
         }
     }
 

@@ -7,7 +7,7 @@
 //! quarter hours, in such a zone, can therefore count whole groups; any
 //! other query reads the messages one by one (`compute` chooses).
 
-use super::rows::{ExchangeFact, MessageFact, NO_MODEL};
+use super::rows::{ExchangeFact, MessageFact, NONE, NO_MODEL};
 use crate::model::Side;
 
 /// A quarter of an hour, in microseconds.
@@ -36,9 +36,12 @@ pub struct MessageGroup {
     pub model_cost: f64,
     /// Some message naming `model` has tokens but no cost nor price.
     pub unpriced: bool,
-    /// The exchanges' response times are `responses[first_response..][..exchanges]`;
-    /// those of the next group start where these end.
+    /// The exchanges; of them, `timed` have a response time (the others'
+    /// answer has no time of its own). Their response times are
+    /// `responses[first_response..][..timed]`; those of the next group start
+    /// where these end.
     pub exchanges: u32,
+    pub timed: u32,
     pub first_response: u32,
     pub response_sum: i64,
 }
@@ -114,7 +117,7 @@ impl Groups {
                 for row in &old[g..g_end] {
                     let first = groups.responses.len() as u32;
                     let from = row.first_response as usize;
-                    groups.responses.extend_from_slice(&earlier.responses[from..from + row.exchanges as usize]);
+                    groups.responses.extend_from_slice(&earlier.responses[from..from + row.timed as usize]);
                     groups.rows.push(MessageGroup { first_response: first, ..*row });
                 }
             }
@@ -168,9 +171,12 @@ impl Groups {
             g.first_response = self.responses.len() as u32;
             while next_exchange < pending.len() && pending[next_exchange].0 == conversation {
                 let response = pending[next_exchange].1;
-                self.responses.push(response);
                 g.exchanges += 1;
-                g.response_sum += response;
+                if response != NONE {
+                    self.responses.push(response);
+                    g.timed += 1;
+                    g.response_sum += response;
+                }
                 next_exchange += 1;
             }
         }
@@ -183,11 +189,11 @@ impl Groups {
         self.conversations = self.rows.iter().map(|g| g.conversation).collect();
         let mut next = 0;
         for g in &mut self.rows {
-            if g.exchanges == 0 {
+            if g.timed == 0 {
                 g.first_response = next;
             } else {
                 debug_assert_eq!(g.first_response, next);
-                next = g.first_response + g.exchanges;
+                next = g.first_response + g.timed;
             }
         }
     }
@@ -195,7 +201,7 @@ impl Groups {
     /// The response times of a run of consecutive `rows`.
     pub fn responses_of(&self, rows: &[MessageGroup]) -> &[i64] {
         match (rows.first(), rows.last()) {
-            (Some(a), Some(b)) => &self.responses[a.first_response as usize..(b.first_response + b.exchanges) as usize],
+            (Some(a), Some(b)) => &self.responses[a.first_response as usize..(b.first_response + b.timed) as usize],
             _ => &[],
         }
     }
@@ -227,6 +233,7 @@ impl MessageGroup {
             model_cost: 0.0,
             unpriced: false,
             exchanges: 0,
+            timed: 0,
             first_response: 0,
             response_sum: 0,
         }

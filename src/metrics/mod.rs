@@ -34,10 +34,12 @@ mod topics;
 pub mod words;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
-pub use compute::{compute, dashboard, DailyRow, Dashboard, FeedbackCounts, Metrics, ModelUsage, TokenUsage, ToolRow};
+pub use compute::{
+    compute, dashboard, DailyRow, Dashboard, FeedbackCounts, LeftOutCost, Metrics, ModelUsage, TokenUsage, ToolRow,
+};
 pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, SortKey};
 pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
-pub use facts::{Facts, FactsBuilder, Interner, Price, NO_CONVERSATION};
+pub use facts::{ExchangeRate, Facts, FactsBuilder, Interner, Price, NO_CONVERSATION};
 pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
 pub use insights::{
     InsightFacts, Insights, InsightsBuilder, MaybeInsights, UnansweredText, DEFAULT_FALLBACK_PHRASES, TOP_UNANSWERED,

@@ -10,18 +10,24 @@
 
 use super::facts::Facts;
 use super::groups::{Groups, MessageGroup};
-use super::rows::{ActionFact, ConversationFact, ExchangeFact, FeedbackFact, Interner, MessageFact, NONE};
+use super::rows::{
+    ActionFact, ConversationFact, ExchangeFact, FeedbackFact, ForeignCostFact, Interner, MessageFact, NONE,
+};
 use crate::model::{Rating, Side};
 
-/// Changes whenever the layout below does: bytes of another layout are not read.
-pub const PACKED_LAYOUT: u32 = 2;
+/// Changes whenever the layout below does: bytes of another layout are not
+/// read. 2: each exchange's model. 3: costs left out (in a currency without
+/// a rate) and their currencies; each group's count of exchanges with a
+/// response time.
+pub const PACKED_LAYOUT: u32 = 3;
 
 const CONVERSATION: usize = 8 + 8 + 4 * 6 + 1 + 1 + 4 + 1;
 const MESSAGE: usize = 8 + 4 + 4 + 1 + 4 + 8 + 8 + 8 + 1;
 const EXCHANGE: usize = 8 + 4 + 4 + 8 + 4;
 const ACTION: usize = 8 + 4 + 4 + 8 + 1;
 const FEEDBACK: usize = 8 + 4 + 1 + 8 + 1;
-const GROUP: usize = 8 + 4 * 6 + 8 * 3 + 4 + 8 * 3 + 1 + 4 * 2 + 8;
+const FOREIGN_COST: usize = 8 + 4 + 4 + 8;
+const GROUP: usize = 8 + 4 * 6 + 8 * 3 + 4 + 8 * 3 + 1 + 4 * 3 + 8;
 
 struct Out<'a>(&'a mut Vec<u8>);
 
@@ -187,7 +193,7 @@ impl Facts {
             o.u32(c.messages);
             o.u8(rating_code(c.latest_rating));
         });
-        for interner in [&self.models, &self.users, &self.names, &self.action_names] {
+        for interner in [&self.models, &self.users, &self.names, &self.action_names, &self.currencies] {
             o.strings(&interner.values);
         }
         o.table(&self.messages, MESSAGE, |o, m| {
@@ -222,6 +228,12 @@ impl Facts {
             o.i64(f.row);
             o.u8(f.has_comment as u8);
         });
+        o.table(&self.foreign_costs, FOREIGN_COST, |o, f| {
+            o.i64(f.ts);
+            o.u32(f.conversation);
+            o.u32(f.currency);
+            o.f64(f.amount);
+        });
         let (a, b) = self.span.unwrap_or((NONE, NONE));
         o.i64(a);
         o.i64(b);
@@ -239,6 +251,7 @@ impl Facts {
             o.f64(g.model_cost);
             o.u8(g.unpriced as u8);
             o.u32(g.exchanges);
+            o.u32(g.timed);
             o.u32(g.first_response);
             o.i64(g.response_sum);
         });
@@ -270,8 +283,8 @@ impl Facts {
                 latest_rating: rating_of(r.u8())?,
             })
         })?;
-        let mut interners = Vec::with_capacity(4);
-        for _ in 0..4 {
+        let mut interners = Vec::with_capacity(5);
+        for _ in 0..5 {
             interners.push(Interner::from_values(i.strings()?));
         }
         let messages = i.table::<_, MESSAGE>(|r| {
@@ -314,6 +327,9 @@ impl Facts {
                 has_comment: r.bool()?,
             })
         })?;
+        let foreign_costs = i.table::<_, FOREIGN_COST>(|r| {
+            Some(ForeignCostFact { ts: r.i64(), conversation: r.u32(), currency: r.u32(), amount: r.f64() })
+        })?;
         let span = match (i.i64()?, i.i64()?) {
             (NONE, NONE) => None,
             (a, b) => Some((a, b)),
@@ -336,6 +352,7 @@ impl Facts {
                 model_cost: r.f64(),
                 unpriced: r.bool()?,
                 exchanges: r.u32(),
+                timed: r.u32(),
                 first_response: r.u32(),
                 response_sum: r.i64(),
             })
@@ -344,7 +361,7 @@ impl Facts {
         if !i.bytes.is_empty() {
             return None;
         }
-        let [models, users, names, action_names]: [Interner; 4] = interners.try_into().ok()?;
+        let [models, users, names, action_names, currencies]: [Interner; 5] = interners.try_into().ok()?;
         let facts = Facts {
             conversations,
             conversation_rows,
@@ -357,6 +374,8 @@ impl Facts {
             exchanges,
             actions,
             feedback,
+            foreign_costs,
+            currencies,
             span,
             groups: Groups { conversations: rows.iter().map(|g| g.conversation).collect(), rows, responses },
             // What the text gives is not kept: the engine reads it again.
@@ -384,11 +403,13 @@ impl Facts {
             && self.exchanges.iter().all(|e| conversation(e.conversation) && user(e.user) && model(e.model))
             && self.actions.iter().all(|a| conversation(a.conversation) && named(a.name, &self.action_names))
             && self.feedback.iter().all(|f| conversation(f.conversation))
+            && self.foreign_costs.iter().all(|f| conversation(f.conversation) && named(f.currency, &self.currencies))
             && self.groups.rows.iter().all(|g| {
                 conversation(g.conversation)
                     && user(g.user)
                     && model(g.model)
-                    && (g.first_response as usize + g.exchanges as usize) <= self.groups.responses.len()
+                    && g.timed <= g.exchanges
+                    && (g.first_response as usize + g.timed as usize) <= self.groups.responses.len()
             })
     }
 }

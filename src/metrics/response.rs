@@ -2,7 +2,7 @@
 //! the exchanges whose agent message names a model, grouped by that model.
 
 use super::compute::{in_range, percentiles};
-use super::facts::{Facts, NO_MODEL};
+use super::facts::{Facts, NONE, NO_MODEL};
 use serde::Serialize;
 
 /// One model's exchanges in a period and their response times.
@@ -16,12 +16,13 @@ pub struct ModelResponseTime {
 }
 
 /// The exchanges in `[from, to)` of conversations that pass, whose agent
-/// message names a model: per model (by name), the nearest-rank 50th and
+/// message names a model and has a time of its own (an answer without one
+/// gives no response time): per model (by name), the nearest-rank 50th and
 /// 95th percentiles of their response times.
 pub(crate) fn by_model(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<ModelResponseTime> {
     let mut times: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
     for e in in_range(&facts.exchanges, |e| e.ts, from, to) {
-        if e.model != NO_MODEL && passes(e.conversation) {
+        if e.model != NO_MODEL && e.response_us != NONE && passes(e.conversation) {
             times[e.model as usize].push(e.response_us);
         }
     }
@@ -51,7 +52,7 @@ mod tests {
     use crate::metrics::rows::ExchangeFact;
 
     #[test]
-    fn each_model_has_the_percentiles_of_its_own_exchanges_and_unnamed_ones_are_left_out() {
+    fn each_model_has_the_percentiles_of_its_own_timed_exchanges_and_unnamed_ones_are_left_out() {
         let mut facts = Facts::default();
         let (a, b) = (facts.models.intern("model-a"), facts.models.intern("model-b"));
         let exchange =
@@ -60,6 +61,8 @@ mod tests {
         facts.exchanges = (1..=10).map(|i| exchange(i, a, i * 100)).collect();
         facts.exchanges.push(exchange(11, b, 7));
         facts.exchanges.push(exchange(12, NO_MODEL, 99_999));
+        // An answer of model-b without a time of its own: no response time.
+        facts.exchanges.push(ExchangeFact { response_us: NONE, ..exchange(13, b, 0) });
         let rows = by_model(&facts, 0, 100, &|_| true);
         let summary: Vec<(&str, u64, f64, f64)> = rows
             .iter()

@@ -102,6 +102,35 @@ pub struct Price {
     pub completion_per_million: f64,
 }
 
+/// How many US dollars one unit of another currency is worth, as a person
+/// set it in the settings: costs given in that currency are converted with it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ExchangeRate {
+    /// The currency's code as the files write it (`RMB`, `CNY`, `EUR`), any case.
+    pub currency: String,
+    /// US dollars for one unit of `currency`.
+    pub usd_per_unit: f64,
+}
+
+impl ExchangeRate {
+    /// The code a rate and a message's currency are matched by: trimmed, upper case.
+    pub fn code(currency: &str) -> String {
+        currency.trim().to_uppercase()
+    }
+}
+
+/// A message whose cost is in a currency with no rate set: left out of the
+/// dollar totals, and counted so that the dashboard can say so.
+#[derive(Debug, Clone, Copy)]
+pub struct ForeignCostFact {
+    pub ts: i64,
+    pub conversation: u32,
+    /// Index into `currencies`.
+    pub currency: u32,
+    pub amount: f64,
+}
+
 /// An agent message that answers a user message (METRICS.md).
 #[derive(Debug, Clone, Copy)]
 pub struct ExchangeFact {
@@ -109,6 +138,8 @@ pub struct ExchangeFact {
     pub ts: i64,
     pub conversation: u32,
     pub user: u32,
+    /// `NONE` when the answer has no time of its own (`Message::time_unknown`):
+    /// the exchange counts, its response time is unknown.
     pub response_us: i64,
     /// The agent message's model, `NO_MODEL` when it names none.
     pub model: u32,

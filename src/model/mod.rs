@@ -192,7 +192,26 @@ pub struct Message {
     pub model: Option<String>,
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
+    /// In US dollars (FORMAT.md); absent when the file gave none, or gave
+    /// it in another currency (then `foreign_cost` holds it).
     pub cost: Option<f64>,
+    /// A cost the file gave in another currency, kept as given: the
+    /// dashboard converts it with a rate set in the settings, or says it
+    /// left it out. Only other platforms' exports set it (Dify's RMB).
+    pub foreign_cost: Option<ForeignCost>,
+    /// The file did not say when this message was written (a Langfuse
+    /// trace without latency, a Dify answer with one time for question and
+    /// answer): its timestamp only places it right after the message it
+    /// answers, so it gives no response time. Never set by the native format.
+    pub time_unknown: bool,
+}
+
+/// An amount in a currency other than US dollars, as a file gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignCost {
+    pub amount: f64,
+    /// An upper-case code as the file wrote it (`RMB`, `CNY`, `EUR`).
+    pub currency: String,
 }
 
 impl Message {

@@ -62,8 +62,25 @@ fn detail(card: &HeadlineCard, m: &Metrics) -> Option<String> {
             format::short(m.tokens.prompt as f64),
             format::short(m.tokens.completion as f64)
         ),
+        "cost" if !m.costs_left_out.is_empty() => {
+            let parts: Vec<String> = m
+                .costs_left_out
+                .iter()
+                .map(|c| {
+                    let n = format::count(c.messages);
+                    format!("{n} {} in {}", if c.messages == 1 { "message" } else { "messages" }, c.currency)
+                })
+                .collect();
+            format!("without {} (no rate set)", parts.join(", "))
+        }
         _ => return None,
     })
+}
+
+/// The sentences the report writes under its headline numbers when costs
+/// in another currency were left out of the cost (`costs_left_out`).
+pub fn cost_notes(m: &Metrics) -> Vec<&str> {
+    m.costs_left_out.iter().map(|c| c.note.as_str()).collect()
 }
 
 fn change(card: &HeadlineCard, now: Option<f64>, before: Option<f64>) -> String {

@@ -3,7 +3,7 @@
 //! store escaped. Prints on A4 or Letter (`@page`).
 
 use super::charts::{self, Chart};
-use super::definitions::{headlines, APPENDIX};
+use super::definitions::{cost_notes, headlines, APPENDIX};
 use super::font;
 use super::format::{self, escape};
 use super::pages::{country_rows, query_lines, rating, tool_rows, unanswered_rows, Paper, UNANSWERED_HEADER};
@@ -34,6 +34,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .comment .meta { color: #5f5f5f; font-size: .85rem; }
 .comment p { margin: .1rem 0 0; white-space: pre-wrap; }
 .empty { color: #5f5f5f; }
+.note { color: #5f5f5f; font-size: .9rem; margin: .5rem 0 0; }
 dl.defs dt { font-weight: bold; margin-top: .5rem; }
 dl.defs dd { margin: 0; }
 @page { size: PAPER; margin: 14mm; }
@@ -109,7 +110,11 @@ pub fn html(data: &ReportData, paper: Paper) -> Result<String, ReportError> {
                 + &c.detail.map(|d| format!("<div class=\"detail\">{}</div>", escape(&d))).unwrap_or_default()
         );
     }
-    out.push_str("</div>\n<h2>Charts</h2>\n");
+    out.push_str("</div>\n");
+    for note in cost_notes(&m.current) {
+        let _ = writeln!(out, "<p class=\"note costs-left-out\">{}</p>", escape(note));
+    }
+    out.push_str("<h2>Charts</h2>\n");
     for chart in Chart::ALL {
         let svg = charts::svg(data, chart)?;
         let _ = writeln!(

@@ -5,7 +5,7 @@
 //! starts the next one; charts are the chart SVGs nested at page width.
 
 use super::charts::{self, Chart};
-use super::definitions::{headlines, APPENDIX};
+use super::definitions::{cost_notes, headlines, APPENDIX};
 use super::font::CSS_FAMILY;
 use super::format::{self, escape};
 use super::style;
@@ -298,6 +298,9 @@ pub fn pages(data: &ReportData, paper: Paper) -> Result<Vec<String>, ReportError
             flow.page.push_str("</g>\n");
         }
         flow.y += card_h + gap;
+    }
+    for note in cost_notes(&m.current) {
+        flow.paragraph(note, 9.0, MUTED);
     }
 
     // Every chart at the content width.

@@ -8,8 +8,9 @@
 //! - it carries a tag: the store's generation (a random number drawn again
 //!   in the same transaction as every change to the records, schema 4), the
 //!   largest row id of each record table, and whatever else the facts
-//!   depend on (the engine adds the GeoIP database, the prices and the
-//!   layout); a tag that differs in anything means the file is not read;
+//!   depend on (the engine adds the GeoIP database, the prices, the
+//!   exchange rates and the layout); a tag that differs in anything means
+//!   the file is not read;
 //! - it is written whole to a temporary file, then renamed over the
 //!   old one, so a killed process leaves the old file or the new one, never
 //!   a mixture; a body whose checksum does not match is not read;

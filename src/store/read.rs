@@ -34,6 +34,10 @@ pub struct MessageRow<'a> {
     pub completion_tokens: u64,
     /// Absent when the file gave none.
     pub cost: Option<f64>,
+    /// A cost in another currency: its amount and currency, as given.
+    pub foreign_cost: Option<(f64, &'a str)>,
+    /// Its time was not given (`Message::time_unknown`): it answers nothing.
+    pub time_unknown: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -96,7 +100,14 @@ pub struct DetailMessage {
     pub model: Option<String>,
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
+    /// In US dollars, as the file gave it.
     pub cost: Option<f64>,
+    /// A cost the file gave in another currency, as given.
+    pub foreign_cost: Option<f64>,
+    pub foreign_currency: Option<String>,
+    /// The file did not say when this message was written: it is shown
+    /// after the message it answers, and gives no response time.
+    pub time_unknown: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -194,7 +205,8 @@ impl Store {
     pub fn for_each_message_in(&self, changed: Changed, mut f: impl FnMut(MessageRow<'_>)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT id, conversation, role, timestamp, prompt_tokens, completion_tokens, cost, model
+                "SELECT id, conversation, role, timestamp, prompt_tokens, completion_tokens, cost, model,
+                     foreign_cost, foreign_currency, time_unknown
                  FROM message {}",
                 changed.filter("conversation")
             ))?;
@@ -210,6 +222,11 @@ impl Store {
                     completion_tokens: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u64,
                     cost: r.get(6)?,
                     model: r.get_ref(7)?.as_str_or_null()?,
+                    foreign_cost: match (r.get::<_, Option<f64>>(8)?, r.get_ref(9)?.as_str_or_null()?) {
+                        (Some(amount), Some(currency)) => Some((amount, currency)),
+                        _ => None,
+                    },
+                    time_unknown: r.get(10)?,
                 });
             }
             Ok(())
@@ -349,7 +366,8 @@ impl Store {
                 return Ok(None);
             };
             let mut stmt = self.conn.prepare_cached(
-                "SELECT message_id, role, timestamp, content, model, prompt_tokens, completion_tokens, cost
+                "SELECT message_id, role, timestamp, content, model, prompt_tokens, completion_tokens, cost,
+                     foreign_cost, foreign_currency, time_unknown
                  FROM message WHERE conversation = ?1 ORDER BY timestamp, id",
             )?;
             detail.messages = stmt
@@ -363,6 +381,9 @@ impl Store {
                         prompt_tokens: r.get::<_, Option<i64>>(5)?.map(|n| n as u64),
                         completion_tokens: r.get::<_, Option<i64>>(6)?.map(|n| n as u64),
                         cost: r.get(7)?,
+                        foreign_cost: r.get(8)?,
+                        foreign_currency: r.get(9)?,
+                        time_unknown: r.get(10)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;

@@ -123,7 +123,16 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (seq, conversation)
     ) WITHOUT ROWID;
     "#,
-    // 5: full-text search (docs/metrics.md, Insights: the `text` filter).
+    // 5: a cost another platform gave in another currency than US dollars,
+    // kept as given (`cost` stays in dollars), and messages whose time the
+    // file did not give (placed after the message they answer; no response
+    // time comes from them).
+    r#"
+    ALTER TABLE message ADD COLUMN foreign_cost REAL;
+    ALTER TABLE message ADD COLUMN foreign_currency TEXT;
+    ALTER TABLE message ADD COLUMN time_unknown INTEGER NOT NULL DEFAULT 0;
+    "#,
+    // 6: full-text search (docs/metrics.md, Insights: the `text` filter).
     // Each message's words as the word rule finds them (`rapport_words`:
     // accents removed, case folded, runs of letters and digits, one space
     // between). The `ascii` tokenizer splits that only at the spaces (to it

@@ -115,17 +115,21 @@ impl<'c> FileWriter<'c> {
             )?,
             upsert_message: conn.prepare(
                 "INSERT INTO message (conversation, identity, message_id, role, timestamp, content,
-                     model, prompt_tokens, completion_tokens, cost)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     model, prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (conversation, identity) DO UPDATE SET
                      message_id = excluded.message_id, role = excluded.role,
                      timestamp = excluded.timestamp, content = excluded.content,
                      model = excluded.model, prompt_tokens = excluded.prompt_tokens,
-                     completion_tokens = excluded.completion_tokens, cost = excluded.cost
+                     completion_tokens = excluded.completion_tokens, cost = excluded.cost,
+                     foreign_cost = excluded.foreign_cost, foreign_currency = excluded.foreign_currency,
+                     time_unknown = excluded.time_unknown
                  WHERE content IS NOT excluded.content
-                     OR (message_id, role, timestamp, model, prompt_tokens, completion_tokens, cost)
+                     OR (message_id, role, timestamp, model, prompt_tokens, completion_tokens, cost,
+                         foreign_cost, foreign_currency, time_unknown)
                      IS NOT (excluded.message_id, excluded.role, excluded.timestamp, excluded.model,
-                             excluded.prompt_tokens, excluded.completion_tokens, excluded.cost)
+                             excluded.prompt_tokens, excluded.completion_tokens, excluded.cost,
+                             excluded.foreign_cost, excluded.foreign_currency, excluded.time_unknown)
 ",
             )?,
             message_row: conn.prepare("SELECT id FROM message WHERE conversation = ?1 AND identity = ?2")?,
@@ -263,6 +267,9 @@ impl<'c> FileWriter<'c> {
             m.prompt_tokens.map(|n| n as i64),
             m.completion_tokens.map(|n| n as i64),
             m.cost,
+            m.foreign_cost.as_ref().map(|f| f.amount),
+            m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
+            m.time_unknown,
         ])?;
         if let Some(words) = &mut self.words {
             // 0 rows: the message was stored already, exactly as given. A new

@@ -534,7 +534,11 @@ function difyExport() {
       message('m-1', 'dup', at, { rating: 'like', content: 'Helpful, thanks!' }, `=lookup_${'x'.repeat(2000)}`),
       message('m-2', 'dup', at, { rating: 'dislike', content: 'Wrong order number \u0007\u001b[31m again' }),
       message('m-3', 'dup', at + 60, { rating: 'like', content: 'Helpful, thanks!' }),
-      message('m-4', 'other', at + 120, { rating: 'like', content: '\u202eright to left\u202c and \u0301 a lone mark' }),
+      // Priced in yuan, as Dify's console gives it: left out of the dollars, and said under the cost.
+      {
+        ...message('m-4', 'other', at + 120, { rating: 'like', content: '\u202eright to left\u202c and \u0301 a lone mark' }),
+        metadata: { usage: { prompt_tokens: 620, completion_tokens: 80, total_price: '0.0126', currency: 'RMB' } },
+      },
     ],
   };
 }
@@ -601,6 +605,13 @@ test('a Dify export with two comments in one conversation, and the limit values,
   assert.ok(Date.parse(q.to) >= Date.UTC(2199, 11, 31), `and ends after the last: ${q.to}`);
   await assertCardsMatchCli('hostile store, all time', db);
   await assertEveryCardDrew('hostile store, all time');
+  const costNote = await $('[data-testid="kpi-cost-detail"]');
+  await costNote.waitForExist({ timeout: 10000, timeoutMsg: 'the cost card says nothing of the costs in RMB' });
+  assert.equal(
+    String(await costNote.getProperty('textContent')).trim(),
+    '1 message priced in RMB (0.0126 RMB) is not in this total: set a rate in Settings',
+    'the cost card says which costs in another currency it left out',
+  );
   const comments = await browser.$$('[data-testid="chart-feedback"] ul.comments li');
   assert.equal(comments.length, 4, 'every comment is listed, the two of one conversation at one second included');
   await shot('dashboard-hostile-light');

@@ -11,23 +11,44 @@ use super::super::split::{self, Piece};
 use super::super::{Position, Sink, Stopped};
 use super::Context;
 use crate::import::detect::Head;
+use crate::model::{ForeignCost, Record};
 use chrono::{NaiveDateTime, TimeZone};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// One record being built from foreign fields; `normalize` validates it.
+/// A message may also carry what FORMAT.md has no field for (a cost in
+/// another currency, an unknown time), set after validation.
 #[derive(Debug, Clone)]
-pub struct Rec(RawRecord<'static>);
+pub struct Rec(RawRecord<'static>, MessageExtras);
+
+#[derive(Debug, Clone, Default)]
+struct MessageExtras {
+    foreign_cost: Option<ForeignCost>,
+    time_unknown: bool,
+}
 
 impl Rec {
     pub fn new(kind: &'static str) -> Rec {
         let mut raw = RawRecord::default();
         raw.set(Field::Type, Loose::Str(Cow::Borrowed(kind)));
-        Rec(raw)
+        Rec(raw, MessageExtras::default())
     }
 
     pub fn set(mut self, field: Field, value: Loose<'static>) -> Rec {
         self.0.set(field, value);
+        self
+    }
+
+    /// A message's cost in another currency than US dollars, kept as given.
+    pub fn foreign_cost(mut self, cost: Option<ForeignCost>) -> Rec {
+        self.1.foreign_cost = cost;
+        self
+    }
+
+    /// A message whose time the file did not give (see `Message::time_unknown`).
+    pub fn time_unknown(mut self, unknown: bool) -> Rec {
+        self.1.time_unknown = unknown;
         self
     }
 
@@ -91,7 +112,16 @@ impl Rec {
 
 /// Validates `rec` and hands it on; a rejection says which source record it came from.
 pub fn emit(sink: &mut dyn Sink, position: Position, what: &str, rec: Rec) -> Result<(), Stopped> {
-    sink.push(position, normalize(&rec.0, None).map_err(|reason| format!("{what}: {reason}")))
+    let Rec(raw, extras) = rec;
+    let outcome = normalize(&raw, None).map(|record| match record {
+        Record::Message(mut m) => {
+            m.foreign_cost = extras.foreign_cost;
+            m.time_unknown = extras.time_unknown;
+            Record::Message(m)
+        }
+        other => other,
+    });
+    sink.push(position, outcome.map_err(|reason| format!("{what}: {reason}")))
 }
 
 pub fn reject(sink: &mut dyn Sink, position: Position, reason: String) -> Result<(), Stopped> {

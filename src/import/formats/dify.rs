@@ -9,9 +9,11 @@
 //! ```text
 //! id, conversation_id, created_at ──► user message  {id}:query   at created_at
 //!                                 └─► agent message {id}:answer  at created_at
-//!                                     (+ provider_response_latency, or the
-//!                                      last agent thought's time, when later)
-//! metadata.usage                  ──► the answer's tokens; total_price only in USD
+//!                                     + provider_response_latency, or the
+//!                                     last agent thought's time when later;
+//!                                     else 1 µs later, its time unknown
+//! metadata.usage                  ──► the answer's tokens; total_price its cost
+//!                                     in USD, another currency kept as given
 //! feedback.rating, feedbacks[]    ──► feedback on {id}:answer
 //! agent_thoughts[].tool "a;b"     ──► actions a and b at the thought's time
 //! ```
@@ -22,7 +24,7 @@ use crate::import::detect::Head;
 use crate::import::raw::Field;
 use crate::import::read::End;
 use crate::import::{Position, Sink, Stopped};
-use crate::model::{format_rfc3339, parse_timestamp, parse_timestamp_number, Micros};
+use crate::model::{format_rfc3339, parse_timestamp, parse_timestamp_number, ForeignCost, Micros};
 use serde_json::{Map, Value};
 
 pub struct Dify;
@@ -105,9 +107,9 @@ fn instant(v: Option<&Value>, ctx: &Context) -> Result<Option<Micros>, String> {
 }
 
 /// A price as Dify gives it: `total_price` with its `currency` (USD unless
-/// said otherwise). Only dollars are added to the dashboard's cost; a price in
-/// another currency is kept, with its currency, in the conversation's
-/// metadata, and the import report says so.
+/// said otherwise). Dollars are the message's cost; a price in another
+/// currency is kept with its currency on the message, and the dashboard
+/// converts it with a rate set in the settings, or says it left it out.
 struct Price {
     amount: Option<f64>,
     currency: String,
@@ -119,8 +121,7 @@ impl Price {
         let currency = usage
             .and_then(|u| text(u, "currency"))
             .or_else(|| text(m, "currency"))
-            .unwrap_or_else(|| "USD".into())
-            .to_uppercase();
+            .map_or_else(|| "USD".into(), |c| crate::metrics::ExchangeRate::code(&c));
         Price { amount: amount.filter(|a| a.is_finite() && *a >= 0.0), currency }
     }
 
@@ -132,25 +133,9 @@ impl Price {
         self.amount.filter(|_| self.is_dollars())
     }
 
-    fn keep_other_currency(
-        &self,
-        conversation: &str,
-        message: &str,
-        at: Position,
-        what: &str,
-        sink: &mut dyn Sink,
-    ) -> Result<(), Stopped> {
-        let Some(amount) = self.amount.filter(|a| *a > 0.0 && !self.is_dollars()) else { return Ok(()) };
-        let key = format!("cost in {} ({message})", self.currency);
-        let mut metadata = Map::new();
-        metadata.insert(key.clone(), serde_json::Number::from_f64(amount).map_or(Value::Null, Value::Number));
-        let rec = Rec::new("conversation").text(Field::ConversationId, conversation.to_owned()).metadata(metadata);
-        emit(sink, at, what, rec)?;
-        reject(
-            sink,
-            at,
-            format!("{what}: its cost, {amount} {}, is not in US dollars, so it is not added to the dashboard's cost; it is kept in the conversation's metadata as {key:?}", self.currency),
-        )
+    fn foreign(&self) -> Option<ForeignCost> {
+        let amount = self.amount.filter(|_| !self.is_dollars())?;
+        Some(ForeignCost { amount, currency: self.currency.clone() })
     }
 }
 
@@ -203,6 +188,12 @@ fn message(m: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn S
             }
         }
     }
+    // One time for question and answer: when the answer came is unknown. It
+    // is placed a microsecond after the question and gives no response time.
+    let time_unknown = answered <= created;
+    if time_unknown {
+        answered = Micros(created.0.saturating_add(1));
+    }
     if let Some(answer) = field(m, "answer").and_then(message_text).filter(|a| !a.is_empty()) {
         // The model's usage (metadata.usage) counts every call of the answer;
         // message_tokens and answer_tokens count only the question's and answer's own text.
@@ -216,9 +207,10 @@ fn message(m: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn S
             .text(Field::Content, answer)
             .value(Field::PromptTokens, pick("prompt_tokens", "message_tokens").as_ref())
             .value(Field::CompletionTokens, pick("completion_tokens", "answer_tokens").as_ref())
-            .number(Field::Cost, price.dollars());
+            .number(Field::Cost, price.dollars())
+            .foreign_cost(price.foreign())
+            .time_unknown(time_unknown);
         emit(sink, at, &format!("{what} answer"), rec)?;
-        price.keep_other_currency(&conversation, &format!("{id}:answer"), at, &what, sink)?;
     }
     if let Some(feedback) = field(m, "feedback").and_then(Value::as_object) {
         let rec = Rec::new("feedback")

@@ -25,11 +25,14 @@
 mod scores;
 mod trace;
 
+pub use trace::NotedGenerations;
+
 use super::build::{self, emit, field, field_of, number, reject, text, Rec};
 use super::{Context, Importer, Reading};
 use crate::import::detect::Head;
 use crate::import::raw::Field;
 use crate::import::read::End;
+use crate::import::source::Source;
 use crate::import::{Position, Sink, Stopped};
 use crate::model::{format_rfc3339, parse_timestamp, Micros};
 use serde_json::{Map, Value};
@@ -128,6 +131,33 @@ impl Importer for Langfuse {
         None
     }
 
+    /// An observations export: its generations are noted by trace, so that
+    /// the traces export read with it credits their tokens and cost to the
+    /// trace's agent message (as a trace's download does).
+    fn prepare(&self, format: &'static str, source: Source, head: &Head, ctx: &Context) {
+        if format != OBSERVATIONS {
+            return;
+        }
+        let note = |item: Map<String, Value>| {
+            trace::note_generation(&item, ctx);
+            Ok(())
+        };
+        // Errors are the read's to report; here a row that cannot be read adds nothing.
+        let _ = if head.csv.is_some() {
+            build::csv_objects(source, &mut |_, item| match item {
+                Ok(item) => note(unquote_cells(item)),
+                Err(_) => Ok(()),
+            })
+        } else {
+            let under = matches!(item_keys(head), Some((_, Layout::Page))).then_some("data");
+            build::json_items(source, head, under, &mut |_, item| match item {
+                Ok(Value::Object(item)) => note(item),
+                _ => Ok(()),
+            })
+            .map(|_| ())
+        };
+    }
+
     fn read(&self, file: Reading) -> Result<(), End> {
         let Reading { format, source, head, ctx, sink } = file;
         if format == TRACE || format == SESSION {
@@ -212,7 +242,8 @@ fn trace_item(t: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dy
 }
 
 /// A row of the observations table export: a tool call, or plumbing; its
-/// generations' tokens and cost are already its trace's.
+/// generations' tokens and cost are already its trace's (its own totals, or
+/// the generations noted before the files were read).
 fn observation_row(o: &Map<String, Value>, at: Position, ctx: &Context, sink: &mut dyn Sink) -> Result<(), Stopped> {
     let id = text(o, "id").unwrap_or_default();
     let what = format!("observation {id}");
@@ -232,7 +263,7 @@ fn observation_row(o: &Map<String, Value>, at: Position, ctx: &Context, sink: &m
     match (known, tool) {
         (Some(known), Some(name)) => trace::action(o, &name, &known.conversation, at, ctx, sink),
         (None, Some(_)) => reject(sink, at, format!("{what}: its trace {trace_id} is not among the traces imported with it, so its conversation is unknown (import the traces export together with the observations)")),
-        (Some(known), None) if spends && !known.spent => reject(sink, at, format!("{what}: the tokens and cost of this generation cannot be added to its trace's agent message, which the traces export wrote without them (import the trace's download, which holds both)")),
+        (Some(known), None) if spends && !known.spent => reject(sink, at, format!("{what}: the tokens and cost of this generation cannot be added to its trace's agent message, which the traces export wrote without them (import the trace's download, which holds both, or this export in the same import as the traces)")),
         (None, None) if spends => reject(sink, at, format!("{what}: its trace {trace_id} is not among the traces imported with it, so its tokens and cost have no agent message to go with")),
         _ => Ok(()),
     }

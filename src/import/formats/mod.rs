@@ -41,6 +41,11 @@ pub trait Importer: Sync {
     }
     /// Reads a detected file, pushing every record or rejection.
     fn read(&self, file: Reading) -> Result<(), End>;
+    /// Called for every detected file of an import before any is read:
+    /// what a file holds for the others' records is noted in `ctx` (Langfuse
+    /// generations, for the traces they belong to). Nothing is pushed; what
+    /// cannot be read here is reported when the file is read.
+    fn prepare(&self, _format: &'static str, _source: Source, _head: &Head, _ctx: &Context) {}
 }
 
 /// What an importer is given to read one file.
@@ -87,10 +92,14 @@ pub struct Context {
     /// Langfuse trace id → the conversation its trace went into, so that
     /// observations and scores, which name only their trace, find it.
     pub langfuse_traces: Mutex<HashMap<String, langfuse::KnownTrace>>,
+    /// Langfuse trace id → the generations an observations export of the
+    /// same import holds for it, noted before any file is read, so that a
+    /// trace row without usage gets their tokens and cost whatever the order.
+    pub langfuse_generations: Mutex<HashMap<String, langfuse::NotedGenerations>>,
 }
 
 impl Context {
     pub fn new(options: ImportOptions) -> Context {
-        Context { options, langfuse_traces: Mutex::default() }
+        Context { options, langfuse_traces: Mutex::default(), langfuse_generations: Mutex::default() }
     }
 }

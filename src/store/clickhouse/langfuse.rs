@@ -18,7 +18,8 @@
 //!   generation's)                    latency being Langfuse's: from the first
 //!                                    observation's start to the last one's end
 //!                                    (or start); with no observation, unknown:
-//!                                    written at the question's instant, before it
+//!                                    written a microsecond after the question,
+//!                                    its time unknown (no response time)
 //! GENERATION observations            the agent message's tokens (usage_details
 //!                                    keys input* / output*), cost
 //!                                    (cost_details total), last model
@@ -186,20 +187,26 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
         FROM {traces})"
     );
     // A question, and an answer after it; an answer at an unknown time goes
-    // at the question's instant and before it, so that it answers nothing.
+    // a microsecond after the question, its time unknown (as the file
+    // importer writes it), so that it gives no response time. Langfuse's
+    // costs are in US dollars: none is in another currency.
     let message = format!(
         "(SELECT conversation_id, concat('i', trace_id, ':input') AS identity, toUInt64(0) AS seq,
-            order_key * 4 + if(isNull(answered) AND has_answer, 1, 0) AS first_seq,
+            order_key * 4 AS first_seq,
             toUInt8(1) AS side, asked AS timestamp,
             CAST(NULL AS Nullable(UInt64)) AS prompt_tokens, CAST(NULL AS Nullable(UInt64)) AS completion_tokens,
-            CAST(NULL AS Nullable(Float64)) AS cost, CAST(NULL AS Nullable(String)) AS model
+            CAST(NULL AS Nullable(Float64)) AS cost, CAST(NULL AS Nullable(String)) AS model,
+            CAST(NULL AS Nullable(Float64)) AS foreign_cost, CAST(NULL AS Nullable(String)) AS foreign_currency,
+            toUInt8(0) AS time_unknown
         FROM ({turns}) WHERE has_question
         UNION ALL
         SELECT conversation_id, concat('i', trace_id, ':output') AS identity, toUInt64(0) AS seq,
-            order_key * 4 + if(isNull(answered) AND has_question, 0, 2) AS first_seq,
-            toUInt8(2) AS side, ifNull(answered, asked) AS timestamp,
+            order_key * 4 + 2 AS first_seq,
+            toUInt8(2) AS side, ifNull(answered, asked + 1) AS timestamp,
             CAST(prompt AS Nullable(UInt64)), CAST(completion AS Nullable(UInt64)),
-            if(has_cost, CAST(cost AS Nullable(Float64)), NULL), CAST(model AS Nullable(String))
+            if(has_cost, CAST(cost AS Nullable(Float64)), NULL), CAST(model AS Nullable(String)),
+            CAST(NULL AS Nullable(Float64)), CAST(NULL AS Nullable(String)),
+            toUInt8(isNull(answered))
         FROM ({turns}) WHERE has_answer)"
     );
     let named = names_a_tool("o.name");

@@ -12,8 +12,8 @@ use super::schema::NONE;
 use super::tsv::quote;
 use super::ClickHouseStore;
 use crate::metrics::{
-    date_of, day_in_zone, DailyRow, Dashboard, FeedbackCounts, FilterKey, Metrics, Price, Query, Settings, TokenUsage,
-    ToolRow,
+    date_of, day_in_zone, DailyRow, Dashboard, ExchangeRate, FeedbackCounts, FilterKey, LeftOutCost, Metrics, Price,
+    Query, Settings, TokenUsage, ToolRow,
 };
 use crate::store::StoreError;
 use std::collections::BTreeMap;
@@ -23,14 +23,53 @@ pub fn dashboard(
     query: &Query,
     settings: &Settings,
     prices: &[Price],
+    rates: &[ExchangeRate],
 ) -> Result<Dashboard, StoreError> {
-    let cost = cost_expression(prices);
-    let previous = if query.compare { Some(metrics(store, &query.previous(), settings, &cost)?) } else { None };
+    let rates = Rates::of(rates);
+    let cost = rates.convert(&cost_expression(prices));
+    let previous = if query.compare { Some(metrics(store, &query.previous(), settings, &cost, &rates)?) } else { None };
     let segment = match query.segment_query() {
-        Some(q) => Some(metrics(store, &q, settings, &cost)?),
+        Some(q) => Some(metrics(store, &q, settings, &cost, &rates)?),
         None => None,
     };
-    Ok(Dashboard { current: metrics(store, query, settings, &cost)?, previous, segment })
+    Ok(Dashboard { current: metrics(store, query, settings, &cost, &rates)?, previous, segment })
+}
+
+/// The settings' exchange rates, by currency code (the last of a code wins,
+/// as in the facts' lookup).
+struct Rates(BTreeMap<String, f64>);
+
+impl Rates {
+    fn of(rates: &[ExchangeRate]) -> Rates {
+        Rates(
+            rates
+                .iter()
+                .filter(|r| r.usd_per_unit.is_finite() && r.usd_per_unit >= 0.0)
+                .map(|r| (ExchangeRate::code(&r.currency), r.usd_per_unit))
+                .collect(),
+        )
+    }
+
+    /// The currencies with a rate, as an SQL array.
+    fn codes(&self) -> String {
+        if self.0.is_empty() {
+            return "emptyArrayString()".to_owned();
+        }
+        format!("[{}]", self.0.keys().map(|c| quote(c)).collect::<Vec<_>>().join(", "))
+    }
+
+    /// A message's cost with its cost in another currency `fa`, currency
+    /// `fc` (empty when none): that amount at its rate (0 without one: it is
+    /// left out and counted apart), else `dollars`.
+    fn convert(&self, dollars: &str) -> String {
+        let rates = if self.0.is_empty() {
+            "toFloat64(0)".to_owned()
+        } else {
+            let values: Vec<String> = self.0.values().map(|r| format!("{r:?}")).collect();
+            format!("transform(fc, {}, [{}], toFloat64(0))", self.codes(), values.join(", "))
+        };
+        format!("if(h = 0 AND fc != '', fa * {rates}, {dollars})")
+    }
 }
 
 /// A message's cost in SQL, from its prompt tokens `p`, completion tokens
@@ -94,7 +133,13 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql: &str) -> Result<Metrics, StoreError> {
+fn metrics(
+    store: &ClickHouseStore,
+    query: &Query,
+    settings: &Settings,
+    cost_sql: &str,
+    rates: &Rates,
+) -> Result<Metrics, StoreError> {
     let facts = store.facts_table();
     let (from, to) = (query.from.0, query.to.0);
     let zone = quote(query.zone.name());
@@ -119,10 +164,11 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
             sum(arrayCount((t, s) -> {t_in} AND s = 2, m_ts, m_side)),
             sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toUInt64(0)), m_ts, m_prompt))),
             sum(arraySum(arrayMap((t, p) -> if({t_in}, p, toUInt64(0)), m_ts, m_completion))),
-            sum(arraySum(arrayMap((t, p, c, k, m, h) -> if({t_in}, {cost_sql}, toFloat64(0)),
-                m_ts, m_prompt, m_completion, m_cost, m_model, m_has_cost))),
+            sum(arraySum(arrayMap((t, p, c, k, m, h, fa, fc) -> if({t_in}, {cost_sql}, toFloat64(0)),
+                m_ts, m_prompt, m_completion, m_cost, m_model, m_has_cost, m_foreign_cost, m_foreign_currency))),
             sum(arrayCount(t -> {t_in}, e_ts)),
-            sum(arraySum(arrayMap((t, r) -> if({t_in}, toFloat64(r), toFloat64(0)), e_ts, e_rt))),
+            sum(arraySum(arrayMap((t, r) -> if({t_in} AND r != {NONE}, toFloat64(r), toFloat64(0)), e_ts, e_rt))),
+            sum(arrayCount((t, r) -> {t_in} AND r != {NONE}, e_ts, e_rt)),
             countIf(arrayExists(t -> {t_in}, e_ts)),
             sum(arrayCount((t, r) -> {t_in} AND r = 'positive', f_ts, f_rating)),
             sum(arrayCount((t, r) -> {t_in} AND r = 'negative', f_ts, f_rating)),
@@ -139,14 +185,15 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
     let cost: f64 = number(&head, 11);
     let exchanges = n(12);
     let response_sum: f64 = number(&head, 13);
-    let (positive, negative, neutral) = (n(15), n(16), n(17));
+    let timed = n(14);
+    let (positive, negative, neutral) = (n(16), n(17), n(18));
 
     // Nearest-rank percentiles: the value at ⌈p·n⌉ of the sorted times.
     let ranks = store.select(&format!(
         "SELECT length(rts),
             if(length(rts) > 0, rts[toUInt64(greatest(1, ceil(0.5 * length(rts))))], 0),
             if(length(rts) > 0, rts[toUInt64(greatest(1, ceil(0.95 * length(rts))))], 0)
-        FROM (SELECT arraySort(groupArrayArray(arrayFilter((r, t) -> {t_in}, e_rt, e_ts))) AS rts
+        FROM (SELECT arraySort(groupArrayArray(arrayFilter((r, t) -> {t_in} AND r != {NONE}, e_rt, e_ts))) AS rts
               FROM {facts} WHERE {pass})",
         t_in = at_in("t"),
     ))?;
@@ -191,7 +238,7 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
                 count(), uniqExact(conversation_id), uniqExactIf(user, user != ''),
                 sum(toUInt64(p) + toUInt64(c)), sum({cost_sql})
         FROM {facts} ARRAY JOIN m_ts AS t, m_prompt AS p, m_completion AS c, m_cost AS k, m_model AS m,
-            m_has_cost AS h
+            m_has_cost AS h, m_foreign_cost AS fa, m_foreign_currency AS fc
         WHERE {pass} AND {t_in} GROUP BY day",
         t_in = at_in("t"),
     ))? {
@@ -204,6 +251,19 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
             d.cost = number(&row, 5);
         }
     }
+
+    // Costs in another currency without a rate, per currency.
+    let costs_left_out: Vec<LeftOutCost> = store
+        .select(&format!(
+            "SELECT fc, count(), sum(fa)
+            FROM {facts} ARRAY JOIN m_ts AS t, m_has_cost AS h, m_foreign_cost AS fa, m_foreign_currency AS fc
+            WHERE {pass} AND {t_in} AND h = 0 AND fc != '' AND NOT has({codes}, fc) GROUP BY fc ORDER BY fc",
+            t_in = at_in("t"),
+            codes = rates.codes(),
+        ))?
+        .into_iter()
+        .map(|row| LeftOutCost::new(row.first().cloned().unwrap_or_default(), number(&row, 1), number(&row, 2)))
+        .collect();
 
     // Tools: per action name, actions in range.
     let mut tools: Vec<ToolRow> = store
@@ -253,8 +313,8 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
         visits: total_conversations - interactions,
         unique_users,
         active_users,
-        avg_user_interactions: ratio(exchanges, n(14)).unwrap_or(0.0),
-        avg_response_time_ms: (exchanges > 0).then(|| response_sum / 1000.0 / exchanges as f64),
+        avg_user_interactions: ratio(exchanges, n(15)).unwrap_or(0.0),
+        avg_response_time_ms: (timed > 0).then(|| response_sum / 1000.0 / timed as f64),
         p50_response_time_ms: percentile(1),
         p95_response_time_ms: percentile(2),
         avg_conversation_duration_s: (duration_n > 0).then(|| duration_sum / 1e6 / duration_n as f64),
@@ -275,6 +335,7 @@ fn metrics(store: &ClickHouseStore, query: &Query, settings: &Settings, cost_sql
             satisfaction_rate: ratio(positive, positive + negative),
         },
         tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
+        costs_left_out,
         // Not computed on this store yet (docs/metrics.md): absent.
         response_time_by_model: None,
         // Not counted on this store yet (docs/metrics.md, Insights): absent.

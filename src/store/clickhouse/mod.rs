@@ -197,21 +197,58 @@ impl ClickHouseStore {
         for server in servers {
             let run = |sql: &str| server.run(&sql.replace("{db}", &db)).map(|_| ()).map_err(self.failed(server));
             run("CREATE DATABASE IF NOT EXISTS {db}")?;
+            let has_column = |table: &str, column: &str| -> Result<bool, StoreError> {
+                let n = server
+                    .run(&format!(
+                        "SELECT count() FROM system.columns WHERE database = '{db}' AND table = '{table}'
+                         AND name = '{column}'"
+                    ))
+                    .map_err(self.failed(server))?;
+                Ok(n.trim() != "0")
+            };
+            // Facts of an older version: a view that does not read the built
+            // facts, or lacks the newest column, is made again (with the
+            // Distributed table over it: neither holds rows); built facts
+            // without the newest columns go, with the list of the imports
+            // whose facts are built, so that every committed import's facts
+            // are built again (`build_missing_facts`) from the records, which
+            // are kept.
+            let stale_view = server
+                .run(&format!(
+                    "SELECT count() FROM system.tables WHERE database = '{db}' AND name = 'conversation_facts'
+                     AND (position(create_table_query, '{}') = 0 OR position(create_table_query, '{}') = 0)",
+                    schema::BUILT_FACTS,
+                    schema::NEWEST_FACT_COLUMN
+                ))
+                .map_err(self.failed(server))?;
+            let all = "conversation_facts_all";
+            let stale_all = has_column(all, "conversation_id")? && !has_column(all, schema::NEWEST_FACT_COLUMN)?;
+            if stale_view.trim() != "0" || stale_all {
+                run("DROP TABLE IF EXISTS {db}.conversation_facts_all")?;
+            }
+            if stale_view.trim() != "0" {
+                run("DROP TABLE IF EXISTS {db}.conversation_facts")?;
+            }
+            let built = schema::BUILT_FACTS;
+            if has_column(built, "conversation_id")? && !has_column(built, schema::NEWEST_FACT_COLUMN)? {
+                run(&format!("DROP TABLE IF EXISTS {{db}}.{built}"))?;
+                run("DROP TABLE IF EXISTS {db}.facts_import")?;
+            }
             for (_, ddl) in schema::SHARDED_TABLES {
                 run(ddl)?;
             }
-            run(&schema::built_facts_table(&db))?;
-            let current = server
-                .run(&format!(
-                    "SELECT count() FROM system.tables WHERE database = '{db}' AND name = 'conversation_facts'
-                     AND position(create_table_query, '{}') = 0",
-                    schema::BUILT_FACTS
-                ))
-                .map_err(self.failed(server))?;
-            if current.trim() != "0" {
-                run("DROP TABLE IF EXISTS {db}.conversation_facts_all")?;
-                run("DROP TABLE IF EXISTS {db}.conversation_facts")?;
+            // A `message` table of an older version gains its new columns
+            // (with their defaults), and the Distributed table over it,
+            // which holds no rows, is made again with them.
+            for (column, kind) in schema::ADDED_MESSAGE_COLUMNS {
+                if !has_column("message", column)? {
+                    run(&format!("ALTER TABLE {{db}}.message ADD COLUMN {column} {kind}"))?;
+                }
+                if has_column("message_all", "message_id")? && !has_column("message_all", column)? {
+                    run("DROP TABLE IF EXISTS {db}.message_all")?;
+                }
             }
+            run(&schema::built_facts_table(&db))?;
             run(&schema::facts_view(&db))?;
         }
         for ddl in schema::ENTRY_TABLES {
@@ -431,14 +468,16 @@ impl ClickHouseStore {
     }
 
     /// Every metric of the query and of the period before it; `prices` cost
-    /// the messages that have tokens but no cost, per model.
+    /// the messages that have tokens but no cost, per model, and `rates`
+    /// convert costs given in other currencies.
     pub fn dashboard(
         &self,
         query: &crate::metrics::Query,
         settings: &crate::metrics::Settings,
         prices: &[crate::metrics::Price],
+        rates: &[crate::metrics::ExchangeRate],
     ) -> Result<crate::metrics::Dashboard, StoreError> {
-        metrics::dashboard(self, query, settings, prices)
+        metrics::dashboard(self, query, settings, prices, rates)
     }
 
     /// Runs a query on the entry server and reads its `TabSeparated` rows.

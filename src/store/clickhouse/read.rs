@@ -31,6 +31,9 @@ pub struct MessageLine {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub cost: Option<f64>,
+    /// A cost in another currency, as given: amount and currency.
+    pub foreign_cost: Option<(f64, String)>,
+    pub time_unknown: bool,
 }
 
 /// Every committed record, with integer ids; and the feedback comments by
@@ -49,16 +52,26 @@ fn latest(column: &str, empty: &str) -> String {
     format!("argMax(isNull({column}), seq), argMax(ifNull({column}, {empty}), seq)")
 }
 
-/// A message's model, tokens and cost, as flag-and-value pairs of cells, in
-/// that order: what both the facts and a transcript read of each message.
+/// A message's model, tokens, cost and cost in another currency (with its
+/// currency), as flag-and-value pairs of cells, then whether its time is
+/// unknown (one cell), in that order: what both the facts and a transcript
+/// read of each message.
 fn usage() -> String {
     [
         latest("model", "''"),
         latest("prompt_tokens", "toUInt64(0)"),
         latest("completion_tokens", "toUInt64(0)"),
         latest("cost", "toFloat64(0)"),
+        latest("foreign_cost", "toFloat64(0)"),
+        latest("foreign_currency", "''"),
+        "argMax(time_unknown, seq)".to_owned(),
     ]
     .join(", ")
+}
+
+/// The cost in another currency of a row whose [`usage`] cells start at `i`.
+fn foreign(row: &[String], i: usize) -> Option<(f64, String)> {
+    Some((opt_num(row, i + 8)?, opt(row, i + 10)?))
 }
 
 /// The value of a flag-and-value pair of cells.
@@ -184,6 +197,8 @@ impl ClickHouseStore {
                 prompt_tokens: opt_num(&row, 5).unwrap_or(0),
                 completion_tokens: opt_num(&row, 7).unwrap_or(0),
                 cost: opt_num(&row, 9),
+                foreign_cost: foreign(&row, 3),
+                time_unknown: text(&row, 15) == "1",
             });
         }
         for row in self.select(&format!(
@@ -253,6 +268,9 @@ impl ClickHouseStore {
                 prompt_tokens: opt_num(&r, 8),
                 completion_tokens: opt_num(&r, 10),
                 cost: opt_num(&r, 12),
+                foreign_cost: foreign(&r, 6).map(|f| f.0),
+                foreign_currency: foreign(&r, 6).map(|f| f.1),
+                time_unknown: text(&r, 18) == "1",
             })
             .collect();
         let actions: Vec<DetailAction> = self

@@ -29,12 +29,27 @@
 
 /// The tables' version, as `status` shows it (the SQLite store's schema version's place).
 /// 3: the per-conversation facts are built at import instead of at each query.
-pub const VERSION: i64 = 3;
+/// 4: each message's cost in another currency, and whether its time is
+/// unknown, in the `message` table and in the facts.
+pub const VERSION: i64 = 4;
 
 /// The facts table every build goes to; a `conversation_facts` view that
 /// does not read it is from an older version and is made again (a view and
 /// the Distributed table over it hold no rows).
 pub const BUILT_FACTS: &str = "conversation_facts_built";
+
+/// A column the facts gained in [`VERSION`] 4 (each message's currency, for
+/// the settings' exchange rates): facts built without it are built again,
+/// and a view or a Distributed table over facts without it made again.
+pub const NEWEST_FACT_COLUMN: &str = "m_foreign_currency";
+
+/// Columns the `message` table gained after it was first made (in
+/// [`VERSION`] 4), added to an older table when the store opens.
+pub const ADDED_MESSAGE_COLUMNS: &[(&str, &str)] = &[
+    ("foreign_cost", "Nullable(Float64)"),
+    ("foreign_currency", "Nullable(String)"),
+    ("time_unknown", "UInt8 DEFAULT 0"),
+];
 
 /// An absent instant in the view (−2⁶²): below any instant a query can name.
 pub const NONE: i64 = -4_611_686_018_427_387_904;
@@ -78,7 +93,10 @@ pub const SHARDED_TABLES: &[(&str, &str)] = &[
             model Nullable(String),
             prompt_tokens Nullable(UInt64),
             completion_tokens Nullable(UInt64),
-            cost Nullable(Float64)
+            cost Nullable(Float64),
+            foreign_cost Nullable(Float64),
+            foreign_currency Nullable(String),
+            time_unknown UInt8 DEFAULT 0
         ) ENGINE = ReplacingMergeTree(seq) ORDER BY (conversation_id, identity, import_id)",
     ),
     (
@@ -154,7 +172,8 @@ pub const ENTRY_TABLES: &[&str] = &[
 pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int64, user String,
     country String, device String, source String, language String, environment String,
     engaged UInt8, m_ts Array(Int64), m_side Array(UInt8), m_prompt Array(UInt64),
-    m_completion Array(UInt64), m_cost Array(Float64), m_model Array(String), m_has_cost Array(UInt8), e_ts Array(Int64), e_rt Array(Int64),
+    m_completion Array(UInt64), m_cost Array(Float64), m_model Array(String), m_has_cost Array(UInt8),
+    m_foreign_cost Array(Float64), m_foreign_currency Array(String), e_ts Array(Int64), e_rt Array(Int64),
     a_ts Array(Int64), a_name Array(String), a_dur Array(Float64), a_has_dur Array(UInt8),
     a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String)";
 
@@ -217,6 +236,9 @@ pub fn touched(db: &str, imports: &[u64]) -> String {
 /// previous:   -  u1  u2  a1  a2  u3
 /// exchange:           ✓           ✓      (u2→a1, u3→a3)
 /// ```
+///
+/// An agent message whose time is unknown makes an exchange whose response
+/// time (`e_rt`) is [`NONE`]: counted as an exchange, left out of the times.
 pub fn facts_select(db: &str, scope: &str) -> String {
     let committed = format!("import_id IN (SELECT import_id FROM {db}.committed_import) AND {scope}");
     let table = |t: &str| format!("{db}.{t}");
@@ -258,6 +280,8 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
         ("x_m_cost", "emptyArrayFloat64()"),
         ("x_m_model", "emptyArrayString()"),
         ("x_m_has_cost", "emptyArrayUInt8()"),
+        ("x_m_foreign_cost", "emptyArrayFloat64()"),
+        ("x_m_foreign_currency", "emptyArrayString()"),
         ("x_e_ts", "emptyArrayInt64()"),
         ("x_e_rt", "emptyArrayInt64()"),
         ("x_a_ts", "emptyArrayInt64()"),
@@ -297,7 +321,8 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
     );
     let messages = format!(
         "SELECT conversation_id,
-            arraySort(groupArray((mts, mord, mside, mprompt, mcompletion, mcost, mmodel, mhas))) AS sorted,
+            arraySort(groupArray((mts, mord, mside, mprompt, mcompletion, mcost, mmodel, mhas, mfcost, mfcur,
+                munknown))) AS sorted,
             arrayMap(x -> tupleElement(x, 1), sorted) AS x_m_ts,
             arrayMap(x -> tupleElement(x, 3), sorted) AS x_m_side,
             arrayMap(x -> tupleElement(x, 4), sorted) AS x_m_prompt,
@@ -305,14 +330,18 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             arrayMap(x -> tupleElement(x, 6), sorted) AS x_m_cost,
             arrayMap(x -> tupleElement(x, 7), sorted) AS x_m_model,
             arrayMap(x -> tupleElement(x, 8), sorted) AS x_m_has_cost,
+            arrayMap(x -> tupleElement(x, 9), sorted) AS x_m_foreign_cost,
+            arrayMap(x -> tupleElement(x, 10), sorted) AS x_m_foreign_currency,
             arrayFilter(x -> tupleElement(x, 3) != 0, sorted) AS said,
             arrayMap(x -> tupleElement(x, 1), said) AS said_ts,
             arrayMap(x -> tupleElement(x, 3), said) AS said_side,
+            arrayMap(x -> tupleElement(x, 11), said) AS said_unknown,
             arrayPopBack(arrayPushFront(said_ts, toInt64(0))) AS before_ts,
             arrayPopBack(arrayPushFront(said_side, toUInt8(0))) AS before_side,
             arrayFilter((t, s, b) -> s = 2 AND b = 1, said_ts, said_side, before_side) AS x_e_ts,
             arrayFilter((r, s, b) -> s = 2 AND b = 1,
-                arrayMap((t, p) -> t - p, said_ts, before_ts), said_side, before_side) AS x_e_rt
+                arrayMap((t, p, u) -> if(u = 1, toInt64({NONE}), t - p), said_ts, before_ts, said_unknown),
+                said_side, before_side) AS x_e_rt
         FROM (
             SELECT conversation_id, identity,
                 argMax(timestamp, seq) AS mts,
@@ -322,7 +351,10 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 argMax(ifNull(completion_tokens, toUInt64(0)), seq) AS mcompletion,
                 argMax(ifNull(cost, toFloat64(0)), seq) AS mcost,
                 argMax(ifNull(model, ''), seq) AS mmodel,
-                argMax(toUInt8(isNotNull(cost)), seq) AS mhas
+                argMax(toUInt8(isNotNull(cost)), seq) AS mhas,
+                argMax(ifNull(foreign_cost, toFloat64(0)), seq) AS mfcost,
+                argMax(ifNull(foreign_currency, ''), seq) AS mfcur,
+                argMax(time_unknown, seq) AS munknown
             FROM {source} WHERE {committed} GROUP BY conversation_id, identity
         ) GROUP BY conversation_id",
         source = records.message
@@ -382,7 +414,8 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             ifNull(y_language, 'unknown') AS language,
             ifNull(y_environment, 'unknown') AS environment,
             toUInt8(has(m_side, toUInt8(1))) AS engaged,
-            m_ts, m_side, m_prompt, m_completion, m_cost, m_model, m_has_cost, e_ts, e_rt,
+            m_ts, m_side, m_prompt, m_completion, m_cost, m_model, m_has_cost, m_foreign_cost, m_foreign_currency,
+            e_ts, e_rt,
             a_ts, a_name, a_dur, a_has_dur, a_error,
             arrayMap(t -> if(t != {NONE}, t, if(ended != {NONE}, ended, started)), y_f_ts) AS f_ts,
             f_rating
@@ -403,6 +436,8 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 groupArrayArray(x_m_cost) AS m_cost,
                 groupArrayArray(x_m_model) AS m_model,
                 groupArrayArray(x_m_has_cost) AS m_has_cost,
+                groupArrayArray(x_m_foreign_cost) AS m_foreign_cost,
+                groupArrayArray(x_m_foreign_currency) AS m_foreign_currency,
                 groupArrayArray(x_e_ts) AS e_ts,
                 groupArrayArray(x_e_rt) AS e_rt,
                 groupArrayArray(x_a_ts) AS a_ts,

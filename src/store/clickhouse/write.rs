@@ -78,6 +78,9 @@ struct MessageRow<'a> {
     prompt_tokens: Option<u64>,
     completion_tokens: Option<u64>,
     cost: Option<f64>,
+    foreign_cost: Option<f64>,
+    foreign_currency: Option<&'a str>,
+    time_unknown: u8,
 }
 
 #[derive(Serialize)]
@@ -252,6 +255,9 @@ impl<'s> ClickHouseFile<'s> {
             prompt_tokens: m.prompt_tokens,
             completion_tokens: m.completion_tokens,
             cost: m.cost,
+            foreign_cost: m.foreign_cost.as_ref().map(|f| f.amount),
+            foreign_currency: m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
+            time_unknown: u8::from(m.time_unknown),
         };
         self.push(Table::Message, &row)
     }

@@ -60,6 +60,15 @@ describe('headline cards', () => {
     expect(cards.cost.text).toBe('$1.50');
   });
 
+  it('says under the cost which costs in another currency were left out', () => {
+    expect(cards.cost.detail).toBeNull();
+    const note = '2 messages priced in RMB (0.03 RMB) are not in this total: set a rate in Settings';
+    const view = dashboard();
+    view.costs_left_out = [{ currency: 'RMB', messages: 2, amount: 0.03, note }];
+    const cost = shapeKpis(view, 'none', 'en-US').find((c) => c.key === 'cost');
+    expect(cost?.detail).toBe(note);
+  });
+
   it('leaves a missing value empty instead of zero', () => {
     expect(cards.avg_conversation_duration_s).toMatchObject({ value: null, text: '—', delta: null });
   });

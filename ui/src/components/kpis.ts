@@ -51,6 +51,8 @@ const DETAIL: Record<string, Line> = {
   escalation_rate: (m, l) => `${formatCount(m.escalated_conversations, l)} escalated`,
   satisfaction_rate: (m, l) => `${formatCount(m.feedback.positive, l)} positive · ${formatCount(m.feedback.negative, l)} negative`,
   total_tokens: (m, l) => `${formatCount(m.tokens.prompt, l)} prompt · ${formatCount(m.tokens.completion, l)} completion`,
+  // Costs in another currency without an exchange rate: the engine's sentence, per currency.
+  cost: (m) => (m.costs_left_out.length === 0 ? null : m.costs_left_out.map((c) => c.note).join(' · ')),
 };
 
 /** Shown only while the card is hovered or focused, by card key. */

@@ -35,6 +35,8 @@ export type { Rejection } from './generated/Rejection';
 export type { FileReport } from './generated/FileReport';
 export type { ImportReport } from './generated/ImportReport';
 export type { Price } from './generated/Price';
+export type { ExchangeRate } from './generated/ExchangeRate';
+export type { LeftOutCost } from './generated/LeftOutCost';
 export type { Theme } from './generated/Theme';
 export type { AppSettings } from './generated/AppSettings';
 export type { SavedView } from './generated/SavedView';

@@ -29,6 +29,7 @@ export function emptyMetrics(): Metrics {
     escalation_rate: null,
     feedback: { positive: 0, negative: 0, neutral: 0, satisfaction_rate: null },
     tokens: { prompt: 0, completion: 0, total: 0, cost: 0 },
+    costs_left_out: [],
     response_time_by_model: [],
     resolved_conversations: 0,
     resolution_rate: null,

@@ -27,6 +27,9 @@ const msg = (id: string, role: 'user' | 'agent', timestamp: string) => ({
   prompt_tokens: null,
   completion_tokens: null,
   cost: null,
+  foreign_cost: null,
+  foreign_currency: null,
+  time_unknown: false,
   response_ms: null,
 });
 

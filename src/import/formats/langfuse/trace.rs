@@ -14,9 +14,10 @@
 //!                                                 observation already is that call
 //! ```
 //!
-//! When nothing tells when the agent answered, its message is written at the
-//! question's instant and before it, so that it forms no exchange: the
-//! response time is unknown rather than 0 ms.
+//! When nothing tells when the agent answered, its message is written a
+//! microsecond after the question, marked as having no time of its own
+//! (`Message::time_unknown`): it follows its question in the transcript and
+//! gives no response time, rather than 0 ms.
 
 use super::super::build::{emit, field, field_of, number, reject, text, Rec};
 use super::super::chat;
@@ -127,6 +128,42 @@ fn trace_spent(t: &Map<String, Value>) -> Spent {
     }
 }
 
+/// The generations an observations export holds, by trace, noted before
+/// the import reads any file (each once, by its id: the last row wins).
+#[derive(Debug, Default, Clone)]
+pub struct NotedGenerations(Vec<NotedGeneration>);
+
+#[derive(Debug, Clone)]
+struct NotedGeneration {
+    id: String,
+    spent: Spent,
+    model: Option<String>,
+    start: Option<Micros>,
+    end: Option<Micros>,
+}
+
+/// Notes a row of an observations export when it is a generation.
+pub fn note_generation(o: &Map<String, Value>, ctx: &Context) {
+    let (Some(trace_id), Some(id)) = (text(o, "traceId"), text(o, "id")) else { return };
+    if kind(o) != "GENERATION" {
+        return;
+    }
+    let noted = NotedGeneration {
+        id,
+        spent: spent(o),
+        model: text(o, "model").or_else(|| text(o, "providedModelName")),
+        start: start_of(o, ctx),
+        end: end_of(o, ctx),
+    };
+    if let Ok(mut all) = ctx.langfuse_generations.lock() {
+        let list = &mut all.entry(trace_id).or_default().0;
+        match list.iter_mut().find(|g| g.id == noted.id) {
+            Some(same) => *same = noted,
+            None => list.push(noted),
+        }
+    }
+}
+
 fn kind(o: &Map<String, Value>) -> String {
     text(o, "type").unwrap_or_default().to_uppercase()
 }
@@ -177,6 +214,20 @@ pub fn read(parts: &TraceParts, session: Option<&str>, ctx: &Context, sink: &mut
             total = trace_spent(t);
         }
     }
+    // A trace row without usage: the generations of an observations export
+    // read in the same import, as a download's would be.
+    let mut noted_model = None;
+    let mut noted_end = None;
+    if !total.any() && generations.is_empty() {
+        let noted = ctx.langfuse_generations.lock().ok().and_then(|all| all.get(&id).cloned()).unwrap_or_default();
+        let mut noted = noted.0;
+        noted.sort_by_key(|g| g.start);
+        for g in &noted {
+            total.add(g.spent);
+        }
+        noted_model = noted.iter().rev().find_map(|g| g.model.clone());
+        noted_end = noted.iter().filter_map(|g| g.end).max();
+    }
     if let Ok(mut traces) = ctx.langfuse_traces.lock() {
         traces.insert(id.clone(), KnownTrace { conversation: conversation.clone(), spent: total.any() });
     }
@@ -219,7 +270,10 @@ pub fn read(parts: &TraceParts, session: Option<&str>, ctx: &Context, sink: &mut
     let latency = t.and_then(|t| number(field(t, "latency"))).filter(|l| l.is_finite() && *l >= 0.0);
     let answered = match latency {
         Some(seconds) => Some(Micros(start.0.saturating_add((seconds * 1e6).round() as i64))),
-        None => root.and_then(|r| end_of(r, ctx)).or_else(|| generations.iter().filter_map(|g| end_of(g, ctx)).max()),
+        None => root
+            .and_then(|r| end_of(r, ctx))
+            .or_else(|| generations.iter().filter_map(|g| end_of(g, ctx)).max())
+            .or(noted_end),
     };
 
     let user = question.map(|q| {
@@ -230,13 +284,14 @@ pub fn read(parts: &TraceParts, session: Option<&str>, ctx: &Context, sink: &mut
             .micros(Field::Timestamp, Some(start))
             .text(Field::Content, q)
     });
-    let model = generations.iter().rev().find_map(|g| text(g, "model"));
+    let model = generations.iter().rev().find_map(|g| text(g, "model")).or(noted_model);
     let agent = answer.map(|a| {
         Rec::new("message")
             .text(Field::ConversationId, conversation.clone())
             .text(Field::MessageId, format!("{id}:output"))
             .text(Field::Role, "agent")
-            .micros(Field::Timestamp, Some(answered.unwrap_or(start)))
+            .micros(Field::Timestamp, Some(answered.unwrap_or(Micros(start.0.saturating_add(1)))))
+            .time_unknown(answered.is_none())
             .text(Field::Content, a)
             .opt_text(Field::Model, model)
             .count(Field::PromptTokens, total.prompt)
@@ -244,20 +299,11 @@ pub fn read(parts: &TraceParts, session: Option<&str>, ctx: &Context, sink: &mut
             .number(Field::Cost, total.cost)
     });
     let spent_alone = agent.is_none() && total.any();
-    match (user, agent, answered) {
-        // Unknown answer time: the answer first, so that it answers nothing.
-        (Some(user), Some(agent), None) => {
-            emit(sink, at, &format!("{what} output"), agent)?;
-            emit(sink, at, &format!("{what} input"), user)?;
-        }
-        (user, agent, _) => {
-            if let Some(user) = user {
-                emit(sink, at, &format!("{what} input"), user)?;
-            }
-            if let Some(agent) = agent {
-                emit(sink, at, &format!("{what} output"), agent)?;
-            }
-        }
+    if let Some(user) = user {
+        emit(sink, at, &format!("{what} input"), user)?;
+    }
+    if let Some(agent) = agent {
+        emit(sink, at, &format!("{what} output"), agent)?;
     }
     if spent_alone {
         reject(sink, at, format!("{what} has no output, so its tokens and cost have no agent message to go with"))?;

@@ -2,6 +2,7 @@
 import type { DailyRow } from "./DailyRow";
 import type { DashboardExtras } from "./DashboardExtras";
 import type { FeedbackCounts } from "./FeedbackCounts";
+import type { LeftOutCost } from "./LeftOutCost";
 import type { Metrics } from "./Metrics";
 import type { ModelResponseTime } from "./ModelResponseTime";
 import type { TokenUsage } from "./TokenUsage";
@@ -25,6 +26,12 @@ peak_hours: Array<Array<number>>, daily: Array<DailyRow>, tools: Array<ToolRow>,
  * Conversations per environment (`metadata.environment`), `unknown` when absent.
  */
 environments: { [key in string]: number }, escalated_conversations: number, escalation_rate: number | null, feedback: FeedbackCounts, tokens: TokenUsage, 
+/**
+ * Costs in range given in another currency than US dollars with no
+ * exchange rate set: not in `tokens.cost` nor `daily[].cost`, one row
+ * per currency (by code), so that the dashboard can say what it left out.
+ */
+costs_left_out: Array<LeftOutCost>, 
 /**
  * Beside the tokens and cost: response time per model; absent where
  * the store cannot give it yet (a ClickHouse store).

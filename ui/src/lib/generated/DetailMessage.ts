@@ -2,4 +2,17 @@
 import type { Micros } from "./Micros";
 import type { Role } from "./Role";
 
-export type DetailMessage = { message_id: string | null, role: Role, timestamp: Micros, content: string | null, model: string | null, prompt_tokens: number | null, completion_tokens: number | null, cost: number | null, };
+export type DetailMessage = { message_id: string | null, role: Role, timestamp: Micros, content: string | null, model: string | null, prompt_tokens: number | null, completion_tokens: number | null, 
+/**
+ * In US dollars, as the file gave it.
+ */
+cost: number | null, 
+/**
+ * A cost the file gave in another currency, as given.
+ */
+foreign_cost: number | null, foreign_currency: string | null, 
+/**
+ * The file did not say when this message was written: it is shown
+ * after the message it answers, and gives no response time.
+ */
+time_unknown: boolean, };

@@ -5,6 +5,20 @@ import type { Role } from "./Role";
 export type TranscriptMessage = { 
 /**
  * For an agent message that answers a user message (an exchange of
- * METRICS.md): the time since that user message, in milliseconds.
+ * METRICS.md): the time since that user message, in milliseconds; none
+ * when the file did not say when the answer came (`time_unknown`).
  */
-response_ms: number | null, message_id: string | null, role: Role, timestamp: Micros, content: string | null, model: string | null, prompt_tokens: number | null, completion_tokens: number | null, cost: number | null, };
+response_ms: number | null, message_id: string | null, role: Role, timestamp: Micros, content: string | null, model: string | null, prompt_tokens: number | null, completion_tokens: number | null, 
+/**
+ * In US dollars, as the file gave it.
+ */
+cost: number | null, 
+/**
+ * A cost the file gave in another currency, as given.
+ */
+foreign_cost: number | null, foreign_currency: string | null, 
+/**
+ * The file did not say when this message was written: it is shown
+ * after the message it answers, and gives no response time.
+ */
+time_unknown: boolean, };
