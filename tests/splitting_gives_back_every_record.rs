@@ -58,6 +58,9 @@ proptest! {
 
     #[test]
     fn csv_rows_give_back_each_cell(rows in proptest::collection::vec(proptest::collection::vec(text(), 1..5), 1..10)) {
+        // A file's leading byte-order mark is the encoding's, not text (the
+        // reader drops it on purpose): the first cell does not start with one.
+        prop_assume!(!rows[0][0].starts_with('\u{feff}'));
         // Written by the csv crate (RFC 4180 quoting), read back row by row.
         let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
         for row in &rows {
