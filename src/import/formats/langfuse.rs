@@ -23,6 +23,7 @@
 //! that nests them): the import reads trace files first.
 
 mod scores;
+pub(crate) use scores::FEEDBACK_WORDS;
 mod trace;
 
 pub use trace::NotedGenerations;

@@ -38,7 +38,9 @@
 //! Langfuse has no country, device, source or language; they are unknown,
 //! as in its exports.
 
+// The words of a score's name that say a person gave it are the file importer's.
 use super::schema::Records;
+use crate::import::formats::langfuse::FEEDBACK_WORDS;
 
 /// A `DateTime64(3)` as Rapport's microseconds.
 fn micros(column: &str) -> String {
@@ -62,29 +64,6 @@ fn names_a_tool(column: &str) -> String {
         tool_prefix_off(column)
     )
 }
-
-/// Words of a score's name that say a person gave it (as the file importer's).
-const FEEDBACK_WORDS: &[&str] = &[
-    "feedback",
-    "thumb",
-    "thumbs",
-    "thumbsup",
-    "thumbsdown",
-    "rating",
-    "rate",
-    "vote",
-    "votes",
-    "star",
-    "stars",
-    "like",
-    "likes",
-    "dislike",
-    "satisfaction",
-    "satisfied",
-    "csat",
-    "nps",
-    "user",
-];
 
 /// Rating words and aliases (FORMAT.md), any case.
 const RATING_WORDS: &[(&str, &str)] = &[

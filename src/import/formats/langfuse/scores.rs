@@ -24,8 +24,9 @@ use crate::import::raw::Field;
 use crate::import::{Position, Sink, Stopped};
 use serde_json::{Map, Value};
 
-/// Words of a score's name that say a person gave it.
-const FEEDBACK_WORDS: &[&str] = &[
+/// Words of a score's name that say a person gave it (a Langfuse
+/// database's reader asks the same words).
+pub(crate) const FEEDBACK_WORDS: &[&str] = &[
     "feedback",
     "thumb",
     "thumbs",
