@@ -32,3 +32,14 @@ describe('shapeModels', () => {
     ]);
   });
 });
+
+describe('response times per model', () => {
+  it('writes half and 95% of a model replies within, and a dash for a model without a timed reply', () => {
+    const usage = (model: string) => ({ model, messages: 2, prompt: 10, completion: 5, cost: 0.1, priced: true });
+    const rows = shapeModels([usage('a'), usage('b')], 'en-US', [
+      { model: 'a', exchanges: 2, p50_response_time_ms: 1800, p95_response_time_ms: 6100 },
+    ]);
+    expect(rows.find((r) => r.model === 'a')?.responseLabel).toBe('1.8 s / 6.1 s');
+    expect(rows.find((r) => r.model === 'b')?.responseLabel).toBe('–');
+  });
+});

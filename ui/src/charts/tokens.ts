@@ -1,8 +1,8 @@
 // Token Usage and Cost: tokens and dollars per local day, and per model.
 // A model without a price is "unpriced": its cost is unknown, not $0.
 
-import type { DailyRow, ModelUsage } from '../lib/bindings';
-import { formatCount, formatDay, formatMoney } from '../lib/format';
+import type { DailyRow, ModelResponseTime, ModelUsage } from '../lib/bindings';
+import { formatCount, formatDay, formatDuration, formatMoney } from '../lib/format';
 
 export interface TokenSeries {
   dates: string[];
@@ -38,17 +38,26 @@ export interface ModelRow {
   /** "$1.23", or "unpriced" when the cost is not known. */
   costLabel: string;
   priced: boolean;
+  /** "1.8 s / 6.1 s": half and 95% of its replies within; "–" without a timed reply. */
+  responseLabel: string;
 }
 
-export function shapeModels(models: ModelUsage[], locale?: string): ModelRow[] {
+export function shapeModels(models: ModelUsage[], locale?: string, responses: ModelResponseTime[] = []): ModelRow[] {
+  const byModel = new Map(responses.map((r) => [r.model, r]));
   return [...models]
-    .map((m) => ({
-      model: m.model,
-      messages: m.messages,
-      tokens: m.prompt + m.completion,
-      tokensLabel: formatCount(m.prompt + m.completion, locale),
-      costLabel: m.priced ? formatMoney(m.cost, locale) : 'unpriced',
-      priced: m.priced,
-    }))
+    .map((m) => {
+      const r = byModel.get(m.model);
+      return {
+        model: m.model,
+        messages: m.messages,
+        tokens: m.prompt + m.completion,
+        tokensLabel: formatCount(m.prompt + m.completion, locale),
+        costLabel: m.priced ? formatMoney(m.cost, locale) : 'unpriced',
+        priced: m.priced,
+        responseLabel: r
+          ? `${formatDuration(r.p50_response_time_ms, locale)} / ${formatDuration(r.p95_response_time_ms, locale)}`
+          : '–',
+      };
+    })
     .sort((a, b) => b.tokens - a.tokens || a.model.localeCompare(b.model));
 }
