@@ -582,12 +582,14 @@ impl Engine {
                     let at = load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, earlier)?;
                     self.facts_generation = at.generation;
                     // Facts read back from the kept copy, or brought up to
-                    // date, do not carry what the text gives: each message's
-                    // conversation (for the full-text index's matches) is
-                    // read again, and the questions are found again (facts_for).
+                    // date, do not carry what the text gives (built ones do):
+                    // each message's conversation, for the full-text index's
+                    // matches, is read again here; their questions are found
+                    // by facts_for, as for any facts without them.
                     let mut facts = at.facts;
-                    facts.insights = crate::metrics::InsightFacts::default();
-                    facts.message_conversations = message_conversations(store, &facts)?;
+                    if facts.message_conversations.is_empty() && !facts.messages.is_empty() {
+                        facts.message_conversations = message_conversations(store, &facts)?;
+                    }
                     facts
                 }
                 Backend::ClickHouse(store) => {
