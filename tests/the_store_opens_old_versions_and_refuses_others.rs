@@ -35,25 +35,143 @@ fn messages_known_by_their_content_keep_their_identity_across_migration_3() {
         "timestamp": "2026-10-01T10:00:00Z", "content": long});
     let file = ws.file("answers.jsonl", format!("{line}\n"));
     drop(Store::open_at_version(&ws.db(), 2).unwrap());
-    assert_eq!(ws.import(std::slice::from_ref(&file)).stored.messages, 1);
     {
-        // As version 2 wrote it: the identity repeated the whole content (and
-        // the columns of later migrations were not there).
+        // As version 2 wrote it: the identity repeated the whole content.
         let conn = rusqlite::Connection::open(ws.db()).unwrap();
-        conn.execute_batch(
-            "UPDATE message SET identity = 'ka' || char(31) || timestamp || char(31) || content;
-             ALTER TABLE message DROP COLUMN foreign_cost;
-             ALTER TABLE message DROP COLUMN foreign_currency;
-             ALTER TABLE message DROP COLUMN time_unknown;
-             PRAGMA user_version = 2;",
+        conn.execute("INSERT INTO conversation (conversation_id) VALUES ('c')", []).unwrap();
+        conn.execute(
+            "INSERT INTO message (conversation, identity, role, timestamp, content)
+             VALUES (1, 'ka' || char(31) || ?1 || char(31) || ?2, 'agent', ?1, ?2)",
+            rusqlite::params![at("2026-10-01T10:00:00Z").0, long],
         )
         .unwrap();
     }
     let report = ws.import(&[file]);
     assert_eq!(report.stored.messages, 1, "re-importing after the migration changes nothing");
     let conn = rusqlite::Connection::open(ws.db()).unwrap();
-    let identity: String = conn.query_row("SELECT identity FROM message", [], |r| r.get(0)).unwrap();
-    assert!(identity.len() < 64, "the identity no longer repeats the content: {} bytes", identity.len());
+    let key: Vec<u8> = conn.query_row("SELECT CAST(key AS BLOB) FROM message", [], |r| r.get(0)).unwrap();
+    assert!(key.len() < 64, "the identity no longer repeats the content: {} bytes", key.len());
+}
+
+/// Records of every kind, with ids and without (known by their content),
+/// one id that looks like a number, a conversation line given twice.
+fn every_kind_of_record() -> String {
+    let mut out = String::new();
+    for i in 0..40 {
+        let c = format!("c{i}");
+        let minute = i % 60;
+        let t = |s: u32| format!("2026-10-{:02}T10:{minute:02}:{s:02}Z", 1 + i % 20);
+        out.push_str(
+            &serde_json::json!({"type": "conversation", "conversation_id": c, "started_at": t(0),
+            "source": if i % 3 == 0 { "web" } else { "email" }, "metadata": {"plan": "pro"}})
+            .to_string(),
+        );
+        out.push('\n');
+        let user_id = if i % 5 == 0 { serde_json::Value::Null } else { format!("{}", 100 + i).into() };
+        out.push_str(
+            &serde_json::json!({"type": "message", "conversation_id": c, "message_id": user_id,
+            "role": "user", "timestamp": t(1), "content": format!("my parcel {i} is late")})
+            .to_string(),
+        );
+        out.push('\n');
+        out.push_str(
+            &serde_json::json!({"type": "message", "conversation_id": c, "message_id": format!("a{i}"),
+            "role": "agent", "timestamp": t(5), "content": "Sorry, it ships today.", "model": "m1",
+            "prompt_tokens": 100 + i, "completion_tokens": 20, "cost": 0.001})
+            .to_string(),
+        );
+        out.push('\n');
+        let action_id = if i % 4 == 0 { serde_json::Value::Null } else { format!("t{i}").into() };
+        out.push_str(&serde_json::json!({"type": "action", "conversation_id": c, "action_id": action_id,
+            "name": "lookup", "started_at": t(3), "duration_ms": 120.5, "status": if i % 7 == 0 { "error" } else { "ok" }})
+            .to_string());
+        out.push('\n');
+        if i % 2 == 0 {
+            let feedback_id = if i % 4 == 0 { serde_json::Value::Null } else { format!("f{i}").into() };
+            out.push_str(&serde_json::json!({"type": "feedback", "conversation_id": c, "feedback_id": feedback_id,
+                "message_id": format!("a{i}"), "timestamp": t(9), "rating": if i % 3 == 0 { "negative" } else { "positive" },
+                "comment": "thanks"}).to_string());
+            out.push('\n');
+        }
+        out.push_str(&serde_json::json!({"type": "conversation", "conversation_id": c, "ended_at": t(30)}).to_string());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_store_of_schema_6_converts_to_one_key_per_record_and_gives_the_same_numbers() {
+    let ws = Workspace::new();
+    let file = ws.file("all.jsonl", every_kind_of_record());
+    ws.import(std::slice::from_ref(&file));
+    let period = autumn("UTC");
+    let said = |ws: &Workspace| {
+        metrics(&mut ws.engine(), &query("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z", "UTC", &[("text", "parcel")]))
+            .total_conversations
+    };
+    let expected = metrics(&mut ws.engine(), &period);
+    assert!(expected.total_conversations == 40 && said(&ws) == 40);
+
+    // The same records as schema 6 kept them: an identity ("i" and the id,
+    // or the content's) beside each id.
+    let old = Workspace::new();
+    drop(Store::open_at_version(&old.db(), 6).unwrap());
+    {
+        let conn = rusqlite::Connection::open(old.db()).unwrap();
+        conn.create_scalar_function("words", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |ctx| {
+            Ok(ctx.get::<Option<String>>(0)?.map(|t| rapport::store::message_words(&t)))
+        })
+        .unwrap();
+        let identity = |id: &str| format!("CASE WHEN {id} IS NOT NULL THEN 'i' || {id} ELSE CAST(key AS TEXT) END");
+        conn.execute("ATTACH ?1 AS new", [ws.db().to_str().unwrap()]).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO conversation SELECT * FROM new.conversation;
+             INSERT INTO import_file SELECT * FROM new.import_file;
+             INSERT INTO message (id, conversation, identity, message_id, role, timestamp, content, model,
+                 prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
+             SELECT id, conversation, {}, message_id, role, timestamp, content, model,
+                 prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown
+             FROM new.message;
+             INSERT INTO action (id, conversation, identity, action_id, name, started_at, duration_ms, status, error)
+             SELECT id, conversation, {}, action_id, name, started_at, duration_ms, status, error FROM new.action;
+             INSERT INTO feedback (id, conversation, identity, feedback_id, message_id, timestamp, rating, score, comment)
+             SELECT id, conversation, {}, feedback_id, message_id, timestamp, rating, score, comment FROM new.feedback;
+             INSERT INTO message_words (rowid, words) SELECT id, words(content) FROM message;
+             DETACH new;",
+            identity("message_id"),
+            identity("action_id"),
+            identity("feedback_id")
+        ))
+        .unwrap();
+        let numeric: String =
+            conn.query_row("SELECT identity FROM message WHERE message_id = '101'", [], |r| r.get(0)).unwrap();
+        assert_eq!(numeric, "i101", "schema 6 kept the id twice");
+    }
+
+    assert_eq!(metrics(&mut old.engine(), &period), expected, "the converted store gives the same numbers");
+    assert_eq!(said(&old), 40, "and its full-text index still finds its messages");
+    let conn = rusqlite::Connection::open(old.db()).unwrap();
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('message')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!columns.contains(&"identity".to_string()), "no identity column left: {columns:?}");
+    let id: (String, String) = conn
+        .query_row("SELECT message_id, typeof(message_id) FROM message WHERE message_id = '101'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(id, ("101".into(), "text".into()), "an id that looks like a number stays text");
+    drop(conn);
+
+    // Re-importing the file finds every record by its key: nothing added, nothing changed.
+    let before = old.engine().store().counts().unwrap();
+    let report = old.import(&[file]);
+    assert_eq!(report.stored, before, "every record found again by its key");
+    assert_eq!(metrics(&mut old.engine(), &period), expected);
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! their traces), then each read in one transaction. Reading and normalising run on
 //! a second thread while this one writes, so an import uses both cores; the
 //! channel between them is bounded, so memory stays flat whatever the file's
-//! size.
+//! size. The reading thread also finds each message's words for the
+//! full-text index, and frees the batches the writer is done with (sent
+//! back to it), so that the writer, the slower of the two, only writes.
 
 use super::detect::{detect, Detected};
 use super::formats::{Context, Reading};
@@ -16,7 +18,7 @@ use crate::model::Record;
 use crate::store::{Counts, ImportTarget, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -87,14 +89,25 @@ pub fn import(
     Ok(report)
 }
 
+/// One record read, or why it was rejected, with a message's words when
+/// the store indexes them.
+struct Item {
+    position: Position,
+    outcome: Result<Record, String>,
+    words: Option<String>,
+}
+
 struct Batch {
-    items: Vec<(Position, Result<Record, String>)>,
+    items: Vec<Item>,
 }
 
 /// Collects items into batches for the writer thread.
 struct ChannelSink {
     tx: SyncSender<Batch>,
-    batch: Vec<(Position, Result<Record, String>)>,
+    /// Batches the writer is done with: freed here, and one reused.
+    done: Receiver<Batch>,
+    batch: Vec<Item>,
+    words: bool,
 }
 
 /// Small enough that a batch's buffer is reused from the heap, not mapped anew.
@@ -102,7 +115,11 @@ const BATCH: usize = 256;
 
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
-        self.batch.push((position, outcome));
+        let words = match &outcome {
+            Ok(Record::Message(m)) if self.words => m.content.as_deref().map(crate::store::message_words),
+            _ => None,
+        };
+        self.batch.push(Item { position, outcome, words });
         if self.batch.len() >= BATCH {
             self.flush()?;
         }
@@ -115,7 +132,15 @@ impl ChannelSink {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let items = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        // The records of batches written are freed on this thread, which
+        // allocated them; the last one's room is used again.
+        let mut next = None;
+        while let Ok(done) = self.done.try_recv() {
+            next = Some(done.items);
+        }
+        let mut next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
+        next.clear();
+        let items = std::mem::replace(&mut self.batch, next);
         self.tx.send(Batch { items }).map_err(|_| Stopped)
     }
 }
@@ -161,8 +186,10 @@ fn import_file(
 
     let (end, format) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Batch>(8);
+        let (done_tx, done) = sync_channel::<Batch>(16);
+        let words = writer.wants_words();
         let reader = scope.spawn(move || {
-            let mut sink = ChannelSink { tx, batch: Vec::with_capacity(BATCH) };
+            let mut sink = ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words };
             let reading = Reading { format: detected.format, source: src, head: &detected.head, ctx, sink: &mut sink };
             let result = detected.importer.read(reading);
             // What was read before a refusal is discarded by the writer anyway.
@@ -181,10 +208,10 @@ fn import_file(
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Batch { items: Vec::new() },
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             };
-            for (position, outcome) in batch.items {
-                match outcome {
+            for item in &batch.items {
+                match &item.outcome {
                     Ok(record) => {
-                        if let Err(e) = writer.write(&record) {
+                        if let Err(e) = writer.write_with_words(record, item.words.as_deref()) {
                             store_error = Some(e);
                             break;
                         }
@@ -194,7 +221,7 @@ fn import_file(
                         rejected += 1;
                         // A file of millions of bad records keeps the first ones, and counts them all.
                         if rejections.len() < crate::limits::KEPT_REJECTIONS {
-                            let r = Rejection { position: position.describe(&name), reason };
+                            let r = Rejection { position: item.position.describe(&name), reason: reason.clone() };
                             if let Err(e) = writer.reject(&r.position, &r.reason) {
                                 store_error = Some(e);
                                 break;
@@ -204,6 +231,8 @@ fn import_file(
                     }
                 }
             }
+            // Back to the reader to be freed; dropped here if it is behind.
+            let _ = done_tx.try_send(batch);
             state.records = records;
             state.rejected = rejected;
             state.bytes_done = bytes_before + read_counter.load(Ordering::Relaxed).min(size);

@@ -22,7 +22,7 @@ pub use read::{
 };
 pub use target::{FileSink, ImportTarget};
 pub use text::MessageText;
-pub use write::FileWriter;
+pub use write::{message_words, FileWriter};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
@@ -241,7 +241,7 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| {
             let text = ctx.get_raw(0).as_str_or_null().map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
-            Ok(text.map(|t| crate::metrics::words::words(t).join(" ")))
+            Ok(text.map(write::message_words))
         },
     )
 }

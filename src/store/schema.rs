@@ -155,4 +155,82 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO message_words (message_words) VALUES ('delete-all');
     INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message;
     "#,
+    // 7: a smaller store. A record given with its id was stored with that id
+    // twice (its `identity` was "i" and the id); now each record table keeps
+    // one `key`: the id as given (text), or, for a record without one, its
+    // identity from the content (`Message::identity` and the others), as a
+    // blob, so that no given id can ever equal a content identity (SQLite
+    // never finds text and a blob equal; declared BLOB, the column has no
+    // affinity: an id stays the text it was given). The id columns stay, read as
+    // before, computed from the key and stored nowhere. Row ids are kept:
+    // the full-text index and facts kept beside the store still name the
+    // same rows.
+    r#"
+    CREATE TABLE message_7 (
+        id                INTEGER PRIMARY KEY,
+        conversation      INTEGER NOT NULL REFERENCES conversation (id),
+        key               BLOB NOT NULL,
+        role              TEXT NOT NULL,
+        timestamp         INTEGER NOT NULL,
+        content           TEXT,
+        model             TEXT,
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        cost              REAL,
+        foreign_cost      REAL,
+        foreign_currency  TEXT,
+        time_unknown      INTEGER NOT NULL DEFAULT 0,
+        message_id        TEXT GENERATED ALWAYS AS (CASE WHEN typeof(key) = 'text' THEN key END) VIRTUAL,
+        UNIQUE (conversation, key)
+    );
+    INSERT INTO message_7 (id, conversation, key, role, timestamp, content, model, prompt_tokens,
+        completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
+    SELECT id, conversation,
+        CASE WHEN message_id IS NOT NULL THEN message_id ELSE CAST(identity AS BLOB) END,
+        role, timestamp, content, model, prompt_tokens, completion_tokens, cost, foreign_cost,
+        foreign_currency, time_unknown
+    FROM message ORDER BY id;
+    DROP TABLE message;
+    ALTER TABLE message_7 RENAME TO message;
+
+    CREATE TABLE action_7 (
+        id           INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversation (id),
+        key          BLOB NOT NULL,
+        name         TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        duration_ms  REAL,
+        status       TEXT,
+        error        INTEGER NOT NULL,
+        action_id    TEXT GENERATED ALWAYS AS (CASE WHEN typeof(key) = 'text' THEN key END) VIRTUAL,
+        UNIQUE (conversation, key)
+    );
+    INSERT INTO action_7 (id, conversation, key, name, started_at, duration_ms, status, error)
+    SELECT id, conversation,
+        CASE WHEN action_id IS NOT NULL THEN action_id ELSE CAST(identity AS BLOB) END,
+        name, started_at, duration_ms, status, error
+    FROM action ORDER BY id;
+    DROP TABLE action;
+    ALTER TABLE action_7 RENAME TO action;
+
+    CREATE TABLE feedback_7 (
+        id           INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversation (id),
+        key          BLOB NOT NULL,
+        message_id   TEXT,
+        timestamp    INTEGER,
+        rating       TEXT NOT NULL,
+        score        REAL,
+        comment      TEXT,
+        feedback_id  TEXT GENERATED ALWAYS AS (CASE WHEN typeof(key) = 'text' THEN key END) VIRTUAL,
+        UNIQUE (conversation, key)
+    );
+    INSERT INTO feedback_7 (id, conversation, key, message_id, timestamp, rating, score, comment)
+    SELECT id, conversation,
+        CASE WHEN feedback_id IS NOT NULL THEN feedback_id ELSE CAST(identity AS BLOB) END,
+        message_id, timestamp, rating, score, comment
+    FROM feedback ORDER BY id;
+    DROP TABLE feedback;
+    ALTER TABLE feedback_7 RENAME TO feedback;
+    "#,
 ];

@@ -17,6 +17,16 @@ pub trait ImportTarget {
 pub trait FileSink {
     /// Writes one record: a record whose identity was seen before replaces it.
     fn write(&mut self, record: &Record) -> Result<(), StoreError>;
+    /// [`FileSink::write`], given a message's words for a full-text index
+    /// ([`super::message_words`]), found already on another thread; a store
+    /// without such an index ignores them.
+    fn write_with_words(&mut self, record: &Record, _words: Option<&str>) -> Result<(), StoreError> {
+        self.write(record)
+    }
+    /// Whether this store keeps a full-text index, whose words are then worth finding ahead.
+    fn wants_words(&self) -> bool {
+        false
+    }
     /// Keeps a rejected record's position and reason with the file.
     fn reject(&mut self, position: &str, reason: &str) -> Result<(), StoreError>;
     /// Makes the whole file visible at once.
@@ -52,6 +62,14 @@ impl SqliteFile<'_> {
 impl FileSink for SqliteFile<'_> {
     fn write(&mut self, record: &Record) -> Result<(), StoreError> {
         self.writer.write(record).map_err(|e| self.err(e))
+    }
+
+    fn write_with_words(&mut self, record: &Record, words: Option<&str>) -> Result<(), StoreError> {
+        self.writer.write_with_words(record, words).map_err(|e| self.err(e))
+    }
+
+    fn wants_words(&self) -> bool {
+        self.writer.indexes_words()
     }
 
     fn reject(&mut self, position: &str, reason: &str) -> Result<(), StoreError> {

@@ -1,7 +1,8 @@
 //! Writing one imported file: upserts keyed on identity, inside one transaction.
 
 use crate::model::{Action, Conversation, Feedback, Message, Record};
-use rusqlite::{params, Connection, OptionalExtension, Statement};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql};
 use std::collections::HashMap;
 
 /// Conversation ids seen recently, so that the events of one conversation,
@@ -30,10 +31,10 @@ pub struct FileWriter<'c> {
     /// This file's row in `import_file`.
     file: i64,
     open: bool,
-    /// The full-text index, when the store has it (schema.rs, 5): the last
-    /// message row before this file, and the older rows this file changed,
-    /// whose words are indexed again at [`FileWriter::commit`].
-    words: Option<WordsToIndex>,
+    /// The full-text index's statements, when the store has it (schema.rs,
+    /// 6): each message's words go in as it is written, from the text in
+    /// hand, not read back at the end.
+    words: Option<WordsIndex<'c>>,
     find_conversation: Statement<'c>,
     new_conversation: Statement<'c>,
     insert_conversation: Statement<'c>,
@@ -81,8 +82,10 @@ impl<'c> FileWriter<'c> {
             |r| r.get(0),
         )?;
         let words = if indexed {
-            let last_before: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM message", [], |r| r.get(0))?;
-            Some(WordsToIndex { last_before, changed: Vec::new() })
+            Some(WordsIndex {
+                add: conn.prepare("INSERT INTO message_words (rowid, words) VALUES (?1, ?2)")?,
+                forget: conn.prepare("DELETE FROM message_words WHERE rowid = ?1")?,
+            })
         } else {
             None
         };
@@ -114,45 +117,48 @@ impl<'c> FileWriter<'c> {
                  WHERE id = ?1",
             )?,
             upsert_message: conn.prepare(
-                "INSERT INTO message (conversation, identity, message_id, role, timestamp, content,
+                "INSERT INTO message (conversation, key, role, timestamp, content,
                      model, prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT (conversation, identity) DO UPDATE SET
-                     message_id = excluded.message_id, role = excluded.role,
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (conversation, key) DO UPDATE SET
+                     role = excluded.role,
                      timestamp = excluded.timestamp, content = excluded.content,
                      model = excluded.model, prompt_tokens = excluded.prompt_tokens,
                      completion_tokens = excluded.completion_tokens, cost = excluded.cost,
                      foreign_cost = excluded.foreign_cost, foreign_currency = excluded.foreign_currency,
                      time_unknown = excluded.time_unknown
                  WHERE content IS NOT excluded.content
-                     OR (message_id, role, timestamp, model, prompt_tokens, completion_tokens, cost,
+                     OR (role, timestamp, model, prompt_tokens, completion_tokens, cost,
                          foreign_cost, foreign_currency, time_unknown)
-                     IS NOT (excluded.message_id, excluded.role, excluded.timestamp, excluded.model,
+                     IS NOT (excluded.role, excluded.timestamp, excluded.model,
                              excluded.prompt_tokens, excluded.completion_tokens, excluded.cost,
                              excluded.foreign_cost, excluded.foreign_currency, excluded.time_unknown)
 ",
             )?,
-            message_row: conn.prepare("SELECT id FROM message WHERE conversation = ?1 AND identity = ?2")?,
+            message_row: conn.prepare("SELECT id FROM message WHERE conversation = ?1 AND key = ?2")?,
             upsert_action: conn.prepare(
-                "INSERT INTO action (conversation, identity, action_id, name, started_at,
-                     duration_ms, status, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (conversation, identity) DO UPDATE SET
-                     action_id = excluded.action_id, name = excluded.name,
+                "INSERT INTO action (conversation, key, name, started_at, duration_ms, status, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (conversation, key) DO UPDATE SET
+                     name = excluded.name,
                      started_at = excluded.started_at, duration_ms = excluded.duration_ms,
                      status = excluded.status, error = excluded.error",
             )?,
             upsert_feedback: conn.prepare(
-                "INSERT INTO feedback (conversation, identity, feedback_id, message_id, timestamp,
-                     rating, score, comment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (conversation, identity) DO UPDATE SET
-                     feedback_id = excluded.feedback_id, message_id = excluded.message_id,
+                "INSERT INTO feedback (conversation, key, message_id, timestamp, rating, score, comment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (conversation, key) DO UPDATE SET
+                     message_id = excluded.message_id,
                      timestamp = excluded.timestamp, rating = excluded.rating,
                      score = excluded.score, comment = excluded.comment",
             )?,
             insert_rejection: conn.prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
         })
+    }
+
+    /// Whether the store has the full-text index (schema.rs, 6).
+    pub fn indexes_words(&self) -> bool {
+        self.words.is_some()
     }
 
     /// Keeps a rejected record's position and reason with the file.
@@ -165,9 +171,16 @@ impl<'c> FileWriter<'c> {
     /// keeping its place in file order (one given again exactly as stored is
     /// left as it is); a conversation line merges.
     pub fn write(&mut self, record: &Record) -> rusqlite::Result<()> {
+        self.write_with_words(record, None)
+    }
+
+    /// [`FileWriter::write`], with a message's words for the full-text index
+    /// (the word rule's words, one space between, as `message_words` gives them) when
+    /// they were found already, on another thread.
+    pub fn write_with_words(&mut self, record: &Record, words: Option<&str>) -> rusqlite::Result<()> {
         match record {
             Record::Conversation(c) => self.conversation(c),
-            Record::Message(m) => self.message(m),
+            Record::Message(m) => self.message(m, words),
             Record::Action(a) => self.action(a),
             Record::Feedback(f) => self.feedback(f),
         }
@@ -252,14 +265,13 @@ impl<'c> FileWriter<'c> {
         Ok(())
     }
 
-    fn message(&mut self, m: &Message) -> rusqlite::Result<()> {
+    fn message(&mut self, m: &Message, words: Option<&str>) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&m.conversation_id)?;
-        let identity = m.identity();
+        let key = Key::of(m.message_id.as_deref(), || m.identity());
         let inserted_before = self.conn.last_insert_rowid();
         let changed = self.upsert_message.execute(params![
             conversation,
-            identity,
-            m.message_id,
+            key,
             m.role.as_str(),
             m.timestamp.0,
             m.content,
@@ -271,18 +283,31 @@ impl<'c> FileWriter<'c> {
             m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
             m.time_unknown,
         ])?;
-        if let Some(words) = &mut self.words {
-            // 0 rows: the message was stored already, exactly as given. A new
-            // row comes after `last_before` and is indexed with the others;
-            // an older one replaced is found and indexed again.
+        if changed == 0 {
+            // Stored already, exactly as given.
+            return Ok(());
+        }
+        if let Some(index) = &mut self.words {
+            // An update leaves the last inserted row as it was: a message
+            // replaced is found, and its old words forgotten first.
             let row = self.conn.last_insert_rowid();
-            let new = row != inserted_before && row > words.last_before;
-            if changed > 0 && !new {
-                let id: i64 = self.message_row.query_row(params![conversation, identity], |r| r.get(0))?;
-                if id <= words.last_before {
-                    words.changed.push(id);
+            let row = if row != inserted_before {
+                row
+            } else {
+                let id: i64 = self.message_row.query_row(params![conversation, key], |r| r.get(0))?;
+                index.forget.execute([id])?;
+                id
+            };
+            let found;
+            let words = match (words, m.content.as_deref()) {
+                (Some(w), _) => Some(w),
+                (None, Some(content)) => {
+                    found = message_words(content);
+                    Some(found.as_str())
                 }
-            }
+                (None, None) => None,
+            };
+            index.add.execute(params![row, words])?;
         }
         Ok(())
     }
@@ -291,8 +316,7 @@ impl<'c> FileWriter<'c> {
         let conversation = self.conversation_row(&a.conversation_id)?;
         self.upsert_action.execute(params![
             conversation,
-            a.identity(),
-            a.action_id,
+            Key::of(a.action_id.as_deref(), || a.identity()),
             a.name,
             a.started_at.0,
             a.duration_ms,
@@ -306,8 +330,7 @@ impl<'c> FileWriter<'c> {
         let conversation = self.conversation_row(&f.conversation_id)?;
         self.upsert_feedback.execute(params![
             conversation,
-            f.identity(),
-            f.feedback_id,
+            Key::of(f.feedback_id.as_deref(), || f.identity()),
             f.message_id,
             f.timestamp.map(|t| t.0),
             f.rating.as_str(),
@@ -324,9 +347,6 @@ impl<'c> FileWriter<'c> {
             "UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1",
             params![self.file, format, records as i64, rejected as i64],
         )?;
-        if let Some(words) = self.words.take() {
-            words.index(self.conn)?;
-        }
         // In the same transaction: facts kept of the store before this file
         // are no longer of it, and what changed is listed.
         self.conn.execute(
@@ -360,36 +380,40 @@ impl<'c> FileWriter<'c> {
     }
 }
 
-/// The messages of one file whose words go into the full-text index when it commits.
-struct WordsToIndex {
-    /// Rows after this one are new: all of them are indexed at once.
-    last_before: i64,
-    /// Older rows the file replaced (a re-import, a message given again).
-    changed: Vec<i64>,
+/// The full-text index's statements for one file.
+struct WordsIndex<'c> {
+    add: Statement<'c>,
+    forget: Statement<'c>,
 }
 
-impl WordsToIndex {
-    /// Indexes the file's messages, inside its transaction: the new rows in
-    /// one statement, the replaced ones row by row (their old words first
-    /// removed). A per-row trigger would cost a statement per message.
-    fn index(mut self, conn: &Connection) -> rusqlite::Result<()> {
-        self.changed.sort_unstable();
-        self.changed.dedup();
-        if !self.changed.is_empty() {
-            let mut forget = conn.prepare("DELETE FROM message_words WHERE rowid = ?1")?;
-            let mut add = conn.prepare(
-                "INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message WHERE id = ?1",
-            )?;
-            for id in &self.changed {
-                forget.execute([id])?;
-                add.execute([id])?;
-            }
+/// A message's words as the full-text index takes them (schema.rs, 6):
+/// the word rule's words, one space between.
+pub fn message_words(content: &str) -> String {
+    crate::metrics::words::words(content).join(" ")
+}
+
+/// A record's key in its table (schema.rs, 7): the id it was given, as
+/// text, or, without one, its identity from its content, as a blob.
+enum Key<'a> {
+    Given(&'a str),
+    Content(String),
+}
+
+impl<'a> Key<'a> {
+    fn of(id: Option<&'a str>, identity: impl FnOnce() -> String) -> Key<'a> {
+        match id {
+            Some(id) => Key::Given(id),
+            None => Key::Content(identity()),
         }
-        conn.execute(
-            "INSERT INTO message_words (rowid, words) SELECT id, rapport_words(content) FROM message WHERE id > ?1",
-            [self.last_before],
-        )?;
-        Ok(())
+    }
+}
+
+impl ToSql for Key<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Key::Given(id) => ValueRef::Text(id.as_bytes()),
+            Key::Content(identity) => ValueRef::Blob(identity.as_bytes()),
+        }))
     }
 }
 
