@@ -145,19 +145,41 @@ fn a_store_put_back_as_an_older_rapport_wrote_it_is_never_read_with_kept_facts()
     let before = numbers(&ws.db(), &q);
     {
         // What a copy of this store written by version 3 looks like: no
-        // generation (nor the message columns of migration 5), and its rows
-        // changed where they are (the same row ids and counts), as an older
-        // Rapport re-importing would.
+        // generation (nor the message columns of migration 5, the keys of
+        // 7, the text dictionaries of 8), and its rows changed where they
+        // are (the same row ids and counts), as an older Rapport
+        // re-importing would.
         let conn = rusqlite::Connection::open(ws.db()).unwrap();
-        conn.execute_batch(
+        let identity = "CASE WHEN typeof(key) = 'text' THEN 'i' || key ELSE CAST(key AS TEXT) END";
+        conn.execute_batch(&format!(
             "DROP TABLE store_generation;
-             ALTER TABLE message DROP COLUMN foreign_cost;
-             ALTER TABLE message DROP COLUMN foreign_currency;
-             ALTER TABLE message DROP COLUMN time_unknown;
+             DROP TABLE text_dictionary;
+             CREATE TABLE message_3 (id INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
+                 identity TEXT NOT NULL, message_id TEXT, role TEXT NOT NULL, timestamp INTEGER NOT NULL,
+                 content TEXT, model TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL,
+                 UNIQUE (conversation, identity));
+             INSERT INTO message_3 SELECT id, conversation, {identity}, message_id, role, timestamp, content,
+                 model, prompt_tokens, completion_tokens, cost FROM message;
+             DROP TABLE message;
+             ALTER TABLE message_3 RENAME TO message;
+             CREATE TABLE action_3 (id INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
+                 identity TEXT NOT NULL, action_id TEXT, name TEXT NOT NULL, started_at INTEGER NOT NULL,
+                 duration_ms REAL, status TEXT, error INTEGER NOT NULL, UNIQUE (conversation, identity));
+             INSERT INTO action_3 SELECT id, conversation, {identity}, action_id, name, started_at,
+                 duration_ms, status, error FROM action;
+             DROP TABLE action;
+             ALTER TABLE action_3 RENAME TO action;
+             CREATE TABLE feedback_3 (id INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
+                 identity TEXT NOT NULL, feedback_id TEXT, message_id TEXT, timestamp INTEGER,
+                 rating TEXT NOT NULL, score REAL, comment TEXT, UNIQUE (conversation, identity));
+             INSERT INTO feedback_3 SELECT id, conversation, {identity}, feedback_id, message_id, timestamp,
+                 rating, score, comment FROM feedback;
+             DROP TABLE feedback;
+             ALTER TABLE feedback_3 RENAME TO feedback;
              UPDATE message SET cost = 2.0 WHERE role = 'agent';
              UPDATE conversation SET source = 'email';
-             PRAGMA user_version = 3;",
-        )
+             PRAGMA user_version = 3;"
+        ))
         .unwrap();
     }
     let after = numbers(&ws.db(), &q);

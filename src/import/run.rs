@@ -15,7 +15,9 @@ use super::read::{End, Position, Sink, Stopped};
 use super::report::{FileReport, ImportReport, Progress, Rejection};
 use super::source;
 use crate::model::Record;
-use crate::store::{Counts, ImportTarget, StoreError};
+use crate::store::{
+    learn_dictionary, Counts, ImportTarget, Packing, StoreError, TextPacker, DICTIONARY_SAMPLES, NEW_DICTIONARY,
+};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -89,16 +91,50 @@ pub fn import(
     Ok(report)
 }
 
-/// One record read, or why it was rejected, with a message's words when
-/// the store indexes them.
+/// One record read, or why it was rejected, with what the reading thread
+/// found for a message: its words, when the store indexes them, and its
+/// text packed, when the store packs it.
 struct Item {
     position: Position,
     outcome: Result<Record, String>,
     words: Option<String>,
+    packed: Option<Vec<u8>>,
 }
 
 struct Batch {
+    /// A dictionary learnt for the file's text, kept before the items packed with it.
+    dictionary: Option<(i64, Vec<u8>)>,
     items: Vec<Item>,
+}
+
+/// How the reading thread packs message text.
+enum Pack {
+    Off,
+    /// The store has no dictionary yet: the file's first items are held
+    /// back, in order, until there are messages enough to learn one from.
+    Learning {
+        held: Vec<Item>,
+        messages: usize,
+    },
+    With(TextPacker),
+}
+
+impl Pack {
+    fn for_store(packing: Option<Packing>) -> Pack {
+        match packing {
+            None => Pack::Off,
+            Some(Packing { dictionary: None }) => Pack::Learning { held: Vec::new(), messages: 0 },
+            Some(Packing { dictionary: Some((id, dictionary)) }) => {
+                TextPacker::new(id, &dictionary).map_or(Pack::Off, Pack::With)
+            }
+        }
+    }
+
+    fn pack(&mut self, item: &mut Item) {
+        if let (Pack::With(packer), Ok(Record::Message(m))) = (self, &item.outcome) {
+            item.packed = m.content.as_deref().and_then(|c| packer.pack(c));
+        }
+    }
 }
 
 /// Collects items into batches for the writer thread.
@@ -108,6 +144,7 @@ struct ChannelSink {
     done: Receiver<Batch>,
     batch: Vec<Item>,
     words: bool,
+    pack: Pack,
 }
 
 /// Small enough that a batch's buffer is reused from the heap, not mapped anew.
@@ -119,15 +156,60 @@ impl Sink for ChannelSink {
             Ok(Record::Message(m)) if self.words => m.content.as_deref().map(crate::store::message_words),
             _ => None,
         };
-        self.batch.push(Item { position, outcome, words });
+        let mut item = Item { position, outcome, words, packed: None };
+        if let Pack::Learning { held, messages } = &mut self.pack {
+            *messages += usize::from(matches!(item.outcome, Ok(Record::Message(_))));
+            held.push(item);
+            if *messages >= DICTIONARY_SAMPLES {
+                self.learn()?;
+            }
+            return Ok(());
+        }
+        self.pack.pack(&mut item);
+        self.add(item)
+    }
+}
+
+impl ChannelSink {
+    fn add(&mut self, item: Item) -> Result<(), Stopped> {
+        self.batch.push(item);
         if self.batch.len() >= BATCH {
             self.flush()?;
         }
         Ok(())
     }
-}
 
-impl ChannelSink {
+    /// Learns the store's dictionary from the messages held back (when they
+    /// are enough: otherwise this file's text stays as it is), then sends it
+    /// and them on.
+    fn learn(&mut self) -> Result<(), Stopped> {
+        let Pack::Learning { held, .. } = std::mem::replace(&mut self.pack, Pack::Off) else {
+            return Ok(());
+        };
+        let texts = held.iter().filter_map(|i| match &i.outcome {
+            Ok(Record::Message(m)) => m.content.as_deref(),
+            _ => None,
+        });
+        let learnt =
+            learn_dictionary(texts).and_then(|d| TextPacker::new(NEW_DICTIONARY, &d).ok().map(|packer| (d, packer)));
+        if let Some((dictionary, packer)) = learnt {
+            let batch = Batch { dictionary: Some((NEW_DICTIONARY, dictionary)), items: Vec::new() };
+            self.tx.send(batch).map_err(|_| Stopped)?;
+            self.pack = Pack::With(packer);
+        }
+        for mut item in held {
+            self.pack.pack(&mut item);
+            self.add(item)?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is left at the end of the file.
+    fn finish(&mut self) -> Result<(), Stopped> {
+        self.learn()?;
+        self.flush()
+    }
+
     fn flush(&mut self) -> Result<(), Stopped> {
         if self.batch.is_empty() {
             return Ok(());
@@ -141,7 +223,7 @@ impl ChannelSink {
         let mut next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
         next.clear();
         let items = std::mem::replace(&mut self.batch, next);
-        self.tx.send(Batch { items }).map_err(|_| Stopped)
+        self.tx.send(Batch { dictionary: None, items }).map_err(|_| Stopped)
     }
 }
 
@@ -188,12 +270,13 @@ fn import_file(
         let (tx, rx) = sync_channel::<Batch>(8);
         let (done_tx, done) = sync_channel::<Batch>(16);
         let words = writer.wants_words();
+        let pack = Pack::for_store(writer.packing());
         let reader = scope.spawn(move || {
-            let mut sink = ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words };
+            let mut sink = ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words, pack };
             let reading = Reading { format: detected.format, source: src, head: &detected.head, ctx, sink: &mut sink };
             let result = detected.importer.read(reading);
             // What was read before a refusal is discarded by the writer anyway.
-            let flushed = sink.flush();
+            let flushed = sink.finish();
             match (result, flushed) {
                 (Ok(()), Ok(())) => (Ok(()), detected.format),
                 (Ok(()), Err(_)) => (Err(End::Stopped), detected.format),
@@ -205,13 +288,19 @@ fn import_file(
             // progress do not wait for the end of a huge record.
             let batch = match rx.recv_timeout(std::time::Duration::from_millis(100)) {
                 Ok(batch) => batch,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Batch { items: Vec::new() },
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Batch { dictionary: None, items: Vec::new() },
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             };
+            if let Some((id, dictionary)) = &batch.dictionary {
+                if let Err(e) = writer.add_dictionary(*id, dictionary) {
+                    store_error = Some(e);
+                    break;
+                }
+            }
             for item in &batch.items {
                 match &item.outcome {
                     Ok(record) => {
-                        if let Err(e) = writer.write_with_words(record, item.words.as_deref()) {
+                        if let Err(e) = writer.write_prepared(record, item.words.as_deref(), item.packed.as_deref()) {
                             store_error = Some(e);
                             break;
                         }

@@ -21,7 +21,7 @@ pub use read::{
     StoredConversation, StoredFile,
 };
 pub use target::{FileSink, ImportTarget};
-pub use text::MessageText;
+pub use text::{learn_dictionary, MessageText, Packing, TextCodec, TextPacker, DICTIONARY_SAMPLES, NEW_DICTIONARY};
 pub use write::{message_words, FileWriter};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -95,6 +95,8 @@ pub struct Counts {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Reads message text, packed or not: every reader goes through [`Store::text`].
+    codec: std::sync::Arc<TextCodec>,
 }
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -153,8 +155,11 @@ impl Store {
         conn.pragma_update(None, "cache_size", -64_000).map_err(sqlite)?;
         conn.pragma_update(None, "temp_store", "MEMORY").map_err(sqlite)?;
 
-        register_functions(&conn).map_err(sqlite)?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let codec = std::sync::Arc::new(TextCodec::default());
+        register_functions(&conn, codec.clone()).map_err(sqlite)?;
+        let mut store = Store { conn, path: path.to_owned(), codec };
+        // Before the migrations too: one run again may read packed text.
+        store.load_dictionaries().map_err(sqlite)?;
         store.migrate(found as usize, version).map_err(sqlite)?;
         Ok(store)
     }
@@ -170,6 +175,40 @@ impl Store {
         tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", to as i64)?;
         tx.commit()
+    }
+
+    /// Takes the store's text dictionaries (none before schema 8).
+    fn load_dictionaries(&self) -> rusqlite::Result<()> {
+        let exists: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'text_dictionary'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(());
+        }
+        let mut stmt = self.conn.prepare("SELECT id, dictionary FROM text_dictionary")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            self.codec.learn(id, r.get_ref(1)?.as_blob()?).map_err(|e| unreadable(1, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// A message's text as stored (`content`), packed or not: the one way
+    /// message text is read. A dictionary another process added since this
+    /// one opened the store is read first.
+    pub(crate) fn text<'a>(
+        &self,
+        value: rusqlite::types::ValueRef<'a>,
+    ) -> rusqlite::Result<Option<std::borrow::Cow<'a, str>>> {
+        if let rusqlite::types::ValueRef::Blob([id, ..]) = value {
+            if !self.codec.knows(i64::from(*id)) {
+                self.load_dictionaries()?;
+            }
+        }
+        self.codec.text(value).map_err(|e| unreadable(0, e))
     }
 
     pub fn path(&self) -> &Path {
@@ -202,7 +241,8 @@ impl Store {
     /// Starts the one transaction in which a file's records are written.
     pub fn begin_file(&mut self, file: &str, bytes: u64) -> Result<FileWriter<'_>, StoreError> {
         let path = self.path.clone();
-        FileWriter::begin(&self.conn, file, bytes).map_err(|source| StoreError::Sqlite { path, source })
+        FileWriter::begin(&self.conn, self.codec.clone(), file, bytes)
+            .map_err(|source| StoreError::Sqlite { path, source })
     }
 
     /// A setting the app keeps (JSON text), if set.
@@ -225,8 +265,13 @@ impl Store {
     }
 }
 
+/// A stored value that cannot be read as what it should be.
+fn unreadable(column: usize, why: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Blob, why.into())
+}
+
 /// The store's own SQL functions, which its migrations may use.
-fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+fn register_functions(conn: &Connection, codec: std::sync::Arc<TextCodec>) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     conn.create_scalar_function(
         "rapport_content_key",
@@ -239,9 +284,9 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         "rapport_words",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            let text = ctx.get_raw(0).as_str_or_null().map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
-            Ok(text.map(write::message_words))
+        move |ctx| {
+            let text = codec.text(ctx.get_raw(0)).map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
+            Ok(text.as_deref().map(write::message_words))
         },
     )
 }

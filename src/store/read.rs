@@ -376,7 +376,7 @@ impl Store {
                         message_id: r.get(0)?,
                         role: role_of(&r.get::<_, String>(1)?),
                         timestamp: Micros(r.get(2)?),
-                        content: r.get(3)?,
+                        content: self.text(r.get_ref(3)?)?.map(|c| c.into_owned()),
                         model: r.get(4)?,
                         prompt_tokens: r.get::<_, Option<i64>>(5)?.map(|n| n as u64),
                         completion_tokens: r.get::<_, Option<i64>>(6)?.map(|n| n as u64),
@@ -442,13 +442,23 @@ impl Store {
     /// Row ids of conversations with a message whose content contains `text`
     /// (ASCII case-insensitive), for the conversation list's search.
     pub fn conversations_mentioning(&self, text: &str) -> Result<std::collections::HashSet<i64>, StoreError> {
-        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        // Text may be packed: read, not matched in SQL.
+        let wanted = text.to_ascii_lowercase();
         let run = || -> rusqlite::Result<std::collections::HashSet<i64>> {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT DISTINCT conversation FROM message WHERE content LIKE ?1 ESCAPE '\\'")?;
-            let rows = stmt.query_map([pattern.as_str()], |r| r.get(0))?;
-            rows.collect()
+            let mut found = std::collections::HashSet::new();
+            let mut stmt =
+                self.conn.prepare_cached("SELECT conversation, content FROM message WHERE content IS NOT NULL")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let conversation: i64 = r.get(0)?;
+                if found.contains(&conversation) {
+                    continue;
+                }
+                if self.text(r.get_ref(1)?)?.is_some_and(|c| c.to_ascii_lowercase().contains(&wanted)) {
+                    found.insert(conversation);
+                }
+            }
+            Ok(found)
         };
         run().map_err(|e| self.err(e))
     }

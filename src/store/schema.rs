@@ -233,4 +233,14 @@ pub const MIGRATIONS: &[&str] = &[
     DROP TABLE feedback;
     ALTER TABLE feedback_7 RENAME TO feedback;
     "#,
+    // 8: message text packed with zstd and a dictionary learnt from the
+    // store's first import (store/text.rs, `TextCodec`): a blob whose first
+    // byte names its dictionary here. Text stored before stays as it was,
+    // and is read as before.
+    r#"
+    CREATE TABLE IF NOT EXISTS text_dictionary (
+        id         INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 255),
+        dictionary BLOB NOT NULL
+    );
+    "#,
 ];

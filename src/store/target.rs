@@ -17,15 +17,30 @@ pub trait ImportTarget {
 pub trait FileSink {
     /// Writes one record: a record whose identity was seen before replaces it.
     fn write(&mut self, record: &Record) -> Result<(), StoreError>;
-    /// [`FileSink::write`], given a message's words for a full-text index
-    /// ([`super::message_words`]), found already on another thread; a store
-    /// without such an index ignores them.
-    fn write_with_words(&mut self, record: &Record, _words: Option<&str>) -> Result<(), StoreError> {
+    /// [`FileSink::write`], given what was found already on another thread
+    /// for a message: its words for a full-text index
+    /// ([`super::message_words`]) and its text packed
+    /// ([`super::TextPacker`], with the dictionary of [`FileSink::packing`]);
+    /// a store without either ignores them.
+    fn write_prepared(
+        &mut self,
+        record: &Record,
+        _words: Option<&str>,
+        _packed: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
         self.write(record)
     }
     /// Whether this store keeps a full-text index, whose words are then worth finding ahead.
     fn wants_words(&self) -> bool {
         false
+    }
+    /// How this store packs message text, if it does.
+    fn packing(&self) -> Option<super::Packing> {
+        None
+    }
+    /// Keeps a dictionary learnt for this file's text (see [`super::learn_dictionary`]).
+    fn add_dictionary(&mut self, _id: i64, _dictionary: &[u8]) -> Result<(), StoreError> {
+        Ok(())
     }
     /// Keeps a rejected record's position and reason with the file.
     fn reject(&mut self, position: &str, reason: &str) -> Result<(), StoreError>;
@@ -64,8 +79,21 @@ impl FileSink for SqliteFile<'_> {
         self.writer.write(record).map_err(|e| self.err(e))
     }
 
-    fn write_with_words(&mut self, record: &Record, words: Option<&str>) -> Result<(), StoreError> {
-        self.writer.write_with_words(record, words).map_err(|e| self.err(e))
+    fn write_prepared(
+        &mut self,
+        record: &Record,
+        words: Option<&str>,
+        packed: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        self.writer.write_prepared(record, words, packed).map_err(|e| self.err(e))
+    }
+
+    fn packing(&self) -> Option<super::Packing> {
+        self.writer.packing().cloned()
+    }
+
+    fn add_dictionary(&mut self, id: i64, dictionary: &[u8]) -> Result<(), StoreError> {
+        self.writer.add_dictionary(id, dictionary).map_err(|e| self.err(e))
     }
 
     fn wants_words(&self) -> bool {

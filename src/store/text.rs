@@ -40,7 +40,7 @@ impl Store {
                     conversation: r.get(0)?,
                     timestamp: r.get(1)?,
                     role: r.get_ref(2)?.as_str().ok().and_then(Role::parse).unwrap_or(Role::System),
-                    content: r.get_ref(3)?.as_str_or_null()?,
+                    content: self.text(r.get_ref(3)?)?.as_deref(),
                 });
             }
             Ok(())
@@ -61,7 +61,7 @@ impl Store {
             )?;
             let mut rows = stmt.query([conversation_id])?;
             while let Some(r) = rows.next()? {
-                if let Some(snippet) = r.get_ref(0)?.as_str_or_null()?.and_then(|c| snippet(c, phrases)) {
+                if let Some(snippet) = self.text(r.get_ref(0)?)?.and_then(|c| snippet(&c, phrases)) {
                     return Ok(Some(snippet));
                 }
             }
@@ -91,4 +91,121 @@ impl Store {
         };
         run().map_err(|e| self.err(e))
     }
+}
+
+/// How many messages of a store's first import its dictionary is learnt from.
+pub const DICTIONARY_SAMPLES: usize = 4096;
+/// The largest dictionary learnt.
+const DICTIONARY_BYTES: usize = 32 * 1024;
+/// zstd's level: a message is compressed once and read many times.
+const LEVEL: i32 = 6;
+/// Every zstd frame starts with these four bytes, which the store leaves out.
+const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// Message text as the store keeps it (schema.rs, 8): text as given (what
+/// older versions wrote, and a message that would not be smaller packed),
+/// or a blob: one byte naming the store's dictionary (`text_dictionary`),
+/// then a zstd frame made with it, without its four-byte magic number.
+/// Whatever reads message text reads it through [`TextCodec::text`].
+#[derive(Default)]
+pub struct TextCodec {
+    decoders: std::sync::Mutex<std::collections::HashMap<i64, zstd::bulk::Decompressor<'static>>>,
+}
+
+impl TextCodec {
+    /// Takes the dictionary `id` (again: a dictionary of a file rolled back
+    /// may be replaced by another of the same id).
+    pub(crate) fn learn(&self, id: i64, dictionary: &[u8]) -> std::io::Result<()> {
+        let decoder = zstd::bulk::Decompressor::with_dictionary(dictionary)?;
+        self.decoders.lock().unwrap_or_else(|e| e.into_inner()).insert(id, decoder);
+        Ok(())
+    }
+
+    pub(crate) fn knows(&self, id: i64) -> bool {
+        self.decoders.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&id)
+    }
+
+    /// The text of a stored `content` value.
+    pub fn text<'a>(&self, value: rusqlite::types::ValueRef<'a>) -> Result<Option<std::borrow::Cow<'a, str>>, String> {
+        use rusqlite::types::ValueRef;
+        use std::borrow::Cow;
+        match value {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .map(|s| Some(Cow::Borrowed(s)))
+                .map_err(|e| format!("text that is not UTF-8: {e}")),
+            ValueRef::Blob(b) => {
+                let (&id, frame) = b.split_first().ok_or("an empty packed text")?;
+                let mut whole = Vec::with_capacity(frame.len() + MAGIC.len());
+                whole.extend_from_slice(&MAGIC);
+                whole.extend_from_slice(frame);
+                let size = match zstd::zstd_safe::get_frame_content_size(&whole) {
+                    Ok(Some(n)) if n <= crate::limits::MAX_RECORD_BYTES as u64 => n as usize,
+                    _ => return Err("a packed text of no size or too large".into()),
+                };
+                let mut decoders = self.decoders.lock().unwrap_or_else(|e| e.into_inner());
+                let decoder = decoders
+                    .get_mut(&i64::from(id))
+                    .ok_or_else(|| format!("packed with dictionary {id}, not in the store"))?;
+                let bytes =
+                    decoder.decompress(&whole, size).map_err(|e| format!("a packed text that cannot be read: {e}"))?;
+                String::from_utf8(bytes)
+                    .map(|s| Some(Cow::Owned(s)))
+                    .map_err(|e| format!("text that is not UTF-8: {e}"))
+            }
+            other => Err(format!("a message text stored as {:?}", other.data_type())),
+        }
+    }
+}
+
+/// Packs message text with one dictionary, on whatever thread reads the file.
+pub struct TextPacker {
+    id: u8,
+    compressor: zstd::bulk::Compressor<'static>,
+}
+
+impl TextPacker {
+    pub fn new(id: i64, dictionary: &[u8]) -> std::io::Result<TextPacker> {
+        let id = u8::try_from(id).map_err(|_| std::io::Error::other("dictionary ids go to 255"))?;
+        let mut compressor = zstd::bulk::Compressor::with_dictionary(LEVEL, dictionary)?;
+        compressor.set_parameter(zstd::zstd_safe::CParameter::DictIdFlag(false))?;
+        compressor.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(false))?;
+        compressor.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(true))?;
+        Ok(TextPacker { id, compressor })
+    }
+
+    /// The text packed, if that makes it smaller.
+    pub fn pack(&mut self, text: &str) -> Option<Vec<u8>> {
+        let frame = self.compressor.compress(text.as_bytes()).ok()?;
+        let body = frame.strip_prefix(&MAGIC[..])?;
+        if body.len() + 1 >= text.len() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(body.len() + 1);
+        out.push(self.id);
+        out.extend_from_slice(body);
+        Some(out)
+    }
+}
+
+/// How a file's message text is packed: with the store's dictionary, or,
+/// when it has none yet, with one learnt from the file's first messages
+/// (it then gets `NEW_DICTIONARY`).
+#[derive(Debug, Clone, Default)]
+pub struct Packing {
+    pub dictionary: Option<(i64, Vec<u8>)>,
+}
+
+/// The id a store's first dictionary gets.
+pub const NEW_DICTIONARY: i64 = 1;
+
+/// A dictionary learnt from message texts, when they are enough to learn from.
+pub fn learn_dictionary<'a>(samples: impl Iterator<Item = &'a str>) -> Option<Vec<u8>> {
+    let samples: Vec<&[u8]> = samples.map(str::as_bytes).filter(|s| !s.is_empty()).collect();
+    let total: usize = samples.iter().map(|s| s.len()).sum();
+    // zstd needs some samples, and several times the dictionary's size in all.
+    if samples.len() < 64 || total < 8 * 1024 {
+        return None;
+    }
+    zstd::dict::from_samples(&samples, DICTIONARY_BYTES.min(total / 4)).ok()
 }

@@ -24,6 +24,9 @@ const CHANGES_KEPT: i64 = 64;
 /// file stays.
 pub struct FileWriter<'c> {
     conn: &'c Connection,
+    codec: std::sync::Arc<super::TextCodec>,
+    /// How this file's text is packed (none on a store before schema 8).
+    packing: Option<super::Packing>,
     ids: HashMap<String, i64>,
     /// The row ids of the conversations this file touched, until there are
     /// too many (`None`): facts are updated for these only.
@@ -56,16 +59,26 @@ impl Drop for FileWriter<'_> {
 }
 
 impl<'c> FileWriter<'c> {
-    pub(super) fn begin(conn: &'c Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
+    pub(super) fn begin(
+        conn: &'c Connection,
+        codec: std::sync::Arc<super::TextCodec>,
+        path: &str,
+        bytes: u64,
+    ) -> rusqlite::Result<FileWriter<'c>> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let prepared = Self::prepare(conn, path, bytes);
+        let prepared = Self::prepare(conn, codec, path, bytes);
         if prepared.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
         prepared
     }
 
-    fn prepare(conn: &'c Connection, path: &str, bytes: u64) -> rusqlite::Result<FileWriter<'c>> {
+    fn prepare(
+        conn: &'c Connection,
+        codec: std::sync::Arc<super::TextCodec>,
+        path: &str,
+        bytes: u64,
+    ) -> rusqlite::Result<FileWriter<'c>> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as i64)
@@ -89,8 +102,25 @@ impl<'c> FileWriter<'c> {
         } else {
             None
         };
+        let packs: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'text_dictionary'",
+            [],
+            |r| r.get(0),
+        )?;
+        let packing = if packs {
+            let dictionary = conn
+                .query_row("SELECT id, dictionary FROM text_dictionary ORDER BY id DESC LIMIT 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            Some(super::Packing { dictionary })
+        } else {
+            None
+        };
         Ok(FileWriter {
             conn,
+            codec,
+            packing,
             ids: HashMap::new(),
             touched: Some(std::collections::HashSet::new()),
             file,
@@ -171,16 +201,38 @@ impl<'c> FileWriter<'c> {
     /// keeping its place in file order (one given again exactly as stored is
     /// left as it is); a conversation line merges.
     pub fn write(&mut self, record: &Record) -> rusqlite::Result<()> {
-        self.write_with_words(record, None)
+        self.write_prepared(record, None, None)
     }
 
-    /// [`FileWriter::write`], with a message's words for the full-text index
-    /// (the word rule's words, one space between, as `message_words` gives them) when
-    /// they were found already, on another thread.
-    pub fn write_with_words(&mut self, record: &Record, words: Option<&str>) -> rusqlite::Result<()> {
+    /// How this file's message text may be packed (`None`: kept as text).
+    pub fn packing(&self) -> Option<&super::Packing> {
+        self.packing.as_ref()
+    }
+
+    /// Keeps the dictionary `id` learnt for this file's text, in its transaction.
+    pub fn add_dictionary(&mut self, id: i64, dictionary: &[u8]) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO text_dictionary (id, dictionary) VALUES (?1, ?2)",
+            params![id, dictionary],
+        )?;
+        self.codec.learn(id, dictionary).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        self.packing = Some(super::Packing { dictionary: Some((id, dictionary.to_vec())) });
+        Ok(())
+    }
+
+    /// [`FileWriter::write`], with what was found already, on another
+    /// thread, for a message: its words for the full-text index (the word
+    /// rule's words, one space between, as `message_words` gives them) and
+    /// its text packed with this file's dictionary ([`super::TextPacker`]).
+    pub fn write_prepared(
+        &mut self,
+        record: &Record,
+        words: Option<&str>,
+        packed: Option<&[u8]>,
+    ) -> rusqlite::Result<()> {
         match record {
             Record::Conversation(c) => self.conversation(c),
-            Record::Message(m) => self.message(m, words),
+            Record::Message(m) => self.message(m, words, packed),
             Record::Action(a) => self.action(a),
             Record::Feedback(f) => self.feedback(f),
         }
@@ -265,24 +317,30 @@ impl<'c> FileWriter<'c> {
         Ok(())
     }
 
-    fn message(&mut self, m: &Message, words: Option<&str>) -> rusqlite::Result<()> {
+    fn message(&mut self, m: &Message, words: Option<&str>, packed: Option<&[u8]>) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&m.conversation_id)?;
         let key = Key::of(m.message_id.as_deref(), || m.identity());
         let inserted_before = self.conn.last_insert_rowid();
-        let changed = self.upsert_message.execute(params![
-            conversation,
-            key,
-            m.role.as_str(),
-            m.timestamp.0,
-            m.content,
-            m.model,
-            m.prompt_tokens.map(|n| n as i64),
-            m.completion_tokens.map(|n| n as i64),
-            m.cost,
-            m.foreign_cost.as_ref().map(|f| f.amount),
-            m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
-            m.time_unknown,
-        ])?;
+        let changed =
+            self.upsert_message.execute(params![
+                conversation,
+                key,
+                m.role.as_str(),
+                m.timestamp.0,
+                match packed {
+                    Some(packed) => ToSqlOutput::Borrowed(ValueRef::Blob(packed)),
+                    None => ToSqlOutput::Borrowed(
+                        m.content.as_deref().map_or(ValueRef::Null, |c| ValueRef::Text(c.as_bytes()))
+                    ),
+                },
+                m.model,
+                m.prompt_tokens.map(|n| n as i64),
+                m.completion_tokens.map(|n| n as i64),
+                m.cost,
+                m.foreign_cost.as_ref().map(|f| f.amount),
+                m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
+                m.time_unknown,
+            ])?;
         if changed == 0 {
             // Stored already, exactly as given.
             return Ok(());

@@ -1,0 +1,124 @@
+//! Issue 10: message text is kept packed (zstd, with a dictionary the store
+//! learns from the first file that has messages enough), and whatever reads
+//! it (transcripts, search snippets, the text filter, the conversation
+//! list's search) gets back the text as it was given.
+
+mod common;
+use common::*;
+use rapport::metrics::ListOptions;
+use rapport::store::DICTIONARY_SAMPLES;
+
+/// A conversation per message, each text its own; one message in seven
+/// without an id (known by its content), one in eleven without text.
+fn dump(n: usize, prefix: &str) -> (String, Vec<(String, Option<String>)>) {
+    let shops = ["north", "south", "harbour"];
+    let mut out = String::new();
+    let mut given = Vec::new();
+    for i in 0..n {
+        let c = format!("{prefix}{i}");
+        let content = (i % 11 != 3).then(|| {
+            format!(
+                "Order {i} from the {} shop arrived {} days late — café ñ 日本 {}",
+                shops[i % 3],
+                i % 9,
+                "again ".repeat(i % 4)
+            )
+        });
+        let id = (i % 7 != 0).then(|| format!("m{i}"));
+        out.push_str(
+            &serde_json::json!({"type": "message", "conversation_id": c, "message_id": id, "role": "user",
+                "timestamp": format!("2026-10-{:02}T10:{:02}:{:02}Z", 1 + i % 28, i % 60, i % 59),
+                "content": content})
+            .to_string(),
+        );
+        out.push('\n');
+        given.push((c, content));
+    }
+    (out, given)
+}
+
+fn packed_and_plain(ws: &Workspace) -> (i64, i64) {
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    conn.query_row(
+        "SELECT count(*) FILTER (WHERE typeof(content) = 'blob'), count(*) FILTER (WHERE typeof(content) = 'text')
+         FROM message",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+fn transcript_text(ws: &Workspace, conversation: &str) -> Option<String> {
+    let t = ws.engine().transcript(conversation).unwrap();
+    assert_eq!(t.messages.len(), 1);
+    t.messages[0].message.content.clone()
+}
+
+#[test]
+fn text_is_packed_once_the_store_has_learnt_its_dictionary_and_every_reader_gets_it_back() {
+    let ws = Workspace::new();
+    // A first file too small to learn from keeps its text as given.
+    let (small, small_given) = dump(20, "s");
+    ws.import(&[ws.file("small.jsonl", small)]);
+    assert_eq!(packed_and_plain(&ws), (0, 18), "too few messages to learn a dictionary from");
+
+    let n = DICTIONARY_SAMPLES + 1500;
+    let (big, given) = dump(n, "b");
+    let big = ws.file("big.jsonl", big);
+    ws.import(std::slice::from_ref(&big));
+    let (packed, plain) = packed_and_plain(&ws);
+    assert!(packed as usize > n * 9 / 10, "{packed} of {n} messages packed ({plain} as text)");
+
+    for (c, content) in given.iter().step_by(97).chain(small_given.iter().take(5)) {
+        assert_eq!(&transcript_text(&ws, c), content, "{c}: the transcript shows the text as given");
+    }
+
+    let period = query("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "UTC", &[]);
+    // The full-text index (filled from the text before it was packed).
+    let says = |phrase: &str| {
+        given.iter().chain(&small_given).filter(|(_, t)| t.as_deref().is_some_and(|t| t.contains(phrase))).count()
+            as u64
+    };
+    let filtered = query("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "UTC", &[("text", "harbour shop arrived 4")]);
+    assert_eq!(metrics(&mut ws.engine(), &filtered).total_conversations, says("harbour shop arrived 4 "));
+    // Snippets, made from the text read back.
+    let hits = ws.engine().search(&period, "Order 4097 from", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    let snippet = hits[0].snippet.as_ref().expect("a snippet");
+    assert!(snippet.text.contains("Order 4097 from the harbour shop arrived 2 days late"), "{}", snippet.text);
+    // The conversation list's search (ASCII letters in any case).
+    let mut engine = ws.engine();
+    let options = ListOptions { search: "SOUTH SHOP ARRIVED 2", limit: 10_000, ..Default::default() };
+    let page = engine.conversations(&period, &options).unwrap();
+    assert_eq!(page.total, says("south shop arrived 2 "));
+
+    // A second import of the same file changes nothing, packed bytes and all.
+    let stored = |ws: &Workspace| -> Vec<(i64, Vec<u8>)> {
+        let conn = rusqlite::Connection::open(ws.db()).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id, CAST(content AS BLOB) FROM message WHERE content IS NOT NULL ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let before = stored(&ws);
+    ws.import(&[big]);
+    assert_eq!(stored(&ws), before, "re-importing leaves every stored text as it was");
+
+    // A later file is packed with the same dictionary.
+    let (later, later_given) = dump(30, "l");
+    ws.import(&[ws.file("later.jsonl", later)]);
+    let (packed_after, _) = packed_and_plain(&ws);
+    assert!(packed_after > packed + 20, "{packed_after} packed after {packed}");
+    assert_eq!(transcript_text(&ws, "l5"), later_given[5].1);
+}
+
+#[test]
+fn a_process_that_opened_the_store_before_its_dictionary_was_learnt_reads_the_packed_text() {
+    let ws = Workspace::new();
+    let early = ws.engine();
+    let (text, given) = dump(DICTIONARY_SAMPLES + 10, "c");
+    ws.import(&[ws.file("a.jsonl", text)]);
+    assert!(packed_and_plain(&ws).0 > 0);
+    let t = early.transcript("c100").unwrap();
+    assert_eq!(t.messages[0].message.content, given[100].1, "the dictionary is read when first needed");
+}
