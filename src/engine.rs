@@ -326,6 +326,24 @@ fn facts_of_rows(
     builder.finish()
 }
 
+/// The questions and fallback answers of the conversations of `facts`,
+/// from the messages' text a ClickHouse store gives, as
+/// [`crate::text::insight_facts`] finds them on SQLite.
+fn clickhouse_insight_facts(
+    store: &ClickHouseStore,
+    facts: &Facts,
+    fallback_phrases: &[String],
+) -> Result<crate::metrics::InsightFacts, Error> {
+    let row_of: HashMap<&str, i64> =
+        facts.conversation_ids.iter().map(String::as_str).zip(facts.conversation_rows.iter().copied()).collect();
+    let mut builder = crate::metrics::InsightsBuilder::new(facts, fallback_phrases);
+    store.for_each_message_text(|conversation, ts, side, content| {
+        // A conversation the facts lack (imported since) has no row: -1 is none's.
+        builder.message(row_of.get(conversation).copied().unwrap_or(-1), ts, side, content)
+    })?;
+    Ok(builder.finish())
+}
+
 /// The address of a chosen ClickHouse server: its URL, with the user and
 /// password given beside it, when given, in place of the URL's.
 fn clickhouse_address(choice: &DataStoreChoice) -> Result<Address, StoreError> {
@@ -539,11 +557,12 @@ impl Engine {
     fn facts_for(&mut self, fallback_phrases: &[String]) -> Result<&Facts, Error> {
         self.base_facts()?;
         let facts = self.facts.as_mut().expect("just built");
-        if let Backend::Local(store) = &self.backend {
-            // The questions come from the text, which `load_facts` does not read.
-            if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
-                facts.insights = crate::text::insight_facts(store, facts, fallback_phrases)?;
-            }
+        // The questions come from the text, which the facts do not read.
+        if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+            facts.insights = match &self.backend {
+                Backend::Local(store) => crate::text::insight_facts(store, facts, fallback_phrases)?,
+                Backend::ClickHouse(store) => clickhouse_insight_facts(store, facts, fallback_phrases)?,
+            };
         }
         Ok(facts)
     }
@@ -556,17 +575,21 @@ impl Engine {
         if let Some(segment) = &query.segment {
             phrases.extend(segment.0.get(&FilterKey::Text).into_iter().flatten());
         }
-        if !phrases.is_empty() && matches!(self.backend, Backend::ClickHouse(_)) {
-            return Err(Error::NotOnClickHouse("the text filter (text=...)"));
-        }
         self.facts_for(fallback_phrases)?;
-        let (Some(facts), Backend::Local(store)) = (&self.facts, &self.backend) else {
+        let Some(facts) = &self.facts else {
             return Ok(query.clone());
         };
         let mut matches = crate::metrics::TextMatches::new();
         for phrase in phrases {
             if !matches.contains_key(phrase) {
-                matches.insert(phrase.clone(), crate::text::text_matches(store, facts, std::slice::from_ref(phrase))?);
+                let said = match &self.backend {
+                    Backend::Local(store) => crate::text::text_matches(store, facts, std::slice::from_ref(phrase))?,
+                    Backend::ClickHouse(store) => {
+                        let ids = store.conversations_saying(std::slice::from_ref(phrase))?;
+                        facts.conversation_ids.iter().map(|id| ids.contains(id)).collect()
+                    }
+                };
+                matches.insert(phrase.clone(), said);
             }
         }
         Ok(Query { text_matches: Arc::new(matches), ..query.clone() })
@@ -657,10 +680,6 @@ impl Engine {
     /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
-            let segment = query.segment.as_ref().is_some_and(|s| s.0.contains_key(&FilterKey::Text));
-            if query.filters.0.contains_key(&FilterKey::Text) || segment {
-                return Err(Error::NotOnClickHouse("the text filter (text=...)"));
-            }
             return Ok(store.dashboard(query, settings, &self.settings.prices, &self.settings.exchange_rates)?);
         }
         let query = self.resolve_text(query, &settings.fallback_phrases)?;

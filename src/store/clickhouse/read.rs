@@ -13,7 +13,7 @@
 
 use super::tsv::quote;
 use super::ClickHouseStore;
-use crate::model::{Micros, Rating, Role};
+use crate::model::{Micros, Rating, Role, Side};
 use crate::store::{
     ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, StoreError,
     StoredConversation, StoredFile,
@@ -368,6 +368,43 @@ impl ClickHouseStore {
 
     /// The `conversation_id`s with a message whose content contains `text`
     /// (ASCII case-insensitive, as SQLite's `LIKE`), for the list's search.
+    /// The conversations in which some message says one of `phrases` as
+    /// consecutive words (the `text` rule of METRICS.md, on the words each
+    /// message was given at import), found by the server.
+    pub fn conversations_saying<S: AsRef<str>>(&self, phrases: &[S]) -> Result<HashSet<String>, StoreError> {
+        self.rapport_tables("The text filter")?;
+        let rows = self.select(&format!(
+            "SELECT conversation_id FROM {} WHERE {}",
+            self.facts_table(),
+            super::metrics::says_any(phrases)
+        ))?;
+        Ok(rows.into_iter().map(|r| r.into_iter().next().unwrap_or_default()).collect())
+    }
+
+    /// Every committed message's conversation, time, side and text, the
+    /// messages of a conversation one after another in the order they were
+    /// said (time, then first seen), as the Insights read them.
+    pub fn for_each_message_text(&self, mut each: impl FnMut(&str, i64, Side, Option<&str>)) -> Result<(), StoreError> {
+        self.rapport_tables("The messages' text")?;
+        let rows = self.select(&format!(
+            "SELECT conversation_id, argMax(timestamp, seq) AS t, argMax(side, seq), {}, min(first_seq) AS o
+             FROM {} WHERE {} GROUP BY conversation_id, identity ORDER BY conversation_id, t, o",
+            latest("content", "''"),
+            self.sharded("message"),
+            self.committed()
+        ))?;
+        for row in rows {
+            let side = match text(&row, 2).as_str() {
+                "1" => Side::User,
+                "2" => Side::Agent,
+                _ => Side::Neither,
+            };
+            let content = opt(&row, 3);
+            each(&text(&row, 0), num(&row, 1), side, content.as_deref());
+        }
+        Ok(())
+    }
+
     pub fn conversations_mentioning(&self, text: &str) -> Result<HashSet<String>, StoreError> {
         self.rapport_tables("Searches")?;
         let rows = self.select(&format!(
