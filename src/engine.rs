@@ -337,7 +337,7 @@ fn clickhouse_insight_facts(
     let row_of: HashMap<&str, i64> =
         facts.conversation_ids.iter().map(String::as_str).zip(facts.conversation_rows.iter().copied()).collect();
     let mut builder = crate::metrics::InsightsBuilder::new(facts, fallback_phrases);
-    store.for_each_message_text(|conversation, ts, side, content| {
+    store.for_each_message_text(None, |conversation, ts, side, content| {
         // A conversation the facts lack (imported since) has no row: -1 is none's.
         builder.message(row_of.get(conversation).copied().unwrap_or(-1), ts, side, content)
     })?;
@@ -694,32 +694,54 @@ impl Engine {
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
         use crate::metrics::{phrases, stop_words, TopicCounts, TopicScope};
         use crate::model::Side;
-        if matches!(self.backend, Backend::ClickHouse(_)) {
-            return Err(Error::NotOnClickHouse("what people ask about"));
-        }
         let fallback = self.settings.fallback_phrases.clone();
         let query = self.resolve_text(query, &fallback)?;
         let facts = self.facts_for(&fallback)?;
         let scope = TopicScope::of(facts, &query);
         let languages: std::collections::BTreeSet<u32> = facts.conversations.iter().map(|c| c.language).collect();
         let stop = stop_words(languages.into_iter().map(|l| facts.names.name(l)));
-        let Backend::Local(store) = &self.backend else { unreachable!("refused above") };
         let mut counts = TopicCounts::default();
-        store.for_each_message_text(|m| {
-            if m.role.side() != Side::User {
-                return;
+        match &self.backend {
+            Backend::Local(store) => {
+                store.for_each_message_text(|m| {
+                    if m.role.side() != Side::User {
+                        return;
+                    }
+                    if let (Some(current), Some(text)) = (scope.side(m.conversation, m.timestamp), m.content) {
+                        counts.period_message(phrases(&crate::metrics::words::words(text), &stop), current);
+                    }
+                })?;
+                counts.keep_candidates();
+                store.for_each_message_text(|m| {
+                    if m.role.side() == Side::User {
+                        let said =
+                            m.content.map(|t| phrases(&crate::metrics::words::words(t), &stop)).unwrap_or_default();
+                        counts.store_message(&said);
+                    }
+                })?;
             }
-            if let (Some(current), Some(text)) = (scope.side(m.conversation, m.timestamp), m.content) {
-                counts.period_message(phrases(&crate::metrics::words::words(text), &stop), current);
+            // The same method on the user messages' text the server gives.
+            Backend::ClickHouse(store) => {
+                let facts = self.facts.as_ref().expect("built above");
+                let row_of: HashMap<&str, i64> = facts
+                    .conversation_ids
+                    .iter()
+                    .map(String::as_str)
+                    .zip(facts.conversation_rows.iter().copied())
+                    .collect();
+                store.for_each_message_text(Some(Side::User), |conversation, ts, _, text| {
+                    let row = row_of.get(conversation).copied().unwrap_or(-1);
+                    if let (Some(current), Some(text)) = (scope.side(row, ts), text) {
+                        counts.period_message(phrases(&crate::metrics::words::words(text), &stop), current);
+                    }
+                })?;
+                counts.keep_candidates();
+                store.for_each_message_text(Some(Side::User), |_, _, _, text| {
+                    let said = text.map(|t| phrases(&crate::metrics::words::words(t), &stop)).unwrap_or_default();
+                    counts.store_message(&said);
+                })?;
             }
-        })?;
-        counts.keep_candidates();
-        store.for_each_message_text(|m| {
-            if m.role.side() == Side::User {
-                let said = m.content.map(|t| phrases(&crate::metrics::words::words(t), &stop)).unwrap_or_default();
-                counts.store_message(&said);
-            }
-        })?;
+        }
         Ok(counts.topics())
     }
 
@@ -779,14 +801,31 @@ impl Engine {
         let query = Query { filters, ..query.clone() };
         let options = ListOptions { limit, descending: true, ..ListOptions::default() };
         let page = self.conversations(&query, &options)?;
-        let Backend::Local(store) = &self.backend else {
-            return Err(Error::NotOnClickHouse("the search"));
-        };
         let phrases = crate::metrics::words::Phrases::new(&[phrase]);
         let mut hits = Vec::with_capacity(page.rows.len());
-        for row in &page.rows {
-            let snippet = store.first_snippet(&row.conversation_id, &phrases)?;
-            hits.push(SearchHit { conversation_id: row.conversation_id.clone(), started_at: row.started_at, snippet });
+        match &self.backend {
+            Backend::Local(store) => {
+                for row in &page.rows {
+                    let snippet = store.first_snippet(&row.conversation_id, &phrases)?;
+                    hits.push(SearchHit {
+                        conversation_id: row.conversation_id.clone(),
+                        started_at: row.started_at,
+                        snippet,
+                    });
+                }
+            }
+            Backend::ClickHouse(store) => {
+                let ids: Vec<&str> = page.rows.iter().map(|r| r.conversation_id.as_str()).collect();
+                let mut snippets = store.first_snippets(&ids, &phrases)?;
+                for row in &page.rows {
+                    let snippet = snippets.remove(&row.conversation_id);
+                    hits.push(SearchHit {
+                        conversation_id: row.conversation_id.clone(),
+                        started_at: row.started_at,
+                        snippet,
+                    });
+                }
+            }
         }
         Ok(hits)
     }

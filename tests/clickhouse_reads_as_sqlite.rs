@@ -175,6 +175,18 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
             }
         }
     }
+    // The search (by the stored words, snippets cut as on SQLite) and what
+    // people ask about (the same method on the server's text) are the same.
+    let month: Query = query("2026-10-01T00:00:00Z", "2026-10-15T00:00:00Z", "Europe/Paris", &[]);
+    for phrase in ["dónde ESTÁ", "kündigen", "turn 3 of 12", "I'm not sure", "pedido kundigen"] {
+        let (a, b) = (sqlite.search(&month, phrase, 20).unwrap(), ch.search(&month, phrase, 20).unwrap());
+        assert_eq!(json(&a), json(&b), "the search for {phrase:?} finds the same, with the same snippets");
+        assert_eq!(a.is_empty(), phrase == "pedido kundigen", "{phrase:?} is found, or not as a phrase");
+    }
+    let topics = sqlite.topics(&month).unwrap();
+    assert!(!topics.is_empty(), "the data has topics");
+    assert_eq!(json(&topics), json(&ch.topics(&month).unwrap()), "what people ask about is the same");
+
     let said: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[("text", "dónde ESTÁ")]);
     let (va, vb) = (sqlite.dashboard_view(&said).unwrap(), ch.dashboard_view(&said).unwrap());
     assert_eq!(json(&va.dashboard), json(&vb.dashboard), "the app's dashboard with a text filter is the same");
