@@ -122,3 +122,45 @@ fn a_process_that_opened_the_store_before_its_dictionary_was_learnt_reads_the_pa
     let t = early.transcript("c100").unwrap();
     assert_eq!(t.messages[0].message.content, given[100].1, "the dictionary is read when first needed");
 }
+
+#[test]
+fn a_cancelled_import_takes_its_dictionary_with_it_and_the_next_one_learns_again() {
+    use rapport::import::ImportOptions;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let ws = Workspace::new();
+    let (text, _) = dump(DICTIONARY_SAMPLES * 4, "c");
+    let file = ws.file("a.jsonl", text);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let options = ImportOptions { cancel: Some(cancel.clone()), ..ImportOptions::default() };
+    let mut engine = ws.engine();
+    let report = engine
+        .import(&[file], &options, &mut |p| {
+            // Past the messages the dictionary is learnt from: it is in the transaction.
+            if p.records > DICTIONARY_SAMPLES as u64 + 500 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        })
+        .unwrap();
+    assert!(report.cancelled);
+    let dictionaries = |ws: &Workspace| -> i64 {
+        let conn = rusqlite::Connection::open(ws.db()).unwrap();
+        conn.query_row("SELECT count(*) FROM text_dictionary", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(dictionaries(&ws), 0, "the dictionary went with the cancelled file");
+    assert_eq!(packed_and_plain(&ws), (0, 0));
+
+    // The same process imports other text: a dictionary learnt anew (not
+    // the one it learnt for the cancelled file), every text read back.
+    let (text, _) = dump(DICTIONARY_SAMPLES * 2, "d");
+    let other = |t: &str| t.replace("Order", "Parcel").replace("shop", "depot").replace("late", "early");
+    let given: Vec<(String, Option<String>)> =
+        dump(DICTIONARY_SAMPLES * 2, "d").1.into_iter().map(|(c, t)| (c, t.map(|t| other(&t)))).collect();
+    engine.import(&[ws.file("b.jsonl", other(&text))], &ImportOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(dictionaries(&ws), 1);
+    assert!(packed_and_plain(&ws).0 > 0);
+    for (c, content) in given.iter().step_by(211) {
+        let t = engine.transcript(c).unwrap();
+        assert_eq!(&t.messages[0].message.content, content, "{c}");
+    }
+}
