@@ -145,8 +145,8 @@ fn a_store_put_back_as_an_older_rapport_wrote_it_is_never_read_with_kept_facts()
     let before = numbers(&ws.db(), &q);
     {
         // What a copy of this store written by version 3 looks like: no
-        // generation (nor the message columns of migration 5, the keys of
-        // 7, the text dictionaries of 8), and its rows changed where they
+        // generation (nor the message columns of migration 5, the keys,
+        // role codes and model names of 7, the text dictionaries of 8), and its rows changed where they
         // are (the same row ids and counts), as an older Rapport
         // re-importing would.
         let conn = rusqlite::Connection::open(ws.db()).unwrap();
@@ -159,8 +159,10 @@ fn a_store_put_back_as_an_older_rapport_wrote_it_is_never_read_with_kept_facts()
                  content TEXT, model TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL,
                  UNIQUE (conversation, identity));
              INSERT INTO message_3 SELECT id, conversation, {identity}, message_id, role, timestamp, content,
-                 model, prompt_tokens, completion_tokens, cost FROM message;
+                 (SELECT name FROM model_name WHERE model_name.id = model_id), prompt_tokens,
+                 completion_tokens, cost FROM message;
              DROP TABLE message;
+             DROP TABLE model_name;
              ALTER TABLE message_3 RENAME TO message;
              CREATE TABLE action_3 (id INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
                  identity TEXT NOT NULL, action_id TEXT, name TEXT NOT NULL, started_at INTEGER NOT NULL,

@@ -76,7 +76,7 @@ fn every_kind_of_record() -> String {
         out.push('\n');
         out.push_str(
             &serde_json::json!({"type": "message", "conversation_id": c, "message_id": format!("a{i}"),
-            "role": "agent", "timestamp": t(5), "content": "Sorry, it ships today.", "model": "m1",
+            "role": "agent", "timestamp": t(5), "content": "Sorry, it ships today.", "model": if i % 3 == 1 { "m2" } else { "m1" },
             "prompt_tokens": 100 + i, "completion_tokens": 20, "cost": 0.001})
             .to_string(),
         );
@@ -129,7 +129,8 @@ fn a_store_of_schema_6_converts_to_one_key_per_record_and_gives_the_same_numbers
              INSERT INTO import_file SELECT * FROM new.import_file;
              INSERT INTO message (id, conversation, identity, message_id, role, timestamp, content, model,
                  prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
-             SELECT id, conversation, {}, message_id, role, timestamp, content, model,
+             SELECT id, conversation, {}, message_id, role, timestamp, content,
+                 (SELECT name FROM new.model_name WHERE model_name.id = model_id),
                  prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown
              FROM new.message;
              INSERT INTO action (id, conversation, identity, action_id, name, started_at, duration_ms, status, error)
@@ -165,6 +166,15 @@ fn a_store_of_schema_6_converts_to_one_key_per_record_and_gives_the_same_numbers
         })
         .unwrap();
     assert_eq!(id, ("101".into(), "text".into()), "an id that looks like a number stays text");
+    let (agents, models): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM message WHERE role = 'agent' AND role_code = 1),
+                    (SELECT count(*) FROM model_name)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((agents, models), (40, 2), "roles kept as numbers, read as text; each model named once");
     drop(conn);
 
     // Re-importing the file finds every record by its key: nothing added, nothing changed.

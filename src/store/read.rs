@@ -155,8 +155,13 @@ impl Changed {
     }
 }
 
-fn role_of(text: &str) -> Role {
-    Role::parse(text).unwrap_or(Role::System)
+impl Store {
+    /// The model names messages refer to (`model_name`), by row.
+    fn model_names(&self) -> rusqlite::Result<std::collections::HashMap<i64, String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, name FROM model_name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
 }
 
 impl Store {
@@ -204,15 +209,16 @@ impl Store {
     /// [`Store::for_each_message`], of the conversations `changed` says.
     pub fn for_each_message_in(&self, changed: Changed, mut f: impl FnMut(MessageRow<'_>)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
+            let models = self.model_names()?;
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT id, conversation, role, timestamp, prompt_tokens, completion_tokens, cost, model,
+                "SELECT id, conversation, role_code, timestamp, prompt_tokens, completion_tokens, cost, model_id,
                      foreign_cost, foreign_currency, time_unknown
                  FROM message {}",
                 changed.filter("conversation")
             ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let role = r.get_ref(2)?.as_str().map(role_of).unwrap_or(Role::System);
+                let role = super::write::role_of_code(r.get(2)?);
                 f(MessageRow {
                     id: r.get(0)?,
                     conversation: r.get(1)?,
@@ -221,7 +227,7 @@ impl Store {
                     prompt_tokens: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
                     completion_tokens: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u64,
                     cost: r.get(6)?,
-                    model: r.get_ref(7)?.as_str_or_null()?,
+                    model: r.get::<_, Option<i64>>(7)?.and_then(|id| models.get(&id)).map(String::as_str),
                     foreign_cost: match (r.get::<_, Option<f64>>(8)?, r.get_ref(9)?.as_str_or_null()?) {
                         (Some(amount), Some(currency)) => Some((amount, currency)),
                         _ => None,
@@ -365,8 +371,9 @@ impl Store {
             let Some((id, mut detail)) = head else {
                 return Ok(None);
             };
+            let models = self.model_names()?;
             let mut stmt = self.conn.prepare_cached(
-                "SELECT message_id, role, timestamp, content, model, prompt_tokens, completion_tokens, cost,
+                "SELECT message_id, role_code, timestamp, content, model_id, prompt_tokens, completion_tokens, cost,
                      foreign_cost, foreign_currency, time_unknown
                  FROM message WHERE conversation = ?1 ORDER BY timestamp, id",
             )?;
@@ -374,10 +381,10 @@ impl Store {
                 .query_map(params![id], |r| {
                     Ok(DetailMessage {
                         message_id: r.get(0)?,
-                        role: role_of(&r.get::<_, String>(1)?),
+                        role: super::write::role_of_code(r.get(1)?),
                         timestamp: Micros(r.get(2)?),
                         content: self.text(r.get_ref(3)?)?.map(|c| c.into_owned()),
-                        model: r.get(4)?,
+                        model: r.get::<_, Option<i64>>(4)?.and_then(|id| models.get(&id)).cloned(),
                         prompt_tokens: r.get::<_, Option<i64>>(5)?.map(|n| n as u64),
                         completion_tokens: r.get::<_, Option<i64>>(6)?.map(|n| n as u64),
                         cost: r.get(7)?,

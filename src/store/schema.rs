@@ -164,16 +164,23 @@ pub const MIGRATIONS: &[&str] = &[
     // affinity: an id stays the text it was given). The id columns stay, read as
     // before, computed from the key and stored nowhere. Row ids are kept:
     // the full-text index and facts kept beside the store still name the
-    // same rows.
+    // same rows. A message's role is a number (`role_code`: 0 user, 1
+    // agent, 2 system, 3 tool; `role` reads it as text), its model one of
+    // `model_name`'s rows.
     r#"
+    CREATE TABLE model_name (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO model_name (name) SELECT DISTINCT model FROM message WHERE model IS NOT NULL ORDER BY model;
     CREATE TABLE message_7 (
         id                INTEGER PRIMARY KEY,
         conversation      INTEGER NOT NULL REFERENCES conversation (id),
         key               BLOB NOT NULL,
-        role              TEXT NOT NULL,
+        role_code         INTEGER NOT NULL,
         timestamp         INTEGER NOT NULL,
         content           TEXT,
-        model             TEXT,
+        model_id          INTEGER REFERENCES model_name (id),
         prompt_tokens     INTEGER,
         completion_tokens INTEGER,
         cost              REAL,
@@ -181,14 +188,17 @@ pub const MIGRATIONS: &[&str] = &[
         foreign_currency  TEXT,
         time_unknown      INTEGER NOT NULL DEFAULT 0,
         message_id        TEXT GENERATED ALWAYS AS (CASE WHEN typeof(key) = 'text' THEN key END) VIRTUAL,
+        role              TEXT GENERATED ALWAYS AS
+            (CASE role_code WHEN 0 THEN 'user' WHEN 1 THEN 'agent' WHEN 2 THEN 'system' ELSE 'tool' END) VIRTUAL,
         UNIQUE (conversation, key)
     );
-    INSERT INTO message_7 (id, conversation, key, role, timestamp, content, model, prompt_tokens,
+    INSERT INTO message_7 (id, conversation, key, role_code, timestamp, content, model_id, prompt_tokens,
         completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
     SELECT id, conversation,
         CASE WHEN message_id IS NOT NULL THEN message_id ELSE CAST(identity AS BLOB) END,
-        role, timestamp, content, model, prompt_tokens, completion_tokens, cost, foreign_cost,
-        foreign_currency, time_unknown
+        CASE role WHEN 'user' THEN 0 WHEN 'agent' THEN 1 WHEN 'tool' THEN 3 ELSE 2 END,
+        timestamp, content, (SELECT id FROM model_name WHERE name = model),
+        prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown
     FROM message ORDER BY id;
     DROP TABLE message;
     ALTER TABLE message_7 RENAME TO message;

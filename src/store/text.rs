@@ -31,7 +31,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT conversation, timestamp, role, content FROM message {} ORDER BY conversation, timestamp, id",
+                "SELECT conversation, timestamp, role_code, content FROM message {} ORDER BY conversation, timestamp, id",
                 changed.filter("conversation")
             ))?;
             let mut rows = stmt.query([])?;
@@ -39,7 +39,7 @@ impl Store {
                 f(MessageText {
                     conversation: r.get(0)?,
                     timestamp: r.get(1)?,
-                    role: r.get_ref(2)?.as_str().ok().and_then(Role::parse).unwrap_or(Role::System),
+                    role: super::write::role_of_code(r.get(2)?),
                     content: self.text(r.get_ref(3)?)?.as_deref(),
                 });
             }

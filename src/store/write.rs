@@ -1,6 +1,6 @@
 //! Writing one imported file: upserts keyed on identity, inside one transaction.
 
-use crate::model::{Action, Conversation, Feedback, Message, Record};
+use crate::model::{Action, Conversation, Feedback, Message, Record, Role};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql};
 use std::collections::HashMap;
@@ -44,6 +44,10 @@ pub struct FileWriter<'c> {
     conversation_metadata: Statement<'c>,
     update_conversation: Statement<'c>,
     upsert_message: Statement<'c>,
+    find_model: Statement<'c>,
+    new_model: Statement<'c>,
+    /// The row of each model name this file used (`model_name`).
+    models: HashMap<String, i64>,
     message_row: Statement<'c>,
     upsert_action: Statement<'c>,
     upsert_feedback: Statement<'c>,
@@ -147,24 +151,27 @@ impl<'c> FileWriter<'c> {
                  WHERE id = ?1",
             )?,
             upsert_message: conn.prepare(
-                "INSERT INTO message (conversation, key, role, timestamp, content,
-                     model, prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
+                "INSERT INTO message (conversation, key, role_code, timestamp, content,
+                     model_id, prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (conversation, key) DO UPDATE SET
-                     role = excluded.role,
+                     role_code = excluded.role_code,
                      timestamp = excluded.timestamp, content = excluded.content,
-                     model = excluded.model, prompt_tokens = excluded.prompt_tokens,
+                     model_id = excluded.model_id, prompt_tokens = excluded.prompt_tokens,
                      completion_tokens = excluded.completion_tokens, cost = excluded.cost,
                      foreign_cost = excluded.foreign_cost, foreign_currency = excluded.foreign_currency,
                      time_unknown = excluded.time_unknown
                  WHERE content IS NOT excluded.content
-                     OR (role, timestamp, model, prompt_tokens, completion_tokens, cost,
+                     OR (role_code, timestamp, model_id, prompt_tokens, completion_tokens, cost,
                          foreign_cost, foreign_currency, time_unknown)
-                     IS NOT (excluded.role, excluded.timestamp, excluded.model,
+                     IS NOT (excluded.role_code, excluded.timestamp, excluded.model_id,
                              excluded.prompt_tokens, excluded.completion_tokens, excluded.cost,
                              excluded.foreign_cost, excluded.foreign_currency, excluded.time_unknown)
 ",
             )?,
+            find_model: conn.prepare("SELECT id FROM model_name WHERE name = ?1")?,
+            new_model: conn.prepare("INSERT INTO model_name (name) VALUES (?1)")?,
+            models: HashMap::new(),
             message_row: conn.prepare("SELECT id FROM message WHERE conversation = ?1 AND key = ?2")?,
             upsert_action: conn.prepare(
                 "INSERT INTO action (conversation, key, name, started_at, duration_ms, status, error)
@@ -270,6 +277,22 @@ impl<'c> FileWriter<'c> {
         Ok(id)
     }
 
+    /// The row of a model's name, added when new.
+    fn model_row(&mut self, name: &str) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.models.get(name) {
+            return Ok(id);
+        }
+        let id = match self.find_model.query_row([name], |r| r.get(0)).optional()? {
+            Some(id) => id,
+            None => {
+                self.new_model.execute([name])?;
+                self.conn.last_insert_rowid()
+            }
+        };
+        self.models.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
     /// Notes that the conversation `id` changed.
     fn touch(&mut self, id: i64) {
         if let Some(touched) = &mut self.touched {
@@ -320,12 +343,16 @@ impl<'c> FileWriter<'c> {
     fn message(&mut self, m: &Message, words: Option<&str>, packed: Option<&[u8]>) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&m.conversation_id)?;
         let key = Key::of(m.message_id.as_deref(), || m.identity());
+        let model = match m.model.as_deref() {
+            Some(name) => Some(self.model_row(name)?),
+            None => None,
+        };
         let inserted_before = self.conn.last_insert_rowid();
         let changed =
             self.upsert_message.execute(params![
                 conversation,
                 key,
-                m.role.as_str(),
+                role_code(m.role),
                 m.timestamp.0,
                 match packed {
                     Some(packed) => ToSqlOutput::Borrowed(ValueRef::Blob(packed)),
@@ -333,7 +360,7 @@ impl<'c> FileWriter<'c> {
                         m.content.as_deref().map_or(ValueRef::Null, |c| ValueRef::Text(c.as_bytes()))
                     ),
                 },
-                m.model,
+                model,
                 m.prompt_tokens.map(|n| n as i64),
                 m.completion_tokens.map(|n| n as i64),
                 m.cost,
@@ -435,6 +462,26 @@ impl<'c> FileWriter<'c> {
     pub fn rollback(mut self) -> rusqlite::Result<()> {
         self.open = false;
         self.conn.execute_batch("ROLLBACK")
+    }
+}
+
+/// A role as the store keeps it (schema.rs, 7: `role_code`).
+pub(super) fn role_code(role: Role) -> i64 {
+    match role {
+        Role::User => 0,
+        Role::Agent => 1,
+        Role::System => 2,
+        Role::Tool => 3,
+    }
+}
+
+/// The role of a stored `role_code`.
+pub(super) fn role_of_code(code: i64) -> Role {
+    match code {
+        0 => Role::User,
+        1 => Role::Agent,
+        3 => Role::Tool,
+        _ => Role::System,
     }
 }
 
