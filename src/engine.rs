@@ -723,8 +723,26 @@ impl Engine {
         Ok(DashboardView { dashboard, extras, cards })
     }
 
-    /// One page of the conversations behind a query or a chart cell.
+    /// One page of the conversations behind a query or a chart cell, with
+    /// the settings' escalation tools and fallback phrases.
     pub fn conversations(&mut self, query: &Query, options: &ListOptions) -> Result<ConversationPage, Error> {
+        let settings = self.settings.metric_settings();
+        self.conversations_with(query, &settings, options)
+    }
+
+    /// [`Engine::conversations`] with these escalation tools and fallback
+    /// phrases (the command line's `--escalation` and `--fallback`).
+    pub fn conversations_with(
+        &mut self,
+        query: &Query,
+        settings: &Settings,
+        options: &ListOptions,
+    ) -> Result<ConversationPage, Error> {
+        if matches!(options.drill, Some(crate::metrics::Drill::Unanswered { .. }))
+            && matches!(self.backend, Backend::ClickHouse(_))
+        {
+            return Err(Error::NotOnClickHouse("the conversations of an unanswered question"));
+        }
         let search = options.search.trim();
         let content = if search.is_empty() {
             None
@@ -744,11 +762,10 @@ impl Engine {
                 }
             })
         };
-        let settings = self.settings.metric_settings();
         let query = self.resolve_text(query, &settings.fallback_phrases)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;
         let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
-        Ok(list(facts, &query, &settings, &options))
+        Ok(list(facts, &query, settings, &options))
     }
 
     /// The conversations of `query` in which some message says `phrase` (the

@@ -202,6 +202,16 @@ pub fn bench_search(engine: &mut Engine, query: &Query, phrase: &str, repeat: u3
 }
 
 /// One line per conversation a search found: its id, start and snippet.
+/// A line per conversation: its id and its start (`-` when unknown).
+pub fn print_conversations(page: &rapport::metrics::ConversationPage) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for row in &page.rows {
+        let started = row.started_at.map_or_else(|| "-".to_owned(), |t| t.to_string());
+        let _ = writeln!(out, "{}\t{}", row.conversation_id, started);
+    }
+}
+
 pub fn print_search(hits: &[rapport::engine::SearchHit]) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
