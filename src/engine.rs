@@ -69,6 +69,16 @@ pub struct Engine {
     /// On a ClickHouse store, the feedback comments read with the facts, by
     /// the feedback ids given then (the SQLite store reads them by row id).
     comments: HashMap<i64, String>,
+    /// What people ask about, counted from: every user message's phrases,
+    /// of the store generation and the languages (whose stop words) it was
+    /// built with. No period or filter changes it.
+    topic_index: Option<TopicIndexAt>,
+}
+
+struct TopicIndexAt {
+    generation: i64,
+    languages: Vec<String>,
+    index: crate::metrics::TopicIndex,
 }
 
 /// What the store holds, for `rapport status` and the app's first screen.
@@ -415,6 +425,7 @@ impl Engine {
             facts_generation: 0,
             earlier: None,
             comments: HashMap::new(),
+            topic_index: None,
         })
     }
 
@@ -452,6 +463,7 @@ impl Engine {
             facts_generation: 0,
             earlier: None,
             comments: HashMap::new(),
+            topic_index: None,
         })
     }
 
@@ -669,39 +681,40 @@ impl Engine {
     }
 
     /// What people ask about in the query's period: the phrases that set its
-    /// user messages apart from the whole store's (docs/metrics.md). Reads
-    /// the text of the store's user messages twice: a card of its own, not
-    /// part of the dashboard's numbers.
+    /// user messages apart from the whole store's (docs/metrics.md). A card
+    /// of its own, not part of the dashboard's numbers: the first call after
+    /// a change of the store reads the text of its user messages once (the
+    /// topic index); the next ones count from what it kept.
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
-        use crate::metrics::{phrases, stop_words, TopicCounts, TopicScope};
+        use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
         use crate::model::Side;
         if matches!(self.backend, Backend::ClickHouse(_)) {
             return Err(Error::NotOnClickHouse("what people ask about"));
         }
         let fallback = self.settings.fallback_phrases.clone();
         let query = self.resolve_text(query, &fallback)?;
-        let facts = self.facts_for(&fallback)?;
+        self.facts_for(&fallback)?;
+        let generation = self.facts_generation;
+        let facts = self.facts.as_ref().expect("just built");
         let scope = TopicScope::of(facts, &query);
-        let languages: std::collections::BTreeSet<u32> = facts.conversations.iter().map(|c| c.language).collect();
-        let stop = stop_words(languages.into_iter().map(|l| facts.names.name(l)));
-        let Backend::Local(store) = &self.backend else { unreachable!("refused above") };
-        let mut counts = TopicCounts::default();
-        store.for_each_message_text(|m| {
-            if m.role.side() != Side::User {
-                return;
-            }
-            if let (Some(current), Some(text)) = (scope.side(m.conversation, m.timestamp), m.content) {
-                counts.period_message(phrases(&crate::metrics::words::words(text), &stop), current);
-            }
-        })?;
-        counts.keep_candidates();
-        store.for_each_message_text(|m| {
-            if m.role.side() == Side::User {
-                let said = m.content.map(|t| phrases(&crate::metrics::words::words(t), &stop)).unwrap_or_default();
-                counts.store_message(&said);
-            }
-        })?;
-        Ok(counts.topics())
+        let languages: std::collections::BTreeSet<&str> =
+            facts.conversations.iter().map(|c| facts.names.name(c.language)).collect();
+        let languages: Vec<String> = languages.into_iter().map(str::to_owned).collect();
+        let kept = self.topic_index.as_ref().is_some_and(|t| t.generation == generation && t.languages == languages);
+        if !kept {
+            self.topic_index = None;
+            let stop = stop_words(languages.iter().map(String::as_str));
+            let Backend::Local(store) = &self.backend else { unreachable!("refused above") };
+            let mut builder = TopicIndexBuilder::new(&stop);
+            store.for_each_message_text(|m| {
+                if m.role.side() == Side::User {
+                    builder.user_message(m.conversation, m.timestamp, m.content);
+                }
+            })?;
+            self.topic_index = Some(TopicIndexAt { generation, languages, index: builder.finish() });
+        }
+        let index = &self.topic_index.as_ref().expect("kept or just built").index;
+        Ok(index.counts(&scope).topics())
     }
 
     /// The dashboard as the app shows it, with the settings' escalation tools.

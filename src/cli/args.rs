@@ -151,6 +151,9 @@ pub enum Command {
         /// Also time a search for this phrase, and the dashboard with it as a `text` filter.
         #[arg(long, value_name = "PHRASE")]
         search: Option<String>,
+        /// Also time the period's topics ("What people ask about").
+        #[arg(long)]
+        topics: bool,
     },
 }
 

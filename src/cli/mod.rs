@@ -144,13 +144,16 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::BenchQuery { query, repeat, after_import, search } => {
+        Command::BenchQuery { query, repeat, after_import, search, topics } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let mut timings = output::bench_query(&mut engine, &query, *repeat, after_import.as_deref())
                 .map_err(|e| e.to_string())?;
             if let Some(phrase) = search {
                 timings.search = Some(output::bench_search(&mut engine, &query, phrase, *repeat)?);
+            }
+            if *topics {
+                timings.topics = Some(output::bench_topics(&mut engine, &query, *repeat)?);
             }
             output::print_json(&timings);
             Ok(ExitCode::SUCCESS)
