@@ -563,7 +563,7 @@ impl Engine {
     /// `query` with the `text` values of its filters and of its segment
     /// resolved into the conversations that say them (the store's
     /// full-text index).
-    fn resolve_text(&mut self, query: &Query, fallback_phrases: &[String]) -> Result<Query, Error> {
+    fn resolve_text(&mut self, query: &Query) -> Result<Query, Error> {
         let mut phrases: Vec<&String> = query.filters.0.get(&FilterKey::Text).into_iter().flatten().collect();
         if let Some(segment) = &query.segment {
             phrases.extend(segment.0.get(&FilterKey::Text).into_iter().flatten());
@@ -571,7 +571,8 @@ impl Engine {
         if !phrases.is_empty() && matches!(self.backend, Backend::ClickHouse(_)) {
             return Err(Error::NotOnClickHouse("the text filter (text=...)"));
         }
-        self.facts_for(fallback_phrases)?;
+        // The matches need each message's conversation, not the questions.
+        self.base_facts()?;
         let (Some(facts), Backend::Local(store)) = (&self.facts, &self.backend) else {
             return Ok(query.clone());
         };
@@ -675,7 +676,7 @@ impl Engine {
             }
             return Ok(store.dashboard(query, settings, &self.settings.prices, &self.settings.exchange_rates)?);
         }
-        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let query = self.resolve_text(query)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;
         Ok(dashboard(facts, &query, settings))
     }
@@ -687,13 +688,12 @@ impl Engine {
     /// topic index); the next ones count from what it kept.
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
         use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
-        use crate::model::Side;
         if matches!(self.backend, Backend::ClickHouse(_)) {
             return Err(Error::NotOnClickHouse("what people ask about"));
         }
-        let fallback = self.settings.fallback_phrases.clone();
-        let query = self.resolve_text(query, &fallback)?;
-        self.facts_for(&fallback)?;
+        let query = self.resolve_text(query)?;
+        // Topics need no questions: the facts without them are enough.
+        self.base_facts()?;
         let generation = self.facts_generation;
         let facts = self.facts.as_ref().expect("just built");
         let scope = TopicScope::of(facts, &query);
@@ -706,11 +706,7 @@ impl Engine {
             let stop = stop_words(languages.iter().map(String::as_str));
             let Backend::Local(store) = &self.backend else { unreachable!("refused above") };
             let mut builder = TopicIndexBuilder::new(&stop);
-            store.for_each_message_text(|m| {
-                if m.role.side() == Side::User {
-                    builder.user_message(m.conversation, m.timestamp, m.content);
-                }
-            })?;
+            store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
             self.topic_index = Some(TopicIndexAt { generation, languages, index: builder.finish() });
         }
         let index = &self.topic_index.as_ref().expect("kept or just built").index;
@@ -721,7 +717,7 @@ impl Engine {
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
-        let query = &self.resolve_text(query, &settings.fallback_phrases)?;
+        let query = &self.resolve_text(query)?;
         // Metrics say which comments to show; their texts are the store's.
         let rows = crate::metrics::commented_feedback(self.facts_for(&settings.fallback_phrases)?, query);
         let texts = match &self.backend {
@@ -775,7 +771,7 @@ impl Engine {
                 }
             })
         };
-        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let query = self.resolve_text(query)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;
         let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
         Ok(list(facts, &query, settings, &options))

@@ -86,8 +86,8 @@ pub fn phrases(words: &[String], stop: &HashSet<String>) -> HashSet<String> {
 /// Which user messages a query's topics read: those of conversations that
 /// pass its filters, in its period or the previous one.
 pub struct TopicScope {
-    /// By conversation row: whether it passes.
-    passes: HashMap<i64, bool>,
+    /// By conversation row (a store's rows are numbered from 1): whether it passes.
+    passes: Vec<bool>,
     from: i64,
     to: i64,
     previous_from: i64,
@@ -96,12 +96,13 @@ pub struct TopicScope {
 impl TopicScope {
     pub fn of(facts: &super::Facts, query: &super::Query) -> TopicScope {
         let pass = super::compute::passing(facts, query);
-        let passes = facts
-            .conversation_rows
-            .iter()
-            .enumerate()
-            .map(|(i, &row)| (row, pass.as_ref().is_none_or(|p| p[i])))
-            .collect();
+        let last = facts.conversation_rows.iter().copied().filter_map(|r| usize::try_from(r).ok()).max();
+        let mut passes = vec![false; last.map_or(0, |l| l + 1)];
+        for (i, &row) in facts.conversation_rows.iter().enumerate() {
+            if let Ok(row) = usize::try_from(row) {
+                passes[row] = pass.as_ref().is_none_or(|p| p[i]);
+            }
+        }
         let previous = query.previous();
         TopicScope { passes, from: query.from.0, to: query.to.0, previous_from: previous.from.0 }
     }
@@ -109,7 +110,8 @@ impl TopicScope {
     /// `Some(true)` for a message of the period, `Some(false)` of the
     /// previous period, `None` for one the topics do not read.
     pub fn side(&self, conversation_row: i64, ts: i64) -> Option<bool> {
-        if !self.passes.get(&conversation_row).copied().unwrap_or(false) {
+        let passes = usize::try_from(conversation_row).ok().and_then(|r| self.passes.get(r).copied());
+        if !passes.unwrap_or(false) {
             return None;
         }
         if (self.from..self.to).contains(&ts) {
@@ -148,34 +150,113 @@ struct IndexedMessage {
 }
 
 /// Builds a [`TopicIndex`] from the store's user messages, in any order.
+///
+/// It finds the phrases [`phrases`] finds, but on word numbers: each
+/// distinct word is looked at once (stop word? digits only? one letter?),
+/// and a phrase is its words' numbers until it is first seen.
 pub struct TopicIndexBuilder<'a> {
     stop: &'a HashSet<String>,
-    phrase_ids: HashMap<String, u32>,
+    word_ids: HashMap<String, u32>,
+    /// By word number: the word, and what [`phrases`] asks of it.
+    words: Vec<(String, WordKind)>,
+    phrase_ids: HashMap<[u32; 3], u32>,
     kind_ids: HashMap<Vec<u32>, u32>,
     index: TopicIndex,
+    /// Reused for each message.
+    message_words: Vec<u32>,
+    message_phrases: Vec<[u32; 3]>,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct WordKind {
+    /// Neither a stop word nor digits only: a phrase may start or end with it.
+    content: bool,
+    digits: bool,
+    /// Fewer than two characters: no phrase alone.
+    short: bool,
+}
+
+/// In a phrase's word numbers: no word (a phrase of one or two words).
+const NO_WORD: u32 = u32::MAX;
 
 impl<'a> TopicIndexBuilder<'a> {
     pub fn new(stop: &'a HashSet<String>) -> TopicIndexBuilder<'a> {
-        TopicIndexBuilder { stop, phrase_ids: HashMap::new(), kind_ids: HashMap::new(), index: TopicIndex::default() }
+        TopicIndexBuilder {
+            stop,
+            word_ids: HashMap::new(),
+            words: Vec::new(),
+            phrase_ids: HashMap::new(),
+            kind_ids: HashMap::new(),
+            index: TopicIndex::default(),
+            message_words: Vec::new(),
+            message_phrases: Vec::new(),
+        }
+    }
+
+    fn word_id(&mut self, word: String) -> u32 {
+        if let Some(&id) = self.word_ids.get(&word) {
+            return id;
+        }
+        let digits = word.chars().all(|c| c.is_ascii_digit());
+        let kind = WordKind { content: !self.stop.contains(&word) && !digits, digits, short: word.chars().count() < 2 };
+        let id = self.words.len() as u32;
+        self.words.push((word.clone(), kind));
+        self.word_ids.insert(word, id);
+        id
     }
 
     /// A user message of the store: its conversation's row, time and text.
     pub fn user_message(&mut self, conversation_row: i64, ts: i64, content: Option<&str>) {
         self.index.store_messages += 1;
         let Some(text) = content else { return };
-        let mut ids: Vec<u32> = phrases(&super::words::words(text), self.stop)
-            .into_iter()
-            .map(|p| {
-                let next = self.phrase_ids.len() as u32;
-                let id = *self.phrase_ids.entry(p).or_insert(next);
-                if id == next {
-                    self.index.store_counts.push(0);
+        let mut message_words = std::mem::take(&mut self.message_words);
+        message_words.clear();
+        for w in super::words::words(text) {
+            message_words.push(self.word_id(w));
+        }
+        // The runs `phrases` keeps, as word numbers.
+        let kind = |id: u32| self.words[id as usize].1;
+        let mut found = std::mem::take(&mut self.message_phrases);
+        found.clear();
+        for start in 0..message_words.len() {
+            if !kind(message_words[start]).content {
+                continue;
+            }
+            for len in 1..=3 {
+                let Some(run) = message_words.get(start..start + len) else { break };
+                if run.iter().any(|&w| kind(w).digits) {
+                    break;
                 }
-                self.index.store_counts[id as usize] += 1;
-                id
-            })
-            .collect();
+                let last = kind(run[len - 1]);
+                if !last.content || (len == 1 && last.short) {
+                    continue;
+                }
+                let mut key = [NO_WORD; 3];
+                key[..len].copy_from_slice(run);
+                found.push(key);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        let mut ids: Vec<u32> = Vec::with_capacity(found.len());
+        for key in &found {
+            let id = match self.phrase_ids.get(key) {
+                Some(&id) => id,
+                None => {
+                    let id = self.index.phrases.len() as u32;
+                    let text: Vec<&str> =
+                        key.iter().filter(|&&w| w != NO_WORD).map(|&w| self.words[w as usize].0.as_str()).collect();
+                    self.index.phrases.push(text.join(" "));
+                    self.index.store_counts.push(0);
+                    self.phrase_ids.insert(*key, id);
+                    id
+                }
+            };
+            self.index.store_counts[id as usize] += 1;
+            ids.push(id);
+        }
+        self.message_words = message_words;
+        self.message_phrases = found;
         ids.sort_unstable();
         let kind = match self.kind_ids.get(&ids) {
             Some(&k) => k,
@@ -193,11 +274,6 @@ impl<'a> TopicIndexBuilder<'a> {
 
     pub fn finish(self) -> TopicIndex {
         let mut index = self.index;
-        let mut phrases = vec![String::new(); index.store_counts.len()];
-        for (p, id) in self.phrase_ids {
-            phrases[id as usize] = p;
-        }
-        index.phrases = phrases;
         index.messages.sort_by_key(|m| m.ts);
         index.messages.shrink_to_fit();
         index.lists.shrink_to_fit();
@@ -427,12 +503,7 @@ mod tests {
     #[test]
     fn the_index_counts_what_two_passes_over_the_text_count() {
         let s = stop();
-        let scope = TopicScope {
-            passes: HashMap::from([(1, true), (2, true), (3, false)]),
-            from: 100,
-            to: 200,
-            previous_from: 0,
-        };
+        let scope = TopicScope { passes: vec![false, true, true, false], from: 100, to: 200, previous_from: 0 };
         // Two passes over the text, as a query without the index reads it.
         let mut two_passes = TopicCounts::default();
         for &(row, ts, text) in &store() {
