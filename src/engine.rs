@@ -239,11 +239,31 @@ pub fn load_or_build_facts(
     geo_tag: &str,
     prices: &[Price],
     rates: &[ExchangeRate],
+    fallback_phrases: &[String],
     earlier: Option<FactsAt>,
 ) -> Result<FactsAt, StoreError> {
     let context = facts_context(geo_tag, prices, rates);
-    let tag = facts_tag(&store.change_tag()?, &context);
-    if let Some(facts) = store.saved_facts(&tag).and_then(|saved| Facts::from_packed(saved.body())) {
+    let store_tag = store.change_tag()?;
+    let tag = facts_tag(&store_tag, &context);
+    if let Some(mut facts) = store.saved_facts(&tag).and_then(|saved| Facts::from_packed(saved.body())) {
+        if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+            // Other fallback phrases were chosen since: the questions are
+            // found again from the text, and kept for the next process.
+            let insights = store.in_one_snapshot(|| {
+                if store.change_tag()? != store_tag {
+                    return Ok(None);
+                }
+                crate::text::insight_facts(store, &facts, fallback_phrases).map(Some)
+            })?;
+            match insights {
+                Some(insights) => {
+                    facts.insights = insights;
+                    keep(store, &tag, &facts);
+                }
+                // The store changed meanwhile: built anew below.
+                None => return load_or_build_facts(store, geo, geo_tag, prices, rates, fallback_phrases, None),
+            }
+        }
         return Ok(FactsAt { generation: split_tag(&tag).map_or(0, |t| t.0), facts });
     }
     let earlier = earlier.or_else(|| {
@@ -256,11 +276,18 @@ pub fn load_or_build_facts(
         let updated = store.in_one_snapshot(|| {
             let Some((changed, changes)) = store.changes_since(earlier.generation)? else { return Ok(None) };
             let store_tag = store.change_tag()?;
-            let new = load_facts_of(store, geo, prices, rates, changed)?;
+            let mut new = load_facts_of(store, geo, prices, rates, changed)?;
+            // The questions of the changed conversations, found with the
+            // phrases the earlier ones were (else all are found again below).
+            let phrases = earlier.facts.insights.fallback_phrases.as_deref().unwrap_or(fallback_phrases);
+            new.insights = crate::text::insight_facts_in(store, &new, phrases, changed)?;
             Ok(Some((store_tag, store.generation()?, changes, new)))
         })?;
         if let Some((store_tag, generation, changes, new)) = updated {
-            let facts = earlier.facts.merged(new);
+            let mut facts = earlier.facts.merged(new);
+            if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+                facts.insights = crate::text::insight_facts(store, &facts, fallback_phrases)?;
+            }
             if changes > CHANGES_BEFORE_KEEPING {
                 keep(store, &facts_tag(&store_tag, &context), &facts);
             }
@@ -268,7 +295,9 @@ pub fn load_or_build_facts(
         }
     }
     let (store_tag, generation, facts) = store.in_one_snapshot(|| {
-        Ok((store.change_tag()?, store.generation()?, load_facts_of(store, geo, prices, rates, Changed::All)?))
+        let mut facts = load_facts_of(store, geo, prices, rates, Changed::All)?;
+        facts.insights = crate::text::insight_facts(store, &facts, fallback_phrases)?;
+        Ok((store.change_tag()?, store.generation()?, facts))
     })?;
     keep(store, &facts_tag(&store_tag, &context), &facts);
     Ok(FactsAt { generation, facts })
@@ -347,23 +376,6 @@ fn clickhouse_address(choice: &DataStoreChoice) -> Result<Address, StoreError> {
         address.password = Some(password.to_owned());
     }
     Ok(address)
-}
-
-/// Each message's conversation (its index in `facts`), by the message's row id.
-fn message_conversations(store: &Store, facts: &Facts) -> Result<Vec<u32>, StoreError> {
-    let mut index: HashMap<i64, u32> = HashMap::with_capacity(facts.conversation_rows.len());
-    for (i, &row) in facts.conversation_rows.iter().enumerate() {
-        index.insert(row, i as u32);
-    }
-    let mut out = Vec::new();
-    store.for_each_message_row(|message, conversation| {
-        let (Ok(at), Some(&c)) = (usize::try_from(message), index.get(&conversation)) else { return };
-        if at >= out.len() {
-            out.resize(at + 1, crate::metrics::NO_CONVERSATION);
-        }
-        out[at] = c;
-    })?;
-    Ok(out)
 }
 
 /// The settings kept in a store; unreadable ones give way to the defaults.
@@ -552,7 +564,8 @@ impl Engine {
         self.base_facts()?;
         let facts = self.facts.as_mut().expect("just built");
         if let Backend::Local(store) = &self.backend {
-            // The questions come from the text, which `load_facts` does not read.
+            // The facts come with their questions found with the settings'
+            // phrases; others (the command line's `--fallback`) are found here.
             if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
                 facts.insights = crate::text::insight_facts(store, facts, fallback_phrases)?;
             }
@@ -592,18 +605,10 @@ impl Engine {
                 Backend::Local(store) => {
                     let earlier = self.earlier.take();
                     let (prices, rates) = (&self.settings.prices, &self.settings.exchange_rates);
-                    let at = load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, earlier)?;
+                    let fallback = &self.settings.fallback_phrases;
+                    let at = load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, fallback, earlier)?;
                     self.facts_generation = at.generation;
-                    // Facts read back from the kept copy, or brought up to
-                    // date, do not carry what the text gives (built ones do):
-                    // each message's conversation, for the full-text index's
-                    // matches, is read again here; their questions are found
-                    // by facts_for, as for any facts without them.
-                    let mut facts = at.facts;
-                    if facts.message_conversations.is_empty() && !facts.messages.is_empty() {
-                        facts.message_conversations = message_conversations(store, &facts)?;
-                    }
-                    facts
+                    at.facts
                 }
                 Backend::ClickHouse(store) => {
                     let rows = store.stored_rows()?;

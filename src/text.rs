@@ -6,13 +6,26 @@
 
 use crate::metrics::words::{words_with_spans, Phrases};
 use crate::metrics::{Facts, InsightFacts, InsightsBuilder};
-use crate::store::{Store, StoreError};
+use crate::store::{Changed, Store, StoreError};
 use serde::Serialize;
 
 /// The questions and fallback answers of the conversations of `facts`.
 pub fn insight_facts(store: &Store, facts: &Facts, fallback_phrases: &[String]) -> Result<InsightFacts, StoreError> {
+    insight_facts_in(store, facts, fallback_phrases, Changed::All)
+}
+
+/// [`insight_facts`], reading the text of the conversations `changed` says
+/// only: `facts` are those conversations' (built from `changed` too).
+pub fn insight_facts_in(
+    store: &Store,
+    facts: &Facts,
+    fallback_phrases: &[String],
+    changed: Changed,
+) -> Result<InsightFacts, StoreError> {
     let mut builder = InsightsBuilder::new(facts, fallback_phrases);
-    store.for_each_message_text(|m| builder.message(m.conversation, m.timestamp, m.role.side(), m.content))?;
+    store.for_each_message_text_in(changed, |m| {
+        builder.message(m.conversation, m.timestamp, m.role.side(), m.content)
+    })?;
     Ok(builder.finish())
 }
 

@@ -303,3 +303,53 @@ fn kept_facts_are_readable_by_their_owner_only() {
     let mode = std::fs::metadata(facts_path(&ws.db())).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+/// Conversations whose agent answers every third question with a fallback phrase.
+fn questions_jsonl(n: usize) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        let answer = if i % 3 == 0 { "I'm not sure, sorry." } else { "Let me check: done." };
+        out.push_str(&format!(
+            "{{\"type\":\"message\",\"conversation_id\":\"q{i}\",\"message_id\":\"m1\",\"role\":\"user\",\"timestamp\":\"2026-10-02T11:00:01Z\",\"content\":\"Can I change plan {}?\"}}\n\
+             {{\"type\":\"message\",\"conversation_id\":\"q{i}\",\"message_id\":\"m2\",\"role\":\"agent\",\"timestamp\":\"2026-10-02T11:00:04Z\",\"content\":\"{answer}\"}}\n",
+            i % 4
+        ));
+    }
+    out
+}
+
+/// [`numbers`] with the store's own settings (its fallback phrases).
+fn numbers_as_set(db: &Path, q: &Query) -> serde_json::Value {
+    let mut engine = Engine::open(db, None).unwrap();
+    let settings = engine.settings().metric_settings();
+    serde_json::to_value(engine.dashboard(&q.clone().compared(), &settings).unwrap()).unwrap()
+}
+
+#[test]
+fn kept_facts_carry_the_questions_found_with_the_settings_fallback_phrases() {
+    let ws = Workspace::new();
+    ws.import(&[ws.file("q.jsonl", questions_jsonl(90))]);
+    let q = autumn("UTC");
+    let first = numbers(&ws.db(), &q);
+    assert_eq!(first["questions"], 90);
+    assert_eq!(first["unanswered_questions"], 30, "the default phrases know \"i'm not sure\"");
+    let bytes = kept(&ws.db());
+    assert_eq!(numbers(&ws.db(), &q), first);
+    assert_eq!(kept(&ws.db()), bytes, "read back with their questions, not kept again");
+
+    // Other phrases in the settings: the questions are found again, and kept so.
+    {
+        let mut engine = Engine::open(&ws.db(), None).unwrap();
+        let mut settings = engine.settings().clone();
+        settings.fallback_phrases = vec!["let me check".to_owned()];
+        engine.set_settings(settings).unwrap();
+    }
+    let other = numbers_as_set(&ws.db(), &q);
+    assert_eq!(other["unanswered_questions"], 60);
+    let rekept = kept(&ws.db());
+    assert_ne!(rekept, bytes, "kept again with the questions of the new phrases");
+    assert_eq!(numbers_as_set(&ws.db(), &q), other);
+    assert_eq!(kept(&ws.db()), rekept);
+    let _ = std::fs::remove_file(facts_path(&ws.db()));
+    assert_eq!(numbers_as_set(&ws.db(), &q), other, "as the rows give them");
+}

@@ -498,6 +498,20 @@ impl Facts {
         });
         merge_in(&mut foreign_costs, added.collect(), |f| (f.ts, row_of(f.conversation)));
 
+        // Each message's conversation: the kept ones' renumbered, the
+        // replaced ones' dropped, then the new ones' written over them.
+        let mut message_conversations = std::mem::take(&mut self.message_conversations);
+        for c in message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
+            *c = old_to[*c as usize];
+        }
+        for (row, &c) in new.message_conversations.iter().enumerate().filter(|(_, c)| **c != NO_CONVERSATION) {
+            if row >= message_conversations.len() {
+                message_conversations.resize(row + 1, NO_CONVERSATION);
+            }
+            message_conversations[row] = new_to(c);
+        }
+        let insights = std::mem::take(&mut self.insights).merged(new.insights, &old_to, kept, row_of);
+
         let mut facts = Facts {
             conversations,
             conversation_rows: rows,
@@ -514,14 +528,14 @@ impl Facts {
             currencies: self.currencies,
             span: None,
             groups: Groups::default(),
-            // What the text gives is found again by the engine.
-            message_conversations: Vec::new(),
-            insights: Default::default(),
+            message_conversations,
+            insights,
         };
         // Users keep their numbers (a user's first conversation decides
         // them only for locality); conversations are numbered by start
         // again, which keeps the order of those kept.
         let new_of = facts.renumber_conversations_by_start();
+        facts.insights.renumber(&new_of);
         let mut earlier = self.groups;
         for g in &mut earlier.rows {
             let c = old_to[g.conversation as usize];
@@ -551,7 +565,7 @@ impl Facts {
 /// Merges `add` into `sorted`, both by `key`, in place: `sorted` grows by
 /// `add`'s length and is filled from its end, so no second copy of it is
 /// made. Of equal keys, those of `sorted` come first.
-fn merge_in<T: Copy, K: Ord>(sorted: &mut Vec<T>, mut add: Vec<T>, key: impl Fn(&T) -> K) {
+pub(crate) fn merge_in<T: Copy, K: Ord>(sorted: &mut Vec<T>, mut add: Vec<T>, key: impl Fn(&T) -> K) {
     add.sort_by_key(&key);
     let (mut i, mut j) = (sorted.len(), add.len());
     sorted.extend_from_slice(&add);

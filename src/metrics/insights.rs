@@ -43,7 +43,7 @@ pub const DEFAULT_FALLBACK_PHRASES: [&str; 12] = [
 pub const TOP_UNANSWERED: usize = 10;
 
 /// A question's text has no word.
-const NO_TEXT: u32 = u32::MAX;
+pub(crate) const NO_TEXT: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 pub struct QuestionFact {
@@ -71,6 +71,55 @@ pub struct InsightFacts {
     pub questions: Vec<QuestionFact>,
     pub fallback_answers: Vec<FallbackAnswer>,
     pub texts: Interner,
+}
+
+impl InsightFacts {
+    /// These insights with those of some conversations replaced by `new`'s,
+    /// as [`Facts::merged`](super::Facts::merged) replaces their facts:
+    /// `old_to` gives each old conversation's number among those kept
+    /// (`u32::MAX` when replaced), `new`'s conversations come after the
+    /// `kept` ones, and `row_of` gives a merged number's store row (ties in
+    /// time are ordered by it, as when built). Found with other fallback
+    /// phrases than `new`'s, or not found, they are not found.
+    pub(crate) fn merged(
+        mut self,
+        new: InsightFacts,
+        old_to: &[u32],
+        kept: u32,
+        row_of: impl Fn(u32) -> i64,
+    ) -> InsightFacts {
+        if self.fallback_phrases.is_none() || self.fallback_phrases != new.fallback_phrases {
+            return InsightFacts::default();
+        }
+        let texts: Vec<u32> = new.texts.values.iter().map(|t| self.texts.intern(t)).collect();
+        self.questions.retain_mut(|q| {
+            q.conversation = old_to[q.conversation as usize];
+            q.conversation != u32::MAX
+        });
+        let added = new.questions.iter().map(|q| QuestionFact {
+            conversation: kept + q.conversation,
+            text: if q.text == NO_TEXT { NO_TEXT } else { texts[q.text as usize] },
+            ..*q
+        });
+        super::facts::merge_in(&mut self.questions, added.collect(), |q| (q.ts, row_of(q.conversation)));
+        self.fallback_answers.retain_mut(|a| {
+            a.conversation = old_to[a.conversation as usize];
+            a.conversation != u32::MAX
+        });
+        let added = new.fallback_answers.iter().map(|a| FallbackAnswer { conversation: kept + a.conversation, ..*a });
+        super::facts::merge_in(&mut self.fallback_answers, added.collect(), |a| (a.ts, row_of(a.conversation)));
+        self
+    }
+
+    /// Conversations numbered anew: `new_of[old]` is each one's new number.
+    pub(crate) fn renumber(&mut self, new_of: &[u32]) {
+        for q in &mut self.questions {
+            q.conversation = new_of[q.conversation as usize];
+        }
+        for a in &mut self.fallback_answers {
+            a.conversation = new_of[a.conversation as usize];
+        }
+    }
 }
 
 /// A question's user message waiting for the message after it.

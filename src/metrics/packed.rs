@@ -10,6 +10,7 @@
 
 use super::facts::Facts;
 use super::groups::{Groups, MessageGroup};
+use super::insights::{FallbackAnswer, InsightFacts, QuestionFact};
 use super::rows::{
     ActionFact, ConversationFact, ExchangeFact, FeedbackFact, ForeignCostFact, Interner, MessageFact, NONE,
 };
@@ -18,8 +19,9 @@ use crate::model::{Rating, Side};
 /// Changes whenever the layout below does: bytes of another layout are not
 /// read. 2: each exchange's model. 3: costs left out (in a currency without
 /// a rate) and their currencies; each group's count of exchanges with a
-/// response time.
-pub const PACKED_LAYOUT: u32 = 3;
+/// response time. 4: each message's conversation, and the questions and
+/// fallback answers with the fallback phrases they were found with.
+pub const PACKED_LAYOUT: u32 = 4;
 
 const CONVERSATION: usize = 8 + 8 + 4 * 6 + 1 + 1 + 4 + 1;
 const MESSAGE: usize = 8 + 4 + 4 + 1 + 4 + 8 + 8 + 8 + 1;
@@ -27,6 +29,8 @@ const EXCHANGE: usize = 8 + 4 + 4 + 8 + 4;
 const ACTION: usize = 8 + 4 + 4 + 8 + 1;
 const FEEDBACK: usize = 8 + 4 + 1 + 8 + 1;
 const FOREIGN_COST: usize = 8 + 4 + 4 + 8;
+const QUESTION: usize = 8 + 4 + 1 + 4;
+const FALLBACK_ANSWER: usize = 8 + 4;
 const GROUP: usize = 8 + 4 * 6 + 8 * 3 + 4 + 8 * 3 + 1 + 4 * 3 + 8;
 
 struct Out<'a>(&'a mut Vec<u8>);
@@ -256,6 +260,21 @@ impl Facts {
             o.i64(g.response_sum);
         });
         o.table(&self.groups.responses, 8, |o, r| o.i64(*r));
+        o.table(&self.message_conversations, 4, |o, c| o.u32(*c));
+        let insights = &self.insights;
+        o.u8(insights.fallback_phrases.is_some() as u8);
+        o.strings(insights.fallback_phrases.as_deref().unwrap_or_default());
+        o.table(&insights.questions, QUESTION, |o, q| {
+            o.i64(q.ts);
+            o.u32(q.conversation);
+            o.u8(q.unanswered as u8);
+            o.u32(q.text);
+        });
+        o.table(&insights.fallback_answers, FALLBACK_ANSWER, |o, a| {
+            o.i64(a.ts);
+            o.u32(a.conversation);
+        });
+        o.strings(&insights.texts.values);
     }
 
     /// The facts [`Facts::pack`] wrote, or `None` when the bytes are not
@@ -358,6 +377,20 @@ impl Facts {
             })
         })?;
         let responses = i.table::<_, 8>(|r| Some(r.i64()))?;
+        let message_conversations = i.table::<_, 4>(|r| Some(r.u32()))?;
+        let found = match i.split(1)? {
+            [0] => false,
+            [1] => true,
+            _ => return None,
+        };
+        let phrases = i.strings()?;
+        let questions = i.table::<_, QUESTION>(|r| {
+            Some(QuestionFact { ts: r.i64(), conversation: r.u32(), unanswered: r.bool()?, text: r.u32() })
+        })?;
+        let fallback_answers =
+            i.table::<_, FALLBACK_ANSWER>(|r| Some(FallbackAnswer { ts: r.i64(), conversation: r.u32() }))?;
+        let texts = Interner::from_values(i.strings()?);
+        let insights = InsightFacts { fallback_phrases: found.then_some(phrases), questions, fallback_answers, texts };
         if !i.bytes.is_empty() {
             return None;
         }
@@ -378,9 +411,8 @@ impl Facts {
             currencies,
             span,
             groups: Groups { conversations: rows.iter().map(|g| g.conversation).collect(), rows, responses },
-            // What the text gives is not kept: the engine reads it again.
-            message_conversations: Vec::new(),
-            insights: Default::default(),
+            message_conversations,
+            insights,
         };
         facts.indices_in_range().then_some(facts)
     }
@@ -411,5 +443,11 @@ impl Facts {
                     && g.timed <= g.exchanges
                     && (g.first_response as usize + g.timed as usize) <= self.groups.responses.len()
             })
+            && self.message_conversations.iter().all(|&c| c == super::facts::NO_CONVERSATION || conversation(c))
+            && self.insights.questions.iter().all(|q| {
+                conversation(q.conversation)
+                    && (q.text == super::insights::NO_TEXT || named(q.text, &self.insights.texts))
+            })
+            && self.insights.fallback_answers.iter().all(|a| conversation(a.conversation))
     }
 }

@@ -145,7 +145,7 @@ pub enum Changed {
 impl Changed {
     /// The SQL that keeps only these conversations' rows, by the column
     /// holding their conversation's row id.
-    fn filter(self, column: &str) -> String {
+    pub(super) fn filter(self, column: &str) -> String {
         match self {
             Changed::All => String::new(),
             Changed::Since(seq) => {

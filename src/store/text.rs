@@ -1,7 +1,7 @@
 //! The text of messages, for what reads words: the `text` filter and the
 //! questions and fallback answers of METRICS.md (Insights).
 
-use super::{Store, StoreError};
+use super::{Changed, Store, StoreError};
 use crate::metrics::words::Phrases;
 use crate::model::Role;
 use crate::text::{snippet, Snippet};
@@ -19,11 +19,21 @@ pub struct MessageText<'a> {
 impl Store {
     /// Every message's text, by conversation, then time, then first-seen
     /// order: each conversation's messages one after another, as they were said.
-    pub fn for_each_message_text(&self, mut f: impl FnMut(MessageText<'_>)) -> Result<(), StoreError> {
+    pub fn for_each_message_text(&self, f: impl FnMut(MessageText<'_>)) -> Result<(), StoreError> {
+        self.for_each_message_text_in(Changed::All, f)
+    }
+
+    /// [`Store::for_each_message_text`], of the conversations `changed` says.
+    pub fn for_each_message_text_in(
+        &self,
+        changed: Changed,
+        mut f: impl FnMut(MessageText<'_>),
+    ) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare(
-                "SELECT conversation, timestamp, role, content FROM message ORDER BY conversation, timestamp, id",
-            )?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT conversation, timestamp, role, content FROM message {} ORDER BY conversation, timestamp, id",
+                changed.filter("conversation")
+            ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 f(MessageText {
@@ -93,21 +103,6 @@ impl Store {
             let mut rows = stmt.query([query.join(" OR ")])?;
             while let Some(r) = rows.next()? {
                 f(r.get(0)?);
-            }
-            Ok(())
-        };
-        run().map_err(|e| self.err(e))
-    }
-}
-
-impl Store {
-    /// Each message's row id and its conversation's row id, in row order.
-    pub fn for_each_message_row(&self, mut f: impl FnMut(i64, i64)) -> Result<(), StoreError> {
-        let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare("SELECT id, conversation FROM message ORDER BY id")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                f(r.get(0)?, r.get(1)?);
             }
             Ok(())
         };
