@@ -365,6 +365,24 @@ fn facts_of_rows(
     builder.finish()
 }
 
+/// The questions and fallback answers of the conversations of `facts`,
+/// from the messages' text a ClickHouse store gives, as
+/// [`crate::text::insight_facts`] finds them on SQLite.
+fn clickhouse_insight_facts(
+    store: &ClickHouseStore,
+    facts: &Facts,
+    fallback_phrases: &[String],
+) -> Result<crate::metrics::InsightFacts, Error> {
+    let row_of: HashMap<&str, i64> =
+        facts.conversation_ids.iter().map(String::as_str).zip(facts.conversation_rows.iter().copied()).collect();
+    let mut builder = crate::metrics::InsightsBuilder::new(facts, fallback_phrases);
+    store.for_each_message_text(None, |conversation, ts, side, content| {
+        // A conversation the facts lack (imported since) has no row: -1 is none's.
+        builder.message(row_of.get(conversation).copied().unwrap_or(-1), ts, side, content)
+    })?;
+    Ok(builder.finish())
+}
+
 /// The address of a chosen ClickHouse server: its URL, with the user and
 /// password given beside it, when given, in place of the URL's.
 fn clickhouse_address(choice: &DataStoreChoice) -> Result<Address, StoreError> {
@@ -558,17 +576,18 @@ impl Engine {
     }
 
     /// The facts, their questions found with these fallback phrases (found
-    /// again only when the phrases change). On a ClickHouse store they have
-    /// none: Insights are not counted there yet.
+    /// again only when the phrases change).
     fn facts_for(&mut self, fallback_phrases: &[String]) -> Result<&Facts, Error> {
         self.base_facts()?;
         let facts = self.facts.as_mut().expect("just built");
-        if let Backend::Local(store) = &self.backend {
-            // The facts come with their questions found with the settings'
-            // phrases; others (the command line's `--fallback`) are found here.
-            if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
-                facts.insights = crate::text::insight_facts(store, facts, fallback_phrases)?;
-            }
+        // The facts come with their questions found with the settings'
+        // phrases (on SQLite); others (the command line's `--fallback`), and
+        // a ClickHouse store's, are found here from the text.
+        if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+            facts.insights = match &self.backend {
+                Backend::Local(store) => crate::text::insight_facts(store, facts, fallback_phrases)?,
+                Backend::ClickHouse(store) => clickhouse_insight_facts(store, facts, fallback_phrases)?,
+            };
         }
         Ok(facts)
     }
@@ -581,18 +600,22 @@ impl Engine {
         if let Some(segment) = &query.segment {
             phrases.extend(segment.0.get(&FilterKey::Text).into_iter().flatten());
         }
-        if !phrases.is_empty() && matches!(self.backend, Backend::ClickHouse(_)) {
-            return Err(Error::NotOnClickHouse("the text filter (text=...)"));
-        }
-        // The matches need each message's conversation, not the questions.
+        // The matches need each conversation's id or messages, not the questions.
         self.base_facts()?;
-        let (Some(facts), Backend::Local(store)) = (&self.facts, &self.backend) else {
+        let Some(facts) = &self.facts else {
             return Ok(query.clone());
         };
         let mut matches = crate::metrics::TextMatches::new();
         for phrase in phrases {
             if !matches.contains_key(phrase) {
-                matches.insert(phrase.clone(), crate::text::text_matches(store, facts, std::slice::from_ref(phrase))?);
+                let said = match &self.backend {
+                    Backend::Local(store) => crate::text::text_matches(store, facts, std::slice::from_ref(phrase))?,
+                    Backend::ClickHouse(store) => {
+                        let ids = store.conversations_saying(std::slice::from_ref(phrase))?;
+                        facts.conversation_ids.iter().map(|id| ids.contains(id)).collect()
+                    }
+                };
+                matches.insert(phrase.clone(), said);
             }
         }
         Ok(Query { text_matches: Arc::new(matches), ..query.clone() })
@@ -675,10 +698,6 @@ impl Engine {
     /// Every metric for the query, and for the period before it when the query compares.
     pub fn dashboard(&mut self, query: &Query, settings: &Settings) -> Result<Dashboard, Error> {
         if let Backend::ClickHouse(store) = &self.backend {
-            let segment = query.segment.as_ref().is_some_and(|s| s.0.contains_key(&FilterKey::Text));
-            if query.filters.0.contains_key(&FilterKey::Text) || segment {
-                return Err(Error::NotOnClickHouse("the text filter (text=...)"));
-            }
             return Ok(store.dashboard(query, settings, &self.settings.prices, &self.settings.exchange_rates)?);
         }
         let query = self.resolve_text(query)?;
@@ -693,9 +712,7 @@ impl Engine {
     /// topic index); the next ones count from what it kept.
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
         use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
-        if matches!(self.backend, Backend::ClickHouse(_)) {
-            return Err(Error::NotOnClickHouse("what people ask about"));
-        }
+        use crate::model::Side;
         let query = self.resolve_text(query)?;
         // Topics need no questions: the facts without them are enough.
         self.base_facts()?;
@@ -705,17 +722,40 @@ impl Engine {
         let languages: std::collections::BTreeSet<&str> =
             facts.conversations.iter().map(|c| facts.names.name(c.language)).collect();
         let languages: Vec<String> = languages.into_iter().map(str::to_owned).collect();
-        let kept = self.topic_index.as_ref().is_some_and(|t| t.generation == generation && t.languages == languages);
+        // On SQLite the store generation says when the index is stale; a
+        // ClickHouse store's is built at each call (one read of the text).
+        let local = matches!(self.backend, Backend::Local(_));
+        let kept =
+            local && self.topic_index.as_ref().is_some_and(|t| t.generation == generation && t.languages == languages);
         if !kept {
             self.topic_index = None;
             let stop = stop_words(languages.iter().map(String::as_str));
-            let Backend::Local(store) = &self.backend else { unreachable!("refused above") };
             let mut builder = TopicIndexBuilder::new(&stop);
-            store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
+            match &self.backend {
+                Backend::Local(store) => {
+                    store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
+                }
+                // The same index of the user messages' text the server gives.
+                Backend::ClickHouse(store) => {
+                    let row_of: HashMap<&str, i64> = facts
+                        .conversation_ids
+                        .iter()
+                        .map(String::as_str)
+                        .zip(facts.conversation_rows.iter().copied())
+                        .collect();
+                    store.for_each_message_text(Some(Side::User), |conversation, ts, _, text| {
+                        builder.user_message(row_of.get(conversation).copied().unwrap_or(-1), ts, text);
+                    })?;
+                }
+            }
             self.topic_index = Some(TopicIndexAt { generation, languages, index: builder.finish() });
         }
         let index = &self.topic_index.as_ref().expect("kept or just built").index;
-        Ok(index.counts(&scope).topics())
+        let topics = index.counts(&scope).topics();
+        if !local {
+            self.topic_index = None;
+        }
+        Ok(topics)
     }
 
     /// The dashboard as the app shows it, with the settings' escalation tools.
@@ -752,11 +792,6 @@ impl Engine {
         settings: &Settings,
         options: &ListOptions,
     ) -> Result<ConversationPage, Error> {
-        if matches!(options.drill, Some(crate::metrics::Drill::Unanswered { .. }))
-            && matches!(self.backend, Backend::ClickHouse(_))
-        {
-            return Err(Error::NotOnClickHouse("the conversations of an unanswered question"));
-        }
         let search = options.search.trim();
         let content = if search.is_empty() {
             None
@@ -791,14 +826,31 @@ impl Engine {
         let query = Query { filters, ..query.clone() };
         let options = ListOptions { limit, descending: true, ..ListOptions::default() };
         let page = self.conversations(&query, &options)?;
-        let Backend::Local(store) = &self.backend else {
-            return Err(Error::NotOnClickHouse("the search"));
-        };
         let phrases = crate::metrics::words::Phrases::new(&[phrase]);
         let mut hits = Vec::with_capacity(page.rows.len());
-        for row in &page.rows {
-            let snippet = store.first_snippet(&row.conversation_id, &phrases)?;
-            hits.push(SearchHit { conversation_id: row.conversation_id.clone(), started_at: row.started_at, snippet });
+        match &self.backend {
+            Backend::Local(store) => {
+                for row in &page.rows {
+                    let snippet = store.first_snippet(&row.conversation_id, &phrases)?;
+                    hits.push(SearchHit {
+                        conversation_id: row.conversation_id.clone(),
+                        started_at: row.started_at,
+                        snippet,
+                    });
+                }
+            }
+            Backend::ClickHouse(store) => {
+                let ids: Vec<&str> = page.rows.iter().map(|r| r.conversation_id.as_str()).collect();
+                let mut snippets = store.first_snippets(&ids, &phrases)?;
+                for row in &page.rows {
+                    let snippet = snippets.remove(&row.conversation_id);
+                    hits.push(SearchHit {
+                        conversation_id: row.conversation_id.clone(),
+                        started_at: row.started_at,
+                        snippet,
+                    });
+                }
+            }
         }
         Ok(hits)
     }

@@ -21,7 +21,21 @@ fn clickhouse(database: &str) -> Engine {
     Engine::open(Path::new(&pattern.replace("{db}", database)), None).expect("the ClickHouse store opens")
 }
 
-/// Conversations with comments, actions, addresses, models and a re-import.
+/// What a message says after its "turn K of I": questions with accents
+/// and case, answers that admit not knowing, and one a setting may call so.
+fn said(i: usize, k: usize) -> &'static str {
+    match (k, i % 5) {
+        (2, 0 | 1) => ". ¿DÓNDE está mi pedido?",
+        (2, 2) => ". Kündigen, bitte",
+        (3, 0) => ". I'm not sure, sorry",
+        (3, 2) => ". I could not find it",
+        (1, 3) => ". Let me check with the team",
+        _ => "",
+    }
+}
+
+/// Conversations with comments, actions, addresses, models, words to find
+/// and answers that admit not knowing, and a re-import.
 fn rich_jsonl() -> String {
     let mut out = String::new();
     for i in 0..40 {
@@ -39,8 +53,9 @@ fn rich_jsonl() -> String {
                 ""
             };
             out.push_str(&format!(
-                "{{\"type\":\"message\",\"conversation_id\":\"r{i}\",\"message_id\":\"m{k}\",\"role\":\"{role}\",\"timestamp\":\"2026-10-{day:02}T{:02}:0{k}:00Z\",\"content\":\"turn {k} of {i}\"{tokens}}}\n",
-                i % 24
+                "{{\"type\":\"message\",\"conversation_id\":\"r{i}\",\"message_id\":\"m{k}\",\"role\":\"{role}\",\"timestamp\":\"2026-10-{day:02}T{:02}:0{k}:00Z\",\"content\":\"turn {k} of {i}{}\"{tokens}}}\n",
+                i % 24,
+                said(i, k)
             ));
         }
         if i % 4 == 0 {
@@ -119,15 +134,68 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
 
     let (va, vb) = (sqlite.dashboard_view(&q).unwrap(), ch.dashboard_view(&q).unwrap());
     assert_eq!(json(&va.extras), json(&vb.extras), "the dashboard's extras are the same");
-    assert!(va.dashboard.current.insights.0.is_some(), "SQLite counts the Insights");
-    assert!(vb.dashboard.current.insights.0.is_none(), "ClickHouse does not count the Insights yet: they are absent");
-    let mut on_sqlite = va.dashboard.clone();
-    on_sqlite.current.insights.0 = None;
-    assert_eq!(json(&on_sqlite), json(&vb.dashboard), "the dashboard behind the app is the same, but for the Insights");
+    assert_eq!(json(&va.dashboard), json(&vb.dashboard), "the dashboard behind the app is the same, Insights included");
     assert_eq!(va.dashboard.current.costs_left_out.len(), 1, "the RMB are left out and said, on both");
-    let said: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[("text", "turn")]);
-    let refused = ch.dashboard_view(&said).expect_err("no full-text index on ClickHouse yet");
-    assert!(refused.to_string().contains("text filter"), "the error names the filter: {refused}");
+    let insights = va.dashboard.current.insights.0.clone().expect("SQLite counts the Insights");
+    assert!(
+        insights.unanswered_questions > 0 && insights.fallback_answers > 0 && !insights.top_unanswered.is_empty(),
+        "the data has unanswered questions and fallback answers: {insights:?}"
+    );
+
+    // The Insights and the `text` filter computed by ClickHouse's SQL (the
+    // dashboard of `rapport metrics`) and through the conversation list
+    // equal SQLite's, with the default fallback phrases and with others.
+    let texts: &[&[(&str, &str)]] = &[
+        &[],
+        &[("text", "DONDE esta")],
+        &[("text", "kundigen"), ("text", "not sure")],
+        &[("text", "turn 3 of 10"), ("device", "mobile")],
+        &[("text", "pedido kundigen")],
+    ];
+    let mut settings = sqlite.settings().metric_settings();
+    for fallback in [None, Some(vec!["let me check".to_owned(), "I'M NOT SURE".to_owned()])] {
+        if let Some(phrases) = fallback {
+            settings.fallback_phrases = phrases;
+        }
+        for filters in texts {
+            let q: Query = query("2026-10-01T00:00:00Z", "2026-10-20T00:00:00Z", "Asia/Tokyo", filters);
+            let (a, b) = (sqlite.dashboard(&q, &settings).unwrap(), ch.dashboard(&q, &settings).unwrap());
+            let fallback = &settings.fallback_phrases;
+            let counts = |m: &rapport::metrics::Metrics| (m.total_conversations, m.interactions, m.total_messages);
+            assert_eq!(counts(&a.current), counts(&b.current), "{filters:?}: the same conversations and messages");
+            assert_eq!(json(&a.current.insights), json(&b.current.insights), "{filters:?}, {fallback:?}: Insights");
+            let previous = |d: &rapport::metrics::Dashboard| d.previous.as_ref().map(|p| json(&p.insights));
+            assert_eq!(previous(&a), previous(&b), "{filters:?}, {fallback:?}: the previous period's Insights");
+            let (la, lb) = (sqlite.conversations(&q, &first).unwrap(), ch.conversations(&q, &first).unwrap());
+            assert_eq!(json(&la), json(&lb), "{filters:?}: the same conversations");
+            if filters.first().map(|f| f.1) == Some("pedido kundigen") {
+                assert_eq!(lb.total, 0, "words said apart are not the phrase");
+            } else if !filters.is_empty() {
+                assert!(lb.total > 0 && lb.total < pb.total, "{filters:?} keeps some conversations ({})", lb.total);
+            }
+        }
+    }
+    // The search (by the stored words, snippets cut as on SQLite) and what
+    // people ask about (the same method on the server's text) are the same.
+    let month: Query = query("2026-10-01T00:00:00Z", "2026-10-15T00:00:00Z", "Europe/Paris", &[]);
+    for phrase in ["dónde ESTÁ", "kündigen", "turn 3 of 12", "I'm not sure", "pedido kundigen"] {
+        let (a, b) = (sqlite.search(&month, phrase, 20).unwrap(), ch.search(&month, phrase, 20).unwrap());
+        assert_eq!(json(&a), json(&b), "the search for {phrase:?} finds the same, with the same snippets");
+        assert_eq!(a.is_empty(), phrase == "pedido kundigen", "{phrase:?} is found, or not as a phrase");
+    }
+    let topics = sqlite.topics(&month).unwrap();
+    assert!(!topics.is_empty(), "the data has topics");
+    assert_eq!(json(&topics), json(&ch.topics(&month).unwrap()), "what people ask about is the same");
+    // A top unanswered question opens the same conversations: asked, then "I'm not sure".
+    let asked = rapport::metrics::Drill::Unanswered { question: "Turn 2 of 5. ¿Dónde está mi pedido?".into() };
+    let options = ListOptions { drill: Some(&asked), limit: 50, ..Default::default() };
+    let (ua, ub) = (sqlite.conversations(&month, &options).unwrap(), ch.conversations(&month, &options).unwrap());
+    assert_eq!(json(&ua), json(&ub), "the conversations of an unanswered question are the same");
+    assert_eq!(ua.rows.iter().map(|r| r.conversation_id.as_str()).collect::<Vec<_>>(), ["r5"]);
+
+    let said: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[("text", "dónde ESTÁ")]);
+    let (va, vb) = (sqlite.dashboard_view(&said).unwrap(), ch.dashboard_view(&said).unwrap());
+    assert_eq!(json(&va.dashboard), json(&vb.dashboard), "the app's dashboard with a text filter is the same");
     for table in [Table::Conversations, Table::Tools, Table::Countries, Table::Daily] {
         assert_eq!(
             export_csv(&mut sqlite, &q, table).unwrap(),

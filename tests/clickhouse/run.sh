@@ -2,12 +2,15 @@
 # The ClickHouse store's tests, on real engines on this machine:
 #   1. Debian's clickhouse-server (18.16) as a two-shard cluster with
 #      Distributed tables, started and stopped here: the public conformance
-#      suite (0 failures) and a killed import;
+#      suite with its Insights (`--insights`, which also runs
+#      conformance/insights.json; run once more alone), 0 failures, and a
+#      killed import;
 #   2. chdb (ClickHouse 26.x in process, its C library from the npm package
 #      @chdb/lib-linux-x64-gnu, loaded through Rapport's own FFI): the same
 #      conformance suite, so the SQL is not tied to the old server's dialect;
 #   3. on both, the same files imported into SQLite and into ClickHouse read
-#      the same: status, the conversation list, transcripts, dashboard, exports;
+#      the same: status, the conversation list, transcripts, dashboard, exports,
+#      the Insights and the `text` filter (with other fallback phrases too);
 #   4. on chdb, a Langfuse database (Langfuse's v3 tables, read with
 #      ?schema=langfuse) gives the dashboard of the same data exported as
 #      files. Not on 18.16: Langfuse's schema needs Map and DateTime64.
@@ -41,10 +44,14 @@ else
         export RAPPORT_CHDB_LIB="$cache/package/libchdb.so"
     fi
     chdb_data=$(mktemp -d /tmp/rapport-chdb.XXXXXX)
-    echo "== conformance on chdb (ClickHouse 26.x in process)"
-    python3 "$shared/tools/conformance.py" --app target/release/rapport \
-        --store "chdb://$chdb_data/rapport_{case}" | tee "$chdb_data/conformance.log" | grep -v '^ok '
-    tail -1 "$chdb_data/conformance.log" | grep -q ' 0 failed$'
+    echo "== conformance on chdb (ClickHouse 26.x in process), Insights and the text filter included"
+    for run in all insights; do
+        cases=()
+        [ "$run" = insights ] && cases=(--case "$shared/conformance/insights.json")
+        python3 "$shared/tools/conformance.py" --app target/release/rapport --insights "${cases[@]}" \
+            --store "chdb://$chdb_data/$run/rapport_{case}" | tee "$chdb_data/conformance.log" | grep -v '^ok '
+        tail -1 "$chdb_data/conformance.log" | grep -q ' 0 failed$'
+    done
     echo "== on chdb, the same import reads as on SQLite (status, list, transcripts, reports)"
     RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_reads_as_sqlite -- --ignored
@@ -69,9 +76,14 @@ tests/clickhouse/servers.sh start "$servers" >/dev/null
 cluster="cluster=rapport_two_shards&shards=127.0.0.1:$base,127.0.0.1:$((base + 1))"
 
 echo "== conformance on a two-shard clickhouse-server $(curl -s "http://127.0.0.1:$base/?query=SELECT%20version()")"
-python3 "$shared/tools/conformance.py" --app target/release/rapport \
-    --store "clickhouse://127.0.0.1:$base/rapport_{case}?$cluster" | tee "$servers/conformance.log" | grep -v '^ok '
-tail -1 "$servers/conformance.log" | grep -q ' 0 failed$'
+# Each run's cases get databases of their own (each case needs an empty store).
+for run in all insights; do
+    cases=()
+    [ "$run" = insights ] && cases=(--case "$shared/conformance/insights.json")
+    python3 "$shared/tools/conformance.py" --app target/release/rapport --insights "${cases[@]}" \
+        --store "clickhouse://127.0.0.1:$base/rapport_${run}_{case}?$cluster" | tee "$servers/conformance.log" | grep -v '^ok '
+    tail -1 "$servers/conformance.log" | grep -q ' 0 failed$'
+done
 
 echo "== on the two shards, the same import reads as on SQLite (status, list, transcripts, reports)"
 RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \

@@ -55,7 +55,7 @@ const KPI = {
   satisfaction_rate: (m) => m.feedback.satisfaction_rate,
   total_tokens: (m) => m.tokens.total,
   cost: (m) => m.tokens.cost,
-  // A ClickHouse store does not count the Insights yet: absent there, the cards show none.
+  // The Insights: counted on a ClickHouse store too (absent only where a store has no text, the cards then showing none).
   resolution_rate: (m) => m.resolution_rate ?? null,
   unanswered_questions: (m) => m.unanswered_questions ?? null,
 };

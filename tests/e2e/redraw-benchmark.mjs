@@ -2,9 +2,12 @@
 // (WebKitGTK through tauri-driver, as the end-to-end suite drives it): from
 // the click that adds or removes a filter until the new numbers are in the
 // page and the browser has painted twice more (ECharts draws its canvases on
-// the next animation frame). Prints JSON; bench/run.py runs it under Xvfb.
+// the next animation frame). Also from starting the app to its first
+// dashboard's numbers, and, with RAPPORT_SMALL (a small file of new
+// conversations), from the Import button to the dashboard showing them.
+// Prints JSON; bench/run.py runs it under Xvfb.
 //
-//   RAPPORT_APP=target/release/rapport-desktop RAPPORT_DB=store.db \
+//   RAPPORT_APP=target/release/rapport-desktop RAPPORT_DB=store.db [RAPPORT_SMALL=small.jsonl] \
 //     xvfb-run -a node tests/e2e/redraw-benchmark.mjs [repeat]
 //
 // tauri-driver must be on PATH. Figures are printed, never asserted.
@@ -15,6 +18,7 @@ import { remote } from 'webdriverio';
 const APP = process.env.RAPPORT_APP;
 const DB = process.env.RAPPORT_DB;
 if (!APP || !DB) throw new Error('redraw-benchmark needs RAPPORT_APP and RAPPORT_DB');
+const SMALL = process.env.RAPPORT_SMALL;
 const REPEAT = Number(process.argv[2] ?? 10);
 
 async function waitForDriver() {
@@ -65,6 +69,7 @@ const driver = spawn('tauri-driver', [], { stdio: ['ignore', 'ignore', 'inherit'
 let browser;
 try {
   await waitForDriver();
+  const launched = Date.now();
   browser = await remote({
     hostname: '127.0.0.1',
     port: 4444,
@@ -80,6 +85,13 @@ try {
       timeout: 600000,
       interval: 200,
     });
+  const total = await browser.$('[data-testid="kpi-total_conversations"]');
+  const numbers = async () => (await total.isExisting()) && (await total.getAttribute('data-value')) !== null;
+  await browser.waitUntil(async () => (await numbers()) && (await dashboard.getAttribute('aria-busy')) === 'false', {
+    timeout: 600000,
+    interval: 20,
+  });
+  const startToNumbersMs = Date.now() - launched;
   const started = Date.now();
   await settled();
   // The whole store, so every number covers every conversation.
@@ -106,11 +118,44 @@ try {
     drawn: median(runs.map((r) => r.drawn)),
     painted: median(runs.map((r) => r.painted)),
   });
-  const conversations = await (await browser.$('[data-testid="kpi-total_conversations"]')).getAttribute('data-value');
+  const conversations = await total.getAttribute('data-value');
+
+  // A small import through the Import screen, then back to the dashboard
+  // until it counts the new conversations.
+  let smallImport = null;
+  if (SMALL) {
+    const byText = async (selector, text) => {
+      for (const el of await browser.$$(selector)) {
+        if (String(await el.getProperty('textContent')).includes(text)) return el;
+      }
+      throw new Error(`no ${selector} reads "${text}"`);
+    };
+    await (await byText('nav[aria-label="Screens"] button', 'Import')).click();
+    await (await browser.$('#paste-path')).setValue(SMALL);
+    const t0 = Date.now();
+    await (await byText('button[type="submit"]', 'Import')).click();
+    await (await browser.$('section.report')).waitForExist({ timeout: 600000, interval: 20 });
+    const imported = Date.now() - t0;
+    await (await byText('nav[aria-label="Screens"] button', 'Dashboard')).click();
+    await browser.waitUntil(
+      async () =>
+        (await total.isExisting()) &&
+        (await total.getAttribute('data-value')) !== conversations &&
+        (await dashboard.getAttribute('aria-busy')) === 'false',
+      { timeout: 600000, interval: 20 },
+    );
+    smallImport = {
+      import_ms: imported,
+      to_new_numbers_ms: Date.now() - t0,
+      conversations_after: Number(await total.getAttribute('data-value')),
+    };
+  }
   console.log(
     JSON.stringify({
       conversations: Number(conversations),
+      start_to_numbers_ms: startToNumbersMs,
       first_load_ms: firstLoadMs,
+      small_import: smallImport,
       // Adding a filter (another country each time) asks the engine; removing
       // it again goes back to a dashboard the window has already drawn.
       add_filter_ms: medians(adding),

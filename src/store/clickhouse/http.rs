@@ -64,11 +64,27 @@ pub struct Failure(pub String);
 /// file is complete on every shard before it is committed.
 pub const SYNC_INSERTS: &[(&str, &str)] = &[("insert_distributed_sync", "1")];
 
+/// How long a server may stay silent, before or while answering, unless
+/// `RAPPORT_CLICKHOUSE_TIMEOUT` (seconds) says otherwise: a server that
+/// accepts a connection and never answers is an error, not a hang.
+const SILENCE: Duration = Duration::from_secs(600);
+
+fn silence() -> Duration {
+    std::env::var("RAPPORT_CLICKHOUSE_TIMEOUT")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map_or(SILENCE, Duration::from_secs)
+}
+
 impl Http {
     pub fn new(endpoint: &str, address: &Address) -> Http {
+        let silence = silence();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_per_read(Some(silence))
+            .timeout_per_write(Some(silence))
             .build()
             .into();
         Http { agent, endpoint: endpoint.to_owned(), user: address.user.clone(), password: address.password.clone() }
@@ -94,18 +110,31 @@ impl Http {
             request = request.header("X-ClickHouse-Key", password);
         }
         let body = if data.is_empty() { sql } else { data };
-        let mut response = request.send(body).map_err(|e| Failure(format!("no answer from {}: {e}", self.endpoint)))?;
+        let mut response = request.send(body).map_err(|e| self.failure("no answer from", e))?;
         let status = response.status();
         let text = response
             .body_mut()
             .with_config()
             .limit(u64::MAX)
             .read_to_string()
-            .map_err(|e| Failure(format!("cannot read the answer of {}: {e}", self.endpoint)))?;
+            .map_err(|e| self.failure("cannot read the answer of", e))?;
         if status.is_success() {
             Ok(text)
         } else {
             Err(Failure(first_line(&text)))
+        }
+    }
+}
+
+impl Http {
+    fn failure(&self, what: &str, e: ureq::Error) -> Failure {
+        match e {
+            ureq::Error::Timeout(_) => Failure(format!(
+                "{what} {}: silent for {} s (RAPPORT_CLICKHOUSE_TIMEOUT sets how long to wait)",
+                self.endpoint,
+                silence().as_secs()
+            )),
+            e => Failure(format!("{what} {}: {e}", self.endpoint)),
         }
     }
 }

@@ -176,7 +176,7 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             CAST(NULL AS Nullable(UInt64)) AS prompt_tokens, CAST(NULL AS Nullable(UInt64)) AS completion_tokens,
             CAST(NULL AS Nullable(Float64)) AS cost, CAST(NULL AS Nullable(String)) AS model,
             CAST(NULL AS Nullable(Float64)) AS foreign_cost, CAST(NULL AS Nullable(String)) AS foreign_currency,
-            toUInt8(0) AS time_unknown
+            toUInt8(0) AS time_unknown, '' AS text_key
         FROM ({turns}) WHERE has_question
         UNION ALL
         SELECT conversation_id, concat('i', trace_id, ':output') AS identity, toUInt64(0) AS seq,
@@ -185,7 +185,7 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             CAST(prompt AS Nullable(UInt64)), CAST(completion AS Nullable(UInt64)),
             if(has_cost, CAST(cost AS Nullable(Float64)), NULL), CAST(model AS Nullable(String)),
             CAST(NULL AS Nullable(Float64)), CAST(NULL AS Nullable(String)),
-            toUInt8(isNull(answered))
+            toUInt8(isNull(answered)), ''
         FROM ({turns}) WHERE has_answer)"
     );
     let named = names_a_tool("o.name");

@@ -11,9 +11,10 @@
 use super::schema::NONE;
 use super::tsv::quote;
 use super::ClickHouseStore;
+use crate::metrics::words::Phrases;
 use crate::metrics::{
-    date_of, day_in_zone, DailyRow, Dashboard, ExchangeRate, FeedbackCounts, FilterKey, LeftOutCost, Metrics, Price,
-    Query, Settings, TokenUsage, ToolRow,
+    date_of, day_in_zone, DailyRow, Dashboard, ExchangeRate, FeedbackCounts, FilterKey, Insights, LeftOutCost,
+    MaybeInsights, Metrics, Price, Query, Settings, TokenUsage, ToolRow, UnansweredText, TOP_UNANSWERED,
 };
 use crate::store::StoreError;
 use std::collections::BTreeMap;
@@ -25,6 +26,14 @@ pub fn dashboard(
     prices: &[Price],
     rates: &[ExchangeRate],
 ) -> Result<Dashboard, StoreError> {
+    let texts = query.filters.0.contains_key(&FilterKey::Text)
+        || query.segment.as_ref().is_some_and(|s| s.0.contains_key(&FilterKey::Text));
+    if texts && !store.has_words() {
+        return Err(store.fail(
+            "the text filter (text=...) needs the messages' words, which a Langfuse database is read without"
+                .to_owned(),
+        ));
+    }
     let rates = Rates::of(rates);
     let cost = rates.convert(&cost_expression(prices));
     let previous = if query.compare { Some(metrics(store, &query.previous(), settings, &cost, &rates)?) } else { None };
@@ -109,10 +118,8 @@ fn filter_condition(query: &Query) -> String {
             FilterKey::Country => "country",
             FilterKey::CustomerId => "user",
             FilterKey::Environment => "environment",
-            // Insights are not counted here yet: the engine refuses a query
-            // with a `text` filter on this store before it comes here.
             FilterKey::Text => {
-                parts.push("0".to_owned());
+                parts.push(says_any(values));
                 continue;
             }
         };
@@ -123,6 +130,39 @@ fn filter_condition(query: &Query) -> String {
         }
     }
     parts.join(" AND ")
+}
+
+/// Whether some message of the conversation says one of `phrases` as
+/// consecutive words: each message's words are in the facts (`m_key`,
+/// joined by single spaces), so a phrase's words, with a space on each side,
+/// are found in the message's with a space on each side. A phrase without a
+/// word says nothing (the query refuses one before it comes here).
+pub(super) fn says_any<S: AsRef<str>>(phrases: &[S]) -> String {
+    let found: Vec<String> = Phrases::new(phrases)
+        .words()
+        .iter()
+        .map(|w| format!("arrayExists(mk -> position(concat(' ', mk, ' '), {}) > 0, m_key)", padded(w)))
+        .collect();
+    if found.is_empty() {
+        return "0".to_owned();
+    }
+    format!("({})", found.join(" OR "))
+}
+
+/// A phrase's words as SQL text, joined and surrounded by single spaces.
+fn padded(words: &[String]) -> String {
+    quote(&format!(" {} ", words.join(" ")))
+}
+
+/// Whether the words `key` (an SQL expression, words joined by single
+/// spaces) hold one of the fallback phrases, as a `UInt8`.
+fn says_fallback(key: &str, fallback: &Phrases) -> String {
+    if fallback.is_empty() {
+        return "toUInt8(0)".to_owned();
+    }
+    let found: Vec<String> =
+        fallback.words().iter().map(|w| format!("position(concat(' ', {key}, ' '), {}) > 0", padded(w))).collect();
+    format!("toUInt8({})", found.join(" OR "))
 }
 
 fn number<T: std::str::FromStr + Default>(row: &[String], i: usize) -> T {
@@ -304,6 +344,12 @@ fn metrics(
     }
     let [countries, devices, sources, languages, environments] = breakdowns;
 
+    // A Langfuse database's records carry no words: its Insights are absent.
+    let insights = match store.has_words() {
+        true => MaybeInsights(Some(insights(store, query, settings, &escalation, interactions)?)),
+        false => MaybeInsights(None),
+    };
+
     Ok(Metrics {
         total_messages: n(6),
         user_messages: n(7),
@@ -338,7 +384,86 @@ fn metrics(
         costs_left_out,
         // Not computed on this store yet (docs/metrics.md): absent.
         response_time_by_model: None,
-        // Not counted on this store yet (docs/metrics.md, Insights): absent.
-        insights: crate::metrics::MaybeInsights(None),
+        insights,
+    })
+}
+
+/// The Insights keys of METRICS.md for the query's period, from each
+/// conversation's messages in order (the facts' `m_side`, `m_ts`, `m_key`),
+/// shard by shard: only sums and the most frequent texts travel.
+///
+/// Of the user and agent messages in order, each is set beside the next
+/// one (the arrays shifted by one, the last beside none, side 0); a user
+/// message is a question when the next is not a user message, and
+/// unanswered when the next is none or an agent answer holding a fallback
+/// phrase:
+///
+/// ```text
+/// sides:     u1  u2  a1  u3  a2(fallback)  u4
+/// next:      u2  a1  u3  a2  u4            -
+/// question:       ✓       ✓                ✓
+/// unanswered:             ✓                ✓
+/// ```
+fn insights(
+    store: &ClickHouseStore,
+    query: &Query,
+    settings: &Settings,
+    escalation: &str,
+    interactions: u64,
+) -> Result<Insights, StoreError> {
+    let facts = store.facts_table();
+    let (from, to) = (query.from.0, query.to.0);
+    let pass = filter_condition(query);
+    let started_in = format!("started >= {from} AND started < {to}");
+    let t_in = format!("t >= {from} AND t < {to}");
+    let fallback = Phrases::new(&settings.fallback_phrases);
+    // The user and agent messages: sides, times, words; the next one's side
+    // and whether the next one holds a fallback phrase (the array with a
+    // 0 pushed at its end, from its second place: as long as the array,
+    // none of an empty one).
+    let sides = "arrayFilter(s -> s != 0, m_side)";
+    let times = "arrayFilter((t, s) -> s != 0, m_ts, m_side)";
+    let keys = "arrayFilter((k, s) -> s != 0, m_key, m_side)";
+    let next_side = format!("arraySlice(arrayPushBack({sides}, toUInt8(0)), 2)");
+    let falls = format!("arrayMap(w -> {}, {keys})", says_fallback("w", &fallback));
+    let next_falls = format!("arraySlice(arrayPushBack({falls}, toUInt8(0)), 2)");
+    let question = "s = 1 AND n != 1";
+    let unanswered = "(n = 0 OR f = 1)";
+
+    let head = store.select(&format!(
+        "SELECT
+            countIf({started_in} AND engaged = 1 AND NOT arrayExists(x -> has({escalation}, lowerUTF8(x)), a_name)
+                AND NOT has(f_rating, 'negative')),
+            sum(arrayCount((t, s, n) -> {t_in} AND {question}, {times}, {sides}, {next_side})),
+            sum(arrayCount((t, s, n, f) -> {t_in} AND {question} AND {unanswered},
+                {times}, {sides}, {next_side}, {next_falls})),
+            sum(arrayCount((t, s, f) -> {t_in} AND s = 2 AND f = 1, {times}, {sides}, {falls}))
+        FROM {facts} WHERE {pass}"
+    ))?;
+    let head = head.into_iter().next().unwrap_or_default();
+    let n = |i: usize| -> u64 { number(&head, i) };
+    let (resolved_conversations, questions, unanswered_questions, fallback_answers) = (n(0), n(1), n(2), n(3));
+
+    let mut top_unanswered: Vec<UnansweredText> = store
+        .select(&format!(
+            "SELECT k, count() AS c
+            FROM {facts} ARRAY JOIN {times} AS t, {sides} AS s, {next_side} AS n, {next_falls} AS f, {keys} AS k
+            WHERE {pass} AND {t_in} AND {question} AND {unanswered} AND k != ''
+            GROUP BY k ORDER BY c DESC, k LIMIT {TOP_UNANSWERED}"
+        ))?
+        .into_iter()
+        .map(|row| UnansweredText { text: row.first().cloned().unwrap_or_default(), count: number(&row, 1) })
+        .collect();
+    // By count, then text as Rust orders it (bytes, as ClickHouse does).
+    top_unanswered.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+
+    Ok(Insights {
+        resolved_conversations,
+        resolution_rate: ratio(resolved_conversations, interactions),
+        questions,
+        unanswered_questions,
+        unanswered_rate: ratio(unanswered_questions, questions),
+        fallback_answers,
+        top_unanswered,
     })
 }

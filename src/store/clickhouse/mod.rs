@@ -147,6 +147,13 @@ impl ClickHouseStore {
         }
     }
 
+    /// Whether the store has each message's words (the `text` rule), for
+    /// the `text` filter and the Insights: a Langfuse database's messages
+    /// are read without their text.
+    pub(crate) fn has_words(&self) -> bool {
+        self.langfuse.is_none()
+    }
+
     /// A Langfuse database holds Langfuse's three tables, else it is named as not one.
     fn check_langfuse(&self) -> Result<(), StoreError> {
         let found = self.run(

@@ -13,11 +13,13 @@
 
 use super::tsv::quote;
 use super::ClickHouseStore;
-use crate::model::{Micros, Rating, Role};
+use crate::metrics::words::Phrases;
+use crate::model::{Micros, Rating, Role, Side};
 use crate::store::{
     ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, StoreError,
     StoredConversation, StoredFile,
 };
+use crate::text::{snippet, Snippet};
 use std::collections::{HashMap, HashSet};
 
 /// A message as read, owning its model's name.
@@ -368,6 +370,95 @@ impl ClickHouseStore {
 
     /// The `conversation_id`s with a message whose content contains `text`
     /// (ASCII case-insensitive, as SQLite's `LIKE`), for the list's search.
+    /// The conversations in which some message says one of `phrases` as
+    /// consecutive words (the `text` rule of METRICS.md, on the words each
+    /// message was given at import), found by the server.
+    pub fn conversations_saying<S: AsRef<str>>(&self, phrases: &[S]) -> Result<HashSet<String>, StoreError> {
+        self.rapport_tables("The text filter")?;
+        let rows = self.select(&format!(
+            "SELECT conversation_id FROM {} WHERE {}",
+            self.facts_table(),
+            super::metrics::says_any(phrases)
+        ))?;
+        Ok(rows.into_iter().map(|r| r.into_iter().next().unwrap_or_default()).collect())
+    }
+
+    /// Every committed message's conversation, time, side and text, the
+    /// messages of a conversation one after another in the order they were
+    /// said (time, then first seen), as the Insights read them.
+    /// `only` keeps the messages of one side.
+    pub fn for_each_message_text(
+        &self,
+        only: Option<Side>,
+        mut each: impl FnMut(&str, i64, Side, Option<&str>),
+    ) -> Result<(), StoreError> {
+        self.rapport_tables("The messages' text")?;
+        let only = match only {
+            Some(side) => format!("HAVING argMax(side, seq) = {}", super::write::side_code(side)),
+            None => String::new(),
+        };
+        let rows = self.select(&format!(
+            "SELECT conversation_id, argMax(timestamp, seq) AS t, argMax(side, seq), {}, min(first_seq) AS o
+             FROM {} WHERE {} GROUP BY conversation_id, identity {only} ORDER BY conversation_id, t, o",
+            latest("content", "''"),
+            self.sharded("message"),
+            self.committed()
+        ))?;
+        for row in rows {
+            let side = match text(&row, 2).as_str() {
+                "1" => Side::User,
+                "2" => Side::Agent,
+                _ => Side::Neither,
+            };
+            let content = opt(&row, 3);
+            each(&text(&row, 0), num(&row, 1), side, content.as_deref());
+        }
+        Ok(())
+    }
+
+    /// For each of these conversations that says one of `phrases`, the
+    /// snippet of its first message (in time, then first-seen order) that
+    /// says one, as the SQLite store shapes it: the server finds the
+    /// messages by their words, Rust cuts the snippet from the text.
+    pub fn first_snippets(
+        &self,
+        conversation_ids: &[&str],
+        phrases: &Phrases,
+    ) -> Result<HashMap<String, Snippet>, StoreError> {
+        self.rapport_tables("Searches")?;
+        let mut out = HashMap::new();
+        if conversation_ids.is_empty() || phrases.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<String> = conversation_ids.iter().map(|id| quote(id)).collect();
+        let says: Vec<String> = phrases
+            .words()
+            .iter()
+            .map(|w| format!("position(concat(' ', k, ' '), {}) > 0", quote(&format!(" {} ", w.join(" ")))))
+            .collect();
+        let rows = self.select(&format!(
+            "SELECT conversation_id, argMax(timestamp, seq) AS t, min(first_seq) AS o, {},
+                argMax(text_key, seq) AS k
+             FROM {} WHERE {} AND conversation_id IN ({}) GROUP BY conversation_id, identity
+             HAVING {} ORDER BY conversation_id, t, o",
+            latest("content", "''"),
+            self.sharded("message"),
+            self.committed(),
+            ids.join(", "),
+            says.join(" OR ")
+        ))?;
+        for row in rows {
+            let conversation_id = text(&row, 0);
+            if out.contains_key(&conversation_id) {
+                continue;
+            }
+            if let Some(snippet) = opt(&row, 3).and_then(|c| snippet(&c, phrases)) {
+                out.insert(conversation_id, snippet);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn conversations_mentioning(&self, text: &str) -> Result<HashSet<String>, StoreError> {
         self.rapport_tables("Searches")?;
         let rows = self.select(&format!(

@@ -31,17 +31,20 @@
 /// 3: the per-conversation facts are built at import instead of at each query.
 /// 4: each message's cost in another currency, and whether its time is
 /// unknown, in the `message` table and in the facts.
-pub const VERSION: i64 = 4;
+/// 5: each message's words (`text_key`, the `text` rule of METRICS.md,
+/// found in Rust at import) in the `message` table and in the facts, for
+/// the `text` filter and the Insights.
+pub const VERSION: i64 = 5;
 
 /// The facts table every build goes to; a `conversation_facts` view that
 /// does not read it is from an older version and is made again (a view and
 /// the Distributed table over it hold no rows).
 pub const BUILT_FACTS: &str = "conversation_facts_built";
 
-/// A column the facts gained in [`VERSION`] 4 (each message's currency, for
-/// the settings' exchange rates): facts built without it are built again,
+/// A column the facts gained in [`VERSION`] 5 (each message's words, for the
+/// `text` filter and the Insights): facts built without it are built again,
 /// and a view or a Distributed table over facts without it made again.
-pub const NEWEST_FACT_COLUMN: &str = "m_foreign_currency";
+pub const NEWEST_FACT_COLUMN: &str = "m_key";
 
 /// Columns the `message` table gained after it was first made (in
 /// [`VERSION`] 4), added to an older table when the store opens.
@@ -49,6 +52,7 @@ pub const ADDED_MESSAGE_COLUMNS: &[(&str, &str)] = &[
     ("foreign_cost", "Nullable(Float64)"),
     ("foreign_currency", "Nullable(String)"),
     ("time_unknown", "UInt8 DEFAULT 0"),
+    ("text_key", "String DEFAULT ''"),
 ];
 
 /// An absent instant in the view (−2⁶²): below any instant a query can name.
@@ -96,7 +100,8 @@ pub const SHARDED_TABLES: &[(&str, &str)] = &[
             cost Nullable(Float64),
             foreign_cost Nullable(Float64),
             foreign_currency Nullable(String),
-            time_unknown UInt8 DEFAULT 0
+            time_unknown UInt8 DEFAULT 0,
+            text_key String DEFAULT ''
         ) ENGINE = ReplacingMergeTree(seq) ORDER BY (conversation_id, identity, import_id)",
     ),
     (
@@ -173,7 +178,7 @@ pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int
     country String, device String, source String, language String, environment String,
     engaged UInt8, m_ts Array(Int64), m_side Array(UInt8), m_prompt Array(UInt64),
     m_completion Array(UInt64), m_cost Array(Float64), m_model Array(String), m_has_cost Array(UInt8),
-    m_foreign_cost Array(Float64), m_foreign_currency Array(String), e_ts Array(Int64), e_rt Array(Int64),
+    m_foreign_cost Array(Float64), m_foreign_currency Array(String), m_key Array(String), e_ts Array(Int64), e_rt Array(Int64),
     a_ts Array(Int64), a_name Array(String), a_dur Array(Float64), a_has_dur Array(UInt8),
     a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String)";
 
@@ -282,6 +287,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
         ("x_m_has_cost", "emptyArrayUInt8()"),
         ("x_m_foreign_cost", "emptyArrayFloat64()"),
         ("x_m_foreign_currency", "emptyArrayString()"),
+        ("x_m_key", "emptyArrayString()"),
         ("x_e_ts", "emptyArrayInt64()"),
         ("x_e_rt", "emptyArrayInt64()"),
         ("x_a_ts", "emptyArrayInt64()"),
@@ -322,7 +328,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
     let messages = format!(
         "SELECT conversation_id,
             arraySort(groupArray((mts, mord, mside, mprompt, mcompletion, mcost, mmodel, mhas, mfcost, mfcur,
-                munknown))) AS sorted,
+                munknown, mkey))) AS sorted,
             arrayMap(x -> tupleElement(x, 1), sorted) AS x_m_ts,
             arrayMap(x -> tupleElement(x, 3), sorted) AS x_m_side,
             arrayMap(x -> tupleElement(x, 4), sorted) AS x_m_prompt,
@@ -332,6 +338,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             arrayMap(x -> tupleElement(x, 8), sorted) AS x_m_has_cost,
             arrayMap(x -> tupleElement(x, 9), sorted) AS x_m_foreign_cost,
             arrayMap(x -> tupleElement(x, 10), sorted) AS x_m_foreign_currency,
+            arrayMap(x -> tupleElement(x, 12), sorted) AS x_m_key,
             arrayFilter(x -> tupleElement(x, 3) != 0, sorted) AS said,
             arrayMap(x -> tupleElement(x, 1), said) AS said_ts,
             arrayMap(x -> tupleElement(x, 3), said) AS said_side,
@@ -354,7 +361,8 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 argMax(toUInt8(isNotNull(cost)), seq) AS mhas,
                 argMax(ifNull(foreign_cost, toFloat64(0)), seq) AS mfcost,
                 argMax(ifNull(foreign_currency, ''), seq) AS mfcur,
-                argMax(time_unknown, seq) AS munknown
+                argMax(time_unknown, seq) AS munknown,
+                argMax(text_key, seq) AS mkey
             FROM {source} WHERE {committed} GROUP BY conversation_id, identity
         ) GROUP BY conversation_id",
         source = records.message
@@ -415,7 +423,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             ifNull(y_environment, 'unknown') AS environment,
             toUInt8(has(m_side, toUInt8(1))) AS engaged,
             m_ts, m_side, m_prompt, m_completion, m_cost, m_model, m_has_cost, m_foreign_cost, m_foreign_currency,
-            e_ts, e_rt,
+            m_key, e_ts, e_rt,
             a_ts, a_name, a_dur, a_has_dur, a_error,
             arrayMap(t -> if(t != {NONE}, t, if(ended != {NONE}, ended, started)), y_f_ts) AS f_ts,
             f_rating
@@ -438,6 +446,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 groupArrayArray(x_m_has_cost) AS m_has_cost,
                 groupArrayArray(x_m_foreign_cost) AS m_foreign_cost,
                 groupArrayArray(x_m_foreign_currency) AS m_foreign_currency,
+                groupArrayArray(x_m_key) AS m_key,
                 groupArrayArray(x_e_ts) AS e_ts,
                 groupArrayArray(x_e_rt) AS e_rt,
                 groupArrayArray(x_a_ts) AS a_ts,

@@ -17,6 +17,7 @@
 
 use super::{ClickHouseStore, Table};
 use crate::metrics::normal;
+use crate::metrics::words::words;
 use crate::model::{Action, Conversation, Feedback, Message, Record, Side};
 use crate::store::{FileSink, StoreError};
 use serde::Serialize;
@@ -81,6 +82,8 @@ struct MessageRow<'a> {
     foreign_cost: Option<f64>,
     foreign_currency: Option<&'a str>,
     time_unknown: u8,
+    /// The content's words (the `text` rule), joined by single spaces.
+    text_key: String,
 }
 
 #[derive(Serialize)]
@@ -258,6 +261,7 @@ impl<'s> ClickHouseFile<'s> {
             foreign_cost: m.foreign_cost.as_ref().map(|f| f.amount),
             foreign_currency: m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
             time_unknown: u8::from(m.time_unknown),
+            text_key: m.content.as_deref().map(|c| words(c).join(" ")).unwrap_or_default(),
         };
         self.push(Table::Message, &row)
     }
