@@ -12,6 +12,13 @@ It makes a clean dump with ../shared/tools/gen_events.py, then in the same run:
   filters, after the facts are loaded (what the desktop app does on a
   filter change), the one-shot `rapport metrics` command (open, load,
   compute, print) and the one-shot `rapport report` of the same query to PDF;
+- times, in the same process, a full-text search of the period (the
+  newest 50 conversations that say a phrase, with their snippets), the
+  dashboard with that phrase as a `text` filter, and "What people ask about"
+  (the first in the process, which builds the topic index, then the next
+  ones), and the one-shot `rapport topics`. These two are Rapport's alone:
+  bench/duckdb_dashboard.py asks DuckDB no search and no topics, so they
+  have no side-by-side figure;
 - loads the same file into DuckDB in memory and asks it the same questions
   (bench/duckdb_dashboard.py);
 - with --app-redraw, opens the store in the real desktop app (WebKitGTK
@@ -44,6 +51,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 QUERY = ["--from", "2026-10-01T00:00:00Z", "--to", "2026-10-29T00:00:00Z", "--tz", "Europe/Berlin"]
 FILTERS = ["--filter", "source=web", "--filter", "device=mobile"]
+# A word gen_events.py's customers say (refund requests): searched, then a `text` filter.
+PHRASE = "refund"
 
 
 def run_measured(cmd):
@@ -148,6 +157,12 @@ def main():
     plain = json.loads(out)
     _, out = run_measured([a.app, "--db", db, "bench-query", *QUERY, *FILTERS, "--repeat", str(a.repeat)])
     filtered = json.loads(out)
+    print("timing search and topics ...", file=sys.stderr)
+    _, out = run_measured([a.app, "--db", db, "bench-query", *QUERY, "--repeat", str(a.repeat),
+                           "--search", PHRASE, "--topics"])
+    insights = json.loads(out)
+    topics_once = sorted(run_measured([a.app, "--db", db, "topics", *QUERY])[0] for _ in range(3))
+    topics_s = topics_once[len(topics_once) // 2]
     print("timing the PDF report ...", file=sys.stderr)
     report_s, _ = run_measured([a.app, "--db", db, "report", *QUERY, "--out", os.path.join(work, "report.pdf")])
 
@@ -208,6 +223,15 @@ def main():
         ("first dashboard after opening, in process (facts ready)", f"{plain['load_ms']:.0f} ms"),
         ("Rapport dashboard in process, no filter (both periods)", f"{plain['median_ms']:.1f} ms median of {a.repeat}"),
         ("Rapport dashboard in process, 2 filters", f"{filtered['median_ms']:.1f} ms median of {a.repeat}"),
+        (f"search \"{PHRASE}\" in process (newest 50 + snippets)",
+         f"{insights['search']['median_ms']:.1f} ms median of {a.repeat}"),
+        (f"  dashboard with text={PHRASE} in process (both periods)",
+         f"{insights['search']['filtered_median_ms']:.1f} ms median of {a.repeat},"
+         f" {insights['search']['conversations']:,} conversations"),
+        ("What people ask about in process, first (builds the topic index)", f"{insights['topics']['first_ms']:.0f} ms"),
+        ("  then each next one (another period or filter)", f"{insights['topics']['median_ms']:.1f} ms median of {a.repeat}"),
+        ("rapport topics, one shot", f"{topics_s * 1000:.0f} ms median of 3"),
+        ("search and topics beside DuckDB", "not measured: DuckDB is asked neither"),
         ("small import (100 conversations) in process, as the app", f"{after['import_ms']:.0f} ms"),
         ("  then the dashboard, in process (facts updated + query)", f"{after['dashboard_ms']:.0f} ms"),
         ("rapport metrics, one shot after it (facts updated, not rebuilt)", f"{after_small_s * 1000:.0f} ms median of 3"),

@@ -69,6 +69,16 @@ pub struct Engine {
     /// On a ClickHouse store, the feedback comments read with the facts, by
     /// the feedback ids given then (the SQLite store reads them by row id).
     comments: HashMap<i64, String>,
+    /// What people ask about, counted from: every user message's phrases,
+    /// of the store generation and the languages (whose stop words) it was
+    /// built with. No period or filter changes it.
+    topic_index: Option<TopicIndexAt>,
+}
+
+struct TopicIndexAt {
+    generation: i64,
+    languages: Vec<String>,
+    index: crate::metrics::TopicIndex,
 }
 
 /// What the store holds, for `rapport status` and the app's first screen.
@@ -445,6 +455,7 @@ impl Engine {
             facts_generation: 0,
             earlier: None,
             comments: HashMap::new(),
+            topic_index: None,
         })
     }
 
@@ -482,6 +493,7 @@ impl Engine {
             facts_generation: 0,
             earlier: None,
             comments: HashMap::new(),
+            topic_index: None,
         })
     }
 
@@ -583,12 +595,13 @@ impl Engine {
     /// `query` with the `text` values of its filters and of its segment
     /// resolved into the conversations that say them (the store's
     /// full-text index).
-    fn resolve_text(&mut self, query: &Query, fallback_phrases: &[String]) -> Result<Query, Error> {
+    fn resolve_text(&mut self, query: &Query) -> Result<Query, Error> {
         let mut phrases: Vec<&String> = query.filters.0.get(&FilterKey::Text).into_iter().flatten().collect();
         if let Some(segment) = &query.segment {
             phrases.extend(segment.0.get(&FilterKey::Text).into_iter().flatten());
         }
-        self.facts_for(fallback_phrases)?;
+        // The matches need each conversation's id or messages, not the questions.
+        self.base_facts()?;
         let Some(facts) = &self.facts else {
             return Ok(query.clone());
         };
@@ -687,74 +700,69 @@ impl Engine {
         if let Backend::ClickHouse(store) = &self.backend {
             return Ok(store.dashboard(query, settings, &self.settings.prices, &self.settings.exchange_rates)?);
         }
-        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let query = self.resolve_text(query)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;
         Ok(dashboard(facts, &query, settings))
     }
 
     /// What people ask about in the query's period: the phrases that set its
-    /// user messages apart from the whole store's (docs/metrics.md). Reads
-    /// the text of the store's user messages twice: a card of its own, not
-    /// part of the dashboard's numbers.
+    /// user messages apart from the whole store's (docs/metrics.md). A card
+    /// of its own, not part of the dashboard's numbers: the first call after
+    /// a change of the store reads the text of its user messages once (the
+    /// topic index); the next ones count from what it kept.
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
-        use crate::metrics::{phrases, stop_words, TopicCounts, TopicScope};
+        use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
         use crate::model::Side;
-        let fallback = self.settings.fallback_phrases.clone();
-        let query = self.resolve_text(query, &fallback)?;
-        let facts = self.facts_for(&fallback)?;
+        let query = self.resolve_text(query)?;
+        // Topics need no questions: the facts without them are enough.
+        self.base_facts()?;
+        let generation = self.facts_generation;
+        let facts = self.facts.as_ref().expect("just built");
         let scope = TopicScope::of(facts, &query);
-        let languages: std::collections::BTreeSet<u32> = facts.conversations.iter().map(|c| c.language).collect();
-        let stop = stop_words(languages.into_iter().map(|l| facts.names.name(l)));
-        let mut counts = TopicCounts::default();
-        match &self.backend {
-            Backend::Local(store) => {
-                store.for_each_message_text(|m| {
-                    if m.role.side() != Side::User {
-                        return;
-                    }
-                    if let (Some(current), Some(text)) = (scope.side(m.conversation, m.timestamp), m.content) {
-                        counts.period_message(phrases(&crate::metrics::words::words(text), &stop), current);
-                    }
-                })?;
-                counts.keep_candidates();
-                store.for_each_message_text(|m| {
-                    if m.role.side() == Side::User {
-                        let said =
-                            m.content.map(|t| phrases(&crate::metrics::words::words(t), &stop)).unwrap_or_default();
-                        counts.store_message(&said);
-                    }
-                })?;
+        let languages: std::collections::BTreeSet<&str> =
+            facts.conversations.iter().map(|c| facts.names.name(c.language)).collect();
+        let languages: Vec<String> = languages.into_iter().map(str::to_owned).collect();
+        // On SQLite the store generation says when the index is stale; a
+        // ClickHouse store's is built at each call (one read of the text).
+        let local = matches!(self.backend, Backend::Local(_));
+        let kept =
+            local && self.topic_index.as_ref().is_some_and(|t| t.generation == generation && t.languages == languages);
+        if !kept {
+            self.topic_index = None;
+            let stop = stop_words(languages.iter().map(String::as_str));
+            let mut builder = TopicIndexBuilder::new(&stop);
+            match &self.backend {
+                Backend::Local(store) => {
+                    store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
+                }
+                // The same index of the user messages' text the server gives.
+                Backend::ClickHouse(store) => {
+                    let row_of: HashMap<&str, i64> = facts
+                        .conversation_ids
+                        .iter()
+                        .map(String::as_str)
+                        .zip(facts.conversation_rows.iter().copied())
+                        .collect();
+                    store.for_each_message_text(Some(Side::User), |conversation, ts, _, text| {
+                        builder.user_message(row_of.get(conversation).copied().unwrap_or(-1), ts, text);
+                    })?;
+                }
             }
-            // The same method on the user messages' text the server gives.
-            Backend::ClickHouse(store) => {
-                let facts = self.facts.as_ref().expect("built above");
-                let row_of: HashMap<&str, i64> = facts
-                    .conversation_ids
-                    .iter()
-                    .map(String::as_str)
-                    .zip(facts.conversation_rows.iter().copied())
-                    .collect();
-                store.for_each_message_text(Some(Side::User), |conversation, ts, _, text| {
-                    let row = row_of.get(conversation).copied().unwrap_or(-1);
-                    if let (Some(current), Some(text)) = (scope.side(row, ts), text) {
-                        counts.period_message(phrases(&crate::metrics::words::words(text), &stop), current);
-                    }
-                })?;
-                counts.keep_candidates();
-                store.for_each_message_text(Some(Side::User), |_, _, _, text| {
-                    let said = text.map(|t| phrases(&crate::metrics::words::words(t), &stop)).unwrap_or_default();
-                    counts.store_message(&said);
-                })?;
-            }
+            self.topic_index = Some(TopicIndexAt { generation, languages, index: builder.finish() });
         }
-        Ok(counts.topics())
+        let index = &self.topic_index.as_ref().expect("kept or just built").index;
+        let topics = index.counts(&scope).topics();
+        if !local {
+            self.topic_index = None;
+        }
+        Ok(topics)
     }
 
     /// The dashboard as the app shows it, with the settings' escalation tools.
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
-        let query = &self.resolve_text(query, &settings.fallback_phrases)?;
+        let query = &self.resolve_text(query)?;
         // Metrics say which comments to show; their texts are the store's.
         let rows = crate::metrics::commented_feedback(self.facts_for(&settings.fallback_phrases)?, query);
         let texts = match &self.backend {
@@ -769,8 +777,21 @@ impl Engine {
         Ok(DashboardView { dashboard, extras, cards })
     }
 
-    /// One page of the conversations behind a query or a chart cell.
+    /// One page of the conversations behind a query or a chart cell, with
+    /// the settings' escalation tools and fallback phrases.
     pub fn conversations(&mut self, query: &Query, options: &ListOptions) -> Result<ConversationPage, Error> {
+        let settings = self.settings.metric_settings();
+        self.conversations_with(query, &settings, options)
+    }
+
+    /// [`Engine::conversations`] with these escalation tools and fallback
+    /// phrases (the command line's `--escalation` and `--fallback`).
+    pub fn conversations_with(
+        &mut self,
+        query: &Query,
+        settings: &Settings,
+        options: &ListOptions,
+    ) -> Result<ConversationPage, Error> {
         let search = options.search.trim();
         let content = if search.is_empty() {
             None
@@ -790,11 +811,10 @@ impl Engine {
                 }
             })
         };
-        let settings = self.settings.metric_settings();
-        let query = self.resolve_text(query, &settings.fallback_phrases)?;
+        let query = self.resolve_text(query)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;
         let options = ListOptions { content_matches: content.as_ref(), ..options.clone() };
-        Ok(list(facts, &query, &settings, &options))
+        Ok(list(facts, &query, settings, &options))
     }
 
     /// The conversations of `query` in which some message says `phrase` (the

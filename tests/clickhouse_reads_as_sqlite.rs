@@ -186,6 +186,12 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
     let topics = sqlite.topics(&month).unwrap();
     assert!(!topics.is_empty(), "the data has topics");
     assert_eq!(json(&topics), json(&ch.topics(&month).unwrap()), "what people ask about is the same");
+    // A top unanswered question opens the same conversations: asked, then "I'm not sure".
+    let asked = rapport::metrics::Drill::Unanswered { question: "Turn 2 of 5. ¿Dónde está mi pedido?".into() };
+    let options = ListOptions { drill: Some(&asked), limit: 50, ..Default::default() };
+    let (ua, ub) = (sqlite.conversations(&month, &options).unwrap(), ch.conversations(&month, &options).unwrap());
+    assert_eq!(json(&ua), json(&ub), "the conversations of an unanswered question are the same");
+    assert_eq!(ua.rows.iter().map(|r| r.conversation_id.as_str()).collect::<Vec<_>>(), ["r5"]);
 
     let said: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[("text", "dónde ESTÁ")]);
     let (va, vb) = (sqlite.dashboard_view(&said).unwrap(), ch.dashboard_view(&said).unwrap());

@@ -57,3 +57,35 @@ fn a_planted_phrase_is_the_first_topic_of_its_period_and_filter() {
     assert!(whatsapp.iter().all(|t| !t.phrase.contains("paket")), "the filter keeps the web's German out");
     assert_eq!(whatsapp.first().map(|t| t.phrase.as_str()), Some("parcel arrived damaged"));
 }
+
+#[test]
+fn topics_asked_again_after_an_import_count_the_new_messages() {
+    let ws = Workspace::new();
+    let mut events = String::new();
+    for day in 1..=60u32 {
+        events.push_str(&message(&format!("e{day}"), day, 0, "Where is my order?", "web", "en"));
+    }
+    for n in 0..4u32 {
+        events.push_str(&message(&format!("p{n}"), 31 + n, 20, "My parcel arrived damaged", "web", "en"));
+    }
+    ws.import(&[ws.file("first.jsonl", events)]);
+    let mut engine = ws.engine();
+    let october = query("2026-10-01T00:00:00Z", "2026-10-31T00:00:00Z", "UTC", &[]);
+    let count = |topics: &[rapport::metrics::Topic], phrase: &str| {
+        topics.iter().find(|t| t.phrase == phrase).map(|t| (t.messages, t.previous_messages))
+    };
+    let before = engine.topics(&october).unwrap();
+    assert_eq!(count(&before, "parcel arrived damaged"), Some((4, 0)));
+    assert_eq!(engine.topics(&october).unwrap(), before, "asked again, the same");
+
+    // Imported through the same engine: the kept index is of the store before.
+    let mut more = String::new();
+    for n in 0..3u32 {
+        more.push_str(&message(&format!("q{n}"), 40 + n, 40, "My parcel arrived damaged", "web", "en"));
+        more.push_str(&message(&format!("s{n}"), 45 + n, 50, "The invoice is missing", "web", "en"));
+    }
+    engine.import(&[ws.file("more.jsonl", more)], &Default::default(), &mut |_| {}).unwrap();
+    let after = engine.topics(&october).unwrap();
+    assert_eq!(count(&after, "parcel arrived damaged"), Some((7, 0)));
+    assert_eq!(count(&after, "invoice is missing"), Some((3, 0)), "{after:?}");
+}

@@ -63,6 +63,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the conversations of a period (started in it, passing the
+    /// filters), newest first: one line each with its id and start.
+    Conversations {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// Only those in which this question was asked in the period and went
+        /// unanswered (a row of `top_unanswered`; accents, case and punctuation aside).
+        #[arg(long, value_name = "QUESTION")]
+        unanswered: Option<String>,
+        /// Tool names that count as a hand-over to a human, comma-separated.
+        #[arg(long, value_name = "NAME,NAME...")]
+        escalation: Option<String>,
+        /// Agent answers that admit not knowing, comma-separated (default: docs/metrics.md's).
+        #[arg(long, value_name = "PHRASE,PHRASE...")]
+        fallback: Option<String>,
+        /// At most this many conversations.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Print one JSON object (`total` and `rows`) instead of a line per conversation.
+        #[arg(long)]
+        json: bool,
+    },
     /// What people ask about: the phrases that set the period's user
     /// messages apart from the whole store's, with their counts (JSON).
     Topics {
@@ -129,6 +151,9 @@ pub enum Command {
         /// Also time a search for this phrase, and the dashboard with it as a `text` filter.
         #[arg(long, value_name = "PHRASE")]
         search: Option<String>,
+        /// Also time the period's topics ("What people ask about").
+        #[arg(long)]
+        topics: bool,
     },
 }
 

@@ -111,6 +111,28 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             output::print_json(&engine.topics(&query).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Conversations { query, unanswered, escalation, fallback, limit, json } => {
+            let query = build_query(query)?;
+            let settings = settings(escalation.as_deref(), fallback.as_deref());
+            if unanswered.as_deref().is_some_and(|q| rapport::metrics::words::words(q).is_empty()) {
+                return Err("--unanswered: the question has no word".to_owned());
+            }
+            let drill = unanswered.clone().map(|question| rapport::metrics::Drill::Unanswered { question });
+            let options = rapport::metrics::ListOptions {
+                drill: drill.as_ref(),
+                descending: true,
+                limit: *limit,
+                ..Default::default()
+            };
+            let mut engine = engine(&cli).map_err(|e| e.to_string())?;
+            let page = engine.conversations_with(&query, &settings, &options).map_err(|e| e.to_string())?;
+            if *json {
+                output::print_json(&page);
+            } else {
+                output::print_conversations(&page);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Search { phrase, query, limit, json } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
@@ -122,13 +144,16 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::BenchQuery { query, repeat, after_import, search } => {
+        Command::BenchQuery { query, repeat, after_import, search, topics } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
             let mut timings = output::bench_query(&mut engine, &query, *repeat, after_import.as_deref())
                 .map_err(|e| e.to_string())?;
             if let Some(phrase) = search {
                 timings.search = Some(output::bench_search(&mut engine, &query, phrase, *repeat)?);
+            }
+            if *topics {
+                timings.topics = Some(output::bench_topics(&mut engine, &query, *repeat)?);
             }
             output::print_json(&timings);
             Ok(ExitCode::SUCCESS)

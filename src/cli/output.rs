@@ -151,6 +151,38 @@ pub struct BenchQuery {
     after_import: Option<AfterImport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<BenchSearch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topics: Option<BenchTopics>,
+}
+
+#[derive(Serialize)]
+pub struct BenchTopics {
+    /// The first "What people ask about" of the process (what it reads or
+    /// builds once included), then each run after it.
+    first_ms: f64,
+    topics_ms: Vec<f64>,
+    median_ms: f64,
+    /// The phrases found, for a look at what was timed.
+    phrases: Vec<String>,
+}
+
+/// Times the period's topics: the first in the process, then `repeat` more.
+pub fn bench_topics(engine: &mut Engine, query: &Query, repeat: u32) -> Result<BenchTopics, String> {
+    let t = Instant::now();
+    let topics = engine.topics(query).map_err(|e| e.to_string())?;
+    let first_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let mut topics_ms = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        engine.topics(query).map_err(|e| e.to_string())?;
+        topics_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(BenchTopics {
+        first_ms,
+        median_ms: median(&topics_ms),
+        topics_ms,
+        phrases: topics.into_iter().map(|t| t.phrase).collect(),
+    })
 }
 
 #[derive(Serialize)]
@@ -199,6 +231,16 @@ pub fn bench_search(engine: &mut Engine, query: &Query, phrase: &str, repeat: u3
         filtered_ms,
         conversations,
     })
+}
+
+/// A line per conversation: its id and its start (`-` when unknown).
+pub fn print_conversations(page: &rapport::metrics::ConversationPage) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for row in &page.rows {
+        let started = row.started_at.map_or_else(|| "-".to_owned(), |t| t.to_string());
+        let _ = writeln!(out, "{}\t{}", row.conversation_id, started);
+    }
 }
 
 /// One line per conversation a search found: its id, start and snippet.
@@ -269,5 +311,6 @@ pub fn bench_query(
         total_messages: last.map_or(0, |m| m.total_messages),
         report_pdf_ms,
         search: None,
+        topics: None,
     })
 }

@@ -19,6 +19,9 @@ pub enum Drill {
     Hour { weekday: u8, hour: u8 },
     /// Conversations with a call of this tool in range.
     Tool { name: String },
+    /// Conversations in which this question (a text of `top_unanswered`)
+    /// was asked in range and went unanswered.
+    Unanswered { question: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -114,6 +117,11 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
                     _ => false,
                 };
                 selected[m.conversation as usize] = hit;
+            }
+        }
+        Some(Drill::Unanswered { question }) => {
+            for c in super::insights::unanswered_in(facts, question, from, to, &passes) {
+                selected[c as usize] = true;
             }
         }
         Some(Drill::Tool { name }) => {

@@ -347,6 +347,31 @@ pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Ins
     }
 }
 
+/// The conversations (indices in `facts`) in which `question` was asked in
+/// `from..to` and went unanswered: the conversations behind its row of
+/// `top_unanswered`. The question is compared as that list groups it, by its
+/// words joined by single spaces, so "Can I pay by CHEQUE?" and
+/// `can i pay by cheque` are the same question.
+pub(crate) fn unanswered_in(
+    facts: &Facts,
+    question: &str,
+    from: i64,
+    to: i64,
+    passes: &dyn Fn(u32) -> bool,
+) -> Vec<u32> {
+    let key = words(question).join(" ");
+    let insight = &facts.insights;
+    let mut out: Vec<u32> = in_range(&insight.questions, |q| q.ts, from, to)
+        .iter()
+        .filter(|q| q.unanswered && q.text != NO_TEXT && passes(q.conversation))
+        .filter(|q| !key.is_empty() && insight.texts.name(q.text) == key)
+        .map(|q| q.conversation)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

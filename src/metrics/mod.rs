@@ -48,4 +48,4 @@ pub use normal::FilterKey;
 pub use packed::PACKED_LAYOUT;
 pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DEFAULT_ESCALATION_TOOLS};
 pub use response::ModelResponseTime;
-pub use topics::{phrases, stop_words, Topic, TopicCounts, TopicScope, TOPICS};
+pub use topics::{phrases, stop_words, Topic, TopicCounts, TopicIndex, TopicIndexBuilder, TopicScope, TOPICS};

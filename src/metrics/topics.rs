@@ -2,10 +2,13 @@
 //! characterise a period's user messages against the whole store
 //! (docs/metrics.md, "What people ask about").
 //!
-//! Pure: the engine reads the messages and feeds their words here twice,
-//! first the period's and the previous period's (which phrases could be
-//! topics), then every user message of the store (how common those phrases
-//! are anyway). A phrase counts once per message that says it.
+//! Pure: the engine reads every user message of the store once and gives
+//! each here ([`TopicIndexBuilder`]); the [`TopicIndex`] keeps each message's
+//! phrases (as numbers) with its time and conversation, and how many
+//! messages of the whole store say each phrase, which no query changes. A
+//! query then counts the phrases of its period's and previous period's
+//! messages from the index ([`TopicIndex::counts`]), reading no text. A
+//! phrase counts once per message that says it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -83,8 +86,8 @@ pub fn phrases(words: &[String], stop: &HashSet<String>) -> HashSet<String> {
 /// Which user messages a query's topics read: those of conversations that
 /// pass its filters, in its period or the previous one.
 pub struct TopicScope {
-    /// By conversation row: whether it passes.
-    passes: HashMap<i64, bool>,
+    /// By conversation row (a store's rows are numbered from 1): whether it passes.
+    passes: Vec<bool>,
     from: i64,
     to: i64,
     previous_from: i64,
@@ -93,12 +96,13 @@ pub struct TopicScope {
 impl TopicScope {
     pub fn of(facts: &super::Facts, query: &super::Query) -> TopicScope {
         let pass = super::compute::passing(facts, query);
-        let passes = facts
-            .conversation_rows
-            .iter()
-            .enumerate()
-            .map(|(i, &row)| (row, pass.as_ref().is_none_or(|p| p[i])))
-            .collect();
+        let last = facts.conversation_rows.iter().copied().filter_map(|r| usize::try_from(r).ok()).max();
+        let mut passes = vec![false; last.map_or(0, |l| l + 1)];
+        for (i, &row) in facts.conversation_rows.iter().enumerate() {
+            if let Ok(row) = usize::try_from(row) {
+                passes[row] = pass.as_ref().is_none_or(|p| p[i]);
+            }
+        }
         let previous = query.previous();
         TopicScope { passes, from: query.from.0, to: query.to.0, previous_from: previous.from.0 }
     }
@@ -106,7 +110,8 @@ impl TopicScope {
     /// `Some(true)` for a message of the period, `Some(false)` of the
     /// previous period, `None` for one the topics do not read.
     pub fn side(&self, conversation_row: i64, ts: i64) -> Option<bool> {
-        if !self.passes.get(&conversation_row).copied().unwrap_or(false) {
+        let passes = usize::try_from(conversation_row).ok().and_then(|r| self.passes.get(r).copied());
+        if !passes.unwrap_or(false) {
             return None;
         }
         if (self.from..self.to).contains(&ts) {
@@ -116,6 +121,198 @@ impl TopicScope {
         } else {
             None
         }
+    }
+}
+
+/// Every user message of a store with the phrases it says, and how many
+/// messages of the store say each phrase: what the topics of any period are
+/// counted from. Messages that say the same phrases share one list.
+#[derive(Debug, Default)]
+pub struct TopicIndex {
+    /// By phrase number.
+    phrases: Vec<String>,
+    /// By phrase number: user messages of the store that say it.
+    store_counts: Vec<u64>,
+    /// User messages of the store, those without text included.
+    store_messages: u64,
+    /// The user messages that have text, by time.
+    messages: Vec<IndexedMessage>,
+    /// Each distinct list of phrase numbers, as a range of `lists`.
+    kinds: Vec<(u32, u32)>,
+    lists: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IndexedMessage {
+    ts: i64,
+    conversation_row: i64,
+    kind: u32,
+}
+
+/// Builds a [`TopicIndex`] from the store's user messages, in any order.
+///
+/// It finds the phrases [`phrases`] finds, but on word numbers: each
+/// distinct word is looked at once (stop word? digits only? one letter?),
+/// and a phrase is its words' numbers until it is first seen.
+pub struct TopicIndexBuilder<'a> {
+    stop: &'a HashSet<String>,
+    word_ids: HashMap<String, u32>,
+    /// By word number: the word, and what [`phrases`] asks of it.
+    words: Vec<(String, WordKind)>,
+    phrase_ids: HashMap<[u32; 3], u32>,
+    kind_ids: HashMap<Vec<u32>, u32>,
+    index: TopicIndex,
+    /// Reused for each message.
+    message_words: Vec<u32>,
+    message_phrases: Vec<[u32; 3]>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct WordKind {
+    /// Neither a stop word nor digits only: a phrase may start or end with it.
+    content: bool,
+    digits: bool,
+    /// Fewer than two characters: no phrase alone.
+    short: bool,
+}
+
+/// In a phrase's word numbers: no word (a phrase of one or two words).
+const NO_WORD: u32 = u32::MAX;
+
+impl<'a> TopicIndexBuilder<'a> {
+    pub fn new(stop: &'a HashSet<String>) -> TopicIndexBuilder<'a> {
+        TopicIndexBuilder {
+            stop,
+            word_ids: HashMap::new(),
+            words: Vec::new(),
+            phrase_ids: HashMap::new(),
+            kind_ids: HashMap::new(),
+            index: TopicIndex::default(),
+            message_words: Vec::new(),
+            message_phrases: Vec::new(),
+        }
+    }
+
+    fn word_id(&mut self, word: String) -> u32 {
+        if let Some(&id) = self.word_ids.get(&word) {
+            return id;
+        }
+        let digits = word.chars().all(|c| c.is_ascii_digit());
+        let kind = WordKind { content: !self.stop.contains(&word) && !digits, digits, short: word.chars().count() < 2 };
+        let id = self.words.len() as u32;
+        self.words.push((word.clone(), kind));
+        self.word_ids.insert(word, id);
+        id
+    }
+
+    /// A user message of the store: its conversation's row, time and text.
+    pub fn user_message(&mut self, conversation_row: i64, ts: i64, content: Option<&str>) {
+        self.index.store_messages += 1;
+        let Some(text) = content else { return };
+        let mut message_words = std::mem::take(&mut self.message_words);
+        message_words.clear();
+        for w in super::words::words(text) {
+            message_words.push(self.word_id(w));
+        }
+        // The runs `phrases` keeps, as word numbers.
+        let kind = |id: u32| self.words[id as usize].1;
+        let mut found = std::mem::take(&mut self.message_phrases);
+        found.clear();
+        for start in 0..message_words.len() {
+            if !kind(message_words[start]).content {
+                continue;
+            }
+            for len in 1..=3 {
+                let Some(run) = message_words.get(start..start + len) else { break };
+                if run.iter().any(|&w| kind(w).digits) {
+                    break;
+                }
+                let last = kind(run[len - 1]);
+                if !last.content || (len == 1 && last.short) {
+                    continue;
+                }
+                let mut key = [NO_WORD; 3];
+                key[..len].copy_from_slice(run);
+                found.push(key);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        let mut ids: Vec<u32> = Vec::with_capacity(found.len());
+        for key in &found {
+            let id = match self.phrase_ids.get(key) {
+                Some(&id) => id,
+                None => {
+                    let id = self.index.phrases.len() as u32;
+                    let text: Vec<&str> =
+                        key.iter().filter(|&&w| w != NO_WORD).map(|&w| self.words[w as usize].0.as_str()).collect();
+                    self.index.phrases.push(text.join(" "));
+                    self.index.store_counts.push(0);
+                    self.phrase_ids.insert(*key, id);
+                    id
+                }
+            };
+            self.index.store_counts[id as usize] += 1;
+            ids.push(id);
+        }
+        self.message_words = message_words;
+        self.message_phrases = found;
+        ids.sort_unstable();
+        let kind = match self.kind_ids.get(&ids) {
+            Some(&k) => k,
+            None => {
+                let k = self.index.kinds.len() as u32;
+                let start = self.index.lists.len() as u32;
+                self.index.lists.extend_from_slice(&ids);
+                self.index.kinds.push((start, ids.len() as u32));
+                self.kind_ids.insert(ids, k);
+                k
+            }
+        };
+        self.index.messages.push(IndexedMessage { ts, conversation_row, kind });
+    }
+
+    pub fn finish(self) -> TopicIndex {
+        let mut index = self.index;
+        index.messages.sort_by_key(|m| m.ts);
+        index.messages.shrink_to_fit();
+        index.lists.shrink_to_fit();
+        index
+    }
+}
+
+impl TopicIndex {
+    /// The counts of a query's topics: its period's and previous period's
+    /// user messages (as `scope` says), against the whole store's.
+    pub fn counts(&self, scope: &TopicScope) -> TopicCounts {
+        let first = self.messages.partition_point(|m| m.ts < scope.previous_from);
+        let end = self.messages.partition_point(|m| m.ts < scope.to);
+        let mut said = vec![(0u64, 0u64); self.phrases.len()];
+        let mut period_messages = 0;
+        for m in &self.messages[first..end.max(first)] {
+            let Some(current) = scope.side(m.conversation_row, m.ts) else { continue };
+            if current {
+                period_messages += 1;
+            }
+            let (start, len) = self.kinds[m.kind as usize];
+            for &id in &self.lists[start as usize..(start + len) as usize] {
+                let e = &mut said[id as usize];
+                if current {
+                    e.0 += 1;
+                } else {
+                    e.1 += 1;
+                }
+            }
+        }
+        let mut counts = TopicCounts { period_messages, store_messages: self.store_messages, ..TopicCounts::default() };
+        for (id, &(now, before)) in said.iter().enumerate() {
+            if now >= MIN_MESSAGES {
+                let phrase = &self.phrases[id];
+                counts.said.insert(phrase.clone(), (now, before));
+                counts.store.insert(phrase.clone(), self.store_counts[id]);
+            }
+        }
+        counts
     }
 }
 
@@ -278,5 +475,61 @@ mod tests {
             "its parts are not repeated"
         );
         assert!(!topics.iter().any(|t| t.phrase.contains("password")), "said in the period less than always: no topic");
+    }
+
+    /// The store of `planted_topics_rise_above_what_is_always_said`, as
+    /// (conversation row, time, text): the period is 100..200, the previous
+    /// period 0..100, conversation 3 filtered out, older messages before.
+    fn store() -> Vec<(i64, i64, Option<&'static str>)> {
+        let mut out = vec![
+            (1, 150, Some("my parcel never arrived")),
+            (1, 151, Some("parcel never arrived yesterday")),
+            (2, 160, Some("the parcel never arrived")),
+            (2, 170, Some("password reset please")),
+            (1, 180, Some("password reset now")),
+            (2, 190, Some("password reset again")),
+            (1, 195, Some("login problem")),
+            (2, 199, None),
+            (3, 150, Some("parcel never arrived")),
+            (1, 50, Some("password reset please")),
+            (2, 60, Some("password reset again")),
+            (1, 70, Some("login problem")),
+            (1, 200, Some("parcel never arrived, later")),
+        ];
+        out.extend(std::iter::repeat_n((1, -500, Some("password reset needed")), 40));
+        out
+    }
+
+    #[test]
+    fn the_index_counts_what_two_passes_over_the_text_count() {
+        let s = stop();
+        let scope = TopicScope { passes: vec![false, true, true, false], from: 100, to: 200, previous_from: 0 };
+        // Two passes over the text, as a query without the index reads it.
+        let mut two_passes = TopicCounts::default();
+        for &(row, ts, text) in &store() {
+            if let (Some(current), Some(text)) = (scope.side(row, ts), text) {
+                two_passes.period_message(phrases(&words(text), &s), current);
+            }
+        }
+        two_passes.keep_candidates();
+        for &(_, _, text) in &store() {
+            two_passes.store_message(&text.map(|t| phrases(&words(t), &s)).unwrap_or_default());
+        }
+        // The index, built from the messages in another order.
+        let mut builder = TopicIndexBuilder::new(&s);
+        for &(row, ts, text) in store().iter().rev() {
+            builder.user_message(row, ts, text);
+        }
+        let indexed = builder.finish().counts(&scope);
+        assert_eq!(
+            (indexed.period_messages, indexed.store_messages),
+            (two_passes.period_messages, two_passes.store_messages)
+        );
+        assert_eq!(indexed.said, two_passes.said);
+        assert_eq!(indexed.store, two_passes.store);
+        let topics = indexed.topics();
+        assert_eq!(topics, two_passes.topics());
+        assert_eq!(topics[0].phrase, "parcel never arrived");
+        assert_eq!((topics[0].messages, topics[0].previous_messages), (3, 0), "conversation 3 is filtered out");
     }
 }

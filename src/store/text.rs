@@ -50,6 +50,23 @@ impl Store {
 }
 
 impl Store {
+    /// The conversation row, time and text of every user message, in no
+    /// particular order (what the topic index reads).
+    pub fn for_each_user_message_text(&self, mut f: impl FnMut(i64, i64, Option<&str>)) -> Result<(), StoreError> {
+        let mut run = || -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare("SELECT conversation, timestamp, role, content FROM message")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let role = r.get_ref(2)?.as_str().ok().and_then(Role::parse).unwrap_or(Role::System);
+                if role.side() == crate::model::Side::User {
+                    f(r.get(0)?, r.get(1)?, r.get_ref(3)?.as_str_or_null()?);
+                }
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.err(e))
+    }
+
     /// The snippet of the first message (in time, then first-seen order) of
     /// the conversation `conversation_id` that says one of `phrases`.
     pub fn first_snippet(&self, conversation_id: &str, phrases: &Phrases) -> Result<Option<Snippet>, StoreError> {

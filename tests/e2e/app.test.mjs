@@ -183,6 +183,22 @@ async function setTheme(theme) {
   }
 }
 
+/** Shoots what `show` brings on screen in the dark theme, then goes back to the light one (on the Settings screen). */
+async function alsoDark(show) {
+  await setTheme('dark');
+  await show();
+  await setTheme('light');
+}
+
+/** `rapport conversations --unanswered QUESTION --json` for the query the dashboard shows. */
+function cliUnanswered(q, question) {
+  const args = ['--db', DB, 'conversations', '--from', q.from, '--to', q.to, '--tz', q.tz, '--unanswered', question, '--json'];
+  for (const [key, values] of Object.entries(q.filters ?? {})) {
+    for (const v of values) args.push('--filter', `${key}=${v}`);
+  }
+  return JSON.parse(execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 1 << 28 }));
+}
+
 test('the headline cards show the numbers of rapport metrics, for any period, zone and filter', async () => {
   // Start from the app's defaults: the dashboard's query survives restarts.
   await browser.execute(() => {
@@ -257,6 +273,16 @@ test('two segments are compared, a view is saved and opened again, and cards are
   await (await $('[data-testid="view-WhatsApp vs all"]')).waitForExist({ timeout: 10000 });
   await shot('dashboard-views-light');
   await browser.keys('Escape');
+  await alsoDark(async () => {
+    await openScreen('Dashboard');
+    await dashboardQuery();
+    await (await $('[data-testid="views-menu"]')).click();
+    await (await $('[data-testid="view-WhatsApp vs all"]')).waitForExist({ timeout: 10000 });
+    await shot('dashboard-views-dark');
+    await browser.keys('Escape');
+  });
+  await openScreen('Dashboard');
+  await dashboardQuery();
   const saved = q;
   await (await $('[data-testid="comparison"]')).selectByAttribute('value', 'previous');
   q = await nextQuery(q);
@@ -299,24 +325,144 @@ test('a phrase searched in the conversations becomes a text chip whose numbers a
   const marked = String(await (await said.$('mark')).getProperty('textContent'));
   assert.equal(marked.toLowerCase(), 'refund', 'the snippet marks the phrase');
   await shot('conversations-search-light');
+  await alsoDark(async () => {
+    await openScreen('Conversations');
+    const again = await $('input[aria-label="Search conversations"]');
+    await again.waitForExist({ timeout: 10000 });
+    await again.setValue('refund');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="search-said"] mark')).length > 0, {
+      timeout: 20000,
+      timeoutMsg: 'no snippet marks the phrase (dark)',
+    });
+    await shot('conversations-search-dark');
+  });
+  await openScreen('Conversations');
+  const boxAgain = await $('input[aria-label="Search conversations"]');
+  await boxAgain.waitForExist({ timeout: 10000 });
+  await boxAgain.setValue('refund');
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="search-said"] mark')).length > 0, {
+    timeout: 20000,
+    timeoutMsg: 'no snippet marks the phrase (back in light)',
+  });
   await (await $('[data-testid="search-to-chip"]')).click();
   q = await nextQuery(q);
   assert.deepEqual(q.filters.text, ['refund'], 'the search became a text filter');
   await assertCardsMatchCli('text=refund');
   await shot('dashboard-text-chip-light');
+  await alsoDark(async () => {
+    await openScreen('Dashboard');
+    await dashboardQuery();
+    await shot('dashboard-text-chip-dark');
+  });
+  await openScreen('Dashboard');
+  await dashboardQuery();
   await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
   q = await nextQuery(q);
 
   // What people ask about: a phrase of the card becomes the same kind of chip.
-  const topic = await $('[data-testid="card-topics"] [data-testid="topic"]');
+  let topic = await $('[data-testid="card-topics"] [data-testid="topic"]');
   await topic.waitForExist({ timeout: 30000 });
   await topic.scrollIntoView();
   await shot('dashboard-topics-light');
+  await alsoDark(async () => {
+    await openScreen('Dashboard');
+    await dashboardQuery();
+    const card = await $('[data-testid="card-topics"] [data-testid="topic"]');
+    await card.waitForExist({ timeout: 30000 });
+    await card.scrollIntoView();
+    await shot('dashboard-topics-dark');
+  });
+  await openScreen('Dashboard');
+  await dashboardQuery();
+  topic = await $('[data-testid="card-topics"] [data-testid="topic"]');
+  await topic.waitForExist({ timeout: 30000 });
+  await topic.scrollIntoView();
   const phrase = String(await (await topic.$('.phrase')).getProperty('textContent')).trim();
   await topic.click();
   q = await nextQuery(q);
   assert.deepEqual(q.filters.text, [phrase], 'the topic became a text filter');
   await assertCardsMatchCli(`text=${phrase}`);
+  await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
+  await nextQuery(q);
+});
+
+test('a top unanswered question opens the conversations where it was asked and not answered, as rapport conversations --unanswered lists them', async () => {
+  /** The dashboard's first top unanswered question, scrolled into view. */
+  const firstQuestion = async () => {
+    await openScreen('Dashboard');
+    const q = await dashboardQuery();
+    const row = await $('[data-testid="card-top-unanswered"] li button.row');
+    await row.waitForExist({ timeout: 20000, timeoutMsg: 'the period has no unanswered question' });
+    await row.scrollIntoView();
+    return { q, row, question: String(await (await row.$('.label')).getProperty('textContent')).trim() };
+  };
+  const drillLabel = async () => {
+    const label = await $('[data-testid="drill-label"]');
+    await label.waitForExist({ timeout: 10000 });
+    return label;
+  };
+  const listed = async () => {
+    const table = await $('[data-testid="screen-conversations"] [role="table"]');
+    await browser.waitUntil(async () => (await table.getAttribute('aria-rowcount')) !== null, {
+      timeout: 20000,
+      timeoutMsg: 'the list did not load',
+    });
+    const total = Number(await table.getAttribute('aria-rowcount'));
+    if (total > 0) await (await $('[data-testid="screen-conversations"] [role="row"][tabindex]')).waitForExist({ timeout: 10000 });
+    const rows = await browser.$$('[data-testid="screen-conversations"] [role="row"][data-conversation]');
+    const shown = [];
+    for (const r of rows) shown.push([Number(await r.getAttribute('data-index')), await r.getAttribute('data-conversation')]);
+    shown.sort((a, b) => a[0] - b[0]);
+    return { total, ids: shown.map(([, id]) => id) };
+  };
+
+  await alsoDark(async () => {
+    const { row } = await firstQuestion();
+    await shot('dashboard-unanswered-dark');
+    await row.click();
+    await drillLabel();
+    await listed();
+    await shot('conversations-unanswered-dark');
+  });
+
+  let { q, row, question } = await firstQuestion();
+  await shot('dashboard-unanswered-light');
+  await row.click();
+  const label = await drillLabel();
+  const said = String(await label.getProperty('textContent'));
+  assert.ok(said.includes('Asked and not answered') && said.includes(question), `the list says what it lists: ${said}`);
+  const expected = cliUnanswered(q, question);
+  assert.ok(expected.total > 0, `rapport conversations --unanswered "${question}" lists some`);
+  const { total, ids } = await listed();
+  assert.equal(total, expected.total, `as many conversations as rapport conversations --unanswered "${question}"`);
+  assert.ok(ids.length > 0, 'the list shows its rows');
+  assert.deepEqual(ids, expected.rows.slice(0, ids.length).map((r) => r.conversation_id), 'the same conversations, newest first');
+  await shot('conversations-unanswered-light');
+
+  // Each one click from its transcript, where the question is asked.
+  await (await $(`[data-testid="screen-conversations"] [data-conversation="${ids[0]}"]`)).click();
+  const transcript = await $('[data-testid="screen-conversation"] section[aria-label="Transcript"]');
+  await transcript.waitForExist({ timeout: 10000 });
+  const text = String(await transcript.getProperty('textContent')).toLowerCase();
+  const plain = text.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\p{L}\p{N}]+/gu, ' ');
+  assert.ok(plain.includes(question), `the transcript of ${ids[0]} asks "${question}"`);
+
+  // The label's × shows every conversation of the period again.
+  await openScreen('Dashboard');
+  ({ q, row, question } = await firstQuestion());
+  await row.click();
+  await (await (await drillLabel()).$('button')).click();
+  await browser.waitUntil(async () => !(await (await $('[data-testid="drill-label"]')).isExisting()), {
+    timeout: 10000,
+    timeoutMsg: 'the label stayed',
+  });
+
+  // The + beside a question counts the conversations that say it on the dashboard.
+  ({ q, question } = await firstQuestion());
+  await (await $('[data-testid="card-top-unanswered"] li button.also')).click();
+  q = await nextQuery(q);
+  assert.deepEqual(q.filters.text, [question], 'the question became a text filter');
+  await assertCardsMatchCli(`text=${question}`);
   await (await $('ul[aria-label="Filters"] button[aria-label^="Remove filter"]')).click();
   await nextQuery(q);
 });

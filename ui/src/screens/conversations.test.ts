@@ -8,6 +8,9 @@ describe('conversations list', () => {
       'Conversations with messages on Tuesdays, 14:00–15:00',
     );
     expect(drillTitle({ kind: 'tool', name: 'open_ticket' })).toBe('Conversations that called open_ticket');
+    expect(drillTitle({ kind: 'unanswered', question: 'can i pay by cheque' })).toBe(
+      'Asked and not answered: “can i pay by cheque”',
+    );
   });
 
   it('sorts by the ten columns the brief names', () => {

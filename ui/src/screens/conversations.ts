@@ -39,5 +39,7 @@ export function drillTitle(drill: Drill, locale?: string): string {
     }
     case 'tool':
       return `Conversations that called ${drill.name}`;
+    case 'unanswered':
+      return `Asked and not answered: “${drill.question}”`;
   }
 }
