@@ -92,6 +92,20 @@ fn text_is_packed_once_the_store_has_learnt_its_dictionary_and_every_reader_gets
     let page = engine.conversations(&period, &options).unwrap();
     assert_eq!(page.total, says("south shop arrived 2 "));
 
+    // What people ask about (the topic index reads every user message's text).
+    let topics = ws.engine().topics(&period).unwrap();
+    assert!(!topics.is_empty(), "topics found in the packed text");
+    for t in &topics {
+        let said = given.iter().chain(&small_given).filter_map(|(_, t)| t.as_deref()).any(|text| {
+            rapport::store::message_words(text)
+                .split(' ')
+                .collect::<Vec<_>>()
+                .windows(t.phrase.split(' ').count())
+                .any(|w| w.join(" ") == t.phrase)
+        });
+        assert!(said, "the topic {:?} is said in the text as given", t.phrase);
+    }
+
     // A second import of the same file changes nothing, packed bytes and all.
     let stored = |ws: &Workspace| -> Vec<(i64, Vec<u8>)> {
         let conn = rusqlite::Connection::open(ws.db()).unwrap();

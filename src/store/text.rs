@@ -54,12 +54,12 @@ impl Store {
     /// particular order (what the topic index reads).
     pub fn for_each_user_message_text(&self, mut f: impl FnMut(i64, i64, Option<&str>)) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare("SELECT conversation, timestamp, role, content FROM message")?;
+            let mut stmt = self.conn.prepare("SELECT conversation, timestamp, role_code, content FROM message")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let role = r.get_ref(2)?.as_str().ok().and_then(Role::parse).unwrap_or(Role::System);
+                let role = super::write::role_of_code(r.get(2)?);
                 if role.side() == crate::model::Side::User {
-                    f(r.get(0)?, r.get(1)?, r.get_ref(3)?.as_str_or_null()?);
+                    f(r.get(0)?, r.get(1)?, self.text(r.get_ref(3)?)?.as_deref());
                 }
             }
             Ok(())
