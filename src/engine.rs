@@ -81,6 +81,32 @@ struct TopicIndexAt {
     index: crate::metrics::TopicIndex,
 }
 
+/// The topic index of a SQLite store, to be built on another connection
+/// than the engine's ([`Engine::topic_index_job`]).
+#[derive(Debug, Clone)]
+pub struct TopicIndexJob {
+    store: PathBuf,
+    languages: Vec<String>,
+}
+
+/// A topic index a [`TopicIndexJob`] built, for [`Engine::install_topic_index`].
+pub struct BuiltTopicIndex(TopicIndexAt);
+
+impl TopicIndexJob {
+    /// Reads the store's user messages on a connection of its own, in one
+    /// snapshot whose generation the index is tagged with.
+    pub fn build(self) -> Result<BuiltTopicIndex, Error> {
+        let store = Store::open(&self.store)?;
+        let stop = crate::metrics::stop_words(self.languages.iter().map(String::as_str));
+        let mut builder = crate::metrics::TopicIndexBuilder::new(&stop);
+        let generation = store.in_one_snapshot(|| {
+            store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
+            store.generation()
+        })?;
+        Ok(BuiltTopicIndex(TopicIndexAt { generation, languages: self.languages, index: builder.finish() }))
+    }
+}
+
 /// What the store holds, for `rapport status` and the app's first screen.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -719,9 +745,7 @@ impl Engine {
         let generation = self.facts_generation;
         let facts = self.facts.as_ref().expect("just built");
         let scope = TopicScope::of(facts, &query);
-        let languages: std::collections::BTreeSet<&str> =
-            facts.conversations.iter().map(|c| facts.names.name(c.language)).collect();
-        let languages: Vec<String> = languages.into_iter().map(str::to_owned).collect();
+        let languages = self.topic_languages();
         // On SQLite the store generation says when the index is stale; a
         // ClickHouse store's is built at each call (one read of the text).
         let local = matches!(self.backend, Backend::Local(_));
@@ -756,6 +780,41 @@ impl Engine {
             self.topic_index = None;
         }
         Ok(topics)
+    }
+
+    /// What building the topic index takes, when the index held is not of
+    /// the store as it is (`None` when it is, and on a ClickHouse store,
+    /// whose index [`Engine::topics`] builds at each call). The app builds
+    /// it with [`TopicIndexJob::build`] away from the engine, which goes on
+    /// answering meanwhile, and hands it back with [`Engine::install_topic_index`].
+    pub fn topic_index_job(&mut self) -> Result<Option<TopicIndexJob>, Error> {
+        self.base_facts()?;
+        let Backend::Local(store) = &self.backend else { return Ok(None) };
+        let languages = self.topic_languages();
+        let generation = self.facts_generation;
+        if self.topic_index.as_ref().is_some_and(|t| t.generation == generation && t.languages == languages) {
+            return Ok(None);
+        }
+        Ok(Some(TopicIndexJob { store: store.path().to_owned(), languages }))
+    }
+
+    /// Keeps a topic index built by a [`TopicIndexJob`], if it is of the
+    /// store as the engine's facts are (else it is dropped: the store
+    /// changed while it was built).
+    pub fn install_topic_index(&mut self, built: BuiltTopicIndex) -> Result<(), Error> {
+        self.base_facts()?;
+        if built.0.generation == self.facts_generation && built.0.languages == self.topic_languages() {
+            self.topic_index = Some(built.0);
+        }
+        Ok(())
+    }
+
+    /// The languages of the conversations, whose stop words topics leave out.
+    fn topic_languages(&self) -> Vec<String> {
+        let Some(facts) = &self.facts else { return Vec::new() };
+        let languages: std::collections::BTreeSet<&str> =
+            facts.conversations.iter().map(|c| facts.names.name(c.language)).collect();
+        languages.into_iter().map(str::to_owned).collect()
     }
 
     /// The dashboard as the app shows it, with the settings' escalation tools.

@@ -33,6 +33,8 @@ pub struct AppState {
     unreachable: Mutex<Option<String>>,
     /// Set while an import runs; storing `true` cancels it.
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// Held while a topic index is built away from the engine: one at a time.
+    pub topic_builds: tauri::async_runtime::Mutex<()>,
 }
 
 /// How the app starts: which store, and where its choice is kept.
@@ -135,6 +137,7 @@ impl AppState {
             engine: Mutex::new(engine),
             unreachable: Mutex::new(unreachable),
             import_cancel: Mutex::new(None),
+            topic_builds: tauri::async_runtime::Mutex::new(()),
         })
     }
 

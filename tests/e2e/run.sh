@@ -62,10 +62,14 @@ export LANG=en_US.UTF-8
 # without it WebKitWebDriver's screenshot of some transcripts never returns,
 # though the page goes on drawing and answering. The suite keeps it on.
 export WEBKIT_DISABLE_COMPOSITING_MODE=0
+# A test that fails midway can leave its app open (its driver gone): the
+# runner exits once every test has ended (--test-force-exit), and what is
+# left of this run's apps is closed.
+trap 'pkill -f "$root/target/debug/rapport-desktop" || true; "$root/tests/clickhouse/servers.sh" stop "$ch_dir"; rm -rf "$ch_dir"' EXIT
 cd tests/e2e
 # `tests/e2e/run.sh FILE.test.mjs...` runs only those files.
 if [ $# -gt 0 ]; then
-    xvfb-run -a -s "-screen 0 1440x960x24" node --test --test-concurrency=1 "$@"
+    xvfb-run -a -s "-screen 0 1440x960x24" node --test --test-force-exit --test-concurrency=1 "$@"
 else
     xvfb-run -a -s "-screen 0 1440x960x24" npm test --silent
 fi

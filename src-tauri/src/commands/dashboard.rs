@@ -1,6 +1,6 @@
 //! The dashboard screen: every number of a query, and the zones to choose from.
 
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 use rapport::engine::DashboardView;
 use rapport::metrics::{QueryText, Topic};
@@ -17,8 +17,20 @@ pub fn load_topics(state: &AppState, query: &QueryText) -> Result<Vec<Topic>> {
     Ok(state.engine()?.topics(&query)?)
 }
 
+/// The topic index, when the store changed since it was built, is built
+/// on a thread and connection of its own (one build at a time), so that
+/// the dashboard, imports and lists go on meanwhile; then the topics are
+/// counted from it.
 #[tauri::command]
 pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<Topic>> {
+    let _one_build = state.topic_builds.lock().await;
+    let job = state.engine()?.topic_index_job()?;
+    if let Some(job) = job {
+        let built = tauri::async_runtime::spawn_blocking(move || job.build())
+            .await
+            .map_err(|e| AppError::new("engine", format!("finding topics stopped: {e}")))??;
+        state.engine()?.install_topic_index(built)?;
+    }
     load_topics(&state, &query)
 }
 

@@ -1,0 +1,62 @@
+//! The app builds the topic index on a thread and connection of its own
+//! (`Engine::topic_index_job`), so that the engine goes on answering; the
+//! index it hands back gives the topics the engine finds itself, and one
+//! built before the store changed is not used.
+
+mod common;
+use common::*;
+use rapport::engine::Engine;
+
+fn topics_json(engine: &mut Engine) -> serde_json::Value {
+    serde_json::to_value(engine.topics(&autumn("UTC")).unwrap()).unwrap()
+}
+
+/// Conversations whose users ask about refunds and parcels.
+fn asking(n: usize, prefix: &str, about: &str) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        out.push_str(&format!(
+            "{{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m1\",\"role\":\"user\",\"timestamp\":\"2026-10-05T09:{:02}:00Z\",\"content\":\"{about} number {i}\"}}\n\
+             {{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m2\",\"role\":\"agent\",\"timestamp\":\"2026-10-05T09:{:02}:05Z\",\"content\":\"Done.\"}}\n",
+            i % 60,
+            i % 60
+        ));
+    }
+    out
+}
+
+#[test]
+fn an_index_built_by_a_job_gives_the_topics_the_engine_finds() {
+    let ws = Workspace::new();
+    ws.import(&[
+        ws.file("a.jsonl", conversations_jsonl(300, "a")),
+        ws.file("b.jsonl", asking(120, "b", "refund for my damaged parcel")),
+    ]);
+    let expected = topics_json(&mut ws.engine());
+    assert!(expected.as_array().is_some_and(|t| !t.is_empty()), "some topics: {expected}");
+
+    let mut engine = ws.engine();
+    let job = engine.topic_index_job().unwrap().expect("no index held yet");
+    let built = job.build().unwrap();
+    engine.install_topic_index(built).unwrap();
+    assert!(engine.topic_index_job().unwrap().is_none(), "the index handed back is used");
+    assert_eq!(topics_json(&mut engine), expected);
+}
+
+#[test]
+fn an_index_built_before_the_store_changed_is_not_used() {
+    let ws = Workspace::new();
+    ws.import(&[ws.file("a.jsonl", conversations_jsonl(300, "a"))]);
+    let mut engine = ws.engine();
+    let job = engine.topic_index_job().unwrap().expect("no index held yet");
+    let built = job.build().unwrap();
+    // Meanwhile, an import through the engine.
+    engine
+        .import(&[ws.file("b.jsonl", asking(200, "b", "invoice address change"))], &Default::default(), &mut |_| {})
+        .unwrap();
+    engine.install_topic_index(built).unwrap();
+    assert!(engine.topic_index_job().unwrap().is_some(), "the stale index was dropped");
+    let topics = topics_json(&mut engine);
+    assert_eq!(topics, topics_json(&mut ws.engine()), "the topics of the store as it is now");
+    assert!(topics.to_string().contains("address change"), "the new messages count: {topics}");
+}
