@@ -96,7 +96,7 @@ impl TopicIndexJob {
     /// Reads the store's user messages on a connection of its own, in one
     /// snapshot whose generation the index is tagged with.
     pub fn build(self) -> Result<BuiltTopicIndex, Error> {
-        let store = Store::open(&self.store)?;
+        let store = Store::open_reader(&self.store)?;
         let stop = crate::metrics::stop_words(self.languages.iter().map(String::as_str));
         let mut builder = crate::metrics::TopicIndexBuilder::new(&stop);
         let generation = store.in_one_snapshot(|| {

@@ -164,6 +164,23 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens a store another connection of this process has open already,
+    /// to read only: nothing in it is created, checked or changed, and the
+    /// file is touched only through SQLite (a file of the store opened and
+    /// closed outside SQLite would drop the locks this process's other
+    /// connections hold on it).
+    pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
+        let sqlite = |source| StoreError::Sqlite { path: path.to_owned(), source };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
+        let codec = std::sync::Arc::new(TextCodec::default());
+        register_functions(&conn, codec.clone()).map_err(sqlite)?;
+        let store = Store { conn, path: path.to_owned(), codec };
+        store.load_dictionaries().map_err(sqlite)?;
+        Ok(store)
+    }
+
     fn migrate(&mut self, from: usize, to: usize) -> rusqlite::Result<()> {
         if from >= to {
             return Ok(());
