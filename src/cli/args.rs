@@ -70,8 +70,16 @@ pub enum Command {
         query: QueryArgs,
         /// Only those in which this question was asked in the period and went
         /// unanswered (a row of `top_unanswered`; accents, case and punctuation aside).
-        #[arg(long, value_name = "QUESTION")]
+        #[arg(long, value_name = "QUESTION", conflicts_with_all = ["unresolved", "resolved"])]
         unanswered: Option<String>,
+        /// Only those in which some question asked in the period went
+        /// unanswered (those behind `unanswered_questions`).
+        #[arg(long, conflicts_with = "resolved")]
+        unresolved: bool,
+        /// Only those started in the period that the agent resolved (those
+        /// behind `resolved_conversations`).
+        #[arg(long)]
+        resolved: bool,
         /// Tool names that count as a hand-over to a human, comma-separated.
         #[arg(long, value_name = "NAME,NAME...")]
         escalation: Option<String>,

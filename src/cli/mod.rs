@@ -111,13 +111,19 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             output::print_json(&engine.topics(&query).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Conversations { query, unanswered, escalation, fallback, limit, json } => {
+        Command::Conversations { query, unanswered, unresolved, resolved, escalation, fallback, limit, json } => {
             let query = build_query(query)?;
             let settings = settings(escalation.as_deref(), fallback.as_deref());
             if unanswered.as_deref().is_some_and(|q| rapport::metrics::words::words(q).is_empty()) {
                 return Err("--unanswered: the question has no word".to_owned());
             }
-            let drill = unanswered.clone().map(|question| rapport::metrics::Drill::Unanswered { question });
+            use rapport::metrics::Drill;
+            let drill = match (unanswered.clone(), *unresolved, *resolved) {
+                (Some(question), _, _) => Some(Drill::Unanswered { question }),
+                (None, true, _) => Some(Drill::Unresolved),
+                (None, false, true) => Some(Drill::Resolved),
+                (None, false, false) => None,
+            };
             let options = rapport::metrics::ListOptions {
                 drill: drill.as_ref(),
                 descending: true,

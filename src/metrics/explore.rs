@@ -22,6 +22,12 @@ pub enum Drill {
     /// Conversations in which this question (a text of `top_unanswered`)
     /// was asked in range and went unanswered.
     Unanswered { question: String },
+    /// Conversations in which some question asked in range went unanswered
+    /// (those behind Unanswered Questions).
+    Unresolved,
+    /// Conversations started in range that the agent resolved (those
+    /// behind Resolution Rate: engaged, no escalation, no negative feedback).
+    Resolved,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -120,8 +126,23 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
             }
         }
         Some(Drill::Unanswered { question }) => {
-            for c in super::insights::unanswered_in(facts, question, from, to, &passes) {
+            for c in super::insights::unanswered_in(facts, Some(question), from, to, &passes) {
                 selected[c as usize] = true;
+            }
+        }
+        Some(Drill::Unresolved) => {
+            for c in super::insights::unanswered_in(facts, None, from, to, &passes) {
+                selected[c as usize] = true;
+            }
+        }
+        Some(Drill::Resolved) => {
+            let escalated = escalated(facts, settings);
+            let negative = super::insights::negative(facts);
+            for (i, c) in facts.conversations.iter().enumerate() {
+                selected[i] = c.started != NONE
+                    && c.started >= from
+                    && c.started < to
+                    && super::insights::resolved(c, passes(i as u32), escalated[i], negative[i]);
             }
         }
         Some(Drill::Tool { name }) => {

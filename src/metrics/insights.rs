@@ -298,16 +298,20 @@ pub(crate) fn negative(facts: &Facts) -> Vec<bool> {
     negative
 }
 
+/// Whether a conversation (started in the period) counts as resolved: it
+/// passes the filters, is an interaction, and was neither escalated nor
+/// given negative feedback.
+pub(crate) fn resolved(c: &super::rows::ConversationFact, passes: bool, escalated: bool, negative: bool) -> bool {
+    c.engaged && passes && !escalated && !negative
+}
+
 /// The Insights keys of a period; `negative` as [`negative`] gives it.
 pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Insights {
     let Period { from, to, passes, escalated, interactions } = *period;
     let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
     let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
     let resolved_conversations = (first..end.max(first))
-        .filter(|&i| {
-            let c = &facts.conversations[i];
-            c.engaged && passes(i as u32) && !escalated[i] && !negative[i]
-        })
+        .filter(|&i| resolved(&facts.conversations[i], passes(i as u32), escalated[i], negative[i]))
         .count() as u64;
 
     let insight = &facts.insights;
@@ -354,17 +358,20 @@ pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Ins
 /// `can i pay by cheque` are the same question.
 pub(crate) fn unanswered_in(
     facts: &Facts,
-    question: &str,
+    question: Option<&str>,
     from: i64,
     to: i64,
     passes: &dyn Fn(u32) -> bool,
 ) -> Vec<u32> {
-    let key = words(question).join(" ");
+    let key = question.map(|q| words(q).join(" "));
     let insight = &facts.insights;
     let mut out: Vec<u32> = in_range(&insight.questions, |q| q.ts, from, to)
         .iter()
-        .filter(|q| q.unanswered && q.text != NO_TEXT && passes(q.conversation))
-        .filter(|q| !key.is_empty() && insight.texts.name(q.text) == key)
+        .filter(|q| q.unanswered && passes(q.conversation))
+        .filter(|q| match &key {
+            None => true,
+            Some(key) => q.text != NO_TEXT && !key.is_empty() && insight.texts.name(q.text) == key,
+        })
         .map(|q| q.conversation)
         .collect();
     out.sort_unstable();

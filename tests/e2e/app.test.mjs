@@ -192,7 +192,12 @@ async function alsoDark(show) {
 
 /** `rapport conversations --unanswered QUESTION --json` for the query the dashboard shows. */
 function cliUnanswered(q, question) {
-  const args = ['--db', DB, 'conversations', '--from', q.from, '--to', q.to, '--tz', q.tz, '--unanswered', question, '--json'];
+  return cliConversations(q, ['--unanswered', question]);
+}
+
+/** `rapport conversations --json` of the query, narrowed by `drill` (its flags). */
+function cliConversations(q, drill) {
+  const args = ['--db', DB, 'conversations', '--from', q.from, '--to', q.to, '--tz', q.tz, ...drill, '--json'];
   for (const [key, values] of Object.entries(q.filters ?? {})) {
     for (const v of values) args.push('--filter', `${key}=${v}`);
   }
@@ -456,6 +461,23 @@ test('a top unanswered question opens the conversations where it was asked and n
     timeout: 10000,
     timeoutMsg: 'the label stayed',
   });
+
+  // Resolution Rate and Unanswered Questions open the conversations behind their numbers.
+  for (const [key, flag, title] of [
+    ['resolution_rate', '--resolved', 'Resolved by the agent'],
+    ['unanswered_questions', '--unresolved', 'With a question not answered'],
+  ]) {
+    await openScreen('Dashboard');
+    const shown = await dashboardQuery();
+    await (await $(`[data-testid="open-${key}"]`)).click();
+    const title_ = String(await (await drillLabel()).getProperty('textContent'));
+    assert.ok(title_.includes(title), `the list says what it lists: ${title_}`);
+    const behind = cliConversations(shown, [flag]);
+    assert.ok(behind.total > 0, `rapport conversations ${flag} lists some`);
+    const list = await listed();
+    assert.equal(list.total, behind.total, `as many conversations as rapport conversations ${flag}`);
+    assert.deepEqual(list.ids, behind.rows.slice(0, list.ids.length).map((r) => r.conversation_id), `the same conversations as ${flag}`);
+  }
 
   // The + beside a question counts the conversations that say it on the dashboard.
   ({ q, question } = await firstQuestion());

@@ -11,6 +11,8 @@ describe('conversations list', () => {
     expect(drillTitle({ kind: 'unanswered', question: 'can i pay by cheque' })).toBe(
       'Asked and not answered: “can i pay by cheque”',
     );
+    expect(drillTitle({ kind: 'unresolved' })).toBe('With a question not answered');
+    expect(drillTitle({ kind: 'resolved' })).toBe('Resolved by the agent');
   });
 
   it('sorts by the ten columns the brief names', () => {

@@ -41,5 +41,9 @@ export function drillTitle(drill: Drill, locale?: string): string {
       return `Conversations that called ${drill.name}`;
     case 'unanswered':
       return `Asked and not answered: “${drill.question}”`;
+    case 'unresolved':
+      return 'With a question not answered';
+    case 'resolved':
+      return 'Resolved by the agent';
   }
 }

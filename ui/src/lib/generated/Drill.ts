@@ -3,4 +3,4 @@
 /**
  * A chart cell clicked: narrows the list to the conversations behind it.
  */
-export type Drill = { "kind": "day", date: string, } | { "kind": "hour", weekday: number, hour: number, } | { "kind": "tool", name: string, } | { "kind": "unanswered", question: string, };
+export type Drill = { "kind": "day", date: string, } | { "kind": "hour", weekday: number, hour: number, } | { "kind": "tool", name: string, } | { "kind": "unanswered", question: string, } | { "kind": "unresolved" } | { "kind": "resolved" };
