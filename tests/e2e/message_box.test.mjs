@@ -18,10 +18,21 @@ const TITLE = 'Rapport cannot start';
 const dir = join(OUT, 'bad-stores');
 mkdirSync(dir, { recursive: true });
 
-/** The titles of the display's windows, from xwininfo's tree. */
+/**
+ * The titles of the display's windows, from xwininfo's tree. A display that
+ * refuses a connection for a moment (seen once in a CI run, right after an
+ * app was stopped) is asked again, up to 2 s, before that is an error.
+ */
 function windowTitles() {
-  const tree = execFileSync('xwininfo', ['-root', '-tree'], { encoding: 'utf8' });
-  return [...tree.matchAll(/^\s*0x[0-9a-f]+ "([^"]*)"/gm)].map((m) => m[1]);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const tree = execFileSync('xwininfo', ['-root', '-tree'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return [...tree.matchAll(/^\s*0x[0-9a-f]+ "([^"]*)"/gm)].map((m) => m[1]);
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      execFileSync('sleep', ['0.2']);
+    }
+  }
 }
 
 /** Starts the app on `db`; resolves when a window titled TITLE shows, with what it wrote on stderr. */
