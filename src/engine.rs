@@ -749,8 +749,7 @@ impl Engine {
         // On SQLite the store generation says when the index is stale; a
         // ClickHouse store's is built at each call (one read of the text).
         let local = matches!(self.backend, Backend::Local(_));
-        let kept =
-            local && self.topic_index.as_ref().is_some_and(|t| t.generation == generation && t.languages == languages);
+        let kept = local && self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages));
         if !kept {
             self.topic_index = None;
             let stop = stop_words(languages.iter().map(String::as_str));
@@ -791,8 +790,7 @@ impl Engine {
         self.base_facts()?;
         let Backend::Local(store) = &self.backend else { return Ok(None) };
         let languages = self.topic_languages();
-        let generation = self.facts_generation;
-        if self.topic_index.as_ref().is_some_and(|t| t.generation == generation && t.languages == languages) {
+        if self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages)) {
             return Ok(None);
         }
         Ok(Some(TopicIndexJob { store: store.path().to_owned(), languages }))
@@ -803,10 +801,16 @@ impl Engine {
     /// changed while it was built).
     pub fn install_topic_index(&mut self, built: BuiltTopicIndex) -> Result<(), Error> {
         self.base_facts()?;
-        if built.0.generation == self.facts_generation && built.0.languages == self.topic_languages() {
+        if self.is_current(&built.0, &self.topic_languages()) {
             self.topic_index = Some(built.0);
         }
         Ok(())
+    }
+
+    /// Whether a topic index is of the store as the facts held are, with
+    /// the stop words of these languages.
+    fn is_current(&self, index: &TopicIndexAt, languages: &[String]) -> bool {
+        index.generation == self.facts_generation && index.languages == languages
     }
 
     /// The languages of the conversations, whose stop words topics leave out.
