@@ -26,6 +26,20 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 shared=${RAPPORT_SHARED:-$root/../shared}
+
+# The conformance suite with the Insights, then the Insights cases, on the
+# store TEMPLATE ({run} replaced by each run's name, so that each case of each
+# run gets a database of its own); 0 failures or the script stops.
+conformance() {
+    local template=$1 log=$2 run
+    for run in all insights; do
+        local cases=()
+        [ "$run" = insights ] && cases=(--case "$shared/conformance/insights.json")
+        python3 "$shared/tools/conformance.py" --app target/release/rapport --insights "${cases[@]}" \
+            --store "${template//\{run\}/$run}" | tee "$log" | grep -v '^ok '
+        tail -1 "$log" | grep -q ' 0 failed$'
+    done
+}
 base=${RAPPORT_CH_PORT_BASE:-18123}
 
 CHDB_PACKAGE=@chdb/lib-linux-x64-gnu@26.7.3-stable.1
@@ -45,13 +59,7 @@ else
     fi
     chdb_data=$(mktemp -d /tmp/rapport-chdb.XXXXXX)
     echo "== conformance on chdb (ClickHouse 26.x in process), Insights and the text filter included"
-    for run in all insights; do
-        cases=()
-        [ "$run" = insights ] && cases=(--case "$shared/conformance/insights.json")
-        python3 "$shared/tools/conformance.py" --app target/release/rapport --insights "${cases[@]}" \
-            --store "chdb://$chdb_data/$run/rapport_{case}" | tee "$chdb_data/conformance.log" | grep -v '^ok '
-        tail -1 "$chdb_data/conformance.log" | grep -q ' 0 failed$'
-    done
+    conformance "chdb://$chdb_data/{run}/rapport_{case}" "$chdb_data/conformance.log"
     echo "== on chdb, the same import reads as on SQLite (status, list, transcripts, reports)"
     RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_reads_as_sqlite -- --ignored
@@ -77,13 +85,7 @@ cluster="cluster=rapport_two_shards&shards=127.0.0.1:$base,127.0.0.1:$((base + 1
 
 echo "== conformance on a two-shard clickhouse-server $(curl -s "http://127.0.0.1:$base/?query=SELECT%20version()")"
 # Each run's cases get databases of their own (each case needs an empty store).
-for run in all insights; do
-    cases=()
-    [ "$run" = insights ] && cases=(--case "$shared/conformance/insights.json")
-    python3 "$shared/tools/conformance.py" --app target/release/rapport --insights "${cases[@]}" \
-        --store "clickhouse://127.0.0.1:$base/rapport_${run}_{case}?$cluster" | tee "$servers/conformance.log" | grep -v '^ok '
-    tail -1 "$servers/conformance.log" | grep -q ' 0 failed$'
-done
+conformance "clickhouse://127.0.0.1:$base/rapport_{run}_{case}?$cluster" "$servers/conformance.log"
 
 echo "== on the two shards, the same import reads as on SQLite (status, list, transcripts, reports)"
 RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
