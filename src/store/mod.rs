@@ -124,6 +124,7 @@ impl Store {
                 .map_err(|source| StoreError::CreateFolder { path: parent.to_owned(), source })?;
         }
         private::create_file(path).map_err(|source| StoreError::Create { path: path.to_owned(), source })?;
+        configure_sqlite();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
@@ -171,6 +172,7 @@ impl Store {
     /// connections hold on it).
     pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
         let sqlite = |source| StoreError::Sqlite { path: path.to_owned(), source };
+        configure_sqlite();
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
@@ -280,6 +282,22 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+/// Turns off SQLite's count of the memory it holds, once, before the
+/// process's first connection: the count takes a lock around every
+/// allocation SQLite makes (a tenth of an import's writing thread, measured
+/// with `perf`), and nothing here reads it. Too late when another
+/// connection opened first: SQLite then refuses, and keeps counting.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is safe to call before SQLite is
+        // initialised, and answers SQLITE_MISUSE, changing nothing, after.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+        }
+    });
 }
 
 /// A stored value that cannot be read as what it should be.
