@@ -314,6 +314,13 @@ fn register_functions(conn: &Connection, codec: std::sync::Arc<TextCodec>) -> ru
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| Ok(crate::model::content_key(ctx.get::<Option<String>>(0)?.as_deref())),
     )?;
+    // A cost as the store keeps it (schema.rs, 9).
+    conn.create_scalar_function(
+        "rapport_price",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<f64>>(0)?.map(write::price)),
+    )?;
     // A message's words for the full-text index, one space between them.
     conn.create_scalar_function(
         "rapport_words",

@@ -263,7 +263,13 @@ pub const MIGRATIONS: &[&str] = &[
     // a phrase of several words is looked up as all its words, and each
     // message found is then read to see the words in order (text.rs); a
     // message replaced has its old words taken out with FTS5's 'delete'
-    // command, given them again from the text as stored (write.rs).
+    // command, given them again from the text as stored (write.rs). A
+    // message's time is kept from 2026-01-01 (`at`: within four years of
+    // that day it takes 6 bytes, not 8) and its cost as a whole number of
+    // 10^-10 dollars when that is exactly the cost (`price`, of no type:
+    // 3 or 4 bytes where a real takes 8; otherwise the real as given);
+    // `timestamp` and `cost` read them back as before.
+    // (`rapport_price` and `write::TIME_ORIGIN` say the same.)
     r#"
     DROP TABLE IF EXISTS message_key;
     CREATE TABLE message_key (
@@ -277,22 +283,25 @@ pub const MIGRATIONS: &[&str] = &[
         id                INTEGER PRIMARY KEY,
         conversation      INTEGER NOT NULL REFERENCES conversation (id),
         role_code         INTEGER NOT NULL,
-        timestamp         INTEGER NOT NULL,
+        at                INTEGER NOT NULL,
         content           TEXT,
         model_id          INTEGER REFERENCES model_name (id),
         prompt_tokens     INTEGER,
         completion_tokens INTEGER,
-        cost              REAL,
+        price,
         foreign_cost      REAL,
         foreign_currency  TEXT,
         time_unknown      INTEGER NOT NULL DEFAULT 0,
         role              TEXT GENERATED ALWAYS AS
-            (CASE role_code WHEN 0 THEN 'user' WHEN 1 THEN 'agent' WHEN 2 THEN 'system' ELSE 'tool' END) VIRTUAL
+            (CASE role_code WHEN 0 THEN 'user' WHEN 1 THEN 'agent' WHEN 2 THEN 'system' ELSE 'tool' END) VIRTUAL,
+        timestamp         INTEGER GENERATED ALWAYS AS (at + 1767225600000000) VIRTUAL,
+        cost              REAL GENERATED ALWAYS AS
+            (CASE WHEN typeof(price) = 'integer' THEN price / 1e10 ELSE price END) VIRTUAL
     );
-    INSERT INTO message_9 (id, conversation, role_code, timestamp, content, model_id, prompt_tokens,
-        completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
-    SELECT id, conversation, role_code, timestamp, content, model_id, prompt_tokens,
-        completion_tokens, cost, foreign_cost, foreign_currency, time_unknown
+    INSERT INTO message_9 (id, conversation, role_code, at, content, model_id, prompt_tokens,
+        completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
+    SELECT id, conversation, role_code, timestamp - 1767225600000000, content, model_id, prompt_tokens,
+        completion_tokens, rapport_price(cost), foreign_cost, foreign_currency, time_unknown
     FROM message ORDER BY id;
     DROP TABLE message;
     ALTER TABLE message_9 RENAME TO message;

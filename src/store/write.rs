@@ -162,8 +162,8 @@ impl<'c> FileWriter<'c> {
             )?,
             find_message: conn.prepare("SELECT id FROM message_key WHERE conversation = ?1 AND key = ?2")?,
             insert_message: conn.prepare(
-                "INSERT INTO message (conversation, role_code, timestamp, content, model_id, prompt_tokens,
-                     completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
+                "INSERT INTO message (conversation, role_code, at, content, model_id, prompt_tokens,
+                     completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
             message_key: conn.prepare("INSERT INTO message_key (conversation, key, id) VALUES (?1, ?2, ?3)")?,
@@ -171,11 +171,11 @@ impl<'c> FileWriter<'c> {
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
                 "UPDATE message SET
-                     role_code = ?2, timestamp = ?3, content = ?4, model_id = ?5, prompt_tokens = ?6,
-                     completion_tokens = ?7, cost = ?8, foreign_cost = ?9, foreign_currency = ?10,
+                     role_code = ?2, at = ?3, content = ?4, model_id = ?5, prompt_tokens = ?6,
+                     completion_tokens = ?7, price = ?8, foreign_cost = ?9, foreign_currency = ?10,
                      time_unknown = ?11
                  WHERE id = ?1 AND (content IS NOT ?4
-                     OR (role_code, timestamp, model_id, prompt_tokens, completion_tokens, cost,
+                     OR (role_code, at, model_id, prompt_tokens, completion_tokens, price,
                          foreign_cost, foreign_currency, time_unknown)
                      IS NOT (?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11))",
             )?,
@@ -368,12 +368,12 @@ impl<'c> FileWriter<'c> {
         };
         let fields = params![
             role_code(m.role),
-            m.timestamp.0,
+            m.timestamp.0 - TIME_ORIGIN,
             content,
             model,
             m.prompt_tokens.map(|n| n as i64),
             m.completion_tokens.map(|n| n as i64),
-            m.cost,
+            m.cost.map(price),
             m.foreign_cost.as_ref().map(|f| f.amount),
             m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
             m.time_unknown,
@@ -533,6 +533,24 @@ pub(super) fn role_of_code(code: i64) -> Role {
         1 => Role::Agent,
         3 => Role::Tool,
         _ => Role::System,
+    }
+}
+
+/// What a message's time is counted from in the store (schema.rs, 9:
+/// `at`), 2026-01-01T00:00:00Z: within about four years of it, a time
+/// takes 6 bytes, not 8. Times are bounded (`model::time`): never overflows.
+pub(super) const TIME_ORIGIN: i64 = 1_767_225_600_000_000;
+
+/// A cost as the store keeps it (schema.rs, 9: `price`): a whole number of
+/// 10^-10 dollars when that reads back as exactly this cost (SQLite
+/// divides it by 1e10 as a double, as here), otherwise the cost as given.
+pub(super) fn price(cost: f64) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    let units = (cost * 1e10).round();
+    if units.abs() < 9_007_199_254_740_992.0 && (units / 1e10).to_bits() == cost.to_bits() {
+        Value::Integer(units as i64)
+    } else {
+        Value::Real(cost)
     }
 }
 
