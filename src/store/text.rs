@@ -5,7 +5,6 @@ use super::{Changed, Store, StoreError};
 use crate::metrics::words::Phrases;
 use crate::model::Role;
 use crate::text::{snippet, Snippet};
-use rusqlite::OptionalExtension;
 
 /// A message's text, with what places it in its conversation.
 #[derive(Debug, Clone, Copy)]
@@ -120,22 +119,22 @@ impl Store {
                 return Ok(());
             }
             let query: Vec<String> = several.iter().map(|p| all_words(p)).collect();
-            let mut stmt = self.conn.prepare_cached("SELECT rowid FROM message_words WHERE message_words MATCH ?1")?;
-            let mut content = self.conn.prepare_cached("SELECT content FROM message WHERE id = ?1")?;
+            // One statement, the rows in the index's order (ascending):
+            // SQLite's cursor on `message` then moves along, rather than
+            // descending the table anew for each message.
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT message.id, message.content FROM message_words CROSS JOIN message
+                     ON message.id = message_words.rowid
+                 WHERE message_words MATCH ?1",
+            )?;
             let mut rows = stmt.query([query.join(" OR ")])?;
             while let Some(r) = rows.next()? {
                 let row: i64 = r.get(0)?;
                 if said.contains(&row) {
                     continue;
                 }
-                let says = content
-                    .query_row([row], |r| {
-                        let words = self.text(r.get_ref(0)?)?.map(|t| crate::metrics::words::words(&t));
-                        Ok(words.is_some_and(|w| several.iter().any(|p| crate::metrics::words::has_phrase(&w, p))))
-                    })
-                    .optional()?
-                    .unwrap_or(false);
-                if says {
+                let words = self.text(r.get_ref(1)?)?.map(|t| crate::metrics::words::words(&t));
+                if words.is_some_and(|w| several.iter().any(|p| crate::metrics::words::has_phrase(&w, p))) {
                     said.insert(row);
                     f(row);
                 }
