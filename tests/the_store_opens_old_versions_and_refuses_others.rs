@@ -265,6 +265,14 @@ fn a_store_of_schema_8_converts_to_key_tables_and_gives_the_same_numbers_search_
             .collect();
         assert!(!columns.contains(&"key".to_string()), "the key left the {table} row: {columns:?}");
     }
+    let (free, pages): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(free, 0, "the pages of the tables made anew are given back ({pages} pages)");
     drop(conn);
 
     // Re-importing the file finds every record by its key: nothing added, nothing changed.

@@ -193,7 +193,22 @@ impl Store {
         }
         tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", to as i64)?;
-        tx.commit()
+        tx.commit()?;
+        // A migration that made tables anew (7, 9) leaves the old ones'
+        // pages free in the file: given back once, so that a converted
+        // store is as small as a new one. Its own transaction: killed
+        // midway, the store is as the migration left it; refused (another
+        // process reading the store), the free pages stay, for later
+        // imports to fill. Row ids stay (every table the facts and the full-text index
+        // name has an INTEGER PRIMARY KEY).
+        let free: i64 = self.conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+        if from > 0 && free > 0 {
+            // Its copy of the store in a temporary file, not in memory.
+            self.conn.pragma_update(None, "temp_store", "FILE")?;
+            let _ = self.conn.execute_batch("VACUUM");
+            self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        }
+        Ok(())
     }
 
     /// Takes the store's text dictionaries (none before schema 8).
