@@ -121,6 +121,21 @@ impl<'c> FileWriter<'c> {
             [],
             |r| r.get(0),
         )?;
+        if packs {
+            // Every dictionary, also those another process added since this
+            // one opened the store: a message replaced is read before it
+            // is (its old words leave the full-text index).
+            let mut stmt = conn.prepare("SELECT id, dictionary FROM text_dictionary")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                if !codec.knows(id) {
+                    codec.learn(id, r.get_ref(1)?.as_blob()?).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, e.into())
+                    })?;
+                }
+            }
+        }
         let packing = if packs {
             let dictionary = conn
                 .query_row("SELECT id, dictionary FROM text_dictionary ORDER BY id DESC LIMIT 1", [], |r| {
