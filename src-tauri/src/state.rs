@@ -28,13 +28,25 @@ pub struct AppState {
     pub from_command_line: bool,
     /// The store in use, or the one that could not be reached.
     choice: Mutex<DataStoreChoice>,
-    engine: Mutex<Option<Engine>>,
+    /// Shared with the thread that reads the facts while the window opens.
+    engine: Arc<Mutex<Option<Engine>>>,
     /// Why the chosen store cannot be used, while it cannot.
     unreachable: Mutex<Option<String>>,
     /// Set while an import runs; storing `true` cancels it.
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Held while a topic index is built away from the engine: one at a time.
     pub topic_builds: tauri::async_runtime::Mutex<()>,
+    /// The thread reading the facts ahead, joined when the state is dropped
+    /// (so that the store is closed when the state is).
+    reading_ahead: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for AppState {
+    fn drop(&mut self) {
+        if let Some(thread) = self.reading_ahead.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// How the app starts: which store, and where its choice is kept.
@@ -128,24 +140,38 @@ impl AppState {
                 }
                 Err(e) => return Err(e),
             };
+        let engine = Arc::new(Mutex::new(engine));
+        let reading_ahead = read_facts_ahead(&engine);
         Ok(AppState {
             local: startup.local,
             geo: startup.geo,
             choice_file: startup.choice_file,
             from_command_line: startup.from_command_line,
             choice: Mutex::new(startup.choice),
-            engine: Mutex::new(engine),
+            engine,
             unreachable: Mutex::new(unreachable),
             import_cancel: Mutex::new(None),
             topic_builds: tauri::async_runtime::Mutex::new(()),
+            reading_ahead,
         })
     }
 
+    #[track_caller]
     pub fn engine(&self) -> Result<EngineGuard<'_>> {
+        let asked = crate::trace::on().then(std::time::Instant::now);
         let guard = self
             .engine
             .lock()
             .map_err(|_| AppError::new("engine", "the engine stopped after an earlier error; restart Rapport"))?;
+        if let Some(waited) = asked.map(|t| t.elapsed()).filter(|w| w.as_millis() >= 1) {
+            let at = std::panic::Location::caller();
+            crate::trace::note(format_args!(
+                "waited for the engine {:.1} ms at {}:{}",
+                waited.as_secs_f64() * 1e3,
+                at.file(),
+                at.line()
+            ));
+        }
         if guard.is_none() {
             return Err(AppError::new("store_unreachable", self.unreachable().unwrap_or_default()));
         }
@@ -185,6 +211,23 @@ impl AppState {
         }
         Ok(())
     }
+}
+
+/// Reads the facts of the store (from the copy kept beside it, else from
+/// its rows) on a thread of its own, holding the engine, while the window
+/// opens: the first screen asks for them (the store's status and the
+/// dashboard), and its calls wait for this one instead of starting after
+/// the page has loaded. A failure is left for those calls to meet and say.
+fn read_facts_ahead(engine: &Arc<Mutex<Option<Engine>>>) -> Option<std::thread::JoinHandle<()>> {
+    let engine = engine.clone();
+    let spawned = std::thread::Builder::new().name("rapport-facts".into()).spawn(move || {
+        let Ok(mut guard) = engine.lock() else { return };
+        if let Some(engine) = guard.as_mut() {
+            let _step = crate::trace::step(|| "facts read ahead, as the window opens".to_owned());
+            let _ = engine.facts();
+        }
+    });
+    spawned.map_err(|e| log::error!("the facts are read when the window asks for them: {e}")).ok()
 }
 
 /// `user:password@` taken out of a URL, so that a password typed into the

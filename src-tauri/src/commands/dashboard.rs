@@ -23,12 +23,16 @@ pub fn load_topics(state: &AppState, query: &QueryText) -> Result<Vec<Topic>> {
 /// counted from it.
 #[tauri::command]
 pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<Topic>> {
+    let _step = crate::trace::step(|| "command topics".to_owned());
     let _one_build = state.topic_builds.lock().await;
     let job = state.engine()?.topic_index_job()?;
     if let Some(job) = job {
-        let built = tauri::async_runtime::spawn_blocking(move || job.build())
-            .await
-            .map_err(|e| AppError::new("engine", format!("finding topics stopped: {e}")))??;
+        let built = tauri::async_runtime::spawn_blocking(move || {
+            let _step = crate::trace::step(|| "topic index built".to_owned());
+            job.build()
+        })
+        .await
+        .map_err(|e| AppError::new("engine", format!("finding topics stopped: {e}")))??;
         state.engine()?.install_topic_index(built)?;
     }
     load_topics(&state, &query)
@@ -41,6 +45,7 @@ pub fn zone_names() -> Vec<&'static str> {
 
 #[tauri::command]
 pub async fn dashboard(state: State<'_, AppState>, query: QueryText) -> Result<DashboardView> {
+    let _step = crate::trace::step(|| "command dashboard".to_owned());
     load_dashboard(&state, &query)
 }
 

@@ -33,7 +33,10 @@ pub fn run_import(
     options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport> {
+    let opening = crate::trace::step(|| "import: its engine opened".to_owned());
     let mut engine = store.open()?;
+    drop(opening);
+    let _step = crate::trace::step(|| format!("import: {} path(s) imported", paths.len()));
     let mut last = Instant::now() - PROGRESS_EVERY;
     let mut throttled = |p: &Progress| {
         if last.elapsed() >= PROGRESS_EVERY || p.files_done == p.files_total {
@@ -128,6 +131,7 @@ pub async fn import_files(
     options: Option<ImportOptions>,
     on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
+    let _step = crate::trace::step(|| "command import_files".to_owned());
     let store = state.opener()?;
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -149,7 +153,10 @@ pub async fn import_files(
     if let Ok(mut running) = state.import_cancel.lock() {
         *running = None;
     }
-    state.engine()?.refresh();
+    {
+        let _step = crate::trace::step(|| "import: the window's engine told".to_owned());
+        state.engine()?.refresh();
+    }
     outcome?
 }
 
