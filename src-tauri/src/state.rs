@@ -36,14 +36,16 @@ pub struct AppState {
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Held while a topic index is built away from the engine: one at a time.
     pub topic_builds: tauri::async_runtime::Mutex<()>,
-    /// The thread reading the facts ahead, joined when the state is dropped
-    /// (so that the store is closed when the state is).
-    reading_ahead: Option<std::thread::JoinHandle<()>>,
+    /// The threads reading the facts ahead (see [`AppState::read_facts_ahead`]),
+    /// joined when the state is dropped (so that the store is closed when
+    /// the state is).
+    reading_ahead: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 impl Drop for AppState {
     fn drop(&mut self) {
-        if let Some(thread) = self.reading_ahead.take() {
+        let threads = self.reading_ahead.get_mut().map(std::mem::take).unwrap_or_default();
+        for thread in threads {
             let _ = thread.join();
         }
     }
@@ -141,7 +143,7 @@ impl AppState {
                 Err(e) => return Err(e),
             };
         let engine = Arc::new(Mutex::new(engine));
-        let reading_ahead = read_facts_ahead(&engine);
+        let reading_ahead = read_facts_ahead(&engine).into_iter().collect();
         Ok(AppState {
             local: startup.local,
             geo: startup.geo,
@@ -152,8 +154,18 @@ impl AppState {
             unreachable: Mutex::new(unreachable),
             import_cancel: Mutex::new(None),
             topic_builds: tauri::async_runtime::Mutex::new(()),
-            reading_ahead,
+            reading_ahead: Mutex::new(reading_ahead),
         })
+    }
+
+    /// Has the facts read (or brought up to date, after an import) on a
+    /// thread of its own, now, rather than when the window next asks: the
+    /// window's next calls (the status, the dashboard) wait for it.
+    pub fn read_facts_ahead(&self) {
+        if let (Some(thread), Ok(mut threads)) = (read_facts_ahead(&self.engine), self.reading_ahead.lock()) {
+            threads.retain(|t| !t.is_finished());
+            threads.push(thread);
+        }
     }
 
     #[track_caller]
@@ -223,7 +235,7 @@ fn read_facts_ahead(engine: &Arc<Mutex<Option<Engine>>>) -> Option<std::thread::
     let spawned = std::thread::Builder::new().name("rapport-facts".into()).spawn(move || {
         let Ok(mut guard) = engine.lock() else { return };
         if let Some(engine) = guard.as_mut() {
-            let _step = crate::trace::step(|| "facts read ahead, as the window opens".to_owned());
+            let _step = crate::trace::step(|| "facts read ahead".to_owned());
             let _ = engine.facts();
         }
     });

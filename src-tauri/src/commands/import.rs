@@ -2,7 +2,8 @@
 //!
 //! The import runs on a blocking thread with its own connection to the
 //! store, so the window and the dashboard's queries go on meanwhile; the
-//! dashboard's facts are refreshed when it ends.
+//! dashboard's facts are brought up to date when it ends, on a thread of
+//! their own, while the report reaches the window.
 //!
 //! A CSV with columns of its own names is read through a mapping the person
 //! chooses: the window asks which files need one ([`needing_column_map`],
@@ -45,6 +46,16 @@ pub fn run_import(
         }
     };
     Ok(engine.import(paths, options, &mut throttled)?)
+}
+
+/// What the window's engine does when an import beside it ended (or
+/// stopped): it sets its facts aside, and has them brought up to date from
+/// them at once, on a thread of their own, while the report reaches the
+/// window, which asks for the status and the dashboard next.
+pub fn after_import(state: &AppState) -> Result<()> {
+    state.engine()?.refresh();
+    state.read_facts_ahead();
+    Ok(())
 }
 
 /// The files `paths` would import (folders looked into) that are CSV only a
@@ -153,10 +164,7 @@ pub async fn import_files(
     if let Ok(mut running) = state.import_cancel.lock() {
         *running = None;
     }
-    {
-        let _step = crate::trace::step(|| "import: the window's engine told".to_owned());
-        state.engine()?.refresh();
-    }
+    after_import(&state)?;
     outcome?
 }
 
