@@ -112,10 +112,11 @@ try {
   const dashboard = await browser.$('[data-testid="dashboard"]');
   await dashboard.waitForExist({ timeout: 600000 });
   const settled = async () =>
-    browser.waitUntil(async () => (await dashboard.getAttribute('aria-busy')) === 'false', {
-      timeout: 600000,
-      interval: 200,
-    });
+    browser.waitUntil(
+      async () =>
+        (await dashboard.getAttribute('aria-busy')) === 'false' && (await dashboard.getAttribute('data-charts')) !== 'pending',
+      { timeout: 600000, interval: 200 },
+    );
   const total = await browser.$('[data-testid="kpi-total_conversations"]');
   const numbers = async () => (await total.isExisting()) && (await total.getAttribute('data-value')) !== null;
   await browser.waitUntil(async () => (await numbers()) && (await dashboard.getAttribute('aria-busy')) === 'false', {
