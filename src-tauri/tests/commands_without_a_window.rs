@@ -78,7 +78,7 @@ fn after_an_import_the_window_shows_what_a_new_start_shows() {
     let file = dir.path().join("more.jsonl");
     std::fs::write(&file, MORE).unwrap();
     import::run_import(&s.opener().unwrap(), &[file], &ImportOptions::default(), &mut |_| {}).unwrap();
-    import::after_import(&s).unwrap();
+    import::after_import(&s);
     let status = welcome::store_status(&s).unwrap();
     let view = dashboard::load_dashboard(&s, &month(&[])).unwrap();
     assert_eq!(view.dashboard.current.total_conversations, before.dashboard.current.total_conversations + 1);

@@ -4,6 +4,7 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use rapport::engine::DashboardView;
 use rapport::metrics::{QueryText, Topic};
+use std::sync::atomic::Ordering;
 use tauri::State;
 
 pub fn load_dashboard(state: &AppState, query: &QueryText) -> Result<DashboardView> {
@@ -24,7 +25,19 @@ pub fn load_topics(state: &AppState, query: &QueryText) -> Result<Vec<Topic>> {
 #[tauri::command]
 pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<Topic>> {
     let _step = crate::trace::step(|| "command topics".to_owned());
+    let asked = state.topics_asked.fetch_add(1, Ordering::SeqCst) + 1;
+    // The card asks again at each new query and shows only the answer to
+    // the last: the questions asked before it (while an index was built,
+    // filters clicked one after another) are not worked out under the
+    // engine, which the dashboard and an import's update are waiting for.
+    let superseded = || {
+        (state.topics_asked.load(Ordering::SeqCst) != asked)
+            .then(|| AppError::new("superseded", "topics of another query were asked since"))
+    };
     let _one_build = state.topic_builds.lock().await;
+    if let Some(e) = superseded() {
+        return Err(e);
+    }
     let job = state.engine()?.topic_index_job()?;
     if let Some(job) = job {
         let stopped = |e: &dyn std::fmt::Display| AppError::new("engine", format!("finding topics stopped: {e}"));
@@ -43,6 +56,9 @@ pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<
         .await
         .map_err(|e| stopped(&e))???;
         state.engine()?.install_topic_index(built)?;
+    }
+    if let Some(e) = superseded() {
+        return Err(e);
     }
     load_topics(&state, &query)
 }

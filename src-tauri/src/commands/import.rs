@@ -48,14 +48,13 @@ pub fn run_import(
     Ok(engine.import(paths, options, &mut throttled)?)
 }
 
-/// What the window's engine does when an import beside it ended (or
-/// stopped): it sets its facts aside, and has them brought up to date from
-/// them at once, on a thread of their own, while the report reaches the
-/// window, which asks for the status and the dashboard next.
-pub fn after_import(state: &AppState) -> Result<()> {
-    state.engine()?.refresh();
-    state.read_facts_ahead();
-    Ok(())
+/// What the window's engine is told when an import beside it ended (or
+/// stopped): its facts are set aside, and brought up to date from them at
+/// once, on a thread of their own, while the report reaches the window,
+/// which asks for the status and the dashboard next. The import waits for
+/// nothing the engine is doing meanwhile.
+pub fn after_import(state: &AppState) {
+    state.store_changed();
 }
 
 /// The files `paths` would import (folders looked into) that are CSV only a
@@ -164,7 +163,7 @@ pub async fn import_files(
     if let Ok(mut running) = state.import_cancel.lock() {
         *running = None;
     }
-    after_import(&state)?;
+    after_import(&state);
     outcome?
 }
 
