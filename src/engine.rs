@@ -274,7 +274,7 @@ pub fn load_or_build_facts(
     let reading = crate::trace::step(|| "facts: the kept copy read".to_owned());
     let kept = store.saved_facts(&tag).and_then(|saved| {
         let _step = crate::trace::step(|| "facts: the kept copy unpacked".to_owned());
-        Facts::from_packed(saved.body())
+        Facts::from_packed(saved.backing(), saved.body_at())
     });
     drop(reading);
     if let Some(mut facts) = kept {
@@ -302,7 +302,7 @@ pub fn load_or_build_facts(
         let (kept_tag, saved) = store.saved_facts_any()?;
         let (generation, kept_context) = split_tag(&kept_tag)?;
         (kept_context == context).then_some(())?;
-        Some(FactsAt { generation, facts: Facts::from_packed(saved.body())? })
+        Some(FactsAt { generation, facts: Facts::from_packed(saved.backing(), saved.body_at())? })
     });
     if let Some(earlier) = earlier {
         let reading = crate::trace::step(|| "facts: the changed conversations read".to_owned());

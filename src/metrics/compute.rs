@@ -441,7 +441,7 @@ impl ConversationTally {
             t.by_name[c.source as usize].sources += 1;
             t.by_name[c.language as usize].languages += 1;
             t.by_name[c.environment as usize].environments += 1;
-            if c.engaged {
+            if c.engaged() {
                 t.interactions += 1;
                 t.escalated += u64::from(escalated[i]);
                 if c.ended != NONE {
@@ -501,7 +501,7 @@ fn feedback_counts(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bo
         if f.ts == NONE || !passes(f.conversation) {
             continue;
         }
-        match f.rating {
+        match f.rating() {
             Rating::Positive => positive += 1,
             Rating::Negative => negative += 1,
             Rating::Neutral => neutral += 1,
@@ -686,7 +686,7 @@ impl Scan {
             u.prompt += g.model_prompt;
             u.completion += g.model_completion;
             u.cost += g.model_cost;
-            u.priced &= !g.unpriced;
+            u.priced &= g.unpriced == 0;
         }
         cursor.at(g.bucket);
         self.count(

@@ -204,7 +204,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
             SortKey::Messages => ca.messages.cmp(&cb.messages),
             SortKey::DurationS => duration(a).unwrap_or(-1.0).total_cmp(&duration(b).unwrap_or(-1.0)),
             SortKey::Escalated => escalated[a].cmp(&escalated[b]),
-            SortKey::Feedback => rating_rank(ca.latest_rating).cmp(&rating_rank(cb.latest_rating)),
+            SortKey::Feedback => rating_rank(ca.latest_rating()).cmp(&rating_rank(cb.latest_rating())),
         };
         let order = order.then_with(|| facts.conversation_ids[a].cmp(&facts.conversation_ids[b]));
         if options.descending {
@@ -232,7 +232,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
                 messages: c.messages,
                 duration_s: duration(i),
                 escalated: escalated[i],
-                feedback: c.latest_rating,
+                feedback: c.latest_rating(),
             }
         })
         .collect();

@@ -56,7 +56,7 @@ fn latest_commented<'f>(
     facts.feedback[lo..hi.max(lo)]
         .iter()
         .rev()
-        .filter(move |f| f.has_comment && pass.is_none_or(|p| p[f.conversation as usize]))
+        .filter(move |f| f.has_comment != 0 && pass.is_none_or(|p| p[f.conversation as usize]))
         .take(LATEST_COMMENTS)
 }
 
@@ -96,7 +96,7 @@ fn extras(
         .map(|f| Comment {
             conversation_id: facts.conversation_ids[f.conversation as usize].clone(),
             timestamp: Micros(f.ts),
-            rating: f.rating,
+            rating: f.rating(),
             comment: text_of(f.row).unwrap_or_default(),
             row: f.row,
         })

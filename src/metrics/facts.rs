@@ -6,8 +6,10 @@
 //! exchange, action and feedback as a small fixed-size row sorted by time, so
 //! that a query is a binary search and one pass over the rows in range.
 
+use super::column::Column;
 use super::groups::Groups;
 use super::normal;
+use super::rows::{flag, rating_code, side_code};
 pub use super::rows::{
     ActionFact, ConversationFact, ExchangeFact, ExchangeRate, FeedbackFact, ForeignCostFact, Interner, MessageFact,
     Price, NONE, NO_MODEL, NO_USER,
@@ -18,9 +20,9 @@ use std::collections::HashMap;
 
 #[derive(Debug, Default, Clone)]
 pub struct Facts {
-    pub conversations: Vec<ConversationFact>,
+    pub conversations: Column<ConversationFact>,
     /// The store's row id of each conversation, for lists and transcripts.
-    pub conversation_rows: Vec<i64>,
+    pub conversation_rows: Column<i64>,
     /// Each conversation's `conversation_id`.
     pub conversation_ids: Vec<String>,
     pub models: Interner,
@@ -28,12 +30,12 @@ pub struct Facts {
     /// Countries, devices, sources and languages share one table of names.
     pub names: Interner,
     pub action_names: Interner,
-    pub messages: Vec<MessageFact>,
-    pub exchanges: Vec<ExchangeFact>,
-    pub actions: Vec<ActionFact>,
-    pub feedback: Vec<FeedbackFact>,
+    pub messages: Column<MessageFact>,
+    pub exchanges: Column<ExchangeFact>,
+    pub actions: Column<ActionFact>,
+    pub feedback: Column<FeedbackFact>,
     /// Messages whose cost is in a currency without a rate, sorted by time.
-    pub foreign_costs: Vec<ForeignCostFact>,
+    pub foreign_costs: Column<ForeignCostFact>,
     /// The currencies of `foreign_costs`.
     pub currencies: Interner,
     /// The earliest and latest instant of any fact, if there is one.
@@ -43,7 +45,7 @@ pub struct Facts {
     /// Each message's conversation, by the store's row id of the message
     /// (row ids are given one after another and never reused, so the table
     /// is dense); `NO_CONVERSATION` for a row it does not hold.
-    pub message_conversations: Vec<u32>,
+    pub message_conversations: Column<u32>,
     /// Questions and fallback answers (Insights): found from the messages'
     /// text, which the rest does not read, by an [`super::InsightsBuilder`]
     /// the engine feeds after the rest.
@@ -129,7 +131,7 @@ impl<'p> FactsBuilder<'p> {
         let facts = &mut self.facts;
         let i = facts.conversations.len() as u32;
         self.index.insert(row.id, i);
-        facts.conversation_rows.push(row.id);
+        facts.conversation_rows.to_mut().push(row.id);
         facts.conversation_ids.push(row.conversation_id);
         self.explicit_start.push(row.started_at);
         self.explicit_end.push(row.ended_at);
@@ -143,12 +145,13 @@ impl<'p> FactsBuilder<'p> {
             source: facts.names.intern(&normal::source(row.source.as_deref())),
             language: facts.names.intern(&normal::language(row.language.as_deref())),
             environment: facts.names.intern(&normal::environment(row.environment.as_deref())),
-            engaged: false,
-            has_ip: row.customer_ip_address.is_some(),
+            engaged: 0,
+            has_ip: flag(row.customer_ip_address.is_some()),
             messages: 0,
-            latest_rating: None,
+            latest_rating: rating_code(None),
+            _pad: 0,
         };
-        facts.conversations.push(fact);
+        facts.conversations.to_mut().push(fact);
     }
 
     /// A message; its cost is estimated from the prices when it has tokens
@@ -156,7 +159,7 @@ impl<'p> FactsBuilder<'p> {
     pub fn message(&mut self, m: MessageRow) {
         let Some(&c) = self.index.get(&m.conversation) else { return };
         if let Ok(row) = usize::try_from(m.id) {
-            let rows = &mut self.facts.message_conversations;
+            let rows = self.facts.message_conversations.to_mut();
             if row >= rows.len() {
                 rows.resize(row + 1, NO_CONVERSATION);
             }
@@ -174,7 +177,12 @@ impl<'p> FactsBuilder<'p> {
             (None, _, Some((amount, Some(rate), _))) => (amount * rate, false),
             (None, _, Some((amount, None, code))) => {
                 let currency = self.facts.currencies.intern(&code);
-                self.facts.foreign_costs.push(ForeignCostFact { ts: m.timestamp, conversation: c, currency, amount });
+                self.facts.foreign_costs.to_mut().push(ForeignCostFact {
+                    ts: m.timestamp,
+                    conversation: c,
+                    currency,
+                    amount,
+                });
                 (0.0, false)
             }
             (None, Some(p), None) if has_tokens => (
@@ -204,7 +212,14 @@ impl<'p> FactsBuilder<'p> {
         let end = a.started_at.saturating_add(a.duration_ms.map_or(0, duration_micros));
         self.action_spans.push((c, a.started_at, end));
         let name = self.facts.action_names.intern(&a.name);
-        self.facts.actions.push(ActionFact { ts: a.started_at, conversation: c, name, duration_ms, error: a.error });
+        self.facts.actions.to_mut().push(ActionFact {
+            ts: a.started_at,
+            conversation: c,
+            name,
+            duration_ms,
+            error: flag(a.error),
+            _pad: [0; 7],
+        });
     }
 
     pub fn feedback(&mut self, f: FeedbackRow) {
@@ -230,29 +245,31 @@ impl<'p> FactsBuilder<'p> {
         };
 
         pending.sort_unstable_by_key(|m| (m.conversation, m.ts, m.order));
-        facts.exchanges = pair_exchanges(&pending);
+        facts.exchanges = pair_exchanges(&pending).into();
         for e in &mut facts.exchanges {
             e.user = facts.conversations[e.conversation as usize].user;
         }
-        facts.messages.reserve_exact(pending.len());
+        let messages = facts.messages.to_mut();
+        messages.reserve_exact(pending.len());
         for m in &pending {
             let c = m.conversation as usize;
             widen(&mut first, &mut last, c, m.ts, m.ts);
             let conversation = &mut facts.conversations[c];
             conversation.messages += 1;
             if m.role == Role::User {
-                conversation.engaged = true;
+                conversation.engaged = 1;
             }
-            facts.messages.push(MessageFact {
+            messages.push(MessageFact {
                 ts: m.ts,
                 conversation: m.conversation,
                 user: facts.conversations[c].user,
-                side: m.role.side(),
+                side: side_code(m.role.side()),
                 model: m.model,
                 prompt_tokens: m.prompt,
                 completion_tokens: m.completion,
                 cost: m.cost,
-                unpriced: m.unpriced,
+                unpriced: flag(m.unpriced),
+                _pad: [0; 2],
             });
         }
         drop(pending);
@@ -284,9 +301,10 @@ impl<'p> FactsBuilder<'p> {
                 FeedbackFact {
                     ts: f.timestamp.unwrap_or(fallback),
                     conversation: c,
-                    rating: f.rating,
+                    rating: rating_code(Some(f.rating)),
                     row: f.id,
-                    has_comment: f.has_comment,
+                    has_comment: flag(f.has_comment),
+                    _pad: [0; 2],
                 }
             })
             .collect();
@@ -300,7 +318,7 @@ impl<'p> FactsBuilder<'p> {
         facts.foreign_costs.sort_by_key(|f| (f.ts, f.conversation));
         for f in &facts.feedback {
             if f.ts != NONE {
-                facts.conversations[f.conversation as usize].latest_rating = Some(f.rating);
+                facts.conversations[f.conversation as usize].latest_rating = f.rating;
             }
         }
         facts.renumber_by_start();
@@ -461,15 +479,18 @@ impl Facts {
         let mut conversation_ids = std::mem::take(&mut self.conversation_ids);
         let mut new_ids = new.conversation_ids;
         let kept_at = |c: usize| old_to[c] != u32::MAX;
-        retain_at(&mut self.conversations, kept_at);
-        retain_at(&mut self.conversation_rows, kept_at);
+        retain_at(self.conversations.to_mut(), kept_at);
+        retain_at(self.conversation_rows.to_mut(), kept_at);
         retain_at(&mut conversation_ids, kept_at);
         let filler = added.first().map(|&c| renamed(c as usize));
-        interleave(&mut self.conversations, added.iter().map(|&c| renamed(c as usize)).collect(), &added_at, || {
-            filler.expect("a conversation is added")
-        });
         interleave(
-            &mut self.conversation_rows,
+            self.conversations.to_mut(),
+            added.iter().map(|&c| renamed(c as usize)).collect(),
+            &added_at,
+            || filler.expect("a conversation is added"),
+        );
+        interleave(
+            self.conversation_rows.to_mut(),
             added.iter().map(|&c| new.conversation_rows[c as usize]).collect(),
             &added_at,
             || 0,
@@ -500,7 +521,7 @@ impl Facts {
         // Every kind in time, ties by conversation row id (as built), the
         // rows of one conversation in the order they had; in place, as the
         // old rows are nearly all of them.
-        let mut messages = std::mem::take(&mut self.messages);
+        let mut messages = std::mem::take(&mut self.messages).into_vec();
         messages.retain_mut(|m| keep(&mut m.conversation));
         let added = new.messages.iter().map(|m| MessageFact {
             conversation: new_conversation(m.conversation),
@@ -509,7 +530,7 @@ impl Facts {
             ..*m
         });
         merge_in(&mut messages, added.collect(), |m| (m.ts, row_of(m.conversation)));
-        let mut exchanges = std::mem::take(&mut self.exchanges);
+        let mut exchanges = std::mem::take(&mut self.exchanges).into_vec();
         exchanges.retain_mut(|e| keep(&mut e.conversation));
         let added = new.exchanges.iter().map(|e| ExchangeFact {
             conversation: new_conversation(e.conversation),
@@ -518,7 +539,7 @@ impl Facts {
             ..*e
         });
         merge_in(&mut exchanges, added.collect(), |e| (e.ts, row_of(e.conversation)));
-        let mut actions = std::mem::take(&mut self.actions);
+        let mut actions = std::mem::take(&mut self.actions).into_vec();
         actions.retain_mut(|a| keep(&mut a.conversation));
         let added = new.actions.iter().map(|a| ActionFact {
             conversation: new_conversation(a.conversation),
@@ -526,12 +547,12 @@ impl Facts {
             ..*a
         });
         merge_in(&mut actions, added.collect(), |a| (a.ts, row_of(a.conversation)));
-        let mut feedback = std::mem::take(&mut self.feedback);
+        let mut feedback = std::mem::take(&mut self.feedback).into_vec();
         feedback.retain_mut(|f| keep(&mut f.conversation));
         let added = new.feedback.iter().map(|f| FeedbackFact { conversation: new_conversation(f.conversation), ..*f });
         merge_in(&mut feedback, added.collect(), |f| (f.ts, f.row));
         let currencies: Vec<u32> = new.currencies.values.iter().map(|v| self.currencies.intern(v)).collect();
-        let mut foreign_costs = std::mem::take(&mut self.foreign_costs);
+        let mut foreign_costs = std::mem::take(&mut self.foreign_costs).into_vec();
         foreign_costs.retain_mut(|f| keep(&mut f.conversation));
         let added = new.foreign_costs.iter().map(|f| ForeignCostFact {
             conversation: new_conversation(f.conversation),
@@ -542,7 +563,7 @@ impl Facts {
 
         // Each message's conversation: the kept ones' renumbered, the
         // replaced ones' dropped, then the new ones' written over them.
-        let mut message_conversations = std::mem::take(&mut self.message_conversations);
+        let mut message_conversations = std::mem::take(&mut self.message_conversations).into_vec();
         for c in message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
             *c = old_to[*c as usize];
         }
@@ -566,15 +587,15 @@ impl Facts {
             users: self.users,
             names: self.names,
             action_names: self.action_names,
-            messages,
-            exchanges,
-            actions,
-            feedback,
-            foreign_costs,
+            messages: messages.into(),
+            exchanges: exchanges.into(),
+            actions: actions.into(),
+            feedback: feedback.into(),
+            foreign_costs: foreign_costs.into(),
             currencies: self.currencies,
             span: None,
             groups: Groups::default(),
-            message_conversations,
+            message_conversations: message_conversations.into(),
             insights,
         };
         facts.span = facts.compute_span();
@@ -680,6 +701,7 @@ fn pair_exchanges(sorted: &[Pending]) -> Vec<ExchangeFact> {
                         user: NO_USER,
                         response_us: if m.time_unknown { NONE } else { m.ts - p.ts },
                         model: m.model,
+                        _pad: 0,
                     });
                 }
             }

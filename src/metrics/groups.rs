@@ -7,6 +7,7 @@
 //! quarter hours, in such a zone, can therefore count whole groups; any
 //! other query reads the messages one by one (`compute` chooses).
 
+use super::column::Column;
 use super::rows::{ExchangeFact, MessageFact, NONE, NO_MODEL};
 use crate::model::Side;
 use std::ops::Range;
@@ -16,27 +17,27 @@ pub const BUCKET_US: i64 = 15 * 60 * 1_000_000;
 
 /// The messages of one conversation in one quarter hour (those naming a
 /// model split by model), with the exchanges whose agent message is among them.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct MessageGroup {
     /// The quarter hour's first instant (a group of one: its message's instant).
     pub bucket: i64,
+    pub prompt: u64,
+    pub completion: u64,
+    pub cost: f64,
+    /// Of the messages, those naming `model`: their tokens and cost.
+    pub model_prompt: u64,
+    pub model_completion: u64,
+    pub model_cost: f64,
+    pub response_sum: i64,
     pub conversation: u32,
     pub user: u32,
-    /// The model of `model_*` below, or `NO_MODEL`.
+    /// The model of `model_*`, or `NO_MODEL`.
     pub model: u32,
     pub messages: u32,
     pub user_messages: u32,
     pub agent_messages: u32,
-    pub prompt: u64,
-    pub completion: u64,
-    pub cost: f64,
-    /// Of the above, the messages naming `model`, and their tokens and cost.
     pub model_messages: u32,
-    pub model_prompt: u64,
-    pub model_completion: u64,
-    pub model_cost: f64,
-    /// Some message naming `model` has tokens but no cost nor price.
-    pub unpriced: bool,
     /// The exchanges; of them, `timed` have a response time (the others'
     /// answer has no time of its own). Their response times are
     /// `responses[first_response..][..timed]`; those of the next group start
@@ -44,18 +45,20 @@ pub struct MessageGroup {
     pub exchanges: u32,
     pub timed: u32,
     pub first_response: u32,
-    pub response_sum: i64,
+    /// Some message naming `model` has tokens but no cost nor price (0 or 1).
+    pub unpriced: u8,
+    pub _pad: [u8; 7],
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct Groups {
     /// Sorted by quarter hour.
-    pub rows: Vec<MessageGroup>,
+    pub rows: Column<MessageGroup>,
     /// Each row's conversation again, packed: a filtered scan reads these
     /// and only the rows that pass.
-    pub conversations: Vec<u32>,
+    pub conversations: Column<u32>,
     /// Response times in microseconds, each group's together.
-    pub responses: Vec<i64>,
+    pub responses: Column<i64>,
 }
 
 /// What folding a quarter hour needs, kept between quarter hours.
@@ -72,9 +75,12 @@ pub fn bucket_of(ts: i64) -> i64 {
 impl Groups {
     /// Folds time-sorted messages and exchanges.
     pub fn build(messages: &[MessageFact], exchanges: &[ExchangeFact]) -> Groups {
-        let mut groups =
-            Groups { rows: Vec::with_capacity(messages.len() / 4), conversations: Vec::new(), responses: Vec::new() };
-        groups.responses.reserve_exact(exchanges.len());
+        let mut groups = Groups {
+            rows: Vec::with_capacity(messages.len() / 4).into(),
+            conversations: Column::default(),
+            responses: Column::default(),
+        };
+        groups.responses.to_mut().reserve_exact(exchanges.len());
         let mut scratch = Scratch::default();
         let (mut m, mut e) = (0, 0);
         while m < messages.len() {
@@ -121,16 +127,15 @@ impl Groups {
             row_cuts.push((lo..hi, fresh_rows..fresh.rows.len()));
             response_cuts.push((response_at(lo)..response_at(hi), fresh_responses..fresh.responses.len()));
         }
-        splice_runs(&mut earlier.rows, &row_cuts, &fresh.rows);
-        splice_runs(&mut earlier.responses, &response_cuts, &fresh.responses);
+        splice_runs(earlier.rows.to_mut(), &row_cuts, &fresh.rows);
+        splice_runs(earlier.responses.to_mut(), &response_cuts, &fresh.responses);
         let mut next = 0;
         for g in &mut earlier.rows {
             g.first_response = next;
             next += g.timed;
         }
         let Groups { rows, conversations, .. } = &mut earlier;
-        conversations.clear();
-        conversations.extend(rows.iter().map(|g| g.conversation));
+        *conversations = rows.iter().map(|g| g.conversation).collect();
         earlier
     }
 
@@ -150,35 +155,36 @@ impl Groups {
         pending.extend(exchanges.iter().map(|x| (x.conversation, x.response_us)));
         pending.sort_by_key(|&(c, _)| c);
         let mut next_exchange = 0;
+        let (rows, responses) = (self.rows.to_mut(), self.responses.to_mut());
 
         let mut i = 0;
         while i < order.len() {
             let conversation = messages[order[i] as usize].conversation;
-            let first_group = self.rows.len();
+            let first_group = rows.len();
             while i < order.len() && messages[order[i] as usize].conversation == conversation {
                 let x = &messages[order[i] as usize];
                 // Messages naming no model join the conversation's first group.
-                let group = if x.model == NO_MODEL && self.rows.len() > first_group {
+                let group = if x.model == NO_MODEL && rows.len() > first_group {
                     first_group
-                } else if self.rows.len() > first_group && self.rows[self.rows.len() - 1].model == x.model {
-                    self.rows.len() - 1
+                } else if rows.len() > first_group && rows[rows.len() - 1].model == x.model {
+                    rows.len() - 1
                 } else {
-                    self.rows.push(MessageGroup::new(bucket, x));
-                    self.rows.len() - 1
+                    rows.push(MessageGroup::new(bucket, x));
+                    rows.len() - 1
                 };
-                self.rows[group].add(x);
+                rows[group].add(x);
                 i += 1;
             }
             while next_exchange < pending.len() && pending[next_exchange].0 < conversation {
                 next_exchange += 1; // cannot happen: an exchange's agent message is a message
             }
-            let g = &mut self.rows[first_group];
-            g.first_response = self.responses.len() as u32;
+            let g = &mut rows[first_group];
+            g.first_response = responses.len() as u32;
             while next_exchange < pending.len() && pending[next_exchange].0 == conversation {
                 let response = pending[next_exchange].1;
                 g.exchanges += 1;
                 if response != NONE {
-                    self.responses.push(response);
+                    responses.push(response);
                     g.timed += 1;
                     g.response_sum += response;
                 }
@@ -274,17 +280,18 @@ impl MessageGroup {
             model_prompt: 0,
             model_completion: 0,
             model_cost: 0.0,
-            unpriced: false,
+            unpriced: 0,
             exchanges: 0,
             timed: 0,
             first_response: 0,
             response_sum: 0,
+            _pad: [0; 7],
         }
     }
 
     fn add(&mut self, m: &MessageFact) {
         self.messages += 1;
-        match m.side {
+        match m.side() {
             Side::User => self.user_messages += 1,
             Side::Agent => self.agent_messages += 1,
             Side::Neither => {}

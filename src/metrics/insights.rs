@@ -16,6 +16,7 @@
 //! text and the fallback phrases only, so it is found once, when the facts
 //! are built ([`InsightsBuilder`]); a query then counts the rows in range.
 
+use super::column::Column;
 use super::compute::in_range;
 use super::facts::{Facts, Interner, NONE};
 use super::words::{words, Phrases};
@@ -45,22 +46,27 @@ pub const TOP_UNANSWERED: usize = 10;
 /// A question's text has no word.
 pub(crate) const NO_TEXT: u32 = u32::MAX;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct QuestionFact {
     /// The user message's time.
     pub ts: i64,
     pub conversation: u32,
-    pub unanswered: bool,
     /// For an unanswered question: its words joined by single spaces, in
     /// [`InsightFacts::texts`]; `NO_TEXT` otherwise.
     pub text: u32,
+    /// 0 or 1.
+    pub unanswered: u8,
+    pub _pad: [u8; 7],
 }
 
 /// An agent message that contains a fallback phrase.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct FallbackAnswer {
     pub ts: i64,
     pub conversation: u32,
+    pub _pad: u32,
 }
 
 /// Questions and fallback answers, each sorted by time.
@@ -68,8 +74,8 @@ pub struct FallbackAnswer {
 pub struct InsightFacts {
     /// The fallback phrases these were found with; `None` before they are found.
     pub fallback_phrases: Option<Vec<String>>,
-    pub questions: Vec<QuestionFact>,
-    pub fallback_answers: Vec<FallbackAnswer>,
+    pub questions: Column<QuestionFact>,
+    pub fallback_answers: Column<FallbackAnswer>,
     pub texts: Interner,
 }
 
@@ -92,7 +98,7 @@ impl InsightFacts {
             return InsightFacts::default();
         }
         let texts: Vec<u32> = new.texts.values.iter().map(|t| self.texts.intern(t)).collect();
-        self.questions.retain_mut(|q| {
+        self.questions.to_mut().retain_mut(|q| {
             q.conversation = old_to[q.conversation as usize];
             q.conversation != u32::MAX
         });
@@ -101,14 +107,14 @@ impl InsightFacts {
             text: if q.text == NO_TEXT { NO_TEXT } else { texts[q.text as usize] },
             ..*q
         });
-        super::facts::merge_in(&mut self.questions, added.collect(), |q| (q.ts, row_of(q.conversation)));
-        self.fallback_answers.retain_mut(|a| {
+        super::facts::merge_in(self.questions.to_mut(), added.collect(), |q| (q.ts, row_of(q.conversation)));
+        self.fallback_answers.to_mut().retain_mut(|a| {
             a.conversation = old_to[a.conversation as usize];
             a.conversation != u32::MAX
         });
         let added =
             new.fallback_answers.iter().map(|a| FallbackAnswer { conversation: new_to[a.conversation as usize], ..*a });
-        super::facts::merge_in(&mut self.fallback_answers, added.collect(), |a| (a.ts, row_of(a.conversation)));
+        super::facts::merge_in(self.fallback_answers.to_mut(), added.collect(), |a| (a.ts, row_of(a.conversation)));
         self
     }
 }
@@ -163,7 +169,7 @@ impl InsightsBuilder {
             Side::Agent => {
                 let fallback = self.phrases.any_in_text(content);
                 if fallback {
-                    self.out.fallback_answers.push(FallbackAnswer { ts, conversation });
+                    self.out.fallback_answers.to_mut().push(FallbackAnswer { ts, conversation, _pad: 0 });
                 }
                 if let Some(asked) = self.asked.take() {
                     self.question(asked, fallback);
@@ -197,7 +203,13 @@ impl InsightsBuilder {
         } else {
             NO_TEXT
         };
-        self.out.questions.push(QuestionFact { ts: asked.ts, conversation: asked.conversation, unanswered, text });
+        self.out.questions.to_mut().push(QuestionFact {
+            ts: asked.ts,
+            conversation: asked.conversation,
+            text,
+            unanswered: unanswered as u8,
+            _pad: [0; 7],
+        });
     }
 }
 
@@ -283,7 +295,7 @@ pub(crate) struct Period<'a> {
 /// Per conversation: has a negative feedback, at any time.
 pub(crate) fn negative(facts: &Facts) -> Vec<bool> {
     let mut negative = vec![false; facts.conversations.len()];
-    for f in facts.feedback.iter().filter(|f| f.rating == Rating::Negative) {
+    for f in facts.feedback.iter().filter(|f| f.rating() == Rating::Negative) {
         negative[f.conversation as usize] = true;
     }
     negative
@@ -293,7 +305,7 @@ pub(crate) fn negative(facts: &Facts) -> Vec<bool> {
 /// passes the filters, is an interaction, and was neither escalated nor
 /// given negative feedback.
 pub(crate) fn resolved(c: &super::rows::ConversationFact, passes: bool, escalated: bool, negative: bool) -> bool {
-    c.engaged && passes && !escalated && !negative
+    c.engaged() && passes && !escalated && !negative
 }
 
 /// The Insights keys of a period; `negative` as [`negative`] gives it.
@@ -313,7 +325,7 @@ pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Ins
             continue;
         }
         questions += 1;
-        if q.unanswered {
+        if q.unanswered != 0 {
             unanswered += 1;
             if q.text != NO_TEXT {
                 *per_text.entry(q.text).or_default() += 1;
@@ -358,7 +370,7 @@ pub(crate) fn unanswered_in(
     let insight = &facts.insights;
     let mut out: Vec<u32> = in_range(&insight.questions, |q| q.ts, from, to)
         .iter()
-        .filter(|q| q.unanswered && passes(q.conversation))
+        .filter(|q| q.unanswered != 0 && passes(q.conversation))
         .filter(|q| match &key {
             None => true,
             Some(key) => q.text != NO_TEXT && !key.is_empty() && insight.texts.name(q.text) == key,
@@ -376,7 +388,7 @@ mod tests {
 
     /// Insight facts of one conversation (row 1) told as (ts, side, text).
     fn told(messages: &[(i64, Side, &str)]) -> InsightFacts {
-        let facts = Facts { conversation_rows: vec![1], ..Facts::default() };
+        let facts = Facts { conversation_rows: vec![1].into(), ..Facts::default() };
         let phrases: Vec<String> = DEFAULT_FALLBACK_PHRASES.iter().map(|s| s.to_string()).collect();
         let mut b = InsightsBuilder::new(&facts, &phrases);
         for &(ts, side, text) in messages {
@@ -388,7 +400,7 @@ mod tests {
     fn summary(f: &InsightFacts) -> Vec<(i64, bool, &str)> {
         f.questions
             .iter()
-            .map(|q| (q.ts, q.unanswered, if q.text == NO_TEXT { "" } else { f.texts.name(q.text) }))
+            .map(|q| (q.ts, q.unanswered != 0, if q.text == NO_TEXT { "" } else { f.texts.name(q.text) }))
             .collect()
     }
 

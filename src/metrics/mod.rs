@@ -18,6 +18,7 @@
 #![deny(clippy::disallowed_methods)]
 
 mod clock;
+mod column;
 mod compute;
 mod explore;
 mod extras;
@@ -34,6 +35,7 @@ mod topics;
 pub mod words;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
+pub use column::{Backing, Column};
 pub use compute::{
     compute, dashboard, DailyRow, Dashboard, FeedbackCounts, LeftOutCost, Metrics, ModelUsage, TokenUsage, ToolRow,
 };

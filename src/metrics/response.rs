@@ -55,14 +55,20 @@ mod tests {
     fn each_model_has_the_percentiles_of_its_own_timed_exchanges_and_unnamed_ones_are_left_out() {
         let mut facts = Facts::default();
         let (a, b) = (facts.models.intern("model-a"), facts.models.intern("model-b"));
-        let exchange =
-            |ts: i64, model: u32, ms: i64| ExchangeFact { ts, conversation: 0, user: 0, response_us: ms * 1000, model };
+        let exchange = |ts: i64, model: u32, ms: i64| ExchangeFact {
+            ts,
+            conversation: 0,
+            user: 0,
+            response_us: ms * 1000,
+            model,
+            _pad: 0,
+        };
         // model-a: 100, 200, ..., 1000 ms; model-b: one exchange; one without a model.
         facts.exchanges = (1..=10).map(|i| exchange(i, a, i * 100)).collect();
-        facts.exchanges.push(exchange(11, b, 7));
-        facts.exchanges.push(exchange(12, NO_MODEL, 99_999));
+        facts.exchanges.to_mut().push(exchange(11, b, 7));
+        facts.exchanges.to_mut().push(exchange(12, NO_MODEL, 99_999));
         // An answer of model-b without a time of its own: no response time.
-        facts.exchanges.push(ExchangeFact { response_us: NONE, ..exchange(13, b, 0) });
+        facts.exchanges.to_mut().push(ExchangeFact { response_us: NONE, ..exchange(13, b, 0) });
         let rows = by_model(&facts, 0, 100, &|_| true);
         let summary: Vec<(&str, u64, f64, f64)> = rows
             .iter()

@@ -51,7 +51,50 @@ impl Interner {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+// Every row below is plain old data laid out as it is kept on disk
+// (`#[repr(C)]`, padding spelt out, flags and codes as `u8`), so that kept
+// facts are read in place from the mapped file (`packed`): any bytes are a
+// row, and reading back checks the codes and indices once.
+
+/// A flag as a row keeps it.
+#[inline]
+pub fn flag(b: bool) -> u8 {
+    b as u8
+}
+
+/// A side as a row keeps it.
+pub fn side_code(s: Side) -> u8 {
+    match s {
+        Side::User => 0,
+        Side::Agent => 1,
+        Side::Neither => 2,
+    }
+}
+
+/// A rating (or none) as a row keeps it.
+pub fn rating_code(r: Option<Rating>) -> u8 {
+    match r {
+        None => 0,
+        Some(Rating::Positive) => 1,
+        Some(Rating::Neutral) => 2,
+        Some(Rating::Negative) => 3,
+    }
+}
+
+/// The rating of a code [`rating_code`] gave (codes are checked when facts
+/// are read back, so any other reads as none).
+#[inline]
+pub fn rating_of(code: u8) -> Option<Rating> {
+    match code {
+        1 => Some(Rating::Positive),
+        2 => Some(Rating::Neutral),
+        3 => Some(Rating::Negative),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct ConversationFact {
     /// `started_at`, else its earliest message or action, else its earliest feedback.
     pub started: i64,
@@ -63,31 +106,57 @@ pub struct ConversationFact {
     pub source: u32,
     pub language: u32,
     pub environment: u32,
-    /// Has at least one user message, anywhere in time.
-    pub engaged: bool,
-    /// Has an IP address (whether or not it locates to a country).
-    pub has_ip: bool,
     /// Messages of every role, at any time.
     pub messages: u32,
-    /// The rating of its latest feedback, if any.
-    pub latest_rating: Option<Rating>,
+    /// Has at least one user message, anywhere in time (0 or 1).
+    pub engaged: u8,
+    /// Has an IP address, whether or not it locates to a country (0 or 1).
+    pub has_ip: u8,
+    /// The rating of its latest feedback, if any ([`rating_code`]).
+    pub latest_rating: u8,
+    pub _pad: u8,
 }
 
-#[derive(Debug, Clone, Copy)]
+impl ConversationFact {
+    #[inline]
+    pub fn engaged(&self) -> bool {
+        self.engaged != 0
+    }
+    #[inline]
+    pub fn latest_rating(&self) -> Option<Rating> {
+        rating_of(self.latest_rating)
+    }
+}
+
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct MessageFact {
     pub ts: i64,
-    pub conversation: u32,
-    /// The conversation's user, copied here so a scan touches one row only.
-    pub user: u32,
-    pub side: Side,
-    /// Index into `models`, or `NO_MODEL`.
-    pub model: u32,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     /// As given, else estimated from the price table, else 0.
     pub cost: f64,
-    /// Has tokens but no cost, and its model has no price: never shown as free.
-    pub unpriced: bool,
+    pub conversation: u32,
+    /// The conversation's user, copied here so a scan touches one row only.
+    pub user: u32,
+    /// Index into `models`, or `NO_MODEL`.
+    pub model: u32,
+    /// [`side_code`].
+    pub side: u8,
+    /// Has tokens but no cost, and its model has no price: never shown as free (0 or 1).
+    pub unpriced: u8,
+    pub _pad: [u8; 2],
+}
+
+impl MessageFact {
+    #[inline]
+    pub fn side(&self) -> Side {
+        match self.side {
+            0 => Side::User,
+            1 => Side::Agent,
+            _ => Side::Neither,
+        }
+    }
 }
 
 pub const NO_MODEL: u32 = u32::MAX;
@@ -122,46 +191,63 @@ impl ExchangeRate {
 
 /// A message whose cost is in a currency with no rate set: left out of the
 /// dollar totals, and counted so that the dashboard can say so.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct ForeignCostFact {
     pub ts: i64,
+    pub amount: f64,
     pub conversation: u32,
     /// Index into `currencies`.
     pub currency: u32,
-    pub amount: f64,
 }
 
 /// An agent message that answers a user message (METRICS.md).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct ExchangeFact {
     /// The agent message's time.
     pub ts: i64,
-    pub conversation: u32,
-    pub user: u32,
     /// `NONE` when the answer has no time of its own (`Message::time_unknown`):
     /// the exchange counts, its response time is unknown.
     pub response_us: i64,
+    pub conversation: u32,
+    pub user: u32,
     /// The agent message's model, `NO_MODEL` when it names none.
     pub model: u32,
+    pub _pad: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct ActionFact {
     pub ts: i64,
-    pub conversation: u32,
-    pub name: u32,
     /// NaN when the duration is unknown.
     pub duration_ms: f64,
-    pub error: bool,
+    pub conversation: u32,
+    pub name: u32,
+    /// 0 or 1.
+    pub error: u8,
+    pub _pad: [u8; 7],
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct FeedbackFact {
     /// Its timestamp, else the conversation's end, else its start; NONE if neither.
     pub ts: i64,
-    pub conversation: u32,
-    pub rating: Rating,
     /// The store's row, to fetch its comment.
     pub row: i64,
-    pub has_comment: bool,
+    pub conversation: u32,
+    /// [`rating_code`], never 0.
+    pub rating: u8,
+    /// 0 or 1.
+    pub has_comment: u8,
+    pub _pad: [u8; 2],
+}
+
+impl FeedbackFact {
+    #[inline]
+    pub fn rating(&self) -> Rating {
+        rating_of(self.rating).unwrap_or(Rating::Neutral)
+    }
 }

@@ -21,12 +21,25 @@
 //!   the store: it refuses a store of a newer schema without writing to it.
 //!
 //! Like the store it is readable by its owner only.
+//!
+//! The file is mapped and its rows are read in place for as long as the
+//! facts live (`metrics::Column`). That is safe because no process ever
+//! writes to or truncates a kept file: a new one is written under another
+//! name and renamed over it, so a mapping keeps the old file's pages (the
+//! old inode lives on until it is unmapped) and can never fault on pages
+//! cut off under it. The body starts at a multiple of 8 bytes in the file
+//! (zeros after the header), so its rows are aligned as they are in memory.
 
 use super::{Changed, Store, StoreError};
+use crate::metrics::Backing;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-const MAGIC: &[u8; 8] = b"RPRTFCT1";
+const MAGIC: &[u8; 8] = b"RPRTFCT2";
+
+/// Where the body starts: the header is followed by zeros up to a multiple of this.
+const BODY_ALIGN: usize = 8;
 
 /// Where the facts of the store at `store` are kept.
 pub fn facts_path(store: &Path) -> PathBuf {
@@ -37,14 +50,24 @@ pub fn facts_path(store: &Path) -> PathBuf {
 
 /// Facts read back from their file, checked against their tag and checksum.
 pub struct SavedFacts {
-    bytes: memmap2::Mmap,
+    bytes: Arc<Backing>,
     body_at: usize,
 }
 
 impl SavedFacts {
     /// What [`Store::save_facts`] was given.
     pub fn body(&self) -> &[u8] {
-        &self.bytes[self.body_at..]
+        &self.bytes.bytes()[self.body_at..]
+    }
+
+    /// The mapped file, which the rows of facts read back point into.
+    pub fn backing(&self) -> &Arc<Backing> {
+        &self.bytes
+    }
+
+    /// Where the body starts in [`SavedFacts::backing`], a multiple of 8.
+    pub fn body_at(&self) -> usize {
+        self.body_at
     }
 }
 
@@ -127,8 +150,9 @@ impl Store {
             return None;
         }
         // SAFETY: the file is only ever replaced whole (a rename), never
-        // written in place, so the mapped bytes do not change under us; its
-        // checksum is checked before it is read.
+        // written in place nor truncated, so the mapped bytes do not change
+        // under us for as long as they are mapped (see the module's note);
+        // its checksum is checked before it is read.
         let bytes = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
         let body_at = {
             let mut at = 0;
@@ -146,13 +170,15 @@ impl Store {
             }
             let body_len = u64::from_le_bytes(take(8)?.try_into().ok()?);
             let sum = u64::from_le_bytes(take(8)?.try_into().ok()?);
+            let head = MAGIC.len() + 4 + tag_len + 8 + 8;
+            take(head.next_multiple_of(BODY_ALIGN) - head)?;
             let body = bytes.get(at..)?;
             if body.len() as u64 != body_len || xxhash_rust::xxh3::xxh3_64(body) != sum {
                 return None;
             }
             at
         };
-        Some(SavedFacts { bytes, body_at })
+        Some(SavedFacts { bytes: Arc::new(Backing::Mapped(bytes)), body_at })
     }
 
     /// Keeps `body` as the facts of `tag`, replacing any kept before in one
@@ -174,6 +200,8 @@ impl Store {
             file.write_all(tag.as_bytes())?;
             file.write_all(&(body.len() as u64).to_le_bytes())?;
             file.write_all(&xxhash_rust::xxh3::xxh3_64(body).to_le_bytes())?;
+            let head = MAGIC.len() + 4 + tag.len() + 8 + 8;
+            file.write_all(&[0u8; BODY_ALIGN][..head.next_multiple_of(BODY_ALIGN) - head])?;
             file.write_all(body)?;
             // Not synced: a file cut short by a power loss fails its checksum and is rebuilt.
             file.flush()?;
