@@ -274,7 +274,7 @@ pub fn load_or_build_facts(
     let reading = crate::trace::step(|| "facts: the kept copy read".to_owned());
     let kept = store.saved_facts(&tag).and_then(|saved| {
         let _step = crate::trace::step(|| "facts: the kept copy unpacked".to_owned());
-        Facts::from_packed(saved.backing(), saved.body_at())
+        read_back(&saved)
     });
     drop(reading);
     if let Some(mut facts) = kept {
@@ -302,7 +302,7 @@ pub fn load_or_build_facts(
         let (kept_tag, saved) = store.saved_facts_any()?;
         let (generation, kept_context) = split_tag(&kept_tag)?;
         (kept_context == context).then_some(())?;
-        Some(FactsAt { generation, facts: Facts::from_packed(saved.backing(), saved.body_at())? })
+        Some(FactsAt { generation, facts: read_back(&saved)? })
     });
     if let Some(earlier) = earlier {
         let reading = crate::trace::step(|| "facts: the changed conversations read".to_owned());
@@ -339,6 +339,18 @@ pub fn load_or_build_facts(
     drop(building);
     keep(store, &facts_tag(&store_tag, &context), &facts);
     Ok(FactsAt { generation, facts })
+}
+
+/// The facts of a kept copy, read in place from the mapped file, while the
+/// other core checks the copy's checksum (a read of the whole file): of no
+/// use, and dropped, if it does not hold.
+fn read_back(saved: &crate::store::SavedFacts) -> Option<Facts> {
+    std::thread::scope(|s| {
+        let intact = s.spawn(|| saved.intact());
+        let facts = Facts::from_packed(saved.backing(), saved.body_at());
+        let intact = intact.join().unwrap_or(false);
+        facts.filter(|_| intact)
+    })
 }
 
 /// Keeps the facts beside the store for the next process. A saving, not a

@@ -48,10 +48,12 @@ pub fn facts_path(store: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Facts read back from their file, checked against their tag and checksum.
+/// Facts read back from their file, checked against their tag and length;
+/// [`SavedFacts::intact`] checks their checksum.
 pub struct SavedFacts {
     bytes: Arc<Backing>,
     body_at: usize,
+    sum: u64,
 }
 
 impl SavedFacts {
@@ -68,6 +70,14 @@ impl SavedFacts {
     /// Where the body starts in [`SavedFacts::backing`], a multiple of 8.
     pub fn body_at(&self) -> usize {
         self.body_at
+    }
+
+    /// Whether the body is whole and unchanged: its checksum holds. A read
+    /// of the whole file, which the engine does on the other core while it
+    /// reads the facts back (which checks every length and index itself, so
+    /// that reading a damaged body is safe, only of no use).
+    pub fn intact(&self) -> bool {
+        xxhash_rust::xxh3::xxh3_64(self.body()) == self.sum
     }
 }
 
@@ -141,7 +151,7 @@ impl Store {
 
     /// The facts kept for exactly `tag`, as [`Store::save_facts`] wrote
     /// them; `None` when there are none, or they are of another tag, or the
-    /// file is damaged.
+    /// file is cut short (whether the body is damaged: [`SavedFacts::intact`]).
     pub fn saved_facts(&self, tag: &str) -> Option<SavedFacts> {
         let file = std::fs::File::open(facts_path(&self.path)).ok()?;
         // The tag first, from the head of the file: facts of another state
@@ -152,7 +162,7 @@ impl Store {
         // SAFETY: the file is only ever replaced whole (a rename), never
         // written in place nor truncated, so the mapped bytes do not change
         // under us for as long as they are mapped (see the module's note);
-        // its checksum is checked before it is read.
+        // its checksum is checked before the facts read from it are used.
         let bytes = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
         let body_at = {
             let mut at = 0;
@@ -173,12 +183,13 @@ impl Store {
             let head = MAGIC.len() + 4 + tag_len + 8 + 8;
             take(head.next_multiple_of(BODY_ALIGN) - head)?;
             let body = bytes.get(at..)?;
-            if body.len() as u64 != body_len || xxhash_rust::xxh3::xxh3_64(body) != sum {
+            if body.len() as u64 != body_len {
                 return None;
             }
-            at
+            (at, sum)
         };
-        Some(SavedFacts { bytes: Arc::new(Backing::Mapped(bytes)), body_at })
+        let (body_at, sum) = body_at;
+        Some(SavedFacts { bytes: Arc::new(Backing::Mapped(bytes)), body_at, sum })
     }
 
     /// Keeps `body` as the facts of `tag`, replacing any kept before in one
