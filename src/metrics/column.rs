@@ -86,12 +86,35 @@ impl<T: Pod> Column<T> {
         }
     }
 
+    /// [`Column::to_mut`], with room for `extra` more rows: an update that
+    /// grows the rows read in place then copies them once, not once into a
+    /// `Vec` of their length and again into a larger one (at a million
+    /// conversations fresh memory costs more than the copy).
+    pub fn to_mut_with_room(&mut self, extra: usize) -> &mut Vec<T> {
+        match &mut self.inner {
+            Inner::Owned(v) => v.reserve(extra),
+            Inner::InPlace { .. } => {
+                let rows = self.as_slice();
+                let mut v = Vec::with_capacity(rows.len() + extra);
+                v.extend_from_slice(rows);
+                self.inner = Inner::Owned(v);
+            }
+        }
+        self.to_mut()
+    }
+
     /// The rows as an owned `Vec` (copied if they were read in place).
     pub fn into_vec(self) -> Vec<T> {
         match self.inner {
             Inner::Owned(v) => v,
             Inner::InPlace { .. } => self.as_slice().to_vec(),
         }
+    }
+
+    /// [`Column::into_vec`] with room for `extra` more rows.
+    pub fn into_vec_with_room(mut self, extra: usize) -> Vec<T> {
+        self.to_mut_with_room(extra);
+        self.into_vec()
     }
 
     #[inline]

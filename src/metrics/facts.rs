@@ -479,8 +479,8 @@ impl Facts {
         let mut conversation_ids = std::mem::take(&mut self.conversation_ids);
         let mut new_ids = new.conversation_ids;
         let kept_at = |c: usize| old_to[c] != u32::MAX;
-        retain_at(self.conversations.to_mut(), kept_at);
-        retain_at(self.conversation_rows.to_mut(), kept_at);
+        retain_at(self.conversations.to_mut_with_room(added.len()), kept_at);
+        retain_at(self.conversation_rows.to_mut_with_room(added.len()), kept_at);
         retain_at(&mut conversation_ids, kept_at);
         let filler = added.first().map(|&c| renamed(c as usize));
         interleave(
@@ -521,7 +521,7 @@ impl Facts {
         // Every kind in time, ties by conversation row id (as built), the
         // rows of one conversation in the order they had; in place, as the
         // old rows are nearly all of them.
-        let mut messages = std::mem::take(&mut self.messages).into_vec();
+        let mut messages = std::mem::take(&mut self.messages).into_vec_with_room(new.messages.len());
         messages.retain_mut(|m| keep(&mut m.conversation));
         let added = new.messages.iter().map(|m| MessageFact {
             conversation: new_conversation(m.conversation),
@@ -530,7 +530,7 @@ impl Facts {
             ..*m
         });
         merge_in(&mut messages, added.collect(), |m| (m.ts, row_of(m.conversation)));
-        let mut exchanges = std::mem::take(&mut self.exchanges).into_vec();
+        let mut exchanges = std::mem::take(&mut self.exchanges).into_vec_with_room(new.exchanges.len());
         exchanges.retain_mut(|e| keep(&mut e.conversation));
         let added = new.exchanges.iter().map(|e| ExchangeFact {
             conversation: new_conversation(e.conversation),
@@ -539,7 +539,7 @@ impl Facts {
             ..*e
         });
         merge_in(&mut exchanges, added.collect(), |e| (e.ts, row_of(e.conversation)));
-        let mut actions = std::mem::take(&mut self.actions).into_vec();
+        let mut actions = std::mem::take(&mut self.actions).into_vec_with_room(new.actions.len());
         actions.retain_mut(|a| keep(&mut a.conversation));
         let added = new.actions.iter().map(|a| ActionFact {
             conversation: new_conversation(a.conversation),
@@ -547,12 +547,12 @@ impl Facts {
             ..*a
         });
         merge_in(&mut actions, added.collect(), |a| (a.ts, row_of(a.conversation)));
-        let mut feedback = std::mem::take(&mut self.feedback).into_vec();
+        let mut feedback = std::mem::take(&mut self.feedback).into_vec_with_room(new.feedback.len());
         feedback.retain_mut(|f| keep(&mut f.conversation));
         let added = new.feedback.iter().map(|f| FeedbackFact { conversation: new_conversation(f.conversation), ..*f });
         merge_in(&mut feedback, added.collect(), |f| (f.ts, f.row));
         let currencies: Vec<u32> = new.currencies.values.iter().map(|v| self.currencies.intern(v)).collect();
-        let mut foreign_costs = std::mem::take(&mut self.foreign_costs).into_vec();
+        let mut foreign_costs = std::mem::take(&mut self.foreign_costs).into_vec_with_room(new.foreign_costs.len());
         foreign_costs.retain_mut(|f| keep(&mut f.conversation));
         let added = new.foreign_costs.iter().map(|f| ForeignCostFact {
             conversation: new_conversation(f.conversation),
@@ -563,7 +563,8 @@ impl Facts {
 
         // Each message's conversation: the kept ones' renumbered, the
         // replaced ones' dropped, then the new ones' written over them.
-        let mut message_conversations = std::mem::take(&mut self.message_conversations).into_vec();
+        let grown = new.message_conversations.len().saturating_sub(self.message_conversations.len());
+        let mut message_conversations = std::mem::take(&mut self.message_conversations).into_vec_with_room(grown);
         for c in message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
             *c = old_to[*c as usize];
         }

@@ -127,8 +127,8 @@ impl Groups {
             row_cuts.push((lo..hi, fresh_rows..fresh.rows.len()));
             response_cuts.push((response_at(lo)..response_at(hi), fresh_responses..fresh.responses.len()));
         }
-        splice_runs(earlier.rows.to_mut(), &row_cuts, &fresh.rows);
-        splice_runs(earlier.responses.to_mut(), &response_cuts, &fresh.responses);
+        splice_runs(earlier.rows.to_mut_with_room(fresh.rows.len()), &row_cuts, &fresh.rows);
+        splice_runs(earlier.responses.to_mut_with_room(fresh.responses.len()), &response_cuts, &fresh.responses);
         let mut next = 0;
         for g in &mut earlier.rows {
             g.first_response = next;

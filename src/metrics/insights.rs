@@ -98,7 +98,7 @@ impl InsightFacts {
             return InsightFacts::default();
         }
         let texts: Vec<u32> = new.texts.values.iter().map(|t| self.texts.intern(t)).collect();
-        self.questions.to_mut().retain_mut(|q| {
+        self.questions.to_mut_with_room(new.questions.len()).retain_mut(|q| {
             q.conversation = old_to[q.conversation as usize];
             q.conversation != u32::MAX
         });
@@ -108,7 +108,7 @@ impl InsightFacts {
             ..*q
         });
         super::facts::merge_in(self.questions.to_mut(), added.collect(), |q| (q.ts, row_of(q.conversation)));
-        self.fallback_answers.to_mut().retain_mut(|a| {
+        self.fallback_answers.to_mut_with_room(new.fallback_answers.len()).retain_mut(|a| {
             a.conversation = old_to[a.conversation as usize];
             a.conversation != u32::MAX
         });
