@@ -9,7 +9,7 @@
 
 use bytemuck::Pod;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Bytes rows are read from, aligned to 8 bytes at least.
 pub enum Backing {
@@ -189,6 +189,115 @@ impl<T: Pod + std::fmt::Debug> std::fmt::Debug for Column<T> {
     }
 }
 
+/// Names (UTF-8 strings) of a table: owned, or kept as length-prefixed
+/// UTF-8 in bytes read in place and made into `String`s the first time they
+/// are read. A scan needs only how many there are (a million user ids, each
+/// conversation's id): reading kept facts back allocates none of them.
+pub struct Names {
+    count: usize,
+    owned: OnceLock<Vec<String>>,
+    /// Where the first name's length is; every length and name was checked
+    /// (in bounds, UTF-8) when the facts were read back.
+    kept: Option<(Arc<Backing>, usize)>,
+}
+
+impl Names {
+    /// `count` names at byte `at` of `backing`, each a `u32` length in the
+    /// machine's order and that many bytes of UTF-8; `None` when they are not.
+    pub fn in_place(backing: &Arc<Backing>, at: usize, count: usize) -> Option<(Names, usize)> {
+        let bytes = backing.bytes();
+        let mut end = at;
+        for _ in 0..count {
+            let len = u32::from_ne_bytes(bytes.get(end..end.checked_add(4)?)?.try_into().ok()?) as usize;
+            let name = bytes.get(end + 4..(end + 4).checked_add(len)?)?;
+            std::str::from_utf8(name).ok()?;
+            end += 4 + len;
+        }
+        let names = Names { count, owned: OnceLock::new(), kept: Some((Arc::clone(backing), at)) };
+        Some((names, end))
+    }
+
+    /// How many names there are (none is made into a `String` for it).
+    pub fn len(&self) -> usize {
+        self.owned.get().map_or(self.count, Vec::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn made(&self) -> &Vec<String> {
+        self.owned.get_or_init(|| {
+            let Some((backing, mut at)) = &self.kept else { return Vec::new() };
+            let bytes = backing.bytes();
+            let mut out = Vec::with_capacity(self.count);
+            for _ in 0..self.count {
+                let len = u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+                out.push(std::str::from_utf8(&bytes[at + 4..at + 4 + len]).expect("checked when read back").to_owned());
+                at += 4 + len;
+            }
+            out
+        })
+    }
+
+    /// The names as an owned `Vec`, to change.
+    pub fn to_mut(&mut self) -> &mut Vec<String> {
+        self.made();
+        self.kept = None;
+        self.owned.get_mut().expect("made just above")
+    }
+
+    pub fn into_vec(mut self) -> Vec<String> {
+        std::mem::take(self.to_mut())
+    }
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names::from(Vec::new())
+    }
+}
+
+impl From<Vec<String>> for Names {
+    fn from(v: Vec<String>) -> Self {
+        Names { count: v.len(), owned: OnceLock::from(v), kept: None }
+    }
+}
+
+impl Clone for Names {
+    fn clone(&self) -> Self {
+        Names { count: self.count, owned: self.owned.clone(), kept: self.kept.clone() }
+    }
+}
+
+impl Deref for Names {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        self.made()
+    }
+}
+
+impl DerefMut for Names {
+    fn deref_mut(&mut self) -> &mut [String] {
+        self.to_mut()
+    }
+}
+
+impl<'a> IntoIterator for &'a Names {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.made().iter()
+    }
+}
+
+impl std::fmt::Debug for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let made = if self.owned.get().is_some() { "made" } else { "kept" };
+        write!(f, "Names({} {made})", self.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +315,36 @@ mod tests {
         assert!(!column.is_in_place());
         assert_eq!(&column[..], &[1, 20, 3]);
         assert_eq!(&Column::<u64>::in_place(&backing, 8, 3).unwrap()[..], &[1, 2, 3], "the bytes are not changed");
+    }
+
+    fn kept_names(names: &[&[u8]]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for n in names {
+            bytes.extend_from_slice(&(n.len() as u32).to_ne_bytes());
+            bytes.extend_from_slice(n);
+        }
+        bytes
+    }
+
+    #[test]
+    fn names_kept_in_place_are_counted_without_being_made_and_read_as_written() {
+        let backing = Arc::new(Backing::copied(&kept_names(&[b"ab", b"", "\u{e9}t\u{e9}".as_bytes()])));
+        let (mut names, end) = Names::in_place(&backing, 0, 3).unwrap();
+        assert_eq!(end, backing.bytes().len());
+        assert_eq!(names.len(), 3);
+        assert_eq!(format!("{names:?}"), "Names(3 kept)", "counted, none made");
+        assert_eq!(&names[..], ["ab", "", "\u{e9}t\u{e9}"]);
+        names.to_mut().push("d".to_owned());
+        assert_eq!(names.len(), 4);
+        assert_eq!(names.clone().into_vec(), ["ab", "", "\u{e9}t\u{e9}", "d"]);
+    }
+
+    #[test]
+    fn names_cut_short_or_not_utf8_are_refused() {
+        let backing = Arc::new(Backing::copied(&kept_names(&[b"ab", b"\xff"])));
+        assert!(Names::in_place(&backing, 0, 1).is_some());
+        assert!(Names::in_place(&backing, 0, 2).is_none(), "not UTF-8");
+        assert!(Names::in_place(&backing, 0, 3).is_none(), "past the end");
     }
 
     #[test]

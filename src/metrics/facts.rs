@@ -6,7 +6,7 @@
 //! exchange, action and feedback as a small fixed-size row sorted by time, so
 //! that a query is a binary search and one pass over the rows in range.
 
-use super::column::Column;
+use super::column::{Column, Names};
 use super::groups::Groups;
 use super::normal;
 use super::rows::{flag, rating_code, side_code};
@@ -24,7 +24,7 @@ pub struct Facts {
     /// The store's row id of each conversation, for lists and transcripts.
     pub conversation_rows: Column<i64>,
     /// Each conversation's `conversation_id`.
-    pub conversation_ids: Vec<String>,
+    pub conversation_ids: Names,
     pub models: Interner,
     pub users: Interner,
     /// Countries, devices, sources and languages share one table of names.
@@ -132,7 +132,7 @@ impl<'p> FactsBuilder<'p> {
         let i = facts.conversations.len() as u32;
         self.index.insert(row.id, i);
         facts.conversation_rows.to_mut().push(row.id);
-        facts.conversation_ids.push(row.conversation_id);
+        facts.conversation_ids.to_mut().push(row.conversation_id);
         self.explicit_start.push(row.started_at);
         self.explicit_end.push(row.ended_at);
         let country = facts.names.intern(country.unwrap_or(normal::UNKNOWN));
@@ -372,7 +372,8 @@ impl Facts {
         self.conversations = order.iter().map(|&old| conversations[old as usize]).collect();
         self.conversation_rows = order.iter().map(|&old| self.conversation_rows[old as usize]).collect();
         let mut ids = std::mem::take(&mut self.conversation_ids);
-        self.conversation_ids = order.iter().map(|&old| std::mem::take(&mut ids[old as usize])).collect();
+        self.conversation_ids =
+            order.iter().map(|&old| std::mem::take(&mut ids[old as usize])).collect::<Vec<_>>().into();
         for m in &mut self.messages {
             m.conversation = new_of[m.conversation as usize];
         }
@@ -476,7 +477,7 @@ impl Facts {
             environment: names[new.conversations[c].environment as usize],
             ..new.conversations[c]
         };
-        let mut conversation_ids = std::mem::take(&mut self.conversation_ids);
+        let mut conversation_ids = std::mem::take(&mut self.conversation_ids).into_vec();
         let mut new_ids = new.conversation_ids;
         let kept_at = |c: usize| old_to[c] != u32::MAX;
         retain_at(self.conversations.to_mut_with_room(added.len()), kept_at);
@@ -501,7 +502,7 @@ impl Facts {
             &added_at,
             String::new,
         );
-        self.conversation_ids = conversation_ids;
+        self.conversation_ids = conversation_ids.into();
         let rows = &self.conversation_rows;
         let row_of = |c: u32| rows[c as usize];
         let new_conversation = |c: u32| new_to[c as usize];

@@ -35,7 +35,7 @@ mod topics;
 pub mod words;
 
 pub use clock::{date_of, day_in_zone, LocalClock};
-pub use column::{Backing, Column};
+pub use column::{Backing, Column, Names};
 pub use compute::{
     compute, dashboard, DailyRow, Dashboard, FeedbackCounts, LeftOutCost, Metrics, ModelUsage, TokenUsage, ToolRow,
 };

@@ -10,7 +10,7 @@
 //! rebuilds the facts from the store. Whether the bytes belong to the store
 //! as it is now is the caller's question (the engine tags them).
 
-use super::column::{Backing, Column};
+use super::column::{Backing, Column, Names};
 use super::facts::Facts;
 use super::groups::Groups;
 use super::insights::InsightFacts;
@@ -114,6 +114,13 @@ impl In<'_> {
         }
         Some(())
     }
+    /// Names read in place: checked now, made into `String`s when first read.
+    fn names(&mut self) -> Option<Names> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        let (names, end) = Names::in_place(self.backing, self.at, n)?;
+        self.at = end;
+        Some(names)
+    }
     fn strings(&mut self) -> Option<Vec<String>> {
         let n = usize::try_from(self.u64()?).ok()?;
         // Each string takes at least its 4-byte length: a count beyond that is not ours.
@@ -205,13 +212,13 @@ impl Facts {
             _ => return None,
         };
         let phrases = i.strings()?;
-        let texts = Interner::from_values(i.strings()?);
+        let texts = Interner::from_names(i.names()?);
         let insights = InsightFacts { fallback_phrases: found.then_some(phrases), questions, fallback_answers, texts };
         let mut interners = Vec::with_capacity(5);
         for _ in 0..5 {
-            interners.push(Interner::from_values(i.strings()?));
+            interners.push(Interner::from_names(i.names()?));
         }
-        let conversation_ids = i.strings()?;
+        let conversation_ids = i.names()?;
         if i.at != backing.bytes().len() {
             return None;
         }
@@ -317,7 +324,7 @@ mod tests {
         let mut f = Facts::default();
         f.names.intern("unknown");
         f.users.intern("u1");
-        f.conversation_ids = vec!["c1".to_owned()];
+        f.conversation_ids = vec!["c1".to_owned()].into();
         f.conversation_rows = vec![7].into();
         f.conversations = vec![ConversationFact {
             started: 10,

@@ -1,6 +1,7 @@
 //! The rows facts are made of: one small fixed-size row per conversation,
 //! message, exchange, action and feedback, names numbered in an [`Interner`].
 
+use super::column::Names;
 use crate::model::{Rating, Side};
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ pub const NO_USER: u32 = u32::MAX;
 /// Distinct strings numbered in order of first sight.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    pub values: Vec<String>,
+    pub values: Names,
     /// Each value's number, made on first need: facts read back from bytes
     /// (a million user ids) need none to be counted.
     index: std::sync::OnceLock<HashMap<String, u32>>,
@@ -31,7 +32,7 @@ impl Interner {
             return i;
         }
         let i = self.values.len() as u32;
-        self.values.push(value.to_owned());
+        self.values.to_mut().push(value.to_owned());
         index.insert(value.to_owned(), i);
         i
     }
@@ -39,6 +40,11 @@ impl Interner {
     /// The interner that numbered `values` in this order (distinct values,
     /// as [`Interner::intern`] keeps them).
     pub fn from_values(values: Vec<String>) -> Interner {
+        Interner::from_names(values.into())
+    }
+
+    /// The interner of `values` (distinct), which may be kept in place.
+    pub fn from_names(values: Names) -> Interner {
         Interner { values, index: std::sync::OnceLock::new() }
     }
 
