@@ -131,6 +131,8 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             toUInt64(toUnixTimestamp64Milli(t.timestamp)) AS order_key,
             {t_in} OR o.g_input AS has_question,
             {t_out} OR o.g_output AS has_answer,
+            if({t_in}, t.input, o.g_input_text) AS question_text,
+            if({t_out}, t.output, o.g_output_text) AS answer_text,
             if(o.n > 0, asked + (o.last - o.first), NULL) AS answered,
             o.prompt AS prompt, o.completion AS completion, o.cost AS cost, o.has_cost AS has_cost, o.model AS model
         FROM {traces} AS t
@@ -140,6 +142,8 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
                 max(greatest({start}, ifNull({end}, {start}))) AS last,
                 countIf(type = 'GENERATION' AND {o_in}) > 0 AS g_input,
                 countIf(type = 'GENERATION' AND {o_out}) > 0 AS g_output,
+                argMinIf(input, start_time, type = 'GENERATION' AND {o_in}) AS g_input_text,
+                argMaxIf(output, start_time, type = 'GENERATION' AND {o_out}) AS g_output_text,
                 sumIf({prompt}, type = 'GENERATION') AS prompt,
                 sumIf({completion}, type = 'GENERATION') AS completion,
                 sumIf({cost}, type = 'GENERATION' AND length(cost_details) > 0) AS cost,
@@ -176,7 +180,8 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             CAST(NULL AS Nullable(UInt64)) AS prompt_tokens, CAST(NULL AS Nullable(UInt64)) AS completion_tokens,
             CAST(NULL AS Nullable(Float64)) AS cost, CAST(NULL AS Nullable(String)) AS model,
             CAST(NULL AS Nullable(Float64)) AS foreign_cost, CAST(NULL AS Nullable(String)) AS foreign_currency,
-            toUInt8(0) AS time_unknown, '' AS text_key
+            toUInt8(0) AS time_unknown, '' AS text_key,
+            CAST(question_text AS Nullable(String)) AS content
         FROM ({turns}) WHERE has_question
         UNION ALL
         SELECT conversation_id, concat('i', trace_id, ':output') AS identity, toUInt64(0) AS seq,
@@ -185,7 +190,7 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             CAST(prompt AS Nullable(UInt64)), CAST(completion AS Nullable(UInt64)),
             if(has_cost, CAST(cost AS Nullable(Float64)), NULL), CAST(model AS Nullable(String)),
             CAST(NULL AS Nullable(Float64)), CAST(NULL AS Nullable(String)),
-            toUInt8(isNull(answered)), ''
+            toUInt8(isNull(answered)), '', CAST(answer_text AS Nullable(String))
         FROM ({turns}) WHERE has_answer)"
     );
     let named = names_a_tool("o.name");

@@ -1,0 +1,119 @@
+//! A Langfuse database's messages' words, found in Rust.
+//!
+//! A Rapport store keeps each message's words (the `text` rule of
+//! METRICS.md) in its `text_key` column, found in Rust at import; a Langfuse
+//! database, which Rapport never writes, keeps a trace's input and output as
+//! Langfuse received them (JSON text: a string, a list of chat messages, a
+//! provider's request or response…). What a person reads of them is found by
+//! the importer's own rules ([`crate::import::formats::chat`]), which SQL
+//! cannot repeat exactly, and its words by [`crate::metrics::words`]; so
+//! the text of the messages that count is read here, slice by slice of
+//! conversations (by hash) so that memory stays bounded whatever the
+//! database's size, and only what the Insights and the `text` filter need
+//! is kept.
+
+use super::tsv::quote;
+use super::ClickHouseStore;
+use crate::import::formats::chat;
+use crate::metrics::words::words;
+use crate::model::Side;
+use crate::store::StoreError;
+use serde_json::Value;
+
+/// Traces read per slice: each slice's messages, with their text, are one answer.
+const TRACES_PER_SLICE: u64 = 100_000;
+
+/// A user or agent message of a Langfuse database, as the Insights read it.
+#[derive(Debug, Clone)]
+pub(crate) struct Said {
+    pub ts: i64,
+    pub side: Side,
+    /// Its words, by the `text` rule, of what a person reads of it.
+    pub words: Vec<String>,
+}
+
+/// What a person reads of a message that Langfuse keeps as `raw`: JSON
+/// (else the text as it is) read as the file importer reads a trace's
+/// input (a user message) or output (an agent's).
+pub(crate) fn readable(raw: &str, side: Side) -> Option<String> {
+    let value = serde_json::from_str::<Value>(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
+    match side {
+        Side::User => chat::user_text(&value),
+        _ => chat::assistant_text(&value),
+    }
+}
+
+impl ClickHouseStore {
+    /// Every conversation of a Langfuse database whose facts pass `pass` (a
+    /// condition on the per-conversation facts; `1` for all), with its user
+    /// and agent messages in the order they were said (time, then the order
+    /// the facts give them), to `each`.
+    pub(crate) fn langfuse_said(&self, pass: &str, mut each: impl FnMut(&str, &[Said])) -> Result<(), StoreError> {
+        let Some(langfuse) = &self.langfuse else {
+            return Err(self.fail("the messages' text is read in Rust on a Langfuse database only".to_owned()));
+        };
+        let traces: u64 = self
+            .select(&format!("SELECT count() FROM {}", langfuse.traces))?
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let slices = traces.div_ceil(TRACES_PER_SLICE).max(1);
+        let passing = match pass {
+            "1" => "1".to_owned(),
+            _ => format!("conversation_id IN (SELECT conversation_id FROM {} WHERE {pass})", langfuse.facts),
+        };
+        for slice in 0..slices {
+            let rows = self.select(&format!(
+                "SELECT conversation_id, timestamp, side, ifNull(content, '')
+                 FROM {} WHERE cityHash64(conversation_id) % {slices} = {slice} AND {passing}
+                 ORDER BY conversation_id, timestamp, first_seq, side",
+                langfuse.messages
+            ))?;
+            let mut current: Option<String> = None;
+            let mut said: Vec<Said> = Vec::new();
+            for row in rows {
+                let mut cells = row.into_iter();
+                let (conversation, ts, side, raw) = (
+                    cells.next().unwrap_or_default(),
+                    cells.next().and_then(|t| t.parse().ok()).unwrap_or(0),
+                    if cells.next().as_deref() == Some("1") { Side::User } else { Side::Agent },
+                    cells.next().unwrap_or_default(),
+                );
+                if current.as_deref() != Some(conversation.as_str()) {
+                    if let Some(c) = current.take() {
+                        each(&c, &said);
+                    }
+                    said.clear();
+                    current = Some(conversation);
+                }
+                let words = readable(&raw, side).map(|t| words(&t)).unwrap_or_default();
+                said.push(Said { ts, side, words });
+            }
+            if let Some(c) = current {
+                each(&c, &said);
+            }
+        }
+        Ok(())
+    }
+
+    /// The conversations of a Langfuse database in which some message says
+    /// one of `phrases` as consecutive words, as a condition on
+    /// `conversation_id` (the server builds a set of them once).
+    pub(crate) fn langfuse_saying<S: AsRef<str>>(&self, phrases: &[S]) -> Result<String, StoreError> {
+        let phrases = crate::metrics::words::Phrases::new(phrases);
+        let mut found: Vec<String> = Vec::new();
+        if !phrases.is_empty() {
+            self.langfuse_said("1", |conversation, said| {
+                if said.iter().any(|m| phrases.any_in(&m.words)) {
+                    found.push(conversation.to_owned());
+                }
+            })?;
+        }
+        if found.is_empty() {
+            return Ok("0".to_owned());
+        }
+        let list = serde_json::to_string(&found).unwrap_or_default();
+        Ok(format!("conversation_id IN (SELECT arrayJoin(JSONExtract({}, 'Array(String)')))", quote(&list)))
+    }
+}
