@@ -136,8 +136,9 @@ fn generate() -> Data {
                 let cost = if kind == 4 {
                     json!({})
                 } else {
-                    let (i, o) = (rand(1000) as f64 / 1e5, rand(3000) as f64 / 1e5);
-                    json!({"input": i, "output": o, "total": i + o})
+                    // Hundred-thousandths, as Langfuse's Decimal64(12) keeps them exactly.
+                    let (i, o) = (rand(1000), rand(3000));
+                    json!({"input": i as f64 / 1e5, "output": o as f64 / 1e5, "total": (i + o) as f64 / 1e5})
                 };
                 ob(
                     json!({"id": format!("{id}-gen"), "type": "GENERATION", "name": "llm", "parent": format!("{id}-root"),
@@ -436,6 +437,91 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
         assert!(n > 0 && n < counted("total_conversations"), "{phrase:?} keeps some conversations: {n}");
     }
 
+    // The conversation list with its drills, the search, what people ask
+    // about, the exported tables and the report read the same.
+    let month = ["--from", "2026-09-01", "--to", "2026-12-01", "--tz", "Europe/Paris"];
+    let with = |command: &[&str], more: &[&str]| -> Vec<String> {
+        command.iter().chain(month.iter()).chain(more.iter()).map(|s| s.to_string()).collect()
+    };
+    let top = m["top_unanswered"][0]["text"].as_str().unwrap().to_owned();
+    let lists: Vec<Vec<String>> = vec![
+        with(&["conversations", "--json"], &[]),
+        with(&["conversations", "--json"], &["--filter", "environment=production", "--filter", "text=donde esta"]),
+        with(&["conversations", "--json", "--resolved"], &[]),
+        with(&["conversations", "--json", "--unresolved"], &["--fallback", "je ne suis pas sur"]),
+        with(&["conversations", "--json", "--unanswered", &top], &[]),
+        with(&["conversations", "--json", "--limit", "7"], &["--filter", "customer_id=user-3"]),
+        with(&["search", "--json", "OÙ EST"], &[]),
+        with(&["search", "--json", "straße 0"], &["--filter", "environment=default"]),
+        with(&["topics"], &[]),
+        with(&["topics"], &["--filter", "environment=production"]),
+    ];
+    for args in &lists {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (a, b) = (rapport(&sqlite, &args), rapport(&langfuse, &args));
+        assert_eq!(a, b, "rapport {args:?} reads the same");
+        assert!(a.len() > 40, "rapport {args:?} finds something: {a}");
+    }
+    for table in ["conversations", "tools", "countries", "daily", "unanswered"] {
+        let read = |db: &str, name: &str| {
+            let out = ws.dir.path().join(format!("{name}-{table}.csv"));
+            rapport(
+                db,
+                &with(&["export", table, "--out", out.to_str().unwrap()], &[])
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            );
+            std::fs::read_to_string(out).unwrap()
+        };
+        let (a, b) = (read(&sqlite, "sqlite"), read(&langfuse, "langfuse"));
+        assert!(a.lines().count() > 1, "the exported {table} have rows: {a}");
+        let cells = |text: &str| -> Vec<Vec<String>> {
+            text.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect()
+        };
+        let (a, b) = (cells(&a), cells(&b));
+        assert_eq!(a.len(), b.len(), "the exported {table} have the same rows");
+        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+            // Costs summed in another order (Langfuse keeps them as decimals): within rounding.
+            match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(u), Ok(v)) => assert!((u - v).abs() <= 1e-9 * u.abs().max(1.0), "{table}: {x} ≠ {y}"),
+                _ => assert_eq!(x, y, "the exported {table} are the same"),
+            }
+        }
+    }
+    let report = |db: &str, name: &str| {
+        let out = ws.dir.path().join(format!("{name}.html"));
+        rapport(
+            db,
+            &with(&["report", "--out", out.to_str().unwrap()], &[]).iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        std::fs::read_to_string(out).unwrap()
+    };
+    let (a, b) = (report(&sqlite, "sqlite"), report(&langfuse, "langfuse"));
+    let differing: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+    assert!(
+        differing.is_empty() && a.lines().count() == b.lines().count(),
+        "the report is the same: {:?}",
+        differing.iter().map(|(x, y)| (&x[..x.len().min(300)], &y[..y.len().min(300)])).collect::<Vec<_>>()
+    );
+
+    // Transcripts, with what a person reads of each turn, and the app's
+    // dashboard with its extras (in this process: after every `rapport` run).
+    let mut a = ws.engine();
+    let mut b =
+        rapport::engine::Engine::open(std::path::Path::new(&langfuse), None).expect("the Langfuse database opens");
+    let q: rapport::metrics::Query = query("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z", "Europe/Berlin", &[]);
+    let (va, vb) = (a.dashboard_view(&q).unwrap(), b.dashboard_view(&q).unwrap());
+    assert_eq!(as_json(&va.extras), as_json(&vb.extras), "the dashboard's extras are the same");
+    let page = a.conversations(&q, &rapport::metrics::ListOptions { limit: 1000, ..Default::default() }).unwrap();
+    assert!(page.rows.len() > 100);
+    for row in &page.rows {
+        let id = &row.conversation_id;
+        assert_eq!(as_json(&a.transcript(id).unwrap()), as_json(&b.transcript(id).unwrap()), "the transcript of {id}");
+    }
+    assert!(b.transcript("nobody").is_err(), "an unknown conversation is an error");
+    drop(b); // chdb's folder is this process's until then
+
     let more = ws.file("more.jsonl", conversations_jsonl(1, "x"));
     let refused = Command::new(env!("CARGO_BIN_EXE_rapport"))
         .arg("--db")
@@ -453,6 +539,10 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
 
 /// What `rapport metrics` leaves out on a ClickHouse store, for now.
 const NOT_ON_CLICKHOUSE: [&str; 1] = ["response_time_by_model"];
+
+fn as_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap()
+}
 
 fn rapport(db: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_rapport")).arg("--db").arg(db).args(args).output().unwrap();

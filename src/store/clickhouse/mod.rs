@@ -98,8 +98,9 @@ pub struct ClickHouseStore {
 pub(crate) struct Langfuse {
     /// The per-conversation facts, a parenthesised subquery.
     facts: String,
-    /// The messages, with their text as Langfuse keeps it (`content`).
-    messages: String,
+    /// The records (the messages with their text as Langfuse keeps it, in
+    /// `content`), and what goes into a conversation's metadata.
+    tables: langfuse::Tables,
     /// Langfuse's `traces` table, whose size sets how many slices the
     /// messages' text is read in.
     traces: String,
@@ -124,10 +125,10 @@ impl ClickHouseStore {
             None => vec![entry.clone()],
         };
         if let Some(lf) = &address.langfuse {
-            let records = langfuse::records(&address.database, lf.project.as_deref());
+            let tables = langfuse::records(&address.database, lf.project.as_deref());
             let langfuse = Langfuse {
-                facts: format!("({})", schema::facts_of(&records, "1")),
-                messages: records.message,
+                facts: format!("({})", schema::facts_of(&tables.records, "1")),
+                tables,
                 traces: format!("{}.traces", address.database),
             };
             let store = ClickHouseStore { langfuse: Some(langfuse), address, entry, shards, geo };
@@ -150,17 +151,6 @@ impl ClickHouseStore {
                  Rapport store (a clickhouse:// URL without schema=langfuse, or a file)"
                     .to_owned(),
             )),
-            None => Ok(()),
-        }
-    }
-
-    /// What a Langfuse database cannot give yet (its records one by one).
-    pub(crate) fn rapport_tables(&self, what: &str) -> Result<(), StoreError> {
-        match self.langfuse {
-            Some(_) => Err(self.fail(format!(
-                "{what} of a Langfuse database are not read yet: its dashboard (`rapport metrics`) and \
-                 `rapport status` are"
-            ))),
             None => Ok(()),
         }
     }
