@@ -11,6 +11,7 @@
 //! - `probe`: a connection tested without changing anything.
 //! - `read`: records, transcripts and the import log read back.
 //! - `tsv`: reading `TabSeparated` answers.
+//! - `upgrade`: the words of messages written before they were kept.
 
 pub mod address;
 mod chdb;
@@ -21,6 +22,7 @@ mod probe;
 mod read;
 pub mod schema;
 mod tsv;
+mod upgrade;
 mod words;
 mod write;
 
@@ -261,6 +263,15 @@ impl ClickHouseStore {
                 }
                 if has_column("message_all", "message_id")? && !has_column("message_all", column)? {
                     run("DROP TABLE IF EXISTS {db}.message_all")?;
+                }
+            }
+            // Messages written without their words get them; the facts
+            // built from them are then built again (`build_missing_facts`).
+            if self.fill_words(server)? {
+                run(&format!("DROP TABLE IF EXISTS {{db}}.{built}"))?;
+                run("DROP TABLE IF EXISTS {db}.facts_import")?;
+                for (_, ddl) in schema::SHARDED_TABLES.iter().filter(|(name, _)| *name == "facts_import") {
+                    run(ddl)?;
                 }
             }
             run(&schema::built_facts_table(&db))?;
