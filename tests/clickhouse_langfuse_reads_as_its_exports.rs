@@ -336,6 +336,10 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
     }
     // Made in this process, whose chdb session ends here; read by `rapport`.
     rapport::store::clickhouse::execute(&url, &setup).expect("Langfuse's tables are made and filled");
+    // A `text` filter names the conversations it keeps: at a million, a
+    // statement of megabytes, past ClickHouse's default limit of 256 KiB.
+    let long = format!("SELECT length('{}')", "x".repeat(2_000_000));
+    rapport::store::clickhouse::execute(&url, &[long]).expect("a statement of megabytes runs");
 
     let ws = Workspace::new();
     // The page as the API writes it, its `meta` first.

@@ -409,7 +409,8 @@ impl ClickHouseStore {
     /// (ASCII case-insensitive, as SQLite's `LIKE`), for the list's search.
     /// The conversations in which some message says one of `phrases` as
     /// consecutive words (the `text` rule of METRICS.md, on the words each
-    /// message was given at import), found by the server.
+    /// message was given at import), found by the server; on a Langfuse
+    /// database, found in Rust from the messages' text (`words`).
     pub fn conversations_saying<S: AsRef<str>>(&self, phrases: &[S]) -> Result<HashSet<String>, StoreError> {
         if self.langfuse.is_some() {
             let phrases = Phrases::new(phrases);

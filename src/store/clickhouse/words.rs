@@ -115,18 +115,11 @@ impl ClickHouseStore {
     /// one of `phrases` as consecutive words, as a condition on
     /// `conversation_id` (the server builds a set of them once).
     pub(crate) fn langfuse_saying<S: AsRef<str>>(&self, phrases: &[S]) -> Result<String, StoreError> {
-        let phrases = crate::metrics::words::Phrases::new(phrases);
-        let mut found: Vec<String> = Vec::new();
-        if !phrases.is_empty() {
-            self.langfuse_said("1", |conversation, said| {
-                if said.iter().any(|m| phrases.any_in(&m.words)) {
-                    found.push(conversation.to_owned());
-                }
-            })?;
-        }
+        let mut found: Vec<String> = self.conversations_saying(phrases)?.into_iter().collect();
         if found.is_empty() {
             return Ok("0".to_owned());
         }
+        found.sort_unstable();
         let list = serde_json::to_string(&found).unwrap_or_default();
         Ok(format!("conversation_id IN (SELECT arrayJoin(JSONExtract({}, 'Array(String)')))", quote(&list)))
     }
