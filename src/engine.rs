@@ -271,7 +271,13 @@ pub fn load_or_build_facts(
     let context = facts_context(geo_tag, prices, rates);
     let store_tag = store.change_tag()?;
     let tag = facts_tag(&store_tag, &context);
-    if let Some(mut facts) = store.saved_facts(&tag).and_then(|saved| Facts::from_packed(saved.body())) {
+    let reading = crate::trace::step(|| "facts: the kept copy read".to_owned());
+    let kept = store.saved_facts(&tag).and_then(|saved| {
+        let _step = crate::trace::step(|| "facts: the kept copy unpacked".to_owned());
+        Facts::from_packed(saved.body())
+    });
+    drop(reading);
+    if let Some(mut facts) = kept {
         if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
             // Other fallback phrases were chosen since: the questions are
             // found again from the text, and kept for the next process.
@@ -299,6 +305,7 @@ pub fn load_or_build_facts(
         Some(FactsAt { generation, facts: Facts::from_packed(saved.body())? })
     });
     if let Some(earlier) = earlier {
+        let reading = crate::trace::step(|| "facts: the changed conversations read".to_owned());
         let updated = store.in_one_snapshot(|| {
             let Some((changed, changes)) = store.changes_since(earlier.generation)? else { return Ok(None) };
             let store_tag = store.change_tag()?;
@@ -309,8 +316,11 @@ pub fn load_or_build_facts(
             new.insights = crate::text::insight_facts_in(store, &new, phrases, changed)?;
             Ok(Some((store_tag, store.generation()?, changes, new)))
         })?;
+        drop(reading);
         if let Some((store_tag, generation, changes, new)) = updated {
+            let merging = crate::trace::step(|| format!("facts: {} conversation(s) merged", new.conversations.len()));
             let mut facts = earlier.facts.merged(new);
+            drop(merging);
             if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
                 facts.insights = crate::text::insight_facts(store, &facts, fallback_phrases)?;
             }
@@ -320,11 +330,13 @@ pub fn load_or_build_facts(
             return Ok(FactsAt { generation, facts });
         }
     }
+    let building = crate::trace::step(|| "facts: built from every row".to_owned());
     let (store_tag, generation, facts) = store.in_one_snapshot(|| {
         let mut facts = load_facts_of(store, geo, prices, rates, Changed::All)?;
         facts.insights = crate::text::insight_facts(store, &facts, fallback_phrases)?;
         Ok((store.change_tag()?, store.generation()?, facts))
     })?;
+    drop(building);
     keep(store, &facts_tag(&store_tag, &context), &facts);
     Ok(FactsAt { generation, facts })
 }
@@ -333,6 +345,7 @@ pub fn load_or_build_facts(
 /// duty: a folder that cannot be written to means only that the next
 /// process builds them again.
 fn keep(store: &Store, tag: &str, facts: &Facts) {
+    let _step = crate::trace::step(|| "facts: kept beside the store".to_owned());
     let mut bytes = Vec::new();
     facts.pack(&mut bytes);
     let _ = store.save_facts(tag, &bytes);
@@ -650,6 +663,7 @@ impl Engine {
     /// The facts without their questions.
     fn base_facts(&mut self) -> Result<&Facts, Error> {
         if self.facts.is_none() {
+            let _step = crate::trace::step(|| "facts: in hand".to_owned());
             self.facts = Some(match &self.backend {
                 Backend::Local(store) => {
                     let earlier = self.earlier.take();
@@ -823,6 +837,8 @@ impl Engine {
 
     /// The dashboard as the app shows it, with the settings' escalation tools.
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
+        self.base_facts()?;
+        let _step = crate::trace::step(|| "dashboard: computed (facts held)".to_owned());
         let settings = self.settings.metric_settings();
         let attribution = self.geo_source.clone();
         let query = &self.resolve_text(query)?;
@@ -965,6 +981,7 @@ impl Engine {
     }
 
     pub fn status(&self) -> Result<Status, Error> {
+        let _step = crate::trace::step(|| "status: read".to_owned());
         let store = match &self.backend {
             Backend::Local(store) => store,
             Backend::ClickHouse(store) => {
@@ -980,11 +997,37 @@ impl Engine {
                 });
             }
         };
-        let span = store.message_span()?;
+        self.local_status(store, store.counts()?, store.message_span()?)
+    }
+
+    /// [`Engine::status`] as the app asks for it, before each dashboard: on
+    /// this computer's store, what it holds is counted from the facts (read
+    /// or brought up to date first when they are not held, as the dashboard
+    /// then needs them), not by reading every row of the store (a second
+    /// or more at a million conversations). The facts hold every stored
+    /// record, so the counts and the first and last message are the same.
+    pub fn status_from_facts(&mut self) -> Result<Status, Error> {
+        if !matches!(self.backend, Backend::Local(_)) {
+            return self.status();
+        }
+        let facts = self.base_facts()?;
+        let stored = Counts {
+            conversations: facts.conversations.len() as u64,
+            messages: facts.messages.len() as u64,
+            actions: facts.actions.len() as u64,
+            feedback: facts.feedback.len() as u64,
+        };
+        // Messages are in time order.
+        let span = facts.messages.first().zip(facts.messages.last()).map(|(a, b)| (Micros(a.ts), Micros(b.ts)));
+        let _step = crate::trace::step(|| "status: read (counted from the facts)".to_owned());
+        self.local_status(self.store(), stored, span)
+    }
+
+    fn local_status(&self, store: &Store, stored: Counts, span: Option<(Micros, Micros)>) -> Result<Status, Error> {
         Ok(Status {
             store: store.path().to_owned(),
             schema_version: store.schema_version()?,
-            stored: store.counts()?,
+            stored,
             first_message: span.map(|s| s.0),
             last_message: span.map(|s| s.1),
             files: store.files()?,

@@ -10,6 +10,7 @@
 //! - [`demo`]: a realistic, deterministic month of activity.
 //! - [`text`]: the messages' words, read for the metrics (Insights, the `text` filter) and the search.
 //! - [`engine`]: the calls the desktop app and the command line share.
+//! - [`trace`]: where the time goes, on stderr, when `RAPPORT_TRACE` is set.
 
 #[cfg(all(test, feature = "ts"))]
 mod bindings;
@@ -24,3 +25,4 @@ pub mod report;
 pub mod settings;
 pub mod store;
 pub mod text;
+pub mod trace;

@@ -225,3 +225,66 @@ fn facts_of_a_store_whose_changes_are_not_all_listed_are_rebuilt() {
     assert_eq!(after["total_conversations"], 1560, "1500 demo, 30 from Dify, 30 fresh");
     assert_eq!(after, rebuilt(&ws.db(), q));
 }
+
+/// Every row of the facts, named by what does not depend on how the facts
+/// number their conversations, users or names: the conversations in their
+/// order (by start, as built), then each table's rows in theirs with their
+/// conversation's store row.
+fn rows_in_order(facts: &rapport::metrics::Facts) -> Vec<String> {
+    let row = |c: u32| facts.conversation_rows[c as usize];
+    let mut out: Vec<String> = facts
+        .conversations
+        .iter()
+        .zip(&facts.conversation_rows)
+        .zip(&facts.conversation_ids)
+        .map(|((c, r), id)| format!("conversation {r} {id} {} {} {}", c.started, c.ended, c.messages))
+        .collect();
+    out.extend(
+        facts.messages.iter().map(|m| format!("message {} {} {:?} {}", m.ts, row(m.conversation), m.side, m.cost)),
+    );
+    out.extend(facts.exchanges.iter().map(|e| format!("exchange {} {} {}", e.ts, row(e.conversation), e.response_us)));
+    out.extend(facts.actions.iter().map(|a| format!("action {} {} {}", a.ts, row(a.conversation), a.duration_ms)));
+    out.extend(facts.feedback.iter().map(|f| format!("feedback {} {} {}", f.ts, row(f.conversation), f.row)));
+    out.extend(facts.groups.rows.iter().map(|g| {
+        format!(
+            "group {} {} {} {} {} {} {}",
+            g.bucket,
+            row(g.conversation),
+            g.messages,
+            g.cost,
+            g.exchanges,
+            g.timed,
+            g.first_response
+        )
+    }));
+    out.extend(facts.groups.conversations.iter().map(|&c| format!("grouped {}", row(c))));
+    out.push(format!("responses {:?}", facts.groups.responses));
+    out.extend(
+        facts
+            .message_conversations
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c != rapport::metrics::NO_CONVERSATION)
+            .map(|(m, &c)| format!("message row {m} in {}", row(c))),
+    );
+    out.extend(
+        facts.insights.questions.iter().map(|q| format!("question {} {} {}", q.ts, row(q.conversation), q.unanswered)),
+    );
+    out
+}
+
+#[test]
+fn updated_facts_hold_the_rows_of_built_ones_in_the_same_order() {
+    let ws = Workspace::new();
+    demo(&ws);
+    let mut engine = ws.engine();
+    engine.facts().unwrap();
+    let files = [ws.file("changes.jsonl", changes()), ws.file("dify.json", dify_changes())];
+    engine.import(&files, &Default::default(), &mut |_| {}).unwrap();
+    let updated = rows_in_order(engine.facts().unwrap());
+    let _ = std::fs::remove_file(facts_path(&ws.db()));
+    let built = rows_in_order(Engine::open(&ws.db(), None).unwrap().facts().unwrap());
+    assert_eq!(updated.len(), built.len());
+    let first_difference = updated.iter().zip(&built).find(|(a, b)| a != b);
+    assert_eq!(first_difference, None, "updated facts hold other rows, or in another order, than built ones");
+}

@@ -146,11 +146,13 @@ fn a_store_put_back_as_an_older_rapport_wrote_it_is_never_read_with_kept_facts()
     {
         // What a copy of this store written by version 3 looks like: no
         // generation (nor the message columns of migration 5, the keys,
-        // role codes and model names of 7, the text dictionaries of 8), and its rows changed where they
+        // role codes and model names of 7, the text dictionaries of 8, the
+        // key tables of 9), and its rows changed where they
         // are (the same row ids and counts), as an older Rapport
         // re-importing would.
         let conn = rusqlite::Connection::open(ws.db()).unwrap();
-        let identity = "CASE WHEN typeof(key) = 'text' THEN 'i' || key ELSE CAST(key AS TEXT) END";
+        let identity = "CASE WHEN typeof(k.key) = 'text' THEN 'i' || k.key ELSE CAST(k.key AS TEXT) END";
+        let id = "CASE WHEN typeof(k.key) = 'text' THEN k.key END";
         conn.execute_batch(&format!(
             "DROP TABLE store_generation;
              DROP TABLE text_dictionary;
@@ -158,25 +160,28 @@ fn a_store_put_back_as_an_older_rapport_wrote_it_is_never_read_with_kept_facts()
                  identity TEXT NOT NULL, message_id TEXT, role TEXT NOT NULL, timestamp INTEGER NOT NULL,
                  content TEXT, model TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL,
                  UNIQUE (conversation, identity));
-             INSERT INTO message_3 SELECT id, conversation, {identity}, message_id, role, timestamp, content,
+             INSERT INTO message_3 SELECT m.id, m.conversation, {identity}, {id}, role, timestamp, content,
                  (SELECT name FROM model_name WHERE model_name.id = model_id), prompt_tokens,
-                 completion_tokens, cost FROM message;
+                 completion_tokens, cost FROM message AS m JOIN message_key AS k ON k.id = m.id;
              DROP TABLE message;
+             DROP TABLE message_key;
              DROP TABLE model_name;
              ALTER TABLE message_3 RENAME TO message;
              CREATE TABLE action_3 (id INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
                  identity TEXT NOT NULL, action_id TEXT, name TEXT NOT NULL, started_at INTEGER NOT NULL,
                  duration_ms REAL, status TEXT, error INTEGER NOT NULL, UNIQUE (conversation, identity));
-             INSERT INTO action_3 SELECT id, conversation, {identity}, action_id, name, started_at,
-                 duration_ms, status, error FROM action;
+             INSERT INTO action_3 SELECT a.id, a.conversation, {identity}, {id}, name, started_at,
+                 duration_ms, status, error FROM action AS a JOIN action_key AS k ON k.id = a.id;
              DROP TABLE action;
+             DROP TABLE action_key;
              ALTER TABLE action_3 RENAME TO action;
              CREATE TABLE feedback_3 (id INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
                  identity TEXT NOT NULL, feedback_id TEXT, message_id TEXT, timestamp INTEGER,
                  rating TEXT NOT NULL, score REAL, comment TEXT, UNIQUE (conversation, identity));
-             INSERT INTO feedback_3 SELECT id, conversation, {identity}, feedback_id, message_id, timestamp,
-                 rating, score, comment FROM feedback;
+             INSERT INTO feedback_3 SELECT f.id, f.conversation, {identity}, {id}, message_id, timestamp,
+                 rating, score, comment FROM feedback AS f JOIN feedback_key AS k ON k.id = f.id;
              DROP TABLE feedback;
+             DROP TABLE feedback_key;
              ALTER TABLE feedback_3 RENAME TO feedback;
              UPDATE message SET cost = 2.0 WHERE role = 'agent';
              UPDATE conversation SET source = 'email';

@@ -138,6 +138,29 @@ fn a_process_that_opened_the_store_before_its_dictionary_was_learnt_reads_the_pa
 }
 
 #[test]
+fn a_process_that_opened_the_store_before_its_dictionary_was_learnt_replaces_packed_messages() {
+    let ws = Workspace::new();
+    let mut early = ws.engine();
+    let (text, _) = dump(DICTIONARY_SAMPLES + 10, "c");
+    ws.import(&[ws.file("a.jsonl", text)]);
+    assert!(packed_and_plain(&ws).0 > 0);
+    // c100's message (m100), packed by the other process, given anew.
+    let line = serde_json::json!({"type": "message", "conversation_id": "c100", "message_id": "m100",
+        "role": "user", "timestamp": "2026-10-17T10:40:41Z", "content": "a kettle whistles"});
+    let report = early
+        .import(&[ws.file("b.jsonl", format!("{line}\n"))], &rapport::import::ImportOptions::default(), &mut |_| {})
+        .unwrap();
+    assert_eq!(report.files[0].error, None);
+    let said = |engine: &mut rapport::engine::Engine, phrase: &str| {
+        metrics(engine, &query("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "UTC", &[("text", phrase)]))
+            .total_conversations
+    };
+    assert_eq!(said(&mut early, "kettle whistles"), 1);
+    assert_eq!(said(&mut early, "order 100 from"), 0, "the old words left the index");
+    assert_eq!(said(&mut early, "order 101 from"), 1);
+}
+
+#[test]
 fn a_cancelled_import_takes_its_dictionary_with_it_and_the_next_one_learns_again() {
     use rapport::import::ImportOptions;
     use std::sync::atomic::{AtomicBool, Ordering};

@@ -49,7 +49,7 @@ fn messages_known_by_their_content_keep_their_identity_across_migration_3() {
     let report = ws.import(&[file]);
     assert_eq!(report.stored.messages, 1, "re-importing after the migration changes nothing");
     let conn = rusqlite::Connection::open(ws.db()).unwrap();
-    let key: Vec<u8> = conn.query_row("SELECT CAST(key AS BLOB) FROM message", [], |r| r.get(0)).unwrap();
+    let key: Vec<u8> = conn.query_row("SELECT CAST(key AS BLOB) FROM message_key", [], |r| r.get(0)).unwrap();
     assert!(key.len() < 64, "the identity no longer repeats the content: {} bytes", key.len());
 }
 
@@ -132,11 +132,16 @@ fn a_store_of_schema_6_converts_to_one_key_per_record_and_gives_the_same_numbers
              SELECT id, conversation, {}, message_id, role, timestamp, content,
                  (SELECT name FROM new.model_name WHERE model_name.id = model_id),
                  prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown
-             FROM new.message;
+             FROM (SELECT m.*, k.key, CASE WHEN typeof(k.key) = 'text' THEN k.key END AS message_id
+                   FROM new.message AS m JOIN new.message_key AS k ON k.id = m.id);
              INSERT INTO action (id, conversation, identity, action_id, name, started_at, duration_ms, status, error)
-             SELECT id, conversation, {}, action_id, name, started_at, duration_ms, status, error FROM new.action;
+             SELECT id, conversation, {}, action_id, name, started_at, duration_ms, status, error
+             FROM (SELECT a.*, k.key, CASE WHEN typeof(k.key) = 'text' THEN k.key END AS action_id
+                   FROM new.action AS a JOIN new.action_key AS k ON k.id = a.id);
              INSERT INTO feedback (id, conversation, identity, feedback_id, message_id, timestamp, rating, score, comment)
-             SELECT id, conversation, {}, feedback_id, message_id, timestamp, rating, score, comment FROM new.feedback;
+             SELECT id, conversation, {}, feedback_id, message_id, timestamp, rating, score, comment
+             FROM (SELECT f.*, k.key, CASE WHEN typeof(k.key) = 'text' THEN k.key END AS feedback_id
+                   FROM new.feedback AS f JOIN new.feedback_key AS k ON k.id = f.id);
              INSERT INTO message_words (rowid, words) SELECT id, words(content) FROM message;
              DETACH new;",
             identity("message_id"),
@@ -161,9 +166,7 @@ fn a_store_of_schema_6_converts_to_one_key_per_record_and_gives_the_same_numbers
         .collect();
     assert!(!columns.contains(&"identity".to_string()), "no identity column left: {columns:?}");
     let id: (String, String) = conn
-        .query_row("SELECT message_id, typeof(message_id) FROM message WHERE message_id = '101'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row("SELECT key, typeof(key) FROM message_key WHERE key = '101'", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!(id, ("101".into(), "text".into()), "an id that looks like a number stays text");
     let (agents, models): (i64, i64) = conn
@@ -182,6 +185,102 @@ fn a_store_of_schema_6_converts_to_one_key_per_record_and_gives_the_same_numbers
     let report = old.import(&[file]);
     assert_eq!(report.stored, before, "every record found again by its key");
     assert_eq!(metrics(&mut old.engine(), &period), expected);
+}
+
+#[test]
+fn a_store_of_schema_8_converts_to_key_tables_and_gives_the_same_numbers_search_and_transcripts() {
+    let ws = Workspace::new();
+    let file = ws.file("all.jsonl", every_kind_of_record());
+    ws.import(std::slice::from_ref(&file));
+    let period = autumn("UTC");
+    let said = |ws: &Workspace, phrase: &str| {
+        metrics(&mut ws.engine(), &query("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z", "UTC", &[("text", phrase)]))
+            .total_conversations
+    };
+    let transcripts = |ws: &Workspace| -> Vec<String> {
+        let store = Store::open(&ws.db()).unwrap();
+        (0..40)
+            .map(|i| serde_json::to_string(&store.conversation(&format!("c{i}")).unwrap().unwrap()).unwrap())
+            .collect()
+    };
+    let rows = |ws: &Workspace| -> Vec<(i64, i64)> {
+        let conn = rusqlite::Connection::open(ws.db()).unwrap();
+        let mut stmt = conn.prepare("SELECT id, conversation FROM message ORDER BY id").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let expected = metrics(&mut ws.engine(), &period);
+    let phrases = ["parcel", "parcel 7 is late", "is late parcel", "ships today"];
+    let expected_said: Vec<u64> = phrases.iter().map(|p| said(&ws, p)).collect();
+    assert_eq!(expected_said, [40, 1, 0, 40]);
+
+    // The same records as schema 8 kept them: each key in its record's
+    // row, under a unique index, and a full-text index with positions.
+    let old = Workspace::new();
+    drop(Store::open_at_version(&old.db(), 8).unwrap());
+    {
+        let conn = rusqlite::Connection::open(old.db()).unwrap();
+        conn.create_scalar_function("words", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |ctx| {
+            Ok(ctx.get::<Option<String>>(0)?.map(|t| rapport::store::message_words(&t)))
+        })
+        .unwrap();
+        conn.execute("ATTACH ?1 AS new", [ws.db().to_str().unwrap()]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO conversation SELECT * FROM new.conversation;
+             INSERT INTO import_file SELECT * FROM new.import_file;
+             INSERT INTO model_name SELECT * FROM new.model_name;
+             INSERT INTO message (id, conversation, key, role_code, timestamp, content, model_id, prompt_tokens,
+                 completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
+             SELECT m.id, m.conversation, k.key, role_code, timestamp, content, model_id, prompt_tokens,
+                 completion_tokens, cost, foreign_cost, foreign_currency, time_unknown
+             FROM new.message AS m JOIN new.message_key AS k ON k.id = m.id;
+             INSERT INTO action (id, conversation, key, name, started_at, duration_ms, status, error)
+             SELECT a.id, a.conversation, k.key, name, started_at, duration_ms, status, error
+             FROM new.action AS a JOIN new.action_key AS k ON k.id = a.id;
+             INSERT INTO feedback (id, conversation, key, message_id, timestamp, rating, score, comment)
+             SELECT f.id, f.conversation, k.key, message_id, timestamp, rating, score, comment
+             FROM new.feedback AS f JOIN new.feedback_key AS k ON k.id = f.id;
+             INSERT INTO message_words (rowid, words) SELECT id, words(content) FROM message;
+             DETACH new;",
+        )
+        .unwrap();
+        let with_key: i64 = conn
+            .query_row("SELECT count(*) FROM message WHERE message_id = '101' AND key = '101'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(with_key, 1, "schema 8 kept the key in the message's row");
+    }
+
+    assert_eq!(metrics(&mut old.engine(), &period), expected, "the converted store gives the same numbers");
+    let old_said: Vec<u64> = phrases.iter().map(|p| said(&old, p)).collect();
+    assert_eq!(old_said, expected_said, "its full-text index finds the same conversations");
+    assert_eq!(transcripts(&old), transcripts(&ws), "the same transcripts, ids included");
+    assert_eq!(rows(&old), rows(&ws), "row ids kept");
+    let conn = rusqlite::Connection::open(old.db()).unwrap();
+    for table in ["message", "action", "feedback"] {
+        let columns: Vec<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_xinfo('{table}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(!columns.contains(&"key".to_string()), "the key left the {table} row: {columns:?}");
+    }
+    let (free, pages): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(free, 0, "the pages of the tables made anew are given back ({pages} pages)");
+    drop(conn);
+
+    // Re-importing the file finds every record by its key: nothing added, nothing changed.
+    let before = old.engine().store().counts().unwrap();
+    let report = old.import(&[file]);
+    assert_eq!(report.stored, before, "every record found again by its key");
+    assert_eq!(metrics(&mut old.engine(), &period), expected);
+    assert_eq!(transcripts(&old), transcripts(&ws));
 }
 
 #[test]

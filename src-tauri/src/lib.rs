@@ -6,6 +6,7 @@ pub mod commands;
 pub mod error;
 pub mod startup;
 pub mod state;
+pub use rapport::trace;
 
 use tauri::Manager;
 
@@ -13,6 +14,7 @@ pub fn run() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let startup = state::Startup::from_args(&args, rapport::settings::DataStoreChoice::default_file());
     let local = startup.local.clone();
+    let opening = trace::step(|| "store opened".to_owned());
     let app_state = match state::AppState::start(startup) {
         Ok(s) => s,
         Err(e) => {
@@ -20,6 +22,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    drop(opening);
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second start focuses the window that is already open.

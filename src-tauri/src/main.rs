@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    rapport::trace::start();
     // The dashboard is text and 2D canvases, and WebKitGTK paints it two to
     // three times faster without accelerated compositing where that runs in
     // software (a filter change at 1,000,000 conversations: 457 ms painted

@@ -15,7 +15,7 @@ use rapport::store::clickhouse::is_clickhouse;
 use std::ffi::OsString;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub struct AppState {
@@ -28,13 +28,34 @@ pub struct AppState {
     pub from_command_line: bool,
     /// The store in use, or the one that could not be reached.
     choice: Mutex<DataStoreChoice>,
-    engine: Mutex<Option<Engine>>,
+    /// Shared with the threads that read the facts ahead.
+    engine: Arc<Mutex<Option<Engine>>>,
+    /// Set when the store changed beside the engine (an import): whoever
+    /// takes the engine next first sets its facts aside ([`Engine::refresh`]),
+    /// so that the import need not wait for the engine to say so.
+    store_changed: Arc<AtomicBool>,
+    /// How many questions about topics the window asked: one answered
+    /// after a newer one was asked is not worked out (see `commands::dashboard::topics`).
+    pub topics_asked: AtomicU64,
     /// Why the chosen store cannot be used, while it cannot.
     unreachable: Mutex<Option<String>>,
     /// Set while an import runs; storing `true` cancels it.
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Held while a topic index is built away from the engine: one at a time.
     pub topic_builds: tauri::async_runtime::Mutex<()>,
+    /// The threads reading the facts ahead (see [`AppState::read_facts_ahead`]),
+    /// joined when the state is dropped (so that the store is closed when
+    /// the state is).
+    reading_ahead: Mutex<Vec<std::thread::JoinHandle<()>>>,
+}
+
+impl Drop for AppState {
+    fn drop(&mut self) {
+        let threads = self.reading_ahead.get_mut().map(std::mem::take).unwrap_or_default();
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// How the app starts: which store, and where its choice is kept.
@@ -128,24 +149,56 @@ impl AppState {
                 }
                 Err(e) => return Err(e),
             };
+        let engine = Arc::new(Mutex::new(engine));
+        let store_changed = Arc::new(AtomicBool::new(false));
+        let reading_ahead = read_facts_ahead(&engine, &store_changed).into_iter().collect();
         Ok(AppState {
             local: startup.local,
             geo: startup.geo,
             choice_file: startup.choice_file,
             from_command_line: startup.from_command_line,
             choice: Mutex::new(startup.choice),
-            engine: Mutex::new(engine),
+            engine,
+            store_changed,
+            topics_asked: AtomicU64::new(0),
             unreachable: Mutex::new(unreachable),
             import_cancel: Mutex::new(None),
             topic_builds: tauri::async_runtime::Mutex::new(()),
+            reading_ahead: Mutex::new(reading_ahead),
         })
     }
 
+    /// The store changed beside the engine (an import ended): the facts are
+    /// set aside by whoever takes the engine next, and brought up to date at
+    /// once on a thread of their own, rather than when the window next
+    /// asks; the window's next calls (the status, the dashboard) wait for it.
+    pub fn store_changed(&self) {
+        self.store_changed.store(true, Ordering::SeqCst);
+        let thread = read_facts_ahead(&self.engine, &self.store_changed);
+        if let (Some(thread), Ok(mut threads)) = (thread, self.reading_ahead.lock()) {
+            threads.retain(|t| !t.is_finished());
+            threads.push(thread);
+        }
+    }
+
+    #[track_caller]
     pub fn engine(&self) -> Result<EngineGuard<'_>> {
+        let asked = crate::trace::on().then(std::time::Instant::now);
         let guard = self
             .engine
             .lock()
             .map_err(|_| AppError::new("engine", "the engine stopped after an earlier error; restart Rapport"))?;
+        let mut guard = guard;
+        refresh_if_changed(&mut guard, &self.store_changed);
+        if let Some(waited) = asked.map(|t| t.elapsed()).filter(|w| w.as_millis() >= 1) {
+            let at = std::panic::Location::caller();
+            crate::trace::note(format_args!(
+                "waited for the engine {:.1} ms at {}:{}",
+                waited.as_secs_f64() * 1e3,
+                at.file(),
+                at.line()
+            ));
+        }
         if guard.is_none() {
             return Err(AppError::new("store_unreachable", self.unreachable().unwrap_or_default()));
         }
@@ -184,6 +237,37 @@ impl AppState {
             *u = None;
         }
         Ok(())
+    }
+}
+
+/// Reads the facts of the store (from the copy kept beside it, else from
+/// its rows) on a thread of its own, holding the engine, while the window
+/// opens: the first screen asks for them (the store's status and the
+/// dashboard), and its calls wait for this one instead of starting after
+/// the page has loaded. A failure is left for those calls to meet and say.
+fn read_facts_ahead(
+    engine: &Arc<Mutex<Option<Engine>>>,
+    store_changed: &Arc<AtomicBool>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let (engine, store_changed) = (engine.clone(), store_changed.clone());
+    let spawned = std::thread::Builder::new().name("rapport-facts".into()).spawn(move || {
+        let Ok(mut guard) = engine.lock() else { return };
+        refresh_if_changed(&mut guard, &store_changed);
+        if let Some(engine) = guard.as_mut() {
+            let _step = crate::trace::step(|| "facts read ahead".to_owned());
+            let _ = engine.facts();
+        }
+    });
+    spawned.map_err(|e| log::error!("the facts are read when the window asks for them: {e}")).ok()
+}
+
+/// Sets the facts aside when the store changed beside the engine since it
+/// was last taken.
+fn refresh_if_changed(engine: &mut Option<Engine>, store_changed: &AtomicBool) {
+    if store_changed.swap(false, Ordering::SeqCst) {
+        if let Some(engine) = engine.as_mut() {
+            engine.refresh();
+        }
     }
 }
 

@@ -59,6 +59,43 @@ fn an_empty_store_says_so_and_demo_data_fills_it() {
     assert!(status.first_message.is_some());
 }
 
+/// A second file: a new conversation, and a message more in one stored.
+const MORE: &str = r#"{"type":"conversation","conversation_id":"c","started_at":"2026-10-01T09:00:00Z","source":"email","customer_ip_address":"81.2.69.160"}
+{"type":"message","conversation_id":"c","message_id":"1","role":"user","timestamp":"2026-10-01T09:00:01Z","content":"Where is my order?"}
+{"type":"message","conversation_id":"c","message_id":"2","role":"agent","timestamp":"2026-10-01T09:00:04Z","content":"On its way"}
+{"type":"message","conversation_id":"b","message_id":"1","role":"user","timestamp":"2026-10-03T10:00:05Z","content":"hi"}
+"#;
+
+/// After an import through the window, the facts its engine held are
+/// brought up to date (on a thread of their own, as the report goes back):
+/// the status and dashboard it then shows are those of a new start on the
+/// store, with no facts kept from before.
+#[test]
+fn after_an_import_the_window_shows_what_a_new_start_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = imported(&dir);
+    let before = dashboard::load_dashboard(&s, &month(&[])).unwrap();
+    let file = dir.path().join("more.jsonl");
+    std::fs::write(&file, MORE).unwrap();
+    import::run_import(&s.opener().unwrap(), &[file], &ImportOptions::default(), &mut |_| {}).unwrap();
+    import::after_import(&s);
+    let status = welcome::store_status(&s).unwrap();
+    let view = dashboard::load_dashboard(&s, &month(&[])).unwrap();
+    assert_eq!(view.dashboard.current.total_conversations, before.dashboard.current.total_conversations + 1);
+    drop(s);
+
+    std::fs::remove_file(rapport::store::facts_path(&dir.path().join("store.db"))).unwrap();
+    let fresh = state(&dir);
+    let rebuilt = welcome::store_status(&fresh).unwrap();
+    assert_eq!(status.stored, rebuilt.stored);
+    assert_eq!((status.first_message, status.last_message), (rebuilt.first_message, rebuilt.last_message));
+    assert_eq!(
+        serde_json::to_value(&view).unwrap(),
+        serde_json::to_value(dashboard::load_dashboard(&fresh, &month(&[])).unwrap()).unwrap(),
+        "the dashboard after the import is the one a new start builds"
+    );
+}
+
 #[test]
 fn import_then_dashboard_list_and_transcript() {
     let dir = tempfile::tempdir().unwrap();

@@ -385,16 +385,6 @@ impl Facts {
         let mut replaced_rows = new.conversation_rows.clone();
         replaced_rows.sort_unstable();
         let replaced = |row: &i64| replaced_rows.binary_search(row).is_ok();
-        // Old conversation number → number in the merged facts, or u32::MAX when replaced.
-        let mut old_to = vec![u32::MAX; self.conversations.len()];
-        let mut kept = 0u32;
-        for (c, row) in self.conversation_rows.iter().enumerate() {
-            if !replaced(row) {
-                old_to[c] = kept;
-                kept += 1;
-            }
-        }
-        let new_to = |c: u32| kept + c;
         let models: Vec<u32> = new.models.values.iter().map(|v| self.models.intern(v)).collect();
         let users: Vec<u32> = new.users.values.iter().map(|v| self.users.intern(v)).collect();
         let names: Vec<u32> = new.names.values.iter().map(|v| self.names.intern(v)).collect();
@@ -402,38 +392,105 @@ impl Facts {
         let user = |u: u32| if u == NO_USER { NO_USER } else { users[u as usize] };
         let model = |m: u32| if m == NO_MODEL { NO_MODEL } else { models[m as usize] };
 
-        let keep = |c: &u32| old_to[*c as usize] != u32::MAX;
-        let mut conversations = Vec::with_capacity(kept as usize + new.conversations.len());
-        let mut rows = Vec::with_capacity(conversations.capacity());
-        let mut ids = Vec::with_capacity(conversations.capacity());
-        let old_ids = std::mem::take(&mut self.conversation_ids);
-        for ((fact, row), id) in self.conversations.iter().zip(&self.conversation_rows).zip(old_ids) {
-            if !replaced(row) {
-                conversations.push(*fact);
-                rows.push(*row);
-                ids.push(id);
+        // Conversations are numbered by start (ties by row id) as a build
+        // numbers them: those kept are in that order already, so the new
+        // ones are merged in among them, and each conversation's final
+        // number is known before any row is touched. Every table is then
+        // renumbered in the one pass that drops the replaced rows, and the
+        // new rows merged in place: no table is copied whole.
+        let key = |c: &ConversationFact, row: i64| (c.started == NONE, c.started, row);
+        let kept: Vec<u32> =
+            (0..self.conversations.len() as u32).filter(|&c| !replaced(&self.conversation_rows[c as usize])).collect();
+        let in_order = kept.windows(2).all(|w| {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            key(&self.conversations[a], self.conversation_rows[a])
+                <= key(&self.conversations[b], self.conversation_rows[b])
+        });
+        if !in_order {
+            // Not numbered by start (facts are, built or merged; but this is
+            // cheap to be sure of): numbered so, every table with them.
+            let new_of = self.renumber_conversations_by_start();
+            for q in &mut self.insights.questions {
+                q.conversation = new_of[q.conversation as usize];
+            }
+            for a in &mut self.insights.fallback_answers {
+                a.conversation = new_of[a.conversation as usize];
+            }
+            self.groups = Groups::build(&self.messages, &self.exchanges);
+            return self.merged(new);
+        }
+        let mut added: Vec<u32> = (0..new.conversations.len() as u32).collect();
+        added.sort_by_key(|&c| key(&new.conversations[c as usize], new.conversation_rows[c as usize]));
+        // Old number → final one (u32::MAX when replaced); new number → final one.
+        let mut old_to = vec![u32::MAX; self.conversations.len()];
+        let mut new_to = vec![u32::MAX; new.conversations.len()];
+        // Where each added conversation goes, in final order.
+        let mut added_at = Vec::with_capacity(added.len());
+        let (mut k, mut a) = (0, 0);
+        while k < kept.len() || a < added.len() {
+            let at = (k + a) as u32;
+            let take_old = a == added.len()
+                || (k < kept.len() && {
+                    let (o, n) = (kept[k] as usize, added[a] as usize);
+                    key(&self.conversations[o], self.conversation_rows[o])
+                        <= key(&new.conversations[n], new.conversation_rows[n])
+                });
+            if take_old {
+                old_to[kept[k] as usize] = at;
+                k += 1;
+            } else {
+                new_to[added[a] as usize] = at;
+                added_at.push(at as usize);
+                a += 1;
             }
         }
-        for ((fact, row), id) in new.conversations.iter().zip(&new.conversation_rows).zip(new.conversation_ids) {
-            conversations.push(ConversationFact {
-                user: user(fact.user),
-                country: names[fact.country as usize],
-                device: names[fact.device as usize],
-                source: names[fact.source as usize],
-                language: names[fact.language as usize],
-                environment: names[fact.environment as usize],
-                ..*fact
-            });
-            rows.push(*row);
-            ids.push(id);
-        }
+        drop(kept);
+        let keep = |c: &mut u32| {
+            *c = old_to[*c as usize];
+            *c != u32::MAX
+        };
+        let renamed = |c: usize| ConversationFact {
+            user: user(new.conversations[c].user),
+            country: names[new.conversations[c].country as usize],
+            device: names[new.conversations[c].device as usize],
+            source: names[new.conversations[c].source as usize],
+            language: names[new.conversations[c].language as usize],
+            environment: names[new.conversations[c].environment as usize],
+            ..new.conversations[c]
+        };
+        let mut conversation_ids = std::mem::take(&mut self.conversation_ids);
+        let mut new_ids = new.conversation_ids;
+        let kept_at = |c: usize| old_to[c] != u32::MAX;
+        retain_at(&mut self.conversations, kept_at);
+        retain_at(&mut self.conversation_rows, kept_at);
+        retain_at(&mut conversation_ids, kept_at);
+        let filler = added.first().map(|&c| renamed(c as usize));
+        interleave(&mut self.conversations, added.iter().map(|&c| renamed(c as usize)).collect(), &added_at, || {
+            filler.expect("a conversation is added")
+        });
+        interleave(
+            &mut self.conversation_rows,
+            added.iter().map(|&c| new.conversation_rows[c as usize]).collect(),
+            &added_at,
+            || 0,
+        );
+        interleave(
+            &mut conversation_ids,
+            added.iter().map(|&c| std::mem::take(&mut new_ids[c as usize])).collect(),
+            &added_at,
+            String::new,
+        );
+        self.conversation_ids = conversation_ids;
+        let rows = &self.conversation_rows;
         let row_of = |c: u32| rows[c as usize];
+        let new_conversation = |c: u32| new_to[c as usize];
+
         // The quarter hours where messages are taken out or put in: only
         // their groups are folded again.
         let mut changed: Vec<i64> = self
             .messages
             .iter()
-            .filter(|m| !keep(&m.conversation))
+            .filter(|m| old_to[m.conversation as usize] == u32::MAX)
             .chain(&new.messages)
             .map(|m| super::groups::bucket_of(m.ts))
             .collect();
@@ -444,55 +501,40 @@ impl Facts {
         // rows of one conversation in the order they had; in place, as the
         // old rows are nearly all of them.
         let mut messages = std::mem::take(&mut self.messages);
-        messages.retain_mut(|m| {
-            m.conversation = old_to[m.conversation as usize];
-            m.conversation != u32::MAX
-        });
+        messages.retain_mut(|m| keep(&mut m.conversation));
         let added = new.messages.iter().map(|m| MessageFact {
-            conversation: new_to(m.conversation),
+            conversation: new_conversation(m.conversation),
             user: user(m.user),
             model: model(m.model),
             ..*m
         });
         merge_in(&mut messages, added.collect(), |m| (m.ts, row_of(m.conversation)));
         let mut exchanges = std::mem::take(&mut self.exchanges);
-        exchanges.retain_mut(|e| {
-            e.conversation = old_to[e.conversation as usize];
-            e.conversation != u32::MAX
-        });
+        exchanges.retain_mut(|e| keep(&mut e.conversation));
         let added = new.exchanges.iter().map(|e| ExchangeFact {
-            conversation: new_to(e.conversation),
+            conversation: new_conversation(e.conversation),
             user: user(e.user),
             model: model(e.model),
             ..*e
         });
         merge_in(&mut exchanges, added.collect(), |e| (e.ts, row_of(e.conversation)));
         let mut actions = std::mem::take(&mut self.actions);
-        actions.retain_mut(|a| {
-            a.conversation = old_to[a.conversation as usize];
-            a.conversation != u32::MAX
-        });
+        actions.retain_mut(|a| keep(&mut a.conversation));
         let added = new.actions.iter().map(|a| ActionFact {
-            conversation: new_to(a.conversation),
+            conversation: new_conversation(a.conversation),
             name: action_names[a.name as usize],
             ..*a
         });
         merge_in(&mut actions, added.collect(), |a| (a.ts, row_of(a.conversation)));
         let mut feedback = std::mem::take(&mut self.feedback);
-        feedback.retain_mut(|f| {
-            f.conversation = old_to[f.conversation as usize];
-            f.conversation != u32::MAX
-        });
-        let added = new.feedback.iter().map(|f| FeedbackFact { conversation: new_to(f.conversation), ..*f });
+        feedback.retain_mut(|f| keep(&mut f.conversation));
+        let added = new.feedback.iter().map(|f| FeedbackFact { conversation: new_conversation(f.conversation), ..*f });
         merge_in(&mut feedback, added.collect(), |f| (f.ts, f.row));
         let currencies: Vec<u32> = new.currencies.values.iter().map(|v| self.currencies.intern(v)).collect();
         let mut foreign_costs = std::mem::take(&mut self.foreign_costs);
-        foreign_costs.retain_mut(|f| {
-            f.conversation = old_to[f.conversation as usize];
-            f.conversation != u32::MAX
-        });
+        foreign_costs.retain_mut(|f| keep(&mut f.conversation));
         let added = new.foreign_costs.iter().map(|f| ForeignCostFact {
-            conversation: new_to(f.conversation),
+            conversation: new_conversation(f.conversation),
             currency: currencies[f.currency as usize],
             ..*f
         });
@@ -508,14 +550,18 @@ impl Facts {
             if row >= message_conversations.len() {
                 message_conversations.resize(row + 1, NO_CONVERSATION);
             }
-            message_conversations[row] = new_to(c);
+            message_conversations[row] = new_conversation(c);
         }
-        let insights = std::mem::take(&mut self.insights).merged(new.insights, &old_to, kept, row_of);
+        let insights = std::mem::take(&mut self.insights).merged(new.insights, &old_to, &new_to, row_of);
+        let mut earlier = std::mem::take(&mut self.groups);
+        for g in &mut earlier.rows {
+            g.conversation = old_to[g.conversation as usize];
+        }
 
         let mut facts = Facts {
-            conversations,
-            conversation_rows: rows,
-            conversation_ids: ids,
+            conversations: self.conversations,
+            conversation_rows: self.conversation_rows,
+            conversation_ids: self.conversation_ids,
             models: self.models,
             users: self.users,
             names: self.names,
@@ -531,18 +577,8 @@ impl Facts {
             message_conversations,
             insights,
         };
-        // Users keep their numbers (a user's first conversation decides
-        // them only for locality); conversations are numbered by start
-        // again, which keeps the order of those kept.
-        let new_of = facts.renumber_conversations_by_start();
-        facts.insights.renumber(&new_of);
-        let mut earlier = self.groups;
-        for g in &mut earlier.rows {
-            let c = old_to[g.conversation as usize];
-            g.conversation = if c == u32::MAX { u32::MAX } else { new_of[c as usize] };
-        }
         facts.span = facts.compute_span();
-        facts.groups = Groups::rebuild(&earlier, &facts.messages, &facts.exchanges, &changed);
+        facts.groups = Groups::rebuild(earlier, &facts.messages, &facts.exchanges, &changed);
         facts
     }
 
@@ -578,6 +614,39 @@ pub(crate) fn merge_in<T: Copy, K: Ord>(sorted: &mut Vec<T>, mut add: Vec<T>, ke
         } else {
             sorted[w] = add[j - 1];
             j -= 1;
+        }
+    }
+}
+
+/// Keeps the rows of `v` whose index `keep` says.
+fn retain_at<T>(v: &mut Vec<T>, keep: impl Fn(usize) -> bool) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        keep(i - 1)
+    });
+}
+
+/// Puts `add[j]` at index `at[j]` of `v` grown by `add`'s length (`at`
+/// rising, every index below the new length), the rows of `v` keeping their
+/// order in the places left; in place, moving only the rows after `at[0]`.
+/// `filler` makes the placeholders the new places hold until then.
+pub(crate) fn interleave<T>(v: &mut Vec<T>, add: Vec<T>, at: &[usize], filler: impl FnMut() -> T) {
+    debug_assert_eq!(add.len(), at.len());
+    if add.is_empty() {
+        return;
+    }
+    let mut i = v.len();
+    v.resize_with(v.len() + add.len(), filler);
+    let mut add = add;
+    let mut w = v.len();
+    while let Some(&target) = at.get(add.len().wrapping_sub(1)) {
+        w -= 1;
+        if w == target {
+            v[w] = add.pop().expect("one row per index");
+        } else {
+            i -= 1;
+            v.swap(w, i);
         }
     }
 }
@@ -624,6 +693,37 @@ fn pair_exchanges(sorted: &[Pending]) -> Vec<ExchangeFact> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interleave_puts_each_added_row_at_its_index_and_keeps_the_others_in_order() {
+        let cases: &[(&[u32], &[u32], &[usize])] = &[
+            (&[1, 2, 3], &[10, 20], &[0, 4]),
+            (&[1, 2, 3], &[10, 20], &[3, 4]),
+            (&[1, 2, 3], &[10, 20, 30], &[0, 1, 2]),
+            (&[1, 2, 3], &[10], &[2]),
+            (&[], &[10, 20], &[0, 1]),
+            (&[1, 2], &[], &[]),
+        ];
+        for &(v, add, at) in cases {
+            let mut got = v.to_vec();
+            interleave(&mut got, add.to_vec(), at, || 0);
+            let mut want = Vec::new();
+            let (mut i, mut j) = (0, 0);
+            while want.len() < v.len() + add.len() {
+                if j < at.len() && at[j] == want.len() {
+                    want.push(add[j]);
+                    j += 1;
+                } else {
+                    want.push(v[i]);
+                    i += 1;
+                }
+            }
+            assert_eq!(got, want, "{v:?} with {add:?} at {at:?}");
+        }
+        let mut names = vec!["a".to_owned(), "c".to_owned()];
+        interleave(&mut names, vec!["b".to_owned(), "d".to_owned()], &[1, 3], String::new);
+        assert_eq!(names, ["a", "b", "c", "d"]);
+    }
 
     fn msg(conversation: u32, ts: i64, role: Role) -> Pending {
         Pending {

@@ -9,6 +9,7 @@
 
 use super::rows::{ExchangeFact, MessageFact, NONE, NO_MODEL};
 use crate::model::Side;
+use std::ops::Range;
 
 /// A quarter of an hour, in microseconds.
 pub const BUCKET_US: i64 = 15 * 60 * 1_000_000;
@@ -91,42 +92,46 @@ impl Groups {
 
     /// The groups of `messages` and `exchanges` (time-sorted), given
     /// `earlier` groups that are already theirs in every quarter hour but
-    /// those of `changed` (sorted): only those are folded again.
-    pub fn rebuild(earlier: &Groups, messages: &[MessageFact], exchanges: &[ExchangeFact], changed: &[i64]) -> Groups {
-        let mut groups = Groups {
-            rows: Vec::with_capacity(earlier.rows.len() + changed.len()),
-            conversations: Vec::new(),
-            responses: Vec::with_capacity(exchanges.len()),
-        };
+    /// those of `changed` (sorted): only those are folded again, and put in
+    /// place of theirs in `earlier`'s own tables (no table is copied: at a
+    /// million conversations a copy's fresh memory costs more than the rest).
+    pub fn rebuild(
+        mut earlier: Groups,
+        messages: &[MessageFact],
+        exchanges: &[ExchangeFact],
+        changed: &[i64],
+    ) -> Groups {
+        let mut fresh = Groups::default();
         let mut scratch = Scratch::default();
-        let (mut g, mut m, mut e) = (0, 0, 0);
-        let old = &earlier.rows;
-        while g < old.len() || m < messages.len() {
-            let bucket = match (old.get(g), messages.get(m)) {
-                (Some(row), Some(x)) => row.bucket.min(bucket_of(x.ts)),
-                (Some(row), None) => row.bucket,
-                (None, Some(x)) => bucket_of(x.ts),
-                (None, None) => break,
-            };
-            let g_end = g + old[g..].partition_point(|r| r.bucket == bucket);
-            let m_end = m + messages[m..].partition_point(|x| bucket_of(x.ts) == bucket);
-            let e_end = e + exchanges[e..].partition_point(|x| bucket_of(x.ts) == bucket);
-            if changed.binary_search(&bucket).is_ok() {
-                groups.push_bucket(bucket, &messages[m..m_end], &exchanges[e..e_end], &mut scratch);
-            } else {
-                for row in &old[g..g_end] {
-                    let first = groups.responses.len() as u32;
-                    let from = row.first_response as usize;
-                    groups.responses.extend_from_slice(&earlier.responses[from..from + row.timed as usize]);
-                    groups.rows.push(MessageGroup { first_response: first, ..*row });
-                }
-            }
-            g = g_end;
-            m = m_end;
-            e = e_end;
+        let mut row_cuts = Vec::with_capacity(changed.len());
+        let mut response_cuts = Vec::with_capacity(changed.len());
+        let (rows, responses) = (&earlier.rows, &earlier.responses);
+        // Where a row's response times start (every row says, see `finish`).
+        let response_at = |i: usize| rows.get(i).map_or(responses.len(), |r| r.first_response as usize);
+        let in_bucket = |ts: i64, bucket: i64| bucket_of(ts).cmp(&bucket);
+        for &bucket in changed {
+            let lo = rows.partition_point(|r| r.bucket < bucket);
+            let hi = lo + rows[lo..].partition_point(|r| r.bucket == bucket);
+            let m = messages.partition_point(|x| in_bucket(x.ts, bucket).is_lt());
+            let m_end = m + messages[m..].partition_point(|x| in_bucket(x.ts, bucket).is_eq());
+            let e = exchanges.partition_point(|x| in_bucket(x.ts, bucket).is_lt());
+            let e_end = e + exchanges[e..].partition_point(|x| in_bucket(x.ts, bucket).is_eq());
+            let (fresh_rows, fresh_responses) = (fresh.rows.len(), fresh.responses.len());
+            fresh.push_bucket(bucket, &messages[m..m_end], &exchanges[e..e_end], &mut scratch);
+            row_cuts.push((lo..hi, fresh_rows..fresh.rows.len()));
+            response_cuts.push((response_at(lo)..response_at(hi), fresh_responses..fresh.responses.len()));
         }
-        groups.finish();
-        groups
+        splice_runs(&mut earlier.rows, &row_cuts, &fresh.rows);
+        splice_runs(&mut earlier.responses, &response_cuts, &fresh.responses);
+        let mut next = 0;
+        for g in &mut earlier.rows {
+            g.first_response = next;
+            next += g.timed;
+        }
+        let Groups { rows, conversations, .. } = &mut earlier;
+        conversations.clear();
+        conversations.extend(rows.iter().map(|g| g.conversation));
+        earlier
     }
 
     /// Folds one quarter hour's messages and exchanges into rows.
@@ -207,6 +212,44 @@ impl Groups {
     }
 }
 
+/// `v` with each run `cuts[k].0` (rising, apart) replaced by the rows
+/// `fresh[cuts[k].1]`, in place: each run of rows between the cuts is moved
+/// once, by at most what the cuts before it add or take away.
+fn splice_runs<T: Copy>(v: &mut Vec<T>, cuts: &[(Range<usize>, Range<usize>)], fresh: &[T]) {
+    let old_len = v.len();
+    // The runs kept: where they are, and where they go.
+    let mut kept = Vec::with_capacity(cuts.len() + 1);
+    let mut puts = Vec::with_capacity(cuts.len());
+    let (mut from, mut to) = (0, 0);
+    for (cut, put) in cuts {
+        debug_assert!(from <= cut.start && cut.start <= cut.end);
+        kept.push((from..cut.start, to));
+        to += cut.start - from;
+        puts.push((to, put.clone()));
+        to += put.len();
+        from = cut.end;
+    }
+    kept.push((from..old_len, to));
+    let new_len = to + (old_len - from);
+    if new_len > old_len {
+        let filler = *v.first().or(fresh.first()).expect("rows to grow by");
+        v.resize(new_len, filler);
+    }
+    // Runs moving towards the start first, from the first; then those
+    // moving towards the end, from the last: no run is written over before
+    // it has moved.
+    for (run, to) in kept.iter().filter(|(run, to)| *to < run.start) {
+        v.copy_within(run.clone(), *to);
+    }
+    for (run, to) in kept.iter().rev().filter(|(run, to)| *to > run.start) {
+        v.copy_within(run.clone(), *to);
+    }
+    for (to, put) in puts {
+        v[to..to + put.len()].copy_from_slice(&fresh[put]);
+    }
+    v.truncate(new_len);
+}
+
 impl MessageGroup {
     /// One message alone, at its own instant: what the exact way counts.
     pub fn of(m: &MessageFact) -> MessageGroup {
@@ -257,5 +300,48 @@ impl MessageGroup {
             self.model_cost += m.cost;
             self.unpriced |= m.unpriced;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `splice_runs` by copying: the rows before each cut, then its fresh rows.
+    fn spliced(v: &[u32], cuts: &[(Range<usize>, Range<usize>)], fresh: &[u32]) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        for (cut, put) in cuts {
+            out.extend_from_slice(&v[from..cut.start]);
+            out.extend_from_slice(&fresh[put.clone()]);
+            from = cut.end;
+        }
+        out.extend_from_slice(&v[from..]);
+        out
+    }
+
+    #[test]
+    fn runs_spliced_in_place_are_those_spliced_by_copying() {
+        let v: Vec<u32> = (0..20).collect();
+        let fresh: Vec<u32> = (100..110).collect();
+        let cases: Vec<Vec<(Range<usize>, Range<usize>)>> = vec![
+            // Growing, shrinking, both, at the ends, cuts that take or put nothing.
+            vec![(2..3, 0..4), (10..10, 4..6)],
+            vec![(0..5, 0..1), (8..15, 1..2)],
+            vec![(1..2, 0..5), (5..12, 5..5), (15..16, 5..10)],
+            vec![(0..0, 0..3), (20..20, 3..6)],
+            vec![(0..20, 0..2)],
+            vec![(3..9, 0..0)],
+            vec![(4..4, 0..0)],
+            vec![],
+        ];
+        for cuts in cases {
+            let mut got = v.clone();
+            splice_runs(&mut got, &cuts, &fresh);
+            assert_eq!(got, spliced(&v, &cuts, &fresh), "{cuts:?}");
+        }
+        let mut empty: Vec<u32> = Vec::new();
+        splice_runs(&mut empty, &[(0..0, 0..3)], &fresh);
+        assert_eq!(empty, [100, 101, 102]);
     }
 }

@@ -76,16 +76,16 @@ pub struct InsightFacts {
 impl InsightFacts {
     /// These insights with those of some conversations replaced by `new`'s,
     /// as [`Facts::merged`](super::Facts::merged) replaces their facts:
-    /// `old_to` gives each old conversation's number among those kept
-    /// (`u32::MAX` when replaced), `new`'s conversations come after the
-    /// `kept` ones, and `row_of` gives a merged number's store row (ties in
-    /// time are ordered by it, as when built). Found with other fallback
+    /// `old_to` gives each old conversation's merged number (`u32::MAX`
+    /// when replaced), `new_to` each of `new`'s conversations', and
+    /// `row_of` a merged number's store row (ties in time are ordered by
+    /// it, as when built). Found with other fallback
     /// phrases than `new`'s, or not found, they are not found.
     pub(crate) fn merged(
         mut self,
         new: InsightFacts,
         old_to: &[u32],
-        kept: u32,
+        new_to: &[u32],
         row_of: impl Fn(u32) -> i64,
     ) -> InsightFacts {
         if self.fallback_phrases.is_none() || self.fallback_phrases != new.fallback_phrases {
@@ -97,7 +97,7 @@ impl InsightFacts {
             q.conversation != u32::MAX
         });
         let added = new.questions.iter().map(|q| QuestionFact {
-            conversation: kept + q.conversation,
+            conversation: new_to[q.conversation as usize],
             text: if q.text == NO_TEXT { NO_TEXT } else { texts[q.text as usize] },
             ..*q
         });
@@ -106,19 +106,10 @@ impl InsightFacts {
             a.conversation = old_to[a.conversation as usize];
             a.conversation != u32::MAX
         });
-        let added = new.fallback_answers.iter().map(|a| FallbackAnswer { conversation: kept + a.conversation, ..*a });
+        let added =
+            new.fallback_answers.iter().map(|a| FallbackAnswer { conversation: new_to[a.conversation as usize], ..*a });
         super::facts::merge_in(&mut self.fallback_answers, added.collect(), |a| (a.ts, row_of(a.conversation)));
         self
-    }
-
-    /// Conversations numbered anew: `new_of[old]` is each one's new number.
-    pub(crate) fn renumber(&mut self, new_of: &[u32]) {
-        for q in &mut self.questions {
-            q.conversation = new_of[q.conversation as usize];
-        }
-        for a in &mut self.fallback_answers {
-            a.conversation = new_of[a.conversation as usize];
-        }
     }
 }
 

@@ -111,18 +111,7 @@ impl Store {
     /// The tag of the facts kept beside the store, whatever it is, with them.
     pub fn saved_facts_any(&self) -> Option<(String, SavedFacts)> {
         let file = std::fs::File::open(facts_path(&self.path)).ok()?;
-        let tag = {
-            use std::io::Read;
-            let mut head = [0u8; 12];
-            (&file).read_exact(&mut head).ok()?;
-            if &head[..8] != MAGIC {
-                return None;
-            }
-            let len = u32::from_le_bytes(head[8..12].try_into().ok()?) as usize;
-            let mut tag = vec![0u8; len.min(1 << 20)];
-            (&file).read_exact(&mut tag).ok()?;
-            String::from_utf8(tag).ok()?
-        };
+        let tag = String::from_utf8(kept_tag(&file)?).ok()?;
         let saved = self.saved_facts(&tag)?;
         Some((tag, saved))
     }
@@ -132,6 +121,11 @@ impl Store {
     /// file is damaged.
     pub fn saved_facts(&self, tag: &str) -> Option<SavedFacts> {
         let file = std::fs::File::open(facts_path(&self.path)).ok()?;
+        // The tag first, from the head of the file: facts of another state
+        // of the store (after an import) are not mapped and read at all.
+        if kept_tag(&file)? != tag.as_bytes() {
+            return None;
+        }
         // SAFETY: the file is only ever replaced whole (a rename), never
         // written in place, so the mapped bytes do not change under us; its
         // checksum is checked before it is read.
@@ -191,4 +185,18 @@ impl Store {
         }
         written
     }
+}
+
+/// The tag at the head of a facts file, read from its start (up to 1 MiB).
+fn kept_tag(mut file: &std::fs::File) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    file.read_exact(&mut head).ok()?;
+    if &head[..8] != MAGIC {
+        return None;
+    }
+    let len = u32::from_le_bytes(head[8..12].try_into().ok()?) as usize;
+    let mut tag = vec![0u8; len.min(1 << 20)];
+    file.read_exact(&mut tag).ok()?;
+    Some(tag)
 }

@@ -124,6 +124,7 @@ impl Store {
                 .map_err(|source| StoreError::CreateFolder { path: parent.to_owned(), source })?;
         }
         private::create_file(path).map_err(|source| StoreError::Create { path: path.to_owned(), source })?;
+        configure_sqlite();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
@@ -171,6 +172,7 @@ impl Store {
     /// connections hold on it).
     pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
         let sqlite = |source| StoreError::Sqlite { path: path.to_owned(), source };
+        configure_sqlite();
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
@@ -191,7 +193,22 @@ impl Store {
         }
         tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", to as i64)?;
-        tx.commit()
+        tx.commit()?;
+        // A migration that made tables anew (7, 9) leaves the old ones'
+        // pages free in the file: given back once, so that a converted
+        // store is as small as a new one. Its own transaction: killed
+        // midway, the store is as the migration left it; refused (another
+        // process reading the store), the free pages stay, for later
+        // imports to fill. Row ids stay (every table the facts and the full-text index
+        // name has an INTEGER PRIMARY KEY).
+        let free: i64 = self.conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+        if from > 0 && free > 0 {
+            // Its copy of the store in a temporary file, not in memory.
+            self.conn.pragma_update(None, "temp_store", "FILE")?;
+            let _ = self.conn.execute_batch("VACUUM");
+            self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        }
+        Ok(())
     }
 
     /// Takes the store's text dictionaries (none before schema 8).
@@ -282,6 +299,22 @@ impl Store {
     }
 }
 
+/// Turns off SQLite's count of the memory it holds, once, before the
+/// process's first connection: the count takes a lock around every
+/// allocation SQLite makes (a tenth of an import's writing thread, measured
+/// with `perf`), and nothing here reads it. Too late when another
+/// connection opened first: SQLite then refuses, and keeps counting.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is safe to call before SQLite is
+        // initialised, and answers SQLITE_MISUSE, changing nothing, after.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+        }
+    });
+}
+
 /// A stored value that cannot be read as what it should be.
 fn unreadable(column: usize, why: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Blob, why.into())
@@ -295,6 +328,13 @@ fn register_functions(conn: &Connection, codec: std::sync::Arc<TextCodec>) -> ru
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| Ok(crate::model::content_key(ctx.get::<Option<String>>(0)?.as_deref())),
+    )?;
+    // A cost as the store keeps it (schema.rs, 9).
+    conn.create_scalar_function(
+        "rapport_price",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<f64>>(0)?.map(write::price)),
     )?;
     // A message's words for the full-text index, one space between them.
     conn.create_scalar_function(

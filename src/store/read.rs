@@ -153,6 +153,19 @@ impl Changed {
             }
         }
     }
+
+    /// The SQL that keeps only the records of these conversations, by
+    /// their row (`id`), found through the table of their keys (`keys`,
+    /// schema.rs, 9), which holds each conversation's records together.
+    pub(super) fn records(self, keys: &str) -> String {
+        match self {
+            Changed::All => String::new(),
+            Changed::Since(seq) => format!(
+                "WHERE id IN (SELECT id FROM {keys} WHERE conversation IN
+                     (SELECT conversation FROM changed_conversation WHERE seq >= {seq}))"
+            ),
+        }
+    }
 }
 
 impl Store {
@@ -214,7 +227,7 @@ impl Store {
                 "SELECT id, conversation, role_code, timestamp, prompt_tokens, completion_tokens, cost, model_id,
                      foreign_cost, foreign_currency, time_unknown
                  FROM message {}",
-                changed.filter("conversation")
+                changed.records("message_key")
             ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -249,7 +262,7 @@ impl Store {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT conversation, name, started_at, duration_ms, error FROM action {}",
-                changed.filter("conversation")
+                changed.records("action_key")
             ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -275,7 +288,7 @@ impl Store {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT id, conversation, timestamp, rating, comment IS NOT NULL FROM feedback {}",
-                changed.filter("conversation")
+                changed.records("feedback_key")
             ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -373,9 +386,11 @@ impl Store {
             };
             let models = self.model_names()?;
             let mut stmt = self.conn.prepare_cached(
-                "SELECT message_id, role_code, timestamp, content, model_id, prompt_tokens, completion_tokens, cost,
-                     foreign_cost, foreign_currency, time_unknown
-                 FROM message WHERE conversation = ?1 ORDER BY timestamp, id",
+                "SELECT CASE WHEN typeof(k.key) = 'text' THEN k.key END, m.role_code, m.timestamp, m.content,
+                     m.model_id, m.prompt_tokens, m.completion_tokens, m.cost, m.foreign_cost,
+                     m.foreign_currency, m.time_unknown
+                 FROM message_key AS k CROSS JOIN message AS m ON m.id = k.id
+                 WHERE k.conversation = ?1 ORDER BY m.timestamp, m.id",
             )?;
             detail.messages = stmt
                 .query_map(params![id], |r| {
@@ -395,8 +410,10 @@ impl Store {
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut stmt = self.conn.prepare_cached(
-                "SELECT action_id, name, started_at, duration_ms, status, error
-                 FROM action WHERE conversation = ?1 ORDER BY started_at, id",
+                "SELECT CASE WHEN typeof(k.key) = 'text' THEN k.key END, a.name, a.started_at, a.duration_ms,
+                     a.status, a.error
+                 FROM action_key AS k CROSS JOIN action AS a ON a.id = k.id
+                 WHERE k.conversation = ?1 ORDER BY a.started_at, a.id",
             )?;
             detail.actions = stmt
                 .query_map(params![id], |r| {
@@ -411,8 +428,10 @@ impl Store {
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut stmt = self.conn.prepare_cached(
-                "SELECT feedback_id, message_id, timestamp, rating, score, comment
-                 FROM feedback WHERE conversation = ?1 ORDER BY timestamp, id",
+                "SELECT CASE WHEN typeof(k.key) = 'text' THEN k.key END, f.message_id, f.timestamp, f.rating,
+                     f.score, f.comment
+                 FROM feedback_key AS k CROSS JOIN feedback AS f ON f.id = k.id
+                 WHERE k.conversation = ?1 ORDER BY f.timestamp, f.id",
             )?;
             detail.feedback = stmt
                 .query_map(params![id], |r| {

@@ -253,4 +253,113 @@ pub const MIGRATIONS: &[&str] = &[
         dictionary BLOB NOT NULL
     );
     "#,
+    // 9: a smaller store. Each record's key leaves its row for a table of
+    // its own, keyed by (conversation, key) and naming the record's row:
+    // the key is kept once, where the unique index on (conversation, key)
+    // kept it a second time, and the same table finds a conversation's
+    // records (read.rs). Row ids are kept: the full-text index and facts
+    // kept beside the store still name the same rows. The full-text index
+    // keeps no positions and no sizes (`detail = none`, `columnsize = 0`):
+    // a phrase of several words is looked up as all its words, and each
+    // message found is then read to see the words in order (text.rs); a
+    // message replaced has its old words taken out with FTS5's 'delete'
+    // command, given them again from the text as stored (write.rs). A
+    // message's time is kept from 2026-01-01 (`at`: within four years of
+    // that day it takes 6 bytes, not 8) and its cost as a whole number of
+    // 10^-10 dollars when that is exactly the cost (`price`, of no type:
+    // 3 or 4 bytes where a real takes 8; otherwise the real as given);
+    // `timestamp` and `cost` read them back as before.
+    // (`rapport_price` and `write::TIME_ORIGIN` say the same.)
+    r#"
+    DROP TABLE IF EXISTS message_key;
+    CREATE TABLE message_key (
+        conversation INTEGER NOT NULL,
+        key          BLOB NOT NULL,
+        id           INTEGER NOT NULL,
+        PRIMARY KEY (conversation, key)
+    ) WITHOUT ROWID;
+    INSERT INTO message_key (conversation, key, id) SELECT conversation, key, id FROM message ORDER BY conversation, key;
+    CREATE TABLE message_9 (
+        id                INTEGER PRIMARY KEY,
+        conversation      INTEGER NOT NULL REFERENCES conversation (id),
+        role_code         INTEGER NOT NULL,
+        at                INTEGER NOT NULL,
+        content           TEXT,
+        model_id          INTEGER REFERENCES model_name (id),
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        price,
+        foreign_cost      REAL,
+        foreign_currency  TEXT,
+        time_unknown      INTEGER NOT NULL DEFAULT 0,
+        role              TEXT GENERATED ALWAYS AS
+            (CASE role_code WHEN 0 THEN 'user' WHEN 1 THEN 'agent' WHEN 2 THEN 'system' ELSE 'tool' END) VIRTUAL,
+        timestamp         INTEGER GENERATED ALWAYS AS (at + 1767225600000000) VIRTUAL,
+        cost              REAL GENERATED ALWAYS AS
+            (CASE WHEN typeof(price) = 'integer' THEN price / 1e10 ELSE price END) VIRTUAL
+    );
+    INSERT INTO message_9 (id, conversation, role_code, at, content, model_id, prompt_tokens,
+        completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
+    SELECT id, conversation, role_code, timestamp - 1767225600000000, content, model_id, prompt_tokens,
+        completion_tokens, rapport_price(cost), foreign_cost, foreign_currency, time_unknown
+    FROM message ORDER BY id;
+    DROP TABLE message;
+    ALTER TABLE message_9 RENAME TO message;
+
+    DROP TABLE IF EXISTS action_key;
+    CREATE TABLE action_key (
+        conversation INTEGER NOT NULL,
+        key          BLOB NOT NULL,
+        id           INTEGER NOT NULL,
+        PRIMARY KEY (conversation, key)
+    ) WITHOUT ROWID;
+    INSERT INTO action_key (conversation, key, id) SELECT conversation, key, id FROM action ORDER BY conversation, key;
+    CREATE TABLE action_9 (
+        id           INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversation (id),
+        name         TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        duration_ms  REAL,
+        status       TEXT,
+        error        INTEGER NOT NULL
+    );
+    INSERT INTO action_9 (id, conversation, name, started_at, duration_ms, status, error)
+    SELECT id, conversation, name, started_at, duration_ms, status, error FROM action ORDER BY id;
+    DROP TABLE action;
+    ALTER TABLE action_9 RENAME TO action;
+
+    DROP TABLE IF EXISTS feedback_key;
+    CREATE TABLE feedback_key (
+        conversation INTEGER NOT NULL,
+        key          BLOB NOT NULL,
+        id           INTEGER NOT NULL,
+        PRIMARY KEY (conversation, key)
+    ) WITHOUT ROWID;
+    INSERT INTO feedback_key (conversation, key, id) SELECT conversation, key, id FROM feedback ORDER BY conversation, key;
+    CREATE TABLE feedback_9 (
+        id           INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversation (id),
+        message_id   TEXT,
+        timestamp    INTEGER,
+        rating       TEXT NOT NULL,
+        score        REAL,
+        comment      TEXT
+    );
+    INSERT INTO feedback_9 (id, conversation, message_id, timestamp, rating, score, comment)
+    SELECT id, conversation, message_id, timestamp, rating, score, comment FROM feedback ORDER BY id;
+    DROP TABLE feedback;
+    ALTER TABLE feedback_9 RENAME TO feedback;
+
+    DROP TABLE IF EXISTS message_words;
+    CREATE VIRTUAL TABLE message_words USING fts5 (
+        words,
+        content = '',
+        columnsize = 0,
+        detail = none,
+        tokenize = 'ascii'
+    );
+    INSERT INTO message_words (rowid, words)
+    SELECT id, words FROM (SELECT id, rapport_words(content) AS words FROM message WHERE content IS NOT NULL)
+    WHERE words <> '';
+    "#,
 ];

@@ -31,8 +31,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT conversation, timestamp, role_code, content FROM message {} ORDER BY conversation, timestamp, id",
-                changed.filter("conversation")
+                "SELECT k.conversation, m.timestamp, m.role_code, m.content
+                 FROM message_key AS k CROSS JOIN message AS m ON m.id = k.id {}
+                 ORDER BY k.conversation, m.timestamp, m.id",
+                changed.filter("k.conversation")
             ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -72,9 +74,9 @@ impl Store {
     pub fn first_snippet(&self, conversation_id: &str, phrases: &Phrases) -> Result<Option<Snippet>, StoreError> {
         let run = || -> rusqlite::Result<Option<Snippet>> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT content FROM message
-                 WHERE conversation = (SELECT id FROM conversation WHERE conversation_id = ?1)
-                 ORDER BY timestamp, id",
+                "SELECT m.content FROM message_key AS k CROSS JOIN message AS m ON m.id = k.id
+                 WHERE k.conversation = (SELECT id FROM conversation WHERE conversation_id = ?1)
+                 ORDER BY m.timestamp, m.id",
             )?;
             let mut rows = stmt.query([conversation_id])?;
             while let Some(r) = rows.next()? {
@@ -88,21 +90,54 @@ impl Store {
     }
 
     /// The rows of the messages that say one of `phrases` (each given as
-    /// its words, by the word rule) as consecutive words, passed to `f` in
-    /// no particular order: a phrase query on the full-text index, whose
-    /// tokens are the rule's words (schema.rs). No phrase, no message.
+    /// its words, by the word rule) as consecutive words, passed to `f` once
+    /// each, in no particular order. The full-text index, whose tokens are
+    /// the rule's words (schema.rs), keeps no positions: a phrase of one
+    /// word is its answer, and a phrase of several finds the messages that
+    /// have all its words, each then read to see whether it says them in
+    /// that order. No phrase, no message.
     pub fn messages_saying(&self, phrases: &[Vec<String>], mut f: impl FnMut(i64)) -> Result<(), StoreError> {
-        // Words are runs of letters and digits: quoted, each is an FTS5 phrase.
-        let query: Vec<String> =
-            phrases.iter().filter(|p| !p.is_empty()).map(|p| format!("\"{}\"", p.join(" "))).collect();
-        if query.is_empty() {
-            return Ok(());
-        }
+        // Words are runs of letters and digits: quoted, each is an FTS5 string.
+        let all_words =
+            |p: &Vec<String>| format!("({})", p.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND "));
+        let single: Vec<String> = phrases.iter().filter(|p| p.len() == 1).map(all_words).collect();
+        let several: Vec<&Vec<String>> = phrases.iter().filter(|p| p.len() > 1).collect();
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare_cached("SELECT rowid FROM message_words WHERE message_words MATCH ?1")?;
+            let mut said = std::collections::HashSet::new();
+            if !single.is_empty() {
+                let mut stmt =
+                    self.conn.prepare_cached("SELECT rowid FROM message_words WHERE message_words MATCH ?1")?;
+                let mut rows = stmt.query([single.join(" OR ")])?;
+                while let Some(r) = rows.next()? {
+                    let row: i64 = r.get(0)?;
+                    if several.is_empty() || said.insert(row) {
+                        f(row);
+                    }
+                }
+            }
+            if several.is_empty() {
+                return Ok(());
+            }
+            let query: Vec<String> = several.iter().map(|p| all_words(p)).collect();
+            // One statement, the rows in the index's order (ascending):
+            // SQLite's cursor on `message` then moves along, rather than
+            // descending the table anew for each message.
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT message.id, message.content FROM message_words CROSS JOIN message
+                     ON message.id = message_words.rowid
+                 WHERE message_words MATCH ?1",
+            )?;
             let mut rows = stmt.query([query.join(" OR ")])?;
             while let Some(r) = rows.next()? {
-                f(r.get(0)?);
+                let row: i64 = r.get(0)?;
+                if said.contains(&row) {
+                    continue;
+                }
+                let words = self.text(r.get_ref(1)?)?.map(|t| crate::metrics::words::words(&t));
+                if words.is_some_and(|w| several.iter().any(|p| crate::metrics::words::has_phrase(&w, p))) {
+                    said.insert(row);
+                    f(row);
+                }
             }
             Ok(())
         };

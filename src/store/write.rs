@@ -43,14 +43,23 @@ pub struct FileWriter<'c> {
     insert_conversation: Statement<'c>,
     conversation_metadata: Statement<'c>,
     update_conversation: Statement<'c>,
-    upsert_message: Statement<'c>,
+    find_message: Statement<'c>,
+    insert_message: Statement<'c>,
+    message_key: Statement<'c>,
+    message_content: Statement<'c>,
+    update_message: Statement<'c>,
     find_model: Statement<'c>,
     new_model: Statement<'c>,
     /// The row of each model name this file used (`model_name`).
     models: HashMap<String, i64>,
-    message_row: Statement<'c>,
-    upsert_action: Statement<'c>,
-    upsert_feedback: Statement<'c>,
+    find_action: Statement<'c>,
+    insert_action: Statement<'c>,
+    action_key: Statement<'c>,
+    update_action: Statement<'c>,
+    find_feedback: Statement<'c>,
+    insert_feedback: Statement<'c>,
+    feedback_key: Statement<'c>,
+    update_feedback: Statement<'c>,
     insert_rejection: Statement<'c>,
 }
 
@@ -101,7 +110,8 @@ impl<'c> FileWriter<'c> {
         let words = if indexed {
             Some(WordsIndex {
                 add: conn.prepare("INSERT INTO message_words (rowid, words) VALUES (?1, ?2)")?,
-                forget: conn.prepare("DELETE FROM message_words WHERE rowid = ?1")?,
+                forget: conn
+                    .prepare("INSERT INTO message_words (message_words, rowid, words) VALUES ('delete', ?1, ?2)")?,
             })
         } else {
             None
@@ -111,6 +121,21 @@ impl<'c> FileWriter<'c> {
             [],
             |r| r.get(0),
         )?;
+        if packs {
+            // Every dictionary, also those another process added since this
+            // one opened the store: a message replaced is read before it
+            // is (its old words leave the full-text index).
+            let mut stmt = conn.prepare("SELECT id, dictionary FROM text_dictionary")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                if !codec.knows(id) {
+                    codec.learn(id, r.get_ref(1)?.as_blob()?).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, e.into())
+                    })?;
+                }
+            }
+        }
         let packing = if packs {
             let dictionary = conn
                 .query_row("SELECT id, dictionary FROM text_dictionary ORDER BY id DESC LIMIT 1", [], |r| {
@@ -150,44 +175,47 @@ impl<'c> FileWriter<'c> {
                      metadata = ?9
                  WHERE id = ?1",
             )?,
-            upsert_message: conn.prepare(
-                "INSERT INTO message (conversation, key, role_code, timestamp, content,
-                     model_id, prompt_tokens, completion_tokens, cost, foreign_cost, foreign_currency, time_unknown)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (conversation, key) DO UPDATE SET
-                     role_code = excluded.role_code,
-                     timestamp = excluded.timestamp, content = excluded.content,
-                     model_id = excluded.model_id, prompt_tokens = excluded.prompt_tokens,
-                     completion_tokens = excluded.completion_tokens, cost = excluded.cost,
-                     foreign_cost = excluded.foreign_cost, foreign_currency = excluded.foreign_currency,
-                     time_unknown = excluded.time_unknown
-                 WHERE content IS NOT excluded.content
-                     OR (role_code, timestamp, model_id, prompt_tokens, completion_tokens, cost,
+            find_message: conn.prepare("SELECT id FROM message_key WHERE conversation = ?1 AND key = ?2")?,
+            insert_message: conn.prepare(
+                "INSERT INTO message (conversation, role_code, at, content, model_id, prompt_tokens,
+                     completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?,
+            message_key: conn.prepare("INSERT INTO message_key (conversation, key, id) VALUES (?1, ?2, ?3)")?,
+            message_content: conn.prepare("SELECT content FROM message WHERE id = ?1")?,
+            // A record given again exactly as stored is left as it is.
+            update_message: conn.prepare(
+                "UPDATE message SET
+                     role_code = ?2, at = ?3, content = ?4, model_id = ?5, prompt_tokens = ?6,
+                     completion_tokens = ?7, price = ?8, foreign_cost = ?9, foreign_currency = ?10,
+                     time_unknown = ?11
+                 WHERE id = ?1 AND (content IS NOT ?4
+                     OR (role_code, at, model_id, prompt_tokens, completion_tokens, price,
                          foreign_cost, foreign_currency, time_unknown)
-                     IS NOT (excluded.role_code, excluded.timestamp, excluded.model_id,
-                             excluded.prompt_tokens, excluded.completion_tokens, excluded.cost,
-                             excluded.foreign_cost, excluded.foreign_currency, excluded.time_unknown)
-",
+                     IS NOT (?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11))",
             )?,
             find_model: conn.prepare("SELECT id FROM model_name WHERE name = ?1")?,
             new_model: conn.prepare("INSERT INTO model_name (name) VALUES (?1)")?,
             models: HashMap::new(),
-            message_row: conn.prepare("SELECT id FROM message WHERE conversation = ?1 AND key = ?2")?,
-            upsert_action: conn.prepare(
-                "INSERT INTO action (conversation, key, name, started_at, duration_ms, status, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (conversation, key) DO UPDATE SET
-                     name = excluded.name,
-                     started_at = excluded.started_at, duration_ms = excluded.duration_ms,
-                     status = excluded.status, error = excluded.error",
+            find_action: conn.prepare("SELECT id FROM action_key WHERE conversation = ?1 AND key = ?2")?,
+            insert_action: conn.prepare(
+                "INSERT INTO action (conversation, name, started_at, duration_ms, status, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
-            upsert_feedback: conn.prepare(
-                "INSERT INTO feedback (conversation, key, message_id, timestamp, rating, score, comment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (conversation, key) DO UPDATE SET
-                     message_id = excluded.message_id,
-                     timestamp = excluded.timestamp, rating = excluded.rating,
-                     score = excluded.score, comment = excluded.comment",
+            action_key: conn.prepare("INSERT INTO action_key (conversation, key, id) VALUES (?1, ?2, ?3)")?,
+            update_action: conn.prepare(
+                "UPDATE action SET name = ?2, started_at = ?3, duration_ms = ?4, status = ?5, error = ?6
+                 WHERE id = ?1",
+            )?,
+            find_feedback: conn.prepare("SELECT id FROM feedback_key WHERE conversation = ?1 AND key = ?2")?,
+            insert_feedback: conn.prepare(
+                "INSERT INTO feedback (conversation, message_id, timestamp, rating, score, comment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            feedback_key: conn.prepare("INSERT INTO feedback_key (conversation, key, id) VALUES (?1, ?2, ?3)")?,
+            update_feedback: conn.prepare(
+                "UPDATE feedback SET message_id = ?2, timestamp = ?3, rating = ?4, score = ?5, comment = ?6
+                 WHERE id = ?1",
             )?,
             insert_rejection: conn.prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
         })
@@ -347,81 +375,119 @@ impl<'c> FileWriter<'c> {
             Some(name) => Some(self.model_row(name)?),
             None => None,
         };
-        let inserted_before = self.conn.last_insert_rowid();
-        let changed =
-            self.upsert_message.execute(params![
-                conversation,
-                key,
-                role_code(m.role),
-                m.timestamp.0,
-                match packed {
-                    Some(packed) => ToSqlOutput::Borrowed(ValueRef::Blob(packed)),
-                    None => ToSqlOutput::Borrowed(
-                        m.content.as_deref().map_or(ValueRef::Null, |c| ValueRef::Text(c.as_bytes()))
-                    ),
-                },
-                model,
-                m.prompt_tokens.map(|n| n as i64),
-                m.completion_tokens.map(|n| n as i64),
-                m.cost,
-                m.foreign_cost.as_ref().map(|f| f.amount),
-                m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
-                m.time_unknown,
-            ])?;
-        if changed == 0 {
-            // Stored already, exactly as given.
-            return Ok(());
-        }
-        if let Some(index) = &mut self.words {
-            // An update leaves the last inserted row as it was: a message
-            // replaced is found, and its old words forgotten first.
-            let row = self.conn.last_insert_rowid();
-            let row = if row != inserted_before {
+        let content = match packed {
+            Some(packed) => ToSqlOutput::Borrowed(ValueRef::Blob(packed)),
+            None => {
+                ToSqlOutput::Borrowed(m.content.as_deref().map_or(ValueRef::Null, |c| ValueRef::Text(c.as_bytes())))
+            }
+        };
+        let fields = params![
+            role_code(m.role),
+            m.timestamp.0 - TIME_ORIGIN,
+            content,
+            model,
+            m.prompt_tokens.map(|n| n as i64),
+            m.completion_tokens.map(|n| n as i64),
+            m.cost.map(price),
+            m.foreign_cost.as_ref().map(|f| f.amount),
+            m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
+            m.time_unknown,
+        ];
+        let found: Option<i64> = self.find_message.query_row(params![conversation, key], |r| r.get(0)).optional()?;
+        let row = match found {
+            None => {
+                self.insert_message.execute(rusqlite::params_from_iter(
+                    std::iter::once(&conversation as &dyn ToSql).chain(fields.iter().copied()),
+                ))?;
+                let row = self.conn.last_insert_rowid();
+                self.message_key.execute(params![conversation, key, row])?;
                 row
-            } else {
-                let id: i64 = self.message_row.query_row(params![conversation, key], |r| r.get(0))?;
-                index.forget.execute([id])?;
-                id
-            };
+            }
+            Some(row) => {
+                // The words it was indexed with: found again from its text
+                // as stored, before it is replaced (schema.rs, 9).
+                let old_words = match &self.words {
+                    Some(_) => self.message_content.query_row([row], |r| {
+                        let text = self.codec.text(r.get_ref(0)?).map_err(|e| {
+                            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
+                        })?;
+                        Ok(text.as_deref().map(message_words))
+                    })?,
+                    None => None,
+                };
+                let changed = self.update_message.execute(rusqlite::params_from_iter(
+                    std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
+                ))?;
+                if changed == 0 {
+                    // Stored already, exactly as given.
+                    return Ok(());
+                }
+                if let (Some(index), Some(old)) = (&mut self.words, old_words.filter(|w| !w.is_empty())) {
+                    index.forget.execute(params![row, old])?;
+                }
+                row
+            }
+        };
+        if let Some(index) = &mut self.words {
             let found;
             let words = match (words, m.content.as_deref()) {
-                (Some(w), _) => Some(w),
+                (Some(w), _) => w,
                 (None, Some(content)) => {
                     found = message_words(content);
-                    Some(found.as_str())
+                    found.as_str()
                 }
-                (None, None) => None,
+                (None, None) => "",
             };
-            index.add.execute(params![row, words])?;
+            if !words.is_empty() {
+                index.add.execute(params![row, words])?;
+            }
         }
         Ok(())
     }
 
     fn action(&mut self, a: &Action) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&a.conversation_id)?;
-        self.upsert_action.execute(params![
-            conversation,
-            Key::of(a.action_id.as_deref(), || a.identity()),
-            a.name,
-            a.started_at.0,
-            a.duration_ms,
-            a.status,
-            a.error,
-        ])?;
+        let key = Key::of(a.action_id.as_deref(), || a.identity());
+        let found: Option<i64> = self.find_action.query_row(params![conversation, key], |r| r.get(0)).optional()?;
+        match found {
+            None => {
+                self.insert_action.execute(params![
+                    conversation,
+                    a.name,
+                    a.started_at.0,
+                    a.duration_ms,
+                    a.status,
+                    a.error
+                ])?;
+                let row = self.conn.last_insert_rowid();
+                self.action_key.execute(params![conversation, key, row])?;
+            }
+            Some(row) => {
+                self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
+            }
+        }
         Ok(())
     }
 
     fn feedback(&mut self, f: &Feedback) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&f.conversation_id)?;
-        self.upsert_feedback.execute(params![
-            conversation,
-            Key::of(f.feedback_id.as_deref(), || f.identity()),
-            f.message_id,
-            f.timestamp.map(|t| t.0),
-            f.rating.as_str(),
-            f.score,
-            f.comment,
-        ])?;
+        let key = Key::of(f.feedback_id.as_deref(), || f.identity());
+        let found: Option<i64> = self.find_feedback.query_row(params![conversation, key], |r| r.get(0)).optional()?;
+        let fields = params![f.message_id, f.timestamp.map(|t| t.0), f.rating.as_str(), f.score, f.comment];
+        match found {
+            None => {
+                self.insert_feedback.execute(rusqlite::params_from_iter(
+                    std::iter::once(&conversation as &dyn ToSql).chain(fields.iter().copied()),
+                ))?;
+                let row = self.conn.last_insert_rowid();
+                self.feedback_key.execute(params![conversation, key, row])?;
+            }
+            Some(row) => {
+                self.update_feedback.execute(rusqlite::params_from_iter(
+                    std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
+                ))?;
+            }
+        }
         Ok(())
     }
 
@@ -482,6 +548,24 @@ pub(super) fn role_of_code(code: i64) -> Role {
         1 => Role::Agent,
         3 => Role::Tool,
         _ => Role::System,
+    }
+}
+
+/// What a message's time is counted from in the store (schema.rs, 9:
+/// `at`), 2026-01-01T00:00:00Z: within about four years of it, a time
+/// takes 6 bytes, not 8. Times are bounded (`model::time`): never overflows.
+pub(super) const TIME_ORIGIN: i64 = 1_767_225_600_000_000;
+
+/// A cost as the store keeps it (schema.rs, 9: `price`): a whole number of
+/// 10^-10 dollars when that reads back as exactly this cost (SQLite
+/// divides it by 1e10 as a double, as here), otherwise the cost as given.
+pub(super) fn price(cost: f64) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    let units = (cost * 1e10).round();
+    if units.abs() < 9_007_199_254_740_992.0 && (units / 1e10).to_bits() == cost.to_bits() {
+        Value::Integer(units as i64)
+    } else {
+        Value::Real(cost)
     }
 }
 

@@ -120,7 +120,11 @@ const $ = (selector) => browser.$(selector);
 async function dashboardQuery(timeout = 30000) {
   const el = await $('[data-testid="dashboard"]');
   await el.waitForExist({ timeout });
-  await browser.waitUntil(async () => (await el.getAttribute('aria-busy')) !== 'true', { timeout });
+  // Loaded, and its charts drawn (they come a frame after the first numbers).
+  await browser.waitUntil(
+    async () => (await el.getAttribute('aria-busy')) !== 'true' && (await el.getAttribute('data-charts')) !== 'pending',
+    { timeout },
+  );
   return JSON.parse(await el.getAttribute('data-query'));
 }
 

@@ -5,6 +5,10 @@
 // the next animation frame). Also from starting the app to its first
 // dashboard's numbers, and, with RAPPORT_SMALL (a small file of new
 // conversations), from the Import button to the dashboard showing them.
+// On Linux it also says how old the app's process was when the first
+// numbers were painted (`process_to_numbers_ms`: its age from /proc, to
+// 10 ms, less the time since the page marked them painted): the window's
+// own start included, the driver's session before it not.
 // Prints JSON; bench/run.py runs it under Xvfb.
 //
 //   RAPPORT_APP=target/release/rapport-desktop RAPPORT_DB=store.db [RAPPORT_SMALL=small.jsonl] \
@@ -13,6 +17,7 @@
 // tauri-driver must be on PATH. Figures are printed, never asserted.
 
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { remote } from 'webdriverio';
 
 const APP = process.env.RAPPORT_APP;
@@ -20,6 +25,32 @@ const DB = process.env.RAPPORT_DB;
 if (!APP || !DB) throw new Error('redraw-benchmark needs RAPPORT_APP and RAPPORT_DB');
 const SMALL = process.env.RAPPORT_SMALL;
 const REPEAT = Number(process.argv[2] ?? 10);
+
+/**
+ * How long ago, in milliseconds, the youngest process running `APP` started
+ * (from /proc: Linux only, in steps of 10 ms); null elsewhere.
+ */
+function appProcessAgeMs() {
+  try {
+    const exe = realpathSync(APP);
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    let youngest = null;
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        if (readlinkSync(`/proc/${pid}/exe`) !== exe) continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // Field 22, starttime, in clock ticks (100 a second) since boot; fields count from 3 after the name.
+        const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / 100;
+        if (youngest === null || started > youngest) youngest = started;
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+    return youngest === null ? null : Math.round((uptime - youngest) * 1000);
+  } catch {
+    return null;
+  }
+}
 
 async function waitForDriver() {
   for (let i = 0; i < 100; i++) {
@@ -81,10 +112,11 @@ try {
   const dashboard = await browser.$('[data-testid="dashboard"]');
   await dashboard.waitForExist({ timeout: 600000 });
   const settled = async () =>
-    browser.waitUntil(async () => (await dashboard.getAttribute('aria-busy')) === 'false', {
-      timeout: 600000,
-      interval: 200,
-    });
+    browser.waitUntil(
+      async () =>
+        (await dashboard.getAttribute('aria-busy')) === 'false' && (await dashboard.getAttribute('data-charts')) !== 'pending',
+      { timeout: 600000, interval: 200 },
+    );
   const total = await browser.$('[data-testid="kpi-total_conversations"]');
   const numbers = async () => (await total.isExisting()) && (await total.getAttribute('data-value')) !== null;
   await browser.waitUntil(async () => (await numbers()) && (await dashboard.getAttribute('aria-busy')) === 'false', {
@@ -92,6 +124,20 @@ try {
     interval: 20,
   });
   const startToNumbersMs = Date.now() - launched;
+  const processAgeMs = appProcessAgeMs();
+  // The page's own clock: now, when its script had been read and run
+  // (DOMContentLoaded), and when the dashboard marked its first numbers painted.
+  const page = await browser.execute(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const painted = performance.getEntriesByName('rapport:first-numbers-painted')[0];
+    return {
+      now: performance.now(),
+      script_run: nav ? Math.round(nav.domContentLoadedEventEnd) : null,
+      painted: painted ? painted.startTime : null,
+    };
+  });
+  const processToNumbersMs =
+    processAgeMs === null || page.painted === null ? null : Math.round(processAgeMs - (page.now - page.painted));
   const started = Date.now();
   await settled();
   // The whole store, so every number covers every conversation.
@@ -154,6 +200,9 @@ try {
     JSON.stringify({
       conversations: Number(conversations),
       start_to_numbers_ms: startToNumbersMs,
+      process_to_numbers_ms: processToNumbersMs,
+      page_load_to_script_run_ms: page.script_run,
+      page_load_to_numbers_painted_ms: page.painted === null ? null : Math.round(page.painted),
       first_load_ms: firstLoadMs,
       small_import: smallImport,
       // Adding a filter (another country each time) asks the engine; removing

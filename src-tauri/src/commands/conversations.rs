@@ -45,6 +45,7 @@ pub fn list_conversations(state: &AppState, request: &ConversationsRequest) -> R
 
 #[tauri::command]
 pub async fn conversations(state: State<'_, AppState>, request: ConversationsRequest) -> Result<ConversationPage> {
+    let _step = crate::trace::step(|| "command conversations".to_owned());
     list_conversations(&state, &request)
 }
 

@@ -4,6 +4,7 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use rapport::engine::DashboardView;
 use rapport::metrics::{QueryText, Topic};
+use std::sync::atomic::Ordering;
 use tauri::State;
 
 pub fn load_dashboard(state: &AppState, query: &QueryText) -> Result<DashboardView> {
@@ -23,15 +24,58 @@ pub fn load_topics(state: &AppState, query: &QueryText) -> Result<Vec<Topic>> {
 /// counted from it.
 #[tauri::command]
 pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<Topic>> {
+    let _step = crate::trace::step(|| "command topics".to_owned());
+    let asked = state.topics_asked.fetch_add(1, Ordering::SeqCst) + 1;
+    // The card asks again at each new query and shows only the answer to
+    // the last: the questions asked before it (while an index was built,
+    // filters clicked one after another) are not worked out under the
+    // engine, which the dashboard and an import's update are waiting for.
+    let superseded = || {
+        (state.topics_asked.load(Ordering::SeqCst) != asked)
+            .then(|| AppError::new("superseded", "topics of another query were asked since"))
+    };
     let _one_build = state.topic_builds.lock().await;
+    if let Some(e) = superseded() {
+        return Err(e);
+    }
     let job = state.engine()?.topic_index_job()?;
     if let Some(job) = job {
-        let built = tauri::async_runtime::spawn_blocking(move || job.build())
-            .await
-            .map_err(|e| AppError::new("engine", format!("finding topics stopped: {e}")))??;
+        let stopped = |e: &dyn std::fmt::Display| AppError::new("engine", format!("finding topics stopped: {e}"));
+        let built = tauri::async_runtime::spawn_blocking(move || {
+            std::thread::Builder::new()
+                .name("rapport-topics".into())
+                .spawn(move || {
+                    behind_the_window();
+                    let _step = crate::trace::step(|| "topic index built".to_owned());
+                    job.build()
+                })
+                .map_err(|e| stopped(&e))?
+                .join()
+                .map_err(|_| stopped(&"the thread building them panicked"))
+        })
+        .await
+        .map_err(|e| stopped(&e))???;
         state.engine()?.install_topic_index(built)?;
     }
+    if let Some(e) = superseded() {
+        return Err(e);
+    }
     load_topics(&state, &query)
+}
+
+/// Lowers the calling thread's priority as far as it goes: the topic index
+/// (several seconds of one core at a million conversations, at every start
+/// and after every import) then takes only the time the window, the
+/// dashboard and an import leave, on a machine with two cores as on one
+/// with sixteen. Linux only (a thread's nice value); elsewhere it runs as
+/// any thread.
+fn behind_the_window() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with who = 0 changes the calling thread only (on
+    // Linux, a thread's nice value is its own); it takes no pointers.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
 }
 
 /// Every IANA zone name, for the zone picker.
@@ -41,6 +85,7 @@ pub fn zone_names() -> Vec<&'static str> {
 
 #[tauri::command]
 pub async fn dashboard(state: State<'_, AppState>, query: QueryText) -> Result<DashboardView> {
+    let _step = crate::trace::step(|| "command dashboard".to_owned());
     load_dashboard(&state, &query)
 }
 

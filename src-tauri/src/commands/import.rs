@@ -2,7 +2,8 @@
 //!
 //! The import runs on a blocking thread with its own connection to the
 //! store, so the window and the dashboard's queries go on meanwhile; the
-//! dashboard's facts are refreshed when it ends.
+//! dashboard's facts are brought up to date when it ends, on a thread of
+//! their own, while the report reaches the window.
 //!
 //! A CSV with columns of its own names is read through a mapping the person
 //! chooses: the window asks which files need one ([`needing_column_map`],
@@ -33,7 +34,10 @@ pub fn run_import(
     options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport> {
+    let opening = crate::trace::step(|| "import: its engine opened".to_owned());
     let mut engine = store.open()?;
+    drop(opening);
+    let _step = crate::trace::step(|| format!("import: {} path(s) imported", paths.len()));
     let mut last = Instant::now() - PROGRESS_EVERY;
     let mut throttled = |p: &Progress| {
         if last.elapsed() >= PROGRESS_EVERY || p.files_done == p.files_total {
@@ -42,6 +46,15 @@ pub fn run_import(
         }
     };
     Ok(engine.import(paths, options, &mut throttled)?)
+}
+
+/// What the window's engine is told when an import beside it ended (or
+/// stopped): its facts are set aside, and brought up to date from them at
+/// once, on a thread of their own, while the report reaches the window,
+/// which asks for the status and the dashboard next. The import waits for
+/// nothing the engine is doing meanwhile.
+pub fn after_import(state: &AppState) {
+    state.store_changed();
 }
 
 /// The files `paths` would import (folders looked into) that are CSV only a
@@ -128,6 +141,7 @@ pub async fn import_files(
     options: Option<ImportOptions>,
     on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
+    let _step = crate::trace::step(|| "command import_files".to_owned());
     let store = state.opener()?;
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -149,7 +163,7 @@ pub async fn import_files(
     if let Ok(mut running) = state.import_cancel.lock() {
         *running = None;
     }
-    state.engine()?.refresh();
+    after_import(&state);
     outcome?
 }
 

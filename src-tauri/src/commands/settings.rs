@@ -15,6 +15,7 @@ pub fn write_settings(state: &AppState, settings: AppSettings) -> Result<AppSett
 
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<AppSettings> {
+    let _step = crate::trace::step(|| "command get_settings".to_owned());
     read_settings(&state)
 }
 

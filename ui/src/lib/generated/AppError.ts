@@ -6,6 +6,7 @@ export type AppError = {
  * `not_found` (a conversation that is gone), `busy` (an import is running),
  * `store_unreachable` (the chosen ClickHouse server could not be reached
  * when the app started: the window offers to switch), `store` (a store
- * chosen in the Settings could not be opened), otherwise `engine`.
+ * chosen in the Settings could not be opened), `superseded` (topics of
+ * a query the window has moved on from: it shows only the last), otherwise `engine`.
  */
 code: string, message: string, };
