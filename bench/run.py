@@ -28,7 +28,9 @@ It makes a clean dump with ../shared/tools/gen_events.py, then in the same run:
 - with --db clickhouse://HOST:PORT/DB[?cluster=..&shards=..] (repeatable:
   one shard, two shards, chdb://DIR/DB), imports the same dump into that
   ClickHouse store (its database dropped first) and times `rapport metrics`
-  there, which ClickHouse computes as SQL: the dashboard's latency;
+  there, which ClickHouse computes as SQL (the Insights included): the
+  dashboard's latency, with no filter, two filters and a `text` filter,
+  and `rapport search`; the same one-shot `text` filter and search on SQLite;
 and prints the figures and the ratios. Figures are printed, never asserted.
 Needs `pip install duckdb` and a release build (`cargo build --release`);
 --app-redraw also the release app (`bash scripts/run.sh` builds it, or
@@ -99,15 +101,20 @@ def clickhouse_figures(app, url, dump, events, repeat):
     clickhouse_fresh(url)
     print(f"importing into {url} ...", file=sys.stderr)
     import_s, _ = run_measured([app, "--db", url, "import", dump])
-    times, filtered = [], []
+    times, filtered, said, searched = [], [], [], []
     for _ in range(repeat):
         seconds, out = run_measured([app, "--db", url, "metrics", *QUERY])
         times.append(seconds)
         filtered.append(run_measured([app, "--db", url, "metrics", *QUERY, *FILTERS])[0])
-    times.sort()
-    filtered.sort()
-    messages = json.loads(out)["total_messages"]
-    return import_s, events / import_s, times[len(times) // 2], filtered[len(filtered) // 2], messages
+        seconds, out_said = run_measured([app, "--db", url, "metrics", *QUERY, "--filter", f"text={PHRASE}"])
+        said.append(seconds)
+        searched.append(run_measured([app, "--db", url, "search", PHRASE, *QUERY])[0])
+    median = lambda xs: sorted(xs)[len(xs) // 2]
+    m, m_said = json.loads(out), json.loads(out_said)
+    return {"import_s": import_s, "rate": events / import_s, "median_s": median(times),
+            "filtered_s": median(filtered), "said_s": median(said), "search_s": median(searched),
+            "messages": m["total_messages"], "questions": m.get("questions"),
+            "said_conversations": m_said["total_conversations"]}
 
 
 def main():
@@ -165,6 +172,18 @@ def main():
     topics_s = topics_once[len(topics_once) // 2]
     print("timing the PDF report ...", file=sys.stderr)
     report_s, _ = run_measured([a.app, "--db", db, "report", *QUERY, "--out", os.path.join(work, "report.pdf")])
+
+    if a.db:
+        # The one-shot `text` filter and search beside ClickHouse's, and the
+        # counts ClickHouse's must equal (before the small import below).
+        print("timing the text filter and search one shot, for the ClickHouse stores ...", file=sys.stderr)
+        sqlite_said = sorted(run_measured([a.app, "--db", db, "metrics", *QUERY, "--filter", f"text={PHRASE}"])[0]
+                             for _ in range(3))[1]
+        sqlite_search = sorted(run_measured([a.app, "--db", db, "search", PHRASE, *QUERY])[0] for _ in range(3))[1]
+        _, out = run_measured([a.app, "--db", db, "metrics", *QUERY])
+        sqlite_m = json.loads(out)
+        _, out = run_measured([a.app, "--db", db, "metrics", *QUERY, "--filter", f"text={PHRASE}"])
+        sqlite_said_n = json.loads(out)["total_conversations"]
 
     print("a small import, then rapport metrics ...", file=sys.stderr)
     small = os.path.join(work, "small-100.jsonl")
@@ -267,19 +286,27 @@ def main():
             ("ratio store: Rapport / DuckDB bytes (goal <= 1.5)", f"{store_bytes / duck_saved['saved_bytes']:.2f}x"),
         ]
     if a.db:
-        _, out = run_measured([a.app, "--db", db, "metrics", *QUERY])
-        sqlite_messages = json.loads(out)["total_messages"]
+        rows += [
+            (f"SQLite rapport metrics --filter text={PHRASE} (one shot)", f"{sqlite_said * 1000:.0f} ms median of 3"),
+            (f"SQLite rapport search {PHRASE} (one shot)", f"{sqlite_search * 1000:.0f} ms median of 3"),
+        ]
     for url in a.db:
         shown = url.split("?")[0] + (" (two shards)" if "shards=" in url and "," in url.split("shards=")[1] else "")
-        import_s, rate, median_s, filtered_s, messages = clickhouse_figures(
-            a.app, url, dump, events, min(a.repeat, 5))
+        f = clickhouse_figures(a.app, url, dump, events, min(a.repeat, 5))
         rows += [
-            (f"ClickHouse import, {shown}", f"{import_s:.2f} s, {rate:,.0f} events/s"),
-            ("  rapport metrics on it, no filter (SQL, one shot)", f"{median_s * 1000:.0f} ms median"),
-            ("  rapport metrics on it, 2 filters (SQL, one shot)", f"{filtered_s * 1000:.0f} ms median"),
+            (f"ClickHouse import, {shown}", f"{f['import_s']:.2f} s, {f['rate']:,.0f} events/s"),
+            ("  rapport metrics on it, no filter, Insights included (SQL, one shot)", f"{f['median_s'] * 1000:.0f} ms median"),
+            ("  rapport metrics on it, 2 filters (SQL, one shot)", f"{f['filtered_s'] * 1000:.0f} ms median"),
+            (f"  rapport metrics on it, text={PHRASE} (SQL, one shot)",
+             f"{f['said_s'] * 1000:.0f} ms median, {f['said_conversations']:,} conversations"),
+            (f"  rapport search {PHRASE} on it (one shot)", f"{f['search_s'] * 1000:.0f} ms median"),
         ]
-        if messages != sqlite_messages:
-            print(f"warning: {shown} counted {messages} messages, SQLite {sqlite_messages}", file=sys.stderr)
+        same = (f["messages"], f["questions"], f["said_conversations"]) == (
+            sqlite_m["total_messages"], sqlite_m.get("questions"), sqlite_said_n)
+        if not same:
+            print(f"warning: {shown} counted {f['messages']} messages, {f['questions']} questions and "
+                  f"{f['said_conversations']} conversations saying {PHRASE}; SQLite {sqlite_m['total_messages']}, "
+                  f"{sqlite_m.get('questions')} and {sqlite_said_n}", file=sys.stderr)
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")

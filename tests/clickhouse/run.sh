@@ -11,9 +11,12 @@
 #   3. on both, the same files imported into SQLite and into ClickHouse read
 #      the same: status, the conversation list, transcripts, dashboard, exports,
 #      the Insights and the `text` filter (with other fallback phrases too);
+#      and a store of tables version 4 (no words kept) gets its older
+#      messages' words when opened;
 #   4. on chdb, a Langfuse database (Langfuse's v3 tables, read with
-#      ?schema=langfuse) gives the dashboard of the same data exported as
-#      files. Not on 18.16: Langfuse's schema needs Map and DateTime64.
+#      ?schema=langfuse) gives the dashboard, Insights, conversation list,
+#      transcripts, search, topics, exports and report of the same data
+#      exported as files. Not on 18.16: Langfuse's schema needs Map and DateTime64.
 #
 #   tests/clickhouse/run.sh            # installs what is missing (apt), builds, runs
 #
@@ -63,6 +66,9 @@ else
     echo "== on chdb, the same import reads as on SQLite (status, list, transcripts, reports)"
     RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_reads_as_sqlite -- --ignored
+    echo "== on chdb, a store of tables version 4 gets its older messages' words on opening"
+    RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
+        cargo test --release --locked --test clickhouse_older_store_gets_its_words_on_opening -- --ignored
     echo "== on chdb, a Langfuse database reads as its exports imported into SQLite"
     RAPPORT_TEST_LANGFUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_langfuse_reads_as_its_exports -- --ignored
@@ -90,6 +96,10 @@ conformance "clickhouse://127.0.0.1:$base/rapport_{run}_{case}?$cluster" "$serve
 echo "== on the two shards, the same import reads as on SQLite (status, list, transcripts, reports)"
 RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
     cargo test --release --locked --test clickhouse_reads_as_sqlite -- --ignored
+
+echo "== on the two shards, a store of tables version 4 gets its older messages' words on opening"
+RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
+    cargo test --release --locked --test clickhouse_older_store_gets_its_words_on_opening -- --ignored
 
 echo "== a killed import leaves ClickHouse as before that file"
 RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \

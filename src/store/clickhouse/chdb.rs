@@ -62,6 +62,7 @@ impl Chdb {
             let args = [
                 CString::new("clickhouse").unwrap_or_default(),
                 CString::new(format!("--path={path}")).map_err(|_| Failure("a path without NUL".into()))?,
+                CString::new(format!("--max_query_size={}", super::http::MAX_QUERY_BYTES)).unwrap_or_default(),
             ];
             let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
             let connection = connect(argv.len() as c_int, argv.as_mut_ptr());

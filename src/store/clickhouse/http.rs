@@ -64,6 +64,11 @@ pub struct Failure(pub String);
 /// file is complete on every shard before it is committed.
 pub const SYNC_INSERTS: &[(&str, &str)] = &[("insert_distributed_sync", "1")];
 
+/// The longest statement the server parses (its default is 256 KiB): a
+/// Langfuse database's `text` filter names the conversations it keeps,
+/// which at a million conversations takes megabytes.
+pub const MAX_QUERY_BYTES: &str = "1073741824";
+
 /// How long a server may stay silent, before or while answering, unless
 /// `RAPPORT_CLICKHOUSE_TIMEOUT` (seconds) says otherwise: a server that
 /// accepts a connection and never answers is an error, not a hang.
@@ -93,6 +98,7 @@ impl Http {
     fn send(&self, sql: &str, data: &str, settings: &[(&str, &str)]) -> Result<String, Failure> {
         let mut request = self.agent.post(&self.endpoint);
         if data.is_empty() {
+            request = request.query("max_query_size", MAX_QUERY_BYTES);
             for (k, v) in settings {
                 request = request.query(*k, *v);
             }

@@ -30,11 +30,15 @@
 //!                                    1–5, CATEGORICAL by its words
 //! ```
 //!
+//! A turn's text is the trace's input (else its first generation's) and
+//! output (else its last generation's) as Langfuse keeps it; what a person
+//! reads of it, and its words, are found in Rust (`words`).
+//!
 //! Not read from a database (the files carry what these need): the root
 //! observation's input and output as the turn's text, spans named as a tool
 //! by their attributes or by a generation's tool list, tool calls inside a
-//! generation's output, and the text of the turn (only whether there is one:
-//! an input or output that is JSON without any text is still a message here).
+//! generation's output; and an input or output that is JSON without any
+//! text is still a message here.
 //! Langfuse has no country, device, source or language; they are unknown,
 //! as in its exports.
 
@@ -108,7 +112,7 @@ fn list(items: &[&str]) -> String {
 }
 
 /// The records of a Langfuse database `db`, of one project or of all.
-pub fn records(db: &str, project: Option<&str>) -> Records {
+pub fn records(db: &str, project: Option<&str>) -> Tables {
     let project = match project {
         Some(p) => format!("project_id = {}", super::tsv::quote(p)),
         None => "1".to_owned(),
@@ -131,8 +135,11 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             toUInt64(toUnixTimestamp64Milli(t.timestamp)) AS order_key,
             {t_in} OR o.g_input AS has_question,
             {t_out} OR o.g_output AS has_answer,
+            if({t_in}, t.input, o.g_input_text) AS question_text,
+            if({t_out}, t.output, o.g_output_text) AS answer_text,
             if(o.n > 0, asked + (o.last - o.first), NULL) AS answered,
-            o.prompt AS prompt, o.completion AS completion, o.cost AS cost, o.has_cost AS has_cost, o.model AS model
+            if(o.has_prompt, CAST(o.prompt AS Nullable(UInt64)), NULL) AS prompt,
+            if(o.has_completion, CAST(o.completion AS Nullable(UInt64)), NULL) AS completion, o.cost AS cost, o.has_cost AS has_cost, o.model AS model
         FROM {traces} AS t
         LEFT JOIN (
             SELECT trace_id, count() AS n,
@@ -140,8 +147,14 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
                 max(greatest({start}, ifNull({end}, {start}))) AS last,
                 countIf(type = 'GENERATION' AND {o_in}) > 0 AS g_input,
                 countIf(type = 'GENERATION' AND {o_out}) > 0 AS g_output,
+                argMinIf(input, start_time, type = 'GENERATION' AND {o_in}) AS g_input_text,
+                argMaxIf(output, start_time, type = 'GENERATION' AND {o_out}) AS g_output_text,
                 sumIf({prompt}, type = 'GENERATION') AS prompt,
                 sumIf({completion}, type = 'GENERATION') AS completion,
+                countIf(type = 'GENERATION' AND arrayExists(k -> startsWith(k, 'input'), mapKeys(usage_details))) > 0
+                    AS has_prompt,
+                countIf(type = 'GENERATION' AND arrayExists(k -> startsWith(k, 'output'), mapKeys(usage_details))) > 0
+                    AS has_completion,
                 sumIf({cost}, type = 'GENERATION' AND length(cost_details) > 0) AS cost,
                 countIf(type = 'GENERATION' AND length(cost_details) > 0) > 0 AS has_cost,
                 argMaxIf(provided_model_name, start_time, type = 'GENERATION' AND isNotNull(provided_model_name)) AS model
@@ -162,7 +175,10 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             user_id AS customer_id, CAST(NULL AS Nullable(String)) AS country,
             CAST(NULL AS Nullable(String)) AS device_n, CAST(NULL AS Nullable(String)) AS source_n,
             CAST(NULL AS Nullable(String)) AS language_n,
-            CAST(lowerUTF8(trimBoth(environment)) AS Nullable(String)) AS environment_n
+            CAST(lowerUTF8(trimBoth(environment)) AS Nullable(String)) AS environment_n,
+            CAST(NULL AS Nullable(String)) AS customer_ip_address, CAST(NULL AS Nullable(String)) AS device,
+            CAST(NULL AS Nullable(String)) AS source, CAST(NULL AS Nullable(String)) AS language,
+            CAST(NULL AS Nullable(String)) AS metadata
         FROM {traces})"
     );
     // A question, and an answer after it; an answer at an unknown time goes
@@ -176,7 +192,9 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             CAST(NULL AS Nullable(UInt64)) AS prompt_tokens, CAST(NULL AS Nullable(UInt64)) AS completion_tokens,
             CAST(NULL AS Nullable(Float64)) AS cost, CAST(NULL AS Nullable(String)) AS model,
             CAST(NULL AS Nullable(Float64)) AS foreign_cost, CAST(NULL AS Nullable(String)) AS foreign_currency,
-            toUInt8(0) AS time_unknown, '' AS text_key
+            toUInt8(0) AS time_unknown, '' AS text_key,
+            CAST(question_text AS Nullable(String)) AS content,
+            CAST(concat(trace_id, ':input') AS Nullable(String)) AS message_id, 'user' AS role
         FROM ({turns}) WHERE has_question
         UNION ALL
         SELECT conversation_id, concat('i', trace_id, ':output') AS identity, toUInt64(0) AS seq,
@@ -185,14 +203,17 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
             CAST(prompt AS Nullable(UInt64)), CAST(completion AS Nullable(UInt64)),
             if(has_cost, CAST(cost AS Nullable(Float64)), NULL), CAST(model AS Nullable(String)),
             CAST(NULL AS Nullable(Float64)), CAST(NULL AS Nullable(String)),
-            toUInt8(isNull(answered)), ''
+            toUInt8(isNull(answered)), '', CAST(answer_text AS Nullable(String)),
+            CAST(concat(trace_id, ':output') AS Nullable(String)), 'agent'
         FROM ({turns}) WHERE has_answer)"
     );
     let named = names_a_tool("o.name");
     let stripped = format!("if({named}, {}, o.name)", tool_prefix_off("o.name"));
     let action = format!(
         "(SELECT if(isNotNull(t.session_id) AND t.session_id != '', t.session_id, t.id) AS conversation_id,
-            concat('i', o.id) AS identity, toUInt64(0) AS seq,
+            concat('i', o.id) AS identity, toUInt64(toUnixTimestamp64Milli(o.start_time)) AS seq,
+            CAST(o.id AS Nullable(String)) AS action_id,
+            CAST(if(upper(o.level) = 'ERROR', 'error', 'ok') AS Nullable(String)) AS status,
             {stripped} AS name,
             {start} AS started_at,
             if(isNotNull(o.end_time), {end}, {start}) AS ended_at,
@@ -229,17 +250,51 @@ pub fn records(db: &str, project: Option<&str>) -> Records {
                  {scale} <= 2 AND {scale} >= 1, 'negative',
                  {scale} > 2 AND {scale} < 4, 'neutral', '')"
     );
+    // A score's conversation: its session, else its trace's.
+    let placed_in = "if(isNotNull(s.session_id) AND s.session_id != '', s.session_id,
+                      if(isNotNull(t.session_id) AND t.session_id != '', t.session_id, t.id))";
     let feedback = format!(
-        "(SELECT conversation_id, identity, seq, timestamp, rating FROM (
-            SELECT if(isNotNull(s.session_id) AND s.session_id != '', s.session_id,
-                      if(isNotNull(t.session_id) AND t.session_id != '', t.session_id, t.id)) AS conversation_id,
-                concat('i', s.id) AS identity, toUInt64(0) AS seq,
+        "(SELECT conversation_id, identity, seq, timestamp, rating, feedback_id, message_id, score, comment FROM (
+            SELECT {placed_in} AS conversation_id,
+                concat('i', s.id) AS identity, toUInt64(toUnixTimestamp64Milli(s.timestamp)) AS seq,
                 CAST({ts} AS Nullable(Int64)) AS timestamp, {rating} AS rating,
+                CAST(nullIf(s.id, '') AS Nullable(String)) AS feedback_id,
+                CAST(if(isNotNull(s.trace_id) AND s.trace_id != '', concat(s.trace_id, ':output'), NULL)
+                    AS Nullable(String)) AS message_id,
+                CAST(if(upper(s.data_type) IN ('BOOLEAN', 'CATEGORICAL'), NULL, {scale}) AS Nullable(Float64)) AS score,
+                s.comment AS comment,
                 (isNotNull(s.session_id) AND s.session_id != '') OR t.id != '' AS placed
             FROM {scores} AS s LEFT JOIN {traces} AS t ON s.trace_id = t.id
             WHERE upper(s.source) != 'EVAL' AND upper(s.data_type) != 'CORRECTION' AND {reads_as_feedback}
         ) WHERE placed AND rating != '')",
         ts = micros("s.timestamp"),
     );
-    Records { conversation_line, message, action, feedback }
+    // Evaluations and other scores that are not feedback: the importer
+    // keeps them in their conversation's metadata (`docs/formats.md`).
+    let evaluations = format!(
+        "(SELECT conversation_id, trace_id, name, is_text, value, string_value FROM (
+            SELECT {placed_in} AS conversation_id, ifNull(s.trace_id, '') AS trace_id, s.name AS name,
+                upper(s.data_type) IN ('CATEGORICAL', 'TEXT') AND isNotNull(s.string_value) AS is_text,
+                s.value AS value, ifNull(s.string_value, '') AS string_value, s.timestamp AS at,
+                (isNotNull(s.session_id) AND s.session_id != '') OR t.id != '' AS placed
+            FROM {scores} AS s LEFT JOIN {traces} AS t ON s.trace_id = t.id
+            WHERE upper(s.data_type) != 'CORRECTION' AND (upper(s.source) = 'EVAL' OR NOT {reads_as_feedback})
+        ) WHERE placed ORDER BY at, name)"
+    );
+    // The environment and release of each trace, for its conversation's metadata.
+    let context = format!(
+        "(SELECT if(isNotNull(session_id) AND session_id != '', session_id, id) AS conversation_id,
+            trimBoth(environment) AS environment, trimBoth(ifNull(release, '')) AS release, timestamp AS at
+        FROM {traces})"
+    );
+    Tables { records: Records { conversation_line, message, action, feedback }, evaluations, context }
+}
+
+/// A Langfuse database's records, and what the importer keeps in a
+/// conversation's metadata: its traces' environment and release
+/// (`context`), and the scores that are not feedback (`evaluations`).
+pub struct Tables {
+    pub records: Records,
+    pub evaluations: String,
+    pub context: String,
 }

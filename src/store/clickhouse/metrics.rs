@@ -16,8 +16,9 @@ use crate::metrics::{
     date_of, day_in_zone, DailyRow, Dashboard, ExchangeRate, FeedbackCounts, FilterKey, Insights, LeftOutCost,
     MaybeInsights, Metrics, Price, Query, Settings, TokenUsage, ToolRow, UnansweredText, TOP_UNANSWERED,
 };
+use crate::model::Side;
 use crate::store::StoreError;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub fn dashboard(
     store: &ClickHouseStore,
@@ -26,23 +27,24 @@ pub fn dashboard(
     prices: &[Price],
     rates: &[ExchangeRate],
 ) -> Result<Dashboard, StoreError> {
-    let texts = query.filters.0.contains_key(&FilterKey::Text)
-        || query.segment.as_ref().is_some_and(|s| s.0.contains_key(&FilterKey::Text));
-    if texts && !store.has_words() {
-        return Err(store.fail(
-            "the text filter (text=...) needs the messages' words, which a Langfuse database is read without"
-                .to_owned(),
-        ));
-    }
     let rates = Rates::of(rates);
     let cost = rates.convert(&cost_expression(prices));
-    let previous = if query.compare { Some(metrics(store, &query.previous(), settings, &cost, &rates)?) } else { None };
+    let mut said = Said::default();
+    let previous = match query.compare {
+        true => Some(metrics(store, &query.previous(), settings, &cost, &rates, &mut said)?),
+        false => None,
+    };
     let segment = match query.segment_query() {
-        Some(q) => Some(metrics(store, &q, settings, &cost, &rates)?),
+        Some(q) => Some(metrics(store, &q, settings, &cost, &rates, &mut said)?),
         None => None,
     };
-    Ok(Dashboard { current: metrics(store, query, settings, &cost, &rates)?, previous, segment })
+    Ok(Dashboard { current: metrics(store, query, settings, &cost, &rates, &mut said)?, previous, segment })
 }
+
+/// The conversations of a Langfuse database that say a `text` filter's
+/// phrases, as SQL conditions, found once per dashboard (by the phrases).
+#[derive(Default)]
+struct Said(BTreeMap<Vec<String>, String>);
 
 /// The settings' exchange rates, by currency code (the last of a code wins,
 /// as in the facts' lookup).
@@ -108,7 +110,9 @@ fn cost_expression(prices: &[Price]) -> String {
 }
 
 /// The conversations that pass the query's filters, as a `WHERE` condition.
-fn filter_condition(query: &Query) -> String {
+/// A Langfuse database's `text` filter is found in Rust (`words`): its
+/// messages' words are not in SQL.
+fn filter_condition(store: &ClickHouseStore, query: &Query, said: &mut Said) -> Result<String, StoreError> {
     let mut parts = vec!["1".to_owned()];
     for (key, values) in &query.filters.0 {
         let column = match key {
@@ -118,8 +122,18 @@ fn filter_condition(query: &Query) -> String {
             FilterKey::Country => "country",
             FilterKey::CustomerId => "user",
             FilterKey::Environment => "environment",
-            FilterKey::Text => {
+            FilterKey::Text if store.has_words() => {
                 parts.push(says_any(values));
+                continue;
+            }
+            FilterKey::Text => {
+                let phrases: Vec<String> = values.to_vec();
+                let condition = match said.0.get(&phrases) {
+                    Some(c) => c.clone(),
+                    None => store.langfuse_saying(&phrases)?,
+                };
+                said.0.insert(phrases, condition.clone());
+                parts.push(condition);
                 continue;
             }
         };
@@ -129,7 +143,7 @@ fn filter_condition(query: &Query) -> String {
             parts.push("user != ''".to_owned()); // anonymous conversations match no user
         }
     }
-    parts.join(" AND ")
+    Ok(parts.join(" AND "))
 }
 
 /// Whether some message of the conversation says one of `phrases` as
@@ -179,11 +193,12 @@ fn metrics(
     settings: &Settings,
     cost_sql: &str,
     rates: &Rates,
+    said: &mut Said,
 ) -> Result<Metrics, StoreError> {
     let facts = store.facts_table();
     let (from, to) = (query.from.0, query.to.0);
     let zone = quote(query.zone.name());
-    let pass = filter_condition(query);
+    let pass = filter_condition(store, query, said)?;
     let started_in = format!("started >= {from} AND started < {to}");
     let at_in = |t: &str| format!("{t} >= {from} AND {t} < {to}");
     let escalation: Vec<String> = settings.escalation_tools.iter().map(|s| quote(&s.trim().to_lowercase())).collect();
@@ -344,11 +359,7 @@ fn metrics(
     }
     let [countries, devices, sources, languages, environments] = breakdowns;
 
-    // A Langfuse database's records carry no words: its Insights are absent.
-    let insights = match store.has_words() {
-        true => MaybeInsights(Some(insights(store, query, settings, &escalation, interactions)?)),
-        false => MaybeInsights(None),
-    };
+    let insights = MaybeInsights(Some(insights(store, query, settings, &pass, &escalation, interactions)?));
 
     Ok(Metrics {
         total_messages: n(6),
@@ -408,12 +419,12 @@ fn insights(
     store: &ClickHouseStore,
     query: &Query,
     settings: &Settings,
+    pass: &str,
     escalation: &str,
     interactions: u64,
 ) -> Result<Insights, StoreError> {
     let facts = store.facts_table();
     let (from, to) = (query.from.0, query.to.0);
-    let pass = filter_condition(query);
     let started_in = format!("started >= {from} AND started < {to}");
     let t_in = format!("t >= {from} AND t < {to}");
     let fallback = Phrases::new(&settings.fallback_phrases);
@@ -430,10 +441,21 @@ fn insights(
     let question = "s = 1 AND n != 1";
     let unanswered = "(n = 0 OR f = 1)";
 
+    let resolved = format!(
+        "countIf({started_in} AND engaged = 1 AND NOT arrayExists(x -> has({escalation}, lowerUTF8(x)), a_name)
+            AND NOT has(f_rating, 'negative'))"
+    );
+    if !store.has_words() {
+        let head = store.select(&format!("SELECT {resolved} FROM {facts} WHERE {pass}"))?;
+        let resolved_conversations = head.first().map_or(0, |r| number(r, 0));
+        let mut counted = said_insights(store, pass, from, to, &fallback)?;
+        counted.resolved_conversations = resolved_conversations;
+        counted.resolution_rate = ratio(resolved_conversations, interactions);
+        return Ok(counted);
+    }
     let head = store.select(&format!(
         "SELECT
-            countIf({started_in} AND engaged = 1 AND NOT arrayExists(x -> has({escalation}, lowerUTF8(x)), a_name)
-                AND NOT has(f_rating, 'negative')),
+            {resolved},
             sum(arrayCount((t, s, n) -> {t_in} AND {question}, {times}, {sides}, {next_side})),
             sum(arrayCount((t, s, n, f) -> {t_in} AND {question} AND {unanswered},
                 {times}, {sides}, {next_side}, {next_falls})),
@@ -444,7 +466,7 @@ fn insights(
     let n = |i: usize| -> u64 { number(&head, i) };
     let (resolved_conversations, questions, unanswered_questions, fallback_answers) = (n(0), n(1), n(2), n(3));
 
-    let mut top_unanswered: Vec<UnansweredText> = store
+    let top_unanswered: Vec<UnansweredText> = store
         .select(&format!(
             "SELECT k, count() AS c
             FROM {facts} ARRAY JOIN {times} AS t, {sides} AS s, {next_side} AS n, {next_falls} AS f, {keys} AS k
@@ -452,10 +474,9 @@ fn insights(
             GROUP BY k ORDER BY c DESC, k LIMIT {TOP_UNANSWERED}"
         ))?
         .into_iter()
-        .map(|row| UnansweredText { text: row.first().cloned().unwrap_or_default(), count: number(&row, 1) })
-        .collect();
-    // By count, then text as Rust orders it (bytes, as ClickHouse does).
-    top_unanswered.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        .map(|row| (row.first().cloned().unwrap_or_default(), number(&row, 1)))
+        .collect::<TopTexts>()
+        .0;
 
     Ok(Insights {
         resolved_conversations,
@@ -465,5 +486,64 @@ fn insights(
         unanswered_rate: ratio(unanswered_questions, questions),
         fallback_answers,
         top_unanswered,
+    })
+}
+
+/// The most frequent unanswered texts: by count, then text as Rust orders
+/// it (bytes, as ClickHouse does), the first [`TOP_UNANSWERED`].
+struct TopTexts(Vec<UnansweredText>);
+
+impl FromIterator<(String, u64)> for TopTexts {
+    fn from_iter<I: IntoIterator<Item = (String, u64)>>(counts: I) -> TopTexts {
+        let mut top: Vec<UnansweredText> =
+            counts.into_iter().map(|(text, count)| UnansweredText { text, count }).collect();
+        top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        top.truncate(TOP_UNANSWERED);
+        TopTexts(top)
+    }
+}
+
+/// The Insights keys of the messages' words, found in Rust, of a Langfuse
+/// database (`words`): the rule of [`insights`], message by message of
+/// each conversation that passes `pass`; its resolved conversations are
+/// the caller's.
+fn said_insights(
+    store: &ClickHouseStore,
+    pass: &str,
+    from: i64,
+    to: i64,
+    fallback: &Phrases,
+) -> Result<Insights, StoreError> {
+    let (mut questions, mut unanswered_questions, mut fallback_answers) = (0u64, 0u64, 0u64);
+    let mut texts: HashMap<String, u64> = HashMap::new();
+    store.langfuse_said(pass, |_, said| {
+        let falls = |m: &super::words::Said| m.side == Side::Agent && fallback.any_in(&m.words);
+        for (i, m) in said.iter().enumerate() {
+            if m.ts < from || m.ts >= to {
+                continue;
+            }
+            let next = said.get(i + 1);
+            if falls(m) {
+                fallback_answers += 1;
+            }
+            if m.side == Side::User && next.is_none_or(|n| n.side != Side::User) {
+                questions += 1;
+                if next.is_none_or(falls) {
+                    unanswered_questions += 1;
+                    if !m.words.is_empty() {
+                        *texts.entry(m.words.join(" ")).or_default() += 1;
+                    }
+                }
+            }
+        }
+    })?;
+    Ok(Insights {
+        resolved_conversations: 0,
+        resolution_rate: None,
+        questions,
+        unanswered_questions,
+        unanswered_rate: ratio(unanswered_questions, questions),
+        fallback_answers,
+        top_unanswered: texts.into_iter().collect::<TopTexts>().0,
     })
 }

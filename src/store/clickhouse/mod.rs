@@ -7,9 +7,11 @@
 //! - [`write`]: one file's rows, all or nothing.
 //! - `metrics`: the dashboard's numbers as SQL.
 //! - `langfuse`: a Langfuse database's tables read as Rapport's records (read-only).
+//! - `words`: a Langfuse database's messages' words, found in Rust.
 //! - `probe`: a connection tested without changing anything.
 //! - `read`: records, transcripts and the import log read back.
 //! - `tsv`: reading `TabSeparated` answers.
+//! - `upgrade`: the words of messages written before they were kept.
 
 pub mod address;
 mod chdb;
@@ -20,6 +22,8 @@ mod probe;
 mod read;
 pub mod schema;
 mod tsv;
+mod upgrade;
+mod words;
 mod write;
 
 pub use address::{is_clickhouse, Address};
@@ -88,8 +92,20 @@ pub struct ClickHouseStore {
     shards: Vec<Server>,
     /// Countries are resolved when a conversation is written.
     geo: Geo,
-    /// A Langfuse database: the SQL that gives its per-conversation facts.
-    langfuse: Option<String>,
+    /// A Langfuse database: the SQL that gives its records and facts.
+    langfuse: Option<Langfuse>,
+}
+
+/// A Langfuse database's records and per-conversation facts, as SQL over its tables.
+pub(crate) struct Langfuse {
+    /// The per-conversation facts, a parenthesised subquery.
+    facts: String,
+    /// The records (the messages with their text as Langfuse keeps it, in
+    /// `content`), and what goes into a conversation's metadata.
+    tables: langfuse::Tables,
+    /// Langfuse's `traces` table, whose size sets how many slices the
+    /// messages' text is read in.
+    traces: String,
 }
 
 impl ClickHouseStore {
@@ -111,8 +127,13 @@ impl ClickHouseStore {
             None => vec![entry.clone()],
         };
         if let Some(lf) = &address.langfuse {
-            let facts = schema::facts_of(&langfuse::records(&address.database, lf.project.as_deref()), "1");
-            let store = ClickHouseStore { langfuse: Some(format!("({facts})")), address, entry, shards, geo };
+            let tables = langfuse::records(&address.database, lf.project.as_deref());
+            let langfuse = Langfuse {
+                facts: format!("({})", schema::facts_of(&tables.records, "1")),
+                tables,
+                traces: format!("{}.traces", address.database),
+            };
+            let store = ClickHouseStore { langfuse: Some(langfuse), address, entry, shards, geo };
             store.check_langfuse()?;
             return Ok(store);
         }
@@ -136,20 +157,9 @@ impl ClickHouseStore {
         }
     }
 
-    /// What a Langfuse database cannot give yet (its records one by one).
-    pub(crate) fn rapport_tables(&self, what: &str) -> Result<(), StoreError> {
-        match self.langfuse {
-            Some(_) => Err(self.fail(format!(
-                "{what} of a Langfuse database are not read yet: its dashboard (`rapport metrics`) and \
-                 `rapport status` are"
-            ))),
-            None => Ok(()),
-        }
-    }
-
-    /// Whether the store has each message's words (the `text` rule), for
-    /// the `text` filter and the Insights: a Langfuse database's messages
-    /// are read without their text.
+    /// Whether the store keeps each message's words (the `text` rule) in
+    /// SQL, for the `text` filter and the Insights: a Langfuse database's
+    /// are found in Rust from its messages' text (`words`).
     pub(crate) fn has_words(&self) -> bool {
         self.langfuse.is_none()
     }
@@ -255,6 +265,15 @@ impl ClickHouseStore {
                     run("DROP TABLE IF EXISTS {db}.message_all")?;
                 }
             }
+            // Messages written without their words get them; the facts
+            // built from them are then built again (`build_missing_facts`).
+            if self.fill_words(server)? {
+                run(&format!("DROP TABLE IF EXISTS {{db}}.{built}"))?;
+                run("DROP TABLE IF EXISTS {db}.facts_import")?;
+                for (_, ddl) in schema::SHARDED_TABLES.iter().filter(|(name, _)| *name == "facts_import") {
+                    run(ddl)?;
+                }
+            }
             run(&schema::built_facts_table(&db))?;
             run(&schema::facts_view(&db))?;
         }
@@ -280,8 +299,8 @@ impl ClickHouseStore {
 
     /// Where queries read the per-conversation facts.
     pub(crate) fn facts_table(&self) -> String {
-        if let Some(facts) = &self.langfuse {
-            return facts.clone();
+        if let Some(langfuse) = &self.langfuse {
+            return langfuse.facts.clone();
         }
         match self.address.cluster {
             Some(_) => format!("{}.conversation_facts_all", self.db()),

@@ -109,8 +109,37 @@ fn environment_of(metadata: Option<&str>) -> Option<String> {
 }
 
 impl ClickHouseStore {
+    /// The rows that count: those of committed imports (a Langfuse
+    /// database's rows all count).
     fn committed(&self) -> String {
-        format!("import_id IN (SELECT import_id FROM {}.committed_import)", self.db())
+        match self.langfuse {
+            Some(_) => "1".to_owned(),
+            None => format!("import_id IN (SELECT import_id FROM {}.committed_import)", self.db()),
+        }
+    }
+
+    /// Where a kind of record is read: its table (through the Distributed
+    /// table on a cluster), or a Langfuse database's records as SQL over its tables.
+    fn records_of(&self, table: Table) -> String {
+        let Some(langfuse) = &self.langfuse else {
+            return self.sharded(table.name());
+        };
+        let records = &langfuse.tables.records;
+        match table {
+            Table::ConversationLine => records.conversation_line.clone(),
+            Table::Message => records.message.clone(),
+            Table::Action => records.action.clone(),
+            Table::Feedback => records.feedback.clone(),
+        }
+    }
+
+    /// A message's text as read: a Langfuse database's as a person reads it
+    /// (`words`), a Rapport store's as stored.
+    fn content_of(&self, content: Option<String>, role: Role) -> Option<String> {
+        match (&self.langfuse, content) {
+            (Some(_), Some(raw)) => super::words::readable(&raw, role.side()),
+            (_, content) => content,
+        }
     }
 
     /// The conversation attributes (latest given value of each, as the
@@ -133,15 +162,24 @@ impl ClickHouseStore {
         let rows = self.select(&format!(
             "SELECT conversation_id, {} FROM {} WHERE {} AND {narrow} GROUP BY conversation_id",
             list.join(", "),
-            self.sharded("conversation_line"),
+            self.records_of(Table::ConversationLine),
             self.committed()
         ))?;
-        Ok(rows.into_iter().map(|r| (r[0].clone(), r[1..].to_vec())).collect())
+        let mut lines: HashMap<String, Vec<String>> =
+            rows.into_iter().map(|r| (r[0].clone(), r[1..].to_vec())).collect();
+        if self.langfuse.is_some() {
+            for (conversation, metadata) in self.langfuse_metadata(narrow)? {
+                if let Some(line) = lines.get_mut(&conversation) {
+                    line.truncate(14);
+                    line.extend(["0".to_owned(), metadata]);
+                }
+            }
+        }
+        Ok(lines)
     }
 
     /// Every committed record, as the facts are built from them.
     pub fn stored_rows(&self) -> Result<StoredRows, StoreError> {
-        self.rapport_tables("The conversation list, the dashboard's extras and reports")?;
         let committed = self.committed();
         let first_seen = Table::RECORDS
             .iter()
@@ -149,7 +187,7 @@ impl ClickHouseStore {
                 let seq = if *t == Table::Message { "first_seq" } else { "seq" };
                 format!(
                     "SELECT conversation_id, min({seq}) AS s FROM {} WHERE {committed} GROUP BY conversation_id",
-                    self.sharded(t.name())
+                    self.records_of(*t)
                 )
             })
             .collect::<Vec<_>>()
@@ -185,7 +223,7 @@ impl ClickHouseStore {
                 "SELECT conversation_id, argMax(role, seq), argMax(timestamp, seq), {}
                  FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(first_seq)",
                 usage(),
-                self.sharded("message")
+                self.records_of(Table::Message)
             ))?
             .into_iter()
             .enumerate()
@@ -207,7 +245,7 @@ impl ClickHouseStore {
             "SELECT conversation_id, argMax(name, seq), argMax(started_at, seq), {}, argMax(error, seq)
              FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(seq)",
             latest("duration_ms", "toFloat64(0)"),
-            self.sharded("action")
+            self.records_of(Table::Action)
         ))? {
             rows.actions.push(ActionRow {
                 conversation: conv(&row),
@@ -223,7 +261,7 @@ impl ClickHouseStore {
                  FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(seq)",
                 latest("timestamp", "toInt64(0)"),
                 latest("comment", "''"),
-                self.sharded("feedback")
+                self.records_of(Table::Feedback)
             ))?
             .into_iter()
             .enumerate()
@@ -247,7 +285,6 @@ impl ClickHouseStore {
     /// One conversation with its messages (in time order, ties in first-seen
     /// order), actions and feedback; `None` when the store has no such conversation.
     pub fn conversation(&self, conversation_id: &str) -> Result<Option<ConversationDetail>, StoreError> {
-        self.rapport_tables("Transcripts")?;
         let committed = self.committed();
         let this = format!("conversation_id = {}", quote(conversation_id));
         let line = self.conversation_lines(&this)?.remove(conversation_id);
@@ -258,14 +295,14 @@ impl ClickHouseStore {
                 latest("message_id", "''"),
                 latest("content", "''"),
                 usage(),
-                self.sharded("message")
+                self.records_of(Table::Message)
             ))?
             .into_iter()
             .map(|r| DetailMessage {
                 message_id: opt(&r, 0),
                 role: role_of(&text(&r, 2)),
                 timestamp: Micros(num(&r, 3)),
-                content: opt(&r, 4),
+                content: self.content_of(opt(&r, 4), role_of(&text(&r, 2))),
                 model: opt(&r, 6),
                 prompt_tokens: opt_num(&r, 8),
                 completion_tokens: opt_num(&r, 10),
@@ -282,7 +319,7 @@ impl ClickHouseStore {
                 latest("action_id", "''"),
                 latest("duration_ms", "toFloat64(0)"),
                 latest("status", "''"),
-                self.sharded("action")
+                self.records_of(Table::Action)
             ))?
             .into_iter()
             .map(|r| DetailAction {
@@ -305,7 +342,7 @@ impl ClickHouseStore {
                 latest("timestamp", "toInt64(0)"),
                 latest("score", "toFloat64(0)"),
                 latest("comment", "''"),
-                self.sharded("feedback")
+                self.records_of(Table::Feedback)
             ))?
             .into_iter()
             .map(|r| DetailFeedback {
@@ -372,9 +409,19 @@ impl ClickHouseStore {
     /// (ASCII case-insensitive, as SQLite's `LIKE`), for the list's search.
     /// The conversations in which some message says one of `phrases` as
     /// consecutive words (the `text` rule of METRICS.md, on the words each
-    /// message was given at import), found by the server.
+    /// message was given at import), found by the server; on a Langfuse
+    /// database, found in Rust from the messages' text (`words`).
     pub fn conversations_saying<S: AsRef<str>>(&self, phrases: &[S]) -> Result<HashSet<String>, StoreError> {
-        self.rapport_tables("The text filter")?;
+        if self.langfuse.is_some() {
+            let phrases = Phrases::new(phrases);
+            let mut found = HashSet::new();
+            self.langfuse_said("1", |conversation, said| {
+                if said.iter().any(|m| phrases.any_in(&m.words)) {
+                    found.insert(conversation.to_owned());
+                }
+            })?;
+            return Ok(found);
+        }
         let rows = self.select(&format!(
             "SELECT conversation_id FROM {} WHERE {}",
             self.facts_table(),
@@ -392,7 +439,6 @@ impl ClickHouseStore {
         only: Option<Side>,
         mut each: impl FnMut(&str, i64, Side, Option<&str>),
     ) -> Result<(), StoreError> {
-        self.rapport_tables("The messages' text")?;
         let only = match only {
             Some(side) => format!("HAVING argMax(side, seq) = {}", super::write::side_code(side)),
             None => String::new(),
@@ -401,7 +447,7 @@ impl ClickHouseStore {
             "SELECT conversation_id, argMax(timestamp, seq) AS t, argMax(side, seq), {}, min(first_seq) AS o
              FROM {} WHERE {} GROUP BY conversation_id, identity {only} ORDER BY conversation_id, t, o",
             latest("content", "''"),
-            self.sharded("message"),
+            self.records_of(Table::Message),
             self.committed()
         ))?;
         for row in rows {
@@ -410,7 +456,7 @@ impl ClickHouseStore {
                 "2" => Side::Agent,
                 _ => Side::Neither,
             };
-            let content = opt(&row, 3);
+            let content = self.content_of(opt(&row, 3), if side == Side::User { Role::User } else { Role::Agent });
             each(&text(&row, 0), num(&row, 1), side, content.as_deref());
         }
         Ok(())
@@ -425,24 +471,27 @@ impl ClickHouseStore {
         conversation_ids: &[&str],
         phrases: &Phrases,
     ) -> Result<HashMap<String, Snippet>, StoreError> {
-        self.rapport_tables("Searches")?;
         let mut out = HashMap::new();
         if conversation_ids.is_empty() || phrases.is_empty() {
             return Ok(out);
         }
         let ids: Vec<String> = conversation_ids.iter().map(|id| quote(id)).collect();
-        let says: Vec<String> = phrases
-            .words()
-            .iter()
-            .map(|w| format!("position(concat(' ', k, ' '), {}) > 0", quote(&format!(" {} ", w.join(" ")))))
-            .collect();
+        // A Langfuse database's words are found in Rust, with the snippet.
+        let says: Vec<String> = match self.langfuse {
+            Some(_) => vec!["1".to_owned()],
+            None => phrases
+                .words()
+                .iter()
+                .map(|w| format!("position(concat(' ', k, ' '), {}) > 0", quote(&format!(" {} ", w.join(" ")))))
+                .collect(),
+        };
         let rows = self.select(&format!(
-            "SELECT conversation_id, argMax(timestamp, seq) AS t, min(first_seq) AS o, {},
+            "SELECT conversation_id, argMax(timestamp, seq) AS t, min(first_seq) AS o, {}, argMax(side, seq),
                 argMax(text_key, seq) AS k
              FROM {} WHERE {} AND conversation_id IN ({}) GROUP BY conversation_id, identity
              HAVING {} ORDER BY conversation_id, t, o",
             latest("content", "''"),
-            self.sharded("message"),
+            self.records_of(Table::Message),
             self.committed(),
             ids.join(", "),
             says.join(" OR ")
@@ -452,7 +501,8 @@ impl ClickHouseStore {
             if out.contains_key(&conversation_id) {
                 continue;
             }
-            if let Some(snippet) = opt(&row, 3).and_then(|c| snippet(&c, phrases)) {
+            let role = if text(&row, 5) == "1" { Role::User } else { Role::Agent };
+            if let Some(snippet) = self.content_of(opt(&row, 3), role).and_then(|c| snippet(&c, phrases)) {
                 out.insert(conversation_id, snippet);
             }
         }
@@ -460,13 +510,23 @@ impl ClickHouseStore {
     }
 
     pub fn conversations_mentioning(&self, text: &str) -> Result<HashSet<String>, StoreError> {
-        self.rapport_tables("Searches")?;
+        if self.langfuse.is_some() {
+            // What a person reads, found in Rust, as `positionCaseInsensitive` (ASCII) does.
+            let wanted = text.to_ascii_lowercase();
+            let mut found = HashSet::new();
+            self.langfuse_texts("1", |conversation, _, _, content| {
+                if content.is_some_and(|c| c.to_ascii_lowercase().contains(&wanted)) {
+                    found.insert(conversation.to_owned());
+                }
+            })?;
+            return Ok(found);
+        }
         let rows = self.select(&format!(
             "SELECT DISTINCT conversation_id FROM (
                 SELECT conversation_id, argMax(ifNull(content, ''), seq) AS c
                 FROM {} WHERE {} GROUP BY conversation_id, identity
             ) WHERE positionCaseInsensitive(c, {}) > 0",
-            self.sharded("message"),
+            self.records_of(Table::Message),
             self.committed(),
             quote(text)
         ))?;

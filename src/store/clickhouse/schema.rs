@@ -34,7 +34,9 @@
 /// 5: each message's words (`text_key`, the `text` rule of METRICS.md,
 /// found in Rust at import) in the `message` table and in the facts, for
 /// the `text` filter and the Insights.
-pub const VERSION: i64 = 5;
+/// 6: the messages of an older store get their words when it opens (`upgrade`;
+/// `message_words_filled` on each server once they have).
+pub const VERSION: i64 = 6;
 
 /// The facts table every build goes to; a `conversation_facts` view that
 /// does not read it is from an older version and is made again (a view and
