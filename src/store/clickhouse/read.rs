@@ -1,6 +1,7 @@
 //! Reading the ClickHouse store back: the rows the in-memory facts are built
-//! from (the conversation list, the dashboard's extras and reports use them,
-//! as on SQLite), a transcript, what was imported, and the list's search.
+//! from (the dashboard's extras and reports use them, as on SQLite; the
+//! conversation list is SQL, `list`), a transcript, what was imported, and
+//! the messages the list's search box finds.
 //!
 //! Each record is its latest committed version (`argMax(…, seq)` over the
 //! rows of committed imports). A nullable column is read as a pair, a flag
