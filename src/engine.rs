@@ -883,24 +883,14 @@ impl Engine {
         settings: &Settings,
         options: &ListOptions,
     ) -> Result<ConversationPage, Error> {
+        // A ClickHouse store computes the page and the count itself.
+        if let Backend::ClickHouse(store) = &self.backend {
+            return Ok(store.conversations(query, settings, options)?);
+        }
         let search = options.search.trim();
-        let content = if search.is_empty() {
-            None
-        } else {
-            Some(match &self.backend {
-                Backend::Local(store) => store.conversations_mentioning(search)?,
-                Backend::ClickHouse(store) => {
-                    let ids = store.conversations_mentioning(search)?;
-                    let facts = self.facts()?;
-                    facts
-                        .conversation_ids
-                        .iter()
-                        .zip(&facts.conversation_rows)
-                        .filter(|(id, _)| ids.contains(*id))
-                        .map(|(_, row)| *row)
-                        .collect()
-                }
-            })
+        let content = match (&self.backend, search.is_empty()) {
+            (Backend::Local(store), false) => Some(store.conversations_mentioning(search)?),
+            _ => None,
         };
         let query = self.resolve_text(query)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;

@@ -524,6 +524,47 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
         assert_eq!(as_json(&a.transcript(id).unwrap()), as_json(&b.transcript(id).unwrap()), "the transcript of {id}");
     }
     assert!(b.transcript("nobody").is_err(), "an unknown conversation is an error");
+
+    // The list ClickHouse computes, behind every kind of chart cell and
+    // card, sorted every way, paged and searched, is the files' list.
+    use rapport::metrics::{Drill, ListOptions, SortKey};
+    let current = &va.dashboard.current;
+    let day = current.daily.iter().find(|d| d.conversations > 1).expect("a day with conversations").date.clone();
+    let (weekday, hour) = (0..7usize)
+        .flat_map(|w| (0..24usize).map(move |h| (w, h)))
+        .find(|&(w, h)| current.peak_hours[w][h] > 0)
+        .expect("an hour with messages");
+    let tool = current.tools.first().expect("a tool").name.clone();
+    let drills = [
+        None,
+        Some(Drill::Day { date: day }),
+        Some(Drill::Hour { weekday: weekday as u8, hour: hour as u8 }),
+        Some(Drill::Tool { name: tool }),
+        Some(Drill::Resolved),
+        Some(Drill::Unresolved),
+        Some(Drill::Unanswered { question: top.clone() }),
+    ];
+    let sorts = [SortKey::StartedAt, SortKey::CustomerId, SortKey::Messages, SortKey::DurationS, SortKey::Feedback];
+    for drill in &drills {
+        for (i, sort) in sorts.into_iter().enumerate() {
+            let options = ListOptions {
+                drill: drill.as_ref(),
+                sort,
+                descending: i % 2 == 0,
+                offset: 2,
+                limit: 15,
+                ..Default::default()
+            };
+            let (x, y) = (a.conversations(&q, &options).unwrap(), b.conversations(&q, &options).unwrap());
+            assert_eq!(as_json(&x), as_json(&y), "the list behind {drill:?} sorted by {sort:?}");
+            assert!(x.total > 0, "{drill:?} opens some conversations");
+        }
+    }
+    for search in ["USER-3", "production", "OÙ", "nothing like it"] {
+        let options = ListOptions { search, sort: SortKey::ConversationId, limit: 20, ..Default::default() };
+        let (x, y) = (a.conversations(&q, &options).unwrap(), b.conversations(&q, &options).unwrap());
+        assert_eq!(as_json(&x), as_json(&y), "the search box's {search:?} finds the same");
+    }
     drop(b); // chdb's folder is this process's until then
 
     let more = ws.file("more.jsonl", conversations_jsonl(1, "x"));

@@ -110,6 +110,8 @@ fn an_older_clickhouse_store_gets_its_messages_words_on_opening() {
                 "DROP TABLE IF EXISTS {db}.message_words_filled".to_owned(),
                 "DROP TABLE IF EXISTS {db}.conversation_facts".to_owned(),
                 "ALTER TABLE {db}.conversation_facts_built DROP COLUMN m_key".to_owned(),
+                // Nor each feedback's first-seen order, which version 7 added.
+                "ALTER TABLE {db}.conversation_facts_built DROP COLUMN f_seq".to_owned(),
             ],
         )
         .expect("the store is put back to version 4");

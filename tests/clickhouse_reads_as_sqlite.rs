@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use rapport::engine::Engine;
 use rapport::import::ImportOptions;
-use rapport::metrics::{ExchangeRate, ListOptions, Price, Query};
+use rapport::metrics::{Drill, ExchangeRate, ListOptions, Price, Query, SortKey};
 use rapport::report::{export_csv, Table};
 use std::path::{Path, PathBuf};
 
@@ -64,6 +64,15 @@ fn rich_jsonl() -> String {
                 i % 24,
                 if i % 8 == 0 { "error" } else { "ok" }
             ));
+        }
+        if i % 10 == 5 {
+            // Two ratings without a time: both at the conversation's end,
+            // the one given last is its latest.
+            for rating in ["positive", "negative"] {
+                out.push_str(&format!(
+                    "{{\"type\":\"feedback\",\"conversation_id\":\"r{i}\",\"rating\":\"{rating}\"}}\n"
+                ));
+            }
         }
         if i % 3 == 0 {
             out.push_str(&format!(
@@ -193,6 +202,8 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
     assert_eq!(json(&ua), json(&ub), "the conversations of an unanswered question are the same");
     assert_eq!(ua.rows.iter().map(|r| r.conversation_id.as_str()).collect::<Vec<_>>(), ["r5"]);
 
+    every_choice_of_the_list_is_the_same(&mut sqlite, &mut ch);
+
     let said: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[("text", "dónde ESTÁ")]);
     let (va, vb) = (sqlite.dashboard_view(&said).unwrap(), ch.dashboard_view(&said).unwrap());
     assert_eq!(json(&va.dashboard), json(&vb.dashboard), "the app's dashboard with a text filter is the same");
@@ -229,5 +240,132 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
     assert_eq!(da.keys().collect::<Vec<_>>(), db.keys().collect::<Vec<_>>(), "the same days have messages");
     for (day, cost) in &da {
         assert!((cost - db[day]).abs() < 1e-9, "the cost of {day}: SQLite {cost}, ClickHouse {}", db[day]);
+    }
+}
+
+/// The conversation list, which ClickHouse computes in SQL (only the page
+/// and the count travel), is SQLite's for every drill a chart cell or a
+/// card opens, with filters, the search box, every sort both ways and pages.
+fn every_choice_of_the_list_is_the_same(sqlite: &mut Engine, ch: &mut Engine) {
+    let month: Query = query("2026-10-01T00:00:00Z", "2026-10-20T00:00:00Z", "Europe/Paris", &[]);
+    // The cells to open, taken from the dashboard (SQLite's): a busy day, a
+    // busy hour, a tool, a top unanswered question.
+    let view = sqlite.dashboard_view(&month).unwrap();
+    let metrics = &view.dashboard.current;
+    let day = metrics.daily.iter().find(|d| d.conversations > 1).expect("a day with conversations").date.clone();
+    let (weekday, hour) = (0..7usize)
+        .flat_map(|w| (0..24usize).map(move |h| (w, h)))
+        .find(|&(w, h)| metrics.peak_hours[w][h] > 0)
+        .expect("an hour with messages");
+    let tool = metrics.tools.first().expect("a tool").name.clone();
+    let insights = metrics.insights.0.clone().expect("the Insights");
+    let question = insights.top_unanswered.first().expect("an unanswered question").text.clone();
+    let drills = [
+        None,
+        Some(Drill::Day { date: day }),
+        Some(Drill::Day { date: "not a day".into() }),
+        Some(Drill::Hour { weekday: weekday as u8, hour: hour as u8 }),
+        Some(Drill::Tool { name: tool }),
+        Some(Drill::Tool { name: "no such tool".into() }),
+        Some(Drill::Resolved),
+        Some(Drill::Unresolved),
+        Some(Drill::Unanswered { question }),
+    ];
+    let filters: [&[(&str, &str)]; 3] = [&[], &[("device", "mobile"), ("environment", "prod")], &[("text", "turn 3")]];
+    let settings = sqlite.settings().metric_settings();
+    let mut found = 0;
+    for drill in &drills {
+        for filters in filters {
+            let q: Query = query("2026-10-01T00:00:00Z", "2026-10-20T00:00:00Z", "Europe/Paris", filters);
+            let options = ListOptions { drill: drill.as_ref(), descending: true, limit: 100, ..Default::default() };
+            let (a, b) = (
+                sqlite.conversations_with(&q, &settings, &options).unwrap(),
+                ch.conversations_with(&q, &settings, &options).unwrap(),
+            );
+            assert_eq!(json(&a), json(&b), "the list behind {drill:?} with {filters:?} is the same");
+            found += usize::from(a.total > 0);
+        }
+        let q = &month;
+        if drill.is_some() {
+            assert!(
+                sqlite
+                    .conversations(q, &ListOptions { drill: drill.as_ref(), limit: 1, ..Default::default() })
+                    .unwrap()
+                    .total
+                    > 0
+                    || matches!(drill, Some(Drill::Day { date }) if date == "not a day")
+                    || matches!(drill, Some(Drill::Tool { name }) if name == "no such tool"),
+                "{drill:?} opens some conversations"
+            );
+        }
+    }
+    assert!(found > 12, "most drills keep some conversations ({found})");
+
+    let everything: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[]);
+    let sorts = [
+        SortKey::StartedAt,
+        SortKey::ConversationId,
+        SortKey::CustomerId,
+        SortKey::Country,
+        SortKey::Device,
+        SortKey::Source,
+        SortKey::Language,
+        SortKey::Messages,
+        SortKey::DurationS,
+        SortKey::Escalated,
+        SortKey::Feedback,
+    ];
+    for sort in sorts {
+        for descending in [false, true] {
+            for (offset, limit) in [(0, 25), (30, 12)] {
+                let options = ListOptions { sort, descending, offset, limit, ..Default::default() };
+                let (a, b) = (
+                    sqlite.conversations(&everything, &options).unwrap(),
+                    ch.conversations(&everything, &options).unwrap(),
+                );
+                assert_eq!(
+                    json(&a),
+                    json(&b),
+                    "sorted by {sort:?} (descending {descending}), from {offset}: the same page"
+                );
+                assert_eq!(a.rows.len(), limit, "a full page");
+            }
+        }
+    }
+    let beyond = ListOptions { offset: 100_000, limit: 10, ..Default::default() };
+    assert_eq!(
+        json(&sqlite.conversations(&everything, &beyond).unwrap()),
+        json(&ch.conversations(&everything, &beyond).unwrap())
+    );
+    let latest: Vec<_> =
+        sqlite.conversations(&everything, &ListOptions { search: "r25", limit: 5, ..Default::default() }).unwrap().rows;
+    assert_eq!(
+        latest.iter().find(|r| r.conversation_id == "r25").and_then(|r| r.feedback),
+        Some(rapport::model::Rating::Negative),
+        "of two ratings at one instant the one given last is the latest"
+    );
+
+    // The search box: ids and customers in any case, a device, a language,
+    // and messages' text (case-insensitive in ASCII only, on both).
+    for search in ["R1", "u3", "MOBILE", "fr", "TURN 3 of 1", "¿dÓNDE", "¿dónde", "nothing like it", "  p7  "] {
+        for drill in [None, Some(Drill::Resolved)] {
+            let options = ListOptions {
+                search,
+                drill: drill.as_ref(),
+                sort: SortKey::ConversationId,
+                limit: 30,
+                ..Default::default()
+            };
+            let (a, b) = (
+                sqlite.conversations(&everything, &options).unwrap(),
+                ch.conversations(&everything, &options).unwrap(),
+            );
+            assert_eq!(json(&a), json(&b), "the search box's {search:?} ({drill:?}) finds the same");
+            if drill.is_none() {
+                // Letters beyond ASCII are matched as they are written.
+                let none = ["nothing like it", "¿dónde"].contains(&search);
+                assert_eq!(a.total == 0, none, "{search:?} finds some conversations, or none");
+            }
+        }
     }
 }

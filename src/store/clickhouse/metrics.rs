@@ -44,7 +44,7 @@ pub fn dashboard(
 /// The conversations of a Langfuse database that say a `text` filter's
 /// phrases, as SQL conditions, found once per dashboard (by the phrases).
 #[derive(Default)]
-struct Said(BTreeMap<Vec<String>, String>);
+pub(super) struct Said(BTreeMap<Vec<String>, String>);
 
 /// The settings' exchange rates, by currency code (the last of a code wins,
 /// as in the facts' lookup).
@@ -112,7 +112,7 @@ fn cost_expression(prices: &[Price]) -> String {
 /// The conversations that pass the query's filters, as a `WHERE` condition.
 /// A Langfuse database's `text` filter is found in Rust (`words`): its
 /// messages' words are not in SQL.
-fn filter_condition(store: &ClickHouseStore, query: &Query, said: &mut Said) -> Result<String, StoreError> {
+pub(super) fn filter_condition(store: &ClickHouseStore, query: &Query, said: &mut Said) -> Result<String, StoreError> {
     let mut parts = vec!["1".to_owned()];
     for (key, values) in &query.filters.0 {
         let column = match key {
@@ -170,13 +170,38 @@ fn padded(words: &[String]) -> String {
 
 /// Whether the words `key` (an SQL expression, words joined by single
 /// spaces) hold one of the fallback phrases, as a `UInt8`.
-fn says_fallback(key: &str, fallback: &Phrases) -> String {
+pub(super) fn says_fallback(key: &str, fallback: &Phrases) -> String {
     if fallback.is_empty() {
         return "toUInt8(0)".to_owned();
     }
     let found: Vec<String> =
         fallback.words().iter().map(|w| format!("position(concat(' ', {key}, ' '), {}) > 0", padded(w))).collect();
     format!("toUInt8({})", found.join(" OR "))
+}
+
+/// The settings' escalation tools, trimmed and lower-cased, as an SQL array
+/// (a conversation is escalated when `lowerUTF8` of an action's name is in it).
+pub(super) fn escalation_tools(settings: &Settings) -> String {
+    let escalation: Vec<String> = settings.escalation_tools.iter().map(|s| quote(&s.trim().to_lowercase())).collect();
+    if escalation.is_empty() {
+        "emptyArrayString()".to_owned()
+    } else {
+        format!("[{}]", escalation.join(", "))
+    }
+}
+
+/// Of each conversation's user and agent messages in order (the rule of
+/// [`insights`]): their sides, times, words, the next one's side, and
+/// whether the next one holds one of the `fallback` phrases, as SQL arrays
+/// over the facts' columns, in that order.
+pub(super) fn said_in_order(fallback: &Phrases) -> [String; 5] {
+    let sides = "arrayFilter(s -> s != 0, m_side)".to_owned();
+    let times = "arrayFilter((t, s) -> s != 0, m_ts, m_side)".to_owned();
+    let keys = "arrayFilter((k, s) -> s != 0, m_key, m_side)".to_owned();
+    let next_side = format!("arraySlice(arrayPushBack({sides}, toUInt8(0)), 2)");
+    let falls = format!("arrayMap(w -> {}, {keys})", says_fallback("w", fallback));
+    let next_falls = format!("arraySlice(arrayPushBack({falls}, toUInt8(0)), 2)");
+    [sides, times, keys, next_side, next_falls]
 }
 
 fn number<T: std::str::FromStr + Default>(row: &[String], i: usize) -> T {
@@ -201,9 +226,7 @@ fn metrics(
     let pass = filter_condition(store, query, said)?;
     let started_in = format!("started >= {from} AND started < {to}");
     let at_in = |t: &str| format!("{t} >= {from} AND {t} < {to}");
-    let escalation: Vec<String> = settings.escalation_tools.iter().map(|s| quote(&s.trim().to_lowercase())).collect();
-    let escalation =
-        if escalation.is_empty() { "emptyArrayString()".to_owned() } else { format!("[{}]", escalation.join(", ")) };
+    let escalation = escalation_tools(settings);
 
     // Conversations, messages, tokens, exchanges and feedback: one row.
     let head = store.select(&format!(
@@ -432,12 +455,8 @@ fn insights(
     // and whether the next one holds a fallback phrase (the array with a
     // 0 pushed at its end, from its second place: as long as the array,
     // none of an empty one).
-    let sides = "arrayFilter(s -> s != 0, m_side)";
-    let times = "arrayFilter((t, s) -> s != 0, m_ts, m_side)";
-    let keys = "arrayFilter((k, s) -> s != 0, m_key, m_side)";
-    let next_side = format!("arraySlice(arrayPushBack({sides}, toUInt8(0)), 2)");
+    let [sides, times, keys, next_side, next_falls] = said_in_order(&fallback);
     let falls = format!("arrayMap(w -> {}, {keys})", says_fallback("w", &fallback));
-    let next_falls = format!("arraySlice(arrayPushBack({falls}, toUInt8(0)), 2)");
     let question = "s = 1 AND n != 1";
     let unanswered = "(n = 0 OR f = 1)";
 

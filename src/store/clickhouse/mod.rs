@@ -6,6 +6,7 @@
 //! - [`schema`]: the tables and the per-conversation view metrics read.
 //! - [`write`]: one file's rows, all or nothing.
 //! - `metrics`: the dashboard's numbers as SQL.
+//! - `list`: the conversation list as SQL (one page and the count travel).
 //! - `langfuse`: a Langfuse database's tables read as Rapport's records (read-only).
 //! - `words`: a Langfuse database's messages' words, found in Rust.
 //! - `probe`: a connection tested without changing anything.
@@ -17,6 +18,7 @@ pub mod address;
 mod chdb;
 mod http;
 mod langfuse;
+mod list;
 mod metrics;
 mod probe;
 mod read;
@@ -230,16 +232,26 @@ impl ClickHouseStore {
             // whose facts are built, so that every committed import's facts
             // are built again (`build_missing_facts`) from the records, which
             // are kept.
+            let lacks_any = |table: &str| -> Result<bool, StoreError> {
+                for column in schema::NEWER_FACT_COLUMNS {
+                    if !has_column(table, column)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            };
+            let lacking: Vec<String> =
+                schema::NEWER_FACT_COLUMNS.iter().map(|c| format!("position(create_table_query, '{c}') = 0")).collect();
             let stale_view = server
                 .run(&format!(
                     "SELECT count() FROM system.tables WHERE database = '{db}' AND name = 'conversation_facts'
-                     AND (position(create_table_query, '{}') = 0 OR position(create_table_query, '{}') = 0)",
+                     AND (position(create_table_query, '{}') = 0 OR {})",
                     schema::BUILT_FACTS,
-                    schema::NEWEST_FACT_COLUMN
+                    lacking.join(" OR ")
                 ))
                 .map_err(self.failed(server))?;
             let all = "conversation_facts_all";
-            let stale_all = has_column(all, "conversation_id")? && !has_column(all, schema::NEWEST_FACT_COLUMN)?;
+            let stale_all = has_column(all, "conversation_id")? && lacks_any(all)?;
             if stale_view.trim() != "0" || stale_all {
                 run("DROP TABLE IF EXISTS {db}.conversation_facts_all")?;
             }
@@ -247,7 +259,7 @@ impl ClickHouseStore {
                 run("DROP TABLE IF EXISTS {db}.conversation_facts")?;
             }
             let built = schema::BUILT_FACTS;
-            if has_column(built, "conversation_id")? && !has_column(built, schema::NEWEST_FACT_COLUMN)? {
+            if has_column(built, "conversation_id")? && lacks_any(built)? {
                 run(&format!("DROP TABLE IF EXISTS {{db}}.{built}"))?;
                 run("DROP TABLE IF EXISTS {db}.facts_import")?;
             }
@@ -504,6 +516,17 @@ impl ClickHouseStore {
         rates: &[crate::metrics::ExchangeRate],
     ) -> Result<crate::metrics::Dashboard, StoreError> {
         metrics::dashboard(self, query, settings, prices, rates)
+    }
+
+    /// One page of the conversations behind a query or a chart cell, with
+    /// how many there are, computed by the server (see `list`).
+    pub fn conversations(
+        &self,
+        query: &crate::metrics::Query,
+        settings: &crate::metrics::Settings,
+        options: &crate::metrics::ListOptions,
+    ) -> Result<crate::metrics::ConversationPage, StoreError> {
+        list::conversations(self, query, settings, options)
     }
 
     /// Runs a query on the entry server and reads its `TabSeparated` rows.

@@ -1,6 +1,7 @@
 //! Reading the ClickHouse store back: the rows the in-memory facts are built
-//! from (the conversation list, the dashboard's extras and reports use them,
-//! as on SQLite), a transcript, what was imported, and the list's search.
+//! from (the dashboard's extras and reports use them, as on SQLite; the
+//! conversation list is SQL, `list`), a transcript, what was imported, and
+//! the messages the list's search box finds.
 //!
 //! Each record is its latest committed version (`argMax(…, seq)` over the
 //! rows of committed imports). A nullable column is read as a pair, a flag
@@ -405,8 +406,6 @@ impl ClickHouseStore {
         Ok((num::<u64>(&row, 0) > 0).then(|| (Micros(num(&row, 1)), Micros(num(&row, 2)))))
     }
 
-    /// The `conversation_id`s with a message whose content contains `text`
-    /// (ASCII case-insensitive, as SQLite's `LIKE`), for the list's search.
     /// The conversations in which some message says one of `phrases` as
     /// consecutive words (the `text` rule of METRICS.md, on the words each
     /// message was given at import), found by the server; on a Langfuse
@@ -509,7 +508,15 @@ impl ClickHouseStore {
         Ok(out)
     }
 
-    pub fn conversations_mentioning(&self, text: &str) -> Result<HashSet<String>, StoreError> {
+    /// The conversations with a message whose content contains `text`
+    /// (ASCII case-insensitive, as the SQLite store matches it), for the
+    /// list's search box, as a condition on the facts' `conversation_id`.
+    /// On a Rapport store it is a subquery over the local `message` table:
+    /// on a cluster each shard runs it beside its own facts (a conversation
+    /// and its records live on one shard), so nothing travels but the page.
+    /// On a Langfuse database the text is read as a person reads it, in Rust,
+    /// and the conversations found go back to the server as a set.
+    pub(crate) fn mentioning(&self, text: &str) -> Result<String, StoreError> {
         if self.langfuse.is_some() {
             // What a person reads, found in Rust, as `positionCaseInsensitive` (ASCII) does.
             let wanted = text.to_ascii_lowercase();
@@ -519,18 +526,17 @@ impl ClickHouseStore {
                     found.insert(conversation.to_owned());
                 }
             })?;
-            return Ok(found);
+            return Ok(super::words::one_of(found));
         }
-        let rows = self.select(&format!(
-            "SELECT DISTINCT conversation_id FROM (
+        Ok(format!(
+            "conversation_id IN (SELECT conversation_id FROM (
                 SELECT conversation_id, argMax(ifNull(content, ''), seq) AS c
-                FROM {} WHERE {} GROUP BY conversation_id, identity
-            ) WHERE positionCaseInsensitive(c, {}) > 0",
-            self.records_of(Table::Message),
+                FROM {}.message WHERE {} GROUP BY conversation_id, identity
+            ) WHERE positionCaseInsensitive(c, {}) > 0)",
+            self.db(),
             self.committed(),
             quote(text)
-        ))?;
-        Ok(rows.into_iter().map(|r| r.into_iter().next().unwrap_or_default()).collect())
+        ))
     }
 }
 

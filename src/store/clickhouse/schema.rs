@@ -36,17 +36,22 @@
 /// the `text` filter and the Insights.
 /// 6: the messages of an older store get their words when it opens (`upgrade`;
 /// `message_words_filled` on each server once they have).
-pub const VERSION: i64 = 6;
+/// 7: each feedback's first-seen order in the facts (`f_seq`), which tells
+/// a conversation's latest rating among feedback given at one instant, for
+/// the conversation list computed in SQL.
+pub const VERSION: i64 = 7;
 
 /// The facts table every build goes to; a `conversation_facts` view that
 /// does not read it is from an older version and is made again (a view and
 /// the Distributed table over it hold no rows).
 pub const BUILT_FACTS: &str = "conversation_facts_built";
 
-/// A column the facts gained in [`VERSION`] 5 (each message's words, for the
-/// `text` filter and the Insights): facts built without it are built again,
-/// and a view or a Distributed table over facts without it made again.
-pub const NEWEST_FACT_COLUMN: &str = "m_key";
+/// The columns the facts gained after they were first built (in [`VERSION`]
+/// 5 each message's words, for the `text` filter and the Insights; in 7
+/// each feedback's first-seen order, for the list's latest rating): facts
+/// built without one are built again, and a view or a Distributed table
+/// over facts without one made again.
+pub const NEWER_FACT_COLUMNS: &[&str] = &["m_key", "f_seq"];
 
 /// Columns the `message` table gained after it was first made (in
 /// [`VERSION`] 4), added to an older table when the store opens.
@@ -182,7 +187,7 @@ pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int
     m_completion Array(UInt64), m_cost Array(Float64), m_model Array(String), m_has_cost Array(UInt8),
     m_foreign_cost Array(Float64), m_foreign_currency Array(String), m_key Array(String), e_ts Array(Int64), e_rt Array(Int64),
     a_ts Array(Int64), a_name Array(String), a_dur Array(Float64), a_has_dur Array(UInt8),
-    a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String)";
+    a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String), f_seq Array(UInt64)";
 
 /// The names of [`FACT_COLUMNS`], in order.
 pub fn fact_names() -> String {
@@ -300,6 +305,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
         ("x_a_error", "emptyArrayUInt8()"),
         ("x_f_ts", "emptyArrayInt64()"),
         ("x_f_rating", "emptyArrayString()"),
+        ("x_f_seq", "emptyArrayUInt64()"),
     ];
     let branch = |own: &[&str], from: &str| -> String {
         let list: Vec<String> = columns
@@ -392,13 +398,15 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
     );
     let feedback = format!(
         "SELECT conversation_id,
-            groupArray((fts, frating)) AS items,
+            groupArray((fts, frating, fseq)) AS items,
             arrayMap(x -> tupleElement(x, 1), items) AS x_f_ts,
-            arrayMap(x -> tupleElement(x, 2), items) AS x_f_rating
+            arrayMap(x -> tupleElement(x, 2), items) AS x_f_rating,
+            arrayMap(x -> tupleElement(x, 3), items) AS x_f_seq
         FROM (
             SELECT conversation_id, identity,
                 argMax(ifNull(timestamp, toInt64({NONE})), seq) AS fts,
-                argMax(rating, seq) AS frating
+                argMax(rating, seq) AS frating,
+                min(seq) AS fseq
             FROM {source} WHERE {committed} GROUP BY conversation_id, identity
         ) GROUP BY conversation_id",
         source = records.feedback
@@ -428,7 +436,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             m_key, e_ts, e_rt,
             a_ts, a_name, a_dur, a_has_dur, a_error,
             arrayMap(t -> if(t != {NONE}, t, if(ended != {NONE}, ended, started)), y_f_ts) AS f_ts,
-            f_rating
+            f_rating, f_seq
         FROM (
             SELECT conversation_id,
                 any(x_c_started) AS y_started,
@@ -458,7 +466,8 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 groupArrayArray(x_a_has_dur) AS a_has_dur,
                 groupArrayArray(x_a_error) AS a_error,
                 groupArrayArray(x_f_ts) AS y_f_ts,
-                groupArrayArray(x_f_rating) AS f_rating
+                groupArrayArray(x_f_rating) AS f_rating,
+                groupArrayArray(x_f_seq) AS f_seq
             FROM ({})
             GROUP BY conversation_id
         )",

@@ -115,14 +115,20 @@ impl ClickHouseStore {
     /// one of `phrases` as consecutive words, as a condition on
     /// `conversation_id` (the server builds a set of them once).
     pub(crate) fn langfuse_saying<S: AsRef<str>>(&self, phrases: &[S]) -> Result<String, StoreError> {
-        let mut found: Vec<String> = self.conversations_saying(phrases)?.into_iter().collect();
-        if found.is_empty() {
-            return Ok("0".to_owned());
-        }
-        found.sort_unstable();
-        let list = serde_json::to_string(&found).unwrap_or_default();
-        Ok(format!("conversation_id IN (SELECT arrayJoin(JSONExtract({}, 'Array(String)')))", quote(&list)))
+        Ok(one_of(self.conversations_saying(phrases)?))
     }
+}
+
+/// A condition on `conversation_id`: one of `found` (conversations found in
+/// Rust, sent to the server once as a set).
+pub(crate) fn one_of(found: impl IntoIterator<Item = String>) -> String {
+    let mut found: Vec<String> = found.into_iter().collect();
+    if found.is_empty() {
+        return "0".to_owned();
+    }
+    found.sort_unstable();
+    let list = serde_json::to_string(&found).unwrap_or_default();
+    format!("conversation_id IN (SELECT arrayJoin(JSONExtract({}, 'Array(String)')))", quote(&list))
 }
 
 impl ClickHouseStore {
