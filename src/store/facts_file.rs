@@ -22,7 +22,8 @@
 //!
 //! Like the store it is readable by its owner only.
 //!
-//! The file is mapped and its rows are read in place for as long as the
+//! The file is mapped (read into memory on Windows, which refuses to rename
+//! over a mapped file) and its rows are read in place for as long as the
 //! facts live (`metrics::Column`). That is safe because no process ever
 //! writes to or truncates a kept file: a new one is written under another
 //! name and renamed over it, so a mapping keeps the old file's pages (the
@@ -159,11 +160,8 @@ impl Store {
         if kept_tag(&file)? != tag.as_bytes() {
             return None;
         }
-        // SAFETY: the file is only ever replaced whole (a rename), never
-        // written in place nor truncated, so the mapped bytes do not change
-        // under us for as long as they are mapped (see the module's note);
-        // its checksum is checked before the facts read from it are used.
-        let bytes = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
+        let backing = kept_bytes(file)?;
+        let bytes = backing.bytes();
         let body_at = {
             let mut at = 0;
             let mut take = |n: usize| {
@@ -189,7 +187,7 @@ impl Store {
             (at, sum)
         };
         let (body_at, sum) = body_at;
-        Some(SavedFacts { bytes: Arc::new(Backing::Mapped(bytes)), body_at, sum })
+        Some(SavedFacts { bytes: Arc::new(backing), body_at, sum })
     }
 
     /// Keeps `body` as the facts of `tag`, replacing any kept before in one
@@ -224,6 +222,29 @@ impl Store {
         }
         written
     }
+}
+
+/// A kept file's bytes: mapped where a file can be renamed over while it is
+/// mapped (Unix). Windows refuses to replace a mapped file, so there the
+/// bytes are read into memory instead: mapped, the next import's facts could
+/// never be kept while this process holds them.
+#[cfg(unix)]
+fn kept_bytes(file: std::fs::File) -> Option<Backing> {
+    // SAFETY: the file is only ever replaced whole (a rename), never
+    // written in place nor truncated, so the mapped bytes do not change
+    // under us for as long as they are mapped (see the module's note);
+    // its checksum is checked before the facts read from it are used.
+    let bytes = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
+    Some(Backing::Mapped(bytes))
+}
+
+#[cfg(not(unix))]
+fn kept_bytes(mut file: std::fs::File) -> Option<Backing> {
+    use std::io::{Read, Seek};
+    file.rewind().ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    Some(Backing::copied(&bytes))
 }
 
 /// The tag at the head of a facts file, read from its start (up to 1 MiB).
