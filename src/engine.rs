@@ -39,6 +39,10 @@ pub enum Error {
     NoSuchConversation(String),
     #[error("{0} is not available on a ClickHouse store yet")]
     NotOnClickHouse(&'static str),
+    /// On a ClickHouse store the server computes every number and only
+    /// small answers travel: the engine never reads every record into memory.
+    #[error("{0} of a ClickHouse store are computed by its server: Rapport does not read its records into memory")]
+    OnTheServer(&'static str),
 }
 
 /// Where the records are: an SQLite file on this computer, or a ClickHouse
@@ -66,9 +70,6 @@ pub struct Engine {
     /// Facts of an earlier state of the store, after a change: brought up
     /// to date conversation by conversation on next use.
     earlier: Option<FactsAt>,
-    /// On a ClickHouse store, the feedback comments read with the facts, by
-    /// the feedback ids given then (the SQLite store reads them by row id).
-    comments: HashMap<i64, String>,
     /// What people ask about, counted from: every user message's phrases,
     /// of the store generation and the languages (whose stop words) it was
     /// built with. No period or filter changes it.
@@ -381,7 +382,9 @@ fn geo_identity(path: Option<&Path>) -> String {
 }
 
 /// The facts of the rows a ClickHouse store gave, as [`load_facts`] builds
-/// them from the SQLite store's.
+/// them from the SQLite store's: for what people ask about only
+/// ([`Engine::topics`]), every other number of a ClickHouse store being
+/// computed by its server.
 fn facts_of_rows(
     rows: crate::store::clickhouse::StoredRows,
     geo: &Geo,
@@ -414,24 +417,6 @@ fn facts_of_rows(
     rows.actions.into_iter().for_each(|a| builder.action(a));
     rows.feedback.into_iter().for_each(|f| builder.feedback(f));
     builder.finish()
-}
-
-/// The questions and fallback answers of the conversations of `facts`,
-/// from the messages' text a ClickHouse store gives, as
-/// [`crate::text::insight_facts`] finds them on SQLite.
-fn clickhouse_insight_facts(
-    store: &ClickHouseStore,
-    facts: &Facts,
-    fallback_phrases: &[String],
-) -> Result<crate::metrics::InsightFacts, Error> {
-    let row_of: HashMap<&str, i64> =
-        facts.conversation_ids.iter().map(String::as_str).zip(facts.conversation_rows.iter().copied()).collect();
-    let mut builder = crate::metrics::InsightsBuilder::new(facts, fallback_phrases);
-    store.for_each_message_text(None, |conversation, ts, side, content| {
-        // A conversation the facts lack (imported since) has no row: -1 is none's.
-        builder.message(row_of.get(conversation).copied().unwrap_or(-1), ts, side, content)
-    })?;
-    Ok(builder.finish())
 }
 
 /// The address of a chosen ClickHouse server: its URL, with the user and
@@ -505,7 +490,6 @@ impl Engine {
             facts: None,
             facts_generation: 0,
             earlier: None,
-            comments: HashMap::new(),
             topic_index: None,
         })
     }
@@ -543,7 +527,6 @@ impl Engine {
             facts: None,
             facts_generation: 0,
             earlier: None,
-            comments: HashMap::new(),
             topic_index: None,
         })
     }
@@ -621,7 +604,14 @@ impl Engine {
 
     /// The facts metrics are computed from, built on first use after a
     /// change, with the questions of the settings' fallback phrases.
+    ///
+    /// # Errors
+    /// On a ClickHouse store ([`Error::OnTheServer`]): its server computes
+    /// every number, and no record is read into memory ([`Engine::holds_facts`]).
     pub fn facts(&mut self) -> Result<&Facts, Error> {
+        if !self.holds_facts() {
+            return Err(Error::OnTheServer("the facts"));
+        }
         let fallback = self.settings.fallback_phrases.clone();
         self.facts_for(&fallback)
     }
@@ -637,7 +627,7 @@ impl Engine {
         if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
             facts.insights = match &self.backend {
                 Backend::Local(store) => crate::text::insight_facts(store, facts, fallback_phrases)?,
-                Backend::ClickHouse(store) => clickhouse_insight_facts(store, facts, fallback_phrases)?,
+                Backend::ClickHouse(_) => return Err(Error::OnTheServer("the Insights")),
             };
         }
         Ok(facts)
@@ -685,14 +675,18 @@ impl Engine {
                     self.facts_generation = at.generation;
                     at.facts
                 }
-                Backend::ClickHouse(store) => {
-                    let rows = store.stored_rows()?;
-                    self.comments = rows.comments.clone();
-                    facts_of_rows(rows, &self.geo, &self.settings.prices, &self.settings.exchange_rates)
-                }
+                // Only what people ask about holds them ([`Engine::topics`]).
+                Backend::ClickHouse(_) => return Err(Error::OnTheServer("the numbers")),
             });
         }
         Ok(self.facts.as_ref().expect("just built"))
+    }
+
+    /// Whether the engine computes from facts it holds in memory (this
+    /// computer's store), or has the server compute every number and holds
+    /// none (a ClickHouse store): the app reads the facts ahead only then.
+    pub fn holds_facts(&self) -> bool {
+        matches!(self.backend, Backend::Local(_))
     }
 
     pub fn settings(&self) -> &AppSettings {
@@ -763,6 +757,21 @@ impl Engine {
     /// a change of the store reads the text of its user messages once (the
     /// topic index); the next ones count from what it kept.
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
+        if let Backend::ClickHouse(store) = &self.backend {
+            // Counted from the facts of every record, read for this card
+            // alone and dropped after it: the one reading of a ClickHouse
+            // store's records into memory left.
+            let rows = store.stored_rows()?;
+            self.facts = Some(facts_of_rows(rows, &self.geo, &self.settings.prices, &self.settings.exchange_rates));
+            let topics = self.topics_of_facts(query);
+            self.facts = None;
+            return topics;
+        }
+        self.topics_of_facts(query)
+    }
+
+    /// [`Engine::topics`] from the facts held.
+    fn topics_of_facts(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
         use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
         use crate::model::Side;
         let query = self.resolve_text(query)?;
@@ -813,6 +822,9 @@ impl Engine {
     /// it with [`TopicIndexJob::build`] away from the engine, which goes on
     /// answering meanwhile, and hands it back with [`Engine::install_topic_index`].
     pub fn topic_index_job(&mut self) -> Result<Option<TopicIndexJob>, Error> {
+        if !self.holds_facts() {
+            return Ok(None);
+        }
         self.base_facts()?;
         let Backend::Local(store) = &self.backend else { return Ok(None) };
         let languages = self.topic_languages();
@@ -826,6 +838,9 @@ impl Engine {
     /// store as the engine's facts are (else it is dropped: the store
     /// changed while it was built).
     pub fn install_topic_index(&mut self, built: BuiltTopicIndex) -> Result<(), Error> {
+        if !self.holds_facts() {
+            return Ok(());
+        }
         self.base_facts()?;
         if self.is_current(&built.0, &self.topic_languages()) {
             self.topic_index = Some(built.0);
@@ -849,6 +864,15 @@ impl Engine {
 
     /// The dashboard as the app shows it, with the settings' escalation tools.
     pub fn dashboard_view(&mut self, query: &Query) -> Result<DashboardView, Error> {
+        // A ClickHouse server computes the dashboard and its extras; only they travel.
+        if let Backend::ClickHouse(store) = &self.backend {
+            let _step = crate::trace::step(|| "dashboard: computed by the ClickHouse server".to_owned());
+            let settings = self.settings.metric_settings();
+            let (prices, rates) = (&self.settings.prices, &self.settings.exchange_rates);
+            let (dashboard, extras) = store.dashboard_view(query, &settings, prices, rates, &self.geo_source)?;
+            let cards = self.settings.layout.arrange().iter().map(|c| c.key).collect();
+            return Ok(DashboardView { dashboard, extras, cards });
+        }
         self.base_facts()?;
         let _step = crate::trace::step(|| "dashboard: computed (facts held)".to_owned());
         let settings = self.settings.metric_settings();
@@ -856,12 +880,7 @@ impl Engine {
         let query = &self.resolve_text(query)?;
         // Metrics say which comments to show; their texts are the store's.
         let rows = crate::metrics::commented_feedback(self.facts_for(&settings.fallback_phrases)?, query);
-        let texts = match &self.backend {
-            Backend::Local(store) => store.feedback_comments(&rows)?,
-            Backend::ClickHouse(_) => {
-                rows.iter().filter_map(|id| self.comments.get(id).map(|c| (*id, c.clone()))).collect()
-            }
-        };
+        let texts = self.store().feedback_comments(&rows)?;
         let facts = self.facts_for(&settings.fallback_phrases)?;
         let (dashboard, extras) = crate::metrics::dashboard_view(facts, query, &settings, &attribution, &texts);
         let cards = self.settings.layout.arrange().iter().map(|c| c.key).collect();

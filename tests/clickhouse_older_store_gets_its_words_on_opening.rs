@@ -143,9 +143,7 @@ fn an_older_clickhouse_store_gets_its_messages_words_on_opening() {
         for filters in filters {
             let q = month(filters);
             let (a, b) = (sqlite.dashboard(&q, &settings).unwrap(), ch.dashboard(&q, &settings).unwrap());
-            // Not on a ClickHouse store yet (docs/metrics.md): compared without it.
-            let (mut x, y) = (json(&a.current), json(&b.current));
-            x.as_object_mut().unwrap().remove("response_time_by_model");
+            let (x, y) = (json(&a.current), json(&b.current));
             let mut differing = Vec::new();
             same(&x, &y, "", &mut differing);
             assert!(differing.is_empty(), "{opening}, {filters:?}: the dashboard, Insights included: {differing:#?}");

@@ -245,6 +245,9 @@ impl AppState {
 /// opens: the first screen asks for them (the store's status and the
 /// dashboard), and its calls wait for this one instead of starting after
 /// the page has loaded. A failure is left for those calls to meet and say.
+/// An engine that holds no facts (on a ClickHouse store, whose server
+/// computes every number) has nothing to read ahead: the thread only takes
+/// the engine, to set a change aside, and lets it go.
 fn read_facts_ahead(
     engine: &Arc<Mutex<Option<Engine>>>,
     store_changed: &Arc<AtomicBool>,
@@ -253,7 +256,7 @@ fn read_facts_ahead(
     let spawned = std::thread::Builder::new().name("rapport-facts".into()).spawn(move || {
         let Ok(mut guard) = engine.lock() else { return };
         refresh_if_changed(&mut guard, &store_changed);
-        if let Some(engine) = guard.as_mut() {
+        if let Some(engine) = guard.as_mut().filter(|e| e.holds_facts()) {
             let _step = crate::trace::step(|| "facts read ahead".to_owned());
             let _ = engine.facts();
         }

@@ -60,6 +60,20 @@ fn latest_commented<'f>(
         .take(LATEST_COMMENTS)
 }
 
+/// The models with messages in range, by cost, then tokens, descending,
+/// then by name: the order of [`DashboardExtras::models`], whichever store
+/// counted them.
+pub(crate) fn in_usage_order(models: Vec<ModelUsage>) -> Vec<ModelUsage> {
+    let mut models: Vec<ModelUsage> = models.into_iter().filter(|u| u.messages > 0).collect();
+    models.sort_by(|a, b| {
+        b.cost
+            .total_cmp(&a.cost)
+            .then((b.prompt + b.completion).cmp(&(a.prompt + a.completion)))
+            .then(a.model.cmp(&b.model))
+    });
+    models
+}
+
 /// The dashboard of `query` with its extras: one computation for both.
 /// `comments` are the texts of [`commented_feedback`]'s rows.
 pub fn dashboard_view(
@@ -83,13 +97,7 @@ fn extras(
     geo_attribution: &str,
     comments: &[(i64, String)],
 ) -> DashboardExtras {
-    let mut models: Vec<ModelUsage> = computed.models.into_iter().filter(|u| u.messages > 0).collect();
-    models.sort_by(|a, b| {
-        b.cost
-            .total_cmp(&a.cost)
-            .then((b.prompt + b.completion).cmp(&(a.prompt + a.completion)))
-            .then(a.model.cmp(&b.model))
-    });
+    let models = in_usage_order(computed.models);
 
     let text_of = |row: i64| comments.iter().find(|(r, _)| *r == row).map(|(_, text)| text.clone());
     let latest_comments = latest_commented(facts, query, pass)

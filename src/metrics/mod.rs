@@ -41,6 +41,7 @@ pub use compute::{
 };
 pub use explore::{list, ConversationPage, ConversationRow, Drill, ListOptions, SortKey};
 pub use extras::{commented_feedback, dashboard_view, Comment, DashboardExtras};
+pub(crate) use extras::{in_usage_order, LATEST_COMMENTS};
 pub use facts::{ExchangeRate, Facts, FactsBuilder, Interner, Price, NO_CONVERSATION};
 pub use headline::{Better, HeadlineCard, Unit, HEADLINE_CARDS};
 pub use insights::{

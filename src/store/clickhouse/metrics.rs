@@ -1,4 +1,6 @@
-//! Every key of METRICS.md as SQL run by ClickHouse.
+//! Every key of METRICS.md as SQL run by ClickHouse, and what the app's
+//! dashboard shows beside them (usage per model, the latest comments, the
+//! conversations with an address).
 //!
 //! Each statement reads `conversation_facts` (one row per conversation with
 //! its records as arrays, see [`super::schema::facts_view`]) and aggregates
@@ -11,12 +13,14 @@
 use super::schema::NONE;
 use super::tsv::quote;
 use super::ClickHouseStore;
+use super::Table;
 use crate::metrics::words::Phrases;
 use crate::metrics::{
-    date_of, day_in_zone, DailyRow, Dashboard, ExchangeRate, FeedbackCounts, FilterKey, Insights, LeftOutCost,
-    MaybeInsights, Metrics, Price, Query, Settings, TokenUsage, ToolRow, UnansweredText, TOP_UNANSWERED,
+    date_of, day_in_zone, in_usage_order, Comment, DailyRow, Dashboard, DashboardExtras, ExchangeRate, FeedbackCounts,
+    FilterKey, Insights, LeftOutCost, MaybeInsights, Metrics, ModelResponseTime, ModelUsage, Price, Query, Settings,
+    TokenUsage, ToolRow, UnansweredText, LATEST_COMMENTS, TOP_UNANSWERED,
 };
-use crate::model::Side;
+use crate::model::{Micros, Rating, Side};
 use crate::store::StoreError;
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,18 +31,54 @@ pub fn dashboard(
     prices: &[Price],
     rates: &[ExchangeRate],
 ) -> Result<Dashboard, StoreError> {
+    dashboard_said(store, query, settings, prices, rates, &mut Said::default())
+}
+
+/// The dashboard as the app shows it: [`dashboard`] and its extras (usage
+/// per model, the latest comments, the conversations with an address),
+/// every one computed by the server; only the rows shown travel.
+pub fn dashboard_view(
+    store: &ClickHouseStore,
+    query: &Query,
+    settings: &Settings,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+    geo_attribution: &str,
+) -> Result<(Dashboard, DashboardExtras), StoreError> {
+    let mut said = Said::default();
+    let dashboard = dashboard_said(store, query, settings, prices, rates, &mut said)?;
+    // The conversations a Langfuse database's `text` filter keeps were found above.
+    let pass = filter_condition(store, query, &mut said)?;
+    let extras = DashboardExtras {
+        models: models(store, query, &pass, prices, rates)?,
+        latest_comments: latest_comments(store, query, &pass)?,
+        conversations_with_ip: conversations_with_ip(store, query, &pass)?,
+        geo_attribution: geo_attribution.to_owned(),
+    };
+    Ok((dashboard, extras))
+}
+
+/// [`dashboard`], keeping in `said` the conversations a Langfuse
+/// database's `text` filters keep, for the caller's next statements.
+fn dashboard_said(
+    store: &ClickHouseStore,
+    query: &Query,
+    settings: &Settings,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+    said: &mut Said,
+) -> Result<Dashboard, StoreError> {
     let rates = Rates::of(rates);
     let cost = rates.convert(&cost_expression(prices));
-    let mut said = Said::default();
     let previous = match query.compare {
-        true => Some(metrics(store, &query.previous(), settings, &cost, &rates, &mut said)?),
+        true => Some(metrics(store, &query.previous(), settings, &cost, &rates, said)?),
         false => None,
     };
     let segment = match query.segment_query() {
-        Some(q) => Some(metrics(store, &q, settings, &cost, &rates, &mut said)?),
+        Some(q) => Some(metrics(store, &q, settings, &cost, &rates, said)?),
         None => None,
     };
-    Ok(Dashboard { current: metrics(store, query, settings, &cost, &rates, &mut said)?, previous, segment })
+    Ok(Dashboard { current: metrics(store, query, settings, &cost, &rates, said)?, previous, segment })
 }
 
 /// The conversations of a Langfuse database that say a `text` filter's
@@ -383,6 +423,7 @@ fn metrics(
     let [countries, devices, sources, languages, environments] = breakdowns;
 
     let insights = MaybeInsights(Some(insights(store, query, settings, &pass, &escalation, interactions)?));
+    let response_time_by_model = Some(response_times_by_model(store, query, &pass)?);
 
     Ok(Metrics {
         total_messages: n(6),
@@ -416,8 +457,7 @@ fn metrics(
         },
         tokens: TokenUsage { prompt, completion, total: u128::from(prompt) + u128::from(completion), cost },
         costs_left_out,
-        // Not computed on this store yet (docs/metrics.md): absent.
-        response_time_by_model: None,
+        response_time_by_model,
         insights,
     })
 }
@@ -565,4 +605,186 @@ fn said_insights(
         fallback_answers,
         top_unanswered: texts.into_iter().collect::<TopTexts>().0,
     })
+}
+
+/// Each exchange's model (its agent message's, `''` for none), as an SQL
+/// array beside the facts' `e_ts` and `e_rt`: the exchanges are found again
+/// as the facts found them (of the user and agent messages in order, an
+/// agent message right after a user message), their models kept.
+fn exchange_models() -> String {
+    let said = |column: &str| format!("arrayFilter((x, s) -> s != 0, {column}, m_side)");
+    let sides = said("m_side");
+    format!(
+        "arrayFilter((x, s, b) -> s = 2 AND b = 1, {}, {sides}, arrayPopBack(arrayPushFront({sides}, toUInt8(0))))",
+        said("m_model")
+    )
+}
+
+/// `response_time_by_model` (docs/metrics.md): per model named by the
+/// answer, its timed exchanges in range and their nearest-rank percentiles,
+/// in order of the model's name.
+fn response_times_by_model(
+    store: &ClickHouseStore,
+    query: &Query,
+    pass: &str,
+) -> Result<Vec<ModelResponseTime>, StoreError> {
+    let facts = store.facts_table();
+    let (from, to) = (query.from.0, query.to.0);
+    let rows = store.select(&format!(
+        "SELECT m, length(rts),
+            rts[toUInt64(greatest(1, ceil(0.5 * length(rts))))],
+            rts[toUInt64(greatest(1, ceil(0.95 * length(rts))))]
+        FROM (
+            SELECT m, arraySort(groupArray(r)) AS rts
+            FROM {facts} ARRAY JOIN e_ts AS t, e_rt AS r, {models} AS m
+            WHERE {pass} AND t >= {from} AND t < {to} AND r != {NONE} AND m != ''
+            GROUP BY m
+        )",
+        models = exchange_models(),
+    ))?;
+    let mut out: Vec<ModelResponseTime> = rows
+        .into_iter()
+        .map(|row| ModelResponseTime {
+            model: row.first().cloned().unwrap_or_default(),
+            exchanges: number(&row, 1),
+            p50_response_time_ms: number::<i64>(&row, 2) as f64 / 1000.0,
+            p95_response_time_ms: number::<i64>(&row, 3) as f64 / 1000.0,
+        })
+        .collect();
+    out.sort_by(|a, b| a.model.cmp(&b.model));
+    Ok(out)
+}
+
+/// Usage per model of the messages in range of the conversations that
+/// pass: messages, tokens and cost as the dashboard's (the settings'
+/// prices and rates), and whether every message with tokens had a cost, a
+/// cost in another currency or a price. In [`in_usage_order`].
+fn models(
+    store: &ClickHouseStore,
+    query: &Query,
+    pass: &str,
+    prices: &[Price],
+    rates: &[ExchangeRate],
+) -> Result<Vec<ModelUsage>, StoreError> {
+    let facts = store.facts_table();
+    let (from, to) = (query.from.0, query.to.0);
+    let cost = Rates::of(rates).convert(&cost_expression(prices));
+    let priced: Vec<String> = prices.iter().filter(|p| !p.model.is_empty()).map(|p| quote(&p.model)).collect();
+    let priced = if priced.is_empty() { "emptyArrayString()".to_owned() } else { format!("[{}]", priced.join(", ")) };
+    let rows = store.select(&format!(
+        "SELECT m, count(), sum(p), sum(c), sum({cost}),
+            max(toUInt8(h = 0 AND fc = '' AND p + c > 0 AND NOT has({priced}, m)))
+        FROM {facts} ARRAY JOIN m_ts AS t, m_prompt AS p, m_completion AS c, m_cost AS k, m_model AS m,
+            m_has_cost AS h, m_foreign_cost AS fa, m_foreign_currency AS fc
+        WHERE {pass} AND t >= {from} AND t < {to} AND m != '' GROUP BY m"
+    ))?;
+    Ok(in_usage_order(
+        rows.into_iter()
+            .map(|row| ModelUsage {
+                model: row.first().cloned().unwrap_or_default(),
+                messages: number(&row, 1),
+                prompt: number(&row, 2),
+                completion: number(&row, 3),
+                cost: number(&row, 4),
+                priced: row.get(5).map(String::as_str) == Some("0"),
+            })
+            .collect(),
+    ))
+}
+
+/// The conversations started in range that pass and have an IP address
+/// (in any of their committed lines: the latest given is theirs).
+fn conversations_with_ip(store: &ClickHouseStore, query: &Query, pass: &str) -> Result<u64, StoreError> {
+    let (from, to) = (query.from.0, query.to.0);
+    let rows = store.select(&format!(
+        "SELECT count() FROM {} WHERE {pass} AND started >= {from} AND started < {to}
+            AND conversation_id IN (SELECT conversation_id FROM {} WHERE {} AND isNotNull(customer_ip_address))",
+        store.facts_table(),
+        store.beside_facts(Table::ConversationLine),
+        store.committed(),
+    ))?;
+    Ok(rows.first().map_or(0, |r| number(r, 0)))
+}
+
+/// The latest feedback with a comment in range (its own time, else its
+/// conversation's end or start, as the facts' `f_ts`) of the conversations
+/// that pass, newest first (ties: the one seen last first), at most
+/// [`LATEST_COMMENTS`]: chosen by the server, then their texts read, and
+/// each one's `row` counted as the SQLite store numbers its rows (the
+/// feedback's place in first-seen order, `seq`), so that it tells two
+/// comments apart and stays the same from one dashboard to the next.
+fn latest_comments(store: &ClickHouseStore, query: &Query, pass: &str) -> Result<Vec<Comment>, StoreError> {
+    let (from, to) = (query.from.0, query.to.0);
+    let committed = store.committed();
+    // Each feedback by its conversation and first `seq`, as the facts know it.
+    let identities = |records: &str, having: &str| {
+        format!(
+            "SELECT conversation_id, identity, min(seq) AS s FROM {records} WHERE {committed}
+             GROUP BY conversation_id, identity {having}"
+        )
+    };
+    let commented =
+        identities(&store.beside_facts(Table::Feedback), "HAVING argMax(toUInt8(isNotNull(comment)), seq) = 1");
+    let chosen = store.select(&format!(
+        "SELECT conversation_id, t, r, s FROM {} ARRAY JOIN f_ts AS t, f_rating AS r, f_seq AS s
+        WHERE {pass} AND t >= {from} AND t < {to}
+            AND (conversation_id, s) IN (SELECT conversation_id, s FROM ({commented}))
+        ORDER BY t DESC, s DESC, conversation_id DESC LIMIT {LATEST_COMMENTS}",
+        store.facts_table()
+    ))?;
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = |conversation: &str, seq: &str| (conversation.to_owned(), seq.to_owned());
+    let ids: Vec<String> = chosen.iter().map(|r| quote(&r[0])).collect();
+    let seqs: Vec<&str> = chosen.iter().map(|r| r[3].as_str()).collect();
+    // Their identities and texts.
+    let mut found: HashMap<(String, String), (String, String)> = store
+        .select(&format!(
+            "SELECT conversation_id, identity, min(seq) AS s, argMax(ifNull(comment, ''), seq) FROM {}
+            WHERE {committed} AND conversation_id IN ({}) GROUP BY conversation_id, identity HAVING s IN ({})",
+            store.records_of(Table::Feedback),
+            ids.join(", "),
+            seqs.join(", ")
+        ))?
+        .into_iter()
+        .map(|r| (key(&r[0], &r[2]), (r[1].clone(), r[3].clone())))
+        .collect();
+    let chosen: Vec<(Vec<String>, String, String)> = chosen
+        .into_iter()
+        .map(|r| {
+            let (identity, text) = found.remove(&key(&r[0], &r[3])).unwrap_or_default();
+            (r, identity, text)
+        })
+        .collect();
+    // Each one's place among every feedback in first-seen order, counted on
+    // each server over its own records (a feedback lives on one), added up.
+    let places: Vec<String> = chosen
+        .iter()
+        .map(|(r, identity, _)| {
+            let (c, s, i) = (quote(&r[0]), &r[3], quote(identity));
+            format!(
+                "countIf(s < {s} OR (s = {s} AND (conversation_id < {c} OR (conversation_id = {c} AND identity <= {i}))))"
+            )
+        })
+        .collect();
+    let sql = format!("SELECT {} FROM ({})", places.join(", "), identities(&store.beside_facts(Table::Feedback), ""));
+    let mut rows = vec![0i64; chosen.len()];
+    for counted in store.select_on_each_shard(&sql)? {
+        let counted = counted.into_iter().next().unwrap_or_default();
+        for (i, row) in rows.iter_mut().enumerate() {
+            *row += number::<i64>(&counted, i);
+        }
+    }
+    Ok(chosen
+        .into_iter()
+        .zip(rows)
+        .map(|((r, _, comment), row)| Comment {
+            conversation_id: r[0].clone(),
+            timestamp: Micros(number(&r, 1)),
+            rating: Rating::from_str_opt(&r[2]).unwrap_or(Rating::Neutral),
+            comment,
+            row,
+        })
+        .collect())
 }

@@ -529,9 +529,40 @@ impl ClickHouseStore {
         list::conversations(self, query, settings, options)
     }
 
-    /// Runs a query on the entry server and reads its `TabSeparated` rows.
+    /// Runs a query on the entry server and reads its `TabSeparated` rows
+    /// (traced with the statement's first words, `RAPPORT_TRACE`).
     pub(crate) fn select(&self, sql: &str) -> Result<Vec<Vec<String>>, StoreError> {
+        let _step = crate::trace::step(|| {
+            let words: Vec<&str> = sql.split_whitespace().take(12).collect();
+            format!("clickhouse: {}", words.join(" "))
+        });
         Ok(tsv::rows(&self.run(sql)?))
+    }
+
+    /// Runs a query on every server holding records (each shard of a
+    /// cluster, else the entry server; a Langfuse database's entry server)
+    /// over its own tables, and reads each one's rows: for a count that each
+    /// shard makes of its own records and the caller adds up.
+    pub(crate) fn select_on_each_shard(&self, sql: &str) -> Result<Vec<Vec<Vec<String>>>, StoreError> {
+        if self.langfuse.is_some() {
+            return Ok(vec![self.select(sql)?]);
+        }
+        let sql = sql.replace("{db}", self.db());
+        self.shards.iter().map(|shard| Ok(tsv::rows(&shard.run(&sql).map_err(self.failed(shard))?))).collect()
+    }
+
+    /// The dashboard with what the app shows beside it (usage per model,
+    /// the latest comments, the conversations with an address), every part
+    /// computed by the server (see `metrics`).
+    pub fn dashboard_view(
+        &self,
+        query: &crate::metrics::Query,
+        settings: &crate::metrics::Settings,
+        prices: &[crate::metrics::Price],
+        rates: &[crate::metrics::ExchangeRate],
+        geo_attribution: &str,
+    ) -> Result<(crate::metrics::Dashboard, crate::metrics::DashboardExtras), StoreError> {
+        metrics::dashboard_view(self, query, settings, prices, rates, geo_attribution)
     }
 }
 

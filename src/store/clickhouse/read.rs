@@ -1,7 +1,8 @@
-//! Reading the ClickHouse store back: the rows the in-memory facts are built
-//! from (the dashboard's extras and reports use them, as on SQLite; the
-//! conversation list is SQL, `list`), a transcript, what was imported, and
-//! the messages the list's search box finds.
+//! Reading the ClickHouse store back: every record, for what people ask
+//! about (the one screen still counted from facts built in memory; the
+//! dashboard, its extras and the conversation list are SQL, `metrics` and
+//! `list`), a transcript, what was imported, and the messages the list's
+//! search box finds.
 //!
 //! Each record is its latest committed version (`argMax(…, seq)` over the
 //! rows of committed imports). A nullable column is read as a pair, a flag
@@ -39,15 +40,13 @@ pub struct MessageLine {
     pub time_unknown: bool,
 }
 
-/// Every committed record, with integer ids; and the feedback comments by
-/// feedback id, for the dashboard's latest comments.
+/// Every committed record, with integer ids.
 #[derive(Debug, Default)]
 pub struct StoredRows {
     pub conversations: Vec<StoredConversation>,
     pub messages: Vec<MessageLine>,
     pub actions: Vec<ActionRow>,
     pub feedback: Vec<FeedbackRow>,
-    pub comments: HashMap<i64, String>,
 }
 
 /// `argMax` of a nullable column: its null flag and its value, latest version first.
@@ -112,7 +111,7 @@ fn environment_of(metadata: Option<&str>) -> Option<String> {
 impl ClickHouseStore {
     /// The rows that count: those of committed imports (a Langfuse
     /// database's rows all count).
-    fn committed(&self) -> String {
+    pub(super) fn committed(&self) -> String {
         match self.langfuse {
             Some(_) => "1".to_owned(),
             None => format!("import_id IN (SELECT import_id FROM {}.committed_import)", self.db()),
@@ -121,7 +120,7 @@ impl ClickHouseStore {
 
     /// Where a kind of record is read: its table (through the Distributed
     /// table on a cluster), or a Langfuse database's records as SQL over its tables.
-    fn records_of(&self, table: Table) -> String {
+    pub(super) fn records_of(&self, table: Table) -> String {
         let Some(langfuse) = &self.langfuse else {
             return self.sharded(table.name());
         };
@@ -131,6 +130,19 @@ impl ClickHouseStore {
             Table::Message => records.message.clone(),
             Table::Action => records.action.clone(),
             Table::Feedback => records.feedback.clone(),
+        }
+    }
+
+    /// Where a statement that reads the facts (`facts_table`) reads the
+    /// records of the same conversations, in a subquery: each server's own
+    /// table, not the Distributed one, so that on a cluster each shard reads
+    /// its own records beside its own facts (a conversation's records and
+    /// facts live on one shard) and nothing but the answer travels; a
+    /// Langfuse database's records as SQL over its tables.
+    pub(super) fn beside_facts(&self, table: Table) -> String {
+        match self.langfuse {
+            Some(_) => self.records_of(table),
+            None => format!("{}.{}", self.db(), table.name()),
         }
     }
 
@@ -179,7 +191,8 @@ impl ClickHouseStore {
         Ok(lines)
     }
 
-    /// Every committed record, as the facts are built from them.
+    /// Every committed record, as the facts are built from them: for what
+    /// people ask about only (`Engine::topics`).
     pub fn stored_rows(&self) -> Result<StoredRows, StoreError> {
         let committed = self.committed();
         let first_seen = Table::RECORDS
@@ -258,27 +271,21 @@ impl ClickHouseStore {
         }
         for (i, row) in self
             .select(&format!(
-                "SELECT conversation_id, {}, argMax(rating, seq), {}
+                "SELECT conversation_id, {}, argMax(rating, seq), argMax(toUInt8(isNotNull(comment)), seq)
                  FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(seq)",
                 latest("timestamp", "toInt64(0)"),
-                latest("comment", "''"),
                 self.records_of(Table::Feedback)
             ))?
             .into_iter()
             .enumerate()
         {
-            let id = i as i64 + 1;
-            let comment = opt(&row, 4);
             rows.feedback.push(FeedbackRow {
-                id,
+                id: i as i64 + 1,
                 conversation: conv(&row),
-                has_comment: comment.is_some(),
+                has_comment: text(&row, 4) == "1",
                 timestamp: opt_num(&row, 1),
                 rating: Rating::from_str_opt(&text(&row, 3)).unwrap_or(Rating::Neutral),
             });
-            if let Some(c) = comment {
-                rows.comments.insert(id, c);
-            }
         }
         Ok(rows)
     }
