@@ -16,7 +16,9 @@
 #   4. on chdb, a Langfuse database (Langfuse's v3 tables, read with
 #      ?schema=langfuse) gives the dashboard, Insights, conversation list,
 #      transcripts, search, topics, exports and report of the same data
-#      exported as files. Not on 18.16: Langfuse's schema needs Map and DateTime64.
+#      exported as files. Not on 18.16: Langfuse's schema needs Map and DateTime64;
+#   5. on chdb, each command of the app's window, called without a window,
+#      is answered by the server, none reading the records into the app.
 #
 #   tests/clickhouse/run.sh            # installs what is missing (apt), builds, runs
 #
@@ -72,6 +74,11 @@ else
     echo "== on chdb, a Langfuse database reads as its exports imported into SQLite"
     RAPPORT_TEST_LANGFUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_langfuse_reads_as_its_exports -- --ignored
+    echo "== on chdb, every screen of the app is answered by the server (no record read into the app)"
+    # The shell embeds the built UI.
+    [ -f ui/dist/index.html ] || npm --prefix ui run build --silent
+    RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" cargo test --locked -p rapport-desktop \
+        --test on_clickhouse_every_screen_is_answered_by_the_server -- --ignored
     rm -rf "$chdb_data"
 fi
 
