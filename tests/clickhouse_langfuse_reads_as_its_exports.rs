@@ -521,7 +521,7 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
     // tables (its extras: usage per model, the latest comments, the
     // conversations with an address), over periods, zones and filters.
     assert!(b.facts().is_err(), "no record of the Langfuse database is read into memory for the numbers");
-    let views: [(&str, &str, &str, &[(&str, &str)]); 5] = [
+    let views: [View; 5] = [
         ("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z", "UTC", &[]),
         ("2026-10-03T00:00:00Z", "2026-10-10T00:00:00Z", "America/New_York", &[]),
         ("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z", "Asia/Tokyo", &[("environment", "production")]),
@@ -618,6 +618,9 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
         "an import into Langfuse's database is refused: {said}"
     );
 }
+
+/// A dashboard to compare: from, to, zone and filters.
+type View<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
 
 fn as_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap()

@@ -92,6 +92,9 @@ fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
 }
 
+/// A dashboard to compare: from, to, zone and filters.
+type View<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
 /// Where two JSON values differ: every key and element, numbers with a
 /// fraction within rounding (ClickHouse adds costs up in another order).
 fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
@@ -125,7 +128,7 @@ fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut
 /// periods, zones and filters, `text` ones included; returns how many
 /// comments the views listed.
 fn the_apps_dashboard_is_the_same(sqlite: &mut Engine, ch: &mut Engine) -> usize {
-    let views: &[(&str, &str, &str, &[(&str, &str)])] = &[
+    let views: &[View] = &[
         ("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "Europe/Paris", &[]),
         ("2026-10-01T00:00:00Z", "2026-10-15T00:00:00Z", "Asia/Tokyo", &[]),
         ("2026-10-05T00:00:00Z", "2026-10-29T00:00:00Z", "America/New_York", &[("device", "mobile")]),
