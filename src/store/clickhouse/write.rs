@@ -84,6 +84,21 @@ struct MessageRow<'a> {
     time_unknown: u8,
     /// The content's words (the `text` rule), joined by single spaces.
     text_key: String,
+    /// A user message's runs that may be phrases ([`message_words`]).
+    phrases: Vec<String>,
+}
+
+/// What the `message` table keeps of a message's text for the Insights,
+/// the `text` filter and the topics: its words (the `text` rule) joined by
+/// single spaces, and, for a user message, its runs of one to three words
+/// that may be phrases whatever the stop words (`crate::metrics::runs`;
+/// the topics leave out those that start or end with one, by the store's
+/// languages at each query).
+pub(super) fn message_words(content: Option<&str>, side: Side) -> (String, Vec<String>) {
+    let Some(content) = content else { return (String::new(), Vec::new()) };
+    let w = words(content);
+    let phrases = if side == Side::User { crate::metrics::runs(&w) } else { Vec::new() };
+    (w.join(" "), phrases)
 }
 
 #[derive(Serialize)]
@@ -243,6 +258,7 @@ impl<'s> ClickHouseFile<'s> {
         let seq = self.next_seq();
         let identity = m.identity();
         let first_seq = self.first_seq(&m.conversation_id, &identity, seq);
+        let (text_key, phrases) = message_words(m.content.as_deref(), m.role.side());
         let row = MessageRow {
             import_id: self.import_id,
             seq,
@@ -261,7 +277,8 @@ impl<'s> ClickHouseFile<'s> {
             foreign_cost: m.foreign_cost.as_ref().map(|f| f.amount),
             foreign_currency: m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
             time_unknown: u8::from(m.time_unknown),
-            text_key: m.content.as_deref().map(|c| words(c).join(" ")).unwrap_or_default(),
+            text_key,
+            phrases,
         };
         self.push(Table::Message, &row)
     }
