@@ -126,6 +126,12 @@ fn asked_jsonl() -> String {
         }
         conversation(&mut out, &format!("z{i}"), "en", "api", "desktop", &said);
     }
+    // Said in October in English conversations: "della" is a word like any
+    // other until the data has Italian, whose stop words hold it.
+    for k in 0..5 {
+        let at = instant(10, k, 15);
+        conversation(&mut out, &format!("it{k}"), "en", "web", "mobile", &[(at, Some("della pizza bruciata"))]);
+    }
     let words = [
         "billing", "invoice", "shipping", "warranty", "coupon", "delivery", "account", "voucher", "payment",
         "checkout", "tracking", "receipt",
@@ -138,6 +144,21 @@ fn asked_jsonl() -> String {
             };
             conversation(&mut out, &format!("w{j}-{k}"), "en", source, "mobile", &[(at, Some(word))]);
         }
+    }
+    out
+}
+
+/// One conversation in each language whose stop words are known: the
+/// statement then carries the longest list there is.
+fn every_language_jsonl() -> String {
+    let every = [
+        "ar", "az", "da", "de", "el", "en", "es", "fi", "fr", "hu", "id", "it", "kk", "ne", "nl", "no", "pt", "ro", "ru",
+        "sl", "sv", "tg", "tr",
+    ];
+    let mut out = String::new();
+    for (j, language) in every.iter().enumerate() {
+        let at = instant(9, j, j);
+        conversation(&mut out, &format!("l{j}"), language, "web", "desktop", &[(at, Some("hello there"))]);
     }
     out
 }
@@ -192,12 +213,17 @@ fn topics_computed_by_clickhouse_are_sqlites() {
     let mut ch = Engine::open(Path::new(&clickhouse_url("rapport_topics")), None).expect("the ClickHouse store opens");
     import(&mut ch, &paths);
 
+    let mut before = Vec::new();
     for (name, q) in queries() {
         let (a, b) = (sqlite.topics(&q).unwrap(), ch.topics(&q).unwrap());
         assert_eq!(json(&a), json(&b), "{name}: what people ask about is the same");
+        before.push(a.clone());
         let phrases: Vec<&str> = a.iter().map(|t| t.phrase.as_str()).collect();
         match name {
-            "October" => assert!(phrases.contains(&"parcel never arrived"), "{name}: the planted topic: {phrases:?}"),
+            "October" => {
+                assert!(phrases.contains(&"parcel never arrived"), "{name}: the planted topic: {phrases:?}");
+                assert!(phrases.contains(&"della pizza bruciata"), "{name}: no Italian yet: {phrases:?}");
+            }
             "German" => {
                 assert!(phrases.contains(&"doppelt belastet"), "{name}: {phrases:?}");
                 assert!(!phrases.iter().any(|p| p.starts_with("ich ") || p.ends_with(" nicht")), "{phrases:?}");
@@ -210,6 +236,22 @@ fn topics_computed_by_clickhouse_are_sqlites() {
             _ => assert!(!a.is_empty(), "{name} has topics"),
         }
     }
+    // Every language the stop words know: more words are left out.
+    let every = vec![ws.file("every.jsonl", every_language_jsonl())];
+    import(&mut sqlite, &every);
+    import(&mut ch, &every);
+    let mut changed = 0;
+    for ((name, q), earlier) in queries().into_iter().zip(before) {
+        let (a, b) = (sqlite.topics(&q).unwrap(), ch.topics(&q).unwrap());
+        assert_eq!(json(&a), json(&b), "{name}, every language: what people ask about is the same");
+        changed += usize::from(a != earlier);
+        if name == "October" {
+            let phrases: Vec<&str> = a.iter().map(|t| t.phrase.as_str()).collect();
+            assert!(phrases.contains(&"pizza bruciata"), "{name}: Italian's stop words: {phrases:?}");
+            assert!(!phrases.iter().any(|p| p.starts_with("della")), "{name}: {phrases:?}");
+        }
+    }
+    assert!(changed > 0, "the languages' stop words change some topics");
 }
 
 /// Every server of a store's URL that holds records, as a URL of its own.
