@@ -128,7 +128,7 @@ fn asked_jsonl() -> String {
     }
     // Said in October in English conversations: "della" is a word like any
     // other until the data has Italian, whose stop words hold it.
-    for k in 0..5 {
+    for k in 0..60 {
         let at = instant(10, k, 15);
         conversation(&mut out, &format!("it{k}"), "en", "web", "mobile", &[(at, Some("della pizza bruciata"))]);
     }

@@ -40,9 +40,10 @@
 /// a conversation's latest rating among feedback given at one instant, for
 /// the conversation list computed in SQL.
 /// 8: each user message's runs of one to three words that may be phrases
-/// (`phrases`, found in Rust at import, stop words not yet left out) in the
-/// `message` table, and in the facts (`u_phrase`, `u_phrase_ts`, `u_ts`),
-/// for "what people ask about" computed by the server (`topics`).
+/// (`phrases`, found in Rust at import, stop words not yet left out, each
+/// after a `|`) in the `message` table, and in the facts (`u_phrase`,
+/// `u_phrase_ts`, `u_ts`), for "what people ask about" computed by the
+/// server (`topics`).
 pub const VERSION: i64 = 8;
 
 /// The facts table every build goes to; a `conversation_facts` view that
@@ -65,7 +66,7 @@ pub const ADDED_MESSAGE_COLUMNS: &[(&str, &str)] = &[
     ("foreign_currency", "Nullable(String)"),
     ("time_unknown", "UInt8 DEFAULT 0"),
     ("text_key", "String DEFAULT ''"),
-    ("phrases", "Array(String) DEFAULT emptyArrayString()"),
+    ("phrases", "String DEFAULT ''"),
 ];
 
 /// An absent instant in the view (−2⁶²): below any instant a query can name.
@@ -115,7 +116,7 @@ pub const SHARDED_TABLES: &[(&str, &str)] = &[
             foreign_currency Nullable(String),
             time_unknown UInt8 DEFAULT 0,
             text_key String DEFAULT '',
-            phrases Array(String) DEFAULT emptyArrayString()
+            phrases String DEFAULT ''
         ) ENGINE = ReplacingMergeTree(seq) ORDER BY (conversation_id, identity, import_id)",
     ),
     (
@@ -368,9 +369,9 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             arrayFilter((r, s, b) -> s = 2 AND b = 1,
                 arrayMap((t, p, u) -> if(u = 1, toInt64({NONE}), t - p), said_ts, before_ts, said_unknown),
                 said_side, before_side) AS x_e_rt,
-            groupArrayIf(mts, mside = 1 AND mtext = 1) AS x_u_ts,
-            groupArrayArray(if(mside = 1, mphrases, emptyArrayString())) AS x_u_phrase,
-            groupArrayArray(arrayMap(p -> mts, if(mside = 1, mphrases, emptyArrayString()))) AS x_u_phrase_ts
+            groupArrayIf(mts, mside = 1 AND mphrases != '') AS x_u_ts,
+            groupArrayArray({runs}) AS x_u_phrase,
+            groupArrayArray(arrayMap(p -> mts, {runs})) AS x_u_phrase_ts
         FROM (
             SELECT conversation_id, identity,
                 argMax(timestamp, seq) AS mts,
@@ -385,11 +386,13 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 argMax(ifNull(foreign_currency, ''), seq) AS mfcur,
                 argMax(time_unknown, seq) AS munknown,
                 argMax(text_key, seq) AS mkey,
-                argMax(toUInt8(isNotNull(content)), seq) AS mtext,
                 argMax(phrases, seq) AS mphrases
             FROM {source} WHERE {committed} GROUP BY conversation_id, identity
         ) GROUP BY conversation_id",
-        source = records.message
+        source = records.message,
+        // A user message's runs (`phrases`: each after a `|`, only `|` for
+        // text without any, empty for no text), as an array.
+        runs = "if(mside = 1 AND length(mphrases) > 1, arrayPopFront(splitByChar('|', mphrases)), emptyArrayString())"
     );
     let actions = format!(
         "SELECT conversation_id,

@@ -82,7 +82,7 @@ impl ClickHouseStore {
                     };
                     let (key, phrases) = message_words(row.get("content").and_then(Value::as_str), side);
                     row["text_key"] = Value::String(key);
-                    row["phrases"] = Value::from(phrases);
+                    row["phrases"] = Value::String(phrases);
                     body.push_str(&row.to_string());
                     body.push('\n');
                 }

@@ -85,7 +85,7 @@ struct MessageRow<'a> {
     /// The content's words (the `text` rule), joined by single spaces.
     text_key: String,
     /// A user message's runs that may be phrases ([`message_words`]).
-    phrases: Vec<String>,
+    phrases: String,
 }
 
 /// What the `message` table keeps of a message's text for the Insights,
@@ -93,11 +93,18 @@ struct MessageRow<'a> {
 /// single spaces, and, for a user message, its runs of one to three words
 /// that may be phrases whatever the stop words (`crate::metrics::runs`;
 /// the topics leave out those that start or end with one, by the store's
-/// languages at each query).
-pub(super) fn message_words(content: Option<&str>, side: Side) -> (String, Vec<String>) {
-    let Some(content) = content else { return (String::new(), Vec::new()) };
+/// languages at each query), each after a `|` (no word holds one): `|`
+/// alone for a text without any, nothing for a message without text. One
+/// string, not an array: the facts' build picks each message's latest
+/// version of it, which ClickHouse does for a string several times faster.
+pub(super) fn message_words(content: Option<&str>, side: Side) -> (String, String) {
+    let Some(content) = content else { return (String::new(), String::new()) };
     let w = words(content);
-    let phrases = if side == Side::User { crate::metrics::runs(&w) } else { Vec::new() };
+    let mut phrases = String::new();
+    if side == Side::User {
+        phrases.push('|');
+        phrases.push_str(&crate::metrics::runs(&w).join("|"));
+    }
     (w.join(" "), phrases)
 }
 
