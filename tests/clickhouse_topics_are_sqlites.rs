@@ -152,8 +152,8 @@ fn asked_jsonl() -> String {
 /// statement then carries the longest list there is.
 fn every_language_jsonl() -> String {
     let every = [
-        "ar", "az", "da", "de", "el", "en", "es", "fi", "fr", "hu", "id", "it", "kk", "ne", "nl", "no", "pt", "ro", "ru",
-        "sl", "sv", "tg", "tr",
+        "ar", "az", "da", "de", "el", "en", "es", "fi", "fr", "hu", "id", "it", "kk", "ne", "nl", "no", "pt", "ro",
+        "ru", "sl", "sv", "tg", "tr",
     ];
     let mut out = String::new();
     for (j, language) in every.iter().enumerate() {
