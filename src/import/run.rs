@@ -18,9 +18,11 @@ use crate::model::Record;
 use crate::store::{
     learn_dictionary, Counts, ImportTarget, Packing, StoreError, TextPacker, DICTIONARY_SAMPLES, NEW_DICTIONARY,
 };
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -93,12 +95,52 @@ pub fn import(
 
 /// One record read, or why it was rejected, with what the reading thread
 /// found for a message: its words, when the store indexes them, and its
-/// text packed, when the store packs it.
+/// text packed, when the store packs it (shared by the messages of a file
+/// that say the same text: see [`TextMemo`]).
 struct Item {
     position: Position,
     outcome: Result<Record, String>,
-    words: Option<String>,
-    packed: Option<Vec<u8>>,
+    words: Option<Arc<str>>,
+    packed: Option<Arc<[u8]>>,
+}
+
+/// What the reading thread found for one text: its words (when the store
+/// indexes them) and, once worked out, its packed form (`Some(None)`:
+/// packing would not make it smaller).
+#[derive(Clone, Default)]
+struct Found {
+    words: Option<Arc<str>>,
+    packed: Option<Option<Arc<[u8]>>>,
+}
+
+/// The words and packed form of the texts a file says again and again
+/// (a bot's canned answers, "thanks"): found once, then shared. Both are
+/// functions of the text alone (the packer does not change within a
+/// file once it packs), so a text said again gets exactly what it got the
+/// first time. Bounded: at most [`MEMO_TEXTS`] texts of at most
+/// [`MEMO_TEXT_BYTES`] each, forgotten all at once when full.
+#[derive(Default)]
+struct TextMemo {
+    texts: HashMap<Box<str>, Found>,
+}
+
+const MEMO_TEXTS: usize = 4096;
+const MEMO_TEXT_BYTES: usize = 256;
+
+impl TextMemo {
+    /// The entry of `text`, made when new; `None` for a text too long to keep.
+    fn entry(&mut self, text: &str) -> Option<&mut Found> {
+        if text.len() > MEMO_TEXT_BYTES {
+            return None;
+        }
+        if !self.texts.contains_key(text) {
+            if self.texts.len() >= MEMO_TEXTS {
+                self.texts.clear();
+            }
+            self.texts.insert(text.into(), Found::default());
+        }
+        self.texts.get_mut(text)
+    }
 }
 
 struct Batch {
@@ -130,10 +172,18 @@ impl Pack {
         }
     }
 
-    fn pack(&mut self, item: &mut Item) {
-        if let (Pack::With(packer), Ok(Record::Message(m))) = (self, &item.outcome) {
-            item.packed = m.content.as_deref().and_then(|c| packer.pack(c));
-        }
+    fn pack(&mut self, item: &mut Item, memo: &mut TextMemo) {
+        let (Pack::With(packer), Ok(Record::Message(m))) = (self, &item.outcome) else {
+            return;
+        };
+        let Some(text) = m.content.as_deref() else {
+            return;
+        };
+        item.packed = match memo.entry(text) {
+            Some(Found { packed: Some(packed), .. }) => packed.clone(),
+            Some(found) => found.packed.insert(packer.pack(text).map(Arc::from)).clone(),
+            None => packer.pack(text).map(Arc::from),
+        };
     }
 }
 
@@ -145,6 +195,7 @@ struct ChannelSink {
     batch: Vec<Item>,
     words: bool,
     pack: Pack,
+    memo: TextMemo,
 }
 
 /// Small enough that a batch's buffer is reused from the heap, not mapped anew.
@@ -153,7 +204,11 @@ const BATCH: usize = 256;
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
         let words = match &outcome {
-            Ok(Record::Message(m)) if self.words => m.content.as_deref().map(crate::store::message_words),
+            Ok(Record::Message(m)) if self.words => m.content.as_deref().map(|text| match self.memo.entry(text) {
+                Some(Found { words: Some(words), .. }) => words.clone(),
+                Some(found) => found.words.insert(crate::store::message_words(text).into()).clone(),
+                None => crate::store::message_words(text).into(),
+            }),
             _ => None,
         };
         let mut item = Item { position, outcome, words, packed: None };
@@ -165,7 +220,7 @@ impl Sink for ChannelSink {
             }
             return Ok(());
         }
-        self.pack.pack(&mut item);
+        self.pack.pack(&mut item, &mut self.memo);
         self.add(item)
     }
 }
@@ -198,7 +253,7 @@ impl ChannelSink {
             self.pack = Pack::With(packer);
         }
         for mut item in held {
-            self.pack.pack(&mut item);
+            self.pack.pack(&mut item, &mut self.memo);
             self.add(item)?;
         }
         Ok(())
@@ -272,7 +327,8 @@ fn import_file(
         let words = writer.wants_words();
         let pack = Pack::for_store(writer.packing());
         let reader = scope.spawn(move || {
-            let mut sink = ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words, pack };
+            let mut sink =
+                ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words, pack, memo: TextMemo::default() };
             let reading = Reading { format: detected.format, source: src, head: &detected.head, ctx, sink: &mut sink };
             let result = detected.importer.read(reading);
             // What was read before a refusal is discarded by the writer anyway.
@@ -363,5 +419,25 @@ fn import_file(
             writer.commit(&format, records, rejected)?;
             Ok(Some(FileReport { path: shown, format, records, rejected, rejections, error: None }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_memo_keeps_short_texts_only_and_forgets_them_all_when_full() {
+        let mut memo = TextMemo::default();
+        assert!(memo.entry(&"x".repeat(MEMO_TEXT_BYTES + 1)).is_none(), "a long text is not kept");
+        memo.entry("hello").unwrap().words = Some("hello".into());
+        assert_eq!(memo.entry("hello").unwrap().words.as_deref(), Some("hello"), "found again");
+        for i in 1..MEMO_TEXTS {
+            memo.entry(&i.to_string());
+        }
+        assert_eq!(memo.texts.len(), MEMO_TEXTS);
+        memo.entry("one more");
+        assert_eq!(memo.texts.len(), 1, "full: everything forgotten, then the new text kept");
+        assert!(memo.entry("hello").unwrap().words.is_none(), "hello was forgotten");
     }
 }
