@@ -369,7 +369,8 @@ impl<'c> FileWriter<'c> {
     }
 
     fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
-        let metadata = c.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string());
+        // The same compact JSON as `Value::Object(map).to_string()`, without a copy of the map.
+        let metadata = c.metadata.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default());
         let Some(id) = self.find_conversation(&c.conversation_id)? else {
             self.insert_conversation.execute(params![
                 c.conversation_id,
