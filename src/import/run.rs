@@ -172,18 +172,43 @@ impl Pack {
         }
     }
 
-    fn pack(&mut self, item: &mut Item, memo: &mut TextMemo) {
-        let (Pack::With(packer), Ok(Record::Message(m))) = (self, &item.outcome) else {
+    /// The packer, once there is one.
+    fn packer(&mut self) -> Option<&mut TextPacker> {
+        match self {
+            Pack::With(packer) => Some(packer),
+            _ => None,
+        }
+    }
+}
+
+impl Item {
+    /// Finds the message's words (when `words`) and packed text (with
+    /// `packer`), each once per text the memo holds.
+    fn prepare(&mut self, memo: &mut TextMemo, words: bool, packer: Option<&mut TextPacker>) {
+        let Ok(Record::Message(m)) = &self.outcome else {
             return;
         };
         let Some(text) = m.content.as_deref() else {
             return;
         };
-        item.packed = match memo.entry(text) {
-            Some(Found { packed: Some(packed), .. }) => packed.clone(),
-            Some(found) => found.packed.insert(packer.pack(text).map(Arc::from)).clone(),
-            None => packer.pack(text).map(Arc::from),
-        };
+        let find_words = || Arc::from(crate::store::message_words(text));
+        let pack = |packer: &mut TextPacker| packer.pack(text).map(Arc::from);
+        match memo.entry(text) {
+            Some(found) => {
+                if words && self.words.is_none() {
+                    self.words = Some(found.words.get_or_insert_with(find_words).clone());
+                }
+                if let Some(packer) = packer {
+                    self.packed = found.packed.get_or_insert_with(|| pack(packer)).clone();
+                }
+            }
+            None => {
+                if words && self.words.is_none() {
+                    self.words = Some(find_words());
+                }
+                self.packed = packer.and_then(pack);
+            }
+        }
     }
 }
 
@@ -203,15 +228,8 @@ const BATCH: usize = 256;
 
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
-        let words = match &outcome {
-            Ok(Record::Message(m)) if self.words => m.content.as_deref().map(|text| match self.memo.entry(text) {
-                Some(Found { words: Some(words), .. }) => words.clone(),
-                Some(found) => found.words.insert(crate::store::message_words(text).into()).clone(),
-                None => crate::store::message_words(text).into(),
-            }),
-            _ => None,
-        };
-        let mut item = Item { position, outcome, words, packed: None };
+        let mut item = Item { position, outcome, words: None, packed: None };
+        item.prepare(&mut self.memo, self.words, self.pack.packer());
         if let Pack::Learning { held, messages } = &mut self.pack {
             *messages += usize::from(matches!(item.outcome, Ok(Record::Message(_))));
             held.push(item);
@@ -220,7 +238,6 @@ impl Sink for ChannelSink {
             }
             return Ok(());
         }
-        self.pack.pack(&mut item, &mut self.memo);
         self.add(item)
     }
 }
@@ -253,7 +270,7 @@ impl ChannelSink {
             self.pack = Pack::With(packer);
         }
         for mut item in held {
-            self.pack.pack(&mut item, &mut self.memo);
+            item.prepare(&mut self.memo, self.words, self.pack.packer());
             self.add(item)?;
         }
         Ok(())

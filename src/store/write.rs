@@ -34,6 +34,8 @@ pub struct FileWriter<'c> {
     /// The row ids of the conversations this file touched, until there are
     /// too many (`None`): facts are updated for these only.
     touched: Option<std::collections::HashSet<i64>>,
+    /// The conversation noted last in `touched` (0: none; row ids start at 1).
+    last_touched: i64,
     /// This file's row in `import_file`.
     file: i64,
     open: bool,
@@ -171,6 +173,7 @@ impl<'c> FileWriter<'c> {
             next_action: next_row("action")?,
             next_feedback: next_row("feedback")?,
             touched: Some(std::collections::HashSet::new()),
+            last_touched: 0,
             file,
             open: true,
             words,
@@ -360,6 +363,11 @@ impl<'c> FileWriter<'c> {
 
     /// Notes that the conversation `id` changed.
     fn touch(&mut self, id: i64) {
+        // The records of a conversation usually come together: noted once.
+        if self.last_touched == id {
+            return;
+        }
+        self.last_touched = id;
         if let Some(touched) = &mut self.touched {
             touched.insert(id);
             if touched.len() > CHANGED_LIMIT {
