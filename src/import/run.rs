@@ -96,18 +96,33 @@ pub fn import(
 /// One record read, or why it was rejected, with what the reading thread
 /// found for a message: its words, when the store indexes them, and its
 /// text packed, when the store packs it (shared by the messages of a file
-/// that say the same text: see [`TextMemo`]).
+/// that say the same text again and again: see [`TextMemo`]).
 struct Item {
     position: Position,
     outcome: Result<Record, String>,
-    words: Option<Arc<str>>,
-    packed: Option<Arc<[u8]>>,
+    words: Option<Shared<String, str>>,
+    packed: Option<Shared<Vec<u8>, [u8]>>,
+}
+
+/// A message's own words or packed text, or those of a text the memo holds.
+enum Shared<O, S: ?Sized> {
+    Own(O),
+    Memo(Arc<S>),
+}
+
+impl<O: std::ops::Deref<Target = S>, S: ?Sized> Shared<O, S> {
+    fn get(&self) -> &S {
+        match self {
+            Shared::Own(own) => own,
+            Shared::Memo(shared) => shared,
+        }
+    }
 }
 
 /// What the reading thread found for one text: its words (when the store
 /// indexes them) and, once worked out, its packed form (`Some(None)`:
 /// packing would not make it smaller).
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Found {
     words: Option<Arc<str>>,
     packed: Option<Option<Arc<[u8]>>>,
@@ -115,31 +130,72 @@ struct Found {
 
 /// The words and packed form of the texts a file says again and again
 /// (a bot's canned answers, "thanks"): found once, then shared. Both are
-/// functions of the text alone (the packer does not change within a
-/// file once it packs), so a text said again gets exactly what it got the
-/// first time. Bounded: at most [`MEMO_TEXTS`] texts of at most
-/// [`MEMO_TEXT_BYTES`] each, forgotten all at once when full.
-#[derive(Default)]
+/// functions of the text alone (the packer does not change within a file
+/// once it packs), so a text said again gets exactly what it got the
+/// first time. A text is kept from its second time on (the first is only
+/// noted, by its hash, in `seen`), so that a file whose texts are all
+/// different pays one hash a message and nothing else. Bounded: at most
+/// [`MEMO_TEXTS`] texts of at most [`MEMO_TEXT_BYTES`] each, forgotten all
+/// at once when full.
 struct TextMemo {
-    texts: HashMap<Box<str>, Found>,
+    hasher: std::collections::hash_map::RandomState,
+    /// By the text's hash (two texts of one hash: the first is kept).
+    texts: HashMap<u64, (Box<str>, Found), std::hash::BuildHasherDefault<HashIsKey>>,
+    /// The hashes of texts said once, one a slot.
+    seen: Vec<u64>,
 }
 
 const MEMO_TEXTS: usize = 4096;
 const MEMO_TEXT_BYTES: usize = 256;
+const SEEN_SLOTS: usize = 16 * 1024;
+
+impl Default for TextMemo {
+    fn default() -> TextMemo {
+        TextMemo { hasher: Default::default(), texts: HashMap::default(), seen: vec![0; SEEN_SLOTS] }
+    }
+}
+
+/// The memo's keys are hashes already.
+#[derive(Default)]
+struct HashIsKey(u64);
+
+impl std::hash::Hasher for HashIsKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 impl TextMemo {
-    /// The entry of `text`, made when new; `None` for a text too long to keep.
+    /// The entry of `text` when it is said again; `None` the first time
+    /// (or for a text too long to keep).
     fn entry(&mut self, text: &str) -> Option<&mut Found> {
+        use std::hash::BuildHasher;
         if text.len() > MEMO_TEXT_BYTES {
             return None;
         }
-        if !self.texts.contains_key(text) {
-            if self.texts.len() >= MEMO_TEXTS {
-                self.texts.clear();
-            }
-            self.texts.insert(text.into(), Found::default());
+        let hash = self.hasher.hash_one(text);
+        // (Looking a hash up is cheap: the text was hashed once, above.)
+        if self.texts.contains_key(&hash) {
+            let (kept_text, found) = self.texts.get_mut(&hash)?;
+            return (**kept_text == *text).then_some(found);
         }
-        self.texts.get_mut(text)
+        let seen = &mut self.seen[(hash % SEEN_SLOTS as u64) as usize];
+        if *seen != hash {
+            *seen = hash;
+            return None;
+        }
+        if self.texts.len() >= MEMO_TEXTS {
+            self.texts.clear();
+        }
+        Some(&mut self.texts.entry(hash).or_insert_with(|| (text.into(), Found::default())).1)
     }
 }
 
@@ -191,22 +247,23 @@ impl Item {
         let Some(text) = m.content.as_deref() else {
             return;
         };
-        let find_words = || Arc::from(crate::store::message_words(text));
-        let pack = |packer: &mut TextPacker| packer.pack(text).map(Arc::from);
+        let find_words = || crate::store::message_words(text);
         match memo.entry(text) {
             Some(found) => {
                 if words && self.words.is_none() {
-                    self.words = Some(found.words.get_or_insert_with(find_words).clone());
+                    let shared = found.words.get_or_insert_with(|| find_words().into());
+                    self.words = Some(Shared::Memo(shared.clone()));
                 }
                 if let Some(packer) = packer {
-                    self.packed = found.packed.get_or_insert_with(|| pack(packer)).clone();
+                    let shared = found.packed.get_or_insert_with(|| packer.pack(text).map(Arc::from));
+                    self.packed = shared.clone().map(Shared::Memo);
                 }
             }
             None => {
                 if words && self.words.is_none() {
-                    self.words = Some(find_words());
+                    self.words = Some(Shared::Own(find_words()));
                 }
-                self.packed = packer.and_then(pack);
+                self.packed = packer.and_then(|packer| packer.pack(text)).map(Shared::Own);
             }
         }
     }
@@ -373,7 +430,11 @@ fn import_file(
             for item in &batch.items {
                 match &item.outcome {
                     Ok(record) => {
-                        if let Err(e) = writer.write_prepared(record, item.words.as_deref(), item.packed.as_deref()) {
+                        if let Err(e) = writer.write_prepared(
+                            record,
+                            item.words.as_ref().map(Shared::get),
+                            item.packed.as_ref().map(Shared::get),
+                        ) {
                             store_error = Some(e);
                             break;
                         }
@@ -444,17 +505,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_text_memo_keeps_short_texts_only_and_forgets_them_all_when_full() {
+    fn the_text_memo_keeps_short_texts_said_again_and_forgets_them_all_when_full() {
         let mut memo = TextMemo::default();
-        assert!(memo.entry(&"x".repeat(MEMO_TEXT_BYTES + 1)).is_none(), "a long text is not kept");
-        memo.entry("hello").unwrap().words = Some("hello".into());
+        let long = "x".repeat(MEMO_TEXT_BYTES + 1);
+        assert!(memo.entry(&long).is_none() && memo.entry(&long).is_none(), "a long text is never kept");
+        assert!(memo.entry("hello").is_none(), "a text said once is only noted");
+        memo.entry("hello").expect("kept the second time").words = Some("hello".into());
         assert_eq!(memo.entry("hello").unwrap().words.as_deref(), Some("hello"), "found again");
-        for i in 1..MEMO_TEXTS {
-            memo.entry(&i.to_string());
+        assert_eq!(memo.texts.len(), 1);
+        let mut kept = 1;
+        for i in 0.. {
+            let text = format!("text {i}");
+            if memo.entry(&text).is_none() && memo.entry(&text).is_some() {
+                kept += 1;
+            }
+            if kept == MEMO_TEXTS {
+                break;
+            }
         }
         assert_eq!(memo.texts.len(), MEMO_TEXTS);
-        memo.entry("one more");
+        assert!(memo.entry("one more").is_none(), "said once: the memo stays as it is");
+        assert_eq!(memo.texts.len(), MEMO_TEXTS);
+        assert!(memo.entry("one more").is_some());
         assert_eq!(memo.texts.len(), 1, "full: everything forgotten, then the new text kept");
-        assert!(memo.entry("hello").unwrap().words.is_none(), "hello was forgotten");
+        assert!(memo.entry("hello").is_none_or(|found| found.words.is_none()), "hello's words were forgotten");
     }
 }
