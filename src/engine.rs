@@ -381,44 +381,6 @@ fn geo_identity(path: Option<&Path>) -> String {
     }
 }
 
-/// The facts of the rows a ClickHouse store gave, as [`load_facts`] builds
-/// them from the SQLite store's: for what people ask about only
-/// ([`Engine::topics`]), every other number of a ClickHouse store being
-/// computed by its server.
-fn facts_of_rows(
-    rows: crate::store::clickhouse::StoredRows,
-    geo: &Geo,
-    prices: &[Price],
-    rates: &[ExchangeRate],
-) -> Facts {
-    let mut builder = FactsBuilder::new(prices).rates(rates);
-    let mut country_of: HashMap<String, &str> = HashMap::new();
-    for row in rows.conversations {
-        let country = row
-            .customer_ip_address
-            .as_ref()
-            .map(|ip| *country_of.entry(ip.clone()).or_insert_with(|| geo.country(Some(ip))));
-        builder.conversation(row, country);
-    }
-    for m in &rows.messages {
-        builder.message(crate::store::MessageRow {
-            id: m.id,
-            conversation: m.conversation,
-            role: m.role,
-            timestamp: m.timestamp,
-            model: m.model.as_deref(),
-            prompt_tokens: m.prompt_tokens,
-            completion_tokens: m.completion_tokens,
-            cost: m.cost,
-            foreign_cost: m.foreign_cost.as_ref().map(|(amount, currency)| (*amount, currency.as_str())),
-            time_unknown: m.time_unknown,
-        });
-    }
-    rows.actions.into_iter().for_each(|a| builder.action(a));
-    rows.feedback.into_iter().for_each(|f| builder.feedback(f));
-    builder.finish()
-}
-
 /// The address of a chosen ClickHouse server: its URL, with the user and
 /// password given beside it, when given, in place of the URL's.
 fn clickhouse_address(choice: &DataStoreChoice) -> Result<Address, StoreError> {
@@ -675,7 +637,7 @@ impl Engine {
                     self.facts_generation = at.generation;
                     at.facts
                 }
-                // Only what people ask about holds them ([`Engine::topics`]).
+                // Never on a ClickHouse store: its server computes every number.
                 Backend::ClickHouse(_) => return Err(Error::OnTheServer("the numbers")),
             });
         }
@@ -756,24 +718,14 @@ impl Engine {
     /// of its own, not part of the dashboard's numbers: the first call after
     /// a change of the store reads the text of its user messages once (the
     /// topic index); the next ones count from what it kept.
+    ///
+    /// A ClickHouse store computes them itself: only the topics travel
+    /// (`src/store/clickhouse/topics.rs`).
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
-        if let Backend::ClickHouse(store) = &self.backend {
-            // Counted from the facts of every record, read for this card
-            // alone and dropped after it: the one reading of a ClickHouse
-            // store's records into memory left.
-            let rows = store.stored_rows()?;
-            self.facts = Some(facts_of_rows(rows, &self.geo, &self.settings.prices, &self.settings.exchange_rates));
-            let topics = self.topics_of_facts(query);
-            self.facts = None;
-            return topics;
-        }
-        self.topics_of_facts(query)
-    }
-
-    /// [`Engine::topics`] from the facts held.
-    fn topics_of_facts(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
         use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
-        use crate::model::Side;
+        if let Backend::ClickHouse(store) = &self.backend {
+            return Ok(store.topics(query)?);
+        }
         let query = self.resolve_text(query)?;
         // Topics need no questions: the facts without them are enough.
         self.base_facts()?;
@@ -781,44 +733,24 @@ impl Engine {
         let facts = self.facts.as_ref().expect("just built");
         let scope = TopicScope::of(facts, &query);
         let languages = self.topic_languages();
-        // On SQLite the store generation says when the index is stale; a
-        // ClickHouse store's is built at each call (one read of the text).
-        let local = matches!(self.backend, Backend::Local(_));
-        let kept = local && self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages));
+        // The store generation says when the index is stale.
+        let kept = self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages));
         if !kept {
             self.topic_index = None;
             let stop = stop_words(languages.iter().map(String::as_str));
             let mut builder = TopicIndexBuilder::new(&stop);
-            match &self.backend {
-                Backend::Local(store) => {
-                    store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
-                }
-                // The same index of the user messages' text the server gives.
-                Backend::ClickHouse(store) => {
-                    let row_of: HashMap<&str, i64> = facts
-                        .conversation_ids
-                        .iter()
-                        .map(String::as_str)
-                        .zip(facts.conversation_rows.iter().copied())
-                        .collect();
-                    store.for_each_message_text(Some(Side::User), |conversation, ts, _, text| {
-                        builder.user_message(row_of.get(conversation).copied().unwrap_or(-1), ts, text);
-                    })?;
-                }
+            if let Backend::Local(store) = &self.backend {
+                store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
             }
             self.topic_index = Some(TopicIndexAt { generation, languages, index: builder.finish() });
         }
         let index = &self.topic_index.as_ref().expect("kept or just built").index;
-        let topics = index.counts(&scope).topics();
-        if !local {
-            self.topic_index = None;
-        }
-        Ok(topics)
+        Ok(index.counts(&scope).topics())
     }
 
     /// What building the topic index takes, when the index held is not of
     /// the store as it is (`None` when it is, and on a ClickHouse store,
-    /// whose index [`Engine::topics`] builds at each call). The app builds
+    /// which computes the topics itself at each call). The app builds
     /// it with [`TopicIndexJob::build`] away from the engine, which goes on
     /// answering meanwhile, and hands it back with [`Engine::install_topic_index`].
     pub fn topic_index_job(&mut self) -> Result<Option<TopicIndexJob>, Error> {

@@ -1,53 +1,20 @@
-//! Reading the ClickHouse store back: every record, for what people ask
-//! about (the one screen still counted from facts built in memory; the
-//! dashboard, its extras and the conversation list are SQL, `metrics` and
-//! `list`), a transcript, what was imported, and the messages the list's
-//! search box finds.
+//! Reading the ClickHouse store back: a transcript, what was imported, the
+//! first and last message, the conversations a phrase is said in, and the
+//! messages the list's search box finds. The numbers are SQL (`metrics`,
+//! `list`, `topics`): no method here reads every record into the client.
 //!
 //! Each record is its latest committed version (`argMax(…, seq)` over the
 //! rows of committed imports). A nullable column is read as a pair, a flag
 //! and a value, because ClickHouse's aggregates skip NULLs: `argMax(model, seq)`
 //! would give the latest model *given*, not the latest version's.
-//!
-//! Rows get integer ids here, as the SQLite store's rows have: conversations
-//! and messages numbered in first-seen order (the smallest `seq` of any of
-//! their rows), so that ties in time fall the way they fall on SQLite.
 
 use super::tsv::quote;
 use super::ClickHouseStore;
 use crate::metrics::words::Phrases;
-use crate::model::{Micros, Rating, Role, Side};
-use crate::store::{
-    ActionRow, ConversationDetail, DetailAction, DetailFeedback, DetailMessage, FeedbackRow, StoreError,
-    StoredConversation, StoredFile,
-};
+use crate::model::{Micros, Rating, Role};
+use crate::store::{ConversationDetail, DetailAction, DetailFeedback, DetailMessage, StoreError, StoredFile};
 use crate::text::{snippet, Snippet};
 use std::collections::{HashMap, HashSet};
-
-/// A message as read, owning its model's name.
-#[derive(Debug, Clone)]
-pub struct MessageLine {
-    pub id: i64,
-    pub conversation: i64,
-    pub role: Role,
-    pub timestamp: i64,
-    pub model: Option<String>,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub cost: Option<f64>,
-    /// A cost in another currency, as given: amount and currency.
-    pub foreign_cost: Option<(f64, String)>,
-    pub time_unknown: bool,
-}
-
-/// Every committed record, with integer ids.
-#[derive(Debug, Default)]
-pub struct StoredRows {
-    pub conversations: Vec<StoredConversation>,
-    pub messages: Vec<MessageLine>,
-    pub actions: Vec<ActionRow>,
-    pub feedback: Vec<FeedbackRow>,
-}
 
 /// `argMax` of a nullable column: its null flag and its value, latest version first.
 fn latest(column: &str, empty: &str) -> String {
@@ -95,17 +62,6 @@ fn text(row: &[String], i: usize) -> String {
 
 fn role_of(text: &str) -> Role {
     Role::parse(text).unwrap_or(Role::System)
-}
-
-/// `metadata.environment` as text, as the SQLite store reads it.
-fn environment_of(metadata: Option<&str>) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(metadata?).ok()?;
-    match value.get("environment")? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_owned()),
-        _ => None,
-    }
 }
 
 impl ClickHouseStore {
@@ -189,105 +145,6 @@ impl ClickHouseStore {
             }
         }
         Ok(lines)
-    }
-
-    /// Every committed record, as the facts are built from them: for what
-    /// people ask about only (`Engine::topics`).
-    pub fn stored_rows(&self) -> Result<StoredRows, StoreError> {
-        let committed = self.committed();
-        let first_seen = Table::RECORDS
-            .iter()
-            .map(|t| {
-                let seq = if *t == Table::Message { "first_seq" } else { "seq" };
-                format!(
-                    "SELECT conversation_id, min({seq}) AS s FROM {} WHERE {committed} GROUP BY conversation_id",
-                    self.records_of(*t)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
-        let order = self.select(&format!(
-            "SELECT conversation_id FROM ({first_seen}) GROUP BY conversation_id ORDER BY min(s), conversation_id"
-        ))?;
-        let lines = self.conversation_lines("1")?;
-        let mut rows = StoredRows::default();
-        let mut id_of: HashMap<String, i64> = HashMap::with_capacity(order.len());
-        for (i, row) in order.into_iter().enumerate() {
-            let conversation_id = text(&row, 0);
-            let id = i as i64 + 1;
-            id_of.insert(conversation_id.clone(), id);
-            let line = lines.get(&conversation_id).map(Vec::as_slice).unwrap_or(&[]);
-            let metadata = opt(line, 14);
-            rows.conversations.push(StoredConversation {
-                id,
-                conversation_id,
-                started_at: opt_num(line, 0),
-                ended_at: opt_num(line, 2),
-                customer_id: opt(line, 4),
-                customer_ip_address: opt(line, 6),
-                device: opt(line, 8),
-                source: opt(line, 10),
-                language: opt(line, 12),
-                environment: environment_of(metadata.as_deref()),
-            });
-        }
-        let conv = |row: &[String]| id_of.get(&text(row, 0)).copied().unwrap_or(0);
-        for (i, row) in self
-            .select(&format!(
-                "SELECT conversation_id, argMax(role, seq), argMax(timestamp, seq), {}
-                 FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(first_seq)",
-                usage(),
-                self.records_of(Table::Message)
-            ))?
-            .into_iter()
-            .enumerate()
-        {
-            rows.messages.push(MessageLine {
-                id: i as i64 + 1,
-                conversation: conv(&row),
-                role: role_of(&text(&row, 1)),
-                timestamp: num(&row, 2),
-                model: opt(&row, 3),
-                prompt_tokens: opt_num(&row, 5).unwrap_or(0),
-                completion_tokens: opt_num(&row, 7).unwrap_or(0),
-                cost: opt_num(&row, 9),
-                foreign_cost: foreign(&row, 3),
-                time_unknown: text(&row, 15) == "1",
-            });
-        }
-        for row in self.select(&format!(
-            "SELECT conversation_id, argMax(name, seq), argMax(started_at, seq), {}, argMax(error, seq)
-             FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(seq)",
-            latest("duration_ms", "toFloat64(0)"),
-            self.records_of(Table::Action)
-        ))? {
-            rows.actions.push(ActionRow {
-                conversation: conv(&row),
-                name: text(&row, 1),
-                started_at: num(&row, 2),
-                duration_ms: opt_num(&row, 3),
-                error: text(&row, 5) == "1",
-            });
-        }
-        for (i, row) in self
-            .select(&format!(
-                "SELECT conversation_id, {}, argMax(rating, seq), argMax(toUInt8(isNotNull(comment)), seq)
-                 FROM {} WHERE {committed} GROUP BY conversation_id, identity ORDER BY min(seq)",
-                latest("timestamp", "toInt64(0)"),
-                self.records_of(Table::Feedback)
-            ))?
-            .into_iter()
-            .enumerate()
-        {
-            rows.feedback.push(FeedbackRow {
-                id: i as i64 + 1,
-                conversation: conv(&row),
-                has_comment: text(&row, 4) == "1",
-                timestamp: opt_num(&row, 1),
-                rating: Rating::from_str_opt(&text(&row, 3)).unwrap_or(Rating::Neutral),
-            });
-        }
-        Ok(rows)
     }
 
     /// One conversation with its messages (in time order, ties in first-seen
@@ -434,38 +291,6 @@ impl ClickHouseStore {
             super::metrics::says_any(phrases)
         ))?;
         Ok(rows.into_iter().map(|r| r.into_iter().next().unwrap_or_default()).collect())
-    }
-
-    /// Every committed message's conversation, time, side and text, the
-    /// messages of a conversation one after another in the order they were
-    /// said (time, then first seen), as the Insights read them.
-    /// `only` keeps the messages of one side.
-    pub fn for_each_message_text(
-        &self,
-        only: Option<Side>,
-        mut each: impl FnMut(&str, i64, Side, Option<&str>),
-    ) -> Result<(), StoreError> {
-        let only = match only {
-            Some(side) => format!("HAVING argMax(side, seq) = {}", super::write::side_code(side)),
-            None => String::new(),
-        };
-        let rows = self.select(&format!(
-            "SELECT conversation_id, argMax(timestamp, seq) AS t, argMax(side, seq), {}, min(first_seq) AS o
-             FROM {} WHERE {} GROUP BY conversation_id, identity {only} ORDER BY conversation_id, t, o",
-            latest("content", "''"),
-            self.records_of(Table::Message),
-            self.committed()
-        ))?;
-        for row in rows {
-            let side = match text(&row, 2).as_str() {
-                "1" => Side::User,
-                "2" => Side::Agent,
-                _ => Side::Neither,
-            };
-            let content = self.content_of(opt(&row, 3), if side == Side::User { Role::User } else { Role::Agent });
-            each(&text(&row, 0), num(&row, 1), side, content.as_deref());
-        }
-        Ok(())
     }
 
     /// For each of these conversations that says one of `phrases`, the
