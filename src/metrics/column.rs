@@ -129,30 +129,6 @@ impl<T: Pod> Column<T> {
     }
 }
 
-/// A `Vec` with room for `capacity` rows, in fresh memory that is asked to
-/// be backed by huge pages where the system offers them on request (Linux's
-/// `madvise` mode): a table of hundreds of megabytes is then faulted in by
-/// the 2 MiB page, not by the 4 KiB one (a third of a copy's time, at a
-/// million conversations, was the kernel faulting and clearing the pages).
-pub fn fresh_vec<T>(capacity: usize) -> Vec<T> {
-    let v = Vec::with_capacity(capacity);
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let bytes = capacity.saturating_mul(std::mem::size_of::<T>());
-        if bytes >= 4 * HUGE {
-            let start = v.as_ptr() as usize;
-            let (from, to) = (start.next_multiple_of(HUGE), (start + bytes) / HUGE * HUGE);
-            if to > from {
-                // SAFETY: advice only, on whole pages of memory this `Vec`
-                // owns and has not written yet; it never changes contents.
-                unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
-            }
-        }
-    }
-    v
-}
-
 /// Rows changed as an update of facts changes them: `keep` says of each
 /// row (which it may change, e.g. renumber) whether it stays, and `add`'s
 /// rows are merged in among those kept, in order of time (`ts`), then of
@@ -183,7 +159,7 @@ pub fn retained_merged<T: Pod>(
         }
         Inner::InPlace { .. } => {
             let old = rows.as_slice();
-            let mut out = fresh_vec(old.len() + add.len());
+            let mut out = Vec::with_capacity(old.len() + add.len());
             let mut added = add.into_iter().peekable();
             for row in old {
                 let mut row = *row;
@@ -223,7 +199,7 @@ pub fn retained_placed<T: Pod>(
         }
         Inner::InPlace { .. } => {
             let old = rows.as_slice();
-            let mut out = fresh_vec(old.len() + add.len());
+            let mut out = Vec::with_capacity(old.len() + add.len());
             let mut added = at.iter().zip(add).peekable();
             for (i, row) in old.iter().enumerate() {
                 if kept_at(i) {

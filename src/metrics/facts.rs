@@ -6,7 +6,7 @@
 //! exchange, action and feedback as a small fixed-size row sorted by time, so
 //! that a query is a binary search and one pass over the rows in range.
 
-use super::column::{fresh_vec, interleave, retained_merged, retained_placed, Column, Names};
+use super::column::{interleave, retained_merged, retained_placed, Column, Names};
 use super::groups::Groups;
 use super::normal;
 use super::rows::{flag, rating_code, side_code};
@@ -559,7 +559,7 @@ impl Facts {
             let grown = new.message_conversations.len().saturating_sub(old.len());
             let renumbered = |c: u32| if c == NO_CONVERSATION { c } else { old_to[c as usize] };
             let mut message_conversations = if old.is_in_place() {
-                let mut v = fresh_vec(old.len() + grown);
+                let mut v = Vec::with_capacity(old.len() + grown);
                 v.extend(old.iter().map(|&c| renumbered(c)));
                 v
             } else {

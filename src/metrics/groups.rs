@@ -7,7 +7,7 @@
 //! quarter hours, in such a zone, can therefore count whole groups; any
 //! other query reads the messages one by one (`compute` chooses).
 
-use super::column::{fresh_vec, Column};
+use super::column::Column;
 use super::rows::{ExchangeFact, MessageFact, NONE, NO_MODEL};
 use crate::model::Side;
 use std::ops::Range;
@@ -165,8 +165,8 @@ impl Groups {
         };
         let row_count = (earlier.rows.len() as isize + cut_len(row_cuts)) as usize;
         let response_count = (earlier.responses.len() as isize + cut_len(response_cuts)) as usize;
-        let mut rows: Vec<MessageGroup> = fresh_vec(row_count);
-        let mut conversations: Vec<u32> = fresh_vec(row_count);
+        let mut rows: Vec<MessageGroup> = Vec::with_capacity(row_count);
+        let mut conversations: Vec<u32> = Vec::with_capacity(row_count);
         let mut next = 0;
         let mut push = |g: &MessageGroup, conversation: u32| {
             rows.push(MessageGroup { conversation, first_response: next, ..*g });
@@ -180,7 +180,7 @@ impl Groups {
             from = cut.end;
         }
         earlier.rows[from..].iter().for_each(|g| push(g, renumber(g.conversation)));
-        let mut responses: Vec<i64> = fresh_vec(response_count);
+        let mut responses: Vec<i64> = Vec::with_capacity(response_count);
         let mut from = 0;
         for (cut, put) in response_cuts {
             responses.extend_from_slice(&earlier.responses[from..cut.start]);
