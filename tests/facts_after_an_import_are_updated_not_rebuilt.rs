@@ -238,7 +238,7 @@ fn rows_in_order(facts: &rapport::metrics::Facts) -> Vec<String> {
         .zip(&facts.conversation_rows)
         .zip(&facts.conversation_ids)
         .map(|((c, r), id)| {
-            let user = facts.users.values.get(c.user as usize).map_or("-", String::as_str);
+            let user = facts.users.values.get(c.user as usize).unwrap_or("-");
             let names = [c.country, c.device, c.source, c.language, c.environment].map(|n| facts.names.name(n));
             format!("conversation {r} {id} {} {} {} {user} {names:?}", c.started, c.ended, c.messages)
         })

@@ -331,6 +331,8 @@ pub struct Names {
     kept: Option<(Arc<Backing>, usize)>,
     /// Names added after those kept, before they were made (see [`Names::push`]).
     tail: Vec<String>,
+    /// Where each kept name's length is, found on the first [`Names::get`].
+    offsets: OnceLock<Vec<usize>>,
 }
 
 impl Names {
@@ -345,7 +347,13 @@ impl Names {
             std::str::from_utf8(name).ok()?;
             end += 4 + len;
         }
-        let names = Names { count, owned: OnceLock::new(), kept: Some((Arc::clone(backing), at)), tail: Vec::new() };
+        let names = Names {
+            count,
+            owned: OnceLock::new(),
+            kept: Some((Arc::clone(backing), at)),
+            tail: Vec::new(),
+            offsets: OnceLock::new(),
+        };
         Some((names, end))
     }
 
@@ -376,6 +384,32 @@ impl Names {
             f(std::str::from_utf8(&bytes[at + 4..at + 4 + len]).expect("checked when read back"));
             at += 4 + len;
         }
+    }
+
+    /// The name at `i`, without making every name kept in place into a
+    /// `String` (a dashboard's latest comments name a few of a million
+    /// conversations): the first call finds where each kept name is.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if let Some(made) = self.owned.get() {
+            return made.get(i).map(String::as_str);
+        }
+        let Some((backing, first)) = &self.kept else { return self.tail.get(i).map(String::as_str) };
+        if i >= self.count {
+            return self.tail.get(i - self.count).map(String::as_str);
+        }
+        let bytes = backing.bytes();
+        let offsets = self.offsets.get_or_init(|| {
+            let mut offsets = Vec::with_capacity(self.count);
+            let mut at = *first;
+            for _ in 0..self.count {
+                offsets.push(at);
+                at += 4 + u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+            }
+            offsets
+        });
+        let at = offsets[i];
+        let len = u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        Some(std::str::from_utf8(&bytes[at + 4..at + 4 + len]).expect("checked when read back"))
     }
 
     /// Each name with its index, in order, without making those kept in
@@ -423,13 +457,19 @@ impl Default for Names {
 
 impl From<Vec<String>> for Names {
     fn from(v: Vec<String>) -> Self {
-        Names { count: v.len(), owned: OnceLock::from(v), kept: None, tail: Vec::new() }
+        Names { count: v.len(), owned: OnceLock::from(v), kept: None, tail: Vec::new(), offsets: OnceLock::new() }
     }
 }
 
 impl Clone for Names {
     fn clone(&self) -> Self {
-        Names { count: self.count, owned: self.owned.clone(), kept: self.kept.clone(), tail: self.tail.clone() }
+        Names {
+            count: self.count,
+            owned: self.owned.clone(),
+            kept: self.kept.clone(),
+            tail: self.tail.clone(),
+            offsets: self.offsets.clone(),
+        }
     }
 }
 
@@ -502,7 +542,13 @@ mod tests {
         let mut seen = Vec::new();
         grown.for_each(|i, name| seen.push(format!("{i}:{name}")));
         assert_eq!(seen, ["0:ab", "1:", "2:\u{e9}t\u{e9}", "3:new"]);
+        assert_eq!(
+            [0, 1, 2, 3, 4].map(|i| grown.get(i)),
+            [Some("ab"), Some(""), Some("\u{e9}t\u{e9}"), Some("new"), None]
+        );
+        assert_eq!(format!("{grown:?}"), "Names(4 kept)", "read one by one without making them");
         assert_eq!(&grown[..], ["ab", "", "\u{e9}t\u{e9}", "new"]);
+        assert_eq!(grown.get(3), Some("new"), "and once made");
         grown.push("newer".to_owned());
         assert_eq!(&grown[..], ["ab", "", "\u{e9}t\u{e9}", "new", "newer"], "added to once made");
         assert_eq!(&names[..], ["ab", "", "\u{e9}t\u{e9}"]);

@@ -82,8 +82,9 @@ impl Interner {
         self.index.get_or_init(|| Self::index_of(&self.values)).get(value).copied()
     }
 
+    /// The value numbered `i` (read without making every value kept in place a `String`).
     pub fn name(&self, i: u32) -> &str {
-        &self.values[i as usize]
+        self.values.get(i as usize).unwrap_or_else(|| panic!("no value numbered {i} of {}", self.values.len()))
     }
 }
 
