@@ -762,9 +762,14 @@ impl Engine {
     /// of its own, not part of the dashboard's numbers: the first call after
     /// a change of the store reads the text of its user messages once (the
     /// topic index); the next ones count from what it kept.
+    ///
+    /// A ClickHouse store computes them itself: only the topics travel
+    /// (`src/store/clickhouse/topics.rs`).
     pub fn topics(&mut self, query: &Query) -> Result<Vec<crate::metrics::Topic>, Error> {
         use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
-        use crate::model::Side;
+        if let Backend::ClickHouse(store) = &self.backend {
+            return Ok(store.topics(query)?);
+        }
         let query = self.resolve_text(query)?;
         // Topics need no questions: the facts without them are enough.
         self.base_facts()?;
@@ -772,44 +777,24 @@ impl Engine {
         let facts = self.facts.as_ref().expect("just built");
         let scope = TopicScope::of(facts, &query);
         let languages = self.topic_languages();
-        // On SQLite the store generation says when the index is stale; a
-        // ClickHouse store's is built at each call (one read of the text).
-        let local = matches!(self.backend, Backend::Local(_));
-        let kept = local && self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages));
+        // The store generation says when the index is stale.
+        let kept = self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages));
         if !kept {
             self.topic_index = None;
             let stop = stop_words(languages.iter().map(String::as_str));
             let mut builder = TopicIndexBuilder::new(&stop);
-            match &self.backend {
-                Backend::Local(store) => {
-                    store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
-                }
-                // The same index of the user messages' text the server gives.
-                Backend::ClickHouse(store) => {
-                    let row_of: HashMap<&str, i64> = facts
-                        .conversation_ids
-                        .iter()
-                        .map(String::as_str)
-                        .zip(facts.conversation_rows.iter().copied())
-                        .collect();
-                    store.for_each_message_text(Some(Side::User), |conversation, ts, _, text| {
-                        builder.user_message(row_of.get(conversation).copied().unwrap_or(-1), ts, text);
-                    })?;
-                }
+            if let Backend::Local(store) = &self.backend {
+                store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
             }
             self.topic_index = Some(TopicIndexAt { generation, languages, index: builder.finish() });
         }
         let index = &self.topic_index.as_ref().expect("kept or just built").index;
-        let topics = index.counts(&scope).topics();
-        if !local {
-            self.topic_index = None;
-        }
-        Ok(topics)
+        Ok(index.counts(&scope).topics())
     }
 
     /// What building the topic index takes, when the index held is not of
     /// the store as it is (`None` when it is, and on a ClickHouse store,
-    /// whose index [`Engine::topics`] builds at each call). The app builds
+    /// which computes the topics itself at each call). The app builds
     /// it with [`TopicIndexJob::build`] away from the engine, which goes on
     /// answering meanwhile, and hands it back with [`Engine::install_topic_index`].
     pub fn topic_index_job(&mut self) -> Result<Option<TopicIndexJob>, Error> {

@@ -31,6 +31,9 @@ fn rapport(db: &str, args: &[&str]) -> String {
 }
 
 const MONTH: [&str; 7] = ["metrics", "--from", "2026-01-01T00:00:00Z", "--to", "2027-01-01T00:00:00Z", "--tz", "UTC"];
+/// What people ask about over the same year (computed by the server from
+/// the runs each user message keeps in the `message` table).
+const TOPICS: [&str; 7] = ["topics", "--from", "2026-01-01T00:00:00Z", "--to", "2027-01-01T00:00:00Z", "--tz", "UTC"];
 
 #[test]
 #[ignore = "needs a ClickHouse server: tests/clickhouse/run.sh runs it"]
@@ -41,6 +44,8 @@ fn a_killed_import_leaves_clickhouse_as_before_that_file() {
     let small = ws.file("small.jsonl", conversations_jsonl(10, "s"));
     rapport(&db, &["import", small.to_str().unwrap()]);
     let before = rapport(&db, &MONTH);
+    let topics_before = rapport(&db, &TOPICS);
+    assert!(topics_before.contains("\"messages\": 10"), "the ten questions have a topic: {topics_before}");
 
     // Big enough that the import is still running when it is killed.
     let big = ws.file("big.jsonl", conversations_jsonl(300_000, "b"));
@@ -68,6 +73,7 @@ fn a_killed_import_leaves_clickhouse_as_before_that_file() {
         "rows of the killed file are on the shards, or this test proves nothing"
     );
     assert_eq!(rapport(&db, &MONTH), before, "no number counts a row of the killed file");
+    assert_eq!(rapport(&db, &TOPICS), topics_before, "no topic counts a row of the killed file");
     let status = rapport(&db, &["import", small.to_str().unwrap()]);
     assert!(status.contains("10 conversations"), "the store holds what it held: {status}");
 

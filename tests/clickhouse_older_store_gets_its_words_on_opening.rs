@@ -155,6 +155,11 @@ fn an_older_clickhouse_store_gets_its_messages_words_on_opening() {
             if filters.is_empty() {
                 assert!(insights.unanswered_questions > 0 && insights.fallback_answers > 0, "{insights:?}");
             }
+            assert_eq!(
+                json(&sqlite.topics(&q).unwrap()),
+                json(&ch.topics(&q).unwrap()),
+                "{opening}, {filters:?}: what people ask about"
+            );
             let first = ListOptions { limit: 100, ..ListOptions::default() };
             assert_eq!(
                 json(&sqlite.conversations(&q, &first).unwrap()),

@@ -201,3 +201,62 @@ fn a_cancelled_import_takes_its_dictionary_with_it_and_the_next_one_learns_again
         assert_eq!(&t.messages[0].message.content, content, "{c}");
     }
 }
+
+/// A file that says a few texts again and again (a bot's canned answers),
+/// among more different texts than the reading thread remembers, and
+/// texts too long to remember: every message is kept and indexed as if it
+/// were the only one saying its text.
+#[test]
+fn texts_said_again_and_again_are_packed_and_indexed_as_each_message_says_them() {
+    let ws = Workspace::new();
+    let canned =
+        ["Let me check that for you.", "I've started a refund; it takes 3-5 business days.", "Obrigado, resolvido!"];
+    let long = format!("A long answer that is repeated — {}", "step by step, ".repeat(30));
+    let mut out = String::new();
+    let mut given = Vec::new();
+    // More than DICTIONARY_SAMPLES (packing starts after the dictionary is
+    // learnt) and more distinct texts than the memo holds (4,096).
+    let n = DICTIONARY_SAMPLES + 9000;
+    for i in 0..n {
+        let content = match i % 5 {
+            0 | 1 => canned[i % 3].to_owned(),
+            2 => long.clone(),
+            _ => format!("Parcel {i} came to the {} depot", ["north", "south"][i % 2]),
+        };
+        let c = format!("c{i}");
+        out.push_str(
+            &serde_json::json!({"type": "message", "conversation_id": c, "message_id": "m1", "role": "agent",
+                "timestamp": format!("2026-10-{:02}T10:{:02}:00Z", 1 + i % 28, i % 60), "content": content})
+            .to_string(),
+        );
+        out.push('\n');
+        given.push((c, content));
+    }
+    ws.import(&[ws.file("canned.jsonl", out)]);
+    let (packed, _) = packed_and_plain(&ws);
+    assert!(packed as usize > n * 9 / 10, "{packed} of {n} packed");
+    for (c, content) in given.iter().step_by(53) {
+        assert_eq!(transcript_text(&ws, c).as_deref(), Some(content.as_str()), "{c}");
+    }
+    // Messages saying the same text are stored alike, packed or not.
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    let forms: i64 = conn
+        .query_row(
+            "SELECT count(DISTINCT CAST(m.content AS BLOB)) FROM message_key AS k JOIN message AS m ON m.id = k.id
+             JOIN conversation AS c ON c.id = k.conversation WHERE c.conversation_id IN ('c0', 'c15', 'c30', 'c9000')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(forms, 1, "c0, c15, c30 and c9000 say the same canned text");
+    let said = |phrase: &str| {
+        let q = query("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "UTC", &[("text", phrase)]);
+        metrics(&mut ws.engine(), &q).total_conversations
+    };
+    let count = |f: &dyn Fn(&str) -> bool| given.iter().filter(|(_, t)| f(t)).count() as u64;
+    assert_eq!(said("check that for you"), count(&|t| t.contains("check that for you")));
+    assert_eq!(said("resolvido"), count(&|t| t.contains("resolvido")));
+    assert_eq!(said("step by step"), count(&|t| t.contains("step by step")));
+    assert_eq!(said("parcel 9003 came"), 1);
+    assert_eq!(said("south depot"), count(&|t| t.contains("south depot")));
+}

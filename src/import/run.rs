@@ -18,9 +18,11 @@ use crate::model::Record;
 use crate::store::{
     learn_dictionary, Counts, ImportTarget, Packing, StoreError, TextPacker, DICTIONARY_SAMPLES, NEW_DICTIONARY,
 };
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -93,12 +95,108 @@ pub fn import(
 
 /// One record read, or why it was rejected, with what the reading thread
 /// found for a message: its words, when the store indexes them, and its
-/// text packed, when the store packs it.
+/// text packed, when the store packs it (shared by the messages of a file
+/// that say the same text again and again: see [`TextMemo`]).
 struct Item {
     position: Position,
     outcome: Result<Record, String>,
-    words: Option<String>,
-    packed: Option<Vec<u8>>,
+    words: Option<Shared<String, str>>,
+    packed: Option<Shared<Vec<u8>, [u8]>>,
+}
+
+/// A message's own words or packed text, or those of a text the memo holds.
+enum Shared<O, S: ?Sized> {
+    Own(O),
+    Memo(Arc<S>),
+}
+
+impl<O: std::ops::Deref<Target = S>, S: ?Sized> Shared<O, S> {
+    fn get(&self) -> &S {
+        match self {
+            Shared::Own(own) => own,
+            Shared::Memo(shared) => shared,
+        }
+    }
+}
+
+/// What the reading thread found for one text: its words (when the store
+/// indexes them) and, once worked out, its packed form (`Some(None)`:
+/// packing would not make it smaller).
+#[derive(Default)]
+struct Found {
+    words: Option<Arc<str>>,
+    packed: Option<Option<Arc<[u8]>>>,
+}
+
+/// The words and packed form of the texts a file says again and again
+/// (a bot's canned answers, "thanks"): found once, then shared. Both are
+/// functions of the text alone (the packer does not change within a file
+/// once it packs), so a text said again gets exactly what it got the
+/// first time. A text is kept from its second time on (the first is only
+/// noted, by its hash, in `seen`), so that a file whose texts are all
+/// different pays one hash a message and nothing else. Bounded: at most
+/// [`MEMO_TEXTS`] texts of at most [`MEMO_TEXT_BYTES`] each, forgotten all
+/// at once when full.
+struct TextMemo {
+    hasher: std::collections::hash_map::RandomState,
+    /// By the text's hash (two texts of one hash: the first is kept).
+    texts: HashMap<u64, (Box<str>, Found), std::hash::BuildHasherDefault<HashIsKey>>,
+    /// The hashes of texts said once, one a slot.
+    seen: Vec<u64>,
+}
+
+const MEMO_TEXTS: usize = 4096;
+const MEMO_TEXT_BYTES: usize = 256;
+const SEEN_SLOTS: usize = 16 * 1024;
+
+impl Default for TextMemo {
+    fn default() -> TextMemo {
+        TextMemo { hasher: Default::default(), texts: HashMap::default(), seen: vec![0; SEEN_SLOTS] }
+    }
+}
+
+/// The memo's keys are hashes already.
+#[derive(Default)]
+struct HashIsKey(u64);
+
+impl std::hash::Hasher for HashIsKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl TextMemo {
+    /// The entry of `text` when it is said again; `None` the first time
+    /// (or for a text too long to keep).
+    fn entry(&mut self, text: &str) -> Option<&mut Found> {
+        use std::hash::BuildHasher;
+        if text.len() > MEMO_TEXT_BYTES {
+            return None;
+        }
+        let hash = self.hasher.hash_one(text);
+        // (Looking a hash up is cheap: the text was hashed once, above.)
+        if self.texts.contains_key(&hash) {
+            let (kept_text, found) = self.texts.get_mut(&hash)?;
+            return (**kept_text == *text).then_some(found);
+        }
+        let seen = &mut self.seen[(hash % SEEN_SLOTS as u64) as usize];
+        if *seen != hash {
+            *seen = hash;
+            return None;
+        }
+        if self.texts.len() >= MEMO_TEXTS {
+            self.texts.clear();
+        }
+        Some(&mut self.texts.entry(hash).or_insert_with(|| (text.into(), Found::default())).1)
+    }
 }
 
 struct Batch {
@@ -130,9 +228,43 @@ impl Pack {
         }
     }
 
-    fn pack(&mut self, item: &mut Item) {
-        if let (Pack::With(packer), Ok(Record::Message(m))) = (self, &item.outcome) {
-            item.packed = m.content.as_deref().and_then(|c| packer.pack(c));
+    /// The packer, once there is one.
+    fn packer(&mut self) -> Option<&mut TextPacker> {
+        match self {
+            Pack::With(packer) => Some(packer),
+            _ => None,
+        }
+    }
+}
+
+impl Item {
+    /// Finds the message's words (when `words`) and packed text (with
+    /// `packer`), each once per text the memo holds.
+    fn prepare(&mut self, memo: &mut TextMemo, words: bool, packer: Option<&mut TextPacker>) {
+        let Ok(Record::Message(m)) = &self.outcome else {
+            return;
+        };
+        let Some(text) = m.content.as_deref() else {
+            return;
+        };
+        let find_words = || crate::store::message_words(text);
+        match memo.entry(text) {
+            Some(found) => {
+                if words && self.words.is_none() {
+                    let shared = found.words.get_or_insert_with(|| find_words().into());
+                    self.words = Some(Shared::Memo(shared.clone()));
+                }
+                if let Some(packer) = packer {
+                    let shared = found.packed.get_or_insert_with(|| packer.pack(text).map(Arc::from));
+                    self.packed = shared.clone().map(Shared::Memo);
+                }
+            }
+            None => {
+                if words && self.words.is_none() {
+                    self.words = Some(Shared::Own(find_words()));
+                }
+                self.packed = packer.and_then(|packer| packer.pack(text)).map(Shared::Own);
+            }
         }
     }
 }
@@ -145,6 +277,7 @@ struct ChannelSink {
     batch: Vec<Item>,
     words: bool,
     pack: Pack,
+    memo: TextMemo,
 }
 
 /// Small enough that a batch's buffer is reused from the heap, not mapped anew.
@@ -152,11 +285,8 @@ const BATCH: usize = 256;
 
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
-        let words = match &outcome {
-            Ok(Record::Message(m)) if self.words => m.content.as_deref().map(crate::store::message_words),
-            _ => None,
-        };
-        let mut item = Item { position, outcome, words, packed: None };
+        let mut item = Item { position, outcome, words: None, packed: None };
+        item.prepare(&mut self.memo, self.words, self.pack.packer());
         if let Pack::Learning { held, messages } = &mut self.pack {
             *messages += usize::from(matches!(item.outcome, Ok(Record::Message(_))));
             held.push(item);
@@ -165,7 +295,6 @@ impl Sink for ChannelSink {
             }
             return Ok(());
         }
-        self.pack.pack(&mut item);
         self.add(item)
     }
 }
@@ -198,7 +327,7 @@ impl ChannelSink {
             self.pack = Pack::With(packer);
         }
         for mut item in held {
-            self.pack.pack(&mut item);
+            item.prepare(&mut self.memo, self.words, self.pack.packer());
             self.add(item)?;
         }
         Ok(())
@@ -272,7 +401,8 @@ fn import_file(
         let words = writer.wants_words();
         let pack = Pack::for_store(writer.packing());
         let reader = scope.spawn(move || {
-            let mut sink = ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words, pack };
+            let mut sink =
+                ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words, pack, memo: TextMemo::default() };
             let reading = Reading { format: detected.format, source: src, head: &detected.head, ctx, sink: &mut sink };
             let result = detected.importer.read(reading);
             // What was read before a refusal is discarded by the writer anyway.
@@ -300,7 +430,11 @@ fn import_file(
             for item in &batch.items {
                 match &item.outcome {
                     Ok(record) => {
-                        if let Err(e) = writer.write_prepared(record, item.words.as_deref(), item.packed.as_deref()) {
+                        if let Err(e) = writer.write_prepared(
+                            record,
+                            item.words.as_ref().map(Shared::get),
+                            item.packed.as_ref().map(Shared::get),
+                        ) {
                             store_error = Some(e);
                             break;
                         }
@@ -363,5 +497,37 @@ fn import_file(
             writer.commit(&format, records, rejected)?;
             Ok(Some(FileReport { path: shown, format, records, rejected, rejections, error: None }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_memo_keeps_short_texts_said_again_and_forgets_them_all_when_full() {
+        let mut memo = TextMemo::default();
+        let long = "x".repeat(MEMO_TEXT_BYTES + 1);
+        assert!(memo.entry(&long).is_none() && memo.entry(&long).is_none(), "a long text is never kept");
+        assert!(memo.entry("hello").is_none(), "a text said once is only noted");
+        memo.entry("hello").expect("kept the second time").words = Some("hello".into());
+        assert_eq!(memo.entry("hello").unwrap().words.as_deref(), Some("hello"), "found again");
+        assert_eq!(memo.texts.len(), 1);
+        let mut kept = 1;
+        for i in 0.. {
+            let text = format!("text {i}");
+            if memo.entry(&text).is_none() && memo.entry(&text).is_some() {
+                kept += 1;
+            }
+            if kept == MEMO_TEXTS {
+                break;
+            }
+        }
+        assert_eq!(memo.texts.len(), MEMO_TEXTS);
+        assert!(memo.entry("one more").is_none(), "said once: the memo stays as it is");
+        assert_eq!(memo.texts.len(), MEMO_TEXTS);
+        assert!(memo.entry("one more").is_some());
+        assert_eq!(memo.texts.len(), 1, "full: everything forgotten, then the new text kept");
+        assert!(memo.entry("hello").is_none_or(|found| found.words.is_none()), "hello's words were forgotten");
     }
 }

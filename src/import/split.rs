@@ -34,15 +34,32 @@ pub struct Lines<R> {
     reader: R,
     buf: Vec<u8>,
     number: u64,
+    /// The bytes of the last line handed out in place, in the reader's
+    /// buffer: consumed when the next line is asked for.
+    lent: usize,
 }
 
 impl<R: BufRead> Lines<R> {
     pub fn new(reader: R) -> Self {
-        Lines { reader, buf: Vec::new(), number: 0 }
+        Lines { reader, buf: Vec::new(), number: 0, lent: 0 }
     }
 
     /// The next line and its number; `None` at the end of the file.
     pub fn next_line(&mut self) -> io::Result<Option<(u64, Piece<'_>)>> {
+        self.reader.consume(std::mem::take(&mut self.lent));
+        // Most lines lie whole in the reader's buffer: handed out from
+        // there, not copied.
+        let whole = {
+            let chunk = self.reader.fill_buf()?;
+            memchr::memchr(b'\n', chunk).map(|at| (at, at - usize::from(at > 0 && chunk[at - 1] == b'\r')))
+        };
+        if let Some((at, end)) = whole.filter(|&(_, end)| end <= limits::MAX_RECORD_BYTES) {
+            self.lent = at + 1;
+            self.number += 1;
+            // The same buffer again, nothing read.
+            let chunk = self.reader.fill_buf()?;
+            return Ok(Some((self.number, Piece::Whole(&chunk[..end]))));
+        }
         self.buf.clear();
         let mut size: u64 = 0;
         let mut ended = false;
@@ -53,7 +70,7 @@ impl<R: BufRead> Lines<R> {
             if chunk.is_empty() {
                 break;
             }
-            let (take, found) = match chunk.iter().position(|&b| b == b'\n') {
+            let (take, found) = match memchr::memchr(b'\n', chunk) {
                 Some(at) => (at + 1, true),
                 None => (chunk.len(), false),
             };

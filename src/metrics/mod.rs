@@ -50,4 +50,7 @@ pub use normal::FilterKey;
 pub use packed::PACKED_LAYOUT;
 pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DEFAULT_ESCALATION_TOOLS};
 pub use response::ModelResponseTime;
-pub use topics::{phrases, stop_words, Topic, TopicCounts, TopicIndex, TopicIndexBuilder, TopicScope, TOPICS};
+pub use topics::{
+    choose, is_phrase, phrases, runs, score, sort_scored, stop_words, Scored, Topic, TopicCounts, TopicIndex,
+    TopicIndexBuilder, TopicScope, MIN_MESSAGES, SAME_THING, TOPICS,
+};

@@ -15,10 +15,10 @@ use std::collections::{HashMap, HashSet};
 /// The phrases a card shows.
 pub const TOPICS: usize = 10;
 /// A phrase said in fewer of the period's messages is no topic.
-const MIN_MESSAGES: u64 = 3;
+pub const MIN_MESSAGES: u64 = 3;
 /// A shorter phrase inside a longer topic said at least this share as often
 /// says the same thing: the longer one is kept.
-const SAME_THING: f64 = 0.8;
+pub const SAME_THING: f64 = 0.8;
 /// The ISO 639-1 codes whose stop words the `stop-words` crate has from
 /// NLTK's lists (the words of grammar: "my", "for", "is"; not "order" or
 /// "problem", which say what a question is about).
@@ -83,6 +83,107 @@ pub fn phrases(words: &[String], stop: &HashSet<String>) -> HashSet<String> {
     out
 }
 
+/// The runs of one message that can be phrases whatever the stop words,
+/// each once, sorted: one to three words without a word of digits only,
+/// single words of two letters at least. [`phrases`] are those of them that
+/// neither start nor end with a stop word ([`is_phrase`]); a store that
+/// keeps them at import (ClickHouse) needs no stop words then, which
+/// change with the languages of its data.
+pub fn runs(words: &[String]) -> Vec<String> {
+    let digits = |w: &String| w.chars().all(|c| c.is_ascii_digit());
+    let mut out: Vec<String> = Vec::new();
+    for start in 0..words.len() {
+        for len in 1..=3 {
+            let Some(run) = words.get(start..start + len) else { break };
+            if run.iter().any(digits) {
+                break;
+            }
+            if len == 1 && run[0].chars().count() < 2 {
+                continue;
+            }
+            out.push(run.join(" "));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether a run of [`runs`] is a phrase with these stop words: its first
+/// and last words are none of them.
+pub fn is_phrase(run: &str, stop: &HashSet<String>) -> bool {
+    let mut words = run.split(' ');
+    let first = words.next().unwrap_or_default();
+    let last = words.next_back().unwrap_or(first);
+    !stop.contains(first) && !stop.contains(last)
+}
+
+/// A phrase's score (step 4 of docs/metrics.md): said in `now` of the
+/// period's `period_messages` messages and in `store` of the store's
+/// `store_messages`; `None` when it is not positive (no topic).
+pub fn score(now: u64, store: u64, period_messages: u64, store_messages: u64) -> Option<f64> {
+    let n = period_messages.max(1) as f64;
+    let total = store_messages.max(1) as f64;
+    let store = store.max(now) as f64;
+    let score = if period_messages >= store_messages {
+        now as f64
+    } else {
+        now as f64 * ((now as f64 / n) / (store / total)).ln()
+    };
+    (score > 0.0).then_some(score)
+}
+
+/// A phrase of the period with its score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub score: f64,
+    pub phrase: String,
+    /// User messages of the period, and of the previous period, that say it.
+    pub messages: u64,
+    pub previous_messages: u64,
+}
+
+/// By score, ties by phrase (bytes).
+pub fn sort_scored(scored: &mut [Scored]) {
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.phrase.cmp(&b.phrase)));
+}
+
+/// The topics (step 5 of docs/metrics.md) of phrases in the order of
+/// [`sort_scored`]: up to [`TOPICS`], leaving out a phrase inside a longer
+/// one of `scored` said nearly as often, and a phrase said in nearly the
+/// same messages as one kept before it with a word in common.
+pub fn choose(scored: &[Scored]) -> Vec<Topic> {
+    // A phrase inside a longer one said nearly as often is that phrase again.
+    let counts: HashMap<&str, u64> = scored.iter().map(|s| (s.phrase.as_str(), s.messages)).collect();
+    let inside_longer = |phrase: &str, now: u64| {
+        counts.iter().any(|(other, &m)| {
+            other.len() > phrase.len()
+                && format!(" {other} ").contains(&format!(" {phrase} "))
+                && m as f64 >= SAME_THING * now as f64
+        })
+    };
+    // Phrases said in the same messages, overlapping (a word in common, as
+    // "change my delivery" and "delivery address" of one sentence), are
+    // one topic: the better scored is kept.
+    let mut kept: Vec<(&str, u64)> = Vec::new();
+    let mut out = Vec::new();
+    for Scored { phrase, messages: now, previous_messages: before, .. } in scored {
+        if out.len() == TOPICS || inside_longer(phrase, *now) {
+            continue;
+        }
+        let same_messages = |(other, m): &(&str, u64)| {
+            (*m as f64 - *now as f64).abs() <= (1.0 - SAME_THING) / 4.0 * (*now).max(*m) as f64
+                && other.split(' ').any(|w| phrase.split(' ').any(|v| v == w))
+        };
+        if kept.iter().any(same_messages) {
+            continue;
+        }
+        kept.push((phrase, *now));
+        out.push(Topic { phrase: phrase.clone(), messages: *now, previous_messages: *before });
+    }
+    out
+}
+
 /// Which user messages a query's topics read: those of conversations that
 /// pass its filters, in its period or the previous one.
 pub struct TopicScope {
@@ -103,6 +204,13 @@ impl TopicScope {
                 passes[row] = pass.as_ref().is_none_or(|p| p[i]);
             }
         }
+        let previous = query.previous();
+        TopicScope { passes, from: query.from.0, to: query.to.0, previous_from: previous.from.0 }
+    }
+
+    /// The scope of a query whose passing conversations are given by row
+    /// (`passes[row]`), as [`TopicIndexBuilder::user_message`] numbers them.
+    pub fn of_rows(passes: Vec<bool>, query: &super::Query) -> TopicScope {
         let previous = query.previous();
         TopicScope { passes, from: query.from.0, to: query.to.0, previous_from: previous.from.0 }
     }
@@ -371,48 +479,17 @@ impl TopicCounts {
     /// (`messages × ln(share in the period ÷ share in the store)`); when the
     /// period holds every message, the most said. Ties by phrase.
     pub fn topics(self) -> Vec<Topic> {
-        let n = self.period_messages.max(1) as f64;
-        let total = self.store_messages.max(1) as f64;
-        let whole = self.period_messages >= self.store_messages;
-        let mut scored: Vec<(f64, String, u64, u64)> = self
+        let (n, total) = (self.period_messages, self.store_messages);
+        let mut scored: Vec<Scored> = self
             .said
             .into_iter()
             .filter_map(|(phrase, (now, before))| {
-                let store = (*self.store.get(&phrase)?).max(now) as f64;
-                let score = if whole { now as f64 } else { now as f64 * ((now as f64 / n) / (store / total)).ln() };
-                (score > 0.0).then_some((score, phrase, now, before))
+                let score = score(now, *self.store.get(&phrase)?, n, total)?;
+                Some(Scored { score, phrase, messages: now, previous_messages: before })
             })
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        // A phrase inside a longer one said nearly as often is that phrase again.
-        let counts: HashMap<&str, u64> = scored.iter().map(|(_, p, now, _)| (p.as_str(), *now)).collect();
-        let inside_longer = |phrase: &str, now: u64| {
-            counts.iter().any(|(other, &m)| {
-                other.len() > phrase.len()
-                    && format!(" {other} ").contains(&format!(" {phrase} "))
-                    && m as f64 >= SAME_THING * now as f64
-            })
-        };
-        // Phrases said in the same messages, overlapping (a word in common, as
-        // "change my delivery" and "delivery address" of one sentence), are
-        // one topic: the better scored is kept.
-        let mut kept: Vec<(&str, u64)> = Vec::new();
-        let mut out = Vec::new();
-        for (_, phrase, now, before) in &scored {
-            if out.len() == TOPICS || inside_longer(phrase, *now) {
-                continue;
-            }
-            let same_messages = |(other, m): &(&str, u64)| {
-                (*m as f64 - *now as f64).abs() <= (1.0 - SAME_THING) / 4.0 * (*now).max(*m) as f64
-                    && other.split(' ').any(|w| phrase.split(' ').any(|v| v == w))
-            };
-            if kept.iter().any(same_messages) {
-                continue;
-            }
-            kept.push((phrase, *now));
-            out.push(Topic { phrase: phrase.clone(), messages: *now, previous_messages: *before });
-        }
-        out
+        sort_scored(&mut scored);
+        choose(&scored)
     }
 }
 
@@ -432,6 +509,29 @@ mod tests {
         assert!(p.contains("refund for order"), "a stop word inside a phrase is kept");
         assert!(!p.contains("my refund") && !p.contains("where"), "stop words at the edges are not");
         assert!(!p.iter().any(|x| x.contains("123")), "numbers are no topic");
+    }
+
+    #[test]
+    fn the_runs_kept_without_stop_words_give_the_phrases_once_filtered() {
+        let texts = [
+            "Where is my refund for order 123?",
+            "Wo ist meine Rückerstattung? Ich möchte kündigen, bitte",
+            "a b c d e",
+            "I I I want to to cancel cancel my plan plan 2026 now",
+            "x 1 y 22 zz 333 the end",
+            "",
+            "the",
+            "٣ arabic digits ٣ are letters here, é é",
+        ];
+        for text in texts {
+            let w = words(text);
+            let runs = runs(&w);
+            assert!(runs.windows(2).all(|p| p[0] < p[1]), "each run once: {runs:?}");
+            for stop in [stop(), stop_words(["fr"]), HashSet::new()] {
+                let filtered: HashSet<String> = runs.iter().filter(|r| is_phrase(r, &stop)).cloned().collect();
+                assert_eq!(filtered, phrases(&w, &stop), "{text:?}");
+            }
+        }
     }
 
     #[test]

@@ -28,9 +28,14 @@ pub struct FileWriter<'c> {
     /// How this file's text is packed (none on a store before schema 8).
     packing: Option<super::Packing>,
     ids: HashMap<String, i64>,
+    /// The conversation of the last record written, and its row: the
+    /// records of a conversation usually come together, and need no lookup.
+    last: Option<(String, i64)>,
     /// The row ids of the conversations this file touched, until there are
     /// too many (`None`): facts are updated for these only.
     touched: Option<std::collections::HashSet<i64>>,
+    /// The conversation noted last in `touched` (0: none; row ids start at 1).
+    last_touched: i64,
     /// This file's row in `import_file`.
     file: i64,
     open: bool,
@@ -45,7 +50,12 @@ pub struct FileWriter<'c> {
     update_conversation: Statement<'c>,
     find_message: Statement<'c>,
     insert_message: Statement<'c>,
+    /// Takes a key for a new row, unless the key is taken: one statement
+    /// where a lookup and an insert were (so for actions and feedback).
     message_key: Statement<'c>,
+    /// The row the next new message gets (and so for actions and feedback):
+    /// what SQLite would choose, known before the row is written.
+    next_message: i64,
     message_content: Statement<'c>,
     update_message: Statement<'c>,
     find_model: Statement<'c>,
@@ -55,10 +65,12 @@ pub struct FileWriter<'c> {
     find_action: Statement<'c>,
     insert_action: Statement<'c>,
     action_key: Statement<'c>,
+    next_action: i64,
     update_action: Statement<'c>,
     find_feedback: Statement<'c>,
     insert_feedback: Statement<'c>,
     feedback_key: Statement<'c>,
+    next_feedback: i64,
     update_feedback: Statement<'c>,
     insert_rejection: Statement<'c>,
 }
@@ -146,12 +158,22 @@ impl<'c> FileWriter<'c> {
         } else {
             None
         };
+        // Rows are never given to two records (no AUTOINCREMENT needed:
+        // a new row always comes after the last, as SQLite itself would place it).
+        let next_row = |table: &str| -> rusqlite::Result<i64> {
+            conn.query_row(&format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"), [], |r| r.get(0))
+        };
         Ok(FileWriter {
             conn,
             codec,
             packing,
             ids: HashMap::new(),
+            last: None,
+            next_message: next_row("message")?,
+            next_action: next_row("action")?,
+            next_feedback: next_row("feedback")?,
             touched: Some(std::collections::HashSet::new()),
+            last_touched: 0,
             file,
             open: true,
             words,
@@ -177,11 +199,11 @@ impl<'c> FileWriter<'c> {
             )?,
             find_message: conn.prepare("SELECT id FROM message_key WHERE conversation = ?1 AND key = ?2")?,
             insert_message: conn.prepare(
-                "INSERT INTO message (conversation, role_code, at, content, model_id, prompt_tokens,
+                "INSERT INTO message (id, conversation, role_code, at, content, model_id, prompt_tokens,
                      completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
-            message_key: conn.prepare("INSERT INTO message_key (conversation, key, id) VALUES (?1, ?2, ?3)")?,
+            message_key: conn.prepare(&claim_key("message_key"))?,
             message_content: conn.prepare("SELECT content FROM message WHERE id = ?1")?,
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
@@ -199,20 +221,20 @@ impl<'c> FileWriter<'c> {
             models: HashMap::new(),
             find_action: conn.prepare("SELECT id FROM action_key WHERE conversation = ?1 AND key = ?2")?,
             insert_action: conn.prepare(
-                "INSERT INTO action (conversation, name, started_at, duration_ms, status, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO action (id, conversation, name, started_at, duration_ms, status, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            action_key: conn.prepare("INSERT INTO action_key (conversation, key, id) VALUES (?1, ?2, ?3)")?,
+            action_key: conn.prepare(&claim_key("action_key"))?,
             update_action: conn.prepare(
                 "UPDATE action SET name = ?2, started_at = ?3, duration_ms = ?4, status = ?5, error = ?6
                  WHERE id = ?1",
             )?,
             find_feedback: conn.prepare("SELECT id FROM feedback_key WHERE conversation = ?1 AND key = ?2")?,
             insert_feedback: conn.prepare(
-                "INSERT INTO feedback (conversation, message_id, timestamp, rating, score, comment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO feedback (id, conversation, message_id, timestamp, rating, score, comment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            feedback_key: conn.prepare("INSERT INTO feedback_key (conversation, key, id) VALUES (?1, ?2, ?3)")?,
+            feedback_key: conn.prepare(&claim_key("feedback_key"))?,
             update_feedback: conn.prepare(
                 "UPDATE feedback SET message_id = ?2, timestamp = ?3, rating = ?4, score = ?5, comment = ?6
                  WHERE id = ?1",
@@ -278,10 +300,28 @@ impl<'c> FileWriter<'c> {
             self.ids.clear();
         }
         self.ids.insert(conversation_id.to_owned(), id);
+        self.last_is(conversation_id, id);
+    }
+
+    fn last_is(&mut self, conversation_id: &str, id: i64) {
+        match &mut self.last {
+            Some((last, row)) => {
+                last.clear();
+                last.push_str(conversation_id);
+                *row = id;
+            }
+            None => self.last = Some((conversation_id.to_owned(), id)),
+        }
     }
 
     fn find_conversation(&mut self, conversation_id: &str) -> rusqlite::Result<Option<i64>> {
+        if let Some((last, row)) = &self.last {
+            if last == conversation_id {
+                return Ok(Some(*row));
+            }
+        }
         if let Some(&id) = self.ids.get(conversation_id) {
+            self.last_is(conversation_id, id);
             return Ok(Some(id));
         }
         let id = self.find_conversation.query_row([conversation_id], |r| r.get(0)).optional()?;
@@ -323,6 +363,11 @@ impl<'c> FileWriter<'c> {
 
     /// Notes that the conversation `id` changed.
     fn touch(&mut self, id: i64) {
+        // The records of a conversation usually come together: noted once.
+        if self.last_touched == id {
+            return;
+        }
+        self.last_touched = id;
         if let Some(touched) = &mut self.touched {
             touched.insert(id);
             if touched.len() > CHANGED_LIMIT {
@@ -332,7 +377,8 @@ impl<'c> FileWriter<'c> {
     }
 
     fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
-        let metadata = c.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string());
+        // The same compact JSON as `Value::Object(map).to_string()`, without a copy of the map.
+        let metadata = c.metadata.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default());
         let Some(id) = self.find_conversation(&c.conversation_id)? else {
             self.insert_conversation.execute(params![
                 c.conversation_id,
@@ -393,40 +439,39 @@ impl<'c> FileWriter<'c> {
             m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
             m.time_unknown,
         ];
-        let found: Option<i64> = self.find_message.query_row(params![conversation, key], |r| r.get(0)).optional()?;
-        let row = match found {
-            None => {
-                self.insert_message.execute(rusqlite::params_from_iter(
-                    std::iter::once(&conversation as &dyn ToSql).chain(fields.iter().copied()),
-                ))?;
-                let row = self.conn.last_insert_rowid();
-                self.message_key.execute(params![conversation, key, row])?;
-                row
+        let new = self.next_message;
+        let row = if self.message_key.execute(params![conversation, key, new])? == 1 {
+            self.insert_message.execute(rusqlite::params_from_iter(
+                [&new as &dyn ToSql, &conversation as &dyn ToSql].into_iter().chain(fields.iter().copied()),
+            ))?;
+            self.next_message += 1;
+            new
+        } else {
+            // The key was taken: the record is stored already, as this
+            // file or an earlier one gave it.
+            let row: i64 = self.find_message.query_row(params![conversation, key], |r| r.get(0))?;
+            // The words it was indexed with: found again from its text
+            // as stored, before it is replaced (schema.rs, 9).
+            let old_words = match &self.words {
+                Some(_) => self.message_content.query_row([row], |r| {
+                    let text = self.codec.text(r.get_ref(0)?).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
+                    })?;
+                    Ok(text.as_deref().map(message_words))
+                })?,
+                None => None,
+            };
+            let changed = self.update_message.execute(rusqlite::params_from_iter(
+                std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
+            ))?;
+            if changed == 0 {
+                // Stored already, exactly as given.
+                return Ok(());
             }
-            Some(row) => {
-                // The words it was indexed with: found again from its text
-                // as stored, before it is replaced (schema.rs, 9).
-                let old_words = match &self.words {
-                    Some(_) => self.message_content.query_row([row], |r| {
-                        let text = self.codec.text(r.get_ref(0)?).map_err(|e| {
-                            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
-                        })?;
-                        Ok(text.as_deref().map(message_words))
-                    })?,
-                    None => None,
-                };
-                let changed = self.update_message.execute(rusqlite::params_from_iter(
-                    std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
-                ))?;
-                if changed == 0 {
-                    // Stored already, exactly as given.
-                    return Ok(());
-                }
-                if let (Some(index), Some(old)) = (&mut self.words, old_words.filter(|w| !w.is_empty())) {
-                    index.forget.execute(params![row, old])?;
-                }
-                row
+            if let (Some(index), Some(old)) = (&mut self.words, old_words.filter(|w| !w.is_empty())) {
+                index.forget.execute(params![row, old])?;
             }
+            row
         };
         if let Some(index) = &mut self.words {
             let found;
@@ -448,23 +493,21 @@ impl<'c> FileWriter<'c> {
     fn action(&mut self, a: &Action) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&a.conversation_id)?;
         let key = Key::of(a.action_id.as_deref(), || a.identity());
-        let found: Option<i64> = self.find_action.query_row(params![conversation, key], |r| r.get(0)).optional()?;
-        match found {
-            None => {
-                self.insert_action.execute(params![
-                    conversation,
-                    a.name,
-                    a.started_at.0,
-                    a.duration_ms,
-                    a.status,
-                    a.error
-                ])?;
-                let row = self.conn.last_insert_rowid();
-                self.action_key.execute(params![conversation, key, row])?;
-            }
-            Some(row) => {
-                self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
-            }
+        let new = self.next_action;
+        if self.action_key.execute(params![conversation, key, new])? == 1 {
+            self.insert_action.execute(params![
+                new,
+                conversation,
+                a.name,
+                a.started_at.0,
+                a.duration_ms,
+                a.status,
+                a.error
+            ])?;
+            self.next_action += 1;
+        } else {
+            let row: i64 = self.find_action.query_row(params![conversation, key], |r| r.get(0))?;
+            self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
         }
         Ok(())
     }
@@ -472,21 +515,18 @@ impl<'c> FileWriter<'c> {
     fn feedback(&mut self, f: &Feedback) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&f.conversation_id)?;
         let key = Key::of(f.feedback_id.as_deref(), || f.identity());
-        let found: Option<i64> = self.find_feedback.query_row(params![conversation, key], |r| r.get(0)).optional()?;
         let fields = params![f.message_id, f.timestamp.map(|t| t.0), f.rating.as_str(), f.score, f.comment];
-        match found {
-            None => {
-                self.insert_feedback.execute(rusqlite::params_from_iter(
-                    std::iter::once(&conversation as &dyn ToSql).chain(fields.iter().copied()),
-                ))?;
-                let row = self.conn.last_insert_rowid();
-                self.feedback_key.execute(params![conversation, key, row])?;
-            }
-            Some(row) => {
-                self.update_feedback.execute(rusqlite::params_from_iter(
-                    std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
-                ))?;
-            }
+        let new = self.next_feedback;
+        if self.feedback_key.execute(params![conversation, key, new])? == 1 {
+            self.insert_feedback.execute(rusqlite::params_from_iter(
+                [&new as &dyn ToSql, &conversation as &dyn ToSql].into_iter().chain(fields.iter().copied()),
+            ))?;
+            self.next_feedback += 1;
+        } else {
+            let row: i64 = self.find_feedback.query_row(params![conversation, key], |r| r.get(0))?;
+            self.update_feedback.execute(rusqlite::params_from_iter(
+                std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
+            ))?;
         }
         Ok(())
     }
@@ -579,6 +619,12 @@ struct WordsIndex<'c> {
 /// the word rule's words, one space between.
 pub fn message_words(content: &str) -> String {
     crate::metrics::words::words(content).join(" ")
+}
+
+/// The statement that gives a key of `table` (`message_key` and the
+/// others) to a new row, or nothing when the record has it already.
+fn claim_key(table: &str) -> String {
+    format!("INSERT INTO {table} (conversation, key, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
 }
 
 /// A record's key in its table (schema.rs, 7): the id it was given, as

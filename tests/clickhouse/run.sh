@@ -12,7 +12,9 @@
 #      the same: status, the conversation list, transcripts, dashboard, exports,
 #      the Insights and the `text` filter (with other fallback phrases too);
 #      and a store of tables version 4 (no words kept) gets its older
-#      messages' words when opened;
+#      messages' words when opened; what people ask about, computed by the
+#      server, is SQLite's, and a store of version 7 (no runs kept) gets its
+#      older user messages' runs when opened;
 #   4. on chdb, a Langfuse database (Langfuse's v3 tables, read with
 #      ?schema=langfuse) gives the dashboard, Insights, conversation list,
 #      transcripts, search, topics, exports and report of the same data
@@ -69,6 +71,9 @@ else
     echo "== on chdb, a store of tables version 4 gets its older messages' words on opening"
     RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_older_store_gets_its_words_on_opening -- --ignored
+    echo "== on chdb, what people ask about, computed by the server, is SQLite's (an older store's too)"
+    RAPPORT_TEST_CLICKHOUSE="chdb://$chdb_data/{db}" \
+        cargo test --release --locked --test clickhouse_topics_are_sqlites -- --ignored
     echo "== on chdb, a Langfuse database reads as its exports imported into SQLite"
     RAPPORT_TEST_LANGFUSE="chdb://$chdb_data/{db}" \
         cargo test --release --locked --test clickhouse_langfuse_reads_as_its_exports -- --ignored
@@ -100,6 +105,10 @@ RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
 echo "== on the two shards, a store of tables version 4 gets its older messages' words on opening"
 RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
     cargo test --release --locked --test clickhouse_older_store_gets_its_words_on_opening -- --ignored
+
+echo "== on the two shards, what people ask about, computed by the server, is SQLite's (an older store's too)"
+RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \
+    cargo test --release --locked --test clickhouse_topics_are_sqlites -- --ignored
 
 echo "== a killed import leaves ClickHouse as before that file"
 RAPPORT_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$base/{db}?$cluster" \

@@ -192,7 +192,7 @@ pub fn records(db: &str, project: Option<&str>) -> Tables {
             CAST(NULL AS Nullable(UInt64)) AS prompt_tokens, CAST(NULL AS Nullable(UInt64)) AS completion_tokens,
             CAST(NULL AS Nullable(Float64)) AS cost, CAST(NULL AS Nullable(String)) AS model,
             CAST(NULL AS Nullable(Float64)) AS foreign_cost, CAST(NULL AS Nullable(String)) AS foreign_currency,
-            toUInt8(0) AS time_unknown, '' AS text_key,
+            toUInt8(0) AS time_unknown, '' AS text_key, '' AS phrases,
             CAST(question_text AS Nullable(String)) AS content,
             CAST(concat(trace_id, ':input') AS Nullable(String)) AS message_id, 'user' AS role
         FROM ({turns}) WHERE has_question
@@ -203,7 +203,7 @@ pub fn records(db: &str, project: Option<&str>) -> Tables {
             CAST(prompt AS Nullable(UInt64)), CAST(completion AS Nullable(UInt64)),
             if(has_cost, CAST(cost AS Nullable(Float64)), NULL), CAST(model AS Nullable(String)),
             CAST(NULL AS Nullable(Float64)), CAST(NULL AS Nullable(String)),
-            toUInt8(isNull(answered)), '', CAST(answer_text AS Nullable(String)),
+            toUInt8(isNull(answered)), '', '', CAST(answer_text AS Nullable(String)),
             CAST(concat(trace_id, ':output') AS Nullable(String)), 'agent'
         FROM ({turns}) WHERE has_answer)"
     );

@@ -11,8 +11,9 @@
 //! - `words`: a Langfuse database's messages' words, found in Rust.
 //! - `probe`: a connection tested without changing anything.
 //! - `read`: records, transcripts and the import log read back.
+//! - `topics`: what people ask about as SQL (the best-scored phrases travel).
 //! - `tsv`: reading `TabSeparated` answers.
-//! - `upgrade`: the words of messages written before they were kept.
+//! - `upgrade`: the words and runs of messages written before they were kept.
 
 pub mod address;
 mod chdb;
@@ -23,6 +24,7 @@ mod metrics;
 mod probe;
 mod read;
 pub mod schema;
+mod topics;
 mod tsv;
 mod upgrade;
 mod words;

@@ -39,7 +39,12 @@
 /// 7: each feedback's first-seen order in the facts (`f_seq`), which tells
 /// a conversation's latest rating among feedback given at one instant, for
 /// the conversation list computed in SQL.
-pub const VERSION: i64 = 7;
+/// 8: each user message's runs of one to three words that may be phrases
+/// (`phrases`, found in Rust at import, stop words not yet left out, each
+/// after a `|`) in the `message` table, and in the facts (`u_phrase`,
+/// `u_phrase_ts`, `u_ts`), for "what people ask about" computed by the
+/// server (`topics`).
+pub const VERSION: i64 = 8;
 
 /// The facts table every build goes to; a `conversation_facts` view that
 /// does not read it is from an older version and is made again (a view and
@@ -48,18 +53,20 @@ pub const BUILT_FACTS: &str = "conversation_facts_built";
 
 /// The columns the facts gained after they were first built (in [`VERSION`]
 /// 5 each message's words, for the `text` filter and the Insights; in 7
-/// each feedback's first-seen order, for the list's latest rating): facts
+/// each feedback's first-seen order, for the list's latest rating; in 8 the
+/// user messages' phrases, for the topics): facts
 /// built without one are built again, and a view or a Distributed table
 /// over facts without one made again.
-pub const NEWER_FACT_COLUMNS: &[&str] = &["m_key", "f_seq"];
+pub const NEWER_FACT_COLUMNS: &[&str] = &["m_key", "f_seq", "u_phrase"];
 
 /// Columns the `message` table gained after it was first made (in
-/// [`VERSION`] 4), added to an older table when the store opens.
+/// [`VERSION`] 4, 5 and 8), added to an older table when the store opens.
 pub const ADDED_MESSAGE_COLUMNS: &[(&str, &str)] = &[
     ("foreign_cost", "Nullable(Float64)"),
     ("foreign_currency", "Nullable(String)"),
     ("time_unknown", "UInt8 DEFAULT 0"),
     ("text_key", "String DEFAULT ''"),
+    ("phrases", "String DEFAULT ''"),
 ];
 
 /// An absent instant in the view (−2⁶²): below any instant a query can name.
@@ -108,7 +115,8 @@ pub const SHARDED_TABLES: &[(&str, &str)] = &[
             foreign_cost Nullable(Float64),
             foreign_currency Nullable(String),
             time_unknown UInt8 DEFAULT 0,
-            text_key String DEFAULT ''
+            text_key String DEFAULT '',
+            phrases String DEFAULT ''
         ) ENGINE = ReplacingMergeTree(seq) ORDER BY (conversation_id, identity, import_id)",
     ),
     (
@@ -187,7 +195,8 @@ pub const FACT_COLUMNS: &str = "conversation_id String, started Int64, ended Int
     m_completion Array(UInt64), m_cost Array(Float64), m_model Array(String), m_has_cost Array(UInt8),
     m_foreign_cost Array(Float64), m_foreign_currency Array(String), m_key Array(String), e_ts Array(Int64), e_rt Array(Int64),
     a_ts Array(Int64), a_name Array(String), a_dur Array(Float64), a_has_dur Array(UInt8),
-    a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String), f_seq Array(UInt64)";
+    a_error Array(UInt8), f_ts Array(Int64), f_rating Array(String), f_seq Array(UInt64),
+    u_ts Array(Int64), u_phrase Array(String), u_phrase_ts Array(Int64)";
 
 /// The names of [`FACT_COLUMNS`], in order.
 pub fn fact_names() -> String {
@@ -306,6 +315,9 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
         ("x_f_ts", "emptyArrayInt64()"),
         ("x_f_rating", "emptyArrayString()"),
         ("x_f_seq", "emptyArrayUInt64()"),
+        ("x_u_ts", "emptyArrayInt64()"),
+        ("x_u_phrase", "emptyArrayString()"),
+        ("x_u_phrase_ts", "emptyArrayInt64()"),
     ];
     let branch = |own: &[&str], from: &str| -> String {
         let list: Vec<String> = columns
@@ -356,7 +368,10 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             arrayFilter((t, s, b) -> s = 2 AND b = 1, said_ts, said_side, before_side) AS x_e_ts,
             arrayFilter((r, s, b) -> s = 2 AND b = 1,
                 arrayMap((t, p, u) -> if(u = 1, toInt64({NONE}), t - p), said_ts, before_ts, said_unknown),
-                said_side, before_side) AS x_e_rt
+                said_side, before_side) AS x_e_rt,
+            groupArrayIf(mts, mside = 1 AND mphrases != '') AS x_u_ts,
+            groupArrayArray({runs}) AS x_u_phrase,
+            groupArrayArray(arrayMap(p -> mts, {runs})) AS x_u_phrase_ts
         FROM (
             SELECT conversation_id, identity,
                 argMax(timestamp, seq) AS mts,
@@ -370,10 +385,14 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 argMax(ifNull(foreign_cost, toFloat64(0)), seq) AS mfcost,
                 argMax(ifNull(foreign_currency, ''), seq) AS mfcur,
                 argMax(time_unknown, seq) AS munknown,
-                argMax(text_key, seq) AS mkey
+                argMax(text_key, seq) AS mkey,
+                argMax(phrases, seq) AS mphrases
             FROM {source} WHERE {committed} GROUP BY conversation_id, identity
         ) GROUP BY conversation_id",
-        source = records.message
+        source = records.message,
+        // A user message's runs (`phrases`: each after a `|`, only `|` for
+        // text without any, empty for no text), as an array.
+        runs = "if(mside = 1 AND length(mphrases) > 1, arrayPopFront(splitByChar('|', mphrases)), emptyArrayString())"
     );
     let actions = format!(
         "SELECT conversation_id,
@@ -414,7 +433,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
     // The messages' branch also gives the exchanges.
     let union = [
         branch(&["x_c_"], &conversations),
-        branch(&["x_m_", "x_e_"], &messages),
+        branch(&["x_m_", "x_e_", "x_u_"], &messages),
         branch(&["x_a_"], &actions),
         branch(&["x_f_"], &feedback),
     ];
@@ -436,7 +455,7 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
             m_key, e_ts, e_rt,
             a_ts, a_name, a_dur, a_has_dur, a_error,
             arrayMap(t -> if(t != {NONE}, t, if(ended != {NONE}, ended, started)), y_f_ts) AS f_ts,
-            f_rating, f_seq
+            f_rating, f_seq, u_ts, u_phrase, u_phrase_ts
         FROM (
             SELECT conversation_id,
                 any(x_c_started) AS y_started,
@@ -467,7 +486,10 @@ pub fn facts_of(records: &Records, condition: &str) -> String {
                 groupArrayArray(x_a_error) AS a_error,
                 groupArrayArray(x_f_ts) AS y_f_ts,
                 groupArrayArray(x_f_rating) AS f_rating,
-                groupArrayArray(x_f_seq) AS f_seq
+                groupArrayArray(x_f_seq) AS f_seq,
+                groupArrayArray(x_u_ts) AS u_ts,
+                groupArrayArray(x_u_phrase) AS u_phrase,
+                groupArrayArray(x_u_phrase_ts) AS u_phrase_ts
             FROM ({})
             GROUP BY conversation_id
         )",

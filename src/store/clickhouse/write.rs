@@ -84,6 +84,28 @@ struct MessageRow<'a> {
     time_unknown: u8,
     /// The content's words (the `text` rule), joined by single spaces.
     text_key: String,
+    /// A user message's runs that may be phrases ([`message_words`]).
+    phrases: String,
+}
+
+/// What the `message` table keeps of a message's text for the Insights,
+/// the `text` filter and the topics: its words (the `text` rule) joined by
+/// single spaces, and, for a user message, its runs of one to three words
+/// that may be phrases whatever the stop words (`crate::metrics::runs`;
+/// the topics leave out those that start or end with one, by the store's
+/// languages at each query), each after a `|` (no word holds one): `|`
+/// alone for a text without any, nothing for a message without text. One
+/// string, not an array: the facts' build picks each message's latest
+/// version of it, which ClickHouse does for a string several times faster.
+pub(super) fn message_words(content: Option<&str>, side: Side) -> (String, String) {
+    let Some(content) = content else { return (String::new(), String::new()) };
+    let w = words(content);
+    let mut phrases = String::new();
+    if side == Side::User {
+        phrases.push('|');
+        phrases.push_str(&crate::metrics::runs(&w).join("|"));
+    }
+    (w.join(" "), phrases)
 }
 
 #[derive(Serialize)]
@@ -243,6 +265,7 @@ impl<'s> ClickHouseFile<'s> {
         let seq = self.next_seq();
         let identity = m.identity();
         let first_seq = self.first_seq(&m.conversation_id, &identity, seq);
+        let (text_key, phrases) = message_words(m.content.as_deref(), m.role.side());
         let row = MessageRow {
             import_id: self.import_id,
             seq,
@@ -261,7 +284,8 @@ impl<'s> ClickHouseFile<'s> {
             foreign_cost: m.foreign_cost.as_ref().map(|f| f.amount),
             foreign_currency: m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
             time_unknown: u8::from(m.time_unknown),
-            text_key: m.content.as_deref().map(|c| words(c).join(" ")).unwrap_or_default(),
+            text_key,
+            phrases,
         };
         self.push(Table::Message, &row)
     }
