@@ -129,6 +129,136 @@ impl<T: Pod> Column<T> {
     }
 }
 
+/// Rows changed as an update of facts changes them: `keep` says of each
+/// row (which it may change, e.g. renumber) whether it stays, and `add`'s
+/// rows are merged in among those kept, in order of time (`ts`), then of
+/// `tie` (read only for rows of the same time: it may look elsewhere, as a
+/// conversation's store row); of equal keys, the kept rows come first.
+///
+/// Rows owned are changed in place. Rows read in place (from the mapped
+/// facts file) are read once and written once into fresh memory, in one
+/// pass: not copied out first and then moved about, as changing them in
+/// place would need (the first import after opening paid for both).
+pub fn retained_merged<T: Pod>(
+    rows: Column<T>,
+    mut keep: impl FnMut(&mut T) -> bool,
+    mut add: Vec<T>,
+    ts: impl Fn(&T) -> i64,
+    tie: impl Fn(&T) -> i64,
+) -> Column<T> {
+    add.sort_by_key(|a| (ts(a), tie(a)));
+    let before = |a: &T, b: &T| {
+        let (x, y) = (ts(a), ts(b));
+        x < y || (x == y && tie(a) < tie(b))
+    };
+    match rows.inner {
+        Inner::Owned(mut v) => {
+            v.retain_mut(keep);
+            merge_sorted_in(&mut v, add, before);
+            v.into()
+        }
+        Inner::InPlace { .. } => {
+            let old = rows.as_slice();
+            let mut out = Vec::with_capacity(old.len() + add.len());
+            let mut added = add.into_iter().peekable();
+            for row in old {
+                let mut row = *row;
+                if keep(&mut row) {
+                    while let Some(a) = added.next_if(|a| before(a, &row)) {
+                        out.push(a);
+                    }
+                    out.push(row);
+                }
+            }
+            out.extend(added);
+            out.into()
+        }
+    }
+}
+
+/// Rows `kept_at` says (by index) kept, in their order, and `add[j]` put at
+/// index `at[j]` of the result (`at` rising, each below the result's
+/// length). In place when owned; read once and written once into fresh
+/// memory when read in place (see [`retained_merged`]).
+pub fn retained_placed<T: Pod>(
+    rows: Column<T>,
+    kept_at: impl Fn(usize) -> bool,
+    add: Vec<T>,
+    at: &[usize],
+) -> Column<T> {
+    debug_assert_eq!(add.len(), at.len());
+    match rows.inner {
+        Inner::Owned(mut v) => {
+            let mut i = 0;
+            v.retain(|_| {
+                i += 1;
+                kept_at(i - 1)
+            });
+            interleave(&mut v, add, at, T::zeroed);
+            v.into()
+        }
+        Inner::InPlace { .. } => {
+            let old = rows.as_slice();
+            let mut out = Vec::with_capacity(old.len() + add.len());
+            let mut added = at.iter().zip(add).peekable();
+            for (i, row) in old.iter().enumerate() {
+                if kept_at(i) {
+                    while let Some((_, a)) = added.next_if(|(&at, _)| at == out.len()) {
+                        out.push(a);
+                    }
+                    out.push(*row);
+                }
+            }
+            out.extend(added.map(|(_, a)| a));
+            out.into()
+        }
+    }
+}
+
+/// Merges `add` (sorted as `before` orders rows: strictly before) into
+/// `sorted`, in place: `sorted` grows by `add`'s length and is filled from
+/// its end, so no second copy of it is made. Of equal rows, those of
+/// `sorted` come first.
+pub(crate) fn merge_sorted_in<T: Copy>(sorted: &mut Vec<T>, add: Vec<T>, before: impl Fn(&T, &T) -> bool) {
+    let (mut i, mut j) = (sorted.len(), add.len());
+    sorted.extend_from_slice(&add);
+    let mut w = sorted.len();
+    while j > 0 {
+        w -= 1;
+        if i > 0 && before(&add[j - 1], &sorted[i - 1]) {
+            sorted[w] = sorted[i - 1];
+            i -= 1;
+        } else {
+            sorted[w] = add[j - 1];
+            j -= 1;
+        }
+    }
+}
+
+/// Puts `add[j]` at index `at[j]` of `v` grown by `add`'s length (`at`
+/// rising, every index below the new length), the rows of `v` keeping their
+/// order in the places left; in place, moving only the rows after `at[0]`.
+/// `filler` makes the placeholders the new places hold until then.
+pub(crate) fn interleave<T>(v: &mut Vec<T>, add: Vec<T>, at: &[usize], filler: impl FnMut() -> T) {
+    debug_assert_eq!(add.len(), at.len());
+    if add.is_empty() {
+        return;
+    }
+    let mut i = v.len();
+    v.resize_with(v.len() + add.len(), filler);
+    let mut add = add;
+    let mut w = v.len();
+    while let Some(&target) = at.get(add.len().wrapping_sub(1)) {
+        w -= 1;
+        if w == target {
+            v[w] = add.pop().expect("one row per index");
+        } else {
+            i -= 1;
+            v.swap(w, i);
+        }
+    }
+}
+
 impl<T: Pod> Default for Column<T> {
     fn default() -> Self {
         Column { inner: Inner::Owned(Vec::new()) }
@@ -199,6 +329,10 @@ pub struct Names {
     /// Where the first name's length is; every length and name was checked
     /// (in bounds, UTF-8) when the facts were read back.
     kept: Option<(Arc<Backing>, usize)>,
+    /// Names added after those kept, before they were made (see [`Names::push`]).
+    tail: Vec<String>,
+    /// Where each kept name's length is, found on the first [`Names::get`].
+    offsets: OnceLock<Vec<usize>>,
 }
 
 impl Names {
@@ -213,13 +347,19 @@ impl Names {
             std::str::from_utf8(name).ok()?;
             end += 4 + len;
         }
-        let names = Names { count, owned: OnceLock::new(), kept: Some((Arc::clone(backing), at)) };
+        let names = Names {
+            count,
+            owned: OnceLock::new(),
+            kept: Some((Arc::clone(backing), at)),
+            tail: Vec::new(),
+            offsets: OnceLock::new(),
+        };
         Some((names, end))
     }
 
     /// How many names there are (none is made into a `String` for it).
     pub fn len(&self) -> usize {
-        self.owned.get().map_or(self.count, Vec::len)
+        self.owned.get().map_or(self.count + self.tail.len(), Vec::len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -228,22 +368,79 @@ impl Names {
 
     fn made(&self) -> &Vec<String> {
         self.owned.get_or_init(|| {
-            let Some((backing, mut at)) = &self.kept else { return Vec::new() };
-            let bytes = backing.bytes();
-            let mut out = Vec::with_capacity(self.count);
-            for _ in 0..self.count {
-                let len = u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
-                out.push(std::str::from_utf8(&bytes[at + 4..at + 4 + len]).expect("checked when read back").to_owned());
-                at += 4 + len;
-            }
+            let mut out = Vec::with_capacity(self.count + self.tail.len());
+            self.each_kept(|name| out.push(name.to_owned()));
+            out.extend(self.tail.iter().cloned());
             out
         })
+    }
+
+    /// Each name kept in place (none when there are none), not made.
+    fn each_kept(&self, mut f: impl FnMut(&str)) {
+        let Some((backing, mut at)) = &self.kept else { return };
+        let bytes = backing.bytes();
+        for _ in 0..self.count {
+            let len = u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+            f(std::str::from_utf8(&bytes[at + 4..at + 4 + len]).expect("checked when read back"));
+            at += 4 + len;
+        }
+    }
+
+    /// The name at `i`, without making every name kept in place into a
+    /// `String` (a dashboard's latest comments name a few of a million
+    /// conversations): the first call finds where each kept name is.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if let Some(made) = self.owned.get() {
+            return made.get(i).map(String::as_str);
+        }
+        let Some((backing, first)) = &self.kept else { return self.tail.get(i).map(String::as_str) };
+        if i >= self.count {
+            return self.tail.get(i - self.count).map(String::as_str);
+        }
+        let bytes = backing.bytes();
+        let offsets = self.offsets.get_or_init(|| {
+            let mut offsets = Vec::with_capacity(self.count);
+            let mut at = *first;
+            for _ in 0..self.count {
+                offsets.push(at);
+                at += 4 + u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+            }
+            offsets
+        });
+        let at = offsets[i];
+        let len = u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        Some(std::str::from_utf8(&bytes[at + 4..at + 4 + len]).expect("checked when read back"))
+    }
+
+    /// Each name with its index, in order, without making those kept in
+    /// place into `String`s.
+    pub fn for_each(&self, mut f: impl FnMut(usize, &str)) {
+        if let Some(made) = self.owned.get() {
+            made.iter().enumerate().for_each(|(i, name)| f(i, name));
+            return;
+        }
+        let mut i = 0;
+        self.each_kept(|name| {
+            f(i, name);
+            i += 1;
+        });
+        self.tail.iter().enumerate().for_each(|(j, name)| f(self.count + j, name));
+    }
+
+    /// Adds a name after the others, without making those kept in place
+    /// into `String`s (a million user ids, when an import adds a hundred).
+    pub fn push(&mut self, name: String) {
+        match self.owned.get_mut() {
+            Some(made) => made.push(name),
+            None => self.tail.push(name),
+        }
     }
 
     /// The names as an owned `Vec`, to change.
     pub fn to_mut(&mut self) -> &mut Vec<String> {
         self.made();
         self.kept = None;
+        self.tail = Vec::new();
         self.owned.get_mut().expect("made just above")
     }
 
@@ -260,13 +457,19 @@ impl Default for Names {
 
 impl From<Vec<String>> for Names {
     fn from(v: Vec<String>) -> Self {
-        Names { count: v.len(), owned: OnceLock::from(v), kept: None }
+        Names { count: v.len(), owned: OnceLock::from(v), kept: None, tail: Vec::new(), offsets: OnceLock::new() }
     }
 }
 
 impl Clone for Names {
     fn clone(&self) -> Self {
-        Names { count: self.count, owned: self.owned.clone(), kept: self.kept.clone() }
+        Names {
+            count: self.count,
+            owned: self.owned.clone(),
+            kept: self.kept.clone(),
+            tail: self.tail.clone(),
+            offsets: self.offsets.clone(),
+        }
     }
 }
 
@@ -333,6 +536,21 @@ mod tests {
         assert_eq!(end, backing.bytes().len());
         assert_eq!(names.len(), 3);
         assert_eq!(format!("{names:?}"), "Names(3 kept)", "counted, none made");
+        let mut grown = names.clone();
+        grown.push("new".to_owned());
+        assert_eq!(format!("{grown:?}"), "Names(4 kept)", "added to without making those kept");
+        let mut seen = Vec::new();
+        grown.for_each(|i, name| seen.push(format!("{i}:{name}")));
+        assert_eq!(seen, ["0:ab", "1:", "2:\u{e9}t\u{e9}", "3:new"]);
+        assert_eq!(
+            [0, 1, 2, 3, 4].map(|i| grown.get(i)),
+            [Some("ab"), Some(""), Some("\u{e9}t\u{e9}"), Some("new"), None]
+        );
+        assert_eq!(format!("{grown:?}"), "Names(4 kept)", "read one by one without making them");
+        assert_eq!(&grown[..], ["ab", "", "\u{e9}t\u{e9}", "new"]);
+        assert_eq!(grown.get(3), Some("new"), "and once made");
+        grown.push("newer".to_owned());
+        assert_eq!(&grown[..], ["ab", "", "\u{e9}t\u{e9}", "new", "newer"], "added to once made");
         assert_eq!(&names[..], ["ab", "", "\u{e9}t\u{e9}"]);
         names.to_mut().push("d".to_owned());
         assert_eq!(names.len(), 4);
@@ -354,5 +572,47 @@ mod tests {
         assert!(Column::<u64>::in_place(&backing, 0, 5).is_none(), "past the end");
         assert!(Column::<u64>::in_place(&backing, 4, 1).is_none(), "not aligned for u64");
         assert!(Column::<u64>::in_place(&backing, 8, usize::MAX).is_none(), "a length that overflows");
+    }
+
+    #[test]
+    fn merging_in_place_keeps_order_and_puts_the_sorted_rows_first_on_ties() {
+        let mut sorted = vec![(1, 'a'), (3, 'a'), (3, 'b'), (7, 'a')];
+        merge_sorted_in(&mut sorted, vec![(0, 'n'), (3, 'n'), (7, 'n'), (9, 'n')], |a, b| a.0 < b.0);
+        assert_eq!(sorted, vec![(0, 'n'), (1, 'a'), (3, 'a'), (3, 'b'), (3, 'n'), (7, 'a'), (7, 'n'), (9, 'n')]);
+        let mut empty: Vec<(i32, char)> = Vec::new();
+        merge_sorted_in(&mut empty, vec![(1, 'y'), (2, 'x')], |a, b| a.0 < b.0);
+        assert_eq!(empty, vec![(1, 'y'), (2, 'x')]);
+    }
+
+    /// The same rows, owned and read in place.
+    fn both(rows: &[u64]) -> [Column<u64>; 2] {
+        let backing = Arc::new(Backing::copied(bytemuck::cast_slice(rows)));
+        [Column::from(rows.to_vec()), Column::in_place(&backing, 0, rows.len()).unwrap()]
+    }
+
+    #[test]
+    fn rows_merged_give_the_same_rows_whether_owned_or_read_in_place() {
+        // A row is time * 100 + tie * 10 + origin: rows of origin 1 are
+        // dropped, the others kept with origin 2; the added ones are of origin 5.
+        let old = [100, 101, 200, 210, 220, 300, 331, 400];
+        for rows in both(&old) {
+            let keep = |r: &mut u64| {
+                let kept = *r % 10 != 1;
+                *r = *r / 10 * 10 + 2;
+                kept
+            };
+            let add = vec![455, 5, 225, 315];
+            let merged = retained_merged(rows, keep, add, |r| (*r / 100) as i64, |r| (*r / 10 % 10) as i64);
+            assert!(!merged.is_in_place());
+            assert_eq!(merged.into_vec(), [5, 102, 202, 212, 222, 225, 302, 315, 402, 455], "kept first on ties");
+        }
+    }
+
+    #[test]
+    fn rows_placed_give_the_same_rows_whether_owned_or_read_in_place() {
+        for rows in both(&[1, 2, 3, 4, 5]) {
+            let placed = retained_placed(rows, |i| i != 1, vec![10, 20, 30], &[0, 4, 6]);
+            assert_eq!(placed.into_vec(), [10, 1, 3, 4, 20, 5, 30]);
+        }
     }
 }

@@ -166,7 +166,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
             }
             let c = &facts.conversations[i];
             let text_hit = [
-                Some(facts.conversation_ids[i].as_str()),
+                facts.conversation_ids.get(i),
                 user_name(c.user),
                 Some(facts.names.name(c.country)),
                 Some(facts.names.name(c.device)),
@@ -195,7 +195,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
         let name = |x: u32| facts.names.name(x);
         let order = match options.sort {
             SortKey::StartedAt => ca.started.cmp(&cb.started),
-            SortKey::ConversationId => facts.conversation_ids[a].cmp(&facts.conversation_ids[b]),
+            SortKey::ConversationId => facts.conversation_ids.get(a).cmp(&facts.conversation_ids.get(b)),
             SortKey::CustomerId => user_name(ca.user).cmp(&user_name(cb.user)),
             SortKey::Country => name(ca.country).cmp(name(cb.country)),
             SortKey::Device => name(ca.device).cmp(name(cb.device)),
@@ -206,7 +206,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
             SortKey::Escalated => escalated[a].cmp(&escalated[b]),
             SortKey::Feedback => rating_rank(ca.latest_rating()).cmp(&rating_rank(cb.latest_rating())),
         };
-        let order = order.then_with(|| facts.conversation_ids[a].cmp(&facts.conversation_ids[b]));
+        let order = order.then_with(|| facts.conversation_ids.get(a).cmp(&facts.conversation_ids.get(b)));
         if options.descending {
             order.reverse()
         } else {
@@ -222,7 +222,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
         .map(|i| {
             let c = &facts.conversations[i];
             ConversationRow {
-                conversation_id: facts.conversation_ids[i].clone(),
+                conversation_id: facts.conversation_ids.get(i).unwrap_or_default().to_owned(),
                 started_at: (c.started != NONE).then_some(Micros(c.started)),
                 customer_id: user_name(c.user).map(str::to_owned),
                 country: facts.names.name(c.country).to_owned(),

@@ -102,7 +102,7 @@ fn extras(
     let text_of = |row: i64| comments.iter().find(|(r, _)| *r == row).map(|(_, text)| text.clone());
     let latest_comments = latest_commented(facts, query, pass)
         .map(|f| Comment {
-            conversation_id: facts.conversation_ids[f.conversation as usize].clone(),
+            conversation_id: facts.conversation_ids.get(f.conversation as usize).unwrap_or_default().to_owned(),
             timestamp: Micros(f.ts),
             rating: f.rating(),
             comment: text_of(f.row).unwrap_or_default(),

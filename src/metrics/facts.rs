@@ -6,7 +6,7 @@
 //! exchange, action and feedback as a small fixed-size row sorted by time, so
 //! that a query is a binary search and one pass over the rows in range.
 
-use super::column::{Column, Names};
+use super::column::{interleave, retained_merged, retained_placed, Column, Names};
 use super::groups::Groups;
 use super::normal;
 use super::rows::{flag, rating_code, side_code};
@@ -404,10 +404,10 @@ impl Facts {
         let mut replaced_rows = new.conversation_rows.clone();
         replaced_rows.sort_unstable();
         let replaced = |row: &i64| replaced_rows.binary_search(row).is_ok();
-        let models: Vec<u32> = new.models.values.iter().map(|v| self.models.intern(v)).collect();
-        let users: Vec<u32> = new.users.values.iter().map(|v| self.users.intern(v)).collect();
-        let names: Vec<u32> = new.names.values.iter().map(|v| self.names.intern(v)).collect();
-        let action_names: Vec<u32> = new.action_names.values.iter().map(|v| self.action_names.intern(v)).collect();
+        let models = self.models.intern_all(new.models.values.iter().map(String::as_str));
+        let users = self.users.intern_all(new.users.values.iter().map(String::as_str));
+        let names = self.names.intern_all(new.names.values.iter().map(String::as_str));
+        let action_names = self.action_names.intern_all(new.action_names.values.iter().map(String::as_str));
         let user = |u: u32| if u == NO_USER { NO_USER } else { users[u as usize] };
         let model = |m: u32| if m == NO_MODEL { NO_MODEL } else { models[m as usize] };
 
@@ -480,22 +480,13 @@ impl Facts {
         let mut conversation_ids = std::mem::take(&mut self.conversation_ids).into_vec();
         let mut new_ids = new.conversation_ids;
         let kept_at = |c: usize| old_to[c] != u32::MAX;
-        retain_at(self.conversations.to_mut_with_room(added.len()), kept_at);
-        retain_at(self.conversation_rows.to_mut_with_room(added.len()), kept_at);
+        let conversations = std::mem::take(&mut self.conversations);
+        let added_conversations = added.iter().map(|&c| renamed(c as usize)).collect();
+        self.conversations = retained_placed(conversations, kept_at, added_conversations, &added_at);
+        let conversation_rows = std::mem::take(&mut self.conversation_rows);
+        let added_rows = added.iter().map(|&c| new.conversation_rows[c as usize]).collect();
+        self.conversation_rows = retained_placed(conversation_rows, kept_at, added_rows, &added_at);
         retain_at(&mut conversation_ids, kept_at);
-        let filler = added.first().map(|&c| renamed(c as usize));
-        interleave(
-            self.conversations.to_mut(),
-            added.iter().map(|&c| renamed(c as usize)).collect(),
-            &added_at,
-            || filler.expect("a conversation is added"),
-        );
-        interleave(
-            self.conversation_rows.to_mut(),
-            added.iter().map(|&c| new.conversation_rows[c as usize]).collect(),
-            &added_at,
-            || 0,
-        );
         interleave(
             &mut conversation_ids,
             added.iter().map(|&c| std::mem::take(&mut new_ids[c as usize])).collect(),
@@ -506,80 +497,114 @@ impl Facts {
         let rows = &self.conversation_rows;
         let row_of = |c: u32| rows[c as usize];
         let new_conversation = |c: u32| new_to[c as usize];
-
-        // The quarter hours where messages are taken out or put in: only
-        // their groups are folded again.
-        let mut changed: Vec<i64> = self
-            .messages
-            .iter()
-            .filter(|m| old_to[m.conversation as usize] == u32::MAX)
-            .chain(&new.messages)
-            .map(|m| super::groups::bucket_of(m.ts))
-            .collect();
-        changed.sort_unstable();
-        changed.dedup();
+        let currencies = self.currencies.intern_all(new.currencies.values.iter().map(String::as_str));
 
         // Every kind in time, ties by conversation row id (as built), the
-        // rows of one conversation in the order they had; in place, as the
-        // old rows are nearly all of them.
-        let mut messages = std::mem::take(&mut self.messages).into_vec_with_room(new.messages.len());
-        messages.retain_mut(|m| keep(&mut m.conversation));
-        let added = new.messages.iter().map(|m| MessageFact {
-            conversation: new_conversation(m.conversation),
-            user: user(m.user),
-            model: model(m.model),
-            ..*m
-        });
-        merge_in(&mut messages, added.collect(), |m| (m.ts, row_of(m.conversation)));
-        let mut exchanges = std::mem::take(&mut self.exchanges).into_vec_with_room(new.exchanges.len());
-        exchanges.retain_mut(|e| keep(&mut e.conversation));
-        let added = new.exchanges.iter().map(|e| ExchangeFact {
-            conversation: new_conversation(e.conversation),
-            user: user(e.user),
-            model: model(e.model),
-            ..*e
-        });
-        merge_in(&mut exchanges, added.collect(), |e| (e.ts, row_of(e.conversation)));
-        let mut actions = std::mem::take(&mut self.actions).into_vec_with_room(new.actions.len());
-        actions.retain_mut(|a| keep(&mut a.conversation));
-        let added = new.actions.iter().map(|a| ActionFact {
-            conversation: new_conversation(a.conversation),
-            name: action_names[a.name as usize],
-            ..*a
-        });
-        merge_in(&mut actions, added.collect(), |a| (a.ts, row_of(a.conversation)));
-        let mut feedback = std::mem::take(&mut self.feedback).into_vec_with_room(new.feedback.len());
-        feedback.retain_mut(|f| keep(&mut f.conversation));
-        let added = new.feedback.iter().map(|f| FeedbackFact { conversation: new_conversation(f.conversation), ..*f });
-        merge_in(&mut feedback, added.collect(), |f| (f.ts, f.row));
-        let currencies: Vec<u32> = new.currencies.values.iter().map(|v| self.currencies.intern(v)).collect();
-        let mut foreign_costs = std::mem::take(&mut self.foreign_costs).into_vec_with_room(new.foreign_costs.len());
-        foreign_costs.retain_mut(|f| keep(&mut f.conversation));
-        let added = new.foreign_costs.iter().map(|f| ForeignCostFact {
-            conversation: new_conversation(f.conversation),
-            currency: currencies[f.currency as usize],
-            ..*f
-        });
-        merge_in(&mut foreign_costs, added.collect(), |f| (f.ts, row_of(f.conversation)));
-
-        // Each message's conversation: the kept ones' renumbered, the
-        // replaced ones' dropped, then the new ones' written over them.
-        let grown = new.message_conversations.len().saturating_sub(self.message_conversations.len());
-        let mut message_conversations = std::mem::take(&mut self.message_conversations).into_vec_with_room(grown);
-        for c in message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
-            *c = old_to[*c as usize];
-        }
-        for (row, &c) in new.message_conversations.iter().enumerate().filter(|(_, c)| **c != NO_CONVERSATION) {
-            if row >= message_conversations.len() {
-                message_conversations.resize(row + 1, NO_CONVERSATION);
+        // rows of one conversation in the order they had: the kept rows
+        // renumbered in the pass that drops the replaced ones, the new ones
+        // merged in (in place when the rows are owned; read once from the
+        // mapped facts and written once when they are read in place). The
+        // messages on this thread, every other kind on another: each table
+        // is a pass over memory, and the machine has another core.
+        let old_messages = std::mem::take(&mut self.messages);
+        let (old_exchanges, old_actions) = (std::mem::take(&mut self.exchanges), std::mem::take(&mut self.actions));
+        let (old_feedback, old_foreign) = (std::mem::take(&mut self.feedback), std::mem::take(&mut self.foreign_costs));
+        let old_message_conversations = std::mem::take(&mut self.message_conversations);
+        let old_insights = std::mem::take(&mut self.insights);
+        let the_others = || {
+            let added = new.exchanges.iter().map(|e| ExchangeFact {
+                conversation: new_conversation(e.conversation),
+                user: user(e.user),
+                model: model(e.model),
+                ..*e
+            });
+            let exchanges = retained_merged(
+                old_exchanges,
+                |e| keep(&mut e.conversation),
+                added.collect(),
+                |e| e.ts,
+                |e| row_of(e.conversation),
+            );
+            let added = new.actions.iter().map(|a| ActionFact {
+                conversation: new_conversation(a.conversation),
+                name: action_names[a.name as usize],
+                ..*a
+            });
+            let actions = retained_merged(
+                old_actions,
+                |a| keep(&mut a.conversation),
+                added.collect(),
+                |a| a.ts,
+                |a| row_of(a.conversation),
+            );
+            let added =
+                new.feedback.iter().map(|f| FeedbackFact { conversation: new_conversation(f.conversation), ..*f });
+            let feedback =
+                retained_merged(old_feedback, |f| keep(&mut f.conversation), added.collect(), |f| f.ts, |f| f.row);
+            let added = new.foreign_costs.iter().map(|f| ForeignCostFact {
+                conversation: new_conversation(f.conversation),
+                currency: currencies[f.currency as usize],
+                ..*f
+            });
+            let foreign_costs = retained_merged(
+                old_foreign,
+                |f| keep(&mut f.conversation),
+                added.collect(),
+                |f| f.ts,
+                |f| row_of(f.conversation),
+            );
+            // Each message's conversation: the kept ones' renumbered, the
+            // replaced ones' dropped, then the new ones' written over them.
+            let old = old_message_conversations;
+            let grown = new.message_conversations.len().saturating_sub(old.len());
+            let renumbered = |c: u32| if c == NO_CONVERSATION { c } else { old_to[c as usize] };
+            let mut message_conversations = if old.is_in_place() {
+                let mut v = Vec::with_capacity(old.len() + grown);
+                v.extend(old.iter().map(|&c| renumbered(c)));
+                v
+            } else {
+                let mut v = old.into_vec_with_room(grown);
+                v.iter_mut().for_each(|c| *c = renumbered(*c));
+                v
+            };
+            for (row, &c) in new.message_conversations.iter().enumerate().filter(|(_, c)| **c != NO_CONVERSATION) {
+                if row >= message_conversations.len() {
+                    message_conversations.resize(row + 1, NO_CONVERSATION);
+                }
+                message_conversations[row] = new_conversation(c);
             }
-            message_conversations[row] = new_conversation(c);
-        }
-        let insights = std::mem::take(&mut self.insights).merged(new.insights, &old_to, &new_to, row_of);
-        let mut earlier = std::mem::take(&mut self.groups);
-        for g in &mut earlier.rows {
-            g.conversation = old_to[g.conversation as usize];
-        }
+            let insights = old_insights.merged(new.insights, &old_to, &new_to, row_of);
+            (exchanges, actions, feedback, foreign_costs, message_conversations, insights)
+        };
+        // The quarter hours where messages are taken out or put in are
+        // noted on the way: only their groups are folded again.
+        let mut changed: Vec<i64> = new.messages.iter().map(|m| super::groups::bucket_of(m.ts)).collect();
+        let the_messages = |changed: &mut Vec<i64>| {
+            let added = new.messages.iter().map(|m| MessageFact {
+                conversation: new_conversation(m.conversation),
+                user: user(m.user),
+                model: model(m.model),
+                ..*m
+            });
+            let renumbered = |m: &mut MessageFact| {
+                m.conversation = old_to[m.conversation as usize];
+                let kept = m.conversation != u32::MAX;
+                if !kept {
+                    changed.push(super::groups::bucket_of(m.ts));
+                }
+                kept
+            };
+            retained_merged(old_messages, renumbered, added.collect(), |m| m.ts, |m| row_of(m.conversation))
+        };
+        let (messages, (exchanges, actions, feedback, foreign_costs, message_conversations, insights)) =
+            std::thread::scope(|scope| {
+                let others = scope.spawn(the_others);
+                let messages = the_messages(&mut changed);
+                (messages, others.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            });
+        changed.sort_unstable();
+        changed.dedup();
+        let earlier = std::mem::take(&mut self.groups);
 
         let mut facts = Facts {
             conversations: self.conversations,
@@ -589,11 +614,11 @@ impl Facts {
             users: self.users,
             names: self.names,
             action_names: self.action_names,
-            messages: messages.into(),
-            exchanges: exchanges.into(),
-            actions: actions.into(),
-            feedback: feedback.into(),
-            foreign_costs: foreign_costs.into(),
+            messages,
+            exchanges,
+            actions,
+            feedback,
+            foreign_costs,
             currencies: self.currencies,
             span: None,
             groups: Groups::default(),
@@ -601,43 +626,28 @@ impl Facts {
             insights,
         };
         facts.span = facts.compute_span();
-        facts.groups = Groups::rebuild(earlier, &facts.messages, &facts.exchanges, &changed);
+        facts.groups = Groups::rebuild(earlier, |c| old_to[c as usize], &facts.messages, &facts.exchanges, &changed);
         facts
     }
 
+    /// The earliest and latest instant of any fact: the ends of the
+    /// messages, actions and feedback (sorted by time, those without one
+    /// first) and every conversation's start and end.
     fn compute_span(&self) -> Option<(i64, i64)> {
-        let instants = self
-            .messages
-            .iter()
-            .map(|m| m.ts)
-            .chain(self.actions.iter().map(|a| a.ts))
-            .chain(self.feedback.iter().map(|f| f.ts))
+        fn ends<T>(rows: &[T], ts: impl Fn(&T) -> i64) -> [i64; 2] {
+            let first = rows.partition_point(|r| ts(r) == NONE);
+            [rows.get(first).map_or(NONE, &ts), rows.last().map_or(NONE, &ts)]
+        }
+        let instants = ends(&self.messages, |m| m.ts)
+            .into_iter()
+            .chain(ends(&self.actions, |a| a.ts))
+            .chain(ends(&self.feedback, |f| f.ts))
             .chain(self.conversations.iter().flat_map(|c| [c.started, c.ended]))
             .filter(|&t| t != NONE);
         instants.fold(None, |acc, t| match acc {
             None => Some((t, t)),
             Some((a, b)) => Some((a.min(t), b.max(t))),
         })
-    }
-}
-
-/// Merges `add` into `sorted`, both by `key`, in place: `sorted` grows by
-/// `add`'s length and is filled from its end, so no second copy of it is
-/// made. Of equal keys, those of `sorted` come first.
-pub(crate) fn merge_in<T: Copy, K: Ord>(sorted: &mut Vec<T>, mut add: Vec<T>, key: impl Fn(&T) -> K) {
-    add.sort_by_key(&key);
-    let (mut i, mut j) = (sorted.len(), add.len());
-    sorted.extend_from_slice(&add);
-    let mut w = sorted.len();
-    while j > 0 {
-        w -= 1;
-        if i > 0 && key(&sorted[i - 1]) > key(&add[j - 1]) {
-            sorted[w] = sorted[i - 1];
-            i -= 1;
-        } else {
-            sorted[w] = add[j - 1];
-            j -= 1;
-        }
     }
 }
 
@@ -648,30 +658,6 @@ fn retain_at<T>(v: &mut Vec<T>, keep: impl Fn(usize) -> bool) {
         i += 1;
         keep(i - 1)
     });
-}
-
-/// Puts `add[j]` at index `at[j]` of `v` grown by `add`'s length (`at`
-/// rising, every index below the new length), the rows of `v` keeping their
-/// order in the places left; in place, moving only the rows after `at[0]`.
-/// `filler` makes the placeholders the new places hold until then.
-pub(crate) fn interleave<T>(v: &mut Vec<T>, add: Vec<T>, at: &[usize], filler: impl FnMut() -> T) {
-    debug_assert_eq!(add.len(), at.len());
-    if add.is_empty() {
-        return;
-    }
-    let mut i = v.len();
-    v.resize_with(v.len() + add.len(), filler);
-    let mut add = add;
-    let mut w = v.len();
-    while let Some(&target) = at.get(add.len().wrapping_sub(1)) {
-        w -= 1;
-        if w == target {
-            v[w] = add.pop().expect("one row per index");
-        } else {
-            i -= 1;
-            v.swap(w, i);
-        }
-    }
 }
 
 /// Pairs each agent message with the user message right before it.
@@ -778,16 +764,6 @@ mod tests {
         ];
         let pairs: Vec<_> = pair_exchanges(&seq).iter().map(|e| (e.ts, e.response_us)).collect();
         assert_eq!(pairs, vec![(5, 3), (12, 4)], "u2→a1 and u3→a3; system and tool messages are skipped");
-    }
-
-    #[test]
-    fn merging_in_place_keeps_order_and_puts_the_sorted_rows_first_on_ties() {
-        let mut sorted = vec![(1, 'a'), (3, 'a'), (3, 'b'), (7, 'a')];
-        merge_in(&mut sorted, vec![(9, 'n'), (0, 'n'), (3, 'n'), (7, 'n')], |x| x.0);
-        assert_eq!(sorted, vec![(0, 'n'), (1, 'a'), (3, 'a'), (3, 'b'), (3, 'n'), (7, 'a'), (7, 'n'), (9, 'n')]);
-        let mut empty: Vec<(i32, char)> = Vec::new();
-        merge_in(&mut empty, vec![(2, 'x'), (1, 'y')], |x| x.0);
-        assert_eq!(empty, vec![(1, 'y'), (2, 'x')]);
     }
 
     #[test]

@@ -98,11 +98,16 @@ impl Groups {
 
     /// The groups of `messages` and `exchanges` (time-sorted), given
     /// `earlier` groups that are already theirs in every quarter hour but
-    /// those of `changed` (sorted): only those are folded again, and put in
-    /// place of theirs in `earlier`'s own tables (no table is copied: at a
-    /// million conversations a copy's fresh memory costs more than the rest).
+    /// those of `changed` (sorted), once their conversations are numbered
+    /// anew by `renumber`: only those quarter hours are folded again, and
+    /// put in place of theirs in `earlier`'s own tables when they are owned
+    /// (no table is copied: at a million conversations a copy's fresh
+    /// memory costs more than the rest); when they are read in place (from
+    /// the mapped facts), each is read once and written once, renumbered
+    /// and spliced in the same pass.
     pub fn rebuild(
         mut earlier: Groups,
+        renumber: impl Fn(u32) -> u32,
         messages: &[MessageFact],
         exchanges: &[ExchangeFact],
         changed: &[i64],
@@ -127,6 +132,12 @@ impl Groups {
             row_cuts.push((lo..hi, fresh_rows..fresh.rows.len()));
             response_cuts.push((response_at(lo)..response_at(hi), fresh_responses..fresh.responses.len()));
         }
+        if earlier.rows.is_in_place() || earlier.responses.is_in_place() {
+            return Groups::spliced(&earlier, renumber, &row_cuts, &response_cuts, &fresh);
+        }
+        for g in earlier.rows.to_mut() {
+            g.conversation = renumber(g.conversation);
+        }
         splice_runs(earlier.rows.to_mut_with_room(fresh.rows.len()), &row_cuts, &fresh.rows);
         splice_runs(earlier.responses.to_mut_with_room(fresh.responses.len()), &response_cuts, &fresh.responses);
         let mut next = 0;
@@ -137,6 +148,47 @@ impl Groups {
         let Groups { rows, conversations, .. } = &mut earlier;
         *conversations = rows.iter().map(|g| g.conversation).collect();
         earlier
+    }
+
+    /// [`Groups::rebuild`]'s tables written anew in one pass over
+    /// `earlier`'s: the runs kept between the cuts (renumbered), each cut's
+    /// fresh rows in its place, each row's first response counted on the way.
+    fn spliced(
+        earlier: &Groups,
+        renumber: impl Fn(u32) -> u32,
+        row_cuts: &[(Range<usize>, Range<usize>)],
+        response_cuts: &[(Range<usize>, Range<usize>)],
+        fresh: &Groups,
+    ) -> Groups {
+        let cut_len = |cuts: &[(Range<usize>, Range<usize>)]| {
+            cuts.iter().map(|(c, p)| p.len() as isize - c.len() as isize).sum::<isize>()
+        };
+        let row_count = (earlier.rows.len() as isize + cut_len(row_cuts)) as usize;
+        let response_count = (earlier.responses.len() as isize + cut_len(response_cuts)) as usize;
+        let mut rows: Vec<MessageGroup> = Vec::with_capacity(row_count);
+        let mut conversations: Vec<u32> = Vec::with_capacity(row_count);
+        let mut next = 0;
+        let mut push = |g: &MessageGroup, conversation: u32| {
+            rows.push(MessageGroup { conversation, first_response: next, ..*g });
+            conversations.push(conversation);
+            next += g.timed;
+        };
+        let mut from = 0;
+        for (cut, put) in row_cuts {
+            earlier.rows[from..cut.start].iter().for_each(|g| push(g, renumber(g.conversation)));
+            fresh.rows[put.clone()].iter().for_each(|g| push(g, g.conversation));
+            from = cut.end;
+        }
+        earlier.rows[from..].iter().for_each(|g| push(g, renumber(g.conversation)));
+        let mut responses: Vec<i64> = Vec::with_capacity(response_count);
+        let mut from = 0;
+        for (cut, put) in response_cuts {
+            responses.extend_from_slice(&earlier.responses[from..cut.start]);
+            responses.extend_from_slice(&fresh.responses[put.clone()]);
+            from = cut.end;
+        }
+        responses.extend_from_slice(&earlier.responses[from..]);
+        Groups { rows: rows.into(), conversations: conversations.into(), responses: responses.into() }
     }
 
     /// Folds one quarter hour's messages and exchanges into rows.

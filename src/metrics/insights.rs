@@ -16,7 +16,7 @@
 //! text and the fallback phrases only, so it is found once, when the facts
 //! are built ([`InsightsBuilder`]); a query then counts the rows in range.
 
-use super::column::Column;
+use super::column::{retained_merged, Column};
 use super::compute::in_range;
 use super::facts::{Facts, Interner, NONE};
 use super::words::{words, Phrases};
@@ -98,23 +98,31 @@ impl InsightFacts {
             return InsightFacts::default();
         }
         let texts: Vec<u32> = new.texts.values.iter().map(|t| self.texts.intern(t)).collect();
-        self.questions.to_mut_with_room(new.questions.len()).retain_mut(|q| {
-            q.conversation = old_to[q.conversation as usize];
-            q.conversation != u32::MAX
-        });
+        let renumbered = |c: &mut u32| {
+            *c = old_to[*c as usize];
+            *c != u32::MAX
+        };
         let added = new.questions.iter().map(|q| QuestionFact {
             conversation: new_to[q.conversation as usize],
             text: if q.text == NO_TEXT { NO_TEXT } else { texts[q.text as usize] },
             ..*q
         });
-        super::facts::merge_in(self.questions.to_mut(), added.collect(), |q| (q.ts, row_of(q.conversation)));
-        self.fallback_answers.to_mut_with_room(new.fallback_answers.len()).retain_mut(|a| {
-            a.conversation = old_to[a.conversation as usize];
-            a.conversation != u32::MAX
-        });
+        self.questions = retained_merged(
+            std::mem::take(&mut self.questions),
+            |q| renumbered(&mut q.conversation),
+            added.collect(),
+            |q| q.ts,
+            |q| row_of(q.conversation),
+        );
         let added =
             new.fallback_answers.iter().map(|a| FallbackAnswer { conversation: new_to[a.conversation as usize], ..*a });
-        super::facts::merge_in(self.fallback_answers.to_mut(), added.collect(), |a| (a.ts, row_of(a.conversation)));
+        self.fallback_answers = retained_merged(
+            std::mem::take(&mut self.fallback_answers),
+            |a| renumbered(&mut a.conversation),
+            added.collect(),
+            |a| a.ts,
+            |a| row_of(a.conversation),
+        );
         self
     }
 }

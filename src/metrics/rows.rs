@@ -37,6 +37,36 @@ impl Interner {
         i
     }
 
+    /// The numbers of `values` (each interned). Without an index of every
+    /// value yet (as after the facts are read back in place: a million user
+    /// ids), the values kept are compared with those asked for in one pass,
+    /// and those not found added, rather than every value made into a
+    /// `String` and indexed for a hundred new ones.
+    pub fn intern_all<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+        if self.index.get().is_some() {
+            return values.into_iter().map(|v| self.intern(v)).collect();
+        }
+        let asked: Vec<&str> = values.into_iter().collect();
+        let mut wanted: HashMap<&str, Option<u32>> = asked.iter().map(|&v| (v, None)).collect();
+        self.values.for_each(|i, name| {
+            if let Some(slot) = wanted.get_mut(name) {
+                slot.get_or_insert(i as u32);
+            }
+        });
+        asked
+            .iter()
+            .map(|&v| match wanted[v] {
+                Some(i) => i,
+                None => {
+                    let i = self.values.len() as u32;
+                    self.values.push(v.to_owned());
+                    wanted.insert(v, Some(i));
+                    i
+                }
+            })
+            .collect()
+    }
+
     /// The interner that numbered `values` in this order (distinct values,
     /// as [`Interner::intern`] keeps them).
     pub fn from_values(values: Vec<String>) -> Interner {
@@ -52,8 +82,9 @@ impl Interner {
         self.index.get_or_init(|| Self::index_of(&self.values)).get(value).copied()
     }
 
+    /// The value numbered `i` (read without making every value kept in place a `String`).
     pub fn name(&self, i: u32) -> &str {
-        &self.values[i as usize]
+        self.values.get(i as usize).unwrap_or_else(|| panic!("no value numbered {i} of {}", self.values.len()))
     }
 }
 
