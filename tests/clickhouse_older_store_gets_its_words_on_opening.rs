@@ -46,17 +46,6 @@ fn said_jsonl() -> String {
     out
 }
 
-/// Every server of a store's URL that holds records, as a URL of its own:
-/// the shards of a cluster, else the URL's server.
-fn servers(url: &str) -> Vec<String> {
-    let (base, options) = url.split_once('?').unwrap_or((url, ""));
-    let database = base.rsplit('/').next().unwrap();
-    match options.split('&').find_map(|o| o.strip_prefix("shards=")) {
-        Some(shards) => shards.split(',').map(|s| format!("clickhouse://{s}/{database}")).collect(),
-        None => vec![base.to_owned()],
-    }
-}
-
 /// Equal, but for costs summed in another order (within rounding).
 fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str, differing: &mut Vec<String>) {
     use serde_json::Value;
@@ -89,9 +78,7 @@ fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
 #[test]
 #[ignore = "needs a ClickHouse store: tests/clickhouse/run.sh runs it"]
 fn an_older_clickhouse_store_gets_its_messages_words_on_opening() {
-    let pattern = std::env::var("RAPPORT_TEST_CLICKHOUSE")
-        .expect("RAPPORT_TEST_CLICKHOUSE names the ClickHouse store: run tests/clickhouse/run.sh");
-    let url = pattern.replace("{db}", &format!("rapport_older_{}", std::process::id()));
+    let url = clickhouse_url("rapport_older");
     let ws = Workspace::new();
     let paths = vec![ws.file("said.jsonl", said_jsonl()), ws.file("plain.jsonl", conversations_jsonl(30, "p"))];
     let mut sqlite = ws.engine();
@@ -102,30 +89,18 @@ fn an_older_clickhouse_store_gets_its_messages_words_on_opening() {
     }
 
     // Back to version 4 on every server: no words, facts without them.
-    for server in servers(&url) {
-        rapport::store::clickhouse::execute(
-            &server,
-            &[
-                "ALTER TABLE {db}.message DROP COLUMN text_key".to_owned(),
-                "DROP TABLE IF EXISTS {db}.message_words_filled".to_owned(),
-                "DROP TABLE IF EXISTS {db}.conversation_facts".to_owned(),
-                "ALTER TABLE {db}.conversation_facts_built DROP COLUMN m_key".to_owned(),
-                // Nor each feedback's first-seen order, which version 7 added.
-                "ALTER TABLE {db}.conversation_facts_built DROP COLUMN f_seq".to_owned(),
-            ],
-        )
-        .expect("the store is put back to version 4");
-    }
-    if url.contains("cluster=") {
-        rapport::store::clickhouse::execute(
-            &url,
-            &[
-                "DROP TABLE IF EXISTS {db}.message_all".to_owned(),
-                "DROP TABLE IF EXISTS {db}.conversation_facts_all".to_owned(),
-            ],
-        )
-        .expect("the Distributed tables of version 4");
-    }
+    put_clickhouse_back(
+        &url,
+        4,
+        &[
+            "ALTER TABLE {db}.message DROP COLUMN text_key",
+            "DROP TABLE IF EXISTS {db}.message_words_filled",
+            "DROP TABLE IF EXISTS {db}.conversation_facts",
+            "ALTER TABLE {db}.conversation_facts_built DROP COLUMN m_key",
+            // Nor each feedback's first-seen order, which version 7 added.
+            "ALTER TABLE {db}.conversation_facts_built DROP COLUMN f_seq",
+        ],
+    );
 
     let settings = sqlite.settings().metric_settings();
     let filters: [&[(&str, &str)]; 4] =

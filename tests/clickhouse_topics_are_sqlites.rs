@@ -16,12 +16,6 @@ use rapport::import::ImportOptions;
 use rapport::metrics::Query;
 use std::path::{Path, PathBuf};
 
-fn clickhouse_url(database: &str) -> String {
-    let pattern = std::env::var("RAPPORT_TEST_CLICKHOUSE")
-        .expect("RAPPORT_TEST_CLICKHOUSE names the ClickHouse store: run tests/clickhouse/run.sh");
-    pattern.replace("{db}", &format!("{database}_{}", std::process::id()))
-}
-
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
 }
@@ -254,16 +248,6 @@ fn topics_computed_by_clickhouse_are_sqlites() {
     assert!(changed > 0, "the languages' stop words change some topics");
 }
 
-/// Every server of a store's URL that holds records, as a URL of its own.
-fn servers(url: &str) -> Vec<String> {
-    let (base, options) = url.split_once('?').unwrap_or((url, ""));
-    let database = base.rsplit('/').next().unwrap();
-    match options.split('&').find_map(|o| o.strip_prefix("shards=")) {
-        Some(shards) => shards.split(',').map(|s| format!("clickhouse://{s}/{database}")).collect(),
-        None => vec![base.to_owned()],
-    }
-}
-
 #[test]
 #[ignore = "needs a ClickHouse store: tests/clickhouse/run.sh runs it"]
 fn an_older_clickhouse_store_gets_its_phrases_on_opening() {
@@ -277,30 +261,18 @@ fn an_older_clickhouse_store_gets_its_phrases_on_opening() {
         import(&mut ch, &paths);
     }
     // Back to version 7 on every server: no runs kept, facts without them.
-    for server in servers(&url) {
-        rapport::store::clickhouse::execute(
-            &server,
-            &[
-                "ALTER TABLE {db}.message DROP COLUMN phrases".to_owned(),
-                "DROP TABLE IF EXISTS {db}.message_phrases_filled".to_owned(),
-                "DROP TABLE IF EXISTS {db}.conversation_facts".to_owned(),
-                "ALTER TABLE {db}.conversation_facts_built DROP COLUMN u_ts".to_owned(),
-                "ALTER TABLE {db}.conversation_facts_built DROP COLUMN u_phrase".to_owned(),
-                "ALTER TABLE {db}.conversation_facts_built DROP COLUMN u_phrase_ts".to_owned(),
-            ],
-        )
-        .expect("the store is put back to version 7");
-    }
-    if url.contains("cluster=") {
-        rapport::store::clickhouse::execute(
-            &url,
-            &[
-                "DROP TABLE IF EXISTS {db}.message_all".to_owned(),
-                "DROP TABLE IF EXISTS {db}.conversation_facts_all".to_owned(),
-            ],
-        )
-        .expect("the Distributed tables of version 7");
-    }
+    put_clickhouse_back(
+        &url,
+        7,
+        &[
+            "ALTER TABLE {db}.message DROP COLUMN phrases",
+            "DROP TABLE IF EXISTS {db}.message_phrases_filled",
+            "DROP TABLE IF EXISTS {db}.conversation_facts",
+            "ALTER TABLE {db}.conversation_facts_built DROP COLUMN u_ts",
+            "ALTER TABLE {db}.conversation_facts_built DROP COLUMN u_phrase",
+            "ALTER TABLE {db}.conversation_facts_built DROP COLUMN u_phrase_ts",
+        ],
+    );
     for opening in ["the first opening gives the runs", "opening again changes nothing"] {
         let mut ch = Engine::open(Path::new(&url), None).expect("the older store opens");
         assert_eq!(

@@ -78,3 +78,43 @@ pub fn conversations_jsonl(n: usize, prefix: &str) -> String {
     }
     out
 }
+
+/// The ClickHouse store of `RAPPORT_TEST_CLICKHOUSE` (a URL with `{db}` for
+/// the database), its database `database` and this process's id.
+pub fn clickhouse_url(database: &str) -> String {
+    let pattern = std::env::var("RAPPORT_TEST_CLICKHOUSE")
+        .expect("RAPPORT_TEST_CLICKHOUSE names the ClickHouse store: run tests/clickhouse/run.sh");
+    pattern.replace("{db}", &format!("{database}_{}", std::process::id()))
+}
+
+/// Every server of a store's URL that holds records, as a URL of its own:
+/// the shards of a cluster, else the URL's server.
+pub fn clickhouse_servers(url: &str) -> Vec<String> {
+    let (base, options) = url.split_once('?').unwrap_or((url, ""));
+    let database = base.rsplit('/').next().unwrap();
+    match options.split('&').find_map(|o| o.strip_prefix("shards=")) {
+        Some(shards) => shards.split(',').map(|s| format!("clickhouse://{s}/{database}")).collect(),
+        None => vec![base.to_owned()],
+    }
+}
+
+/// Puts a ClickHouse store back to an older tables `version`: runs
+/// `statements` on every server holding records, and drops a cluster's
+/// Distributed tables, which that version made otherwise.
+pub fn put_clickhouse_back(url: &str, version: u32, statements: &[&str]) {
+    let statements: Vec<String> = statements.iter().map(|s| s.to_string()).collect();
+    for server in clickhouse_servers(url) {
+        rapport::store::clickhouse::execute(&server, &statements)
+            .unwrap_or_else(|e| panic!("the store is put back to version {version}: {e}"));
+    }
+    if url.contains("cluster=") {
+        rapport::store::clickhouse::execute(
+            url,
+            &[
+                "DROP TABLE IF EXISTS {db}.message_all".to_owned(),
+                "DROP TABLE IF EXISTS {db}.conversation_facts_all".to_owned(),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("the Distributed tables of version {version}: {e}"));
+    }
+}
