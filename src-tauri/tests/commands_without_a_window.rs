@@ -1,12 +1,13 @@
 //! The commands' work, called as plain functions on a temporary store: what
 //! the window would get, without a window.
 
+mod common;
+use common::month;
 use rapport::import::ImportOptions;
-use rapport::metrics::{Drill, QueryText, SortKey};
+use rapport::metrics::{Drill, SortKey};
 use rapport_desktop::commands::export::{export_bytes, Export};
 use rapport_desktop::commands::{conversation, conversations, dashboard, import, settings, welcome};
 use rapport_desktop::state::AppState;
-use std::collections::BTreeMap;
 
 fn state(dir: &tempfile::TempDir) -> AppState {
     AppState::open(dir.path().join("store.db"), None).expect("a fresh store opens")
@@ -20,21 +21,6 @@ fn imported(dir: &tempfile::TempDir) -> AppState {
     import::run_import(&s.opener().unwrap(), &[file], &ImportOptions::default(), &mut |_| {}).unwrap();
     s.engine().unwrap().refresh();
     s
-}
-
-fn month(filters: &[(&str, &str)]) -> QueryText {
-    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (k, v) in filters {
-        map.entry(k.to_string()).or_default().push(v.to_string());
-    }
-    QueryText {
-        from: "2026-10-01T00:00:00Z".into(),
-        to: "2026-10-29T00:00:00Z".into(),
-        tz: "Europe/Berlin".into(),
-        filters: map,
-        segment: None,
-        compare: true,
-    }
 }
 
 const EVENTS: &str = r#"{"type":"conversation","conversation_id":"a","started_at":"2026-10-02T10:00:00Z","customer_id":"u1","source":"web","customer_ip_address":"8.8.8.8"}

@@ -12,6 +12,8 @@
 //! `--ignored` on chdb, giving the store's URL (with `{db}` for the
 //! database) in `RAPPORT_TEST_CLICKHOUSE`.
 
+mod common;
+use common::month;
 use rapport::engine::Error;
 use rapport::import::ImportOptions;
 use rapport::metrics::{Drill, QueryText, SortKey};
@@ -21,21 +23,6 @@ use rapport_desktop::commands::{conversation, dashboard, import, settings, welco
 use rapport_desktop::state::AppState;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-fn month(filters: &[(&str, &str)]) -> QueryText {
-    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (k, v) in filters {
-        map.entry(k.to_string()).or_default().push(v.to_string());
-    }
-    QueryText {
-        from: "2026-10-01T00:00:00Z".into(),
-        to: "2026-10-29T00:00:00Z".into(),
-        tz: "Europe/Berlin".into(),
-        filters: map,
-        segment: None,
-        compare: true,
-    }
-}
 
 /// Three conversations: with comments, an address, a model, a tool, a
 /// question left unanswered.
