@@ -4,6 +4,7 @@
 //! so a killed or cancelled import leaves the store as it was before that file.
 
 pub mod clickhouse;
+mod direct;
 mod facts_file;
 mod location;
 mod private;

@@ -1,5 +1,6 @@
 //! Writing one imported file: upserts keyed on identity, inside one transaction.
 
+use super::direct::{Direct, Value};
 use crate::model::{Action, Conversation, Feedback, Message, Record, Role};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql};
@@ -43,16 +44,18 @@ pub struct FileWriter<'c> {
     /// 6): each message's words go in as it is written, from the text in
     /// hand, not read back at the end.
     words: Option<WordsIndex<'c>>,
-    find_conversation: Statement<'c>,
-    new_conversation: Statement<'c>,
-    insert_conversation: Statement<'c>,
+    // The statements run for (nearly) every record go through SQLite's C
+    // interface directly (direct.rs); the others through rusqlite.
+    find_conversation: Direct<'c>,
+    new_conversation: Direct<'c>,
+    insert_conversation: Direct<'c>,
     conversation_metadata: Statement<'c>,
     update_conversation: Statement<'c>,
     find_message: Statement<'c>,
-    insert_message: Statement<'c>,
+    insert_message: Direct<'c>,
     /// Takes a key for a new row, unless the key is taken: one statement
     /// where a lookup and an insert were (so for actions and feedback).
-    message_key: Statement<'c>,
+    message_key: Direct<'c>,
     /// The row the next new message gets (and so for actions and feedback):
     /// what SQLite would choose, known before the row is written.
     next_message: i64,
@@ -63,13 +66,13 @@ pub struct FileWriter<'c> {
     /// The row of each model name this file used (`model_name`).
     models: HashMap<String, i64>,
     find_action: Statement<'c>,
-    insert_action: Statement<'c>,
-    action_key: Statement<'c>,
+    insert_action: Direct<'c>,
+    action_key: Direct<'c>,
     next_action: i64,
     update_action: Statement<'c>,
     find_feedback: Statement<'c>,
-    insert_feedback: Statement<'c>,
-    feedback_key: Statement<'c>,
+    insert_feedback: Direct<'c>,
+    feedback_key: Direct<'c>,
     next_feedback: i64,
     update_feedback: Statement<'c>,
     insert_rejection: Statement<'c>,
@@ -121,7 +124,7 @@ impl<'c> FileWriter<'c> {
         )?;
         let words = if indexed {
             Some(WordsIndex {
-                add: conn.prepare("INSERT INTO message_words (rowid, words) VALUES (?1, ?2)")?,
+                add: Direct::prepare(conn, "INSERT INTO message_words (rowid, words) VALUES (?1, ?2)")?,
                 forget: conn
                     .prepare("INSERT INTO message_words (message_words, rowid, words) VALUES ('delete', ?1, ?2)")?,
             })
@@ -177,9 +180,10 @@ impl<'c> FileWriter<'c> {
             file,
             open: true,
             words,
-            find_conversation: conn.prepare("SELECT id FROM conversation WHERE conversation_id = ?1")?,
-            new_conversation: conn.prepare("INSERT INTO conversation (conversation_id) VALUES (?1)")?,
-            insert_conversation: conn.prepare(
+            find_conversation: Direct::prepare(conn, "SELECT id FROM conversation WHERE conversation_id = ?1")?,
+            new_conversation: Direct::prepare(conn, "INSERT INTO conversation (conversation_id) VALUES (?1)")?,
+            insert_conversation: Direct::prepare(
+                conn,
                 "INSERT INTO conversation (conversation_id, started_at, ended_at, customer_id,
                      customer_ip_address, device, source, language, metadata)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -198,12 +202,13 @@ impl<'c> FileWriter<'c> {
                  WHERE id = ?1",
             )?,
             find_message: conn.prepare("SELECT id FROM message_key WHERE conversation = ?1 AND key = ?2")?,
-            insert_message: conn.prepare(
+            insert_message: Direct::prepare(
+                conn,
                 "INSERT INTO message (id, conversation, role_code, at, content, model_id, prompt_tokens,
                      completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
-            message_key: conn.prepare(&claim_key("message_key"))?,
+            message_key: Direct::prepare(conn, &claim_key("message_key"))?,
             message_content: conn.prepare("SELECT content FROM message WHERE id = ?1")?,
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
@@ -220,21 +225,23 @@ impl<'c> FileWriter<'c> {
             new_model: conn.prepare("INSERT INTO model_name (name) VALUES (?1)")?,
             models: HashMap::new(),
             find_action: conn.prepare("SELECT id FROM action_key WHERE conversation = ?1 AND key = ?2")?,
-            insert_action: conn.prepare(
+            insert_action: Direct::prepare(
+                conn,
                 "INSERT INTO action (id, conversation, name, started_at, duration_ms, status, error)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            action_key: conn.prepare(&claim_key("action_key"))?,
+            action_key: Direct::prepare(conn, &claim_key("action_key"))?,
             update_action: conn.prepare(
                 "UPDATE action SET name = ?2, started_at = ?3, duration_ms = ?4, status = ?5, error = ?6
                  WHERE id = ?1",
             )?,
             find_feedback: conn.prepare("SELECT id FROM feedback_key WHERE conversation = ?1 AND key = ?2")?,
-            insert_feedback: conn.prepare(
+            insert_feedback: Direct::prepare(
+                conn,
                 "INSERT INTO feedback (id, conversation, message_id, timestamp, rating, score, comment)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            feedback_key: conn.prepare(&claim_key("feedback_key"))?,
+            feedback_key: Direct::prepare(conn, &claim_key("feedback_key"))?,
             update_feedback: conn.prepare(
                 "UPDATE feedback SET message_id = ?2, timestamp = ?3, rating = ?4, score = ?5, comment = ?6
                  WHERE id = ?1",
@@ -324,7 +331,7 @@ impl<'c> FileWriter<'c> {
             self.last_is(conversation_id, id);
             return Ok(Some(id));
         }
-        let id = self.find_conversation.query_row([conversation_id], |r| r.get(0)).optional()?;
+        let id = self.find_conversation.integer(&[Value::Text(conversation_id)])?;
         if let Some(id) = id {
             self.remember(conversation_id, id);
         }
@@ -338,7 +345,7 @@ impl<'c> FileWriter<'c> {
             self.touch(id);
             return Ok(id);
         }
-        self.new_conversation.execute([conversation_id])?;
+        self.new_conversation.run(&[Value::Text(conversation_id)])?;
         let id = self.conn.last_insert_rowid();
         self.remember(conversation_id, id);
         self.touch(id);
@@ -380,16 +387,16 @@ impl<'c> FileWriter<'c> {
         // The same compact JSON as `Value::Object(map).to_string()`, without a copy of the map.
         let metadata = c.metadata.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default());
         let Some(id) = self.find_conversation(&c.conversation_id)? else {
-            self.insert_conversation.execute(params![
-                c.conversation_id,
-                c.started_at.map(|t| t.0),
-                c.ended_at.map(|t| t.0),
-                c.customer_id,
-                c.customer_ip_address,
-                c.device,
-                c.source,
-                c.language,
-                metadata,
+            self.insert_conversation.run(&[
+                Value::Text(&c.conversation_id),
+                c.started_at.map(|t| t.0).into(),
+                c.ended_at.map(|t| t.0).into(),
+                c.customer_id.as_deref().into(),
+                c.customer_ip_address.as_deref().into(),
+                c.device.as_deref().into(),
+                c.source.as_deref().into(),
+                c.language.as_deref().into(),
+                metadata.as_deref().into(),
             ])?;
             let id = self.conn.last_insert_rowid();
             self.remember(&c.conversation_id, id);
@@ -422,28 +429,38 @@ impl<'c> FileWriter<'c> {
             None => None,
         };
         let content = match packed {
-            Some(packed) => ToSqlOutput::Borrowed(ValueRef::Blob(packed)),
-            None => {
-                ToSqlOutput::Borrowed(m.content.as_deref().map_or(ValueRef::Null, |c| ValueRef::Text(c.as_bytes())))
-            }
+            Some(packed) => Value::Blob(packed),
+            None => m.content.as_deref().into(),
         };
-        let fields = params![
-            role_code(m.role),
-            m.timestamp.0 - TIME_ORIGIN,
+        let fields = [
+            Value::Integer(role_code(m.role)),
+            Value::Integer(m.timestamp.0 - TIME_ORIGIN),
             content,
-            model,
-            m.prompt_tokens.map(|n| n as i64),
-            m.completion_tokens.map(|n| n as i64),
-            m.cost.map(price),
-            m.foreign_cost.as_ref().map(|f| f.amount),
-            m.foreign_cost.as_ref().map(|f| f.currency.as_str()),
-            m.time_unknown,
+            model.into(),
+            m.prompt_tokens.map(|n| n as i64).into(),
+            m.completion_tokens.map(|n| n as i64).into(),
+            m.cost.map_or(Value::Null, price_value),
+            m.foreign_cost.as_ref().map(|f| f.amount).into(),
+            m.foreign_cost.as_ref().map(|f| f.currency.as_str()).into(),
+            Value::Integer(i64::from(m.time_unknown)),
         ];
         let new = self.next_message;
-        let row = if self.message_key.execute(params![conversation, key, new])? == 1 {
-            self.insert_message.execute(rusqlite::params_from_iter(
-                [&new as &dyn ToSql, &conversation as &dyn ToSql].into_iter().chain(fields.iter().copied()),
-            ))?;
+        let row = if self.message_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
+            let [a, b, c, d, e, f, g, h, i, j] = fields;
+            self.insert_message.run(&[
+                Value::Integer(new),
+                Value::Integer(conversation),
+                a,
+                b,
+                c,
+                d,
+                e,
+                f,
+                g,
+                h,
+                i,
+                j,
+            ])?;
             self.next_message += 1;
             new
         } else {
@@ -461,9 +478,9 @@ impl<'c> FileWriter<'c> {
                 })?,
                 None => None,
             };
-            let changed = self.update_message.execute(rusqlite::params_from_iter(
-                std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
-            ))?;
+            let changed = self
+                .update_message
+                .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
             if changed == 0 {
                 // Stored already, exactly as given.
                 return Ok(());
@@ -484,7 +501,7 @@ impl<'c> FileWriter<'c> {
                 (None, None) => "",
             };
             if !words.is_empty() {
-                index.add.execute(params![row, words])?;
+                index.add.run(&[Value::Integer(row), Value::Text(words)])?;
             }
         }
         Ok(())
@@ -494,15 +511,15 @@ impl<'c> FileWriter<'c> {
         let conversation = self.conversation_row(&a.conversation_id)?;
         let key = Key::of(a.action_id.as_deref(), || a.identity());
         let new = self.next_action;
-        if self.action_key.execute(params![conversation, key, new])? == 1 {
-            self.insert_action.execute(params![
-                new,
-                conversation,
-                a.name,
-                a.started_at.0,
-                a.duration_ms,
-                a.status,
-                a.error
+        if self.action_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
+            self.insert_action.run(&[
+                Value::Integer(new),
+                Value::Integer(conversation),
+                Value::Text(&a.name),
+                Value::Integer(a.started_at.0),
+                a.duration_ms.into(),
+                a.status.as_deref().into(),
+                Value::Integer(i64::from(a.error)),
             ])?;
             self.next_action += 1;
         } else {
@@ -515,18 +532,22 @@ impl<'c> FileWriter<'c> {
     fn feedback(&mut self, f: &Feedback) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&f.conversation_id)?;
         let key = Key::of(f.feedback_id.as_deref(), || f.identity());
-        let fields = params![f.message_id, f.timestamp.map(|t| t.0), f.rating.as_str(), f.score, f.comment];
+        let fields = [
+            f.message_id.as_deref().into(),
+            f.timestamp.map(|t| t.0).into(),
+            Value::Text(f.rating.as_str()),
+            f.score.into(),
+            f.comment.as_deref().into(),
+        ];
         let new = self.next_feedback;
-        if self.feedback_key.execute(params![conversation, key, new])? == 1 {
-            self.insert_feedback.execute(rusqlite::params_from_iter(
-                [&new as &dyn ToSql, &conversation as &dyn ToSql].into_iter().chain(fields.iter().copied()),
-            ))?;
+        if self.feedback_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
+            let [a, b, c, d, e] = fields;
+            self.insert_feedback.run(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e])?;
             self.next_feedback += 1;
         } else {
             let row: i64 = self.find_feedback.query_row(params![conversation, key], |r| r.get(0))?;
-            self.update_feedback.execute(rusqlite::params_from_iter(
-                std::iter::once(&row as &dyn ToSql).chain(fields.iter().copied()),
-            ))?;
+            self.update_feedback
+                .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
         }
         Ok(())
     }
@@ -600,7 +621,14 @@ pub(super) const TIME_ORIGIN: i64 = 1_767_225_600_000_000;
 /// 10^-10 dollars when that reads back as exactly this cost (SQLite
 /// divides it by 1e10 as a double, as here), otherwise the cost as given.
 pub(super) fn price(cost: f64) -> rusqlite::types::Value {
-    use rusqlite::types::Value;
+    match price_value(cost) {
+        Value::Integer(units) => rusqlite::types::Value::Integer(units),
+        _ => rusqlite::types::Value::Real(cost),
+    }
+}
+
+/// [`price`], as the import binds it.
+fn price_value(cost: f64) -> Value<'static> {
     let units = (cost * 1e10).round();
     if units.abs() < 9_007_199_254_740_992.0 && (units / 1e10).to_bits() == cost.to_bits() {
         Value::Integer(units as i64)
@@ -611,7 +639,7 @@ pub(super) fn price(cost: f64) -> rusqlite::types::Value {
 
 /// The full-text index's statements for one file.
 struct WordsIndex<'c> {
-    add: Statement<'c>,
+    add: Direct<'c>,
     forget: Statement<'c>,
 }
 
@@ -643,12 +671,36 @@ impl<'a> Key<'a> {
     }
 }
 
+impl Key<'_> {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Key::Given(id) => Value::Text(id),
+            Key::Content(identity) => Value::Blob(identity.as_bytes()),
+        }
+    }
+}
+
 impl ToSql for Key<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(match self {
-            Key::Given(id) => ValueRef::Text(id.as_bytes()),
-            Key::Content(identity) => ValueRef::Blob(identity.as_bytes()),
-        }))
+        Ok(ToSqlOutput::Borrowed(self.value().value_ref()))
+    }
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(self.value_ref()))
+    }
+}
+
+impl<'a> Value<'a> {
+    fn value_ref(self) -> ValueRef<'a> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(n) => ValueRef::Integer(n),
+            Value::Real(x) => ValueRef::Real(x),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
     }
 }
 
