@@ -63,8 +63,9 @@ pub struct FileWriter<'c> {
     update_message: Statement<'c>,
     find_model: Statement<'c>,
     new_model: Statement<'c>,
-    /// The row of each model name this file used (`model_name`).
-    models: HashMap<String, i64>,
+    /// The row of each model name this file used (`model_name`), and of the last one.
+    models: HashMap<std::rc::Rc<str>, i64>,
+    last_model: Option<(std::rc::Rc<str>, i64)>,
     find_action: Statement<'c>,
     insert_action: Direct<'c>,
     action_key: Direct<'c>,
@@ -181,12 +182,16 @@ impl<'c> FileWriter<'c> {
             open: true,
             words,
             find_conversation: Direct::prepare(conn, "SELECT id FROM conversation WHERE conversation_id = ?1")?,
-            new_conversation: Direct::prepare(conn, "INSERT INTO conversation (conversation_id) VALUES (?1)")?,
+            new_conversation: Direct::prepare(
+                conn,
+                "INSERT INTO conversation (conversation_id) VALUES (?1) ON CONFLICT (conversation_id) DO NOTHING",
+            )?,
             insert_conversation: Direct::prepare(
                 conn,
                 "INSERT INTO conversation (conversation_id, started_at, ended_at, customer_id,
                      customer_ip_address, device, source, language, metadata)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (conversation_id) DO NOTHING",
             )?,
             conversation_metadata: conn.prepare("SELECT metadata FROM conversation WHERE id = ?1")?,
             update_conversation: conn.prepare(
@@ -224,6 +229,7 @@ impl<'c> FileWriter<'c> {
             find_model: conn.prepare("SELECT id FROM model_name WHERE name = ?1")?,
             new_model: conn.prepare("INSERT INTO model_name (name) VALUES (?1)")?,
             models: HashMap::new(),
+            last_model: None,
             find_action: conn.prepare("SELECT id FROM action_key WHERE conversation = ?1 AND key = ?2")?,
             insert_action: Direct::prepare(
                 conn,
@@ -321,40 +327,56 @@ impl<'c> FileWriter<'c> {
         }
     }
 
-    fn find_conversation(&mut self, conversation_id: &str) -> rusqlite::Result<Option<i64>> {
+    /// The conversation's row, when this file wrote it or looked it up lately.
+    fn known_conversation(&mut self, conversation_id: &str) -> Option<i64> {
         if let Some((last, row)) = &self.last {
             if last == conversation_id {
-                return Ok(Some(*row));
+                return Some(*row);
             }
         }
-        if let Some(&id) = self.ids.get(conversation_id) {
-            self.last_is(conversation_id, id);
-            return Ok(Some(id));
-        }
+        let id = *self.ids.get(conversation_id)?;
+        self.last_is(conversation_id, id);
+        Some(id)
+    }
+
+    /// The row of a conversation the store holds already (the insert that
+    /// would have added it changed nothing).
+    fn stored_conversation(&mut self, conversation_id: &str) -> rusqlite::Result<i64> {
         let id = self.find_conversation.integer(&[Value::Text(conversation_id)])?;
-        if let Some(id) = id {
-            self.remember(conversation_id, id);
-        }
+        let id = id.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        self.remember(conversation_id, id);
         Ok(id)
     }
 
     /// The conversation's row, created with unknown context when an event
     /// names a conversation no line has described.
     fn conversation_row(&mut self, conversation_id: &str) -> rusqlite::Result<i64> {
-        if let Some(id) = self.find_conversation(conversation_id)? {
-            self.touch(id);
-            return Ok(id);
-        }
-        self.new_conversation.run(&[Value::Text(conversation_id)])?;
-        let id = self.conn.last_insert_rowid();
-        self.remember(conversation_id, id);
+        let id = match self.known_conversation(conversation_id) {
+            Some(id) => id,
+            // Inserted unless stored already: the unique key on
+            // `conversation_id` tells which, in one probe where a lookup
+            // then an insert took two.
+            None if self.new_conversation.run(&[Value::Text(conversation_id)])? == 1 => {
+                let id = self.conn.last_insert_rowid();
+                self.remember(conversation_id, id);
+                id
+            }
+            None => self.stored_conversation(conversation_id)?,
+        };
         self.touch(id);
         Ok(id)
     }
 
     /// The row of a model's name, added when new.
     fn model_row(&mut self, name: &str) -> rusqlite::Result<i64> {
-        if let Some(&id) = self.models.get(name) {
+        // Most messages name the model the one before named: no hash.
+        if let Some((last, id)) = &self.last_model {
+            if **last == *name {
+                return Ok(*id);
+            }
+        }
+        if let Some((kept, &id)) = self.models.get_key_value(name) {
+            self.last_model = Some((kept.clone(), id));
             return Ok(id);
         }
         let id = match self.find_model.query_row([name], |r| r.get(0)).optional()? {
@@ -364,7 +386,9 @@ impl<'c> FileWriter<'c> {
                 self.conn.last_insert_rowid()
             }
         };
-        self.models.insert(name.to_owned(), id);
+        let name: std::rc::Rc<str> = name.into();
+        self.models.insert(name.clone(), id);
+        self.last_model = Some((name, id));
         Ok(id)
     }
 
@@ -386,8 +410,11 @@ impl<'c> FileWriter<'c> {
     fn conversation(&mut self, c: &Conversation) -> rusqlite::Result<()> {
         // The same compact JSON as `Value::Object(map).to_string()`, without a copy of the map.
         let metadata = c.metadata.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default());
-        let Some(id) = self.find_conversation(&c.conversation_id)? else {
-            self.insert_conversation.run(&[
+        let known = self.known_conversation(&c.conversation_id);
+        let id = match known {
+            Some(id) => id,
+            // As for an event's conversation (`conversation_row`).
+            None if self.insert_conversation.run(&[
                 Value::Text(&c.conversation_id),
                 c.started_at.map(|t| t.0).into(),
                 c.ended_at.map(|t| t.0).into(),
@@ -397,11 +424,14 @@ impl<'c> FileWriter<'c> {
                 c.source.as_deref().into(),
                 c.language.as_deref().into(),
                 metadata.as_deref().into(),
-            ])?;
-            let id = self.conn.last_insert_rowid();
-            self.remember(&c.conversation_id, id);
-            self.touch(id);
-            return Ok(());
+            ])? == 1 =>
+            {
+                let id = self.conn.last_insert_rowid();
+                self.remember(&c.conversation_id, id);
+                self.touch(id);
+                return Ok(());
+            }
+            None => self.stored_conversation(&c.conversation_id)?,
         };
         self.touch(id);
         // A later line's present fields replace; absent ones erase nothing.
