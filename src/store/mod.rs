@@ -102,6 +102,9 @@ pub struct Store {
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
+/// The page size of a store created from nothing, in bytes.
+pub const PAGE_SIZE: i64 = 8192;
+
 impl Store {
     /// Opens (or creates) the store at `path` and brings its schema up to date.
     /// A file that is not a Rapport store is refused and never written to.
@@ -150,6 +153,13 @@ impl Store {
 
         // A Rapport store (or a new one) from here on: only its owner reads it.
         private::restrict(path);
+        if found == 0 && tables == 0 {
+            // A new store's pages are 8 KiB, not SQLite's 4: an import does
+            // about 6% less work (fewer pages to split, write and checkpoint;
+            // README, "The CPU an import takes"), for a file no larger. Only
+            // while the file is empty: a store keeps the page size it has.
+            conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(sqlite)?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         // NORMAL in WAL mode: a killed process loses nothing committed.
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
