@@ -315,6 +315,9 @@ impl Store {
 /// allocation SQLite makes (a tenth of an import's writing thread, measured
 /// with `perf`), and nothing here reads it. Too late when another
 /// connection opened first: SQLite then refuses, and keeps counting.
+/// (The workspace's build of SQLite has it off from the start,
+/// `SQLITE_DEFAULT_MEMSTATUS=0` in `.cargo/config.toml`; this holds for a
+/// build without that setting.)
 fn configure_sqlite() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
