@@ -166,7 +166,22 @@ impl Facts {
         o.table(&self.groups.rows);
         o.table(&self.groups.conversations);
         o.table(&self.groups.responses);
-        o.table(&self.message_conversations);
+        debug_assert!(self.delta.is_empty(), "facts with a second run are folded before they are packed");
+        if self.message_rows.is_empty() {
+            o.table(&self.message_conversations);
+        } else {
+            // Kept row by row (facts of an update of facts that had no
+            // message): written as one table.
+            let mut all = self.message_conversations.to_vec();
+            for &(row, c) in &self.message_rows {
+                let Ok(row) = usize::try_from(row) else { continue };
+                if row >= all.len() {
+                    all.resize(row + 1, super::NO_CONVERSATION);
+                }
+                all[row] = c;
+            }
+            o.table(&all);
+        }
         let insights = &self.insights;
         o.table(&insights.questions);
         o.table(&insights.fallback_answers);
@@ -240,7 +255,9 @@ impl Facts {
             span,
             groups,
             message_conversations,
+            message_rows: Vec::new(),
             insights,
+            delta: Default::default(),
         };
         facts.indices_in_range().then_some(facts)
     }
