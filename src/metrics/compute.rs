@@ -2,7 +2,7 @@
 //! fact in range.
 
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
-use super::delta::{for_each_merged, in_range2};
+use super::delta::{for_each_merged, in_range2, stretches};
 use super::facts::{ActionFact, Facts, ForeignCostFact, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
 use super::insights::{insights, negative, MaybeInsights, Period};
@@ -433,28 +433,31 @@ impl ConversationTally {
         };
         let mut user_seen = vec![false; facts.users.values.len()];
         // Conversations are numbered by start (in each run), those without one last.
-        for i in facts.started_in(from, to).into_iter().flatten() {
-            let c = &facts.conversations[i];
-            if !passes(i as u32) {
-                continue;
-            }
-            t.total += 1;
-            t.with_ip += u64::from(c.has_ip);
-            if c.user != NO_USER && !user_seen[c.user as usize] {
-                user_seen[c.user as usize] = true;
-                t.unique_users += 1;
-            }
-            t.by_name[c.country as usize].countries += 1;
-            t.by_name[c.device as usize].devices += 1;
-            t.by_name[c.source as usize].sources += 1;
-            t.by_name[c.language as usize].languages += 1;
-            t.by_name[c.environment as usize].environments += 1;
-            if c.engaged() {
-                t.interactions += 1;
-                t.escalated += u64::from(escalated[i]);
-                if c.ended != NONE {
-                    t.duration_sum += i128::from(c.ended - c.started);
-                    t.duration_n += 1;
+        // (A loop per run: each is a slice read in order.)
+        for range in facts.started_in(from, to) {
+            let first = range.start;
+            for (i, c) in facts.conversations[range].iter().enumerate().map(|(i, c)| (first + i, c)) {
+                if !passes(i as u32) {
+                    continue;
+                }
+                t.total += 1;
+                t.with_ip += u64::from(c.has_ip);
+                if c.user != NO_USER && !user_seen[c.user as usize] {
+                    user_seen[c.user as usize] = true;
+                    t.unique_users += 1;
+                }
+                t.by_name[c.country as usize].countries += 1;
+                t.by_name[c.device as usize].devices += 1;
+                t.by_name[c.source as usize].sources += 1;
+                t.by_name[c.language as usize].languages += 1;
+                t.by_name[c.environment as usize].environments += 1;
+                if c.engaged() {
+                    t.interactions += 1;
+                    t.escalated += u64::from(escalated[i]);
+                    if c.ended != NONE {
+                        t.duration_sum += i128::from(c.ended - c.started);
+                        t.duration_n += 1;
+                    }
                 }
             }
         }
@@ -509,7 +512,7 @@ fn tool_rows(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) ->
 fn feedback_counts(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> FeedbackCounts {
     let (mut positive, mut negative, mut neutral) = (0, 0, 0);
     let runs = in_range2([&facts.feedback, &facts.delta.feedback], |f| f.ts, from, to);
-    for f in runs.into_iter().flatten() {
+    for f in runs.iter().flat_map(|run| run.iter()) {
         if f.ts == NONE || !passes(f.conversation) {
             continue;
         }
@@ -808,12 +811,20 @@ impl Scan {
                 self.response_us.extend_from_slice(g.responses_of(r));
             }
         }
+        // With a filter, the response times of the groups that pass, taken
+        // a stretch at a time: those of consecutive groups lie together.
+        let mut taking = (0, 0..0);
         let mut visit = |run: usize, g: &MessageGroup| {
             self.tally(&mut cursor, g);
             if g.exchanges > 0 {
-                if filtered {
-                    let first = g.first_response as usize;
-                    self.response_us.extend_from_slice(&runs[run].responses[first..first + g.timed as usize]);
+                if filtered && g.timed > 0 {
+                    let (first, end) = (g.first_response as usize, (g.first_response + g.timed) as usize);
+                    if taking.0 == run && taking.1.end == first {
+                        taking.1.end = end;
+                    } else {
+                        self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1.clone()]);
+                        taking = (run, first..end);
+                    }
                 }
                 self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);
@@ -836,17 +847,19 @@ impl Scan {
             }
         } else {
             // Two: in the order of groups built from every row (in time,
-            // for the cursor; costs added up in its order).
-            for_each_merged(
-                rows,
-                |g, h| facts.group_before(g, h),
-                |run, g| {
-                    if passes(g.conversation) {
-                        visit(run, g);
+            // for the cursor; costs added up in its order), the first run
+            // read in stretches as above.
+            let conversations =
+                [&facts.groups.conversations[lo..hi], &facts.delta.groups.conversations[delta_range.0..delta_range.1]];
+            for (run, stretch) in stretches(rows, |g, h| facts.group_before(g, h)) {
+                for (i, &c) in conversations[run][stretch.clone()].iter().enumerate() {
+                    if passes(c) {
+                        visit(run, &rows[run][stretch.start + i]);
                     }
-                },
-            );
+                }
+            }
         }
+        self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1]);
     }
 }
 

@@ -345,6 +345,33 @@ pub(crate) fn in_range2<T>(runs: [&[T]; 2], ts: impl Fn(&T) -> i64, from: i64, t
     runs.map(|rows| super::compute::in_range(rows, &ts, from, to))
 }
 
+/// The merged order of two runs (each in order; `before`: strictly
+/// before) as stretches of one run or the other, `(run, rows)`, rows of the
+/// first run first on ties. The second run is the small one: each of its
+/// rows is placed by a binary search in the first, so that the first is
+/// read in long stretches (a scan can then read only what it needs of
+/// them, as a filtered one reads the groups' packed conversations).
+pub(crate) fn stretches<T>(runs: [&[T]; 2], before: impl Fn(&T, &T) -> bool) -> Vec<(usize, Range<usize>)> {
+    let [a, b] = runs;
+    let mut out: Vec<(usize, Range<usize>)> = Vec::with_capacity(2 * b.len() + 1);
+    let mut i = 0;
+    for (j, y) in b.iter().enumerate() {
+        let end = i + a[i..].partition_point(|x| !before(y, x));
+        if end > i {
+            out.push((0, i..end));
+            i = end;
+        }
+        match out.last_mut() {
+            Some((1, rows)) if rows.end == j => rows.end = j + 1,
+            _ => out.push((1, j..j + 1)),
+        }
+    }
+    if i < a.len() {
+        out.push((0, i..a.len()));
+    }
+    out
+}
+
 /// Calls `f` with each row of two runs (each in order) in their merged
 /// order (`before`: strictly before), and which run it is of; rows of the
 /// first run first on ties.
@@ -354,23 +381,13 @@ pub(crate) fn for_each_merged<'a, T>(
     before: impl Fn(&T, &T) -> bool,
     mut f: impl FnMut(usize, &'a T),
 ) {
-    let [a, b] = runs;
-    if b.is_empty() {
-        a.iter().for_each(|x| f(0, x));
+    if runs[1].is_empty() {
+        runs[0].iter().for_each(|x| f(0, x));
         return;
     }
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if before(&b[j], &a[i]) {
-            f(1, &b[j]);
-            j += 1;
-        } else {
-            f(0, &a[i]);
-            i += 1;
-        }
+    for (run, rows) in stretches(runs, before) {
+        runs[run][rows].iter().for_each(|x| f(run, x));
     }
-    a[i..].iter().for_each(|x| f(0, x));
-    b[j..].iter().for_each(|x| f(1, x));
 }
 
 #[cfg(test)]
@@ -390,5 +407,7 @@ mod tests {
         let mut seen = Vec::new();
         for_each_merged([&[][..], &b[..]], |x, y| x < y, |run, &x| seen.push((run, x)));
         assert_eq!(seen, [(1, 0), (1, 3), (1, 9)]);
+        let stretched = stretches([&a[..], &[0, 2, 2, 4, 9, 10][..]], |x, y| x < y);
+        assert_eq!(stretched, [(1, 0..1), (0, 0..1), (1, 1..3), (0, 1..3), (1, 3..4), (0, 3..4), (1, 4..6)]);
     }
 }

@@ -319,15 +319,22 @@ pub(crate) fn resolved(c: &super::rows::ConversationFact, passes: bool, escalate
 /// The Insights keys of a period; `negative` as [`negative`] gives it.
 pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Insights {
     let Period { from, to, passes, escalated, interactions } = *period;
-    let resolved_conversations = (facts.started_in(from, to).into_iter().flatten())
-        .filter(|&i| resolved(&facts.conversations[i], passes(i as u32), escalated[i], negative[i]))
-        .count() as u64;
+    let resolved_conversations: u64 = facts
+        .started_in(from, to)
+        .into_iter()
+        .map(|range| {
+            let first = range.start;
+            let rows = facts.conversations[range].iter().enumerate();
+            rows.filter(|&(i, c)| resolved(c, passes((first + i) as u32), escalated[first + i], negative[first + i]))
+                .count() as u64
+        })
+        .sum();
 
     let insight = &facts.insights;
     let (mut questions, mut unanswered) = (0u64, 0u64);
     let mut per_text: HashMap<u32, u64> = HashMap::new();
     let questions_in = in_range2([&insight.questions, &facts.delta.questions], |q| q.ts, from, to);
-    for q in questions_in.into_iter().flatten() {
+    for q in questions_in.iter().flat_map(|run| run.iter()) {
         if !passes(q.conversation) {
             continue;
         }
