@@ -1,28 +1,5 @@
-// The parts of ECharts Rapport draws with, registered once. Importing from
-// `echarts/core` keeps the bundle to these charts only.
-
-import * as echarts from 'echarts/core';
-import { BarChart, HeatmapChart, LineChart } from 'echarts/charts';
-import {
-  GridComponent,
-  LegendComponent,
-  TooltipComponent,
-  VisualMapComponent,
-} from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
-
-echarts.use([
-  BarChart,
-  LineChart,
-  HeatmapChart,
-  GridComponent,
-  LegendComponent,
-  TooltipComponent,
-  VisualMapComponent,
-  CanvasRenderer,
-]);
-
-export { echarts };
+// What the charts share apart from ECharts itself (echartsCore.ts): the
+// theme's colours, the tooltip's look and the per-day charts' frame.
 
 /** Colours of the current theme, read from the CSS variables so charts match the page. */
 export interface ChartColours {

@@ -4,7 +4,7 @@
 
 import type { AppError, AppSettings, CardLayout, Drill, FilterKey, SavedView, Status, Theme } from './bindings';
 import * as ipc from './ipc';
-import { forget } from './load';
+import { forget, loadDashboard } from './load';
 import {
   addFilter,
   addSegmentFilter,
@@ -75,6 +75,10 @@ class App {
         this.state = { ...this.state, zone: settings.default_zone };
       }
       this.applyTheme(settings.theme);
+      // Asked now, before the dashboard's cards and charts are made: the
+      // screen finds the answer coming (or come) in the cache, so the
+      // engine computes while the page builds the screen.
+      if (this.hasData) loadDashboard(this.query).catch(() => {});
       this.screen = this.hasData ? { name: 'dashboard' } : { name: 'welcome' };
     } catch (e) {
       this.fatal = ipc.toAppError(e);
