@@ -10,7 +10,7 @@
 //! - their conversations are numbered after the base's (`base..base + k`,
 //!   by start among themselves), their names added to the shared tables of
 //!   names; the base conversations they replace are marked replaced, and
-//!   every query's conversations that pass ([`super::compute::passing`])
+//!   every query's conversations that pass (`compute::passing`)
 //!   leave those out, so a replaced conversation's rows, still in the base,
 //!   are read past as a filter's are;
 //! - a scan reads each time-sorted table as two slices; where the order of
