@@ -143,7 +143,7 @@ impl Facts {
             .filter(|(r, _)| **r)
             .map(|(_, c)| u64::from(c.messages))
             .sum();
-        let (dead_actions, dead_feedback) = if replaced == 0 {
+        let (replaced_actions, replaced_feedback) = if replaced == 0 {
             (0, 0)
         } else {
             (
@@ -154,8 +154,8 @@ impl Facts {
         let counts = [
             (self.conversations.len() - replaced) as u64,
             self.messages.len() as u64 - replaced_messages + self.delta.messages.len() as u64,
-            (self.actions.len() - dead_actions + self.delta.actions.len()) as u64,
-            (self.feedback.len() - dead_feedback + self.delta.feedback.len()) as u64,
+            (self.actions.len() - replaced_actions + self.delta.actions.len()) as u64,
+            (self.feedback.len() - replaced_feedback + self.delta.feedback.len()) as u64,
         ];
         let first = [
             self.messages.iter().find(|m| live(m.conversation)).map(|m| m.ts),
