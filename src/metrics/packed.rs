@@ -23,8 +23,11 @@ use std::sync::Arc;
 /// a rate) and their currencies; each group's count of exchanges with a
 /// response time. 4: each message's conversation, and the questions and
 /// fallback answers with the fallback phrases they were found with. 5: rows
-/// as they are in memory, aligned, read in place.
-pub const PACKED_LAYOUT: u32 = 5;
+/// as they are in memory, aligned, read in place. 6: the same bytes, but a
+/// group's messages added up in time order (its sums are then the same
+/// however the facts were made: built, or updated after an import), so
+/// facts kept before are not read.
+pub const PACKED_LAYOUT: u32 = 6;
 
 /// Written in the machine's byte order: rows kept by a machine of the other
 /// order are not read (they would be rebuilt).
