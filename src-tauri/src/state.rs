@@ -7,6 +7,11 @@
 //! cannot be reached when the app starts leaves the app without an engine:
 //! every screen's call then says so (code `store_unreachable`), and the
 //! window offers to try again or to switch back to this computer.
+//!
+//! This computer's store written by an older Rapport is converted when it
+//! is opened, which takes a while on a large one: the window opens at once
+//! and every call says so (code `store_upgrading`) until the conversion is
+//! done, on a thread of its own (see [`AppState::start`]).
 
 use crate::error::{AppError, Result};
 use rapport::engine::Engine;
@@ -39,6 +44,9 @@ pub struct AppState {
     pub topics_asked: AtomicU64,
     /// Why the chosen store cannot be used, while it cannot.
     unreachable: Mutex<Option<String>>,
+    /// While this computer's store is being converted, what the window says
+    /// of it; if the conversion failed, why.
+    upgrade: Arc<Mutex<Upgrade>>,
     /// Set while an import runs; storing `true` cancels it.
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Held while a topic index is built away from the engine: one at a time.
@@ -56,6 +64,19 @@ impl Drop for AppState {
             let _ = thread.join();
         }
     }
+}
+
+/// This computer's store being brought to this version's tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Upgrade {
+    /// None running (none was needed, or it is done).
+    #[default]
+    None,
+    /// Running: what the window shows meanwhile.
+    Running(String),
+    /// It failed, and why: the store is as it was, or as far as the last
+    /// step that committed (each is a transaction of its own).
+    Failed(String),
 }
 
 /// How the app starts: which store, and where its choice is kept.
@@ -139,7 +160,18 @@ impl AppState {
     /// be opened is an error (the app says so in a message box and exits); a
     /// ClickHouse server that cannot be reached is not: the window opens and
     /// says so, offering to switch.
+    ///
+    /// This computer's store written by an older Rapport is opened, and so
+    /// converted, on a thread of its own: the window opens at once and says
+    /// what is happening (instead of nothing at all for the half minute a
+    /// million conversations take), and a second start of the app finds
+    /// the window to focus rather than a second conversion to wait for.
     pub fn start(startup: Startup) -> std::result::Result<AppState, rapport::engine::Error> {
+        if startup.choice.kind == DataStoreKind::ThisComputer {
+            if let Some((from, to)) = rapport::store::Store::upgrade_needed(&startup.local) {
+                return Ok(AppState::upgrading(startup, from, to));
+            }
+        }
         let (engine, unreachable) =
             match Engine::open_data_store(&startup.choice, &startup.local, startup.geo.as_deref()) {
                 Ok(engine) => (Some(engine), None),
@@ -162,10 +194,80 @@ impl AppState {
             store_changed,
             topics_asked: AtomicU64::new(0),
             unreachable: Mutex::new(unreachable),
+            upgrade: Arc::new(Mutex::new(Upgrade::None)),
             import_cancel: Mutex::new(None),
             topic_builds: tauri::async_runtime::Mutex::new(()),
             reading_ahead: Mutex::new(reading_ahead),
         })
+    }
+
+    /// The app while this computer's store (of version `from`) is brought
+    /// to version `to` on a thread, which then reads its facts ahead.
+    fn upgrading(startup: Startup, from: usize, to: usize) -> AppState {
+        let size = std::fs::metadata(&startup.local).map(|m| m.len()).unwrap_or(0);
+        let upgrade = Arc::new(Mutex::new(Upgrade::Running(format!(
+            "Rapport is bringing the store at {} ({} MB, written by an earlier version: \
+             store version {from}) to this version's tables (version {to}). This happens once; \
+             a store of a million conversations takes about a minute.",
+            startup.local.display(),
+            size.div_ceil(1_000_000)
+        ))));
+        let engine = Arc::new(Mutex::new(None));
+        let store_changed = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (engine, store_changed, upgrade) = (engine.clone(), store_changed.clone(), upgrade.clone());
+            let (choice, local, geo) = (startup.choice.clone(), startup.local.clone(), startup.geo.clone());
+            std::thread::Builder::new().name("rapport-upgrade".into()).spawn(move || {
+                let opened = {
+                    let _step = crate::trace::step(|| format!("store upgraded from version {from} to {to}"));
+                    Engine::open_data_store(&choice, &local, geo.as_deref())
+                };
+                match opened {
+                    Ok(opened) => {
+                        if let Ok(mut slot) = engine.lock() {
+                            *slot = Some(opened);
+                        }
+                        if let Ok(mut u) = upgrade.lock() {
+                            *u = Upgrade::None;
+                        }
+                        if let Some(reading) = read_facts_ahead(&engine, &store_changed) {
+                            let _ = reading.join();
+                        }
+                    }
+                    Err(e) => {
+                        log::error!("{e:?}");
+                        if let Ok(mut u) = upgrade.lock() {
+                            *u = Upgrade::Failed(format!("The store could not be brought up to date: {e}"));
+                        }
+                    }
+                }
+            })
+        };
+        let thread = thread.map_err(|e| {
+            if let Ok(mut u) = upgrade.lock() {
+                *u = Upgrade::Failed(format!("The store could not be brought up to date: {e}"));
+            }
+        });
+        AppState {
+            local: startup.local,
+            geo: startup.geo,
+            choice_file: startup.choice_file,
+            from_command_line: startup.from_command_line,
+            choice: Mutex::new(startup.choice),
+            engine,
+            store_changed,
+            topics_asked: AtomicU64::new(0),
+            unreachable: Mutex::new(None),
+            upgrade,
+            import_cancel: Mutex::new(None),
+            topic_builds: tauri::async_runtime::Mutex::new(()),
+            reading_ahead: Mutex::new(thread.into_iter().collect()),
+        }
+    }
+
+    /// This computer's store being brought up to date, or why that failed.
+    pub fn upgrade(&self) -> Upgrade {
+        self.upgrade.lock().map(|u| u.clone()).unwrap_or_default()
     }
 
     /// The store changed beside the engine (an import ended): the facts are
@@ -200,7 +302,11 @@ impl AppState {
             ));
         }
         if guard.is_none() {
-            return Err(AppError::new("store_unreachable", self.unreachable().unwrap_or_default()));
+            return Err(match self.upgrade() {
+                Upgrade::Running(what) => AppError::new("store_upgrading", what),
+                Upgrade::Failed(why) => AppError::new("store_upgrade_failed", why),
+                Upgrade::None => AppError::new("store_unreachable", self.unreachable().unwrap_or_default()),
+            });
         }
         Ok(EngineGuard(guard))
     }
@@ -219,6 +325,11 @@ impl AppState {
     pub fn opener(&self) -> Result<Opener> {
         if let Some(reason) = self.unreachable() {
             return Err(AppError::new("store_unreachable", reason));
+        }
+        match self.upgrade() {
+            Upgrade::Running(what) => return Err(AppError::new("store_upgrading", what)),
+            Upgrade::Failed(why) => return Err(AppError::new("store_upgrade_failed", why)),
+            Upgrade::None => {}
         }
         Ok(Opener { choice: self.choice(), local: self.local.clone(), geo: self.geo.clone() })
     }

@@ -102,6 +102,9 @@ pub struct Store {
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 impl Store {
+    /// The version of the store's tables this Rapport writes.
+    pub const VERSION: usize = schema::MIGRATIONS.len();
+
     /// Opens (or creates) the store at `path` and brings its schema up to date.
     /// A file that is not a Rapport store is refused and never written to.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -165,6 +168,26 @@ impl Store {
         Ok(store)
     }
 
+    /// When opening the store at `path` would convert it (an older Rapport
+    /// wrote it): its version and this one's. The app says so while
+    /// [`Store::open`] converts it, which takes a while on a large store
+    /// (the tables made anew, then the file compacted). `None` for a store
+    /// of this version, a new one, or one [`Store::open`] will refuse and
+    /// say why. Read through SQLite, to read only: nothing is created or
+    /// changed.
+    pub fn upgrade_needed(path: &Path) -> Option<(usize, usize)> {
+        if !path.is_file() || check_header(path).is_err() {
+            return None;
+        }
+        configure_sqlite();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).ok()?;
+        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).ok()?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).ok()?;
+        let known = schema::MIGRATIONS.len();
+        (app_id == schema::APPLICATION_ID && found > 0 && (found as usize) < known).then_some((found as usize, known))
+    }
+
     /// Opens a store another connection of this process has open already,
     /// to read only: nothing in it is created, checked or changed, and the
     /// file is touched only through SQLite (a file of the store opened and
@@ -187,7 +210,10 @@ impl Store {
         if from >= to {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        // Taking the write lock first: another process writing the store
+        // meanwhile is waited for (the busy timeout), where a transaction
+        // that read first would be refused at its first write at once.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for sql in &schema::MIGRATIONS[from..to] {
             tx.execute_batch(sql)?;
         }

@@ -130,10 +130,15 @@ try {
   const page = await browser.execute(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const painted = performance.getEntriesByName('rapport:first-numbers-painted')[0];
+    const marks = {};
+    for (const m of performance.getEntriesByType('mark')) {
+      if (m.name.startsWith('rapport:')) marks[m.name.slice('rapport:'.length)] = Math.round(m.startTime);
+    }
     return {
       now: performance.now(),
       script_run: nav ? Math.round(nav.domContentLoadedEventEnd) : null,
       painted: painted ? painted.startTime : null,
+      marks,
     };
   });
   const processToNumbersMs =
@@ -203,6 +208,8 @@ try {
       process_to_numbers_ms: processToNumbersMs,
       page_load_to_script_run_ms: page.script_run,
       page_load_to_numbers_painted_ms: page.painted === null ? null : Math.round(page.painted),
+      // The page's marks on its way there, from its load: the status answered, the first dashboard answered.
+      page_marks_ms: page.marks,
       first_load_ms: firstLoadMs,
       small_import: smallImport,
       // Adding a filter (another country each time) asks the engine; removing

@@ -201,6 +201,9 @@ pub fn choose(state: &AppState, request: &DataStoreRequest) -> Result<DataStoreV
     if running {
         return Err(AppError::new("busy", "an import is running: wait for it or cancel it, then switch"));
     }
+    if let crate::state::Upgrade::Running(_) = state.upgrade() {
+        return Err(AppError::new("busy", "this computer's store is being brought up to date: switch when it is done"));
+    }
     let choice = choice_of(state, request);
     if choice.kind == DataStoreKind::ClickHouse && choice.url.is_empty() {
         return Err(AppError::new(

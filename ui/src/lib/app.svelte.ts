@@ -45,6 +45,8 @@ class App {
   dataVersion = $state(0);
   theme = $state<'light' | 'dark'>('light');
   fatal = $state<AppError | null>(null);
+  /** While this computer's store is brought up to date (an older Rapport wrote it): what the engine says of it. */
+  upgrading = $state<string | null>(null);
   /** Set by Ctrl+F (⌘F); the conversations screen takes it and focuses its search box. */
   searchRequested = $state(false);
   /** Set by Ctrl+O (⌘O); the import screen takes it and opens the file dialog. */
@@ -67,6 +69,8 @@ class App {
     this.applyTheme('system');
     try {
       const [status, settings] = await Promise.all([ipc.status(), ipc.getSettings()]);
+      // Marks the page's way to its first numbers (tests/e2e/redraw-benchmark.mjs reads them).
+      performance.mark('rapport:status-answered');
       this.status = status;
       this.settings = settings;
       // A zone stored by an older session wins; a fresh start uses the
@@ -81,8 +85,18 @@ class App {
       if (this.hasData) loadDashboard(this.query).catch(() => {});
       this.screen = this.hasData ? { name: 'dashboard' } : { name: 'welcome' };
     } catch (e) {
-      this.fatal = ipc.toAppError(e);
+      const error = ipc.toAppError(e);
+      if (error.code === 'store_upgrading') {
+        // Asked again until the store is up to date; the window says so meanwhile.
+        this.upgrading = error.message;
+        setTimeout(() => void this.start(), 500);
+        return;
+      }
+      this.upgrading = null;
+      this.fatal = error;
+      return;
     }
+    this.upgrading = null;
   }
 
   setState(next: DashboardQuery) {

@@ -5,7 +5,10 @@ export type AppError = {
  * `query` (the UI shows it by the period or filter controls),
  * `not_found` (a conversation that is gone), `busy` (an import is running),
  * `store_unreachable` (the chosen ClickHouse server could not be reached
- * when the app started: the window offers to switch), `store` (a store
+ * when the app started: the window offers to switch), `store_upgrading`
+ * (this computer's store, written by an older Rapport, is being brought
+ * up to date: the window says so and asks again), `store_upgrade_failed`
+ * (that failed, and why), `store` (a store
  * chosen in the Settings could not be opened), `superseded` (topics of
  * a query the window has moved on from: it shows only the last), otherwise `engine`.
  */
