@@ -194,6 +194,9 @@ fn load_facts_of(
     changed: Changed,
 ) -> Result<Facts, StoreError> {
     let mut builder = FactsBuilder::new(prices).rates(rates);
+    if !matches!(changed, Changed::All) {
+        builder = builder.of_some_conversations();
+    }
     let mut country_of: HashMap<String, &str> = HashMap::new();
     store.for_each_conversation_in(changed, |row| {
         let country = row.customer_ip_address.as_ref().map(|ip| match country_of.get(ip) {
@@ -320,12 +323,16 @@ pub fn load_or_build_facts(
         drop(reading);
         if let Some((store_tag, generation, changes, new)) = updated {
             let merging = crate::trace::step(|| format!("facts: {} conversation(s) merged", new.conversations.len()));
-            let mut facts = earlier.facts.merged(new);
+            let mut facts = earlier.facts.updated(new);
             drop(merging);
             if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+                facts.fold();
                 facts.insights = crate::text::insight_facts(store, &facts, fallback_phrases)?;
             }
             if changes > CHANGES_BEFORE_KEEPING {
+                let _step = crate::trace::step(|| "facts: the second run folded in".to_owned());
+                facts.fold();
+                drop(_step);
                 keep(store, &facts_tag(&store_tag, &context), &facts);
             }
             return Ok(FactsAt { generation, facts });
@@ -587,6 +594,8 @@ impl Engine {
         // phrases (on SQLite); others (the command line's `--fallback`), and
         // a ClickHouse store's, are found here from the text.
         if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
+            // Found for every conversation, in one run.
+            facts.fold();
             facts.insights = match &self.backend {
                 Backend::Local(store) => crate::text::insight_facts(store, facts, fallback_phrases)?,
                 Backend::ClickHouse(_) => return Err(Error::OnTheServer("the Insights")),
@@ -789,8 +798,13 @@ impl Engine {
     /// The languages of the conversations, whose stop words topics leave out.
     fn topic_languages(&self) -> Vec<String> {
         let Some(facts) = &self.facts else { return Vec::new() };
-        let languages: std::collections::BTreeSet<&str> =
-            facts.conversations.iter().map(|c| facts.names.name(c.language)).collect();
+        let languages: std::collections::BTreeSet<&str> = facts
+            .conversations
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !facts.is_replaced(i as u32))
+            .map(|(_, c)| facts.names.name(c.language))
+            .collect();
         languages.into_iter().map(str::to_owned).collect()
     }
 
@@ -964,14 +978,10 @@ impl Engine {
             return self.status();
         }
         let facts = self.base_facts()?;
-        let stored = Counts {
-            conversations: facts.conversations.len() as u64,
-            messages: facts.messages.len() as u64,
-            actions: facts.actions.len() as u64,
-            feedback: facts.feedback.len() as u64,
-        };
-        // Messages are in time order.
-        let span = facts.messages.first().zip(facts.messages.last()).map(|(a, b)| (Micros(a.ts), Micros(b.ts)));
+        // Replaced conversations' rows (see `metrics::delta`) left out.
+        let ([conversations, messages, actions, feedback], span) = facts.live_counts();
+        let stored = Counts { conversations, messages, actions, feedback };
+        let span = span.map(|(a, b)| (Micros(a), Micros(b)));
         let _step = crate::trace::step(|| "status: read (counted from the facts)".to_owned());
         self.local_status(self.store(), stored, span)
     }

@@ -436,6 +436,16 @@ impl Names {
         }
     }
 
+    /// Keeps the first `len` names (those kept in place not made into
+    /// `String`s when only names added after them go).
+    pub fn truncate(&mut self, len: usize) {
+        match self.owned.get_mut() {
+            Some(made) => made.truncate(len),
+            None if len >= self.count => self.tail.truncate(len - self.count),
+            None => self.to_mut().truncate(len),
+        }
+    }
+
     /// The names as an owned `Vec`, to change.
     pub fn to_mut(&mut self) -> &mut Vec<String> {
         self.made();

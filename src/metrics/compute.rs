@@ -2,7 +2,8 @@
 //! fact in range.
 
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
-use super::facts::{Facts, MessageFact, NONE, NO_MODEL, NO_USER};
+use super::delta::{for_each_merged, in_range2, stretches};
+use super::facts::{ActionFact, Facts, ForeignCostFact, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
 use super::insights::{insights, negative, MaybeInsights, Period};
 use super::normal::FilterKey;
@@ -200,12 +201,17 @@ impl Shared {
     }
 }
 
-/// Which conversations pass the filters; `None` when there are none.
+/// Which conversations pass the filters, and are not replaced by newer
+/// facts of theirs (see [`super::delta`]); `None` when every one does.
 pub(crate) fn passing(facts: &Facts, query: &Query) -> Option<Vec<bool>> {
-    if query.filters.is_empty() {
+    let replaced = &facts.delta.replaced;
+    if query.filters.is_empty() && replaced.is_empty() {
         return None;
     }
     let mut pass = vec![true; facts.conversations.len()];
+    for (ok, r) in pass.iter_mut().zip(replaced) {
+        *ok = !r;
+    }
     for (key, values) in &query.filters.0 {
         if *key == FilterKey::Text {
             // Resolved by the engine from the messages' text; unresolved keeps none.
@@ -242,7 +248,7 @@ pub(crate) fn escalated(facts: &Facts, settings: &Settings) -> Vec<bool> {
     let escalating_name: Vec<bool> =
         facts.action_names.values.iter().map(|n| escalation.contains(&n.to_lowercase())).collect();
     let mut escalated = vec![false; facts.conversations.len()];
-    for a in &facts.actions {
+    for a in facts.actions.iter().chain(&facts.delta.actions) {
         if escalating_name[a.name as usize] {
             escalated[a.conversation as usize] = true;
         }
@@ -384,13 +390,16 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
 /// Costs in another currency without a rate, in a period, per currency.
 fn costs_left_out(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<LeftOutCost> {
     let mut left_out: BTreeMap<u32, (u64, f64)> = BTreeMap::new();
-    for f in in_range(&facts.foreign_costs, |f| f.ts, from, to) {
+    let runs = in_range2([&facts.foreign_costs, &facts.delta.foreign_costs], |f| f.ts, from, to);
+    // In the order of a build's: the amounts are added up.
+    let before = |a: &ForeignCostFact, b: &ForeignCostFact| facts.before(a.ts, a.conversation, b.ts, b.conversation);
+    for_each_merged(runs, before, |_, f| {
         if passes(f.conversation) {
             let entry = left_out.entry(f.currency).or_default();
             entry.0 += 1;
             entry.1 += f.amount;
         }
-    }
+    });
     let mut rows: Vec<LeftOutCost> = left_out
         .into_iter()
         .map(|(c, (messages, amount))| LeftOutCost::new(facts.currencies.name(c).to_owned(), messages, amount))
@@ -423,30 +432,32 @@ impl ConversationTally {
             ..ConversationTally::default()
         };
         let mut user_seen = vec![false; facts.users.values.len()];
-        // Conversations are numbered by start, those without one last.
-        let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
-        let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
-        for (i, c) in facts.conversations.iter().enumerate().take(end).skip(first) {
-            if !passes(i as u32) {
-                continue;
-            }
-            t.total += 1;
-            t.with_ip += u64::from(c.has_ip);
-            if c.user != NO_USER && !user_seen[c.user as usize] {
-                user_seen[c.user as usize] = true;
-                t.unique_users += 1;
-            }
-            t.by_name[c.country as usize].countries += 1;
-            t.by_name[c.device as usize].devices += 1;
-            t.by_name[c.source as usize].sources += 1;
-            t.by_name[c.language as usize].languages += 1;
-            t.by_name[c.environment as usize].environments += 1;
-            if c.engaged() {
-                t.interactions += 1;
-                t.escalated += u64::from(escalated[i]);
-                if c.ended != NONE {
-                    t.duration_sum += i128::from(c.ended - c.started);
-                    t.duration_n += 1;
+        // Conversations are numbered by start (in each run), those without one last.
+        // (A loop per run: each is a slice read in order.)
+        for range in facts.started_in(from, to) {
+            let first = range.start;
+            for (i, c) in facts.conversations[range].iter().enumerate().map(|(i, c)| (first + i, c)) {
+                if !passes(i as u32) {
+                    continue;
+                }
+                t.total += 1;
+                t.with_ip += u64::from(c.has_ip);
+                if c.user != NO_USER && !user_seen[c.user as usize] {
+                    user_seen[c.user as usize] = true;
+                    t.unique_users += 1;
+                }
+                t.by_name[c.country as usize].countries += 1;
+                t.by_name[c.device as usize].devices += 1;
+                t.by_name[c.source as usize].sources += 1;
+                t.by_name[c.language as usize].languages += 1;
+                t.by_name[c.environment as usize].environments += 1;
+                if c.engaged() {
+                    t.interactions += 1;
+                    t.escalated += u64::from(escalated[i]);
+                    if c.ended != NONE {
+                        t.duration_sum += i128::from(c.ended - c.started);
+                        t.duration_n += 1;
+                    }
                 }
             }
         }
@@ -467,9 +478,12 @@ impl ConversationTally {
 /// The actions of a period per tool name, most called first.
 fn tool_rows(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<ToolRow> {
     let mut tool_stats = vec![ToolTally::default(); facts.action_names.values.len()];
-    for a in in_range(&facts.actions, |a| a.ts, from, to) {
+    let runs = in_range2([&facts.actions, &facts.delta.actions], |a| a.ts, from, to);
+    // In the order of a build's: the durations are added up.
+    let before = |a: &ActionFact, b: &ActionFact| facts.before(a.ts, a.conversation, b.ts, b.conversation);
+    for_each_merged(runs, before, |_, a| {
         if !passes(a.conversation) {
-            continue;
+            return;
         }
         let t = &mut tool_stats[a.name as usize];
         t.calls += 1;
@@ -478,7 +492,7 @@ fn tool_rows(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) ->
             t.timed += 1;
         }
         t.errors += u64::from(a.error);
-    }
+    });
     let mut tools: Vec<ToolRow> = tool_stats
         .iter()
         .enumerate()
@@ -497,7 +511,8 @@ fn tool_rows(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) ->
 /// The feedback of a period, by rating.
 fn feedback_counts(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> FeedbackCounts {
     let (mut positive, mut negative, mut neutral) = (0, 0, 0);
-    for f in in_range(&facts.feedback, |f| f.ts, from, to) {
+    let runs = in_range2([&facts.feedback, &facts.delta.feedback], |f| f.ts, from, to);
+    for f in runs.iter().flat_map(|run| run.iter()) {
         if f.ts == NONE || !passes(f.conversation) {
             continue;
         }
@@ -613,7 +628,7 @@ impl Scan {
         let first_day = day_in_zone(query.zone, from);
         let last_day = day_in_zone(query.zone, to - 1000);
         let mut scan = Scan::new(facts, first_day, last_day);
-        let messages = in_range(&facts.messages, |m| m.ts, from, to);
+        let messages = in_range2([&facts.messages, &facts.delta.messages], |m| m.ts, from, to);
         let whole_quarters = from.rem_euclid(BUCKET_US) == 0 && to.rem_euclid(BUCKET_US) == 0;
         let grouped = way == Way::Fastest && whole_quarters && clock.quarter_aligned();
         if grouped {
@@ -731,23 +746,25 @@ impl Scan {
     fn messages(
         &mut self,
         facts: &Facts,
-        messages: &[MessageFact],
+        messages: [&[MessageFact]; 2],
         passes: &dyn Fn(u32) -> bool,
         clock: &LocalClock,
         from: i64,
         to: i64,
     ) {
         let mut cursor = Cursor::new(clock, facts);
-        for m in messages {
-            if !passes(m.conversation) {
-                continue;
+        // Both runs in the order of a build's (in time, for the cursor; costs added up in its order).
+        let before = |a: &MessageFact, b: &MessageFact| facts.before(a.ts, a.conversation, b.ts, b.conversation);
+        for_each_merged(messages, before, |_, m| {
+            if passes(m.conversation) {
+                self.tally(&mut cursor, &MessageGroup::of(m));
             }
-            self.tally(&mut cursor, &MessageGroup::of(m));
-        }
+        });
 
         // Exchanges whose agent message is in range.
         let mut has_exchange = vec![false; facts.conversations.len()];
-        for e in in_range(&facts.exchanges, |e| e.ts, from, to) {
+        let exchanges = in_range2([&facts.exchanges, &facts.delta.exchanges], |e| e.ts, from, to);
+        for e in exchanges.into_iter().flatten() {
             if !passes(e.conversation) {
                 continue;
             }
@@ -780,26 +797,34 @@ impl Scan {
     ) {
         let mut cursor = Cursor::new(clock, facts);
         let mut has_exchange = vec![false; facts.conversations.len()];
-        let lo = facts.groups.rows.partition_point(|g| g.bucket < from);
-        let hi = facts.groups.rows.partition_point(|g| g.bucket < to).max(lo);
-        let groups = &facts.groups.rows[lo..hi];
-        // The response times of these groups lie together: with no filter, they are all taken at once.
-        let all_responses = facts.groups.responses_of(groups);
+        let runs = [&facts.groups, &facts.delta.groups];
+        let [(lo, hi), delta_range] = runs.map(|groups| {
+            let lo = groups.rows.partition_point(|g| g.bucket < from);
+            (lo, groups.rows.partition_point(|g| g.bucket < to).max(lo))
+        });
+        let rows = [&facts.groups.rows[lo..hi], &facts.delta.groups.rows[delta_range.0..delta_range.1]];
+        // The response times of a run's groups lie together: with no filter, they are all taken at once.
         if filtered {
-            self.response_us.reserve_exact(all_responses.len());
+            self.response_us.reserve_exact(rows.iter().zip(runs).map(|(r, g)| g.responses_of(r).len()).sum());
         } else {
-            self.response_us.extend_from_slice(all_responses);
-        }
-        for (i, &c) in facts.groups.conversations[lo..hi].iter().enumerate() {
-            if !passes(c) {
-                continue;
+            for (r, g) in rows.iter().zip(runs) {
+                self.response_us.extend_from_slice(g.responses_of(r));
             }
-            let g = &groups[i];
+        }
+        // With a filter, the response times of the groups that pass, taken
+        // a stretch at a time: those of consecutive groups lie together.
+        let mut taking = (0, 0..0);
+        let mut visit = |run: usize, g: &MessageGroup| {
             self.tally(&mut cursor, g);
             if g.exchanges > 0 {
-                if filtered {
-                    let first = g.first_response as usize;
-                    self.response_us.extend_from_slice(&facts.groups.responses[first..first + g.timed as usize]);
+                if filtered && g.timed > 0 {
+                    let (first, end) = (g.first_response as usize, (g.first_response + g.timed) as usize);
+                    if taking.0 == run && taking.1.end == first {
+                        taking.1.end = end;
+                    } else {
+                        self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1.clone()]);
+                        taking = (run, first..end);
+                    }
                 }
                 self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);
@@ -812,7 +837,29 @@ impl Scan {
                     self.exchanges_per_user[g.user as usize].exchanges += g.exchanges;
                 }
             }
+        };
+        if rows[1].is_empty() {
+            // One run: its packed conversations are read, and only the groups that pass.
+            for (i, &c) in facts.groups.conversations[lo..hi].iter().enumerate() {
+                if passes(c) {
+                    visit(0, &rows[0][i]);
+                }
+            }
+        } else {
+            // Two: in the order of groups built from every row (in time,
+            // for the cursor; costs added up in its order), the first run
+            // read in stretches as above.
+            let conversations =
+                [&facts.groups.conversations[lo..hi], &facts.delta.groups.conversations[delta_range.0..delta_range.1]];
+            for (run, stretch) in stretches(rows, |g, h| facts.group_before(g, h)) {
+                for (i, &c) in conversations[run][stretch.clone()].iter().enumerate() {
+                    if passes(c) {
+                        visit(run, &rows[run][stretch.start + i]);
+                    }
+                }
+            }
         }
+        self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1]);
     }
 }
 
@@ -821,7 +868,7 @@ impl Scan {
 /// leave a day and come back to it).
 fn recount_days(
     facts: &Facts,
-    messages: &[super::facts::MessageFact],
+    messages: [&[MessageFact]; 2],
     passes: &dyn Fn(u32) -> bool,
     clock: &LocalClock,
     first_day: i64,
@@ -829,7 +876,7 @@ fn recount_days(
 ) {
     let mut conversations: HashSet<(i64, u32)> = HashSet::new();
     let mut users: HashSet<(i64, u32)> = HashSet::new();
-    for m in messages.iter().filter(|m| passes(m.conversation)) {
+    for m in messages.into_iter().flatten().filter(|m| passes(m.conversation)) {
         let day = clock.day(m.ts);
         conversations.insert((day, m.conversation));
         let u = facts.conversations[m.conversation as usize].user;

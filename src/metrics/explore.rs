@@ -1,7 +1,8 @@
 //! The conversations behind a number: the list a click on a chart opens.
 
 use super::clock::{hour_of, weekday, LocalClock};
-use super::compute::{escalated, in_range, passing};
+use super::compute::{escalated, passing};
+use super::delta::in_range2;
 use super::facts::{Facts, NONE, NO_USER};
 use super::query::{Query, Settings};
 use crate::model::{Micros, Rating};
@@ -100,8 +101,10 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
             }
         }
         Some(Drill::Day { .. } | Drill::Hour { .. }) => {
-            let messages = in_range(&facts.messages, |m| m.ts, from, to);
-            let (lo, hi) = (messages.first().map_or(from, |m| m.ts), messages.last().map_or(from, |m| m.ts));
+            let messages = in_range2([&facts.messages, &facts.delta.messages], |m| m.ts, from, to);
+            let firsts = messages.iter().filter_map(|run| run.first().map(|m| m.ts));
+            let lasts = messages.iter().filter_map(|run| run.last().map(|m| m.ts));
+            let (lo, hi) = (firsts.min().unwrap_or(from), lasts.max().unwrap_or(from));
             let clock = LocalClock::new(query.zone, lo, hi);
             let wanted_day = match options.drill {
                 Some(Drill::Day { date }) => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
@@ -109,7 +112,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
                     .map(|d| (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()),
                 _ => None,
             };
-            for m in messages {
+            for m in messages.into_iter().flatten() {
                 if selected[m.conversation as usize] || !passes(m.conversation) {
                     continue;
                 }
@@ -147,7 +150,7 @@ pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOpt
         }
         Some(Drill::Tool { name }) => {
             if let Some(tool) = facts.action_names.get(name) {
-                for a in in_range(&facts.actions, |a| a.ts, from, to) {
+                for a in in_range2([&facts.actions, &facts.delta.actions], |a| a.ts, from, to).into_iter().flatten() {
                     if a.name == tool && passes(a.conversation) {
                         selected[a.conversation as usize] = true;
                     }

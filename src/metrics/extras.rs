@@ -2,6 +2,7 @@
 //! the latest feedback comments, and what an empty map needs to explain.
 
 use super::compute::{dashboard_parts, passing, Computed, Dashboard, ModelUsage};
+use super::delta::in_range2;
 use super::facts::{Facts, FeedbackFact};
 use super::query::{Query, Settings};
 use crate::model::{Micros, Rating};
@@ -51,11 +52,14 @@ fn latest_commented<'f>(
     pass: Option<&'f [bool]>,
 ) -> impl Iterator<Item = &'f FeedbackFact> + 'f {
     let (from, to) = (query.from.0, query.to.0);
-    let lo = facts.feedback.partition_point(|f| f.ts < from);
-    let hi = facts.feedback.partition_point(|f| f.ts < to);
-    facts.feedback[lo..hi.max(lo)]
-        .iter()
-        .rev()
+    let [base, delta] = in_range2([&facts.feedback, &facts.delta.feedback], |f| f.ts, from, to);
+    let (mut base, mut delta) = (base.iter().rev().peekable(), delta.iter().rev().peekable());
+    // Both runs, latest first, in the order of a build's (by time, then row).
+    let latest_first = std::iter::from_fn(move || match (base.peek(), delta.peek()) {
+        (Some(a), Some(b)) if (b.ts, b.row) > (a.ts, a.row) => delta.next(),
+        _ => base.next().or_else(|| delta.next()),
+    });
+    latest_first
         .filter(move |f| f.has_comment != 0 && pass.is_none_or(|p| p[f.conversation as usize]))
         .take(LATEST_COMMENTS)
 }

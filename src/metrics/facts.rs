@@ -46,10 +46,21 @@ pub struct Facts {
     /// (row ids are given one after another and never reused, so the table
     /// is dense); `NO_CONVERSATION` for a row it does not hold.
     pub message_conversations: Column<u32>,
+    /// Each message's conversation as (store row id of the message, its
+    /// conversation here), sorted by row: what facts of some conversations
+    /// only (an update's, see [`FactsBuilder::of_some_conversations`]) hold
+    /// instead of `message_conversations`, which would be as long as the
+    /// store's largest message row.
+    pub message_rows: Vec<(i64, u32)>,
     /// Questions and fallback answers (Insights): found from the messages'
     /// text, which the rest does not read, by an [`super::InsightsBuilder`]
     /// the engine feeds after the rest.
     pub insights: super::insights::InsightFacts,
+    /// The facts of the conversations an import changed since these were
+    /// built or read back, beside them (a second, small run of every table
+    /// sorted by time), and which of the others they replace: see
+    /// [`super::delta`]. Empty in facts built or read back.
+    pub delta: super::delta::Delta,
 }
 
 /// In [`Facts::message_conversations`]: no message has this row.
@@ -58,8 +69,15 @@ pub const NO_CONVERSATION: u32 = u32::MAX;
 impl Facts {
     /// The conversation (its index here) of the message with this store row id.
     pub fn conversation_of_message(&self, message_row: i64) -> Option<u32> {
-        let row = usize::try_from(message_row).ok()?;
-        self.message_conversations.get(row).copied().filter(|&c| c != NO_CONVERSATION)
+        if let Ok(at) = self.delta.message_rows.binary_search_by_key(&message_row, |&(row, _)| row) {
+            return Some(self.delta.message_rows[at].1);
+        }
+        let sparse = self.message_rows.binary_search_by_key(&message_row, |&(row, _)| row).ok();
+        let c = match sparse {
+            Some(at) => self.message_rows[at].1,
+            None => *self.message_conversations.get(usize::try_from(message_row).ok()?)?,
+        };
+        (c != NO_CONVERSATION && !self.is_replaced(c)).then_some(c)
     }
 }
 
@@ -94,6 +112,8 @@ pub struct FactsBuilder<'p> {
     /// Each action's conversation, start and end, which widen its conversation.
     action_spans: Vec<(u32, i64, i64)>,
     feedback: Vec<(u32, FeedbackRow)>,
+    /// Messages' conversations kept row by row (`Facts::message_rows`).
+    sparse: bool,
 }
 
 impl<'p> FactsBuilder<'p> {
@@ -111,7 +131,16 @@ impl<'p> FactsBuilder<'p> {
             pending: Vec::new(),
             action_spans: Vec::new(),
             feedback: Vec::new(),
+            sparse: false,
         }
+    }
+
+    /// For the facts of some conversations only (an update's): each
+    /// message's conversation is kept row by row ([`Facts::message_rows`]),
+    /// not in a table as long as the store's largest message row.
+    pub fn of_some_conversations(mut self) -> FactsBuilder<'p> {
+        self.sparse = true;
+        self
     }
 
     /// Exchange rates that convert costs given in other currencies into
@@ -158,7 +187,9 @@ impl<'p> FactsBuilder<'p> {
     /// but none, and converted with the rates when it is in another currency.
     pub fn message(&mut self, m: MessageRow) {
         let Some(&c) = self.index.get(&m.conversation) else { return };
-        if let Ok(row) = usize::try_from(m.id) {
+        if self.sparse {
+            self.facts.message_rows.push((m.id, c));
+        } else if let Ok(row) = usize::try_from(m.id) {
             let rows = self.facts.message_conversations.to_mut();
             if row >= rows.len() {
                 rows.resize(row + 1, NO_CONVERSATION);
@@ -232,6 +263,7 @@ impl<'p> FactsBuilder<'p> {
     /// latest ratings), sorts every kind by time and folds the groups.
     pub fn finish(self) -> Facts {
         let FactsBuilder { mut facts, explicit_start, explicit_end, mut pending, action_spans, feedback, .. } = self;
+        facts.message_rows.sort_unstable();
         let n = facts.conversations.len();
         let mut first = vec![NONE; n];
         let mut last = vec![NONE; n];
@@ -392,6 +424,9 @@ impl Facts {
         for c in self.message_conversations.iter_mut().filter(|c| **c != NO_CONVERSATION) {
             *c = new_of[*c as usize];
         }
+        for (_, c) in &mut self.message_rows {
+            *c = new_of[*c as usize];
+        }
         new_of
     }
 
@@ -401,6 +436,7 @@ impl Facts {
     /// these facts held of them is dropped. The result is what building
     /// from every row gives (names may be numbered otherwise).
     pub fn merged(mut self, new: Facts) -> Facts {
+        debug_assert!(self.delta.is_empty() && new.delta.is_empty(), "facts with a second run are folded first");
         let mut replaced_rows = new.conversation_rows.clone();
         replaced_rows.sort_unstable();
         let replaced = |row: &i64| replaced_rows.binary_search(row).is_ok();
@@ -510,6 +546,7 @@ impl Facts {
         let (old_exchanges, old_actions) = (std::mem::take(&mut self.exchanges), std::mem::take(&mut self.actions));
         let (old_feedback, old_foreign) = (std::mem::take(&mut self.feedback), std::mem::take(&mut self.foreign_costs));
         let old_message_conversations = std::mem::take(&mut self.message_conversations);
+        let old_message_rows = std::mem::take(&mut self.message_rows);
         let old_insights = std::mem::take(&mut self.insights);
         let the_others = || {
             let added = new.exchanges.iter().map(|e| ExchangeFact {
@@ -554,27 +591,52 @@ impl Facts {
                 |f| row_of(f.conversation),
             );
             // Each message's conversation: the kept ones' renumbered, the
-            // replaced ones' dropped, then the new ones' written over them.
+            // replaced ones' dropped, then the new ones' written over them;
+            // row by row when both are (facts of some conversations only).
             let old = old_message_conversations;
-            let grown = new.message_conversations.len().saturating_sub(old.len());
             let renumbered = |c: u32| if c == NO_CONVERSATION { c } else { old_to[c as usize] };
-            let mut message_conversations = if old.is_in_place() {
-                let mut v = Vec::with_capacity(old.len() + grown);
-                v.extend(old.iter().map(|&c| renumbered(c)));
-                v
+            let (message_conversations, message_rows) = if old.is_empty() && new.message_conversations.is_empty() {
+                let mut rows: Vec<(i64, u32)> = old_message_rows
+                    .into_iter()
+                    .map(|(row, c)| (row, renumbered(c)))
+                    .filter(|&(row, c)| {
+                        c != NO_CONVERSATION && new.message_rows.binary_search_by_key(&row, |&(r, _)| r).is_err()
+                    })
+                    .collect();
+                rows.extend(new.message_rows.iter().map(|&(row, c)| (row, new_conversation(c))));
+                rows.sort_unstable();
+                (Vec::new(), rows)
             } else {
-                let mut v = old.into_vec_with_room(grown);
-                v.iter_mut().for_each(|c| *c = renumbered(*c));
-                v
-            };
-            for (row, &c) in new.message_conversations.iter().enumerate().filter(|(_, c)| **c != NO_CONVERSATION) {
-                if row >= message_conversations.len() {
-                    message_conversations.resize(row + 1, NO_CONVERSATION);
+                let grown = new.message_conversations.len().saturating_sub(old.len());
+                let mut message_conversations = if old.is_in_place() {
+                    let mut v = Vec::with_capacity(old.len() + grown);
+                    v.extend(old.iter().map(|&c| renumbered(c)));
+                    v
+                } else {
+                    let mut v = old.into_vec_with_room(grown);
+                    v.iter_mut().for_each(|c| *c = renumbered(*c));
+                    v
+                };
+                let mut put = |row: i64, c: u32| {
+                    let Ok(row) = usize::try_from(row) else { return };
+                    if row >= message_conversations.len() {
+                        message_conversations.resize(row + 1, NO_CONVERSATION);
+                    }
+                    message_conversations[row] = c;
+                };
+                for (row, c) in old_message_rows {
+                    put(row, renumbered(c));
                 }
-                message_conversations[row] = new_conversation(c);
-            }
+                for (row, &c) in new.message_conversations.iter().enumerate().filter(|(_, c)| **c != NO_CONVERSATION) {
+                    put(row as i64, new_conversation(c));
+                }
+                for &(row, c) in &new.message_rows {
+                    put(row, new_conversation(c));
+                }
+                (message_conversations, Vec::new())
+            };
             let insights = old_insights.merged(new.insights, &old_to, &new_to, row_of);
-            (exchanges, actions, feedback, foreign_costs, message_conversations, insights)
+            (exchanges, actions, feedback, foreign_costs, message_conversations, message_rows, insights)
         };
         // The quarter hours where messages are taken out or put in are
         // noted on the way: only their groups are folded again.
@@ -596,7 +658,7 @@ impl Facts {
             };
             retained_merged(old_messages, renumbered, added.collect(), |m| m.ts, |m| row_of(m.conversation))
         };
-        let (messages, (exchanges, actions, feedback, foreign_costs, message_conversations, insights)) =
+        let (messages, (exchanges, actions, feedback, foreign_costs, message_conversations, message_rows, insights)) =
             std::thread::scope(|scope| {
                 let others = scope.spawn(the_others);
                 let messages = the_messages(&mut changed);
@@ -623,7 +685,9 @@ impl Facts {
             span: None,
             groups: Groups::default(),
             message_conversations: message_conversations.into(),
+            message_rows,
             insights,
+            delta: Default::default(),
         };
         facts.span = facts.compute_span();
         facts.groups = Groups::rebuild(earlier, |c| old_to[c as usize], &facts.messages, &facts.exchanges, &changed);

@@ -193,13 +193,17 @@ impl Groups {
 
     /// Folds one quarter hour's messages and exchanges into rows.
     fn push_bucket(&mut self, bucket: i64, messages: &[MessageFact], exchanges: &[ExchangeFact], s: &mut Scratch) {
-        // This quarter hour's messages by conversation, those naming a model first, by model.
+        // This quarter hour's messages by conversation, those naming a model
+        // first, by model, then in time: a group's costs are then added up
+        // in one order whatever else the quarter hour holds (groups folded
+        // from a few conversations' messages, after an import, are those
+        // folded from every conversation's).
         let order = &mut s.order;
         order.clear();
         order.extend(0..messages.len() as u32);
         order.sort_unstable_by_key(|&i| {
             let x = &messages[i as usize];
-            (x.conversation, x.model == NO_MODEL, x.model)
+            (x.conversation, x.model == NO_MODEL, x.model, i)
         });
         // Its exchanges, by conversation.
         let pending = &mut s.pending;

@@ -17,8 +17,8 @@
 //! are built ([`InsightsBuilder`]); a query then counts the rows in range.
 
 use super::column::{retained_merged, Column};
-use super::compute::in_range;
-use super::facts::{Facts, Interner, NONE};
+use super::delta::in_range2;
+use super::facts::{Facts, Interner};
 use super::words::{words, Phrases};
 use crate::model::{Rating, Side};
 use serde::Serialize;
@@ -303,7 +303,7 @@ pub(crate) struct Period<'a> {
 /// Per conversation: has a negative feedback, at any time.
 pub(crate) fn negative(facts: &Facts) -> Vec<bool> {
     let mut negative = vec![false; facts.conversations.len()];
-    for f in facts.feedback.iter().filter(|f| f.rating() == Rating::Negative) {
+    for f in facts.feedback.iter().chain(&facts.delta.feedback).filter(|f| f.rating() == Rating::Negative) {
         negative[f.conversation as usize] = true;
     }
     negative
@@ -319,16 +319,22 @@ pub(crate) fn resolved(c: &super::rows::ConversationFact, passes: bool, escalate
 /// The Insights keys of a period; `negative` as [`negative`] gives it.
 pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Insights {
     let Period { from, to, passes, escalated, interactions } = *period;
-    let first = facts.conversations.partition_point(|c| c.started != NONE && c.started < from);
-    let end = facts.conversations.partition_point(|c| c.started != NONE && c.started < to);
-    let resolved_conversations = (first..end.max(first))
-        .filter(|&i| resolved(&facts.conversations[i], passes(i as u32), escalated[i], negative[i]))
-        .count() as u64;
+    let resolved_conversations: u64 = facts
+        .started_in(from, to)
+        .into_iter()
+        .map(|range| {
+            let first = range.start;
+            let rows = facts.conversations[range].iter().enumerate();
+            rows.filter(|&(i, c)| resolved(c, passes((first + i) as u32), escalated[first + i], negative[first + i]))
+                .count() as u64
+        })
+        .sum();
 
     let insight = &facts.insights;
     let (mut questions, mut unanswered) = (0u64, 0u64);
     let mut per_text: HashMap<u32, u64> = HashMap::new();
-    for q in in_range(&insight.questions, |q| q.ts, from, to) {
+    let questions_in = in_range2([&insight.questions, &facts.delta.questions], |q| q.ts, from, to);
+    for q in questions_in.iter().flat_map(|run| run.iter()) {
         if !passes(q.conversation) {
             continue;
         }
@@ -340,8 +346,11 @@ pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Ins
             }
         }
     }
-    let fallback_answers =
-        in_range(&insight.fallback_answers, |a| a.ts, from, to).iter().filter(|a| passes(a.conversation)).count();
+    let fallback_answers = in_range2([&insight.fallback_answers, &facts.delta.fallback_answers], |a| a.ts, from, to)
+        .into_iter()
+        .flatten()
+        .filter(|a| passes(a.conversation))
+        .count();
 
     let mut top: Vec<UnansweredText> = per_text
         .into_iter()
@@ -376,8 +385,9 @@ pub(crate) fn unanswered_in(
 ) -> Vec<u32> {
     let key = question.map(|q| words(q).join(" "));
     let insight = &facts.insights;
-    let mut out: Vec<u32> = in_range(&insight.questions, |q| q.ts, from, to)
-        .iter()
+    let mut out: Vec<u32> = in_range2([&insight.questions, &facts.delta.questions], |q| q.ts, from, to)
+        .into_iter()
+        .flatten()
         .filter(|q| q.unanswered != 0 && passes(q.conversation))
         .filter(|q| match &key {
             None => true,

@@ -14,12 +14,14 @@
 //! - `insights`: resolution, questions and unanswered questions; `words`: the word rule they and the `text` filter use;
 //! - `topics`: the phrases that characterise a period's questions (what people ask about);
 //! - `explore`: the conversations behind a number;
+//! - `delta`: facts brought up to date after an import as a second, small run beside the first;
 //! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them.
 #![deny(clippy::disallowed_methods)]
 
 mod clock;
 mod column;
 mod compute;
+pub mod delta;
 mod explore;
 mod extras;
 mod facts;

@@ -23,8 +23,11 @@ use std::sync::Arc;
 /// a rate) and their currencies; each group's count of exchanges with a
 /// response time. 4: each message's conversation, and the questions and
 /// fallback answers with the fallback phrases they were found with. 5: rows
-/// as they are in memory, aligned, read in place.
-pub const PACKED_LAYOUT: u32 = 5;
+/// as they are in memory, aligned, read in place. 6: the same bytes, but a
+/// group's messages added up in time order (its sums are then the same
+/// however the facts were made: built, or updated after an import), so
+/// facts kept before are not read.
+pub const PACKED_LAYOUT: u32 = 6;
 
 /// Written in the machine's byte order: rows kept by a machine of the other
 /// order are not read (they would be rebuilt).
@@ -166,7 +169,22 @@ impl Facts {
         o.table(&self.groups.rows);
         o.table(&self.groups.conversations);
         o.table(&self.groups.responses);
-        o.table(&self.message_conversations);
+        debug_assert!(self.delta.is_empty(), "facts with a second run are folded before they are packed");
+        if self.message_rows.is_empty() {
+            o.table(&self.message_conversations);
+        } else {
+            // Kept row by row (facts of an update of facts that had no
+            // message): written as one table.
+            let mut all = self.message_conversations.to_vec();
+            for &(row, c) in &self.message_rows {
+                let Ok(row) = usize::try_from(row) else { continue };
+                if row >= all.len() {
+                    all.resize(row + 1, super::NO_CONVERSATION);
+                }
+                all[row] = c;
+            }
+            o.table(&all);
+        }
         let insights = &self.insights;
         o.table(&insights.questions);
         o.table(&insights.fallback_answers);
@@ -240,7 +258,9 @@ impl Facts {
             span,
             groups,
             message_conversations,
+            message_rows: Vec::new(),
             insights,
+            delta: Default::default(),
         };
         facts.indices_in_range().then_some(facts)
     }

@@ -1,7 +1,8 @@
 //! Response time per model (docs/metrics.md, `response_time_by_model`):
 //! the exchanges whose agent message names a model, grouped by that model.
 
-use super::compute::{in_range, percentiles};
+use super::compute::percentiles;
+use super::delta::in_range2;
 use super::facts::{Facts, NONE, NO_MODEL};
 use serde::Serialize;
 
@@ -21,9 +22,11 @@ pub struct ModelResponseTime {
 /// 95th percentiles of their response times.
 pub(crate) fn by_model(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<ModelResponseTime> {
     let mut times: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
-    for e in in_range(&facts.exchanges, |e| e.ts, from, to) {
-        if e.model != NO_MODEL && e.response_us != NONE && passes(e.conversation) {
-            times[e.model as usize].push(e.response_us);
+    for run in in_range2([&facts.exchanges, &facts.delta.exchanges], |e| e.ts, from, to) {
+        for e in run {
+            if e.model != NO_MODEL && e.response_us != NONE && passes(e.conversation) {
+                times[e.model as usize].push(e.response_us);
+            }
         }
     }
     let ms = |us: i64| us as f64 / 1000.0;
