@@ -89,7 +89,9 @@ pub fn import(
         }
     }
     progress(&state);
-    report.stored = store.counts()?;
+    if !options.uncounted {
+        report.stored = store.counts()?;
+    }
     Ok(report)
 }
 

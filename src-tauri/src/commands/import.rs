@@ -10,6 +10,7 @@
 //! folders looked into), shows each one's first rows ([`preview`]) and
 //! imports with a mapping per file.
 
+use crate::commands::welcome::store_status;
 use crate::error::{AppError, Result};
 use crate::state::{AppState, Opener};
 use rapport::import::{self, CsvPreview, ImportOptions, ImportReport, Progress};
@@ -152,7 +153,9 @@ pub async fn import_files(
         *running = Some(cancel.clone());
     }
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-    let options = ImportOptions { cancel: Some(cancel), ..options.unwrap_or_default() };
+    // The store's rows are counted from the window's facts, brought up to
+    // date after the import anyway, not by reading every page of the store.
+    let options = ImportOptions { cancel: Some(cancel), uncounted: true, ..options.unwrap_or_default() };
     let outcome = tauri::async_runtime::spawn_blocking(move || {
         run_import(&store, &paths, &options, &mut |p| {
             let _ = on_progress.send(p.clone());
@@ -164,7 +167,9 @@ pub async fn import_files(
         *running = None;
     }
     after_import(&state);
-    outcome?
+    let mut report = outcome??;
+    report.stored = store_status(&state)?.stored;
+    Ok(report)
 }
 
 #[tauri::command]

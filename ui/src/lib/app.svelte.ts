@@ -157,6 +157,10 @@ class App {
     this.status = await ipc.status();
     forget();
     this.dataVersion++;
+    // The dashboard is what one looks at after an import: its new numbers
+    // are asked for now, while the import's report is read, so that they
+    // are there when the dashboard is opened.
+    if (this.hasData && this.screen.name !== 'dashboard') loadDashboard(this.query).catch(() => {});
   }
 
   async saveSettings(settings: AppSettings) {
