@@ -410,20 +410,7 @@ fn every_choice_of_the_list_is_the_same(sqlite: &mut Engine, ch: &mut Engine) {
     assert!(found > 12, "most drills keep some conversations ({found})");
 
     let everything: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[]);
-    let sorts = [
-        SortKey::StartedAt,
-        SortKey::ConversationId,
-        SortKey::CustomerId,
-        SortKey::Country,
-        SortKey::Device,
-        SortKey::Source,
-        SortKey::Language,
-        SortKey::Messages,
-        SortKey::DurationS,
-        SortKey::Escalated,
-        SortKey::Feedback,
-    ];
-    for sort in sorts {
+    for sort in SortKey::ALL {
         for descending in [false, true] {
             for (offset, limit) in [(0, 25), (30, 12)] {
                 let options = ListOptions { sort, descending, offset, limit, ..Default::default() };

@@ -54,20 +54,7 @@ fn answers(engine: &mut Engine) -> Vec<(String, Value)> {
         drills.extend(tool.map(|name| Drill::Tool { name }));
         drills.extend(day.map(|date| Drill::Day { date }));
         drills.extend(question.map(|q| Drill::Unanswered { question: q.text }));
-        let sorts = [
-            SortKey::StartedAt,
-            SortKey::ConversationId,
-            SortKey::CustomerId,
-            SortKey::Country,
-            SortKey::Device,
-            SortKey::Source,
-            SortKey::Language,
-            SortKey::Messages,
-            SortKey::DurationS,
-            SortKey::Escalated,
-            SortKey::Feedback,
-        ];
-        for sort in sorts {
+        for sort in SortKey::ALL {
             for descending in [false, true] {
                 let options = ListOptions { sort, descending, limit: 5000, ..ListOptions::default() };
                 let page = engine.conversations(q, &options).unwrap();

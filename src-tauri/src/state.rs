@@ -184,7 +184,21 @@ impl AppState {
         let engine = Arc::new(Mutex::new(engine));
         let store_changed = Arc::new(AtomicBool::new(false));
         let reading_ahead = read_facts_ahead(&engine, &store_changed).into_iter().collect();
-        Ok(AppState {
+        let upgrade = Arc::new(Mutex::new(Upgrade::None));
+        Ok(AppState::around(startup, engine, store_changed, unreachable, upgrade, reading_ahead))
+    }
+
+    /// The state of the app started by `startup`, around the engine (or its
+    /// place) and the threads that work on it.
+    fn around(
+        startup: Startup,
+        engine: Arc<Mutex<Option<Engine>>>,
+        store_changed: Arc<AtomicBool>,
+        unreachable: Option<String>,
+        upgrade: Arc<Mutex<Upgrade>>,
+        threads: Vec<std::thread::JoinHandle<()>>,
+    ) -> AppState {
+        AppState {
             local: startup.local,
             geo: startup.geo,
             choice_file: startup.choice_file,
@@ -194,11 +208,11 @@ impl AppState {
             store_changed,
             topics_asked: AtomicU64::new(0),
             unreachable: Mutex::new(unreachable),
-            upgrade: Arc::new(Mutex::new(Upgrade::None)),
+            upgrade,
             import_cancel: Mutex::new(None),
             topic_builds: tauri::async_runtime::Mutex::new(()),
-            reading_ahead: Mutex::new(reading_ahead),
-        })
+            reading_ahead: Mutex::new(threads),
+        }
     }
 
     /// The app while this computer's store (of version `from`) is brought
@@ -248,21 +262,7 @@ impl AppState {
                 *u = Upgrade::Failed(format!("The store could not be brought up to date: {e}"));
             }
         });
-        AppState {
-            local: startup.local,
-            geo: startup.geo,
-            choice_file: startup.choice_file,
-            from_command_line: startup.from_command_line,
-            choice: Mutex::new(startup.choice),
-            engine,
-            store_changed,
-            topics_asked: AtomicU64::new(0),
-            unreachable: Mutex::new(None),
-            upgrade,
-            import_cancel: Mutex::new(None),
-            topic_builds: tauri::async_runtime::Mutex::new(()),
-            reading_ahead: Mutex::new(thread.into_iter().collect()),
-        }
+        AppState::around(startup, engine, store_changed, None, upgrade, thread.into_iter().collect())
     }
 
     /// This computer's store being brought up to date, or why that failed.

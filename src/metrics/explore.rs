@@ -49,6 +49,23 @@ pub enum SortKey {
     Feedback,
 }
 
+impl SortKey {
+    /// Every key the list can be sorted by.
+    pub const ALL: [SortKey; 11] = [
+        SortKey::StartedAt,
+        SortKey::ConversationId,
+        SortKey::CustomerId,
+        SortKey::Country,
+        SortKey::Device,
+        SortKey::Source,
+        SortKey::Language,
+        SortKey::Messages,
+        SortKey::DurationS,
+        SortKey::Escalated,
+        SortKey::Feedback,
+    ];
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationRow {
