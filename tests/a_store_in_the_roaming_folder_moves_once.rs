@@ -30,13 +30,19 @@ fn a_store_in_the_old_folder_moves_with_its_log_files() {
     // The log files of a store another process left open.
     std::fs::write(side(&old, "-wal"), b"wal").unwrap();
     std::fs::write(side(&old, "-shm"), b"shm").unwrap();
+    // And the rollback journal of a first import that was killed.
+    std::fs::write(side(&old, "-journal"), b"journal").unwrap();
 
     assert_eq!(moved_store(&old, new.clone()), new, "the store is opened where it moved");
-    assert!(!old.exists() && !side(&old, "-wal").exists() && !side(&old, "-shm").exists(), "nothing is left behind");
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        assert!(!side(&old, suffix).exists(), "nothing is left behind ({suffix})");
+    }
     assert_eq!(std::fs::read(side(&new, "-wal")).unwrap(), b"wal", "the write-ahead log moves with the database");
     assert_eq!(std::fs::read(side(&new, "-shm")).unwrap(), b"shm");
-    std::fs::remove_file(side(&new, "-wal")).unwrap();
-    std::fs::remove_file(side(&new, "-shm")).unwrap();
+    assert_eq!(std::fs::read(side(&new, "-journal")).unwrap(), b"journal", "so does a journal to roll back");
+    for suffix in ["-wal", "-shm", "-journal"] {
+        std::fs::remove_file(side(&new, suffix)).unwrap();
+    }
     let store = Store::open(&new).unwrap();
     assert_eq!(store.setting("zone").unwrap().as_deref(), Some("\"Europe/Paris\""), "the records came along");
 }

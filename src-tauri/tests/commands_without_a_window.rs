@@ -45,6 +45,39 @@ fn an_empty_store_says_so_and_demo_data_fills_it() {
     assert!(status.first_message.is_some());
 }
 
+/// The store's journal mode and integrity check, read beside the app.
+fn journal_and_check(db: &std::path::Path) -> (String, String) {
+    let sqlite = rusqlite::Connection::open(db).unwrap();
+    let mode = sqlite.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let check = sqlite.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    (mode, check)
+}
+
+/// The first data a new store gets from the app (the demo, loaded by the
+/// window's engine alone: with a rollback journal; a file imported by an
+/// engine of its own beside the window's: in WAL mode, the window's
+/// connection holding the store) leaves it in WAL mode and sound, and the
+/// window's engine reads it.
+#[test]
+fn the_apps_first_data_into_a_new_store_leaves_it_in_wal_and_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = state(&dir);
+    assert_eq!(welcome::demo(&s).unwrap().stored.conversations, 6000);
+    assert_eq!(journal_and_check(&dir.path().join("store.db")), ("wal".to_owned(), "ok".to_owned()));
+    assert!(!dir.path().join("store.db-journal").exists());
+    drop(s);
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = state(&dir);
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, EVENTS).unwrap();
+    let report = import::run_import(&s.opener().unwrap(), &[file], &ImportOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(report.files[0].records, 5);
+    import::after_import(&s);
+    assert_eq!(welcome::store_status(&s).unwrap().stored.conversations, 2);
+    assert_eq!(journal_and_check(&dir.path().join("store.db")), ("wal".to_owned(), "ok".to_owned()));
+}
+
 /// A second file: a new conversation, and a message more in one stored.
 const MORE: &str = r#"{"type":"conversation","conversation_id":"c","started_at":"2026-10-01T09:00:00Z","source":"email","customer_ip_address":"81.2.69.160"}
 {"type":"message","conversation_id":"c","message_id":"1","role":"user","timestamp":"2026-10-01T09:00:01Z","content":"Where is my order?"}

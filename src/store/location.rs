@@ -35,9 +35,10 @@ pub fn default_store_path() -> PathBuf {
 /// The store to open once the one at `from`, if any, has moved to `to`.
 ///
 /// The move happens once: only when `to` holds no store yet and `from` does.
-/// The write-ahead log and shared-memory files (`-wal`, `-shm`) go first and
+/// The write-ahead log and shared-memory files (`-wal`, `-shm`), and the
+/// rollback journal a killed first import leaves (`-journal`), go first and
 /// the database last, so a move cut short is finished on the next start and
-/// never leaves a database without its log. When the files cannot move (another
+/// never leaves a database without its log or journal. When the files cannot move (another
 /// program holds them open, say) `from` is returned, so the person's data is
 /// opened where it is, and the move is tried again next time.
 pub fn moved_store(from: &Path, to: PathBuf) -> PathBuf {
@@ -49,7 +50,7 @@ pub fn moved_store(from: &Path, to: PathBuf) -> PathBuf {
         if let Some(folder) = to.parent() {
             std::fs::create_dir_all(folder)?;
         }
-        for suffix in ["-wal", "-shm", ""] {
+        for suffix in ["-wal", "-shm", "-journal", ""] {
             let (old, new) = (with_suffix(from, suffix), with_suffix(&to, suffix));
             if old.exists() {
                 std::fs::rename(&old, &new)?;

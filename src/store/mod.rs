@@ -2,10 +2,13 @@
 //!
 //! Opened in WAL mode; each imported file is one transaction ([`FileWriter`]),
 //! so a killed or cancelled import leaves the store as it was before that file.
+//! The first file imported into a store that holds no records is written
+//! with a rollback journal instead, each page once (`journal.rs`).
 
 pub mod clickhouse;
 mod direct;
 mod facts_file;
+mod journal;
 mod location;
 mod private;
 mod read;
@@ -143,9 +146,14 @@ impl Store {
             }
             e => sqlite(e),
         })?;
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|_| not_a_store("its schema cannot be read: the file is corrupt"))?;
+        let tables: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| {
+                match e.sqlite_error_code() {
+                    // Held by another connection (a first import, journal.rs): not the file's fault.
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => sqlite(e),
+                    _ => not_a_store("its schema cannot be read: the file is corrupt"),
+                }
+            })?;
         if app_id != schema::APPLICATION_ID && (app_id != 0 || tables > 0) {
             return Err(not_a_store("an SQLite database of another program"));
         }
@@ -163,9 +171,10 @@ impl Store {
             // while the file is empty: a store keeps the page size it has.
             conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(sqlite)?;
         }
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
-        // NORMAL in WAL mode: a killed process loses nothing committed.
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
+        // WAL, with `synchronous = NORMAL`; waits for a first import by
+        // another connection, which has the store in its rollback journal
+        // meanwhile (journal.rs).
+        journal::open_in_wal(&conn, journal::WAIT).map_err(sqlite)?;
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(sqlite)?;
         conn.pragma_update(None, "cache_size", -64_000).map_err(sqlite)?;
         conn.pragma_update(None, "temp_store", "MEMORY").map_err(sqlite)?;

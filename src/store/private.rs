@@ -1,8 +1,8 @@
 //! The store is readable by its owner only: it holds what people wrote to a
 //! chatbot, their addresses and ids. On Unix the store file and SQLite's
-//! `-wal` and `-shm` beside it are `0600`, and a folder Rapport creates for
+//! `-wal`, `-shm` and `-journal` beside it are `0600`, and a folder Rapport creates for
 //! it is `0700`; a folder that already exists (a home, a shared drive) is
-//! left as it is. SQLite gives the `-wal` and `-shm` files it creates the
+//! left as it is. SQLite gives the files it creates beside the store the
 //! mode of the store file, so setting that one first covers them.
 //!
 //! Elsewhere (Windows) a file in the user's profile is already theirs.
@@ -33,7 +33,7 @@ pub fn create_file(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Makes an existing store, and its `-wal` and `-shm` files, readable by its
+/// Makes an existing store, and the files beside it, readable by its
 /// owner only (a store an older version made with the default mode). Best
 /// effort: a file system without Unix modes must not stop the store opening.
 pub fn restrict(path: &Path) {
@@ -50,12 +50,13 @@ pub fn restrict(path: &Path) {
     let _ = path;
 }
 
-/// The store file and SQLite's files beside it.
-pub fn companions(path: &Path) -> [PathBuf; 3] {
+/// The store file and SQLite's files beside it (the rollback journal of a
+/// first import, journal.rs, among them).
+pub fn companions(path: &Path) -> [PathBuf; 4] {
     let with = |suffix: &str| {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         PathBuf::from(name)
     };
-    [path.to_owned(), with("-wal"), with("-shm")]
+    [path.to_owned(), with("-wal"), with("-shm"), with("-journal")]
 }

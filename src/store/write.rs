@@ -40,6 +40,9 @@ pub struct FileWriter<'c> {
     /// This file's row in `import_file`.
     file: i64,
     open: bool,
+    /// Written with a rollback journal (the store's first file, journal.rs):
+    /// the store goes back to WAL once the transaction has ended.
+    rollback_journal: bool,
     /// The full-text index's statements, when the store has it (schema.rs,
     /// 6): each message's words go in as it is written, from the text in
     /// hand, not read back at the end.
@@ -84,6 +87,9 @@ impl Drop for FileWriter<'_> {
         if self.open {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        if self.rollback_journal {
+            super::journal::end_of_file(self.conn);
+        }
     }
 }
 
@@ -94,10 +100,15 @@ impl<'c> FileWriter<'c> {
         path: &str,
         bytes: u64,
     ) -> rusqlite::Result<FileWriter<'c>> {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let prepared = Self::prepare(conn, codec, path, bytes);
+        let rollback_journal = super::journal::for_file(conn)?;
+        let prepared = conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .and_then(|()| Self::prepare(conn, codec, path, bytes, rollback_journal));
         if prepared.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
+            if rollback_journal {
+                super::journal::end_of_file(conn);
+            }
         }
         prepared
     }
@@ -107,6 +118,7 @@ impl<'c> FileWriter<'c> {
         codec: std::sync::Arc<super::TextCodec>,
         path: &str,
         bytes: u64,
+        rollback_journal: bool,
     ) -> rusqlite::Result<FileWriter<'c>> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -180,6 +192,7 @@ impl<'c> FileWriter<'c> {
             last_touched: 0,
             file,
             open: true,
+            rollback_journal,
             words,
             find_conversation: Direct::prepare(conn, "SELECT id FROM conversation WHERE conversation_id = ?1")?,
             new_conversation: Direct::prepare(
@@ -254,6 +267,12 @@ impl<'c> FileWriter<'c> {
             )?,
             insert_rejection: conn.prepare("INSERT INTO rejection (file, position, reason) VALUES (?1, ?2, ?3)")?,
         })
+    }
+
+    /// The journal mode of this file's transaction (journal.rs).
+    #[cfg(test)]
+    pub(super) fn journal_mode(&self) -> rusqlite::Result<String> {
+        super::journal::mode(self.conn)
     }
 
     /// Whether the store has the full-text index (schema.rs, 6).
