@@ -146,14 +146,13 @@ impl Store {
             }
             e => sqlite(e),
         })?;
-        let tables: i64 =
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| {
-                match e.sqlite_error_code() {
-                    // Held by another connection (a first import, journal.rs): not the file's fault.
-                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => sqlite(e),
-                    _ => not_a_store("its schema cannot be read: the file is corrupt"),
-                }
-            })?;
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| {
+            match e.sqlite_error_code() {
+                // Held by another connection (a first import, journal.rs): not the file's fault.
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => sqlite(e),
+                _ => not_a_store("its schema cannot be read: the file is corrupt"),
+            }
+        })?;
         if app_id != schema::APPLICATION_ID && (app_id != 0 || tables > 0) {
             return Err(not_a_store("an SQLite database of another program"));
         }
