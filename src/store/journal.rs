@@ -55,9 +55,13 @@ pub(super) fn for_file(conn: &Connection) -> rusqlite::Result<bool> {
         |r| r.get(0),
     )?;
     if holds_records {
-        // Left in the rollback journal when its switch back was refused.
+        // Left in the rollback journal when its switch back was refused;
+        // refused again, this file is written so (safe, only slower).
         if mode(conn)? != "wal" {
-            to_wal(conn)?;
+            match to_wal(conn) {
+                Err(e) if !busy(&e) => return Err(e),
+                _ => {}
+            }
         }
         return Ok(false);
     }
