@@ -141,7 +141,7 @@ def main():
         events = sum(1 for _ in f)
     size_mb = os.path.getsize(dump) / 1e6
     db = os.path.join(work, "bench.db")
-    for suffix in ("", "-wal", "-shm", "-facts"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-facts"):
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
 
