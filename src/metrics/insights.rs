@@ -290,12 +290,13 @@ pub struct UnansweredText {
 }
 
 /// What a period's Insights are counted over.
-pub(crate) struct Period<'a> {
+pub(crate) struct Period<'a, P: Fn(u32) -> bool> {
     pub from: i64,
     pub to: i64,
-    pub passes: &'a dyn Fn(u32) -> bool,
-    /// Per conversation: called an escalation tool (at any time).
-    pub escalated: &'a [bool],
+    pub passes: &'a P,
+    /// Conversations started in the period that count as `resolved`
+    /// (counted with the period's other conversations, in one pass).
+    pub resolved: u64,
     /// Engaged conversations in range: the resolution rate's denominator.
     pub interactions: u64,
 }
@@ -316,20 +317,9 @@ pub(crate) fn resolved(c: &super::rows::ConversationFact, passes: bool, escalate
     c.engaged() && passes && !escalated && !negative
 }
 
-/// The Insights keys of a period; `negative` as [`negative`] gives it.
-pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Insights {
-    let Period { from, to, passes, escalated, interactions } = *period;
-    let resolved_conversations: u64 = facts
-        .started_in(from, to)
-        .into_iter()
-        .map(|range| {
-            let first = range.start;
-            let rows = facts.conversations[range].iter().enumerate();
-            rows.filter(|&(i, c)| resolved(c, passes((first + i) as u32), escalated[first + i], negative[first + i]))
-                .count() as u64
-        })
-        .sum();
-
+/// The Insights keys of a period.
+pub(crate) fn insights<P: Fn(u32) -> bool>(facts: &Facts, period: &Period<P>) -> Insights {
+    let Period { from, to, passes, resolved: resolved_conversations, interactions } = *period;
     let insight = &facts.insights;
     let (mut questions, mut unanswered) = (0u64, 0u64);
     let mut per_text: HashMap<u32, u64> = HashMap::new();
@@ -381,7 +371,7 @@ pub(crate) fn unanswered_in(
     question: Option<&str>,
     from: i64,
     to: i64,
-    passes: &dyn Fn(u32) -> bool,
+    passes: &impl Fn(u32) -> bool,
 ) -> Vec<u32> {
     let key = question.map(|q| words(q).join(" "));
     let insight = &facts.insights;
