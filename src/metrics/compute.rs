@@ -435,27 +435,16 @@ enum Way {
 fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Computed {
     let (from, to) = (query.from.0, query.to.0);
     let passes = |c: u32| shared.pass.has(c);
-    // The messages (and the exchanges per model) on another thread, the
-    // rest on this one: independent reads of shared facts, so a period
-    // whose other period is short (or absent) has both cores.
-    let (((scan, grouped), by_model), (conversations, tools, feedback, costs_left_out, insights)) =
-        std::thread::scope(|scope| {
-            let messages = scope.spawn(|| {
-                let scan = Scan::of_period(facts, query, shared.pass.is_filtered(), &passes, way);
-                (scan, super::response::by_model(facts, from, to, &passes))
-            });
-            let conversations = ConversationTally::of_period(facts, from, to, shared);
-            let tools = tool_rows(facts, from, to, &passes);
-            let feedback = feedback_counts(facts, from, to, &passes);
-            let left_out = costs_left_out(facts, from, to, &passes);
-            let insights = facts.insights.fallback_phrases.is_some().then(|| {
-                let c = &conversations;
-                let period = Period { from, to, passes: &passes, resolved: c.resolved, interactions: c.interactions };
-                insights(facts, &period)
-            });
-            let messages = messages.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (messages, (conversations, tools, feedback, left_out, insights))
-        });
+    let conversations = ConversationTally::of_period(facts, from, to, shared);
+    let (scan, grouped) = Scan::of_period(facts, query, shared.pass.is_filtered(), &passes, way);
+    let tools = tool_rows(facts, from, to, &passes);
+    let feedback = feedback_counts(facts, from, to, &passes);
+    let costs_left_out = costs_left_out(facts, from, to, &passes);
+    let by_model = super::response::by_model(facts, from, to, &passes);
+    let insights = facts.insights.fallback_phrases.is_some().then(|| {
+        let c = &conversations;
+        insights(facts, &Period { from, to, passes: &passes, resolved: c.resolved, interactions: c.interactions })
+    });
 
     let Scan {
         total_messages,
