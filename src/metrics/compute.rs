@@ -938,6 +938,14 @@ impl Scan {
         // With a filter, the response times of the groups that pass, taken
         // a stretch at a time: those of consecutive groups lie together.
         let mut taking = (0, 0..0);
+        // A group's user is counted at a place of its own among every
+        // user's: asked for some groups ahead, once the group is at hand.
+        let users = self.exchanges_per_user.as_ptr();
+        let ahead = |g: &MessageGroup| {
+            if g.user != NO_USER {
+                prefetch_at(users.wrapping_add(g.user as usize));
+            }
+        };
         let mut visit = |run: usize, g: &MessageGroup| {
             self.tally(&mut cursor, g);
             if g.exchanges > 0 {
@@ -964,7 +972,7 @@ impl Scan {
         };
         if rows[1].is_empty() {
             // One run: its packed conversations are read, and only the groups that pass.
-            each_passing(&facts.groups.conversations[lo..hi], rows[0], filtered, passes, |g| visit(0, g));
+            each_passing(&facts.groups.conversations[lo..hi], rows[0], filtered, passes, ahead, |g| visit(0, g));
         } else {
             // Two: in the order of groups built from every row (in time,
             // for the cursor; costs added up in its order), the first run
@@ -973,7 +981,7 @@ impl Scan {
                 [&facts.groups.conversations[lo..hi], &facts.delta.groups.conversations[delta_range.0..delta_range.1]];
             for (run, stretch) in stretches(rows, |g, h| facts.group_before(g, h)) {
                 let (conversations, rows) = (&conversations[run][stretch.clone()], &rows[run][stretch]);
-                each_passing(conversations, rows, filtered, passes, |g| visit(run, g));
+                each_passing(conversations, rows, filtered, passes, ahead, |g| visit(run, g));
             }
         }
         self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1]);
@@ -984,18 +992,25 @@ impl Scan {
 /// conversation passes, in order. With a filter, those that pass lie apart
 /// and each is a wait on memory: they are found a stretch at a time from
 /// the packed conversations, and each is asked for some groups ahead of
-/// its visit, so that the waits overlap.
+/// its visit, so that the waits overlap; `ahead` is given each group half
+/// as far ahead (by then at hand) to ask for what its visit reads.
 #[inline]
 fn each_passing(
     conversations: &[u32],
     rows: &[MessageGroup],
     filtered: bool,
     passes: &impl Fn(u32) -> bool,
+    ahead: impl Fn(&MessageGroup),
     mut visit: impl FnMut(&MessageGroup),
 ) {
     if !filtered {
-        // Every group, one after another: the processor reads ahead by itself.
-        rows.iter().for_each(visit);
+        // Every group, one after another: the processor reads them ahead by itself.
+        for (i, g) in rows.iter().enumerate() {
+            if let Some(next) = rows.get(i + AHEAD / 2) {
+                ahead(next);
+            }
+            visit(g);
+        }
         return;
     }
     let mut passing: Vec<u32> = Vec::with_capacity(STRETCH);
@@ -1007,6 +1022,9 @@ fn each_passing(
             if let Some(&next) = passing.get(k + AHEAD) {
                 prefetch(&rows[next as usize]);
             }
+            if let Some(&next) = passing.get(k + AHEAD / 2) {
+                ahead(&rows[next as usize]);
+            }
             visit(&rows[i as usize]);
         }
     }
@@ -1015,10 +1033,17 @@ fn each_passing(
 /// Asks for the cache lines of `row` without waiting for them.
 #[inline(always)]
 fn prefetch<T>(row: &T) {
+    prefetch_at(row as *const T);
+}
+
+/// Asks for the cache lines of a `T` at `at` without waiting for them: a
+/// hint, which reads nothing (any address will do).
+#[inline(always)]
+fn prefetch_at<T>(at: *const T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let at = (row as *const T).cast::<i8>();
+        let at = at.cast::<i8>();
         for line in (0..std::mem::size_of::<T>()).step_by(64) {
             // SAFETY: every x86_64 processor has SSE, and a prefetch is a
             // hint that reads nothing and never faults, whatever the address.
@@ -1026,7 +1051,7 @@ fn prefetch<T>(row: &T) {
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = row;
+    let _ = at;
 }
 
 /// Distinct conversations and users per day, the slow exact way, for the
