@@ -289,37 +289,11 @@ fn generate() -> Data {
     d
 }
 
+/// Numbers with a fraction within rounding: sums added up in another order.
+const WITHIN_ROUNDING: Compare = Compare { names: ("", ""), within: Some(1e-9) };
+
 fn rows(values: &[Value]) -> String {
     values.iter().map(|v| format!("{v}\n")).collect()
-}
-
-/// Numbers equal, sums of costs within rounding (summed in another order).
-fn same(a: &Value, b: &Value, at: &str, differences: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                same(
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                    &format!("{at}.{k}"),
-                    differences,
-                );
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (u, v)) in x.iter().zip(y).enumerate() {
-                same(u, v, &format!("{at}[{i}]"), differences);
-            }
-        }
-        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
-            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-            if (x - y).abs() > 1e-9 * x.abs().max(1.0) {
-                differences.push(format!("{at}: {x} ≠ {y}"));
-            }
-        }
-        _ if a != b => differences.push(format!("{at}: {a} ≠ {b}")),
-        _ => {}
-    }
 }
 
 #[test]
@@ -405,8 +379,7 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
         let args: Vec<&str> = ["metrics"].iter().chain(period.iter()).copied().collect();
         let expected: Value = serde_json::from_str(&rapport(&sqlite, &args)).unwrap();
         let got: Value = serde_json::from_str(&rapport(&langfuse, &args)).unwrap();
-        let mut differences = Vec::new();
-        same(&expected, &got, "", &mut differences);
+        let differences = json_differences(&expected, &got, WITHIN_ROUNDING);
         assert!(differences.is_empty(), "{period:?}: the Langfuse database differs from its exports: {differences:#?}");
     }
     let m: Value =
@@ -542,8 +515,7 @@ fn a_langfuse_database_gives_the_dashboard_of_its_exports() {
         let (mut x, mut y) = (as_json(&a.dashboard_view(&q).unwrap()), as_json(&b.dashboard_view(&q).unwrap()));
         let rows = rows_apart(&mut y);
         rows_apart(&mut x);
-        let mut differences = Vec::new();
-        same(&x, &y, "", &mut differences);
+        let differences = json_differences(&x, &y, WITHIN_ROUNDING);
         assert!(differences.is_empty(), "{from}..{to} {zone} {filters:?}: the app's dashboard: {differences:#?}");
         let unique: std::collections::BTreeSet<String> = rows.iter().map(Value::to_string).collect();
         assert_eq!(unique.len(), rows.len(), "each comment has a row of its own: {rows:?}");

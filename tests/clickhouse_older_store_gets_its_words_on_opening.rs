@@ -46,31 +46,6 @@ fn said_jsonl() -> String {
     out
 }
 
-/// Equal, but for costs summed in another order (within rounding).
-fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str, differing: &mut Vec<String>) {
-    use serde_json::Value;
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) if x.len() == y.len() => {
-            for (k, v) in x {
-                same(v, y.get(k).unwrap_or(&Value::Null), &format!("{at}.{k}"), differing);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (u, v)) in x.iter().zip(y).enumerate() {
-                same(u, v, &format!("{at}[{i}]"), differing);
-            }
-        }
-        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
-            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-            if (x - y).abs() > 1e-12 * x.abs().max(1.0) {
-                differing.push(format!("{at}: SQLite {x}, ClickHouse {y}"));
-            }
-        }
-        _ if a != b => differing.push(format!("{at}: SQLite {a}, ClickHouse {b}")),
-        _ => {}
-    }
-}
-
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
 }
@@ -119,8 +94,7 @@ fn an_older_clickhouse_store_gets_its_messages_words_on_opening() {
             let q = month(filters);
             let (a, b) = (sqlite.dashboard(&q, &settings).unwrap(), ch.dashboard(&q, &settings).unwrap());
             let (x, y) = (json(&a.current), json(&b.current));
-            let mut differing = Vec::new();
-            same(&x, &y, "", &mut differing);
+            let differing = json_differences(&x, &y, Compare { names: ("SQLite", "ClickHouse"), within: Some(1e-12) });
             assert!(differing.is_empty(), "{opening}, {filters:?}: the dashboard, Insights included: {differing:#?}");
             let total = a.current.total_conversations;
             assert!(total > 0, "{filters:?} keeps some conversations");

@@ -92,35 +92,11 @@ fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
 }
 
+/// Numbers with a fraction within rounding: ClickHouse adds costs up in another order.
+const SQLITE_CLICKHOUSE: Compare = Compare { names: ("SQLite", "ClickHouse"), within: Some(1e-9) };
+
 /// A dashboard to compare: from, to, zone and filters.
 type View<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
-
-/// Where two JSON values differ: every key and element, numbers with a
-/// fraction within rounding (ClickHouse adds costs up in another order).
-fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
-    use serde_json::Value;
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                let (u, v) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
-                differences(u, v, &format!("{at}.{k}"), out);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (u, v)) in x.iter().zip(y).enumerate() {
-                differences(u, v, &format!("{at}[{i}]"), out);
-            }
-        }
-        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
-            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-            if (x - y).abs() > 1e-9 * x.abs().max(1.0) {
-                out.push(format!("{at}: SQLite {x}, ClickHouse {y}"));
-            }
-        }
-        _ if a != b => out.push(format!("{at}: SQLite {a}, ClickHouse {b}")),
-        _ => {}
-    }
-}
 
 /// The app's whole dashboard (every key of both periods and of a second
 /// segment, the extras: usage per model, the latest comments with their
@@ -155,8 +131,7 @@ fn the_apps_dashboard_is_the_same(sqlite: &mut Engine, ch: &mut Engine) -> usize
             q.segment = Some(segment);
         }
         let (a, b) = (json(&sqlite.dashboard_view(&q).unwrap()), json(&ch.dashboard_view(&q).unwrap()));
-        let mut differing = Vec::new();
-        differences(&a, &b, "", &mut differing);
+        let differing = json_differences(&a, &b, SQLITE_CLICKHOUSE);
         assert!(differing.is_empty(), "{from}..{to} {zone} {filters:?}: the app's dashboard differs: {differing:#?}");
         let rows: Vec<&serde_json::Value> =
             b["extras"]["latest_comments"].as_array().unwrap().iter().map(|c| &c["row"]).collect();
@@ -295,8 +270,7 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
 
     let said: Query = query("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "UTC", &[("text", "dónde ESTÁ")]);
     let (sa, sb) = (json(&sqlite.dashboard_view(&said).unwrap()), json(&ch.dashboard_view(&said).unwrap()));
-    let mut differing = Vec::new();
-    differences(&sa, &sb, "", &mut differing);
+    let differing = json_differences(&sa, &sb, SQLITE_CLICKHOUSE);
     assert!(differing.is_empty(), "the app's dashboard with a text filter is the same: {differing:#?}");
     for table in [Table::Conversations, Table::Tools, Table::Countries, Table::Daily, Table::Unanswered] {
         let (a, b) = (export_csv(&mut sqlite, &q, table).unwrap(), export_csv(&mut ch, &q, table).unwrap());
@@ -330,8 +304,7 @@ fn the_same_import_reads_the_same_on_sqlite_and_on_clickhouse() {
     let (ma, mb) = (sqlite.dashboard(&q, &metric_settings).unwrap(), ch.dashboard(&q, &metric_settings).unwrap());
     // And in the app's usage per model, which says whether each was priced.
     let (pa, pb) = (json(&sqlite.dashboard_view(&q).unwrap()), json(&ch.dashboard_view(&q).unwrap()));
-    let mut differing = Vec::new();
-    differences(&pa, &pb, "", &mut differing);
+    let differing = json_differences(&pa, &pb, SQLITE_CLICKHOUSE);
     assert!(differing.is_empty(), "the app's dashboard with prices and rates is the same: {differing:#?}");
     assert!(ma.current.costs_left_out.is_empty() && mb.current.costs_left_out.is_empty(), "a rate converts the RMB");
     let priced = ma.current.tokens.cost;

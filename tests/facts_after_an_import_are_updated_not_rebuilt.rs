@@ -17,33 +17,8 @@ fn numbers(engine: &mut Engine, q: &Query) -> serde_json::Value {
     serde_json::to_value(engine.dashboard_view(&q.clone().compared()).unwrap()).unwrap()
 }
 
-/// The paths where two JSON values differ (for a readable failure).
-fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
-    use serde_json::Value;
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                differences(
-                    &x.get(k).cloned().unwrap_or(Value::Null),
-                    &y.get(k).cloned().unwrap_or(Value::Null),
-                    &format!("{at}.{k}"),
-                    out,
-                );
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                differences(p, q, &format!("{at}[{i}]"), out);
-            }
-        }
-        _ if a != b => out.push(format!("{at}: {a} vs {b}")),
-        _ => {}
-    }
-}
-
 fn assert_same(updated: &serde_json::Value, rebuilt: &serde_json::Value, q: &Query) {
-    let mut out = Vec::new();
-    differences(updated, rebuilt, "", &mut out);
+    let mut out = json_differences(updated, rebuilt, Compare::EXACT);
     out.truncate(12);
     assert!(out.is_empty(), "updated facts differ from rebuilt ones for {q:?}:\n{}", out.join("\n"));
 }

@@ -118,3 +118,59 @@ pub fn put_clickhouse_back(url: &str, version: u32, statements: &[&str]) {
         .unwrap_or_else(|e| panic!("the Distributed tables of version {version}: {e}"));
     }
 }
+
+/// How two JSON answers are compared by [`json_differences`].
+#[derive(Clone, Copy)]
+pub struct Compare<'a> {
+    /// What the two sides are called in a difference ("SQLite", "ClickHouse").
+    pub names: (&'a str, &'a str),
+    /// Numbers with a fraction are the same within this share of the larger
+    /// (and of 1): sums added up in another order. `None`: equal exactly.
+    pub within: Option<f64>,
+}
+
+impl Compare<'_> {
+    /// Equal exactly, the two sides unnamed.
+    pub const EXACT: Compare<'static> = Compare { names: ("", ""), within: None };
+}
+
+/// Where two JSON values differ, key by key and element by element, each
+/// as its path and the two values: empty when they are the same. A key one
+/// side lacks reads as `null` there.
+pub fn json_differences(a: &serde_json::Value, b: &serde_json::Value, how: Compare) -> Vec<String> {
+    let mut out = Vec::new();
+    differ(a, b, "", how, &mut out);
+    out
+}
+
+fn differ(a: &serde_json::Value, b: &serde_json::Value, at: &str, how: Compare, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let (u, v) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
+                differ(u, v, &format!("{at}.{k}"), how, out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                differ(u, v, &format!("{at}[{i}]"), how, out);
+            }
+        }
+        (Value::Number(x), Value::Number(y)) if how.within.is_some() && (x.is_f64() || y.is_f64()) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            if (x - y).abs() > how.within.unwrap() * x.abs().max(1.0) {
+                out.push(difference(at, &x, &y, how));
+            }
+        }
+        _ if a != b => out.push(difference(at, a, b, how)),
+        _ => {}
+    }
+}
+
+fn difference(at: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display, how: Compare) -> String {
+    match how.names {
+        ("", "") => format!("{at}: {a} vs {b}"),
+        (x, y) => format!("{at}: {x} {a}, {y} {b}"),
+    }
+}
