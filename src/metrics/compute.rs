@@ -270,8 +270,9 @@ fn ones_in(bits: &[u64], range: std::ops::Range<usize>, mut visit: impl FnMut(us
         return;
     }
     let (first, last) = (range.start >> 6, (range.end - 1) >> 6);
-    for w in first..=last.min(bits.len().saturating_sub(1)) {
-        let mut word = bits[w];
+    let words = bits.iter().enumerate().take(last + 1).skip(first);
+    for (w, &word) in words {
+        let mut word = word;
         if w == first {
             word &= u64::MAX << (range.start & 63);
         }
