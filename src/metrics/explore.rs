@@ -108,7 +108,7 @@ pub struct ListOptions<'a> {
 pub fn list(facts: &Facts, query: &Query, settings: &Settings, options: &ListOptions) -> ConversationPage {
     let (from, to) = (query.from.0, query.to.0);
     let pass = passing(facts, query);
-    let passes = |c: u32| pass.as_ref().is_none_or(|p| p[c as usize]);
+    let passes = |c: u32| pass.has(c);
     let n = facts.conversations.len();
     let mut selected = vec![false; n];
     match options.drill {

@@ -1,7 +1,7 @@
 //! What the dashboard shows beside the METRICS.md keys: usage per model,
 //! the latest feedback comments, and what an empty map needs to explain.
 
-use super::compute::{dashboard_parts, passing, Computed, Dashboard, ModelUsage};
+use super::compute::{dashboard_parts, Computed, Dashboard, ModelUsage, Pass, PassTest};
 use super::delta::in_range2;
 use super::facts::{Facts, FeedbackFact};
 use super::query::{Query, Settings};
@@ -41,15 +41,17 @@ pub const LATEST_COMMENTS: usize = 8;
 /// first: the caller fetches their texts (the facts hold none) and hands
 /// them to [`dashboard_view`].
 pub fn commented_feedback(facts: &Facts, query: &Query) -> Vec<i64> {
-    let pass = passing(facts, query);
-    latest_commented(facts, query, pass.as_deref()).map(|f| f.row).collect()
+    // A few conversations are asked, from the latest comment back: not all.
+    let test = PassTest::of(facts, query);
+    let passes = |c: u32| test.as_ref().is_none_or(|t| t.admits(facts, c as usize, &facts.conversations[c as usize]));
+    latest_commented(facts, query, passes).map(|f| f.row).collect()
 }
 
 /// The latest feedback with a comment in range, of conversations that pass.
 fn latest_commented<'f>(
     facts: &'f Facts,
     query: &Query,
-    pass: Option<&'f [bool]>,
+    passes: impl Fn(u32) -> bool + 'f,
 ) -> impl Iterator<Item = &'f FeedbackFact> + 'f {
     let (from, to) = (query.from.0, query.to.0);
     let [base, delta] = in_range2([&facts.feedback, &facts.delta.feedback], |f| f.ts, from, to);
@@ -59,9 +61,7 @@ fn latest_commented<'f>(
         (Some(a), Some(b)) if (b.ts, b.row) > (a.ts, a.row) => delta.next(),
         _ => base.next().or_else(|| delta.next()),
     });
-    latest_first
-        .filter(move |f| f.has_comment != 0 && pass.is_none_or(|p| p[f.conversation as usize]))
-        .take(LATEST_COMMENTS)
+    latest_first.filter(move |f| f.has_comment != 0 && passes(f.conversation)).take(LATEST_COMMENTS)
 }
 
 /// The models with messages in range, by cost, then tokens, descending,
@@ -88,7 +88,7 @@ pub fn dashboard_view(
     comments: &[(i64, String)],
 ) -> (Dashboard, DashboardExtras) {
     let (dashboard, current, shared) = dashboard_parts(facts, query, settings);
-    let extras = extras(facts, query, current, shared.pass.as_deref(), geo_attribution, comments);
+    let extras = extras(facts, query, current, &shared.pass, geo_attribution, comments);
     (dashboard, extras)
 }
 
@@ -97,14 +97,14 @@ fn extras(
     facts: &Facts,
     query: &Query,
     computed: Computed,
-    pass: Option<&[bool]>,
+    pass: &Pass,
     geo_attribution: &str,
     comments: &[(i64, String)],
 ) -> DashboardExtras {
     let models = in_usage_order(computed.models);
 
     let text_of = |row: i64| comments.iter().find(|(r, _)| *r == row).map(|(_, text)| text.clone());
-    let latest_comments = latest_commented(facts, query, pass)
+    let latest_comments = latest_commented(facts, query, |c| pass.has(c))
         .map(|f| Comment {
             conversation_id: facts.conversation_ids.get(f.conversation as usize).unwrap_or_default().to_owned(),
             timestamp: Micros(f.ts),

@@ -23,6 +23,7 @@ use super::words::{words, Phrases};
 use crate::model::{Rating, Side};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Agent answers that admit not knowing, unless the settings say otherwise.
 pub const DEFAULT_FALLBACK_PHRASES: [&str; 12] = [
@@ -290,12 +291,13 @@ pub struct UnansweredText {
 }
 
 /// What a period's Insights are counted over.
-pub(crate) struct Period<'a> {
+pub(crate) struct Period<'a, P: Fn(u32) -> bool> {
     pub from: i64,
     pub to: i64,
-    pub passes: &'a dyn Fn(u32) -> bool,
-    /// Per conversation: called an escalation tool (at any time).
-    pub escalated: &'a [bool],
+    pub passes: &'a P,
+    /// Conversations started in the period that count as `resolved`
+    /// (counted with the period's other conversations, in one pass).
+    pub resolved: u64,
     /// Engaged conversations in range: the resolution rate's denominator.
     pub interactions: u64,
 }
@@ -316,23 +318,34 @@ pub(crate) fn resolved(c: &super::rows::ConversationFact, passes: bool, escalate
     c.engaged() && passes && !escalated && !negative
 }
 
-/// The Insights keys of a period; `negative` as [`negative`] gives it.
-pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Insights {
-    let Period { from, to, passes, escalated, interactions } = *period;
-    let resolved_conversations: u64 = facts
-        .started_in(from, to)
-        .into_iter()
-        .map(|range| {
-            let first = range.start;
-            let rows = facts.conversations[range].iter().enumerate();
-            rows.filter(|&(i, c)| resolved(c, passes((first + i) as u32), escalated[first + i], negative[first + i]))
-                .count() as u64
-        })
-        .sum();
+/// Hashes a number of the facts' own (a text's index) in one multiplication:
+/// counting unanswered questions by text asks it once per question.
+#[derive(Default)]
+struct IdHasher(u64);
 
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        // Fibonacci hashing: the high bits, which the table uses, mix every bit of `n`.
+        self.0 = (u64::from(n) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// The Insights keys of a period.
+pub(crate) fn insights<P: Fn(u32) -> bool>(facts: &Facts, period: &Period<P>) -> Insights {
+    let Period { from, to, passes, resolved: resolved_conversations, interactions } = *period;
     let insight = &facts.insights;
     let (mut questions, mut unanswered) = (0u64, 0u64);
-    let mut per_text: HashMap<u32, u64> = HashMap::new();
+    let mut per_text: HashMap<u32, u64, BuildHasherDefault<IdHasher>> = HashMap::default();
     let questions_in = in_range2([&insight.questions, &facts.delta.questions], |q| q.ts, from, to);
     for q in questions_in.iter().flat_map(|run| run.iter()) {
         if !passes(q.conversation) {
@@ -352,12 +365,20 @@ pub(crate) fn insights(facts: &Facts, period: &Period, negative: &[bool]) -> Ins
         .filter(|a| passes(a.conversation))
         .count();
 
-    let mut top: Vec<UnansweredText> = per_text
+    // The most said first, then by text: only the first few are spelled out.
+    let mut counted: Vec<(u32, u64)> = per_text.into_iter().collect();
+    let order = |a: &(u32, u64), b: &(u32, u64)| {
+        b.1.cmp(&a.1).then_with(|| insight.texts.name(a.0).cmp(insight.texts.name(b.0)))
+    };
+    if counted.len() > TOP_UNANSWERED {
+        counted.select_nth_unstable_by(TOP_UNANSWERED - 1, order);
+        counted.truncate(TOP_UNANSWERED);
+    }
+    counted.sort_unstable_by(order);
+    let top: Vec<UnansweredText> = counted
         .into_iter()
         .map(|(text, count)| UnansweredText { text: insight.texts.name(text).to_owned(), count })
         .collect();
-    top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
-    top.truncate(TOP_UNANSWERED);
 
     let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     Insights {
@@ -381,7 +402,7 @@ pub(crate) fn unanswered_in(
     question: Option<&str>,
     from: i64,
     to: i64,
-    passes: &dyn Fn(u32) -> bool,
+    passes: &impl Fn(u32) -> bool,
 ) -> Vec<u32> {
     let key = question.map(|q| words(q).join(" "));
     let insight = &facts.insights;
@@ -420,6 +441,35 @@ mod tests {
             .iter()
             .map(|q| (q.ts, q.unanswered != 0, if q.text == NO_TEXT { "" } else { f.texts.name(q.text) }))
             .collect()
+    }
+
+    #[test]
+    fn the_top_unanswered_are_the_most_said_then_by_text_among_many_tied() {
+        // 40 texts said 1 to 4 times (ties in every count), named against their index's order.
+        let mut facts = Facts::default();
+        let mut said: Vec<(String, u64)> = Vec::new();
+        for i in 0..40u32 {
+            let text = format!("question {}", (i * 17) % 40);
+            let id = facts.insights.texts.intern(&text);
+            let times = u64::from(i % 4 + 1);
+            for k in 0..times {
+                facts.insights.questions.to_mut().push(QuestionFact {
+                    ts: i64::from(i) * 10 + k as i64,
+                    conversation: 0,
+                    text: id,
+                    unanswered: 1,
+                    _pad: [0; 7],
+                });
+            }
+            said.push((text, times));
+        }
+        facts.insights.questions.sort_by_key(|q| q.ts);
+        let got = insights(&facts, &Period { from: 0, to: 1000, passes: &|_| true, resolved: 0, interactions: 0 });
+        said.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let want: Vec<UnansweredText> =
+            said.into_iter().take(TOP_UNANSWERED).map(|(text, count)| UnansweredText { text, count }).collect();
+        assert_eq!(got.top_unanswered, want);
+        assert_eq!(got.unanswered_questions, (0..40u64).map(|i| i % 4 + 1).sum::<u64>());
     }
 
     #[test]

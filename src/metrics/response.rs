@@ -20,7 +20,7 @@ pub struct ModelResponseTime {
 /// message names a model and has a time of its own (an answer without one
 /// gives no response time): per model (by name), the nearest-rank 50th and
 /// 95th percentiles of their response times.
-pub(crate) fn by_model(facts: &Facts, from: i64, to: i64, passes: &dyn Fn(u32) -> bool) -> Vec<ModelResponseTime> {
+pub(crate) fn by_model(facts: &Facts, from: i64, to: i64, passes: &impl Fn(u32) -> bool) -> Vec<ModelResponseTime> {
     let mut times: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
     for run in in_range2([&facts.exchanges, &facts.delta.exchanges], |e| e.ts, from, to) {
         for e in run {

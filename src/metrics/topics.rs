@@ -201,7 +201,7 @@ impl TopicScope {
         let mut passes = vec![false; last.map_or(0, |l| l + 1)];
         for (i, &row) in facts.conversation_rows.iter().enumerate() {
             if let Ok(row) = usize::try_from(row) {
-                passes[row] = pass.as_ref().is_none_or(|p| p[i]);
+                passes[row] = pass.has(i as u32);
             }
         }
         let previous = query.previous();
