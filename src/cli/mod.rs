@@ -37,9 +37,13 @@ pub fn run() -> ExitCode {
 
 /// The engine over `--db`; what it warns about goes to stderr, so the
 /// output (a report, JSON) stays as it is.
-fn engine(cli: &Cli) -> Result<Engine, Error> {
+fn engine(cli: &Cli) -> Result<Engine, String> {
     let db = cli.db.clone().unwrap_or_else(rapport::store::default_store_path);
-    let engine = Engine::open(&db, cli.geo.as_deref())?;
+    let engine = Engine::open(&db, cli.geo.as_deref()).map_err(|e| match &e {
+        // Held by another process (an import into it, a backup): said what to do, as the app says it.
+        Error::Store(store) if store.is_busy() => format!("{e}. {}", store.what_to_do()),
+        _ => e.to_string(),
+    })?;
     for warning in engine.warnings() {
         eprintln!("rapport: warning: {warning}");
     }

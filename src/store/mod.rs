@@ -49,6 +49,14 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether another connection held the store past the wait (SQLite's
+    /// "database is locked").
+    pub fn is_busy(&self) -> bool {
+        use rusqlite::ErrorCode;
+        matches!(self, StoreError::Sqlite { source, .. }
+            if matches!(source.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)))
+    }
+
     /// What a person can do about it, in a sentence: the desktop app shows it
     /// under the error in its message box.
     pub fn what_to_do(&self) -> &'static str {
