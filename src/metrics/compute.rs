@@ -196,8 +196,32 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Which conversations pass is found on both cores, the other one also
+    /// finding which escalated and which had a negative feedback: nothing
+    /// else runs yet, and each is a pass over a whole table.
     pub(crate) fn new(facts: &Facts, query: &Query, settings: &Settings) -> Shared {
-        Shared { pass: passing(facts, query), escalated: escalated(facts, settings), negative: negative(facts) }
+        let test = PassTest::of(facts, query);
+        let mut bits = test.as_ref().map(|_| vec![0u64; facts.conversations.len().div_ceil(64)]);
+        let (escalated, negative) = std::thread::scope(|scope| {
+            // The other core's share of the conversations is smaller: it has the two tables besides.
+            let (low, high) = match bits.as_deref_mut() {
+                Some(bits) => bits.split_at_mut(bits.len() * 2 / 5),
+                None => (&mut [][..], &mut [][..]),
+            };
+            let test = test.as_ref();
+            let apart = scope.spawn(move || {
+                if let Some(test) = test {
+                    pass_bits(facts, test, 0, low);
+                }
+                (escalated(facts, settings), negative(facts))
+            });
+            if let Some(test) = test {
+                let first = facts.conversations.len().div_ceil(64) - high.len();
+                pass_bits(facts, test, first, high);
+            }
+            apart.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        Shared { pass: Pass { bits }, escalated, negative }
     }
 }
 
@@ -292,12 +316,21 @@ fn ones_in(bits: &[u64], range: std::ops::Range<usize>, mut visit: impl FnMut(us
 pub(crate) fn passing(facts: &Facts, query: &Query) -> Pass {
     let Some(test) = PassTest::of(facts, query) else { return Pass::all() };
     let mut bits = vec![0u64; facts.conversations.len().div_ceil(64)];
-    for (i, c) in facts.conversations.iter().enumerate() {
+    pass_bits(facts, &test, 0, &mut bits);
+    Pass { bits: Some(bits) }
+}
+
+/// Sets in `bits`, the words of [`Pass::bits`] from word `first` on, the
+/// bits of the conversations that pass `test`.
+fn pass_bits(facts: &Facts, test: &PassTest, first: usize, bits: &mut [u64]) {
+    let start = (first * 64).min(facts.conversations.len());
+    let end = ((first + bits.len()) * 64).min(facts.conversations.len());
+    for (k, c) in facts.conversations[start..end].iter().enumerate() {
+        let i = start + k;
         if test.admits(facts, i, c) {
-            bits[i >> 6] |= 1 << (i & 63);
+            bits[(i >> 6) - first] |= 1 << (i & 63);
         }
     }
-    Pass { bits: Some(bits) }
 }
 
 /// Whether a query's filters let one conversation through, asked of a few
