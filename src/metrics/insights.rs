@@ -347,23 +347,23 @@ pub(crate) fn insights<P: Fn(u32) -> bool>(facts: &Facts, period: &Period<P>) ->
     let (mut questions, mut unanswered) = (0u64, 0u64);
     let mut per_text: HashMap<u32, u64, BuildHasherDefault<IdHasher>> = HashMap::default();
     let questions_in = in_range2([&insight.questions, &facts.delta.questions], |q| q.ts, from, to);
+    // Counted without a branch on whether a question passes (with a filter,
+    // which do is not foreseeable: a branch on it is often mistaken).
     for q in questions_in.iter().flat_map(|run| run.iter()) {
-        if !passes(q.conversation) {
-            continue;
-        }
-        questions += 1;
-        if q.unanswered != 0 {
-            unanswered += 1;
-            if q.text != NO_TEXT {
-                *per_text.entry(q.text).or_default() += 1;
-            }
+        let pass = u64::from(passes(q.conversation));
+        let open = pass & u64::from(q.unanswered != 0);
+        questions += pass;
+        unanswered += open;
+        if open != 0 && q.text != NO_TEXT {
+            *per_text.entry(q.text).or_default() += 1;
         }
     }
-    let fallback_answers = in_range2([&insight.fallback_answers, &facts.delta.fallback_answers], |a| a.ts, from, to)
-        .into_iter()
-        .flatten()
-        .filter(|a| passes(a.conversation))
-        .count();
+    let fallback_answers: u64 =
+        in_range2([&insight.fallback_answers, &facts.delta.fallback_answers], |a| a.ts, from, to)
+            .into_iter()
+            .flatten()
+            .map(|a| u64::from(passes(a.conversation)))
+            .sum();
 
     // The most said first, then by text: only the first few are spelled out.
     let mut counted: Vec<(u32, u64)> = per_text.into_iter().collect();
@@ -387,7 +387,7 @@ pub(crate) fn insights<P: Fn(u32) -> bool>(facts: &Facts, period: &Period<P>) ->
         questions,
         unanswered_questions: unanswered,
         unanswered_rate: ratio(unanswered, questions),
-        fallback_answers: fallback_answers as u64,
+        fallback_answers,
         top_unanswered: top,
     }
 }
