@@ -327,9 +327,8 @@ fn pass_bits(facts: &Facts, test: &PassTest, first: usize, bits: &mut [u64]) {
     let end = ((first + bits.len()) * 64).min(facts.conversations.len());
     for (k, c) in facts.conversations[start..end].iter().enumerate() {
         let i = start + k;
-        if test.admits(facts, i, c) {
-            bits[(i >> 6) - first] |= 1 << (i & 63);
-        }
+        // Set or not without a branch: which pass is not foreseeable.
+        bits[(i >> 6) - first] |= u64::from(test.admits(facts, i, c)) << (i & 63);
     }
 }
 
@@ -371,7 +370,9 @@ impl<'q> PassTest<'q> {
         if facts.delta.replaced.get(i).copied().unwrap_or(false) {
             return false;
         }
-        let names_pass = self.names.iter().all(|(key, allowed)| {
+        // Every filter is asked (`&`, not `&&`): whether the first lets a
+        // conversation through is not foreseeable, and a branch on it is often mistaken.
+        let names_pass = self.names.iter().fold(true, |all, (key, allowed)| {
             let id = match key {
                 FilterKey::Source => c.source,
                 FilterKey::Device => c.device,
@@ -381,7 +382,7 @@ impl<'q> PassTest<'q> {
                 FilterKey::Environment => c.environment,
                 FilterKey::Text => unreachable!("the text filters are apart"),
             };
-            allowed.get(id as usize).copied().unwrap_or(false) // NO_USER is never allowed
+            all & allowed.get(id as usize).copied().unwrap_or(false) // NO_USER is never allowed
         });
         names_pass && self.said.iter().all(|s| s.iter().any(|s| s.get(i).copied().unwrap_or(false)))
     }
