@@ -1048,11 +1048,17 @@ fn each_passing(
         }
         return;
     }
-    let mut passing: Vec<u32> = Vec::with_capacity(STRETCH);
+    // Each group of a stretch is written at the next place, which moves on
+    // only when it passes: no branch on whether it does (not foreseeable).
+    let mut places = vec![0u32; STRETCH];
     for (at, stretch) in conversations.chunks(STRETCH).enumerate() {
         let first = at * STRETCH;
-        passing.clear();
-        passing.extend(stretch.iter().enumerate().filter(|(_, &c)| passes(c)).map(|(i, _)| (first + i) as u32));
+        let mut n = 0;
+        for (i, &c) in stretch.iter().enumerate() {
+            places[n] = (first + i) as u32;
+            n += usize::from(passes(c));
+        }
+        let passing = &places[..n];
         for (k, &i) in passing.iter().enumerate() {
             if let Some(&next) = passing.get(k + AHEAD) {
                 prefetch(&rows[next as usize]);
