@@ -1300,6 +1300,41 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_bits_found_on_two_cores_are_those_of_one_pass_whatever_the_count_of_conversations() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("demo.db")).unwrap();
+        let end = crate::model::parse_timestamp("2026-11-01T00:00:00Z").unwrap();
+        crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations: 700, seed: 5, end }).unwrap();
+        let settings = Settings::default();
+        let facts = crate::engine::load_facts(&store, &crate::geo::Geo::bundled(), &[], &[]).unwrap();
+        let mut f = Filters::default();
+        f.add_pair("source=web").unwrap();
+        f.add_pair("device=mobile").unwrap();
+        let query = Query::new(crate::model::Micros(end.0 - 86_400_000_000), end, "UTC", f).unwrap();
+        // Counts where the other core's share is empty, or ends within a word or on one.
+        for n in [0, 1, 63, 64, 65, 127, 128, 129, 320, 321, 699, 700] {
+            let mut some = facts.clone();
+            some.conversations.to_mut().truncate(n);
+            // Of the conversations kept only (the tables of every one are not asked here).
+            some.actions = Default::default();
+            some.feedback = Default::default();
+            let test = PassTest::of(&some, &query).expect("a filter");
+            let shared = Shared::new(&some, &query, &settings);
+            let bits = shared.pass.bits.as_ref().expect("filtered");
+            assert_eq!(bits.len(), n.div_ceil(64), "{n}");
+            for (i, c) in some.conversations.iter().enumerate() {
+                assert_eq!(shared.pass.has(i as u32), test.admits(&some, i, c), "{n}: conversation {i}");
+            }
+            assert!((n..bits.len() * 64).all(|i| !shared.pass.has(i as u32)), "{n}: no bit past the last");
+            assert_eq!(shared.pass, passing(&some, &query), "{n}");
+        }
+        let all = facts.conversations.iter().enumerate();
+        let test = PassTest::of(&facts, &query).unwrap();
+        assert!(all.clone().any(|(i, c)| test.admits(&facts, i, c)), "the filter lets some through");
+        assert!(!all.clone().all(|(i, c)| test.admits(&facts, i, c)), "and keeps some out");
+    }
+
     /// Four conversations, each a measured exchange (2 s) and an answer
     /// without a time of its own; conversation 0's answers cost 5 RMB each.
     fn untimed_and_foreign(rates: &[super::super::ExchangeRate]) -> Facts {
