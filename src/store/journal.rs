@@ -118,7 +118,8 @@ pub(super) fn mode(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).map(|m| m.to_ascii_lowercase())
 }
 
-fn busy(e: &rusqlite::Error) -> bool {
+/// Whether another connection held the store (SQLite's "database is locked").
+pub(super) fn busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 

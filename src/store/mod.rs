@@ -52,9 +52,7 @@ impl StoreError {
     /// Whether another connection held the store past the wait (SQLite's
     /// "database is locked").
     pub fn is_busy(&self) -> bool {
-        use rusqlite::ErrorCode;
-        matches!(self, StoreError::Sqlite { source, .. }
-            if matches!(source.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)))
+        matches!(self, StoreError::Sqlite { source, .. } if journal::busy(source))
     }
 
     /// What a person can do about it, in a sentence: the desktop app shows it
@@ -73,10 +71,10 @@ impl StoreError {
             StoreError::CreateFolder { .. } | StoreError::Create { .. } => {
                 "Check that you may write in that folder, or give Rapport another store (--db PATH, or the RAPPORT_DB variable)."
             }
+            StoreError::Sqlite { .. } if self.is_busy() => {
+                "Another program holds it (another Rapport, or a backup or sync tool): close it, then start Rapport again."
+            }
             StoreError::Sqlite { source, .. } => match source.sqlite_error_code() {
-                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-                    "Another program holds it (another Rapport, or a backup or sync tool): close it, then start Rapport again."
-                }
                 Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
                     "Put back a copy from a backup, or move the file away and Rapport starts an empty store."
                 }
@@ -155,10 +153,11 @@ impl Store {
             e => sqlite(e),
         })?;
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| {
-            match e.sqlite_error_code() {
-                // Held by another connection (a first import, journal.rs): not the file's fault.
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => sqlite(e),
-                _ => not_a_store("its schema cannot be read: the file is corrupt"),
+            // Held by another connection (a first import, journal.rs): not the file's fault.
+            if journal::busy(&e) {
+                sqlite(e)
+            } else {
+                not_a_store("its schema cannot be read: the file is corrupt")
             }
         })?;
         if app_id != schema::APPLICATION_ID && (app_id != 0 || tables > 0) {
