@@ -1153,13 +1153,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn quarter_hour_groups_give_the_numbers_of_message_by_message() {
+    /// A store of demo conversations ending on 2026-11-01 (in a folder kept
+    /// as long as the returned one), its facts, and that end.
+    fn demo_facts(conversations: u32, seed: u64) -> (tempfile::TempDir, crate::store::Store, Facts, Micros) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = crate::store::Store::open(&dir.path().join("demo.db")).unwrap();
         let end = crate::model::parse_timestamp("2026-11-01T00:00:00Z").unwrap();
-        crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations: 1500, seed: 7, end }).unwrap();
+        crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations, seed, end }).unwrap();
         let facts = crate::engine::load_facts(&store, &crate::geo::Geo::bundled(), &[], &[]).unwrap();
+        (dir, store, facts, end)
+    }
+
+    #[test]
+    fn quarter_hour_groups_give_the_numbers_of_message_by_message() {
+        let (_dir, _store, facts, _end) = demo_facts(1500, 7);
         assert!(facts.groups.rows.len() < facts.messages.len() / 2, "groups fold messages");
         let at = |s: &str| crate::model::parse_timestamp(s).unwrap();
         let periods = [
@@ -1230,12 +1237,8 @@ mod tests {
 
     #[test]
     fn a_filtered_period_counts_what_a_plain_reading_of_the_filters_lets_through() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = crate::store::Store::open(&dir.path().join("demo.db")).unwrap();
-        let end = crate::model::parse_timestamp("2026-11-01T00:00:00Z").unwrap();
-        crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations: 1500, seed: 11, end }).unwrap();
+        let (_dir, store, mut facts, end) = demo_facts(1500, 11);
         let settings = Settings::default();
-        let mut facts = crate::engine::load_facts(&store, &crate::geo::Geo::bundled(), &[], &[]).unwrap();
         facts.insights = crate::text::insight_facts(&store, &facts, &settings.fallback_phrases).unwrap();
         let user = facts.users.values[3].clone();
         let (from, to) = (end.0 - 45 * 86_400_000_000, end.0 - 86_400_000_000);
@@ -1302,12 +1305,8 @@ mod tests {
 
     #[test]
     fn the_bits_found_on_two_cores_are_those_of_one_pass_whatever_the_count_of_conversations() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = crate::store::Store::open(&dir.path().join("demo.db")).unwrap();
-        let end = crate::model::parse_timestamp("2026-11-01T00:00:00Z").unwrap();
-        crate::demo::load(&mut store, &crate::demo::DemoOptions { conversations: 700, seed: 5, end }).unwrap();
+        let (_dir, _store, facts, end) = demo_facts(700, 5);
         let settings = Settings::default();
-        let facts = crate::engine::load_facts(&store, &crate::geo::Geo::bundled(), &[], &[]).unwrap();
         let mut f = Filters::default();
         f.add_pair("source=web").unwrap();
         f.add_pair("device=mobile").unwrap();
