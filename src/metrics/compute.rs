@@ -475,7 +475,6 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
     let tools = tool_rows(facts, from, to, &passes);
     let feedback = feedback_counts(facts, from, to, &passes);
     let costs_left_out = costs_left_out(facts, from, to, &passes);
-    let by_model = super::response::by_model(facts, from, to, &passes);
     let insights = facts.insights.fallback_phrases.is_some().then(|| {
         let c = &conversations;
         insights(facts, &Period { from, to, passes: &passes, resolved: c.resolved, interactions: c.interactions })
@@ -496,8 +495,14 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         exchanges_per_user,
         exchange_conversations,
         models,
+        response_us_by_model,
         ..
     } = scan;
+    // Gathered by the scan group by group, else from the exchanges.
+    let by_model = match response_us_by_model {
+        Some(times) => super::response::per_model(facts, times),
+        None => super::response::by_model(facts, from, to, &passes),
+    };
     let n_timed = response_us.len() as u64;
     let ms = |us: i64| us as f64 / 1000.0;
     let [p50, p95] = percentiles(&mut response_us, [0.50, 0.95]);
@@ -722,6 +727,9 @@ struct Scan {
     exchanges_per_user: Vec<UserTally>,
     exchange_conversations: u64,
     models: Vec<ModelUsage>,
+    /// Read group by group with a filter: the response times per model (in
+    /// the order of `facts.models`) of the exchanges whose answer names one.
+    response_us_by_model: Option<Vec<Vec<i64>>>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -841,6 +849,7 @@ impl Scan {
                     priced: true,
                 })
                 .collect(),
+            response_us_by_model: None,
         }
     }
 
@@ -956,6 +965,7 @@ impl Scan {
     ) {
         let mut cursor = Cursor::new(clock, facts);
         let mut has_exchange = vec![false; facts.conversations.len()];
+        let mut by_model: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
         let runs = [&facts.groups, &facts.delta.groups];
         let [(lo, hi), delta_range] = runs.map(|groups| {
             let lo = groups.rows.partition_point(|g| g.bucket < from);
@@ -993,6 +1003,12 @@ impl Scan {
                         taking = (run, first..end);
                     }
                 }
+                if filtered && g.model_timed > 0 {
+                    // Those of its model come first (see `MessageGroup::model_timed`).
+                    let first = g.first_response as usize;
+                    let named = &runs[run].responses[first..first + g.model_timed as usize];
+                    by_model[g.model as usize].extend_from_slice(named);
+                }
                 self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);
                 let c = g.conversation as usize;
@@ -1020,6 +1036,9 @@ impl Scan {
             }
         }
         self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1]);
+        // Without a filter, the exchanges of the period are read one after
+        // another instead (no less fast than group by group).
+        self.response_us_by_model = filtered.then_some(by_model);
     }
 }
 
@@ -1406,6 +1425,104 @@ mod tests {
         let m = compute(&facts, &query, &settings);
         assert!(m.costs_left_out.is_empty());
         assert!((m.tokens.cost - 1.4).abs() < 1e-12, "10 RMB at 0.14: {}", m.tokens.cost);
+    }
+
+    #[test]
+    fn response_times_per_model_read_group_by_group_are_each_answers_own_model_when_models_and_none_share_a_quarter_hour(
+    ) {
+        // Three conversations (web, app, web), each in one quarter hour: a
+        // question answered by model b, a, no model, b, a again (this one
+        // without a time of its own), b, one response time apart each.
+        let mut b = super::super::FactsBuilder::new(&[]);
+        let base = crate::model::parse_timestamp("2026-10-05T10:00:00Z").unwrap().0;
+        let answers: [(Option<&str>, bool); 6] = [
+            (Some("b"), false),
+            (Some("a"), false),
+            (None, false),
+            (Some("b"), false),
+            (Some("a"), true),
+            (Some("b"), false),
+        ];
+        for c in 0..3i64 {
+            b.conversation(
+                crate::store::StoredConversation {
+                    id: c,
+                    conversation_id: format!("c{c}"),
+                    started_at: None,
+                    ended_at: None,
+                    customer_id: Some(format!("u{c}")),
+                    customer_ip_address: None,
+                    device: None,
+                    source: Some(if c == 1 { "app" } else { "web" }.into()),
+                    language: None,
+                    environment: None,
+                },
+                None,
+            );
+            let mut t = base + c * 1_000;
+            for (k, &(model, time_unknown)) in answers.iter().enumerate() {
+                let response = (c + 1) * 1_000_000 + k as i64 * 10_000;
+                let message = |id: i64, role: Role, timestamp: i64, model: Option<&'static str>, time_unknown: bool| {
+                    crate::store::MessageRow {
+                        id,
+                        conversation: c,
+                        role,
+                        timestamp,
+                        model,
+                        prompt_tokens: 0,
+                        completion_tokens: 0,
+                        cost: None,
+                        foreign_cost: None,
+                        time_unknown,
+                    }
+                };
+                b.message(message(c * 100 + 2 * k as i64, Role::User, t, None, false));
+                b.message(message(c * 100 + 2 * k as i64 + 1, Role::Agent, t + response, model, time_unknown));
+                t += 20_000_000;
+            }
+        }
+        let facts = b.finish();
+        let rows = &facts.groups.rows;
+        assert!(rows.iter().any(|g| g.model_timed > 0 && g.model_timed < g.timed), "named and unnamed in one group");
+        assert!(rows.iter().filter(|g| g.conversation == 0 && g.exchanges > 0).count() == 2, "both models' groups");
+
+        let at = |s: &str| crate::model::parse_timestamp(s).unwrap();
+        let settings = Settings::default();
+        for pairs in [&[][..], &["source=web"][..]] {
+            let mut f = Filters::default();
+            for p in pairs {
+                f.add_pair(p).unwrap();
+            }
+            let query = Query::new(at("2026-10-05T10:00:00Z"), at("2026-10-05T11:00:00Z"), "UTC", f).unwrap();
+            let shared = Shared::new(&facts, &query, &settings);
+            let fast = compute_by(&facts, &query, &shared, Way::Fastest);
+            let exact = compute_by(&facts, &query, &shared, Way::MessageByMessage);
+            assert!(fast.grouped && !exact.grouped);
+            // By hand: each conversation c that passes answers with model a
+            // once timed (k = 1), with b three times (k = 0, 3, 5).
+            let passing: Vec<i64> = if pairs.is_empty() { vec![0, 1, 2] } else { vec![0, 2] };
+            let ms = |c: i64, k: i64| ((c + 1) * 1_000_000 + k * 10_000) as f64 / 1000.0;
+            let mut a: Vec<f64> = passing.iter().map(|&c| ms(c, 1)).collect();
+            let mut b: Vec<f64> = passing.iter().flat_map(|&c| [0, 3, 5].map(|k| ms(c, k))).collect();
+            a.sort_by(f64::total_cmp);
+            b.sort_by(f64::total_cmp);
+            let rank = |v: &[f64], p: f64| v[rank(p, v.len()) - 1];
+            let want = [
+                ("a", a.len() as u64, rank(&a, 0.5), rank(&a, 0.95)),
+                ("b", b.len() as u64, rank(&b, 0.5), rank(&b, 0.95)),
+            ];
+            for m in [&fast.metrics, &exact.metrics] {
+                let got: Vec<(&str, u64, f64, f64)> = m
+                    .response_time_by_model
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .map(|r| (r.model.as_str(), r.exchanges, r.p50_response_time_ms, r.p95_response_time_ms))
+                    .collect();
+                assert_eq!(got, want, "{pairs:?}");
+                assert_eq!(m.avg_user_interactions, 6.0, "{pairs:?}: every exchange, of a model or none, timed or not");
+            }
+        }
     }
 
     #[test]

@@ -16,7 +16,9 @@ use std::ops::Range;
 pub const BUCKET_US: i64 = 15 * 60 * 1_000_000;
 
 /// The messages of one conversation in one quarter hour (those naming a
-/// model split by model), with the exchanges whose agent message is among them.
+/// model split by model), with the exchanges whose agent message is among
+/// them: each with the group of its agent message's model, those whose
+/// answer names no model with the conversation's first group.
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
 pub struct MessageGroup {
@@ -47,7 +49,12 @@ pub struct MessageGroup {
     pub first_response: u32,
     /// Some message naming `model` has tokens but no cost nor price (0 or 1).
     pub unpriced: u8,
-    pub _pad: [u8; 7],
+    pub _pad: [u8; 3],
+    /// Of the `timed` response times, the first `model_timed` are of
+    /// exchanges whose agent message names `model` (the response times per
+    /// model); the rest, of a conversation's first group only, of answers
+    /// naming no model.
+    pub model_timed: u32,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -65,7 +72,11 @@ pub struct Groups {
 #[derive(Default)]
 struct Scratch {
     order: Vec<u32>,
-    pending: Vec<(u32, i64)>,
+    /// The quarter hour's exchanges: conversation, model, response time.
+    pending: Vec<(u32, u32, i64)>,
+    /// One conversation's exchanges: its group (from its first), whether
+    /// the answer names no model, response time.
+    placed: Vec<(u32, bool, i64)>,
 }
 
 pub fn bucket_of(ts: i64) -> i64 {
@@ -208,8 +219,9 @@ impl Groups {
         // Its exchanges, by conversation.
         let pending = &mut s.pending;
         pending.clear();
-        pending.extend(exchanges.iter().map(|x| (x.conversation, x.response_us)));
-        pending.sort_by_key(|&(c, _)| c);
+        pending.extend(exchanges.iter().map(|x| (x.conversation, x.model, x.response_us)));
+        pending.sort_by_key(|&(c, _, _)| c);
+        let placed = &mut s.placed;
         let mut next_exchange = 0;
         let (rows, responses) = (self.rows.to_mut(), self.responses.to_mut());
 
@@ -234,17 +246,33 @@ impl Groups {
             while next_exchange < pending.len() && pending[next_exchange].0 < conversation {
                 next_exchange += 1; // cannot happen: an exchange's agent message is a message
             }
-            let g = &mut rows[first_group];
-            g.first_response = responses.len() as u32;
+            // Each exchange with the group of its answer's model (there is
+            // one: the answer is among the messages), those naming none with
+            // the first group after its model's; in time order within each.
+            placed.clear();
             while next_exchange < pending.len() && pending[next_exchange].0 == conversation {
-                let response = pending[next_exchange].1;
-                g.exchanges += 1;
-                if response != NONE {
-                    responses.push(response);
-                    g.timed += 1;
-                    g.response_sum += response;
-                }
+                let (_, model, response) = pending[next_exchange];
+                let named =
+                    (model != NO_MODEL).then(|| rows[first_group..].iter().position(|g| g.model == model)).flatten();
+                debug_assert!(model == NO_MODEL || named.is_some(), "an answer's model has a group");
+                placed.push((named.unwrap_or(0) as u32, named.is_none(), response));
                 next_exchange += 1;
+            }
+            placed.sort_by_key(|&(group, unnamed, _)| (group, unnamed));
+            let mut at = 0;
+            for (k, g) in rows[first_group..].iter_mut().enumerate() {
+                g.first_response = responses.len() as u32;
+                while at < placed.len() && placed[at].0 == k as u32 {
+                    let (_, unnamed, response) = placed[at];
+                    g.exchanges += 1;
+                    if response != NONE {
+                        responses.push(response);
+                        g.timed += 1;
+                        g.model_timed += u32::from(!unnamed);
+                        g.response_sum += response;
+                    }
+                    at += 1;
+                }
             }
         }
     }
@@ -341,7 +369,8 @@ impl MessageGroup {
             timed: 0,
             first_response: 0,
             response_sum: 0,
-            _pad: [0; 7],
+            _pad: [0; 3],
+            model_timed: 0,
         }
     }
 

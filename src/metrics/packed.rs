@@ -14,7 +14,7 @@ use super::column::{Backing, Column, Names};
 use super::facts::Facts;
 use super::groups::Groups;
 use super::insights::InsightFacts;
-use super::rows::{Interner, NONE};
+use super::rows::{Interner, NONE, NO_MODEL};
 use bytemuck::Pod;
 use std::sync::Arc;
 
@@ -26,8 +26,10 @@ use std::sync::Arc;
 /// as they are in memory, aligned, read in place. 6: the same bytes, but a
 /// group's messages added up in time order (its sums are then the same
 /// however the facts were made: built, or updated after an import), so
-/// facts kept before are not read.
-pub const PACKED_LAYOUT: u32 = 6;
+/// facts kept before are not read. 7: each exchange with the group of its
+/// answer's model, and a group's count of those response times
+/// (`model_timed`, in what was padding).
+pub const PACKED_LAYOUT: u32 = 7;
 
 /// Written in the machine's byte order: rows kept by a machine of the other
 /// order are not read (they would be rebuilt).
@@ -324,6 +326,8 @@ impl Facts {
                         | out_or_none(g.user, users)
                         | out_or_none(g.model, models)
                         | (g.timed > g.exchanges)
+                        | (g.model_timed > g.timed)
+                        | ((g.model_timed > 0) & (g.model == NO_MODEL))
                         | (u64::from(g.first_response) + u64::from(g.timed) > responses)
                 })
                 | self.message_conversations.iter().fold(false, |bad, &c| bad | out_or_none(c, n))
