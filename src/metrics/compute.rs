@@ -1007,7 +1007,9 @@ impl Scan {
                     // Those of its model come first (see `MessageGroup::model_timed`).
                     let first = g.first_response as usize;
                     let named = &runs[run].responses[first..first + g.model_timed as usize];
-                    by_model[g.model as usize].extend_from_slice(named);
+                    // One or a few: pushed one by one (a copy of a few is a call).
+                    let times = &mut by_model[g.model as usize];
+                    named.iter().for_each(|&t| times.push(t));
                 }
                 self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);

@@ -371,8 +371,16 @@ pub(crate) fn insights<P: Fn(u32) -> bool>(facts: &Facts, period: &Period<P>) ->
         b.1.cmp(&a.1).then_with(|| insight.texts.name(a.0).cmp(insight.texts.name(b.0)))
     };
     if counted.len() > TOP_UNANSWERED {
-        counted.select_nth_unstable_by(TOP_UNANSWERED - 1, order);
-        counted.truncate(TOP_UNANSWERED);
+        // The tenth most said count first, by the counts alone: only the
+        // texts said at least as often can be shown, and only those are
+        // ordered by text (most of the texts, said once or twice, never are).
+        counted.select_nth_unstable_by(TOP_UNANSWERED - 1, |a, b| b.1.cmp(&a.1));
+        let tenth = counted[TOP_UNANSWERED - 1].1;
+        counted.retain(|&(_, count)| count >= tenth);
+        if counted.len() > TOP_UNANSWERED {
+            counted.select_nth_unstable_by(TOP_UNANSWERED - 1, order);
+            counted.truncate(TOP_UNANSWERED);
+        }
     }
     counted.sort_unstable_by(order);
     let top: Vec<UnansweredText> = counted
