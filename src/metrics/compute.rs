@@ -160,8 +160,10 @@ pub struct Dashboard {
 }
 
 /// The two periods (and a second segment) are independent scans over shared,
-/// read-only facts, so they run side by side: a dashboard costs about one
-/// period on two cores.
+/// read-only facts, so they run side by side: the parts of both periods
+/// (see `dashboard_parts`) are shared out between two cores as each is
+/// free, so that a dashboard costs about half of its work whether the rows
+/// lie in both periods or nearly all in one.
 pub fn dashboard(facts: &Facts, query: &Query, settings: &Settings) -> Dashboard {
     dashboard_parts(facts, query, settings).0
 }
@@ -172,16 +174,32 @@ pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings)
     let previous_query = query.previous();
     let shared = Shared::new(facts, query, settings);
     let segment_query = query.segment_query();
-    let (current, previous, segment) = std::thread::scope(|scope| {
-        let previous = query.compare.then(|| scope.spawn(|| compute_with(facts, &previous_query, &shared)));
+    let (current, previous) = (PeriodParts::default(), PeriodParts::default());
+    // Each part of both periods, the largest kinds first: each core takes
+    // the next not taken.
+    let mut periods = vec![(&current, query)];
+    if query.compare {
+        periods.push((&previous, &previous_query));
+    }
+    let jobs: Vec<(&PeriodParts, &Query, Part)> =
+        Part::ALL.iter().flat_map(|&part| periods.iter().map(move |&(parts, query)| (parts, query, part))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        while let Some(&(parts, query, part)) = jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            parts.run(part, facts, query, &shared, Way::Fastest);
+        }
+    };
+    let segment = std::thread::scope(|scope| {
         let segment = segment_query
             .as_ref()
             .map(|q| scope.spawn(move || compute_with(facts, q, &Shared::new(facts, q, settings)).metrics));
-        let current = compute_with(facts, query, &shared);
-        let previous = previous.map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        let segment = segment.map(|s| s.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (current, previous, segment)
+        let other = scope.spawn(work);
+        work();
+        other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        segment.map(|s| s.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
+    let current = current.finish(facts);
+    let previous = query.compare.then(|| previous.finish(facts));
     let dashboard = Dashboard { current: current.metrics.clone(), previous: previous.map(|p| p.metrics), segment };
     (dashboard, current, shared)
 }
@@ -468,18 +486,107 @@ enum Way {
 }
 
 fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Computed {
-    let (from, to) = (query.from.0, query.to.0);
-    let passes = |c: u32| shared.pass.has(c);
-    let conversations = ConversationTally::of_period(facts, from, to, shared);
-    let (scan, grouped) = Scan::of_period(facts, query, shared.pass.is_filtered(), &passes, way);
-    let tools = tool_rows(facts, from, to, &passes);
-    let feedback = feedback_counts(facts, from, to, &passes);
-    let costs_left_out = costs_left_out(facts, from, to, &passes);
-    let insights = facts.insights.fallback_phrases.is_some().then(|| {
-        let c = &conversations;
-        insights(facts, &Period { from, to, passes: &passes, resolved: c.resolved, interactions: c.interactions })
-    });
+    let parts = PeriodParts::default();
+    for part in Part::ALL {
+        parts.run(part, facts, query, shared, way);
+    }
+    parts.finish(facts)
+}
 
+/// A period's numbers come in three parts that read apart tables, so that
+/// they can be computed on either core: a dashboard's two cores take the
+/// parts of both periods one after another, whichever is free (most of a
+/// dump may lie in one period, and the other period is then soon done).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Part {
+    /// The messages and exchanges (and their response times).
+    Messages,
+    /// The conversations that start in the period, and Insights.
+    Conversations,
+    /// The actions, feedback and costs left out.
+    Rest,
+}
+
+impl Part {
+    /// The largest first: whichever core is free takes the next.
+    const ALL: [Part; 3] = [Part::Messages, Part::Conversations, Part::Rest];
+}
+
+/// The parts of one period, each set once by whichever core computed it.
+#[derive(Default)]
+struct PeriodParts {
+    messages: std::sync::OnceLock<MessageNumbers>,
+    conversations: std::sync::OnceLock<(ConversationTally, Option<super::insights::Insights>)>,
+    rest: std::sync::OnceLock<(Vec<ToolRow>, FeedbackCounts, Vec<LeftOutCost>)>,
+}
+
+/// [`Part::Messages`]: the scan, whether it went group by group, the
+/// response times per model and the response times' percentiles.
+struct MessageNumbers {
+    scan: Scan,
+    grouped: bool,
+    by_model: Vec<super::response::ModelResponseTime>,
+    percentiles: [Option<i64>; 2],
+}
+
+impl PeriodParts {
+    fn run(&self, part: Part, facts: &Facts, query: &Query, shared: &Shared, way: Way) {
+        let (from, to) = (query.from.0, query.to.0);
+        let passes = |c: u32| shared.pass.has(c);
+        match part {
+            Part::Messages => {
+                let (mut scan, grouped) = Scan::of_period(facts, query, shared.pass.is_filtered(), &passes, way);
+                // Gathered by the scan group by group, else from the exchanges.
+                let by_model = match scan.response_us_by_model.take() {
+                    Some(times) => super::response::per_model(facts, times),
+                    None => super::response::by_model(facts, from, to, &passes),
+                };
+                let percentiles = percentiles(&mut scan.response_us, [0.50, 0.95]);
+                let _ = self.messages.set(MessageNumbers { scan, grouped, by_model, percentiles });
+            }
+            Part::Conversations => {
+                let c = ConversationTally::of_period(facts, from, to, shared);
+                let insights = facts.insights.fallback_phrases.is_some().then(|| {
+                    let period =
+                        Period { from, to, passes: &passes, resolved: c.resolved, interactions: c.interactions };
+                    insights(facts, &period)
+                });
+                let _ = self.conversations.set((c, insights));
+            }
+            Part::Rest => {
+                let tools = tool_rows(facts, from, to, &passes);
+                let feedback = feedback_counts(facts, from, to, &passes);
+                let left_out = costs_left_out(facts, from, to, &passes);
+                let _ = self.rest.set((tools, feedback, left_out));
+            }
+        }
+    }
+
+    /// The period's numbers, once every part is computed.
+    fn finish(self, facts: &Facts) -> Computed {
+        let done = "every part of a period is computed before it is finished";
+        let MessageNumbers { scan, grouped, by_model, percentiles: [p50, p95] } =
+            self.messages.into_inner().expect(done);
+        let (conversations, insights) = self.conversations.into_inner().expect(done);
+        let (tools, feedback, costs_left_out) = self.rest.into_inner().expect(done);
+        finished(facts, scan, grouped, by_model, [p50, p95], conversations, insights, tools, feedback, costs_left_out)
+    }
+}
+
+/// A period's numbers from its parts.
+#[allow(clippy::too_many_arguments)]
+fn finished(
+    facts: &Facts,
+    scan: Scan,
+    grouped: bool,
+    by_model: Vec<super::response::ModelResponseTime>,
+    [p50, p95]: [Option<i64>; 2],
+    conversations: ConversationTally,
+    insights: Option<super::insights::Insights>,
+    tools: Vec<ToolRow>,
+    feedback: FeedbackCounts,
+    costs_left_out: Vec<LeftOutCost>,
+) -> Computed {
     let Scan {
         total_messages,
         user_messages,
@@ -489,23 +596,16 @@ fn compute_by(facts: &Facts, query: &Query, shared: &Shared, way: Way) -> Comput
         cost,
         peak_hours,
         daily,
-        mut response_us,
+        response_us,
         response_sum,
         exchanges: n_exchanges,
         exchanges_per_user,
         exchange_conversations,
         models,
-        response_us_by_model,
         ..
     } = scan;
-    // Gathered by the scan group by group, else from the exchanges.
-    let by_model = match response_us_by_model {
-        Some(times) => super::response::per_model(facts, times),
-        None => super::response::by_model(facts, from, to, &passes),
-    };
     let n_timed = response_us.len() as u64;
     let ms = |us: i64| us as f64 / 1000.0;
-    let [p50, p95] = percentiles(&mut response_us, [0.50, 0.95]);
     let c = &conversations;
     let metrics = Metrics {
         total_messages,
@@ -1523,6 +1623,42 @@ mod tests {
                     .collect();
                 assert_eq!(got, want, "{pairs:?}");
                 assert_eq!(m.avg_user_interactions, 6.0, "{pairs:?}: every exchange, of a model or none, timed or not");
+            }
+        }
+    }
+
+    #[test]
+    fn a_dashboard_whose_parts_are_shared_between_two_cores_has_each_period_as_computed_alone() {
+        let (_dir, _store, facts, _end) = demo_facts(1500, 5);
+        let at = |s: &str| crate::model::parse_timestamp(s).unwrap();
+        let settings = Settings::default();
+        // Rows in both periods; nearly all in the current one; not of whole quarter hours.
+        let periods = [
+            (at("2026-10-18T00:00:00Z"), at("2026-11-01T00:00:00Z"), "Europe/Berlin"),
+            (at("2026-09-03T00:00:00Z"), at("2026-11-01T00:00:00Z"), "UTC"),
+            (at("2026-10-20T05:10:00Z"), at("2026-10-27T11:37:00Z"), "Asia/Kolkata"),
+        ];
+        let filters: [&[&str]; 2] = [&[], &["source=web", "device=mobile"]];
+        for (from, to, zone) in periods {
+            for pairs in filters {
+                let mut f = Filters::default();
+                for p in pairs {
+                    f.add_pair(p).unwrap();
+                }
+                let mut segment = Filters::default();
+                segment.add_pair("device=desktop").unwrap();
+                let alone = Query::new(from, to, zone, f).unwrap();
+                let query = Query { segment: Some(segment), ..alone.clone().compared() };
+                let label = format!("{zone} {pairs:?}");
+                let d = dashboard(&facts, &query, &settings);
+                let previous = compute(&facts, &alone.previous(), &settings);
+                assert!(d.current.total_messages > 0 && previous.total_messages > 0, "{label}: rows in both");
+                assert_eq!(d.current, compute(&facts, &alone, &settings), "{label}: the current period");
+                assert_eq!(d.previous.as_ref(), Some(&previous), "{label}: the previous period");
+                let segment = compute(&facts, &query.segment_query().unwrap(), &settings);
+                assert_eq!(d.segment.as_ref(), Some(&segment), "{label}: the segment");
+                let once = dashboard(&facts, &alone, &settings);
+                assert_eq!((&once.current, once.previous.is_none()), (&d.current, true), "{label}: without compare");
             }
         }
     }
