@@ -1085,10 +1085,18 @@ impl Scan {
         let mut taking = (0, 0..0);
         // A group's user is counted at a place of its own among every
         // user's: asked for some groups ahead, once the group is at hand.
+        // With a filter, so are its response times (those of the groups that
+        // pass lie apart too).
         let users = self.exchanges_per_user.as_ptr();
-        let ahead = |g: &MessageGroup| {
-            if g.user != NO_USER {
-                prefetch_at(users.wrapping_add(g.user as usize));
+        let ahead = |run: usize| {
+            let responses = runs[run].responses.as_ptr();
+            move |g: &MessageGroup| {
+                if g.user != NO_USER {
+                    prefetch_at(users.wrapping_add(g.user as usize));
+                }
+                if filtered && g.timed > 0 {
+                    prefetch_at(responses.wrapping_add(g.first_response as usize));
+                }
             }
         };
         let mut visit = |run: usize, g: &MessageGroup| {
@@ -1125,7 +1133,7 @@ impl Scan {
         };
         if rows[1].is_empty() {
             // One run: its packed conversations are read, and only the groups that pass.
-            each_passing(&facts.groups.conversations[lo..hi], rows[0], filtered, passes, ahead, |g| visit(0, g));
+            each_passing(&facts.groups.conversations[lo..hi], rows[0], filtered, passes, ahead(0), |g| visit(0, g));
         } else {
             // Two: in the order of groups built from every row (in time,
             // for the cursor; costs added up in its order), the first run
@@ -1134,7 +1142,7 @@ impl Scan {
                 [&facts.groups.conversations[lo..hi], &facts.delta.groups.conversations[delta_range.0..delta_range.1]];
             for (run, stretch) in stretches(rows, |g, h| facts.group_before(g, h)) {
                 let (conversations, rows) = (&conversations[run][stretch.clone()], &rows[run][stretch]);
-                each_passing(conversations, rows, filtered, passes, ahead, |g| visit(run, g));
+                each_passing(conversations, rows, filtered, passes, ahead(run), |g| visit(run, g));
             }
         }
         self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1]);
