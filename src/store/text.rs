@@ -131,13 +131,41 @@ impl Store {
                  WHERE conversation_words MATCH ?1",
             )?;
             let mut rows = stmt.query([query.join(" OR ")])?;
+            // Whether a short text says a phrase, by the text as stored:
+            // texts said again and again (a bot's answers) are read and
+            // split into words once. Bounded: forgotten all at once when full.
+            // (Text and packed text apart: one's bytes may be the other's.)
+            let mut known: [std::collections::HashMap<Box<[u8]>, bool>; 2] = Default::default();
             while let Some(r) = rows.next()? {
                 let row: i64 = r.get(0)?;
                 if said.contains(&row) {
                     continue;
                 }
-                let words = self.text(r.get_ref(1)?)?.map(|t| crate::metrics::words::words(&t));
-                if words.is_some_and(|w| several.iter().any(|p| crate::metrics::words::has_phrase(&w, p))) {
+                let stored = r.get_ref(1)?;
+                let says = |stored| -> rusqlite::Result<bool> {
+                    let words = self.text(stored)?.map(|t| crate::metrics::words::words(&t));
+                    Ok(words.is_some_and(|w| several.iter().any(|p| crate::metrics::words::has_phrase(&w, p))))
+                };
+                let key = match stored {
+                    rusqlite::types::ValueRef::Text(t) => Some((0, t)),
+                    rusqlite::types::ValueRef::Blob(b) => Some((1, b)),
+                    _ => None,
+                };
+                let says = match key.filter(|(_, bytes)| bytes.len() <= KNOWN_TEXT_BYTES) {
+                    Some((kind, bytes)) => match known[kind].get(bytes) {
+                        Some(&says) => says,
+                        None => {
+                            let answer = says(stored)?;
+                            if known[kind].len() >= KNOWN_TEXTS {
+                                known[kind].clear();
+                            }
+                            known[kind].insert(bytes.into(), answer);
+                            answer
+                        }
+                    },
+                    None => says(stored)?,
+                };
+                if says {
                     said.insert(row);
                     f(row);
                 }
@@ -147,6 +175,11 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 }
+
+/// [`Store::conversations_saying`] remembers what texts of at most this
+/// many bytes (as stored) say, for at most this many texts at once.
+const KNOWN_TEXT_BYTES: usize = 256;
+const KNOWN_TEXTS: usize = 65_536;
 
 /// How many messages of a store's first import its dictionary is learnt from.
 pub const DICTIONARY_SAMPLES: usize = 4096;
