@@ -767,8 +767,9 @@ impl Bits {
 }
 
 /// More conversations than this to write again from what is stored: the
-/// whole index is, rather than a list this long kept.
-const STALE_LIMIT: usize = 50_000;
+/// whole index is, rather than a list this long kept. (Eight in this
+/// crate's own tests, so that they reach that path with a few records.)
+const STALE_LIMIT: usize = if cfg!(test) { 8 } else { 50_000 };
 
 impl WordsIndex<'_> {
     fn stale_words(&mut self, conversation: i64) {
@@ -944,5 +945,82 @@ fn merge_metadata(old: Option<&str>, new: Option<&serde_json::Map<String, serde_
             crate::model::bound_metadata(&mut m);
             Some(serde_json::Value::Object(m).to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STALE_LIMIT;
+    use crate::demo::{records, DemoOptions};
+    use crate::model::{Micros, Record};
+    use crate::store::Store;
+    use std::collections::BTreeSet;
+
+    fn import(store: &mut Store, name: &str, records: &[Record]) {
+        let mut writer = store.begin_file(name, 0).unwrap();
+        for r in records {
+            writer.write(r).unwrap();
+        }
+        writer.commit("test", records.len() as u64, 0).unwrap();
+    }
+
+    /// The ids of the conversations that say `phrase`.
+    fn saying(store: &Store, phrase: &str) -> BTreeSet<String> {
+        let words = vec![crate::metrics::words::words(phrase)];
+        let mut rows = Vec::new();
+        store.conversations_saying(&words, |row| rows.push(row)).unwrap();
+        let conn = &store.conn;
+        rows.iter()
+            .map(|row| {
+                conn.query_row("SELECT conversation_id FROM conversation WHERE id = ?1", [row], |r| r.get(0)).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn more_conversations_changed_than_listed_have_the_whole_index_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let options =
+            DemoOptions { conversations: 4 * STALE_LIMIT as u32, seed: 1, end: Micros(1_790_000_000_000_000) };
+        let mut first = records(&options);
+        for r in &mut first {
+            if let Record::Message(m) = r {
+                m.content = Some(format!("alpha said in {}", m.conversation_id));
+            }
+        }
+        // Written record by record: every conversation's words read back
+        // at the commit, more than the list keeps.
+        import(&mut store, "first", &first);
+        let with_messages: BTreeSet<String> = first
+            .iter()
+            .filter_map(|r| match r {
+                Record::Message(m) => Some(m.conversation_id.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(with_messages.len() > 2 * STALE_LIMIT + 1);
+        assert_eq!(saying(&store, "alpha"), with_messages);
+        // A second file replaces every message of half of them (again more
+        // than the list keeps): their old words go, the others' stay.
+        let changed: BTreeSet<String> = with_messages.iter().take(2 * STALE_LIMIT + 1).cloned().collect();
+        let second: Vec<Record> = first
+            .iter()
+            .filter_map(|r| match r {
+                Record::Message(m) if changed.contains(&m.conversation_id) => {
+                    let mut m = m.clone();
+                    m.content = Some("beta gamma".into());
+                    Some(Record::Message(m))
+                }
+                _ => None,
+            })
+            .collect();
+        import(&mut store, "second", &second);
+        let kept: BTreeSet<String> = with_messages.difference(&changed).cloned().collect();
+        assert_eq!(saying(&store, "alpha"), kept);
+        assert_eq!(saying(&store, "beta gamma"), changed);
+        assert!(saying(&store, "gamma beta").is_empty(), "a phrase keeps its order");
+        let one = kept.iter().next().unwrap();
+        assert_eq!(saying(&store, &format!("said in {one}")), BTreeSet::from([one.clone()]));
     }
 }
