@@ -3,6 +3,12 @@
 
 mod cli;
 
+/// mimalloc rather than the system's allocator: an import's records, words
+/// and batches are small allocations, many of them freed on another thread
+/// than made them (README, "What the import still lacks").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     // `rapport metrics | head` closes the pipe early: end quietly, as other
     // command-line tools do, instead of panicking on the next write.

@@ -33,13 +33,22 @@ pub fn insight_facts_in(
 /// time) says one of `phrases` as consecutive words, as the store's
 /// full-text index (of the rule's words) finds it.
 pub fn text_matches(store: &Store, facts: &Facts, phrases: &[String]) -> Result<Vec<bool>, StoreError> {
-    let mut said = vec![false; facts.conversations.len()];
-    store.messages_saying(Phrases::new(phrases).words(), |message| {
-        if let Some(c) = facts.conversation_of_message(message) {
-            said[c as usize] = true;
+    // The store's rows of the conversations that say it, one bit each.
+    let mut rows: Vec<u64> = Vec::new();
+    store.conversations_saying(Phrases::new(phrases).words(), |row| {
+        if let Ok(row) = usize::try_from(row) {
+            if row / 64 >= rows.len() {
+                rows.resize(row / 64 + 1, 0);
+            }
+            rows[row / 64] |= 1 << (row % 64);
         }
     })?;
-    Ok(said)
+    let said_row =
+        |row: i64| usize::try_from(row).is_ok_and(|r| rows.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0));
+    // A conversation an import replaced is counted as its new facts only.
+    Ok((0..facts.conversations.len() as u32)
+        .map(|c| said_row(facts.conversation_rows[c as usize]) && !facts.is_replaced(c))
+        .collect())
 }
 
 /// A stretch of a message around a phrase it says, to show as text.

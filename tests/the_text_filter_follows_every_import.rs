@@ -131,3 +131,89 @@ fn the_filter_keeps_the_conversations_that_say_it_whatever_order_they_were_impor
     ids.sort();
     assert_eq!(ids, ["late", "middle"]);
 }
+
+#[test]
+fn a_phrase_said_across_two_messages_of_one_conversation_is_not_said() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "a.jsonl",
+        line("c1", "m1", "user", "where is my")
+            + &line("c1", "m2", "agent", "order status")
+            + &line("c2", "m1", "user", "my order"),
+    );
+    ws.import(&[file]);
+    assert_eq!(said(&ws, "my order"), 1, "only the conversation that says it in one message");
+    assert_eq!(said(&ws, "order"), 2, "a word is said wherever one of its messages says it");
+}
+
+#[test]
+fn a_replaced_message_takes_its_words_away_and_leaves_the_others_messages() {
+    let ws = Workspace::new();
+    let first =
+        ws.file("a.jsonl", line("c1", "m1", "user", "refund please") + &line("c1", "m2", "agent", "sure thing"));
+    ws.import(&[first]);
+    assert_eq!(said(&ws, "refund please"), 1);
+    // A later file replaces one message and adds one to the same conversation.
+    let second = ws.file(
+        "b.jsonl",
+        line("c1", "m1", "user", "cancel it")
+            + &line("c1", "m3", "user", "thanks a lot").replace("10:00:01", "10:00:05"),
+    );
+    ws.import(&[second]);
+    assert_eq!(said(&ws, "refund"), 0, "the old text's words are gone");
+    assert_eq!(said(&ws, "sure thing"), 1, "the message not replaced still says its words");
+    assert_eq!(said(&ws, "cancel it"), 1);
+    assert_eq!(said(&ws, "thanks a lot"), 1, "a message added to a stored conversation is found");
+}
+
+#[test]
+fn conversations_interleaved_beyond_what_the_reading_thread_holds_are_all_found() {
+    // More conversations than the reading thread holds open at once
+    // (run.rs), each said in two rounds: each conversation's words are
+    // sent twice, and its document is written again from its messages.
+    let ws = Workspace::new();
+    let n = 1500;
+    let mut text = String::new();
+    for i in 0..n {
+        text += &line(&format!("c{i}"), "m1", "user", &format!("first w{i}"));
+    }
+    for i in 0..n {
+        let said_then = if i % 3 == 0 { "refund now" } else { "all good" };
+        text += &line(&format!("c{i}"), "m2", "agent", said_then);
+    }
+    // And one message given again, changed, at the end.
+    text += &line("c1", "m1", "user", "refund now");
+    let file = ws.file("a.jsonl", text);
+    ws.import(&[file]);
+    assert_eq!(said(&ws, "first"), n - 1, "every conversation's first round but the one replaced");
+    assert_eq!(said(&ws, "w7"), 1);
+    assert_eq!(said(&ws, "w1"), 0, "c1's first message was replaced");
+    assert_eq!(said(&ws, "refund now"), n / 3 + 1);
+    assert_eq!(said(&ws, "good"), n - n / 3);
+}
+
+#[test]
+fn records_written_without_their_words_ahead_are_indexed_at_the_commit() {
+    // The demo writes record by record (no reading thread gathers words):
+    // each conversation's words are read back from its messages at the commit.
+    let ws = Workspace::new();
+    let options = rapport::demo::DemoOptions { conversations: 300, seed: 5, end: at("2026-10-20T00:00:00Z") };
+    ws.engine().load_demo(&options).unwrap();
+    let records = rapport::demo::records(&options);
+    let messages: Vec<(&str, Vec<String>)> = records
+        .iter()
+        .filter_map(|r| match r {
+            rapport::model::Record::Message(m) => {
+                Some((m.conversation_id.as_str(), rapport::metrics::words::words(m.content.as_deref()?)))
+            }
+            _ => None,
+        })
+        .collect();
+    let first = messages.iter().find(|(_, w)| w.len() >= 2).expect("a message of two words");
+    for phrase in [first.1[..1].to_vec(), first.1[..2].to_vec()] {
+        let expected: std::collections::HashSet<&str> =
+            messages.iter().filter(|(_, w)| rapport::metrics::words::has_phrase(w, &phrase)).map(|(c, _)| *c).collect();
+        let q = query("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z", "UTC", &[("text", &phrase.join(" "))]);
+        assert_eq!(metrics(&mut ws.engine(), &q).total_conversations, expected.len() as u64, "{phrase:?}");
+    }
+}

@@ -3,9 +3,10 @@
 //! their traces), then each read in one transaction. Reading and normalising run on
 //! a second thread while this one writes, so an import uses both cores; the
 //! channel between them is bounded, so memory stays flat whatever the file's
-//! size. The reading thread also finds each message's words for the
-//! full-text index, and frees the batches the writer is done with (sent
-//! back to it), so that the writer, the slower of the two, only writes.
+//! size. The reading thread also gathers each conversation's words for the
+//! full-text index (the index keeps conversations: one document each, each
+//! word once), packs message text, and frees the batches the writer is done
+//! with (sent back to it), so that the writer, the slower of the two, only writes.
 
 use super::detect::{detect, Detected};
 use super::formats::{Context, Reading};
@@ -16,7 +17,8 @@ use super::report::{FileReport, ImportReport, Progress, Rejection};
 use super::source;
 use crate::model::Record;
 use crate::store::{
-    learn_dictionary, Counts, ImportTarget, Packing, StoreError, TextPacker, DICTIONARY_SAMPLES, NEW_DICTIONARY,
+    learn_dictionary, ConversationWords, Counts, ImportTarget, Packing, StoreError, TextPacker, DICTIONARY_SAMPLES,
+    NEW_DICTIONARY,
 };
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -96,13 +98,12 @@ pub fn import(
 }
 
 /// One record read, or why it was rejected, with what the reading thread
-/// found for a message: its words, when the store indexes them, and its
-/// text packed, when the store packs it (shared by the messages of a file
-/// that say the same text again and again: see [`TextMemo`]).
+/// found for a message: its text packed, when the store packs it (shared
+/// by the messages of a file that say the same text again and again: see
+/// [`TextMemo`]).
 struct Item {
     position: Position,
     outcome: Result<Record, String>,
-    words: Option<Shared<String, str>>,
     packed: Option<Shared<Vec<u8>, [u8]>>,
 }
 
@@ -126,7 +127,7 @@ impl<O: std::ops::Deref<Target = S>, S: ?Sized> Shared<O, S> {
 /// packing would not make it smaller).
 #[derive(Default)]
 struct Found {
-    words: Option<Arc<str>>,
+    words: Option<Arc<[Box<str>]>>,
     packed: Option<Option<Arc<[u8]>>>,
 }
 
@@ -205,6 +206,109 @@ struct Batch {
     /// A dictionary learnt for the file's text, kept before the items packed with it.
     dictionary: Option<(i64, Vec<u8>)>,
     items: Vec<Item>,
+    /// Conversations' words (id, words), written after the items: each
+    /// conversation's messages are in these items or in earlier batches.
+    words: Vec<(String, String)>,
+}
+
+impl Batch {
+    fn of(items: Vec<Item>) -> Batch {
+        Batch { dictionary: None, items, words: Vec::new() }
+    }
+}
+
+/// The words of the conversations being read, gathered for the full-text
+/// index: a conversation's are sent once it has not been heard of for a
+/// while (the records of a conversation usually come together), or at the
+/// file's end. Bounded: at most [`OPEN_CONVERSATIONS`] conversations and
+/// [`OPEN_WORD_BYTES`] of words are held; a conversation whose words were
+/// sent and that is heard of again gets its words sent a second time,
+/// and the writer then reads its messages back (write.rs).
+#[derive(Default)]
+struct Gather {
+    /// The slot of each conversation held, by its id.
+    index: HashMap<Box<str>, usize>,
+    slots: Vec<Open>,
+    /// Slots free to take (their room for words is kept).
+    free: Vec<usize>,
+    /// The slot of the last message's conversation: most messages' too.
+    last: Option<usize>,
+    /// Counts the messages gathered: when each conversation was last heard of.
+    clock: u64,
+    /// The bytes of words held.
+    bytes: usize,
+    /// Words ready to be sent, in the order the conversations were let go.
+    ready: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct Open {
+    id: Option<Box<str>>,
+    words: ConversationWords,
+    heard: u64,
+}
+
+const OPEN_CONVERSATIONS: usize = 1024;
+const OPEN_WORD_BYTES: usize = 32 << 20;
+
+impl Gather {
+    /// Adds the words of a message of `conversation_id`.
+    fn add<'w>(&mut self, conversation_id: &str, words: impl Iterator<Item = &'w str>) {
+        self.clock += 1;
+        let slot = match self.last {
+            Some(slot) if self.slots[slot].id.as_deref() == Some(conversation_id) => slot,
+            _ => self.slot(conversation_id),
+        };
+        self.last = Some(slot);
+        let open = &mut self.slots[slot];
+        open.heard = self.clock;
+        let before = open.words.len();
+        for word in words {
+            open.words.add(word);
+        }
+        self.bytes += open.words.len() - before;
+        if self.bytes > OPEN_WORD_BYTES {
+            self.let_go(0);
+        }
+    }
+
+    /// The slot of `conversation_id`, taken when it is not held.
+    fn slot(&mut self, conversation_id: &str) -> usize {
+        if let Some(&slot) = self.index.get(conversation_id) {
+            return slot;
+        }
+        if self.index.len() >= OPEN_CONVERSATIONS {
+            self.let_go(OPEN_CONVERSATIONS / 2);
+        }
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(Open::default());
+            self.slots.len() - 1
+        });
+        let id: Box<str> = conversation_id.into();
+        self.slots[slot].id = Some(id.clone());
+        self.index.insert(id, slot);
+        slot
+    }
+
+    /// Lets go of the conversations heard of least lately, until `keep` are held.
+    fn let_go(&mut self, keep: usize) {
+        let mut heard: Vec<(u64, usize)> = self.index.values().map(|&slot| (self.slots[slot].heard, slot)).collect();
+        heard.sort_unstable();
+        let go = heard.len().saturating_sub(keep);
+        for (_, slot) in heard.into_iter().take(go) {
+            let open = &mut self.slots[slot];
+            let Some(id) = open.id.take() else { continue };
+            self.index.remove(&id);
+            self.bytes -= open.words.len();
+            if !open.words.is_empty() {
+                self.ready.push((id.into(), open.words.take()));
+            }
+            self.free.push(slot);
+            if self.last == Some(slot) {
+                self.last = None;
+            }
+        }
+    }
 }
 
 /// How the reading thread packs message text.
@@ -240,21 +344,23 @@ impl Pack {
 }
 
 impl Item {
-    /// Finds the message's words (when `words`) and packed text (with
-    /// `packer`), each once per text the memo holds.
-    fn prepare(&mut self, memo: &mut TextMemo, words: bool, packer: Option<&mut TextPacker>) {
+    /// Gathers the message's words (into `gather`) and packs its text
+    /// (with `packer`), each once per text the memo holds.
+    fn prepare(&mut self, memo: &mut TextMemo, gather: Option<&mut Gather>, packer: Option<&mut TextPacker>) {
         let Ok(Record::Message(m)) = &self.outcome else {
             return;
         };
         let Some(text) = m.content.as_deref() else {
             return;
         };
-        let find_words = || crate::store::message_words(text);
+        let find_words = || crate::metrics::words::words(text);
         match memo.entry(text) {
             Some(found) => {
-                if words && self.words.is_none() {
-                    let shared = found.words.get_or_insert_with(|| find_words().into());
-                    self.words = Some(Shared::Memo(shared.clone()));
+                if let Some(gather) = gather {
+                    let words = found
+                        .words
+                        .get_or_insert_with(|| find_words().into_iter().map(String::into_boxed_str).collect());
+                    gather.add(&m.conversation_id, words.iter().map(|w| &**w));
                 }
                 if let Some(packer) = packer {
                     let shared = found.packed.get_or_insert_with(|| packer.pack(text).map(Arc::from));
@@ -262,8 +368,8 @@ impl Item {
                 }
             }
             None => {
-                if words && self.words.is_none() {
-                    self.words = Some(Shared::Own(find_words()));
+                if let Some(gather) = gather {
+                    gather.add(&m.conversation_id, find_words().iter().map(String::as_str));
                 }
                 self.packed = packer.and_then(|packer| packer.pack(text)).map(Shared::Own);
             }
@@ -277,9 +383,12 @@ struct ChannelSink {
     /// Batches the writer is done with: freed here, and one reused.
     done: Receiver<Batch>,
     batch: Vec<Item>,
-    words: bool,
+    /// Gathers conversations' words, when the store indexes them.
+    gather: Option<Gather>,
     pack: Pack,
     memo: TextMemo,
+    /// How long sending waited for the writer (counted when tracing).
+    waited: std::time::Duration,
 }
 
 /// Small enough that a batch's buffer is reused from the heap, not mapped anew.
@@ -287,8 +396,8 @@ const BATCH: usize = 256;
 
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
-        let mut item = Item { position, outcome, words: None, packed: None };
-        item.prepare(&mut self.memo, self.words, self.pack.packer());
+        let mut item = Item { position, outcome, packed: None };
+        item.prepare(&mut self.memo, self.gather.as_mut(), self.pack.packer());
         if let Pack::Learning { held, messages } = &mut self.pack {
             *messages += usize::from(matches!(item.outcome, Ok(Record::Message(_))));
             held.push(item);
@@ -324,13 +433,19 @@ impl ChannelSink {
         let learnt =
             learn_dictionary(texts).and_then(|d| TextPacker::new(NEW_DICTIONARY, &d).ok().map(|packer| (d, packer)));
         if let Some((dictionary, packer)) = learnt {
-            let batch = Batch { dictionary: Some((NEW_DICTIONARY, dictionary)), items: Vec::new() };
+            let batch = Batch { dictionary: Some((NEW_DICTIONARY, dictionary)), ..Batch::of(Vec::new()) };
             self.tx.send(batch).map_err(|_| Stopped)?;
             self.pack = Pack::With(packer);
         }
+        // The words gathered from the items held are sent after them (their
+        // words are gathered already: only their text is packed now).
+        let ready = self.gather.as_mut().map(|g| std::mem::take(&mut g.ready));
         for mut item in held {
-            item.prepare(&mut self.memo, self.words, self.pack.packer());
+            item.prepare(&mut self.memo, None, self.pack.packer());
             self.add(item)?;
+        }
+        if let (Some(gather), Some(ready)) = (&mut self.gather, ready) {
+            gather.ready.splice(0..0, ready);
         }
         Ok(())
     }
@@ -338,11 +453,15 @@ impl ChannelSink {
     /// Sends what is left at the end of the file.
     fn finish(&mut self) -> Result<(), Stopped> {
         self.learn()?;
+        if let Some(gather) = &mut self.gather {
+            gather.let_go(0);
+        }
         self.flush()
     }
 
     fn flush(&mut self) -> Result<(), Stopped> {
-        if self.batch.is_empty() {
+        let words = self.gather.as_mut().map(|g| std::mem::take(&mut g.ready)).unwrap_or_default();
+        if self.batch.is_empty() && words.is_empty() {
             return Ok(());
         }
         // The records of batches written are freed on this thread, which
@@ -354,7 +473,12 @@ impl ChannelSink {
         let mut next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
         next.clear();
         let items = std::mem::replace(&mut self.batch, next);
-        self.tx.send(Batch { dictionary: None, items }).map_err(|_| Stopped)
+        let began = crate::trace::on().then(std::time::Instant::now);
+        let sent = self.tx.send(Batch { words, ..Batch::of(items) }).map_err(|_| Stopped);
+        if let Some(began) = began {
+            self.waited += began.elapsed();
+        }
+        sent
     }
 }
 
@@ -397,18 +521,30 @@ fn import_file(
     let mut store_error = None;
     let mut cancelled = false;
 
+    let mut waited = std::time::Duration::ZERO;
     let (end, format) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Batch>(8);
         let (done_tx, done) = sync_channel::<Batch>(16);
-        let words = writer.wants_words();
+        let gather = writer.wants_words().then(Gather::default);
         let pack = Pack::for_store(writer.packing());
         let reader = scope.spawn(move || {
-            let mut sink =
-                ChannelSink { tx, done, batch: Vec::with_capacity(BATCH), words, pack, memo: TextMemo::default() };
+            let mut sink = ChannelSink {
+                tx,
+                done,
+                batch: Vec::with_capacity(BATCH),
+                gather,
+                pack,
+                memo: TextMemo::default(),
+                waited: std::time::Duration::ZERO,
+            };
             let reading = Reading { format: detected.format, source: src, head: &detected.head, ctx, sink: &mut sink };
             let result = detected.importer.read(reading);
             // What was read before a refusal is discarded by the writer anyway.
             let flushed = sink.finish();
+            crate::trace::note(format_args!(
+                "import: the reading thread waited {:.1} ms for the writer",
+                sink.waited.as_secs_f64() * 1e3
+            ));
             match (result, flushed) {
                 (Ok(()), Ok(())) => (Ok(()), detected.format),
                 (Ok(()), Err(_)) => (Err(End::Stopped), detected.format),
@@ -418,9 +554,14 @@ fn import_file(
         loop {
             // Wakes up at least ten times a second, so that Cancel and
             // progress do not wait for the end of a huge record.
-            let batch = match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            let began = crate::trace::on().then(std::time::Instant::now);
+            let received = rx.recv_timeout(std::time::Duration::from_millis(100));
+            if let Some(began) = began {
+                waited += began.elapsed();
+            }
+            let batch = match received {
                 Ok(batch) => batch,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Batch { dictionary: None, items: Vec::new() },
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Batch::of(Vec::new()),
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             };
             if let Some((id, dictionary)) = &batch.dictionary {
@@ -432,11 +573,7 @@ fn import_file(
             for item in &batch.items {
                 match &item.outcome {
                     Ok(record) => {
-                        if let Err(e) = writer.write_prepared(
-                            record,
-                            item.words.as_ref().map(Shared::get),
-                            item.packed.as_ref().map(Shared::get),
-                        ) {
+                        if let Err(e) = writer.write_prepared(record, item.packed.as_ref().map(Shared::get)) {
                             store_error = Some(e);
                             break;
                         }
@@ -453,6 +590,14 @@ fn import_file(
                             }
                             rejections.push(r);
                         }
+                    }
+                }
+            }
+            if store_error.is_none() {
+                for (conversation_id, words) in &batch.words {
+                    if let Err(e) = writer.conversation_words(conversation_id, words) {
+                        store_error = Some(e);
+                        break;
                     }
                 }
             }
@@ -474,6 +619,10 @@ fn import_file(
         // that nobody listens; one still sending, at its next send.
         stop_reading.store(true, Ordering::Relaxed);
         drop(rx);
+        crate::trace::note(format_args!(
+            "import: the writing thread waited {:.1} ms for the reader",
+            waited.as_secs_f64() * 1e3
+        ));
         reader.join().unwrap_or((Err(End::Refused("the reader failed".into())), "unknown"))
     });
 
@@ -512,8 +661,8 @@ mod tests {
         let long = "x".repeat(MEMO_TEXT_BYTES + 1);
         assert!(memo.entry(&long).is_none() && memo.entry(&long).is_none(), "a long text is never kept");
         assert!(memo.entry("hello").is_none(), "a text said once is only noted");
-        memo.entry("hello").expect("kept the second time").words = Some("hello".into());
-        assert_eq!(memo.entry("hello").unwrap().words.as_deref(), Some("hello"), "found again");
+        memo.entry("hello").expect("kept the second time").words = Some(Arc::from(["hello".into()]));
+        assert_eq!(memo.entry("hello").unwrap().words.as_deref(), Some(&["hello".into()][..]), "found again");
         assert_eq!(memo.texts.len(), 1);
         let mut kept = 1;
         for i in 0.. {

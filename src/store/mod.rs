@@ -26,7 +26,7 @@ pub use read::{
 };
 pub use target::{FileSink, ImportTarget};
 pub use text::{learn_dictionary, MessageText, Packing, TextCodec, TextPacker, DICTIONARY_SAMPLES, NEW_DICTIONARY};
-pub use write::{message_words, FileWriter};
+pub use write::{message_words, ConversationWords, FileWriter};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;

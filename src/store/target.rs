@@ -17,22 +17,24 @@ pub trait ImportTarget {
 pub trait FileSink {
     /// Writes one record: a record whose identity was seen before replaces it.
     fn write(&mut self, record: &Record) -> Result<(), StoreError>;
-    /// [`FileSink::write`], given what was found already on another thread
-    /// for a message: its words for a full-text index
-    /// ([`super::message_words`]) and its text packed
-    /// ([`super::TextPacker`], with the dictionary of [`FileSink::packing`]);
-    /// a store without either ignores them.
-    fn write_prepared(
-        &mut self,
-        record: &Record,
-        _words: Option<&str>,
-        _packed: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
+    /// [`FileSink::write`], given a message's text packed already on
+    /// another thread ([`super::TextPacker`], with the dictionary of
+    /// [`FileSink::packing`]; a store that does not pack ignores it). When
+    /// [`FileSink::wants_words`], the words of the conversations of the
+    /// messages written so follow, by [`FileSink::conversation_words`].
+    fn write_prepared(&mut self, record: &Record, _packed: Option<&[u8]>) -> Result<(), StoreError> {
         self.write(record)
     }
-    /// Whether this store keeps a full-text index, whose words are then worth finding ahead.
+    /// Whether this store keeps a full-text index of conversations, whose
+    /// words are then gathered ahead, as the file is read.
     fn wants_words(&self) -> bool {
         false
+    }
+    /// The words of a conversation's messages written since the last time
+    /// they were given ([`super::ConversationWords`]), after those messages
+    /// (see [`FileWriter::conversation_words`]).
+    fn conversation_words(&mut self, _conversation_id: &str, _words: &str) -> Result<(), StoreError> {
+        Ok(())
     }
     /// How this store packs message text, if it does.
     fn packing(&self) -> Option<super::Packing> {
@@ -79,13 +81,12 @@ impl FileSink for SqliteFile<'_> {
         self.writer.write(record).map_err(|e| self.err(e))
     }
 
-    fn write_prepared(
-        &mut self,
-        record: &Record,
-        words: Option<&str>,
-        packed: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
-        self.writer.write_prepared(record, words, packed).map_err(|e| self.err(e))
+    fn write_prepared(&mut self, record: &Record, packed: Option<&[u8]>) -> Result<(), StoreError> {
+        self.writer.write_prepared(record, packed).map_err(|e| self.err(e))
+    }
+
+    fn conversation_words(&mut self, conversation_id: &str, words: &str) -> Result<(), StoreError> {
+        self.writer.conversation_words(conversation_id, words).map_err(|e| self.err(e))
     }
 
     fn packing(&self) -> Option<super::Packing> {

@@ -89,14 +89,16 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    /// The rows of the messages that say one of `phrases` (each given as
-    /// its words, by the word rule) as consecutive words, passed to `f` once
-    /// each, in no particular order. The full-text index, whose tokens are
-    /// the rule's words (schema.rs), keeps no positions: a phrase of one
-    /// word is its answer, and a phrase of several finds the messages that
-    /// have all its words, each then read to see whether it says them in
-    /// that order. No phrase, no message.
-    pub fn messages_saying(&self, phrases: &[Vec<String>], mut f: impl FnMut(i64)) -> Result<(), StoreError> {
+    /// The rows of the conversations some message of which says one of
+    /// `phrases` (each given as its words, by the word rule) as consecutive
+    /// words, passed to `f` once each, in no particular order. The
+    /// full-text index, whose tokens are the rule's words (schema.rs),
+    /// keeps each conversation's words, without positions: a phrase of one
+    /// word is its answer, and a phrase of several finds the conversations
+    /// that have all its words, whose messages are then read to see
+    /// whether one of them says the words in that order (words said in two
+    /// messages are no phrase). No phrase, no conversation.
+    pub fn conversations_saying(&self, phrases: &[Vec<String>], mut f: impl FnMut(i64)) -> Result<(), StoreError> {
         // Words are runs of letters and digits: quoted, each is an FTS5 string.
         let all_words =
             |p: &Vec<String>| format!("({})", p.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND "));
@@ -105,8 +107,9 @@ impl Store {
         let mut run = || -> rusqlite::Result<()> {
             let mut said = std::collections::HashSet::new();
             if !single.is_empty() {
-                let mut stmt =
-                    self.conn.prepare_cached("SELECT rowid FROM message_words WHERE message_words MATCH ?1")?;
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT rowid FROM conversation_words WHERE conversation_words MATCH ?1")?;
                 let mut rows = stmt.query([single.join(" OR ")])?;
                 while let Some(r) = rows.next()? {
                     let row: i64 = r.get(0)?;
@@ -119,22 +122,50 @@ impl Store {
                 return Ok(());
             }
             let query: Vec<String> = several.iter().map(|p| all_words(p)).collect();
-            // One statement, the rows in the index's order (ascending):
-            // SQLite's cursor on `message` then moves along, rather than
-            // descending the table anew for each message.
+            // One statement: the conversations in the index's order
+            // (ascending), each one's messages after one another.
             let mut stmt = self.conn.prepare_cached(
-                "SELECT message.id, message.content FROM message_words CROSS JOIN message
-                     ON message.id = message_words.rowid
-                 WHERE message_words MATCH ?1",
+                "SELECT k.conversation, m.content FROM conversation_words AS w
+                     CROSS JOIN message_key AS k ON k.conversation = w.rowid
+                     CROSS JOIN message AS m ON m.id = k.id
+                 WHERE conversation_words MATCH ?1",
             )?;
             let mut rows = stmt.query([query.join(" OR ")])?;
+            // Whether a short text says a phrase, by the text as stored:
+            // texts said again and again (a bot's answers) are read and
+            // split into words once. Bounded: forgotten all at once when full.
+            // (Text and packed text apart: one's bytes may be the other's.)
+            let mut known: [std::collections::HashMap<Box<[u8]>, bool>; 2] = Default::default();
             while let Some(r) = rows.next()? {
                 let row: i64 = r.get(0)?;
                 if said.contains(&row) {
                     continue;
                 }
-                let words = self.text(r.get_ref(1)?)?.map(|t| crate::metrics::words::words(&t));
-                if words.is_some_and(|w| several.iter().any(|p| crate::metrics::words::has_phrase(&w, p))) {
+                let stored = r.get_ref(1)?;
+                let says = |stored| -> rusqlite::Result<bool> {
+                    let words = self.text(stored)?.map(|t| crate::metrics::words::words(&t));
+                    Ok(words.is_some_and(|w| several.iter().any(|p| crate::metrics::words::has_phrase(&w, p))))
+                };
+                let key = match stored {
+                    rusqlite::types::ValueRef::Text(t) => Some((0, t)),
+                    rusqlite::types::ValueRef::Blob(b) => Some((1, b)),
+                    _ => None,
+                };
+                let says = match key.filter(|(_, bytes)| bytes.len() <= KNOWN_TEXT_BYTES) {
+                    Some((kind, bytes)) => match known[kind].get(bytes) {
+                        Some(&says) => says,
+                        None => {
+                            let answer = says(stored)?;
+                            if known[kind].len() >= KNOWN_TEXTS {
+                                known[kind].clear();
+                            }
+                            known[kind].insert(bytes.into(), answer);
+                            answer
+                        }
+                    },
+                    None => says(stored)?,
+                };
+                if says {
                     said.insert(row);
                     f(row);
                 }
@@ -144,6 +175,11 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 }
+
+/// [`Store::conversations_saying`] remembers what texts of at most this
+/// many bytes (as stored) say, for at most this many texts at once.
+const KNOWN_TEXT_BYTES: usize = 256;
+const KNOWN_TEXTS: usize = 65_536;
 
 /// How many messages of a store's first import its dictionary is learnt from.
 pub const DICTIONARY_SAMPLES: usize = 4096;

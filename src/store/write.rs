@@ -43,10 +43,14 @@ pub struct FileWriter<'c> {
     /// Written with a rollback journal (the store's first file, journal.rs):
     /// the store goes back to WAL once the transaction has ended.
     rollback_journal: bool,
-    /// The full-text index's statements, when the store has it (schema.rs,
-    /// 6): each message's words go in as it is written, from the text in
-    /// hand, not read back at the end.
+    /// The full-text index, when the store has it (schema.rs, 10): each
+    /// conversation's words go in once they are all in hand
+    /// ([`FileWriter::conversation_words`]); those of a conversation
+    /// changed otherwise are written again from what is stored, at the commit.
     words: Option<WordsIndex<'c>>,
+    /// The first conversation row this file adds (rows are given in order
+    /// and never taken back): rows before it were stored before the file.
+    first_new_conversation: i64,
     // The statements run for (nearly) every record go through SQLite's C
     // interface directly (direct.rs); the others through rusqlite.
     find_conversation: Direct<'c>,
@@ -62,7 +66,6 @@ pub struct FileWriter<'c> {
     /// The row the next new message gets (and so for actions and feedback):
     /// what SQLite would choose, known before the row is written.
     next_message: i64,
-    message_content: Statement<'c>,
     update_message: Statement<'c>,
     find_model: Statement<'c>,
     new_model: Statement<'c>,
@@ -131,15 +134,15 @@ impl<'c> FileWriter<'c> {
         )?;
         let file = conn.last_insert_rowid();
         let indexed: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'message_words'",
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'conversation_words'",
             [],
             |r| r.get(0),
         )?;
         let words = if indexed {
             Some(WordsIndex {
-                add: Direct::prepare(conn, "INSERT INTO message_words (rowid, words) VALUES (?1, ?2)")?,
-                forget: conn
-                    .prepare("INSERT INTO message_words (message_words, rowid, words) VALUES ('delete', ?1, ?2)")?,
+                add: Direct::prepare(conn, "INSERT INTO conversation_words (rowid, words) VALUES (?1, ?2)")?,
+                stale: Some(std::collections::HashSet::new()),
+                given: Bits::default(),
             })
         } else {
             None
@@ -151,8 +154,8 @@ impl<'c> FileWriter<'c> {
         )?;
         if packs {
             // Every dictionary, also those another process added since this
-            // one opened the store: a message replaced is read before it
-            // is (its old words leave the full-text index).
+            // one opened the store: the messages of a conversation changed
+            // are read back at the commit (their words, for the full-text index).
             let mut stmt = conn.prepare("SELECT id, dictionary FROM text_dictionary")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -186,6 +189,7 @@ impl<'c> FileWriter<'c> {
             ids: HashMap::new(),
             last: None,
             next_message: next_row("message")?,
+            first_new_conversation: next_row("conversation")?,
             next_action: next_row("action")?,
             next_feedback: next_row("feedback")?,
             touched: Some(std::collections::HashSet::new()),
@@ -227,7 +231,6 @@ impl<'c> FileWriter<'c> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
             message_key: Direct::prepare(conn, &claim_key("message_key"))?,
-            message_content: conn.prepare("SELECT content FROM message WHERE id = ?1")?,
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
                 "UPDATE message SET
@@ -275,7 +278,7 @@ impl<'c> FileWriter<'c> {
         super::journal::mode(self.conn)
     }
 
-    /// Whether the store has the full-text index (schema.rs, 6).
+    /// Whether the store has the full-text index (schema.rs, 10).
     pub fn indexes_words(&self) -> bool {
         self.words.is_some()
     }
@@ -290,7 +293,7 @@ impl<'c> FileWriter<'c> {
     /// keeping its place in file order (one given again exactly as stored is
     /// left as it is); a conversation line merges.
     pub fn write(&mut self, record: &Record) -> rusqlite::Result<()> {
-        self.write_prepared(record, None, None)
+        self.write_record(record, None, false)
     }
 
     /// How this file's message text may be packed (`None`: kept as text).
@@ -309,22 +312,59 @@ impl<'c> FileWriter<'c> {
         Ok(())
     }
 
-    /// [`FileWriter::write`], with what was found already, on another
-    /// thread, for a message: its words for the full-text index (the word
-    /// rule's words, one space between, as `message_words` gives them) and
-    /// its text packed with this file's dictionary ([`super::TextPacker`]).
-    pub fn write_prepared(
-        &mut self,
-        record: &Record,
-        words: Option<&str>,
-        packed: Option<&[u8]>,
-    ) -> rusqlite::Result<()> {
+    /// [`FileWriter::write`], with a message's text packed already, on
+    /// another thread, with this file's dictionary ([`super::TextPacker`]),
+    /// and the words of each conversation the file's messages are in given
+    /// by [`FileWriter::conversation_words`] after them (when the store
+    /// has the full-text index, [`FileWriter::indexes_words`]).
+    pub fn write_prepared(&mut self, record: &Record, packed: Option<&[u8]>) -> rusqlite::Result<()> {
+        self.write_record(record, packed, true)
+    }
+
+    fn write_record(&mut self, record: &Record, packed: Option<&[u8]>, words_follow: bool) -> rusqlite::Result<()> {
         match record {
             Record::Conversation(c) => self.conversation(c),
-            Record::Message(m) => self.message(m, words, packed),
+            Record::Message(m) => self.message(m, packed, words_follow),
             Record::Action(a) => self.action(a),
             Record::Feedback(f) => self.feedback(f),
         }
+    }
+
+    /// The words of the conversation `conversation_id`'s messages that
+    /// this file wrote since it last gave them (each said once, one space
+    /// between, as [`ConversationWords`] gathers them), once they are all
+    /// in hand. The conversation's messages were written first.
+    ///
+    /// A conversation this file added, given its words for the first time,
+    /// has them as its document in the full-text index; any other (stored
+    /// before, or given words a second time) has its document written again
+    /// from its messages as stored, at the commit.
+    pub fn conversation_words(&mut self, conversation_id: &str, words: &str) -> rusqlite::Result<()> {
+        if self.words.is_none() || words.is_empty() {
+            return Ok(());
+        }
+        // Looked up without making it the last conversation: the next
+        // record's is most likely the last one's.
+        let known = match &self.last {
+            Some((last, row)) if last == conversation_id => Some(*row),
+            _ => self.ids.get(conversation_id).copied(),
+        };
+        let row = match known {
+            Some(row) => row,
+            None => self.stored_conversation(conversation_id)?,
+        };
+        let first_new = self.first_new_conversation;
+        let Some(index) = &mut self.words else { return Ok(()) };
+        let fresh = match (usize::try_from(row - first_new), &index.stale) {
+            (Ok(added), Some(stale)) if !stale.contains(&row) => !index.given.replace(added),
+            _ => false,
+        };
+        if fresh {
+            index.add.run(&[Value::Integer(row), Value::Text(words)])?;
+        } else {
+            index.stale_words(row);
+        }
+        Ok(())
     }
 
     fn remember(&mut self, conversation_id: &str, id: i64) {
@@ -470,7 +510,7 @@ impl<'c> FileWriter<'c> {
         Ok(())
     }
 
-    fn message(&mut self, m: &Message, words: Option<&str>, packed: Option<&[u8]>) -> rusqlite::Result<()> {
+    fn message(&mut self, m: &Message, packed: Option<&[u8]>, words_follow: bool) -> rusqlite::Result<()> {
         let conversation = self.conversation_row(&m.conversation_id)?;
         let key = Key::of(m.message_id.as_deref(), || m.identity());
         let model = match m.model.as_deref() {
@@ -494,7 +534,7 @@ impl<'c> FileWriter<'c> {
             Value::Integer(i64::from(m.time_unknown)),
         ];
         let new = self.next_message;
-        let row = if self.message_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
+        if self.message_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
             let [a, b, c, d, e, f, g, h, i, j] = fields;
             self.insert_message.run(&[
                 Value::Integer(new),
@@ -511,46 +551,25 @@ impl<'c> FileWriter<'c> {
                 j,
             ])?;
             self.next_message += 1;
-            new
+            if !words_follow && m.content.is_some() {
+                // Nobody gathers this conversation's words: read back at the commit.
+                if let Some(index) = &mut self.words {
+                    index.stale_words(conversation);
+                }
+            }
         } else {
             // The key was taken: the record is stored already, as this
             // file or an earlier one gave it.
             let row: i64 = self.find_message.query_row(params![conversation, key], |r| r.get(0))?;
-            // The words it was indexed with: found again from its text
-            // as stored, before it is replaced (schema.rs, 9).
-            let old_words = match &self.words {
-                Some(_) => self.message_content.query_row([row], |r| {
-                    let text = self.codec.text(r.get_ref(0)?).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
-                    })?;
-                    Ok(text.as_deref().map(message_words))
-                })?,
-                None => None,
-            };
             let changed = self
                 .update_message
                 .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
-            if changed == 0 {
-                // Stored already, exactly as given.
-                return Ok(());
-            }
-            if let (Some(index), Some(old)) = (&mut self.words, old_words.filter(|w| !w.is_empty())) {
-                index.forget.execute(params![row, old])?;
-            }
-            row
-        };
-        if let Some(index) = &mut self.words {
-            let found;
-            let words = match (words, m.content.as_deref()) {
-                (Some(w), _) => w,
-                (None, Some(content)) => {
-                    found = message_words(content);
-                    found.as_str()
+            // Stored already, exactly as given (changed == 0), or replaced:
+            // the conversation's words may have lost some of the old text's.
+            if changed > 0 {
+                if let Some(index) = &mut self.words {
+                    index.stale_words(conversation);
                 }
-                (None, None) => "",
-            };
-            if !words.is_empty() {
-                index.add.run(&[Value::Integer(row), Value::Text(words)])?;
             }
         }
         Ok(())
@@ -604,6 +623,7 @@ impl<'c> FileWriter<'c> {
     /// Completes the file's entry and commits: from here on the file's
     /// records are in the store, all of them.
     pub fn commit(mut self, format: &str, records: u64, rejected: u64) -> rusqlite::Result<()> {
+        self.write_stale_words()?;
         self.conn.execute(
             "UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1",
             params![self.file, format, records as i64, rejected as i64],
@@ -632,6 +652,37 @@ impl<'c> FileWriter<'c> {
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
+    }
+
+    /// Writes again, from their messages as stored, the documents of the
+    /// conversations whose words this file changed otherwise than by
+    /// giving them once for a conversation it added (all of them when
+    /// they were too many to list).
+    fn write_stale_words(&mut self) -> rusqlite::Result<()> {
+        let Some(index) = &mut self.words else { return Ok(()) };
+        let _step = crate::trace::step(|| "import: words of conversations changed".to_owned());
+        match index.stale.take() {
+            Some(stale) if stale.is_empty() => Ok(()),
+            Some(stale) => {
+                let mut rows: Vec<i64> = stale.into_iter().collect();
+                rows.sort_unstable();
+                let mut forget = self.conn.prepare("DELETE FROM conversation_words WHERE rowid = ?1")?;
+                let mut write = self.conn.prepare(&format!(
+                    "INSERT INTO conversation_words (rowid, words) {}",
+                    stored_words("AND k.conversation = ?1")
+                ))?;
+                for row in rows {
+                    forget.execute([row])?;
+                    write.execute([row])?;
+                }
+                Ok(())
+            }
+            None => self.conn.execute_batch(&format!(
+                "INSERT INTO conversation_words (conversation_words) VALUES ('delete-all');
+                 INSERT INTO conversation_words (rowid, words) {};",
+                stored_words("")
+            )),
+        }
     }
 
     /// Drops everything written since `begin`.
@@ -686,16 +737,139 @@ fn price_value(cost: f64) -> Value<'static> {
     }
 }
 
-/// The full-text index's statements for one file.
+/// The full-text index as one file writes it.
 struct WordsIndex<'c> {
     add: Direct<'c>,
-    forget: Statement<'c>,
+    /// The conversations whose document is written again from their
+    /// messages as stored, at the commit; `None`: all of them (too many to list).
+    stale: Option<std::collections::HashSet<i64>>,
+    /// The conversations this file added that have their document, one bit
+    /// each, by row from the first it added: a bit a conversation, however
+    /// large the file.
+    given: Bits,
 }
 
-/// A message's words as the full-text index takes them (schema.rs, 6):
-/// the word rule's words, one space between.
+/// A set of small numbers, one bit each.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    /// Sets bit `n`, and says whether it was set.
+    fn replace(&mut self, n: usize) -> bool {
+        let (word, bit) = (n / 64, 1u64 << (n % 64));
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        let was = self.0[word] & bit != 0;
+        self.0[word] |= bit;
+        was
+    }
+}
+
+/// More conversations than this to write again from what is stored: the
+/// whole index is, rather than a list this long kept. (Eight in this
+/// crate's own tests, so that they reach that path with a few records.)
+const STALE_LIMIT: usize = if cfg!(test) { 8 } else { 50_000 };
+
+impl WordsIndex<'_> {
+    fn stale_words(&mut self, conversation: i64) {
+        if let Some(stale) = &mut self.stale {
+            stale.insert(conversation);
+            if stale.len() > STALE_LIMIT {
+                self.stale = None;
+            }
+        }
+    }
+}
+
+/// The conversations' documents (row, words) as their messages stored
+/// give them (`rapport_words`, mod.rs), of those `and` selects (written
+/// on `k`, the conversation's `message_key` rows); as migration 10 makes
+/// them, a message's words after another's.
+fn stored_words(and: &str) -> String {
+    format!(
+        "SELECT conversation, words FROM (
+             SELECT k.conversation AS conversation, group_concat(rapport_words(m.content), ' ') AS words
+             FROM message_key AS k CROSS JOIN message AS m ON m.id = k.id
+             WHERE m.content IS NOT NULL {and}
+             GROUP BY k.conversation)
+         WHERE trim(words) <> ''"
+    )
+}
+
+/// A message's words as the word rule finds them, one space between.
 pub fn message_words(content: &str) -> String {
     crate::metrics::words::words(content).join(" ")
+}
+
+/// Gathers the words of a conversation's messages for its document in the
+/// full-text index (schema.rs, 10): each word once, in the order first
+/// said, one space between.
+#[derive(Default)]
+pub struct ConversationWords {
+    words: String,
+    /// Where each word kept starts and ends in `words`, by its hash: a word
+    /// whose hash is there is compared with the word kept (two words of one
+    /// hash are both kept; a word twice in a document changes nothing).
+    seen: std::collections::HashMap<u64, (u32, u32), std::hash::BuildHasherDefault<WordHash>>,
+}
+
+impl ConversationWords {
+    /// Adds a word (a run of the word rule: no space in it).
+    pub fn add(&mut self, word: &str) {
+        let hash = xxhash_rust::xxh3::xxh3_64(word.as_bytes());
+        if let Some(&(start, end)) = self.seen.get(&hash) {
+            if self.words.get(start as usize..end as usize) == Some(word) {
+                return;
+            }
+        }
+        if !self.words.is_empty() {
+            self.words.push(' ');
+        }
+        let start = self.words.len();
+        self.words.push_str(word);
+        if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.words.len())) {
+            self.seen.entry(hash).or_insert((start, end));
+        }
+    }
+
+    /// The words gathered, each once, one space between.
+    pub fn words(&self) -> &str {
+        &self.words
+    }
+
+    /// The words gathered, leaving none.
+    pub fn take(&mut self) -> String {
+        self.seen.clear();
+        std::mem::take(&mut self.words)
+    }
+
+    /// How many bytes the words take.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// The map of [`ConversationWords`] is keyed by hashes already.
+#[derive(Default)]
+pub struct WordHash(u64);
+
+impl std::hash::Hasher for WordHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// The statement that gives a key of `table` (`message_key` and the
@@ -771,5 +945,82 @@ fn merge_metadata(old: Option<&str>, new: Option<&serde_json::Map<String, serde_
             crate::model::bound_metadata(&mut m);
             Some(serde_json::Value::Object(m).to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STALE_LIMIT;
+    use crate::demo::{records, DemoOptions};
+    use crate::model::{Micros, Record};
+    use crate::store::Store;
+    use std::collections::BTreeSet;
+
+    fn import(store: &mut Store, name: &str, records: &[Record]) {
+        let mut writer = store.begin_file(name, 0).unwrap();
+        for r in records {
+            writer.write(r).unwrap();
+        }
+        writer.commit("test", records.len() as u64, 0).unwrap();
+    }
+
+    /// The ids of the conversations that say `phrase`.
+    fn saying(store: &Store, phrase: &str) -> BTreeSet<String> {
+        let words = vec![crate::metrics::words::words(phrase)];
+        let mut rows = Vec::new();
+        store.conversations_saying(&words, |row| rows.push(row)).unwrap();
+        let conn = &store.conn;
+        rows.iter()
+            .map(|row| {
+                conn.query_row("SELECT conversation_id FROM conversation WHERE id = ?1", [row], |r| r.get(0)).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn more_conversations_changed_than_listed_have_the_whole_index_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let options =
+            DemoOptions { conversations: 4 * STALE_LIMIT as u32, seed: 1, end: Micros(1_790_000_000_000_000) };
+        let mut first = records(&options);
+        for r in &mut first {
+            if let Record::Message(m) = r {
+                m.content = Some(format!("alpha said in {}", m.conversation_id));
+            }
+        }
+        // Written record by record: every conversation's words read back
+        // at the commit, more than the list keeps.
+        import(&mut store, "first", &first);
+        let with_messages: BTreeSet<String> = first
+            .iter()
+            .filter_map(|r| match r {
+                Record::Message(m) => Some(m.conversation_id.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(with_messages.len() > 2 * STALE_LIMIT + 1);
+        assert_eq!(saying(&store, "alpha"), with_messages);
+        // A second file replaces every message of half of them (again more
+        // than the list keeps): their old words go, the others' stay.
+        let changed: BTreeSet<String> = with_messages.iter().take(2 * STALE_LIMIT + 1).cloned().collect();
+        let second: Vec<Record> = first
+            .iter()
+            .filter_map(|r| match r {
+                Record::Message(m) if changed.contains(&m.conversation_id) => {
+                    let mut m = m.clone();
+                    m.content = Some("beta gamma".into());
+                    Some(Record::Message(m))
+                }
+                _ => None,
+            })
+            .collect();
+        import(&mut store, "second", &second);
+        let kept: BTreeSet<String> = with_messages.difference(&changed).cloned().collect();
+        assert_eq!(saying(&store, "alpha"), kept);
+        assert_eq!(saying(&store, "beta gamma"), changed);
+        assert!(saying(&store, "gamma beta").is_empty(), "a phrase keeps its order");
+        let one = kept.iter().next().unwrap();
+        assert_eq!(saying(&store, &format!("said in {one}")), BTreeSet::from([one.clone()]));
     }
 }
