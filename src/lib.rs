@@ -11,7 +11,9 @@
 //! - [`text`]: the messages' words, read for the metrics (Insights, the `text` filter) and the search.
 //! - [`engine`]: the calls the desktop app and the command line share.
 //! - [`trace`]: where the time goes, on stderr, when `RAPPORT_TRACE` is set.
+//! - [`allocator`]: the command line's allocator (mimalloc for small blocks).
 
+pub mod allocator;
 #[cfg(all(test, feature = "ts"))]
 mod bindings;
 pub mod demo;

@@ -3,11 +3,10 @@
 
 mod cli;
 
-/// mimalloc rather than the system's allocator: an import's records, words
-/// and batches are small allocations, many of them freed on another thread
-/// than made them (README, "What the import still lacks").
+/// mimalloc for an import's many small blocks, the system's allocator for
+/// the facts' large vectors (src/allocator.rs).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: rapport::allocator::Allocator = rapport::allocator::Allocator;
 
 fn main() -> std::process::ExitCode {
     // `rapport metrics | head` closes the pipe early: end quietly, as other
