@@ -140,3 +140,22 @@ mod tests {
         assert!(snippet("nothing here", &Phrases::new(&["refund"])).is_none());
     }
 }
+
+/// A hasher for maps whose keys are hashes already (of texts, of words):
+/// the key is its own hash.
+#[derive(Default)]
+pub struct HashIsKey(u64);
+
+impl std::hash::Hasher for HashIsKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}

@@ -143,7 +143,7 @@ struct Found {
 struct TextMemo {
     hasher: std::collections::hash_map::RandomState,
     /// By the text's hash (two texts of one hash: the first is kept).
-    texts: HashMap<u64, (Box<str>, Found), std::hash::BuildHasherDefault<HashIsKey>>,
+    texts: HashMap<u64, (Box<str>, Found), std::hash::BuildHasherDefault<crate::text::HashIsKey>>,
     /// The hashes of texts said once, one a slot.
     seen: Vec<u64>,
 }
@@ -155,24 +155,6 @@ const SEEN_SLOTS: usize = 16 * 1024;
 impl Default for TextMemo {
     fn default() -> TextMemo {
         TextMemo { hasher: Default::default(), texts: HashMap::default(), seen: vec![0; SEEN_SLOTS] }
-    }
-}
-
-/// The memo's keys are hashes already.
-#[derive(Default)]
-struct HashIsKey(u64);
-
-impl std::hash::Hasher for HashIsKey {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 

@@ -811,7 +811,7 @@ pub struct ConversationWords {
     /// Where each word kept starts and ends in `words`, by its hash: a word
     /// whose hash is there is compared with the word kept (two words of one
     /// hash are both kept; a word twice in a document changes nothing).
-    seen: std::collections::HashMap<u64, (u32, u32), std::hash::BuildHasherDefault<WordHash>>,
+    seen: std::collections::HashMap<u64, (u32, u32), std::hash::BuildHasherDefault<crate::text::HashIsKey>>,
 }
 
 impl ConversationWords {
@@ -851,24 +851,6 @@ impl ConversationWords {
 
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
-    }
-}
-
-/// The map of [`ConversationWords`] is keyed by hashes already.
-#[derive(Default)]
-pub struct WordHash(u64);
-
-impl std::hash::Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
