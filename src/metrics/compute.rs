@@ -8,6 +8,7 @@ use super::groups::{MessageGroup, BUCKET_US};
 use super::insights::{insights, negative, MaybeInsights, Period};
 use super::normal::FilterKey;
 use super::query::{Query, Settings};
+use super::scratch::Pool;
 use crate::model::Rating;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -213,6 +214,13 @@ pub(crate) struct Shared {
     negative: Vec<bool>,
 }
 
+impl Drop for Shared {
+    fn drop(&mut self) {
+        BY_CONVERSATION.give_back(std::mem::take(&mut self.escalated));
+        BY_CONVERSATION.give_back(std::mem::take(&mut self.negative));
+    }
+}
+
 impl Shared {
     /// Which conversations pass is found on both cores, the other one also
     /// finding which escalated and which had a negative feedback: nothing
@@ -303,6 +311,14 @@ impl Pass {
 /// How many rows a filtered scan finds that pass before it visits them,
 /// and how far ahead of its visit each one is asked for.
 const STRETCH: usize = 4096;
+
+// Room kept between dashboards (see `scratch`): per conversation, its last
+// day counted, whether it had an exchange, whether it escalated or had a
+// negative feedback; a period's response times.
+static DAY_MARKS: Pool<u32> = Pool::new();
+static HAS_EXCHANGE: Pool<bool> = Pool::new();
+pub(crate) static BY_CONVERSATION: Pool<bool> = Pool::new();
+static RESPONSE_TIMES: Pool<i64> = Pool::new();
 const AHEAD: usize = 16;
 
 /// The set bits of `bits` in `range`, in order.
@@ -411,7 +427,7 @@ pub(crate) fn escalated(facts: &Facts, settings: &Settings) -> Vec<bool> {
     let escalation: HashSet<String> = settings.escalation_tools.iter().map(|s| s.trim().to_lowercase()).collect();
     let escalating_name: Vec<bool> =
         facts.action_names.values.iter().map(|n| escalation.contains(&n.to_lowercase())).collect();
-    let mut escalated = vec![false; facts.conversations.len()];
+    let mut escalated = BY_CONVERSATION.filled(facts.conversations.len(), false);
     for a in facts.actions.iter().chain(&facts.delta.actions) {
         if escalating_name[a.name as usize] {
             escalated[a.conversation as usize] = true;
@@ -605,6 +621,7 @@ fn finished(
         ..
     } = scan;
     let n_timed = response_us.len() as u64;
+    RESPONSE_TIMES.give_back(response_us);
     let ms = |us: i64| us as f64 / 1000.0;
     let c = &conversations;
     let metrics = Metrics {
@@ -851,6 +868,12 @@ struct Cursor<'a> {
     conversation_day: Vec<u32>,
 }
 
+impl Drop for Cursor<'_> {
+    fn drop(&mut self) {
+        DAY_MARKS.give_back(std::mem::take(&mut self.conversation_day));
+    }
+}
+
 impl Cursor<'_> {
     fn new<'a>(clock: &'a LocalClock, facts: &Facts) -> Cursor<'a> {
         Cursor {
@@ -859,7 +882,7 @@ impl Cursor<'_> {
             day: 0,
             cell: (0, 0),
             latest_day: i64::MIN,
-            conversation_day: vec![0; facts.conversations.len()],
+            conversation_day: DAY_MARKS.filled(facts.conversations.len(), 0),
         }
     }
 
@@ -931,7 +954,7 @@ impl Scan {
                 .collect(),
             first_day,
             monotonic: true,
-            response_us: Vec::new(),
+            response_us: RESPONSE_TIMES.empty(),
             response_sum: 0,
             exchanges: 0,
             exchanges_per_user: vec![UserTally::default(); facts.users.values.len()],
@@ -1030,7 +1053,7 @@ impl Scan {
         });
 
         // Exchanges whose agent message is in range.
-        let mut has_exchange = vec![false; facts.conversations.len()];
+        let mut has_exchange = HAS_EXCHANGE.filled(facts.conversations.len(), false);
         let exchanges = in_range2([&facts.exchanges, &facts.delta.exchanges], |e| e.ts, from, to);
         for e in exchanges.into_iter().flatten() {
             if !passes(e.conversation) {
@@ -1050,6 +1073,7 @@ impl Scan {
                 self.exchanges_per_user[e.user as usize].exchanges += 1;
             }
         }
+        HAS_EXCHANGE.give_back(has_exchange);
     }
 
     /// The fast way, for a period of whole quarter hours in a zone whose
@@ -1064,7 +1088,7 @@ impl Scan {
         to: i64,
     ) {
         let mut cursor = Cursor::new(clock, facts);
-        let mut has_exchange = vec![false; facts.conversations.len()];
+        let mut has_exchange = HAS_EXCHANGE.filled(facts.conversations.len(), false);
         let mut by_model: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
         let runs = [&facts.groups, &facts.delta.groups];
         let [(lo, hi), delta_range] = runs.map(|groups| {
@@ -1148,6 +1172,7 @@ impl Scan {
         self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1]);
         // Without a filter, the exchanges of the period are read one after
         // another instead (no less fast than group by group).
+        HAS_EXCHANGE.give_back(has_exchange);
         self.response_us_by_model = filtered.then_some(by_model);
     }
 }

@@ -15,7 +15,8 @@
 //! - `topics`: the phrases that characterise a period's questions (what people ask about);
 //! - `explore`: the conversations behind a number;
 //! - `delta`: facts brought up to date after an import as a second, small run beside the first;
-//! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them.
+//! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them;
+//! - `scratch`: room a dashboard needs afresh each time, kept for the next one.
 #![deny(clippy::disallowed_methods)]
 
 mod clock;
@@ -33,6 +34,7 @@ mod packed;
 mod query;
 mod response;
 mod rows;
+mod scratch;
 mod topics;
 pub mod words;
 
