@@ -21,7 +21,9 @@
 //! looked up in the table (the records of a conversation come together in
 //! most files: a conversation across a run's end, or a file whose
 //! conversations are interleaved). Memory stays bounded: a run of keys and
-//! a bit a conversation.
+//! a bit a conversation. When a quarter of the new keys were looked up so
+//! (more than a run of them), the file is interleaved: its keys are taken
+//! in the table from there on, one statement each (write.rs, `KeyTable`).
 //!
 //! ```text
 //! records:  c1 m0   c1 m1   c2 m0   c1 m0 (again)   c2 m10   c2 m2
@@ -42,7 +44,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex};
 
 /// How many keys are held before they are written, one statement for them.
-pub(super) const RUN: usize = if cfg!(test) { 8 } else { 16 << 10 };
+pub(super) const RUN: usize = if cfg!(test) { 64 } else { 16 << 10 };
 
 /// At most this many bytes of keys held.
 const RUN_BYTES: usize = 16 << 20;

@@ -1,7 +1,7 @@
 //! Writing one imported file: upserts keyed on identity, inside one transaction.
 
 use super::direct::{Direct, Value};
-use super::new_keys::{Claim, NewKeys, Run};
+use super::new_keys::{Claim, NewKeys, Run, RUN};
 use crate::model::{Action, Conversation, Feedback, Message, Record, Role};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql};
@@ -862,6 +862,10 @@ struct KeyTable<'c> {
 
 struct InMemory<'c> {
     keys: NewKeys,
+    /// How many new keys were noted, and how many of them were looked up
+    /// in the table first (their conversation had keys written).
+    noted: usize,
+    asked_new: usize,
     run: std::rc::Rc<Run>,
     /// Writes a run of keys (`Run::statement`).
     insert: Direct<'c>,
@@ -874,6 +878,8 @@ impl<'c> KeyTable<'c> {
         let in_memory = match run {
             Some(run) if key_table_is_empty(conn, table)? => Some(InMemory {
                 keys: NewKeys::default(),
+                noted: 0,
+                asked_new: 0,
                 run: run.clone(),
                 insert: Direct::prepare(conn, &Run::statement(table))?,
             }),
@@ -899,16 +905,27 @@ impl<'c> KeyTable<'c> {
             return Ok(Some(self.find.query_row(params![conversation, key], |r| r.get(0))?));
         };
         let taken = match memory.keys.claim(conversation, key.value(), new) {
-            Claim::New => None,
+            Claim::New => {
+                memory.noted += 1;
+                None
+            }
             Claim::Taken(row) => Some(row),
             Claim::Ask => {
                 let row = self.find.query_row(params![conversation, key], |r| r.get(0)).optional()?;
                 if row.is_none() {
                     memory.keys.hold(conversation, key.value(), new);
+                    memory.noted += 1;
+                    memory.asked_new += 1;
                 }
                 row
             }
         };
+        if memory.asked_new > RUN && memory.asked_new * 4 > memory.noted {
+            // A file whose conversations are interleaved: many keys are of
+            // conversations with keys written, looked up and then written
+            // in a run, which costs more than taking each in the table.
+            return self.write_held().map(|()| taken);
+        }
         if memory.keys.run_is_ready() {
             memory.run.write(memory.keys.take_run(), &mut memory.insert)?;
         }
@@ -1004,7 +1021,7 @@ mod tests {
     use crate::demo::{records, DemoOptions};
     use crate::model::{Message, Micros, Record};
     use crate::store::Store;
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeSet, HashMap};
 
     fn import(store: &mut Store, name: &str, records: &[Record]) {
         let mut writer = store.begin_file(name, 0).unwrap();
@@ -1028,7 +1045,7 @@ mod tests {
     }
 
     /// A file whose records come again within it: some right after
-    /// themselves, some after their keys were written in a run (eight keys
+    /// themselves, some after their keys were written in a run (64 keys
     /// in this crate's tests, new_keys.rs), changed or not; half its
     /// messages keyed by their content (no id), and a conversation that
     /// comes back after others.
@@ -1096,6 +1113,23 @@ mod tests {
         out
     }
 
+    /// A message of a conversation no other test file has.
+    fn another_conversations_message() -> Record {
+        Record::Message(Message {
+            conversation_id: "another".into(),
+            message_id: Some("m".into()),
+            role: crate::model::Role::User,
+            timestamp: Micros(1_780_000_000_000_000),
+            content: Some("hello".into()),
+            model: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost: None,
+            foreign_cost: None,
+            time_unknown: false,
+        })
+    }
+
     fn counted(store: &Store, table: &str) -> i64 {
         store.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
     }
@@ -1113,24 +1147,12 @@ mod tests {
         for r in &file {
             writer.write(r).unwrap();
         }
+        assert!(writer.message_keys.in_memory.is_some(), "conversations one after another: in memory to the end");
         writer.commit("test", file.len() as u64, 0).unwrap();
 
         // Into a store that holds a record: each key taken in the table.
         let mut later = Store::open(&dir.path().join("later.db")).unwrap();
-        let other = Record::Message(Message {
-            conversation_id: "another".into(),
-            message_id: Some("m".into()),
-            role: crate::model::Role::User,
-            timestamp: Micros(1_780_000_000_000_000),
-            content: Some("hello".into()),
-            model: None,
-            prompt_tokens: None,
-            completion_tokens: None,
-            cost: None,
-            foreign_cost: None,
-            time_unknown: false,
-        });
-        import(&mut later, "before", &[other]);
+        import(&mut later, "before", &[another_conversations_message()]);
         let mut writer = later.begin_file("file", 0).unwrap();
         assert!(writer.message_keys.in_memory.is_none(), "a key table with keys: keys taken there");
         for r in &file {
@@ -1152,6 +1174,38 @@ mod tests {
         // Imported again, into either store, the file changes nothing.
         import(&mut first, "again", &file);
         assert_eq!(by_identity(&first, &ids), stored);
+    }
+
+    #[test]
+    fn a_first_import_of_interleaved_conversations_takes_its_keys_in_the_table_once_most_are_asked_there() {
+        let options = DemoOptions { conversations: 80, seed: 7, end: Micros(1_790_000_000_000_000) };
+        let mut file = records(&options);
+        // Round robin: each conversation's next record after every other's.
+        let mut nth: HashMap<String, usize> = HashMap::new();
+        let mut keyed: Vec<(usize, usize, Record)> = Vec::new();
+        for (i, r) in file.drain(..).enumerate() {
+            let n = nth.entry(r.conversation_id().to_owned()).or_default();
+            *n += 1;
+            keyed.push((*n, i, r));
+        }
+        keyed.sort_by_key(|(n, i, _)| (*n, *i));
+        let file: Vec<Record> = keyed.into_iter().map(|(_, _, r)| r).collect();
+        let ids: BTreeSet<String> = file.iter().map(|r| r.conversation_id().to_owned()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = Store::open(&dir.path().join("first.db")).unwrap();
+        let mut writer = first.begin_file("file", 0).unwrap();
+        assert!(writer.message_keys.in_memory.is_some());
+        for r in &file {
+            writer.write(r).unwrap();
+        }
+        assert!(writer.message_keys.in_memory.is_none(), "most keys asked in the table: taken there");
+        writer.commit("test", file.len() as u64, 0).unwrap();
+        // Into a store that holds a record: each key taken in the table.
+        let mut later = Store::open(&dir.path().join("later.db")).unwrap();
+        import(&mut later, "before", &[another_conversations_message()]);
+        import(&mut later, "file", &file);
+        assert_eq!(by_identity(&first, &ids), by_identity(&later, &ids), "the same records either way");
+        assert_eq!(counted(&first, "message"), counted(&first, "message_key"));
     }
 
     #[test]
