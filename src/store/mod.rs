@@ -10,6 +10,7 @@ mod direct;
 mod facts_file;
 mod journal;
 mod location;
+mod new_keys;
 mod private;
 mod read;
 mod schema;

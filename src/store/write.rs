@@ -1,6 +1,7 @@
 //! Writing one imported file: upserts keyed on identity, inside one transaction.
 
 use super::direct::{Direct, Value};
+use super::new_keys::{Claim, NewKeys, Run, RUN};
 use crate::model::{Action, Conversation, Feedback, Message, Record, Role};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql};
@@ -58,11 +59,8 @@ pub struct FileWriter<'c> {
     insert_conversation: Direct<'c>,
     conversation_metadata: Statement<'c>,
     update_conversation: Statement<'c>,
-    find_message: Statement<'c>,
     insert_message: Direct<'c>,
-    /// Takes a key for a new row, unless the key is taken: one statement
-    /// where a lookup and an insert were (so for actions and feedback).
-    message_key: Direct<'c>,
+    message_keys: KeyTable<'c>,
     /// The row the next new message gets (and so for actions and feedback):
     /// what SQLite would choose, known before the row is written.
     next_message: i64,
@@ -72,14 +70,12 @@ pub struct FileWriter<'c> {
     /// The row of each model name this file used (`model_name`), and of the last one.
     models: HashMap<std::rc::Rc<str>, i64>,
     last_model: Option<(std::rc::Rc<str>, i64)>,
-    find_action: Statement<'c>,
     insert_action: Direct<'c>,
-    action_key: Direct<'c>,
+    action_keys: KeyTable<'c>,
     next_action: i64,
     update_action: Statement<'c>,
-    find_feedback: Statement<'c>,
     insert_feedback: Direct<'c>,
-    feedback_key: Direct<'c>,
+    feedback_keys: KeyTable<'c>,
     next_feedback: i64,
     update_feedback: Statement<'c>,
     insert_rejection: Statement<'c>,
@@ -177,6 +173,13 @@ impl<'c> FileWriter<'c> {
         } else {
             None
         };
+        // The keys of a file into an empty key table (a first import) are
+        // decided in memory and written a run at a time (new_keys.rs).
+        let mut first_keys = false;
+        for table in ["message_key", "action_key", "feedback_key"] {
+            first_keys |= key_table_is_empty(conn, table)?;
+        }
+        let run = if first_keys { Some(std::rc::Rc::new(Run::register(conn)?)) } else { None };
         // Rows are never given to two records (no AUTOINCREMENT needed:
         // a new row always comes after the last, as SQLite itself would place it).
         let next_row = |table: &str| -> rusqlite::Result<i64> {
@@ -223,14 +226,13 @@ impl<'c> FileWriter<'c> {
                      metadata = ?9
                  WHERE id = ?1",
             )?,
-            find_message: conn.prepare("SELECT id FROM message_key WHERE conversation = ?1 AND key = ?2")?,
             insert_message: Direct::prepare(
                 conn,
                 "INSERT INTO message (id, conversation, role_code, at, content, model_id, prompt_tokens,
                      completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
-            message_key: Direct::prepare(conn, &claim_key("message_key"))?,
+            message_keys: KeyTable::prepare(conn, "message_key", run.as_ref())?,
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
                 "UPDATE message SET
@@ -246,24 +248,22 @@ impl<'c> FileWriter<'c> {
             new_model: conn.prepare("INSERT INTO model_name (name) VALUES (?1)")?,
             models: HashMap::new(),
             last_model: None,
-            find_action: conn.prepare("SELECT id FROM action_key WHERE conversation = ?1 AND key = ?2")?,
             insert_action: Direct::prepare(
                 conn,
                 "INSERT INTO action (id, conversation, name, started_at, duration_ms, status, error)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            action_key: Direct::prepare(conn, &claim_key("action_key"))?,
+            action_keys: KeyTable::prepare(conn, "action_key", run.as_ref())?,
             update_action: conn.prepare(
                 "UPDATE action SET name = ?2, started_at = ?3, duration_ms = ?4, status = ?5, error = ?6
                  WHERE id = ?1",
             )?,
-            find_feedback: conn.prepare("SELECT id FROM feedback_key WHERE conversation = ?1 AND key = ?2")?,
             insert_feedback: Direct::prepare(
                 conn,
                 "INSERT INTO feedback (id, conversation, message_id, timestamp, rating, score, comment)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            feedback_key: Direct::prepare(conn, &claim_key("feedback_key"))?,
+            feedback_keys: KeyTable::prepare(conn, "feedback_key", run.as_ref())?,
             update_feedback: conn.prepare(
                 "UPDATE feedback SET message_id = ?2, timestamp = ?3, rating = ?4, score = ?5, comment = ?6
                  WHERE id = ?1",
@@ -534,33 +534,9 @@ impl<'c> FileWriter<'c> {
             Value::Integer(i64::from(m.time_unknown)),
         ];
         let new = self.next_message;
-        if self.message_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
-            let [a, b, c, d, e, f, g, h, i, j] = fields;
-            self.insert_message.run(&[
-                Value::Integer(new),
-                Value::Integer(conversation),
-                a,
-                b,
-                c,
-                d,
-                e,
-                f,
-                g,
-                h,
-                i,
-                j,
-            ])?;
-            self.next_message += 1;
-            if !words_follow && m.content.is_some() {
-                // Nobody gathers this conversation's words: read back at the commit.
-                if let Some(index) = &mut self.words {
-                    index.stale_words(conversation);
-                }
-            }
-        } else {
+        if let Some(row) = self.message_keys.take(conversation, &key, new)? {
             // The key was taken: the record is stored already, as this
             // file or an earlier one gave it.
-            let row: i64 = self.find_message.query_row(params![conversation, key], |r| r.get(0))?;
             let changed = self
                 .update_message
                 .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
@@ -571,6 +547,16 @@ impl<'c> FileWriter<'c> {
                     index.stale_words(conversation);
                 }
             }
+            return Ok(());
+        }
+        let [a, b, c, d, e, f, g, h, i, j] = fields;
+        self.insert_message.run(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e, f, g, h, i, j])?;
+        self.next_message += 1;
+        if !words_follow && m.content.is_some() {
+            // Nobody gathers this conversation's words: read back at the commit.
+            if let Some(index) = &mut self.words {
+                index.stale_words(conversation);
+            }
         }
         Ok(())
     }
@@ -579,7 +565,9 @@ impl<'c> FileWriter<'c> {
         let conversation = self.conversation_row(&a.conversation_id)?;
         let key = Key::of(a.action_id.as_deref(), || a.identity());
         let new = self.next_action;
-        if self.action_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
+        if let Some(row) = self.action_keys.take(conversation, &key, new)? {
+            self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
+        } else {
             self.insert_action.run(&[
                 Value::Integer(new),
                 Value::Integer(conversation),
@@ -590,9 +578,6 @@ impl<'c> FileWriter<'c> {
                 Value::Integer(i64::from(a.error)),
             ])?;
             self.next_action += 1;
-        } else {
-            let row: i64 = self.find_action.query_row(params![conversation, key], |r| r.get(0))?;
-            self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
         }
         Ok(())
     }
@@ -608,14 +593,13 @@ impl<'c> FileWriter<'c> {
             f.comment.as_deref().into(),
         ];
         let new = self.next_feedback;
-        if self.feedback_key.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
+        if let Some(row) = self.feedback_keys.take(conversation, &key, new)? {
+            self.update_feedback
+                .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
+        } else {
             let [a, b, c, d, e] = fields;
             self.insert_feedback.run(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e])?;
             self.next_feedback += 1;
-        } else {
-            let row: i64 = self.find_feedback.query_row(params![conversation, key], |r| r.get(0))?;
-            self.update_feedback
-                .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
         }
         Ok(())
     }
@@ -623,6 +607,11 @@ impl<'c> FileWriter<'c> {
     /// Completes the file's entry and commits: from here on the file's
     /// records are in the store, all of them.
     pub fn commit(mut self, format: &str, records: u64, rejected: u64) -> rusqlite::Result<()> {
+        // The keys held in memory first: the words of conversations changed
+        // are read back through them.
+        for keys in [&mut self.message_keys, &mut self.action_keys, &mut self.feedback_keys] {
+            keys.write_held()?;
+        }
         self.write_stale_words()?;
         self.conn.execute(
             "UPDATE import_file SET format = ?2, records = ?3, rejected = ?4 WHERE id = ?1",
@@ -751,11 +740,16 @@ struct WordsIndex<'c> {
 
 /// A set of small numbers, one bit each.
 #[derive(Default)]
-struct Bits(Vec<u64>);
+pub(super) struct Bits(Vec<u64>);
 
 impl Bits {
+    /// Whether bit `n` is set.
+    pub(super) fn contains(&self, n: usize) -> bool {
+        self.0.get(n / 64).is_some_and(|word| word & (1u64 << (n % 64)) != 0)
+    }
+
     /// Sets bit `n`, and says whether it was set.
-    fn replace(&mut self, n: usize) -> bool {
+    pub(super) fn replace(&mut self, n: usize) -> bool {
         let (word, bit) = (n / 64, 1u64 << (n % 64));
         if word >= self.0.len() {
             self.0.resize(word + 1, 0);
@@ -854,10 +848,101 @@ impl ConversationWords {
     }
 }
 
-/// The statement that gives a key of `table` (`message_key` and the
-/// others) to a new row, or nothing when the record has it already.
-fn claim_key(table: &str) -> String {
-    format!("INSERT INTO {table} (conversation, key, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
+/// A key table (`message_key` and the others) as one file takes keys in it.
+struct KeyTable<'c> {
+    /// The keys this file gave, while the table was empty when the file
+    /// began (its first import): decided in memory, written a run at a
+    /// time (new_keys.rs).
+    in_memory: Option<InMemory<'c>>,
+    /// Takes a key for a new row, unless the key is taken: one statement
+    /// where a lookup and an insert were.
+    claim: Direct<'c>,
+    find: Statement<'c>,
+}
+
+struct InMemory<'c> {
+    keys: NewKeys,
+    /// How many new keys were noted, and how many of them were looked up
+    /// in the table first (their conversation had keys written).
+    noted: usize,
+    asked_new: usize,
+    run: std::rc::Rc<Run>,
+    /// Writes a run of keys (`Run::statement`).
+    insert: Direct<'c>,
+}
+
+impl<'c> KeyTable<'c> {
+    /// `run`: `rapport_new_keys` made this connection's for this file,
+    /// when one of its key tables is empty (none when none is).
+    fn prepare(conn: &'c Connection, table: &str, run: Option<&std::rc::Rc<Run>>) -> rusqlite::Result<KeyTable<'c>> {
+        let in_memory = match run {
+            Some(run) if key_table_is_empty(conn, table)? => Some(InMemory {
+                keys: NewKeys::default(),
+                noted: 0,
+                asked_new: 0,
+                run: run.clone(),
+                insert: Direct::prepare(conn, &Run::statement(table))?,
+            }),
+            _ => None,
+        };
+        Ok(KeyTable {
+            in_memory,
+            claim: Direct::prepare(
+                conn,
+                &format!("INSERT INTO {table} (conversation, key, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING"),
+            )?,
+            find: conn.prepare(&format!("SELECT id FROM {table} WHERE conversation = ?1 AND key = ?2"))?,
+        })
+    }
+
+    /// Gives `key` of `conversation` to the new row `new`: `None` when the
+    /// key was free (the caller writes that row), else the row that has it.
+    fn take(&mut self, conversation: i64, key: &Key<'_>, new: i64) -> rusqlite::Result<Option<i64>> {
+        let Some(memory) = &mut self.in_memory else {
+            if self.claim.run(&[Value::Integer(conversation), key.value(), Value::Integer(new)])? == 1 {
+                return Ok(None);
+            }
+            return Ok(Some(self.find.query_row(params![conversation, key], |r| r.get(0))?));
+        };
+        let taken = match memory.keys.claim(conversation, key.value(), new) {
+            Claim::New => {
+                memory.noted += 1;
+                None
+            }
+            Claim::Taken(row) => Some(row),
+            Claim::Ask => {
+                let row = self.find.query_row(params![conversation, key], |r| r.get(0)).optional()?;
+                if row.is_none() {
+                    memory.keys.hold(conversation, key.value(), new);
+                    memory.noted += 1;
+                    memory.asked_new += 1;
+                }
+                row
+            }
+        };
+        if memory.asked_new > RUN && memory.asked_new * 4 > memory.noted {
+            // A file whose conversations are interleaved: many keys are of
+            // conversations with keys written, looked up and then written
+            // in a run, which costs more than taking each in the table.
+            return self.write_held().map(|()| taken);
+        }
+        if memory.keys.run_is_ready() {
+            memory.run.write(memory.keys.take_run(), &mut memory.insert)?;
+        }
+        Ok(taken)
+    }
+
+    /// Writes the keys held in memory into the table, at the file's end.
+    fn write_held(&mut self) -> rusqlite::Result<()> {
+        match self.in_memory.take() {
+            Some(mut memory) => memory.run.write(memory.keys.take_run(), &mut memory.insert),
+            None => Ok(()),
+        }
+    }
+}
+
+fn key_table_is_empty(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    conn.query_row(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), [], |r| r.get(0))
 }
 
 /// A record's key in its table (schema.rs, 7): the id it was given, as
@@ -934,9 +1019,9 @@ fn merge_metadata(old: Option<&str>, new: Option<&serde_json::Map<String, serde_
 mod tests {
     use super::STALE_LIMIT;
     use crate::demo::{records, DemoOptions};
-    use crate::model::{Micros, Record};
+    use crate::model::{Message, Micros, Record};
     use crate::store::Store;
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeSet, HashMap};
 
     fn import(store: &mut Store, name: &str, records: &[Record]) {
         let mut writer = store.begin_file(name, 0).unwrap();
@@ -957,6 +1042,195 @@ mod tests {
                 conn.query_row("SELECT conversation_id FROM conversation WHERE id = ?1", [row], |r| r.get(0)).unwrap()
             })
             .collect()
+    }
+
+    /// A file whose records come again within it: some right after
+    /// themselves, some after their keys were written in a run (64 keys
+    /// in this crate's tests, new_keys.rs), changed or not; half its
+    /// messages keyed by their content (no id), and a conversation that
+    /// comes back after others.
+    fn file_with_records_given_twice() -> Vec<Record> {
+        let options = DemoOptions { conversations: 24, seed: 5, end: Micros(1_790_000_000_000_000) };
+        let mut file = records(&options);
+        let mut n = 0;
+        for r in &mut file {
+            if let Record::Message(m) = r {
+                n += 1;
+                if n % 2 == 0 {
+                    m.message_id = None;
+                }
+            }
+        }
+        let mut again = Vec::new();
+        for (i, r) in file.iter().enumerate() {
+            let mut r = r.clone();
+            match &mut r {
+                Record::Message(m) if i % 3 == 0 && m.message_id.is_some() => {
+                    m.content = Some(format!("said again, differently {i}"));
+                }
+                Record::Message(_) if i % 5 == 0 => {}
+                Record::Action(a) if i % 2 == 0 => a.name = format!("renamed {i}"),
+                Record::Feedback(f) => f.comment = Some(format!("changed {i}")),
+                _ => continue,
+            }
+            again.push(r);
+        }
+        let first = file.first().cloned();
+        file.insert(1, first.expect("demo records"));
+        file.extend(again);
+        file
+    }
+
+    /// Every message, action and feedback of the conversations `ids` as
+    /// stored, by identity (conversation and key), not by row.
+    fn by_identity(store: &Store, ids: &BTreeSet<String>) -> Vec<String> {
+        let conn = &store.conn;
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT c.conversation_id, typeof(k.key), k.key, m.role_code, m.at, m.content, m.model_id, m.price
+             FROM message_key k JOIN message m ON m.id = k.id JOIN conversation c ON c.id = k.conversation",
+            "SELECT c.conversation_id, typeof(k.key), k.key, a.name, a.started_at, a.duration_ms, a.status, a.error
+             FROM action_key k JOIN action a ON a.id = k.id JOIN conversation c ON c.id = k.conversation",
+            "SELECT c.conversation_id, typeof(k.key), k.key, f.rating, f.timestamp, f.score, f.comment, f.message_id
+             FROM feedback_key k JOIN feedback f ON f.id = k.id JOIN conversation c ON c.id = k.conversation",
+        ] {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let rows = stmt
+                .query_map([], |r| {
+                    let values: Vec<rusqlite::types::Value> =
+                        (0..8).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+                    Ok(values)
+                })
+                .unwrap();
+            for row in rows {
+                let row = row.unwrap();
+                if matches!(&row[0], rusqlite::types::Value::Text(id) if ids.contains(id)) {
+                    out.push(format!("{row:?}"));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// A message of a conversation no other test file has.
+    fn another_conversations_message() -> Record {
+        Record::Message(Message {
+            conversation_id: "another".into(),
+            message_id: Some("m".into()),
+            role: crate::model::Role::User,
+            timestamp: Micros(1_780_000_000_000_000),
+            content: Some("hello".into()),
+            model: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost: None,
+            foreign_cost: None,
+            time_unknown: false,
+        })
+    }
+
+    fn counted(store: &Store, table: &str) -> i64 {
+        store.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_first_import_with_records_given_twice_stores_what_an_import_into_a_store_with_records_does() {
+        let file = file_with_records_given_twice();
+        let ids: BTreeSet<String> = file.iter().map(|r| r.conversation_id().to_owned()).collect();
+        let dir = tempfile::tempdir().unwrap();
+
+        // Into an empty store: its keys decided in memory, written a run at a time.
+        let mut first = Store::open(&dir.path().join("first.db")).unwrap();
+        let mut writer = first.begin_file("file", 0).unwrap();
+        assert!(writer.message_keys.in_memory.is_some(), "an empty key table: keys decided in memory");
+        for r in &file {
+            writer.write(r).unwrap();
+        }
+        assert!(writer.message_keys.in_memory.is_some(), "conversations one after another: in memory to the end");
+        writer.commit("test", file.len() as u64, 0).unwrap();
+
+        // Into a store that holds a record: each key taken in the table.
+        let mut later = Store::open(&dir.path().join("later.db")).unwrap();
+        import(&mut later, "before", &[another_conversations_message()]);
+        let mut writer = later.begin_file("file", 0).unwrap();
+        assert!(writer.message_keys.in_memory.is_none(), "a key table with keys: keys taken there");
+        for r in &file {
+            writer.write(r).unwrap();
+        }
+        writer.commit("test", file.len() as u64, 0).unwrap();
+
+        let stored = by_identity(&first, &ids);
+        assert!(stored.len() > 100, "the file's records are stored ({})", stored.len());
+        assert_eq!(stored, by_identity(&later, &ids), "the same records, each given twice replaced as the file says");
+        for table in ["message", "action", "feedback"] {
+            assert_eq!(
+                counted(&first, table),
+                counted(&first, &format!("{table}_key")),
+                "every {table} has one key, none has two"
+            );
+            assert_eq!(counted(&first, table) + i64::from(table == "message"), counted(&later, table));
+        }
+        // Imported again, into either store, the file changes nothing.
+        import(&mut first, "again", &file);
+        assert_eq!(by_identity(&first, &ids), stored);
+    }
+
+    #[test]
+    fn a_first_import_of_interleaved_conversations_takes_its_keys_in_the_table_once_most_are_asked_there() {
+        let options = DemoOptions { conversations: 80, seed: 7, end: Micros(1_790_000_000_000_000) };
+        let mut file = records(&options);
+        // Round robin: each conversation's next record after every other's.
+        let mut nth: HashMap<String, usize> = HashMap::new();
+        let mut keyed: Vec<(usize, usize, Record)> = Vec::new();
+        for (i, r) in file.drain(..).enumerate() {
+            let n = nth.entry(r.conversation_id().to_owned()).or_default();
+            *n += 1;
+            keyed.push((*n, i, r));
+        }
+        keyed.sort_by_key(|(n, i, _)| (*n, *i));
+        let file: Vec<Record> = keyed.into_iter().map(|(_, _, r)| r).collect();
+        let ids: BTreeSet<String> = file.iter().map(|r| r.conversation_id().to_owned()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = Store::open(&dir.path().join("first.db")).unwrap();
+        let mut writer = first.begin_file("file", 0).unwrap();
+        assert!(writer.message_keys.in_memory.is_some());
+        for r in &file {
+            writer.write(r).unwrap();
+        }
+        assert!(writer.message_keys.in_memory.is_none(), "most keys asked in the table: taken there");
+        writer.commit("test", file.len() as u64, 0).unwrap();
+        // Into a store that holds a record: each key taken in the table.
+        let mut later = Store::open(&dir.path().join("later.db")).unwrap();
+        import(&mut later, "before", &[another_conversations_message()]);
+        import(&mut later, "file", &file);
+        assert_eq!(by_identity(&first, &ids), by_identity(&later, &ids), "the same records either way");
+        assert_eq!(counted(&first, "message"), counted(&first, "message_key"));
+    }
+
+    #[test]
+    fn a_first_import_rolled_back_after_runs_of_keys_were_written_leaves_no_key() {
+        let file = file_with_records_given_twice();
+        let ids: BTreeSet<String> = file.iter().map(|r| r.conversation_id().to_owned()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut writer = store.begin_file("dropped", 0).unwrap();
+        for r in &file {
+            writer.write(r).unwrap();
+        }
+        assert!(
+            writer.conn.query_row("SELECT count(*) FROM message_key", [], |r| r.get::<_, i64>(0)).unwrap() > 8,
+            "runs of keys were written before the end"
+        );
+        drop(writer);
+        for table in ["message_key", "action_key", "feedback_key", "message", "conversation"] {
+            assert_eq!(counted(&store, table), 0, "nothing of the file stays in {table}");
+        }
+        // The next file into the store, empty again, decides its keys in memory as the first did.
+        import(&mut store, "file", &file);
+        let mut fresh = Store::open(&dir.path().join("fresh.db")).unwrap();
+        import(&mut fresh, "file", &file);
+        assert_eq!(by_identity(&store, &ids), by_identity(&fresh, &ids));
     }
 
     #[test]
