@@ -225,11 +225,11 @@ pub(super) struct Sorted {
     bytes: Vec<u8>,
 }
 
-/// The rows [`NewKeys::write`] hands to its statement, taken once.
+/// The rows [`Run::write`] hands to its statement, taken once.
 type Rows = Arc<Mutex<Option<Sorted>>>;
 
 /// `rapport_new_keys`: a table of this connection (eponymous, read only)
-/// whose rows are the keys [`NewKeys::write`] sorted.
+/// whose rows are the keys [`Run::write`] is given, sorted.
 #[repr(C)]
 struct KeysTab {
     /// SQLite's part of the table (first, as SQLite needs it).

@@ -175,11 +175,11 @@ impl<'c> FileWriter<'c> {
         };
         // The keys of a file into an empty key table (a first import) are
         // decided in memory and written a run at a time (new_keys.rs).
-        let mut first_keys = false;
-        for table in ["message_key", "action_key", "feedback_key"] {
-            first_keys |= key_table_is_empty(conn, table)?;
-        }
-        let run = if first_keys { Some(std::rc::Rc::new(Run::register(conn)?)) } else { None };
+        let empty = |table: &str| key_table_is_empty(conn, table);
+        let empty = [empty("message_key")?, empty("action_key")?, empty("feedback_key")?];
+        let run = if empty.contains(&true) { Some(std::rc::Rc::new(Run::register(conn)?)) } else { None };
+        // The run for each key table that was empty, none for the others.
+        let run_if = |empty: bool| run.as_ref().filter(|_| empty);
         // Rows are never given to two records (no AUTOINCREMENT needed:
         // a new row always comes after the last, as SQLite itself would place it).
         let next_row = |table: &str| -> rusqlite::Result<i64> {
@@ -232,7 +232,7 @@ impl<'c> FileWriter<'c> {
                      completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
-            message_keys: KeyTable::prepare(conn, "message_key", run.as_ref())?,
+            message_keys: KeyTable::prepare(conn, "message_key", run_if(empty[0]))?,
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
                 "UPDATE message SET
@@ -253,7 +253,7 @@ impl<'c> FileWriter<'c> {
                 "INSERT INTO action (id, conversation, name, started_at, duration_ms, status, error)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            action_keys: KeyTable::prepare(conn, "action_key", run.as_ref())?,
+            action_keys: KeyTable::prepare(conn, "action_key", run_if(empty[1]))?,
             update_action: conn.prepare(
                 "UPDATE action SET name = ?2, started_at = ?3, duration_ms = ?4, status = ?5, error = ?6
                  WHERE id = ?1",
@@ -263,7 +263,7 @@ impl<'c> FileWriter<'c> {
                 "INSERT INTO feedback (id, conversation, message_id, timestamp, rating, score, comment)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
-            feedback_keys: KeyTable::prepare(conn, "feedback_key", run.as_ref())?,
+            feedback_keys: KeyTable::prepare(conn, "feedback_key", run_if(empty[2]))?,
             update_feedback: conn.prepare(
                 "UPDATE feedback SET message_id = ?2, timestamp = ?3, rating = ?4, score = ?5, comment = ?6
                  WHERE id = ?1",
@@ -873,17 +873,18 @@ struct InMemory<'c> {
 
 impl<'c> KeyTable<'c> {
     /// `run`: `rapport_new_keys` made this connection's for this file,
-    /// when one of its key tables is empty (none when none is).
+    /// given when `table` was empty as the file began (its keys are then
+    /// held in memory), none otherwise.
     fn prepare(conn: &'c Connection, table: &str, run: Option<&std::rc::Rc<Run>>) -> rusqlite::Result<KeyTable<'c>> {
         let in_memory = match run {
-            Some(run) if key_table_is_empty(conn, table)? => Some(InMemory {
+            Some(run) => Some(InMemory {
                 keys: NewKeys::default(),
                 noted: 0,
                 asked_new: 0,
                 run: run.clone(),
                 insert: Direct::prepare(conn, &Run::statement(table))?,
             }),
-            _ => None,
+            None => None,
         };
         Ok(KeyTable {
             in_memory,
