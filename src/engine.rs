@@ -349,16 +349,14 @@ pub fn load_or_build_facts(
     Ok(FactsAt { generation, facts })
 }
 
-/// The facts of a kept copy, read in place from the mapped file, while the
-/// other core checks the copy's checksum (a read of the whole file): of no
-/// use, and dropped, if it does not hold.
+/// The facts of a kept copy, read in place from the mapped file once its
+/// checksums hold (a read of the whole file, on every core): then they are
+/// the very bytes packed, so their rows' indices are not checked again.
 fn read_back(saved: &crate::store::SavedFacts) -> Option<Facts> {
-    std::thread::scope(|s| {
-        let intact = s.spawn(|| saved.intact());
-        let facts = Facts::from_packed(saved.backing(), saved.body_at());
-        let intact = intact.join().unwrap_or(false);
-        facts.filter(|_| intact)
-    })
+    if !saved.intact() {
+        return None;
+    }
+    Facts::from_packed_as_written(saved.backing(), saved.body_at())
 }
 
 /// Keeps the facts beside the store for the next process. A saving, not a

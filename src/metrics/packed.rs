@@ -204,6 +204,15 @@ impl Facts {
     /// bytes are not such facts (another layout, cut short, a value out of
     /// range).
     pub fn from_packed(backing: &Arc<Backing>, at: usize) -> Option<Facts> {
+        Facts::from_packed_as_written(backing, at).filter(Facts::indices_in_range)
+    }
+
+    /// [`Facts::from_packed`] of bytes known to be exactly those
+    /// [`Facts::pack`] wrote (kept with checksums that hold,
+    /// `store::SavedFacts::intact`): their layout and every length are
+    /// checked, but not every row's indices, which were in range when they
+    /// were packed. At ten million conversations that check reads 7.6 GB.
+    pub fn from_packed_as_written(backing: &Arc<Backing>, at: usize) -> Option<Facts> {
         if !at.is_multiple_of(PACKED_ALIGN) {
             return None;
         }
@@ -264,7 +273,7 @@ impl Facts {
             insights,
             delta: Default::default(),
         };
-        facts.indices_in_range().then_some(facts)
+        Some(facts)
     }
 
     /// [`Facts::from_packed`] of bytes in memory (copied once, to align them).
