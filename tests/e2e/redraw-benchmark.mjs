@@ -193,7 +193,12 @@ try {
         (await total.isExisting()) &&
         (await total.getAttribute('data-value')) !== conversations &&
         (await dashboard.getAttribute('aria-busy')) === 'false',
-      { timeout: 600000, interval: 20 },
+      {
+        // A file imported before adds nothing, and the count never changes.
+        timeout: 120000,
+        interval: 20,
+        timeoutMsg: `after importing ${SMALL} the dashboard still counts ${conversations} conversations after 2 minutes: were they imported before? Give a file of new conversations in the period`,
+      },
     );
     smallImport = {
       import_ms: imported,
