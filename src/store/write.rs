@@ -1321,25 +1321,31 @@ mod tests {
     }
 
     #[test]
-    fn documents_held_until_the_commit_are_each_written_once_before_those_written_again() {
+    fn documents_held_until_the_commit_are_written_before_those_written_again() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
         let mut writer = store.begin_file("file", 0).unwrap();
         let ids: BTreeSet<String> = (0..12).map(|i| format!("c{i}")).collect();
         for i in 0..12 {
-            let (id, said) = (format!("c{i}"), format!("alpha beta w{i}"));
+            let id = format!("c{i}");
+            let said = if i == 11 { "alpha beta delta".to_owned() } else { format!("alpha beta w{i}") };
             writer.write_prepared(&message_saying(&id, "m0", &said), None).unwrap();
             // Some are written as they come (more than HELD_WORDS), the last ones at the commit.
             writer.conversation_words(&id, &super::message_words(&said)).unwrap();
         }
-        // A conversation whose document is held is given more words: its
-        // document is written again from its messages, after the one held.
-        writer.write_prepared(&message_saying("c3", "m1", "gamma"), None).unwrap();
-        writer.conversation_words("c3", "gamma").unwrap();
+        // The last conversation's message, whose words are still held, is
+        // given again, saying something else: its document is written
+        // again from what is stored, after the one held, and its old words go.
+        writer.write_prepared(&message_saying("c11", "m0", "alpha beta gamma"), None).unwrap();
         writer.commit("test", 13, 0).unwrap();
-        assert_eq!(saying(&store, "alpha beta"), ids, "every document held is written");
-        assert_eq!(saying(&store, "gamma"), BTreeSet::from(["c3".to_owned()]));
-        assert_eq!(saying(&store, "w3"), BTreeSet::from(["c3".to_owned()]), "its first words stay");
+        let matching = |word: &str| -> i64 {
+            let sql = "SELECT count(*) FROM conversation_words WHERE conversation_words MATCH ?1";
+            store.conn.query_row(sql, [word], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(matching("delta"), 0, "the words of the text replaced are gone from the index");
+        assert_eq!(matching("gamma"), 1);
+        assert_eq!(matching("alpha"), 12, "every document held is written");
+        assert_eq!(saying(&store, "alpha beta"), ids);
         assert_eq!(counted(&store, "conversation_words_docsize"), 12, "one document a conversation");
     }
 
