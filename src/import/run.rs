@@ -376,6 +376,13 @@ struct ChannelSink {
 /// Small enough that a batch's buffer is reused from the heap, not mapped anew.
 const BATCH: usize = 256;
 
+/// How many batches the reading thread may be ahead of the writing thread
+/// (16,384 items, some megabytes). The writer's work comes in bursts (a
+/// run of keys, the full-text documents held, write.rs): with 8 the reader
+/// stopped at each and the writer then waited for it, 0.3 to 0.8 s on the
+/// benchmark's dump.
+const IN_FLIGHT: usize = 64;
+
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
         let mut item = Item { position, outcome, packed: None };
@@ -505,7 +512,7 @@ fn import_file(
 
     let mut waited = std::time::Duration::ZERO;
     let (end, format) = std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<Batch>(8);
+        let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
         let (done_tx, done) = sync_channel::<Batch>(16);
         let gather = writer.wants_words().then(Gather::default);
         let pack = Pack::for_store(writer.packing());

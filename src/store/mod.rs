@@ -5,6 +5,7 @@
 //! The first file imported into a store that holds no records is written
 //! with a rollback journal instead, each page once (`journal.rs`).
 
+mod append;
 pub mod clickhouse;
 mod direct;
 mod facts_file;

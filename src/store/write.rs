@@ -1,5 +1,6 @@
 //! Writing one imported file: upserts keyed on identity, inside one transaction.
 
+use super::append::Appender;
 use super::direct::{Direct, Value};
 use super::new_keys::{Claim, NewKeys, Run, RUN};
 use crate::model::{Action, Conversation, Feedback, Message, Record, Role};
@@ -59,7 +60,8 @@ pub struct FileWriter<'c> {
     insert_conversation: Direct<'c>,
     conversation_metadata: Statement<'c>,
     update_conversation: Statement<'c>,
-    insert_message: Direct<'c>,
+    /// New messages, several to a statement (append.rs).
+    insert_message: Appender<'c>,
     message_keys: KeyTable<'c>,
     /// The row the next new message gets (and so for actions and feedback):
     /// what SQLite would choose, known before the row is written.
@@ -70,11 +72,11 @@ pub struct FileWriter<'c> {
     /// The row of each model name this file used (`model_name`), and of the last one.
     models: HashMap<std::rc::Rc<str>, i64>,
     last_model: Option<(std::rc::Rc<str>, i64)>,
-    insert_action: Direct<'c>,
+    insert_action: Appender<'c>,
     action_keys: KeyTable<'c>,
     next_action: i64,
     update_action: Statement<'c>,
-    insert_feedback: Direct<'c>,
+    insert_feedback: Appender<'c>,
     feedback_keys: KeyTable<'c>,
     next_feedback: i64,
     update_feedback: Statement<'c>,
@@ -139,6 +141,7 @@ impl<'c> FileWriter<'c> {
                 add: Direct::prepare(conn, "INSERT INTO conversation_words (rowid, words) VALUES (?1, ?2)")?,
                 stale: Some(std::collections::HashSet::new()),
                 given: Bits::default(),
+                held: HeldWords::default(),
             })
         } else {
             None
@@ -226,11 +229,23 @@ impl<'c> FileWriter<'c> {
                      metadata = ?9
                  WHERE id = ?1",
             )?,
-            insert_message: Direct::prepare(
+            insert_message: Appender::prepare(
                 conn,
-                "INSERT INTO message (id, conversation, role_code, at, content, model_id, prompt_tokens,
-                     completion_tokens, price, foreign_cost, foreign_currency, time_unknown)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "message",
+                &[
+                    "id",
+                    "conversation",
+                    "role_code",
+                    "at",
+                    "content",
+                    "model_id",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "price",
+                    "foreign_cost",
+                    "foreign_currency",
+                    "time_unknown",
+                ],
             )?,
             message_keys: KeyTable::prepare(conn, "message_key", run_if(empty[0]))?,
             // A record given again exactly as stored is left as it is.
@@ -248,20 +263,20 @@ impl<'c> FileWriter<'c> {
             new_model: conn.prepare("INSERT INTO model_name (name) VALUES (?1)")?,
             models: HashMap::new(),
             last_model: None,
-            insert_action: Direct::prepare(
+            insert_action: Appender::prepare(
                 conn,
-                "INSERT INTO action (id, conversation, name, started_at, duration_ms, status, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "action",
+                &["id", "conversation", "name", "started_at", "duration_ms", "status", "error"],
             )?,
             action_keys: KeyTable::prepare(conn, "action_key", run_if(empty[1]))?,
             update_action: conn.prepare(
                 "UPDATE action SET name = ?2, started_at = ?3, duration_ms = ?4, status = ?5, error = ?6
                  WHERE id = ?1",
             )?,
-            insert_feedback: Direct::prepare(
+            insert_feedback: Appender::prepare(
                 conn,
-                "INSERT INTO feedback (id, conversation, message_id, timestamp, rating, score, comment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "feedback",
+                &["id", "conversation", "message_id", "timestamp", "rating", "score", "comment"],
             )?,
             feedback_keys: KeyTable::prepare(conn, "feedback_key", run_if(empty[2]))?,
             update_feedback: conn.prepare(
@@ -360,7 +375,7 @@ impl<'c> FileWriter<'c> {
             _ => false,
         };
         if fresh {
-            index.add.run(&[Value::Integer(row), Value::Text(words)])?;
+            index.hold(row, words)?;
         } else {
             index.stale_words(row);
         }
@@ -536,7 +551,8 @@ impl<'c> FileWriter<'c> {
         let new = self.next_message;
         if let Some(row) = self.message_keys.take(conversation, &key, new)? {
             // The key was taken: the record is stored already, as this
-            // file or an earlier one gave it.
+            // file or an earlier one gave it (perhaps among the rows held).
+            self.insert_message.flush()?;
             let changed = self
                 .update_message
                 .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
@@ -550,7 +566,7 @@ impl<'c> FileWriter<'c> {
             return Ok(());
         }
         let [a, b, c, d, e, f, g, h, i, j] = fields;
-        self.insert_message.run(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e, f, g, h, i, j])?;
+        self.insert_message.push(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e, f, g, h, i, j])?;
         self.next_message += 1;
         if !words_follow && m.content.is_some() {
             // Nobody gathers this conversation's words: read back at the commit.
@@ -566,9 +582,10 @@ impl<'c> FileWriter<'c> {
         let key = Key::of(a.action_id.as_deref(), || a.identity());
         let new = self.next_action;
         if let Some(row) = self.action_keys.take(conversation, &key, new)? {
+            self.insert_action.flush()?;
             self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
         } else {
-            self.insert_action.run(&[
+            self.insert_action.push(&[
                 Value::Integer(new),
                 Value::Integer(conversation),
                 Value::Text(&a.name),
@@ -594,11 +611,12 @@ impl<'c> FileWriter<'c> {
         ];
         let new = self.next_feedback;
         if let Some(row) = self.feedback_keys.take(conversation, &key, new)? {
+            self.insert_feedback.flush()?;
             self.update_feedback
                 .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
         } else {
             let [a, b, c, d, e] = fields;
-            self.insert_feedback.run(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e])?;
+            self.insert_feedback.push(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e])?;
             self.next_feedback += 1;
         }
         Ok(())
@@ -607,10 +625,19 @@ impl<'c> FileWriter<'c> {
     /// Completes the file's entry and commits: from here on the file's
     /// records are in the store, all of them.
     pub fn commit(mut self, format: &str, records: u64, rejected: u64) -> rusqlite::Result<()> {
+        // The rows held first: the words of conversations changed are read back from them.
+        for rows in [&mut self.insert_message, &mut self.insert_action, &mut self.insert_feedback] {
+            rows.flush()?;
+        }
         // The keys held in memory first: the words of conversations changed
         // are read back through them.
         for keys in [&mut self.message_keys, &mut self.action_keys, &mut self.feedback_keys] {
             keys.write_held()?;
+        }
+        // The documents held before those written again: a conversation's
+        // document held and then changed is taken out and written again.
+        if let Some(index) = &mut self.words {
+            index.write_held()?;
         }
         self.write_stale_words()?;
         self.conn.execute(
@@ -736,7 +763,31 @@ struct WordsIndex<'c> {
     /// each, by row from the first it added: a bit a conversation, however
     /// large the file.
     given: Bits,
+    /// The documents given, not written yet.
+    held: HeldWords,
 }
+
+/// The documents of conversations a file added, held until there are
+/// [`HELD_WORDS`] bytes of words, then written one after another.
+///
+/// The statements that write several rows of `message` at a time
+/// (append.rs) are given a savepoint each (the table's `cost` is computed
+/// with a function, which SQLite counts as a way to fail midway), and the
+/// full-text index writes out the terms it holds in memory at each: a
+/// segment more to write and merge. The documents written together make
+/// one such write every few megabytes, as the index would write its terms
+/// out anyway (at its `hashsize`, 1 MB), where the documents of the
+/// conversations the reading thread let go at a time (some hundreds, a
+/// tenth of that) made one each.
+#[derive(Default)]
+struct HeldWords {
+    /// Each document's row and where its words are in `words`.
+    documents: Vec<(i64, usize, usize)>,
+    words: String,
+}
+
+/// How many bytes of words are held before they are written.
+const HELD_WORDS: usize = if cfg!(test) { 64 } else { 4 << 20 };
 
 /// A set of small numbers, one bit each.
 #[derive(Default)]
@@ -766,6 +817,29 @@ impl Bits {
 const STALE_LIMIT: usize = if cfg!(test) { 8 } else { 50_000 };
 
 impl WordsIndex<'_> {
+    /// Holds the document of the conversation `row`, and writes those held
+    /// once they are [`HELD_WORDS`] bytes.
+    fn hold(&mut self, row: i64, words: &str) -> rusqlite::Result<()> {
+        let held = &mut self.held;
+        held.words.push_str(words);
+        held.documents.push((row, held.words.len() - words.len(), held.words.len()));
+        if held.words.len() >= HELD_WORDS {
+            self.write_held()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the documents held.
+    fn write_held(&mut self) -> rusqlite::Result<()> {
+        let held = &mut self.held;
+        let written = held.documents.iter().try_for_each(|&(row, start, end)| {
+            self.add.run(&[Value::Integer(row), Value::Text(&held.words[start..end])]).map(drop)
+        });
+        held.documents.clear();
+        held.words.clear();
+        written
+    }
+
     fn stale_words(&mut self, conversation: i64) {
         if let Some(stale) = &mut self.stale {
             stale.insert(conversation);
@@ -1232,6 +1306,47 @@ mod tests {
         let mut fresh = Store::open(&dir.path().join("fresh.db")).unwrap();
         import(&mut fresh, "file", &file);
         assert_eq!(by_identity(&store, &ids), by_identity(&fresh, &ids));
+    }
+
+    fn message_saying(conversation_id: &str, message_id: &str, content: &str) -> Record {
+        Record::Message(Message {
+            conversation_id: conversation_id.into(),
+            message_id: Some(message_id.into()),
+            content: Some(content.into()),
+            ..match another_conversations_message() {
+                Record::Message(m) => m,
+                _ => unreachable!("a message"),
+            }
+        })
+    }
+
+    #[test]
+    fn documents_held_until_the_commit_are_written_before_those_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut writer = store.begin_file("file", 0).unwrap();
+        let ids: BTreeSet<String> = (0..12).map(|i| format!("c{i}")).collect();
+        for i in 0..12 {
+            let id = format!("c{i}");
+            let said = if i == 11 { "alpha beta delta".to_owned() } else { format!("alpha beta w{i}") };
+            writer.write_prepared(&message_saying(&id, "m0", &said), None).unwrap();
+            // Some are written as they come (more than HELD_WORDS), the last ones at the commit.
+            writer.conversation_words(&id, &super::message_words(&said)).unwrap();
+        }
+        // The last conversation's message, whose words are still held, is
+        // given again, saying something else: its document is written
+        // again from what is stored, after the one held, and its old words go.
+        writer.write_prepared(&message_saying("c11", "m0", "alpha beta gamma"), None).unwrap();
+        writer.commit("test", 13, 0).unwrap();
+        let matching = |word: &str| -> i64 {
+            let sql = "SELECT count(*) FROM conversation_words WHERE conversation_words MATCH ?1";
+            store.conn.query_row(sql, [word], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(matching("delta"), 0, "the words of the text replaced are gone from the index");
+        assert_eq!(matching("gamma"), 1);
+        assert_eq!(matching("alpha"), 12, "every document held is written");
+        assert_eq!(saying(&store, "alpha beta"), ids);
+        assert_eq!(counted(&store, "conversation_words_docsize"), 12, "one document a conversation");
     }
 
     #[test]
