@@ -141,6 +141,42 @@ mod tests {
     }
 }
 
+/// Hashing for maps keyed by text (ids): xxh3 in one call per key, a few
+/// times cheaper on short strings than the standard hasher, with a seed of
+/// its own in each map so that which keys collide cannot be foreseen.
+#[derive(Clone)]
+pub struct TextHashing(u64);
+
+impl Default for TextHashing {
+    fn default() -> TextHashing {
+        use std::hash::BuildHasher;
+        TextHashing(std::collections::hash_map::RandomState::new().hash_one(0u8))
+    }
+}
+
+impl std::hash::BuildHasher for TextHashing {
+    type Hasher = TextHasher;
+    fn build_hasher(&self) -> TextHasher {
+        TextHasher(self.0)
+    }
+}
+
+/// The hasher of [`TextHashing`].
+pub struct TextHasher(u64);
+
+impl std::hash::Hasher for TextHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+    fn write_u8(&mut self, b: u8) {
+        // (A `str` ends its bytes with 0xff.)
+        self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// A hasher for maps whose keys are hashes already (of texts, of words):
 /// the key is its own hash.
 #[derive(Default)]

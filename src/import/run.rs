@@ -15,6 +15,7 @@ use super::paths::expand_paths;
 use super::read::{End, Position, Sink, Stopped};
 use super::report::{FileReport, ImportReport, Progress, Rejection};
 use super::source;
+use crate::metrics::words::for_each_word;
 use crate::model::Record;
 use crate::store::{
     learn_dictionary, ConversationWords, Counts, ImportTarget, Packing, StoreError, TextPacker, DICTIONARY_SAMPLES,
@@ -122,12 +123,15 @@ impl<O: std::ops::Deref<Target = S>, S: ?Sized> Shared<O, S> {
     }
 }
 
+/// A word of a text, once, with its hash ([`ConversationWords::hashed`]).
+type HashedWord = (u64, Box<str>);
+
 /// What the reading thread found for one text: its words (when the store
 /// indexes them) and, once worked out, its packed form (`Some(None)`:
 /// packing would not make it smaller).
 #[derive(Default)]
 struct Found {
-    words: Option<Arc<[Box<str>]>>,
+    words: Option<Arc<[HashedWord]>>,
     packed: Option<Option<Arc<[u8]>>>,
 }
 
@@ -141,7 +145,9 @@ struct Found {
 /// [`MEMO_TEXTS`] texts of at most [`MEMO_TEXT_BYTES`] each, forgotten all
 /// at once when full.
 struct TextMemo {
-    hasher: std::collections::hash_map::RandomState,
+    /// Of the texts' hashes (xxh3: the standard hasher took twice as long),
+    /// different in each process.
+    seed: u64,
     /// By the text's hash (two texts of one hash: the first is kept).
     texts: HashMap<u64, (Box<str>, Found), std::hash::BuildHasherDefault<crate::text::HashIsKey>>,
     /// The hashes of texts said once, one a slot.
@@ -154,7 +160,9 @@ const SEEN_SLOTS: usize = 16 * 1024;
 
 impl Default for TextMemo {
     fn default() -> TextMemo {
-        TextMemo { hasher: Default::default(), texts: HashMap::default(), seen: vec![0; SEEN_SLOTS] }
+        use std::hash::BuildHasher;
+        let seed = std::collections::hash_map::RandomState::new().hash_one(0u8);
+        TextMemo { seed, texts: HashMap::default(), seen: vec![0; SEEN_SLOTS] }
     }
 }
 
@@ -162,11 +170,10 @@ impl TextMemo {
     /// The entry of `text` when it is said again; `None` the first time
     /// (or for a text too long to keep).
     fn entry(&mut self, text: &str) -> Option<&mut Found> {
-        use std::hash::BuildHasher;
         if text.len() > MEMO_TEXT_BYTES {
             return None;
         }
-        let hash = self.hasher.hash_one(text);
+        let hash = xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), self.seed);
         // (Looking a hash up is cheap: the text was hashed once, above.)
         if self.texts.contains_key(&hash) {
             let (kept_text, found) = self.texts.get_mut(&hash)?;
@@ -209,7 +216,7 @@ impl Batch {
 #[derive(Default)]
 struct Gather {
     /// The slot of each conversation held, by its id.
-    index: HashMap<Box<str>, usize>,
+    index: HashMap<Box<str>, usize, crate::text::TextHashing>,
     slots: Vec<Open>,
     /// Slots free to take (their room for words is kept).
     free: Vec<usize>,
@@ -235,7 +242,7 @@ const OPEN_WORD_BYTES: usize = 32 << 20;
 
 impl Gather {
     /// Adds the words of a message of `conversation_id`.
-    fn add<'w>(&mut self, conversation_id: &str, words: impl Iterator<Item = &'w str>) {
+    fn add(&mut self, conversation_id: &str, words: impl FnOnce(&mut ConversationWords)) {
         self.clock += 1;
         let slot = match self.last {
             Some(slot) if self.slots[slot].id.as_deref() == Some(conversation_id) => slot,
@@ -245,9 +252,7 @@ impl Gather {
         let open = &mut self.slots[slot];
         open.heard = self.clock;
         let before = open.words.len();
-        for word in words {
-            open.words.add(word);
-        }
+        words(&mut open.words);
         self.bytes += open.words.len() - before;
         if self.bytes > OPEN_WORD_BYTES {
             self.let_go(0);
@@ -335,14 +340,15 @@ impl Item {
         let Some(text) = m.content.as_deref() else {
             return;
         };
-        let find_words = || crate::metrics::words::words(text);
         match memo.entry(text) {
             Some(found) => {
                 if let Some(gather) = gather {
-                    let words = found
-                        .words
-                        .get_or_insert_with(|| find_words().into_iter().map(String::into_boxed_str).collect());
-                    gather.add(&m.conversation_id, words.iter().map(|w| &**w));
+                    let words = found.words.get_or_insert_with(|| {
+                        let mut once = ConversationWords::default();
+                        for_each_word(text, |w| once.add(w));
+                        once.hashed().map(|(hash, w)| (hash, Box::from(w))).collect()
+                    });
+                    gather.add(&m.conversation_id, |into| words.iter().for_each(|(hash, w)| into.add_hashed(*hash, w)));
                 }
                 if let Some(packer) = packer {
                     let shared = found.packed.get_or_insert_with(|| packer.pack(text).map(Arc::from));
@@ -351,7 +357,7 @@ impl Item {
             }
             None => {
                 if let Some(gather) = gather {
-                    gather.add(&m.conversation_id, find_words().iter().map(String::as_str));
+                    gather.add(&m.conversation_id, |into| for_each_word(text, |w| into.add(w)));
                 }
                 self.packed = packer.and_then(|packer| packer.pack(text)).map(Shared::Own);
             }
@@ -650,8 +656,8 @@ mod tests {
         let long = "x".repeat(MEMO_TEXT_BYTES + 1);
         assert!(memo.entry(&long).is_none() && memo.entry(&long).is_none(), "a long text is never kept");
         assert!(memo.entry("hello").is_none(), "a text said once is only noted");
-        memo.entry("hello").expect("kept the second time").words = Some(Arc::from(["hello".into()]));
-        assert_eq!(memo.entry("hello").unwrap().words.as_deref(), Some(&["hello".into()][..]), "found again");
+        memo.entry("hello").expect("kept the second time").words = Some(Arc::from([(7, "hello".into())]));
+        assert_eq!(memo.entry("hello").unwrap().words.as_deref(), Some(&[(7, "hello".into())][..]), "found again");
         assert_eq!(memo.texts.len(), 1);
         let mut kept = 1;
         for i in 0.. {

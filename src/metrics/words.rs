@@ -30,16 +30,37 @@ static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\p{L}\p{N}]+").exp
 /// ```
 pub fn words(text: &str) -> Vec<String> {
     if text.is_ascii() {
-        // NFKD and folding leave ASCII as it is, but for its case.
-        return text
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| w.to_ascii_lowercase())
-            .collect();
+        return ascii_runs(text).map(|w| w.to_ascii_lowercase()).collect();
     }
     let plain: String = text.nfkd().filter(|&c| canonical_combining_class(c) == 0).collect();
     let folded = caseless::default_case_fold_str(&plain);
     WORD.find_iter(&folded).map(|m| m.as_str().to_owned()).collect()
+}
+
+/// The runs of letters and digits of an ASCII text, as written: NFKD and
+/// folding leave ASCII as it is, but for its case.
+fn ascii_runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// Calls `f` with each of `text`'s words, in order: [`words`] without a
+/// `String` made for each word of an ASCII text (an import finds the words
+/// of every message it reads).
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    if !text.is_ascii() {
+        return words(text).iter().for_each(|w| f(w));
+    }
+    let mut lower = String::new();
+    for run in ascii_runs(text) {
+        if run.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower.clear();
+            lower.push_str(run);
+            lower.make_ascii_lowercase();
+            f(&lower);
+        } else {
+            f(run);
+        }
+    }
 }
 
 /// The words of `text` as [`words`] finds them, each with the byte range
@@ -121,8 +142,12 @@ mod tests {
     #[case("İstanbul", &["istanbul"])]
     #[case("", &[])]
     #[case("¡¿…!", &[])]
+    #[case("Where IS my order #A12b, please?", &["where", "is", "my", "order", "a12b", "please"])]
     fn words_drop_accents_fold_case_and_split_on_anything_else(#[case] text: &str, #[case] expected: &[&str]) {
         assert_eq!(words(text), expected, "{text:?}");
+        let mut each = Vec::new();
+        for_each_word(text, |w| each.push(w.to_owned()));
+        assert_eq!(each, expected, "for_each_word({text:?})");
     }
 
     #[test]

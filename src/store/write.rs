@@ -870,6 +870,10 @@ pub fn message_words(content: &str) -> String {
     crate::metrics::words::words(content).join(" ")
 }
 
+/// The most room for words [`ConversationWords::take`] keeps (a thousand
+/// conversations are gathered at once).
+const KEPT_ROOM: usize = 16 << 10;
+
 /// Gathers the words of a conversation's messages for its document in the
 /// full-text index (schema.rs, 10): each word once, in the order first
 /// said, one space between.
@@ -885,7 +889,11 @@ pub struct ConversationWords {
 impl ConversationWords {
     /// Adds a word (a run of the word rule: no space in it).
     pub fn add(&mut self, word: &str) {
-        let hash = xxhash_rust::xxh3::xxh3_64(word.as_bytes());
+        self.add_hashed(xxhash_rust::xxh3::xxh3_64(word.as_bytes()), word);
+    }
+
+    /// [`ConversationWords::add`] of a word whose hash is known (from [`ConversationWords::hashed`]).
+    pub fn add_hashed(&mut self, hash: u64, word: &str) {
         if let Some(&(start, end)) = self.seen.get(&hash) {
             if self.words.get(start as usize..end as usize) == Some(word) {
                 return;
@@ -901,15 +909,27 @@ impl ConversationWords {
         }
     }
 
+    /// The words gathered, each with its hash (for [`ConversationWords::add_hashed`]), in order.
+    pub fn hashed(&self) -> impl Iterator<Item = (u64, &str)> {
+        self.words.split(' ').filter(|w| !w.is_empty()).map(|w| (xxhash_rust::xxh3::xxh3_64(w.as_bytes()), w))
+    }
+
     /// The words gathered, each once, one space between.
     pub fn words(&self) -> &str {
         &self.words
     }
 
-    /// The words gathered, leaving none.
+    /// The words gathered, leaving none (and the room they took, for the
+    /// next conversation's: growing a string word by word is dearer than
+    /// copying it out once).
     pub fn take(&mut self) -> String {
         self.seen.clear();
-        std::mem::take(&mut self.words)
+        let words = self.words.as_str().to_owned();
+        self.words.clear();
+        if self.words.capacity() > KEPT_ROOM {
+            self.words = String::new();
+        }
+        words
     }
 
     /// How many bytes the words take.
@@ -1097,6 +1117,25 @@ mod tests {
     use crate::model::{Message, Micros, Record};
     use crate::store::Store;
     use std::collections::{BTreeSet, HashMap};
+
+    #[test]
+    fn conversation_words_keep_each_word_once_in_order_first_said_however_they_are_added() {
+        let said = ["where is my order", "my order is late", "late again where"];
+        let mut plain = super::ConversationWords::default();
+        said.iter().flat_map(|t| t.split(' ')).for_each(|w| plain.add(w));
+        assert_eq!(plain.words(), "where is my order late again");
+        let mut hashed = super::ConversationWords::default();
+        for text in said {
+            let mut once = super::ConversationWords::default();
+            text.split(' ').for_each(|w| once.add(w));
+            once.hashed().for_each(|(hash, w)| hashed.add_hashed(hash, w));
+        }
+        assert_eq!(hashed.words(), plain.words());
+        assert_eq!(hashed.take(), "where is my order late again");
+        assert!(hashed.is_empty());
+        hashed.add("again");
+        assert_eq!(hashed.words(), "again", "nothing of the words taken is left");
+    }
 
     fn import(store: &mut Store, name: &str, records: &[Record]) {
         let mut writer = store.begin_file(name, 0).unwrap();
