@@ -190,8 +190,17 @@ impl Facts {
         if replaced.is_empty() {
             replaced = vec![false; base];
         }
-        for (r, row) in replaced.iter_mut().zip(self.conversation_rows[..base].iter()) {
-            *r |= rows.binary_search(row).is_ok();
+        // Most base conversations are not among the few replaced: a bit per
+        // value of a row's low bits (about 64 per row replaced) passes them
+        // over with one load, not a binary search each (10,000,000 of them).
+        let bits = (rows.len() * 64).next_power_of_two().clamp(1 << 12, 1 << 24);
+        let mut maybe = vec![0u64; bits / 64];
+        let bit = |row: i64| row as usize & (bits - 1);
+        rows.iter().for_each(|&row| maybe[bit(row) / 64] |= 1 << (bit(row) % 64));
+        for (r, &row) in replaced.iter_mut().zip(self.conversation_rows[..base].iter()) {
+            if maybe[bit(row) / 64] >> (bit(row) % 64) & 1 == 1 {
+                *r |= rows.binary_search(&row).is_ok();
+            }
         }
         self.delta.replaced = replaced;
         let own = match self.delta.own.take() {
