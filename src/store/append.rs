@@ -15,8 +15,11 @@
 //! table the transaction wrote to keep one too; the full-text index (FTS5)
 //! does so by writing out the terms it holds in memory, a small segment
 //! more each time. `FAIL` stops at the failing row too, keeping the rows
-//! before it: no savepoint is needed. Nothing of a failing file is kept
-//! anyway: its writer rolls the whole transaction back (write.rs).
+//! before it: no savepoint is needed, as long as the table computes no
+//! column with a function either (SQLite counts any function as a way to
+//! fail midway: `message` did until schema 11, schema.rs). Nothing of a
+//! failing file is kept anyway: its writer rolls the whole transaction
+//! back (write.rs).
 //!
 //! ```text
 //! push r1 .. push r64    -> INSERT OR FAIL INTO t (..) VALUES (r1), .. (r64)   one statement

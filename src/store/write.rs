@@ -231,7 +231,7 @@ impl<'c> FileWriter<'c> {
             )?,
             insert_message: Appender::prepare(
                 conn,
-                "message",
+                "message_row",
                 &[
                     "id",
                     "conversation",
@@ -250,7 +250,7 @@ impl<'c> FileWriter<'c> {
             message_keys: KeyTable::prepare(conn, "message_key", run_if(empty[0]))?,
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
-                "UPDATE message SET
+                "UPDATE message_row SET
                      role_code = ?2, at = ?3, content = ?4, model_id = ?5, prompt_tokens = ?6,
                      completion_tokens = ?7, price = ?8, foreign_cost = ?9, foreign_currency = ?10,
                      time_unknown = ?11
@@ -770,10 +770,10 @@ struct WordsIndex<'c> {
 /// The documents of conversations a file added, held until there are
 /// [`HELD_WORDS`] bytes of words, then written one after another.
 ///
-/// The statements that write several rows of `message` at a time
-/// (append.rs) are given a savepoint each (the table's `cost` is computed
-/// with a function, which SQLite counts as a way to fail midway), and the
-/// full-text index writes out the terms it holds in memory at each: a
+/// Up to schema 10, the statements that write several rows of `message`
+/// at a time (append.rs) were given a savepoint each (the table's `cost`
+/// was computed with a function, which SQLite counts as a way to fail
+/// midway), and the full-text index writes out the terms it holds in memory at each: a
 /// segment more to write and merge. The documents written together make
 /// one such write every few megabytes, as the index would write its terms
 /// out anyway (at its `hashsize`, 1 MB), where the documents of the
