@@ -125,6 +125,12 @@ impl<'c> Direct<'c> {
         }
     }
 
+    /// The row id of the last row the connection inserted.
+    pub(super) fn last_insert_rowid(&self) -> i64 {
+        // SAFETY: the connection is open for 'c.
+        unsafe { ffi::sqlite3_last_insert_rowid(self.db) }
+    }
+
     /// One step, then the statement reset.
     fn step(&mut self, values: &[Value<'_>]) -> rusqlite::Result<Stepped> {
         if values.len() != self.parameters {

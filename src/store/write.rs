@@ -233,7 +233,6 @@ impl<'c> FileWriter<'c> {
                 conn,
                 "message_row",
                 &[
-                    "id",
                     "conversation",
                     "role_code",
                     "at",
@@ -266,7 +265,7 @@ impl<'c> FileWriter<'c> {
             insert_action: Appender::prepare(
                 conn,
                 "action",
-                &["id", "conversation", "name", "started_at", "duration_ms", "status", "error"],
+                &["conversation", "name", "started_at", "duration_ms", "status", "error"],
             )?,
             action_keys: KeyTable::prepare(conn, "action_key", run_if(empty[1]))?,
             update_action: conn.prepare(
@@ -276,7 +275,7 @@ impl<'c> FileWriter<'c> {
             insert_feedback: Appender::prepare(
                 conn,
                 "feedback",
-                &["id", "conversation", "message_id", "timestamp", "rating", "score", "comment"],
+                &["conversation", "message_id", "timestamp", "rating", "score", "comment"],
             )?,
             feedback_keys: KeyTable::prepare(conn, "feedback_key", run_if(empty[2]))?,
             update_feedback: conn.prepare(
@@ -566,7 +565,7 @@ impl<'c> FileWriter<'c> {
             return Ok(());
         }
         let [a, b, c, d, e, f, g, h, i, j] = fields;
-        self.insert_message.push(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e, f, g, h, i, j])?;
+        self.insert_message.push(new, &[Value::Integer(conversation), a, b, c, d, e, f, g, h, i, j])?;
         self.next_message += 1;
         if !words_follow && m.content.is_some() {
             // Nobody gathers this conversation's words: read back at the commit.
@@ -585,15 +584,17 @@ impl<'c> FileWriter<'c> {
             self.insert_action.flush()?;
             self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
         } else {
-            self.insert_action.push(&[
-                Value::Integer(new),
-                Value::Integer(conversation),
-                Value::Text(&a.name),
-                Value::Integer(a.started_at.0),
-                a.duration_ms.into(),
-                a.status.as_deref().into(),
-                Value::Integer(i64::from(a.error)),
-            ])?;
+            self.insert_action.push(
+                new,
+                &[
+                    Value::Integer(conversation),
+                    Value::Text(&a.name),
+                    Value::Integer(a.started_at.0),
+                    a.duration_ms.into(),
+                    a.status.as_deref().into(),
+                    Value::Integer(i64::from(a.error)),
+                ],
+            )?;
             self.next_action += 1;
         }
         Ok(())
@@ -616,7 +617,7 @@ impl<'c> FileWriter<'c> {
                 .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
         } else {
             let [a, b, c, d, e] = fields;
-            self.insert_feedback.push(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e])?;
+            self.insert_feedback.push(new, &[Value::Integer(conversation), a, b, c, d, e])?;
             self.next_feedback += 1;
         }
         Ok(())
