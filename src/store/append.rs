@@ -51,10 +51,10 @@ enum Held {
 /// descent from the table's root, searching each page: with `callgrind`,
 /// a fifth of the work of writing the rows), where the next after the
 /// last is found along the table's right edge, which the rows written are
-/// appended to anyway. The caller says which row it expects
-/// each to get (it names them before they are written, write.rs): they
-/// must follow one another, and the last row each statement writes is
-/// checked to have the one expected.
+/// appended to anyway. The caller says which row it expects each to get
+/// (it names them before they are written, write.rs): they must follow
+/// one another, and the last row each statement writes is checked to have
+/// the one expected.
 pub(super) struct Appender<'c> {
     /// Writes [`ROWS`] rows.
     many: Direct<'c>,
