@@ -163,7 +163,8 @@ fn a_store_put_back_as_an_older_rapport_wrote_it_is_never_read_with_kept_facts()
              INSERT INTO message_3 SELECT m.id, m.conversation, {identity}, {id}, role, timestamp, content,
                  (SELECT name FROM model_name WHERE model_name.id = model_id), prompt_tokens,
                  completion_tokens, cost FROM message AS m JOIN message_key AS k ON k.id = m.id;
-             DROP TABLE message;
+             DROP VIEW message;
+             DROP TABLE message_row;
              DROP TABLE message_key;
              DROP TABLE model_name;
              ALTER TABLE message_3 RENAME TO message;

@@ -328,3 +328,68 @@ fn a_store_path_that_is_no_regular_file_is_refused_unread() {
     let err = Store::open(&fifo).err().expect("a FIFO is no store");
     assert!(err.to_string().contains("not a regular file"), "{err}");
 }
+
+/// Every row of `message` as SQLite reads it, each value with its type.
+fn message_rows(db: &std::path::Path) -> Vec<Vec<rusqlite::types::Value>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare("SELECT * FROM message ORDER BY id").unwrap();
+    let columns = stmt.column_count();
+    stmt.query_map([], |r| (0..columns).map(|i| r.get(i)).collect()).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_store_of_schema_10_keeps_its_messages_in_message_row_and_reads_them_back_the_same() {
+    let ws = Workspace::new();
+    let file = ws.file("all.jsonl", every_kind_of_record());
+    ws.import(std::slice::from_ref(&file));
+    let period = autumn("UTC");
+    let expected = metrics(&mut ws.engine(), &period);
+    let read = message_rows(&ws.db());
+    assert_eq!(read.first().map(Vec::len), Some(15), "every column, the computed ones last");
+
+    // The same store as schema 10 kept it: the computed columns in the
+    // table itself, and the full-text index at FTS5's own hashsize.
+    {
+        let conn = rusqlite::Connection::open(ws.db()).unwrap();
+        conn.execute_batch(
+            "DROP VIEW message;
+             ALTER TABLE message_row RENAME TO message;
+             ALTER TABLE message ADD COLUMN role TEXT GENERATED ALWAYS AS
+                 (CASE role_code WHEN 0 THEN 'user' WHEN 1 THEN 'agent' WHEN 2 THEN 'system' ELSE 'tool' END) VIRTUAL;
+             ALTER TABLE message ADD COLUMN timestamp INTEGER GENERATED ALWAYS AS (at + 1767225600000000) VIRTUAL;
+             ALTER TABLE message ADD COLUMN cost REAL GENERATED ALWAYS AS
+                 (CASE WHEN typeof(price) = 'integer' THEN price / 1e10 ELSE price END) VIRTUAL;
+             DELETE FROM conversation_words_config WHERE k = 'hashsize';
+             PRAGMA user_version = 10;",
+        )
+        .unwrap();
+    }
+    assert_eq!(message_rows(&ws.db()), read, "schema 10 read its messages so");
+
+    let store = Store::open(&ws.db()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), Store::VERSION as i64);
+    drop(store);
+    assert_eq!(message_rows(&ws.db()), read, "the same rows, values and types, columns in the same order");
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    let kept: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_xinfo('message_row')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for computed in ["role", "timestamp", "cost"] {
+        assert!(!kept.iter().any(|c| c == computed), "{computed} is computed when read, not in the table: {kept:?}");
+    }
+    let hashsize: i64 =
+        conn.query_row("SELECT v FROM conversation_words_config WHERE k = 'hashsize'", [], |r| r.get(0)).unwrap();
+    assert_eq!(hashsize, 16 << 20, "the full-text index holds 16 MB of terms before writing them out");
+    drop(conn);
+    assert_eq!(metrics(&mut ws.engine(), &period), expected, "the same numbers");
+
+    // Re-importing the file finds every record by its key: nothing added, nothing changed.
+    let before = ws.engine().store().counts().unwrap();
+    let report = ws.import(&[file]);
+    assert_eq!(report.stored, before, "every record found again by its key");
+    assert_eq!(message_rows(&ws.db()), read);
+}

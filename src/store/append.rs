@@ -15,8 +15,11 @@
 //! table the transaction wrote to keep one too; the full-text index (FTS5)
 //! does so by writing out the terms it holds in memory, a small segment
 //! more each time. `FAIL` stops at the failing row too, keeping the rows
-//! before it: no savepoint is needed. Nothing of a failing file is kept
-//! anyway: its writer rolls the whole transaction back (write.rs).
+//! before it: no savepoint is needed, as long as the table computes no
+//! column with a function either (SQLite counts any function as a way to
+//! fail midway: `message` did until schema 11, schema.rs). Nothing of a
+//! failing file is kept anyway: its writer rolls the whole transaction
+//! back (write.rs).
 //!
 //! ```text
 //! push r1 .. push r64    -> INSERT OR FAIL INTO t (..) VALUES (r1), .. (r64)   one statement
@@ -41,12 +44,25 @@ enum Held {
 }
 
 /// Rows to append to one table, with the statements that write them.
+///
+/// The table's row id (its `INTEGER PRIMARY KEY`, `id`) is left to SQLite,
+/// which gives a row written without one the next after the table's last:
+/// given, it is looked up in the table first, to refuse one taken (a
+/// descent from the table's root, searching each page: with `callgrind`,
+/// a fifth of the work of writing the rows), where the next after the
+/// last is found along the table's right edge, which the rows written are
+/// appended to anyway. The caller says which row it expects each to get
+/// (it names them before they are written, write.rs): they must follow
+/// one another, and the last row each statement writes is checked to have
+/// the one expected.
 pub(super) struct Appender<'c> {
     /// Writes [`ROWS`] rows.
     many: Direct<'c>,
     /// Writes one row.
     one: Direct<'c>,
     columns: usize,
+    /// The row id the first row held is to get.
+    first: i64,
     /// The rows held, a row's values one after another.
     held: Vec<Held>,
     text: String,
@@ -54,7 +70,8 @@ pub(super) struct Appender<'c> {
 }
 
 impl<'c> Appender<'c> {
-    /// The appender of `table`'s `columns`, a row giving them in this order.
+    /// The appender of `table`'s `columns` (all but its row id, `id`), a
+    /// row giving them in this order.
     pub(super) fn prepare(conn: &'c Connection, table: &str, columns: &[&str]) -> rusqlite::Result<Appender<'c>> {
         let names = columns.join(", ");
         let row = |first: usize| {
@@ -66,17 +83,25 @@ impl<'c> Appender<'c> {
             many: Direct::prepare(conn, &format!("INSERT OR FAIL INTO {table} ({names}) VALUES {}", rows.join(", ")))?,
             one: Direct::prepare(conn, &format!("INSERT INTO {table} ({names}) VALUES {}", row(1)))?,
             columns: columns.len(),
+            first: 0,
             held: Vec::with_capacity(ROWS * columns.len()),
             text: String::new(),
             blobs: Vec::new(),
         })
     }
 
-    /// Adds a row (its values in the columns' order): written with the
-    /// rows before it once there are [`ROWS`] of them.
-    pub(super) fn push(&mut self, row: &[Value<'_>]) -> rusqlite::Result<()> {
+    /// Adds a row (its values in the columns' order), which is to get the
+    /// row id `id`, the one after the row pushed before (if any held):
+    /// written with the rows before it once there are [`ROWS`] of them.
+    pub(super) fn push(&mut self, id: i64, row: &[Value<'_>]) -> rusqlite::Result<()> {
         if row.len() != self.columns {
             return Err(rusqlite::Error::InvalidParameterCount(row.len(), self.columns));
+        }
+        let held_rows = (self.held.len() / self.columns) as i64;
+        if held_rows == 0 {
+            self.first = id;
+        } else if id != self.first + held_rows {
+            return Err(not_next(self.first + held_rows, id));
         }
         for value in row {
             let held = match *value {
@@ -116,11 +141,21 @@ impl<'c> Appender<'c> {
                 Held::Blob(start, end) => Value::Blob(&self.blobs[start..end]),
             })
             .collect();
-        let written = values.chunks(ROWS * self.columns).try_for_each(|rows| {
-            if rows.len() == ROWS * self.columns {
-                self.many.run(rows).map(drop)
+        let (columns, many, one) = (self.columns, &mut self.many, &mut self.one);
+        let mut expected = self.first - 1;
+        let mut write = |statement: &mut Direct<'_>, rows: &[Value<'_>]| {
+            statement.run(rows)?;
+            expected += (rows.len() / columns) as i64;
+            match statement.last_insert_rowid() {
+                last if last == expected => Ok(()),
+                last => Err(not_next(expected, last)),
+            }
+        };
+        let written = values.chunks(ROWS * columns).try_for_each(|rows| {
+            if rows.len() == ROWS * columns {
+                write(many, rows)
             } else {
-                rows.chunks(self.columns).try_for_each(|row| self.one.run(row).map(drop))
+                rows.chunks(columns).try_for_each(|row| write(one, row))
             }
         });
         // Held no longer, written or not: a failure ends the file's transaction.
@@ -129,6 +164,14 @@ impl<'c> Appender<'c> {
         self.blobs.clear();
         written
     }
+}
+
+/// A row given (or written) as `got` where `expected` was the next.
+fn not_next(expected: i64, got: i64) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERNAL),
+        Some(format!("a new row is {got} where {expected} was expected")),
+    )
 }
 
 #[cfg(test)]
@@ -153,7 +196,7 @@ mod tests {
     #[test]
     fn rows_held_are_written_as_given_in_full_statements_then_one_by_one() {
         let conn = table();
-        let mut append = Appender::prepare(&conn, "t", &["id", "v", "w"]).unwrap();
+        let mut append = Appender::prepare(&conn, "t", &["v", "w"]).unwrap();
         let texts: Vec<String> = (0..ROWS * 2 + 3).map(|i| format!("é{i}")).collect();
         let mut expected = Vec::new();
         for (i, text) in texts.iter().enumerate() {
@@ -164,7 +207,7 @@ mod tests {
                 2 => Value::Real(id as f64 / 2.0),
                 _ => Value::Blob(text.as_bytes()),
             };
-            append.push(&[Value::Integer(id), v, Value::Text(text)]).unwrap();
+            append.push(id, &[v, Value::Text(text)]).unwrap();
             let quoted: String = conn.query_row("SELECT quote(?1)", [v], |r| r.get(0)).unwrap();
             expected.push((id, quoted, text.clone()));
             let written = (i + 1) / ROWS * ROWS;
@@ -179,24 +222,46 @@ mod tests {
     #[test]
     fn a_row_breaking_a_constraint_fails_the_statement_and_nothing_stays_held() {
         let conn = table();
-        let mut append = Appender::prepare(&conn, "t", &["id", "w"]).unwrap();
+        let mut append = Appender::prepare(&conn, "t", &["w"]).unwrap();
         for id in 1..ROWS as i64 {
-            append.push(&[Value::Integer(id), Value::Text("x")]).unwrap();
+            append.push(id, &[Value::Text("x")]).unwrap();
         }
-        let failed = append.push(&[Value::Integer(ROWS as i64), Value::Null]);
+        let failed = append.push(ROWS as i64, &[Value::Null]);
         assert!(
             matches!(&failed, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation),
             "a NULL where the column forbids it: {failed:?}"
         );
-        append.push(&[Value::Integer(100), Value::Text("y")]).unwrap();
+        // The rows before the failing one stay (FAIL; an import rolls its file back).
+        append.push(ROWS as i64, &[Value::Text("y")]).unwrap();
         append.flush().unwrap();
-        assert_eq!(stored(&conn).last().map(|r| r.0), Some(100), "the appender goes on after a failure");
+        assert_eq!(stored(&conn).last().map(|r| r.0), Some(ROWS as i64), "the appender goes on after a failure");
     }
 
     #[test]
     fn a_row_is_all_of_the_columns() {
         let conn = table();
-        let mut append = Appender::prepare(&conn, "t", &["id", "w"]).unwrap();
-        assert!(matches!(append.push(&[Value::Integer(1)]), Err(rusqlite::Error::InvalidParameterCount(1, 2))));
+        let mut append = Appender::prepare(&conn, "t", &["v", "w"]).unwrap();
+        assert!(matches!(append.push(1, &[Value::Integer(1)]), Err(rusqlite::Error::InvalidParameterCount(1, 2))));
+    }
+
+    #[test]
+    fn rows_get_the_ids_expected_or_the_flush_fails() {
+        let conn = table();
+        let mut append = Appender::prepare(&conn, "t", &["w"]).unwrap();
+        append.push(1, &[Value::Text("a")]).unwrap();
+        let skipped = append.push(3, &[Value::Text("c")]);
+        assert!(matches!(&skipped, Err(rusqlite::Error::SqliteFailure(..))), "rows follow one another: {skipped:?}");
+        append.flush().unwrap();
+        assert_eq!(stored(&conn).len(), 1);
+        // Another row taken meanwhile: the next is no longer the one expected.
+        conn.execute("INSERT INTO t (id, w) VALUES (2, 'b')", []).unwrap();
+        for id in 2..ROWS as i64 {
+            append.push(id, &[Value::Text("c")]).unwrap();
+        }
+        let failed = append.flush();
+        assert!(
+            matches!(&failed, Err(rusqlite::Error::SqliteFailure(e, Some(m))) if e.code == rusqlite::ErrorCode::InternalMalfunction && m.contains("where 2 was expected")),
+            "{failed:?}"
+        );
     }
 }

@@ -400,4 +400,34 @@ pub const MIGRATIONS: &[&str] = &[
         GROUP BY k.conversation)
     WHERE trim(words) <> '';
     "#,
+    // 11: a message's computed columns (`role`, `timestamp`, `cost`) leave
+    // its table for a view of the same name, `message`, which reads every
+    // column as before, in the same order; the rows are kept in
+    // `message_row`, and the import writes them there. SQLite computes a
+    // table's generated columns for every row it inserts, stored nowhere
+    // or not, and `cost` calls typeof(), which has each statement writing
+    // several messages take a savepoint of its own (SQLite counts any
+    // function as a way to fail midway): with `perf`, a seventh of the
+    // work of writing a message row (write.rs). The columns were VIRTUAL:
+    // dropping them changes no row on disk, only the schema.
+    // The full-text index holds 16 MB of terms in memory before it writes
+    // them out as a segment (FTS5's `hashsize`; 1 MB by default): an import
+    // of 100,000 conversations writes one segment at its commit where it
+    // wrote one each megabyte, then merged them (the savepoints above wrote
+    // one out each time, whatever the size; write.rs held the documents
+    // back for that reason).
+    r#"
+    ALTER TABLE message DROP COLUMN cost;
+    ALTER TABLE message DROP COLUMN timestamp;
+    ALTER TABLE message DROP COLUMN role;
+    ALTER TABLE message RENAME TO message_row;
+    CREATE VIEW message AS
+    SELECT id, conversation, role_code, at, content, model_id, prompt_tokens, completion_tokens, price,
+        foreign_cost, foreign_currency, time_unknown,
+        CASE role_code WHEN 0 THEN 'user' WHEN 1 THEN 'agent' WHEN 2 THEN 'system' ELSE 'tool' END AS role,
+        at + 1767225600000000 AS timestamp,
+        CASE WHEN typeof(price) = 'integer' THEN price / 1e10 ELSE price END AS cost
+    FROM message_row;
+    INSERT INTO conversation_words (conversation_words, rank) VALUES ('hashsize', 16777216);
+    "#,
 ];

@@ -231,9 +231,8 @@ impl<'c> FileWriter<'c> {
             )?,
             insert_message: Appender::prepare(
                 conn,
-                "message",
+                "message_row",
                 &[
-                    "id",
                     "conversation",
                     "role_code",
                     "at",
@@ -250,7 +249,7 @@ impl<'c> FileWriter<'c> {
             message_keys: KeyTable::prepare(conn, "message_key", run_if(empty[0]))?,
             // A record given again exactly as stored is left as it is.
             update_message: conn.prepare(
-                "UPDATE message SET
+                "UPDATE message_row SET
                      role_code = ?2, at = ?3, content = ?4, model_id = ?5, prompt_tokens = ?6,
                      completion_tokens = ?7, price = ?8, foreign_cost = ?9, foreign_currency = ?10,
                      time_unknown = ?11
@@ -266,7 +265,7 @@ impl<'c> FileWriter<'c> {
             insert_action: Appender::prepare(
                 conn,
                 "action",
-                &["id", "conversation", "name", "started_at", "duration_ms", "status", "error"],
+                &["conversation", "name", "started_at", "duration_ms", "status", "error"],
             )?,
             action_keys: KeyTable::prepare(conn, "action_key", run_if(empty[1]))?,
             update_action: conn.prepare(
@@ -276,7 +275,7 @@ impl<'c> FileWriter<'c> {
             insert_feedback: Appender::prepare(
                 conn,
                 "feedback",
-                &["id", "conversation", "message_id", "timestamp", "rating", "score", "comment"],
+                &["conversation", "message_id", "timestamp", "rating", "score", "comment"],
             )?,
             feedback_keys: KeyTable::prepare(conn, "feedback_key", run_if(empty[2]))?,
             update_feedback: conn.prepare(
@@ -566,7 +565,7 @@ impl<'c> FileWriter<'c> {
             return Ok(());
         }
         let [a, b, c, d, e, f, g, h, i, j] = fields;
-        self.insert_message.push(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e, f, g, h, i, j])?;
+        self.insert_message.push(new, &[Value::Integer(conversation), a, b, c, d, e, f, g, h, i, j])?;
         self.next_message += 1;
         if !words_follow && m.content.is_some() {
             // Nobody gathers this conversation's words: read back at the commit.
@@ -585,15 +584,17 @@ impl<'c> FileWriter<'c> {
             self.insert_action.flush()?;
             self.update_action.execute(params![row, a.name, a.started_at.0, a.duration_ms, a.status, a.error])?;
         } else {
-            self.insert_action.push(&[
-                Value::Integer(new),
-                Value::Integer(conversation),
-                Value::Text(&a.name),
-                Value::Integer(a.started_at.0),
-                a.duration_ms.into(),
-                a.status.as_deref().into(),
-                Value::Integer(i64::from(a.error)),
-            ])?;
+            self.insert_action.push(
+                new,
+                &[
+                    Value::Integer(conversation),
+                    Value::Text(&a.name),
+                    Value::Integer(a.started_at.0),
+                    a.duration_ms.into(),
+                    a.status.as_deref().into(),
+                    Value::Integer(i64::from(a.error)),
+                ],
+            )?;
             self.next_action += 1;
         }
         Ok(())
@@ -616,7 +617,7 @@ impl<'c> FileWriter<'c> {
                 .execute(rusqlite::params_from_iter(std::iter::once(Value::Integer(row)).chain(fields)))?;
         } else {
             let [a, b, c, d, e] = fields;
-            self.insert_feedback.push(&[Value::Integer(new), Value::Integer(conversation), a, b, c, d, e])?;
+            self.insert_feedback.push(new, &[Value::Integer(conversation), a, b, c, d, e])?;
             self.next_feedback += 1;
         }
         Ok(())
@@ -770,10 +771,10 @@ struct WordsIndex<'c> {
 /// The documents of conversations a file added, held until there are
 /// [`HELD_WORDS`] bytes of words, then written one after another.
 ///
-/// The statements that write several rows of `message` at a time
-/// (append.rs) are given a savepoint each (the table's `cost` is computed
-/// with a function, which SQLite counts as a way to fail midway), and the
-/// full-text index writes out the terms it holds in memory at each: a
+/// Up to schema 10, the statements that write several rows of `message`
+/// at a time (append.rs) were given a savepoint each (the table's `cost`
+/// was computed with a function, which SQLite counts as a way to fail
+/// midway), and the full-text index writes out the terms it holds in memory at each: a
 /// segment more to write and merge. The documents written together make
 /// one such write every few megabytes, as the index would write its terms
 /// out anyway (at its `hashsize`, 1 MB), where the documents of the
