@@ -23,7 +23,7 @@ use crate::store::{
 };
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
@@ -192,6 +192,8 @@ impl TextMemo {
 }
 
 struct Batch {
+    /// About how many bytes of memory its items and words hold ([`Item::weight`]).
+    bytes: usize,
     /// A dictionary learnt for the file's text, kept before the items packed with it.
     dictionary: Option<(i64, Vec<u8>)>,
     items: Vec<Item>,
@@ -202,7 +204,7 @@ struct Batch {
 
 impl Batch {
     fn of(items: Vec<Item>) -> Batch {
-        Batch { dictionary: None, items, words: Vec::new() }
+        Batch { bytes: 0, dictionary: None, items, words: Vec::new() }
     }
 }
 
@@ -331,6 +333,35 @@ impl Pack {
 }
 
 impl Item {
+    /// About how many bytes of memory the item holds: its texts (at most
+    /// `limits::MAX_RECORD_BYTES` in all) and a little for the rest.
+    fn weight(&self) -> usize {
+        let texts = match &self.outcome {
+            Ok(Record::Message(m)) => m.content.as_ref().map_or(0, String::len),
+            Ok(Record::Conversation(c)) => c.metadata.as_ref().map_or(0, |m| {
+                fn size(v: &serde_json::Value) -> usize {
+                    match v {
+                        serde_json::Value::String(s) => 24 + s.len(),
+                        serde_json::Value::Array(a) => 24 + a.iter().map(size).sum::<usize>(),
+                        serde_json::Value::Object(o) => {
+                            24 + o.iter().map(|(k, v)| 24 + k.len() + size(v)).sum::<usize>()
+                        }
+                        _ => 24,
+                    }
+                }
+                m.iter().map(|(k, v)| 24 + k.len() + size(v)).sum()
+            }),
+            Ok(Record::Feedback(f)) => f.comment.as_ref().map_or(0, String::len),
+            Ok(Record::Action(_)) => 0,
+            Err(reason) => reason.len(),
+        };
+        let packed = match &self.packed {
+            Some(Shared::Own(own)) => own.len(),
+            _ => 0,
+        };
+        256 + texts + packed
+    }
+
     /// Gathers the message's words (into `gather`) and packs its text
     /// (with `packer`), each once per text the memo holds.
     fn prepare(&mut self, memo: &mut TextMemo, gather: Option<&mut Gather>, packer: Option<&mut TextPacker>) {
@@ -368,6 +399,11 @@ impl Item {
 /// Collects items into batches for the writer thread.
 struct ChannelSink {
     tx: SyncSender<Batch>,
+    /// The bytes of the batches sent and not yet written ([`IN_FLIGHT_BYTES`]):
+    /// added here, taken off by the writer.
+    in_flight: Arc<AtomicUsize>,
+    /// The bytes of `batch` so far.
+    batch_bytes: usize,
     /// Batches the writer is done with: freed here, and one reused.
     done: Receiver<Batch>,
     batch: Vec<Item>,
@@ -383,11 +419,22 @@ struct ChannelSink {
 const BATCH: usize = 256;
 
 /// How many batches the reading thread may be ahead of the writing thread
-/// (16,384 items, some megabytes). The writer's work comes in bursts (a
-/// run of keys, the full-text documents held, write.rs): with 8 the reader
-/// stopped at each and the writer then waited for it, 0.3 to 0.8 s on the
-/// benchmark's dump.
-const IN_FLIGHT: usize = 64;
+/// (65,536 items, about 25 MB at most on the benchmark's dump). The
+/// writer's work comes in bursts (a run of keys, the full-text documents
+/// held, write.rs), and the reader's too (the dictionary learnt, the
+/// words of conversations let go): with 8 the reader stopped at each and
+/// the writer then waited for it, 0.3 to 0.8 s on the benchmark's dump;
+/// with the two threads' work about even, 256 lets each run on through
+/// the other's bursts more often than 64 did.
+const IN_FLIGHT: usize = 256;
+
+/// A batch is sent once its items hold this many bytes, however few they are.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// The most bytes of batches in flight: records of megabytes each (up to
+/// `limits::MAX_RECORD_BYTES`) would otherwise fill gigabytes in
+/// [`IN_FLIGHT`] batches before the writer caught up.
+const IN_FLIGHT_BYTES: usize = 64 << 20;
 
 impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
@@ -407,8 +454,9 @@ impl Sink for ChannelSink {
 
 impl ChannelSink {
     fn add(&mut self, item: Item) -> Result<(), Stopped> {
+        self.batch_bytes += item.weight();
         self.batch.push(item);
-        if self.batch.len() >= BATCH {
+        if self.batch.len() >= BATCH || self.batch_bytes >= BATCH_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -468,8 +516,23 @@ impl ChannelSink {
         let mut next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
         next.clear();
         let items = std::mem::replace(&mut self.batch, next);
+        let bytes =
+            std::mem::take(&mut self.batch_bytes) + words.iter().map(|(id, w)| id.len() + w.len()).sum::<usize>();
         let began = crate::trace::on().then(std::time::Instant::now);
-        let sent = self.tx.send(Batch { words, ..Batch::of(items) }).map_err(|_| Stopped);
+        // Big records fill memory long before the batches are many: wait
+        // until the writer has written enough of those sent (freeing those it
+        // gives back meanwhile); one batch at least is always let through.
+        while self.in_flight.load(Ordering::Acquire) > 0
+            && self.in_flight.load(Ordering::Acquire) + bytes > IN_FLIGHT_BYTES
+        {
+            match self.done.recv_timeout(std::time::Duration::from_millis(5)) {
+                Ok(done) => drop(done),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err(Stopped),
+            }
+        }
+        self.in_flight.fetch_add(bytes, Ordering::AcqRel);
+        let sent = self.tx.send(Batch { bytes, words, ..Batch::of(items) }).map_err(|_| Stopped);
         if let Some(began) = began {
             self.waited += began.elapsed();
         }
@@ -520,11 +583,15 @@ fn import_file(
     let (end, format) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
         let (done_tx, done) = sync_channel::<Batch>(16);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let written = Arc::clone(&in_flight);
         let gather = writer.wants_words().then(Gather::default);
         let pack = Pack::for_store(writer.packing());
         let reader = scope.spawn(move || {
             let mut sink = ChannelSink {
                 tx,
+                in_flight,
+                batch_bytes: 0,
                 done,
                 batch: Vec::with_capacity(BATCH),
                 gather,
@@ -596,6 +663,7 @@ fn import_file(
                     }
                 }
             }
+            written.fetch_sub(batch.bytes, Ordering::AcqRel);
             // Back to the reader to be freed; dropped here if it is behind.
             let _ = done_tx.try_send(batch);
             state.records = records;
@@ -614,6 +682,8 @@ fn import_file(
         // that nobody listens; one still sending, at its next send.
         stop_reading.store(true, Ordering::Relaxed);
         drop(rx);
+        // (And one waiting for room for its bytes, at once.)
+        drop(done_tx);
         crate::trace::note(format_args!(
             "import: the writing thread waited {:.1} ms for the reader",
             waited.as_secs_f64() * 1e3
@@ -649,6 +719,61 @@ fn import_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_of_big_records_in_flight_stay_within_their_bytes() {
+        let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
+        let (done_tx, done) = sync_channel::<Batch>(16);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let written = Arc::clone(&in_flight);
+        let text = "x".repeat(1 << 20);
+        let most = std::thread::scope(|scope| {
+            // A writer slower than the reader, as one writing big texts' words is.
+            let writer = scope.spawn(move || {
+                let mut most = 0;
+                while let Ok(batch) = rx.recv() {
+                    most = most.max(written.load(Ordering::Acquire));
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    written.fetch_sub(batch.bytes, Ordering::AcqRel);
+                    let _ = done_tx.try_send(batch);
+                }
+                most
+            });
+            let mut sink = ChannelSink {
+                tx,
+                in_flight,
+                batch_bytes: 0,
+                done,
+                batch: Vec::new(),
+                gather: None,
+                pack: Pack::Off,
+                memo: TextMemo::default(),
+                waited: std::time::Duration::ZERO,
+            };
+            for i in 0..300 {
+                let message = crate::model::Message {
+                    conversation_id: format!("c{i}"),
+                    message_id: None,
+                    role: crate::model::Role::User,
+                    timestamp: crate::model::Micros(0),
+                    content: Some(text.clone()),
+                    model: None,
+                    prompt_tokens: None,
+                    completion_tokens: None,
+                    cost: None,
+                    foreign_cost: None,
+                    time_unknown: false,
+                };
+                sink.push(Position::Line(i + 1), Ok(Record::Message(message))).expect("the writer listens");
+            }
+            sink.finish().expect("the writer listens");
+            drop(sink);
+            writer.join().expect("the writer ends")
+        });
+        let bound = IN_FLIGHT_BYTES + BATCH_BYTES + (2 << 20);
+        assert!(most <= bound, "{most} bytes in flight, more than {bound}");
+        assert!(most > IN_FLIGHT_BYTES / 2, "the reader ran ahead to the bound ({most} bytes in flight)");
+    }
 
     #[test]
     fn the_text_memo_keeps_short_texts_said_again_and_forgets_them_all_when_full() {
