@@ -308,6 +308,9 @@ enum Pack {
     Learning {
         held: Vec<Item>,
         messages: usize,
+        /// What the items held hold ([`Item::weight`]): the dictionary is
+        /// learnt from fewer messages when they are long ([`LEARNING_BYTES`]).
+        bytes: usize,
     },
     With(TextPacker),
 }
@@ -316,7 +319,7 @@ impl Pack {
     fn for_store(packing: Option<Packing>) -> Pack {
         match packing {
             None => Pack::Off,
-            Some(Packing { dictionary: None }) => Pack::Learning { held: Vec::new(), messages: 0 },
+            Some(Packing { dictionary: None }) => Pack::Learning { held: Vec::new(), messages: 0, bytes: 0 },
             Some(Packing { dictionary: Some((id, dictionary)) }) => {
                 TextPacker::new(id, &dictionary).map_or(Pack::Off, Pack::With)
             }
@@ -428,6 +431,11 @@ const BATCH: usize = 256;
 /// the other's bursts more often than 64 did.
 const IN_FLIGHT: usize = 256;
 
+/// The most bytes of items held back while the messages to learn the
+/// store's dictionary from are gathered: thousands of messages of
+/// megabytes each would otherwise be held at once.
+const LEARNING_BYTES: usize = 16 << 20;
+
 /// A batch is sent once its items hold this many bytes, however few they are.
 const BATCH_BYTES: usize = 1 << 20;
 
@@ -440,10 +448,11 @@ impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
         let mut item = Item { position, outcome, packed: None };
         item.prepare(&mut self.memo, self.gather.as_mut(), self.pack.packer());
-        if let Pack::Learning { held, messages } = &mut self.pack {
+        if let Pack::Learning { held, messages, bytes } = &mut self.pack {
             *messages += usize::from(matches!(item.outcome, Ok(Record::Message(_))));
+            *bytes += item.weight();
             held.push(item);
-            if *messages >= DICTIONARY_SAMPLES {
+            if *messages >= DICTIONARY_SAMPLES || *bytes >= LEARNING_BYTES {
                 self.learn()?;
             }
             return Ok(());
@@ -720,6 +729,52 @@ fn import_file(
 mod tests {
     use super::*;
 
+    fn message_of(conversation: usize, text: &str) -> Record {
+        Record::Message(crate::model::Message {
+            conversation_id: format!("c{conversation}"),
+            message_id: None,
+            role: crate::model::Role::User,
+            timestamp: crate::model::Micros(0),
+            content: Some(text.to_owned()),
+            model: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost: None,
+            foreign_cost: None,
+            time_unknown: false,
+        })
+    }
+
+    #[test]
+    fn long_messages_are_held_back_for_the_dictionary_up_to_their_bytes_not_their_number() {
+        let (tx, _rx) = sync_channel::<Batch>(IN_FLIGHT);
+        let (_done_tx, done) = sync_channel::<Batch>(16);
+        let mut sink = ChannelSink {
+            tx,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            batch_bytes: 0,
+            done,
+            batch: Vec::new(),
+            gather: None,
+            pack: Pack::for_store(Some(Packing { dictionary: None })),
+            memo: TextMemo::default(),
+            waited: std::time::Duration::ZERO,
+        };
+        let text = "the order has not come yet ".repeat(40_000);
+        let held = |sink: &ChannelSink| match &sink.pack {
+            Pack::Learning { held, .. } => Some(held.len()),
+            _ => None,
+        };
+        for i in 0..LEARNING_BYTES / text.len() - 1 {
+            sink.push(Position::Line(i as u64 + 1), Ok(message_of(i, &text))).expect("nobody stopped");
+        }
+        assert!(held(&sink).is_some(), "still gathering messages to learn from");
+        for i in 0..2 {
+            sink.push(Position::Line(1000 + i), Ok(message_of(1000, &text))).expect("nobody stopped");
+        }
+        assert_eq!(held(&sink), None, "done gathering at {LEARNING_BYTES} bytes, not {DICTIONARY_SAMPLES} messages");
+    }
+
     #[test]
     fn batches_of_big_records_in_flight_stay_within_their_bytes() {
         let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
@@ -751,20 +806,7 @@ mod tests {
                 waited: std::time::Duration::ZERO,
             };
             for i in 0..300 {
-                let message = crate::model::Message {
-                    conversation_id: format!("c{i}"),
-                    message_id: None,
-                    role: crate::model::Role::User,
-                    timestamp: crate::model::Micros(0),
-                    content: Some(text.clone()),
-                    model: None,
-                    prompt_tokens: None,
-                    completion_tokens: None,
-                    cost: None,
-                    foreign_cost: None,
-                    time_unknown: false,
-                };
-                sink.push(Position::Line(i + 1), Ok(Record::Message(message))).expect("the writer listens");
+                sink.push(Position::Line(i as u64 + 1), Ok(message_of(i, &text))).expect("the writer listens");
             }
             sink.finish().expect("the writer listens");
             drop(sink);
