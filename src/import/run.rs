@@ -304,22 +304,67 @@ impl Gather {
 enum Pack {
     Off,
     /// The store has no dictionary yet: the file's first items are held
-    /// back, in order, until there are messages enough to learn one from.
+    /// back, in order, until there are messages enough to learn one from,
+    /// and while it is learnt (a file with fewer has them packed with one
+    /// learnt from them at its end).
     Learning {
         held: Vec<Item>,
         messages: usize,
         /// What the items held hold ([`Item::weight`]): the dictionary is
         /// learnt from fewer messages when they are long ([`LEARNING_BYTES`]).
         bytes: usize,
+        /// The dictionary being learnt from the first items held, once they
+        /// were enough, while this thread reads on (and holds what it reads).
+        training: Option<Training>,
     },
     With(TextPacker),
+}
+
+/// A dictionary learnt on a thread of its own. Learning takes about as
+/// long as reading 5,000 records; the writing thread has nothing to do
+/// meanwhile (the records held are written packed), so the reading
+/// thread reads on, on the core the writer leaves idle, and the writer
+/// then finds those records read.
+type Training = std::thread::JoinHandle<Option<(Vec<u8>, TextPacker)>>;
+
+/// Learns the store's dictionary from these texts, and makes its packer.
+fn learn_packer<'a>(texts: impl Iterator<Item = &'a str>) -> Option<(Vec<u8>, TextPacker)> {
+    let dictionary = learn_dictionary(texts)?;
+    let packer = TextPacker::new(NEW_DICTIONARY, &dictionary).ok()?;
+    Some((dictionary, packer))
+}
+
+/// Starts learning the dictionary from the messages held, on a thread of
+/// its own with a copy of their texts; `None` when no thread can be started.
+fn start_training(held: &[Item]) -> Option<Training> {
+    let texts = || {
+        held.iter().filter_map(|i| match &i.outcome {
+            Ok(Record::Message(m)) => m.content.as_deref(),
+            _ => None,
+        })
+    };
+    let mut joined = String::with_capacity(texts().map(str::len).sum());
+    let mut ends = Vec::new();
+    for text in texts() {
+        joined.push_str(text);
+        ends.push(joined.len());
+    }
+    std::thread::Builder::new()
+        .name("rapport-dictionary".into())
+        .spawn(move || {
+            let starts = std::iter::once(0).chain(ends.iter().copied());
+            learn_packer(starts.zip(ends.iter().copied()).map(|(from, to)| &joined[from..to]))
+        })
+        .ok()
 }
 
 impl Pack {
     fn for_store(packing: Option<Packing>) -> Pack {
         match packing {
             None => Pack::Off,
-            Some(Packing { dictionary: None }) => Pack::Learning { held: Vec::new(), messages: 0, bytes: 0 },
+            Some(Packing { dictionary: None }) => {
+                Pack::Learning { held: Vec::new(), messages: 0, bytes: 0, training: None }
+            }
             Some(Packing { dictionary: Some((id, dictionary)) }) => {
                 TextPacker::new(id, &dictionary).map_or(Pack::Off, Pack::With)
             }
@@ -448,11 +493,21 @@ impl Sink for ChannelSink {
     fn push(&mut self, position: Position, outcome: Result<Record, String>) -> Result<(), Stopped> {
         let mut item = Item { position, outcome, packed: None };
         item.prepare(&mut self.memo, self.gather.as_mut(), self.pack.packer());
-        if let Pack::Learning { held, messages, bytes } = &mut self.pack {
+        if let Pack::Learning { held, messages, bytes, training } = &mut self.pack {
             *messages += usize::from(matches!(item.outcome, Ok(Record::Message(_))));
             *bytes += item.weight();
             held.push(item);
-            if *messages >= DICTIONARY_SAMPLES || *bytes >= LEARNING_BYTES {
+            let learnt = match training {
+                None if *messages >= DICTIONARY_SAMPLES || *bytes >= LEARNING_BYTES => {
+                    *training = start_training(held);
+                    // (Without a thread of its own, learnt here and now.)
+                    training.is_none()
+                }
+                // Held meanwhile: at most as much again.
+                Some(learning) => learning.is_finished() || *bytes >= 2 * LEARNING_BYTES,
+                None => false,
+            };
+            if learnt {
                 self.learn()?;
             }
             return Ok(());
@@ -471,29 +526,45 @@ impl ChannelSink {
         Ok(())
     }
 
-    /// Learns the store's dictionary from the messages held back (when they
-    /// are enough: otherwise this file's text stays as it is), then sends it
-    /// and them on.
+    /// Takes the store's dictionary, learnt from the first messages held
+    /// back (here, for a file with fewer than the samples wanted; else by
+    /// the thread learning it), sends it on, then every item held, packed
+    /// with it (when there were messages enough to learn from: otherwise
+    /// this file's text stays as it is).
     fn learn(&mut self) -> Result<(), Stopped> {
-        let Pack::Learning { held, .. } = std::mem::replace(&mut self.pack, Pack::Off) else {
-            return Ok(());
+        let (held, training) = match std::mem::replace(&mut self.pack, Pack::Off) {
+            Pack::Learning { held, training, .. } => (held, training),
+            other => {
+                self.pack = other;
+                return Ok(());
+            }
         };
-        let texts = held.iter().filter_map(|i| match &i.outcome {
-            Ok(Record::Message(m)) => m.content.as_deref(),
-            _ => None,
-        });
-        let learnt =
-            learn_dictionary(texts).and_then(|d| TextPacker::new(NEW_DICTIONARY, &d).ok().map(|packer| (d, packer)));
+        let learnt = match training {
+            // A thread that failed learnt nothing: this file's text stays as it is.
+            Some(learning) => learning.join().ok().flatten(),
+            None => learn_packer(held.iter().filter_map(|i| match &i.outcome {
+                Ok(Record::Message(m)) => m.content.as_deref(),
+                _ => None,
+            })),
+        };
+        crate::trace::note(format_args!("import: the dictionary learnt, {} items held sent on", held.len()));
         if let Some((dictionary, packer)) = learnt {
             let batch = Batch { dictionary: Some((NEW_DICTIONARY, dictionary)), ..Batch::of(Vec::new()) };
             self.tx.send(batch).map_err(|_| Stopped)?;
             self.pack = Pack::With(packer);
         }
+        self.send_held(held)
+    }
+
+    /// Sends the items held back on, packed when there is a packer.
+    fn send_held(&mut self, held: Vec<Item>) -> Result<(), Stopped> {
         // The words gathered from the items held are sent after them (their
         // words are gathered already: only their text is packed now).
         let ready = self.gather.as_mut().map(|g| std::mem::take(&mut g.ready));
         for mut item in held {
-            item.prepare(&mut self.memo, None, self.pack.packer());
+            if let Some(packer) = self.pack.packer() {
+                item.prepare(&mut self.memo, None, Some(packer));
+            }
             self.add(item)?;
         }
         if let (Some(gather), Some(ready)) = (&mut self.gather, ready) {
@@ -761,8 +832,9 @@ mod tests {
             waited: std::time::Duration::ZERO,
         };
         let text = "the order has not come yet ".repeat(40_000);
+        // How many items are held while the samples are gathered (none once learning began).
         let held = |sink: &ChannelSink| match &sink.pack {
-            Pack::Learning { held, .. } => Some(held.len()),
+            Pack::Learning { held, training: None, .. } => Some(held.len()),
             _ => None,
         };
         for i in 0..LEARNING_BYTES / text.len() - 1 {
@@ -773,6 +845,52 @@ mod tests {
             sink.push(Position::Line(1000 + i), Ok(message_of(1000, &text))).expect("nobody stopped");
         }
         assert_eq!(held(&sink), None, "done gathering at {LEARNING_BYTES} bytes, not {DICTIONARY_SAMPLES} messages");
+    }
+
+    #[test]
+    fn items_read_while_the_dictionary_is_learnt_are_held_and_sent_after_it_in_order_and_packed() {
+        let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
+        let (_done_tx, done) = sync_channel::<Batch>(16);
+        let mut sink = ChannelSink {
+            tx,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            batch_bytes: 0,
+            done,
+            batch: Vec::new(),
+            gather: None,
+            pack: Pack::for_store(Some(Packing { dictionary: None })),
+            memo: TextMemo::default(),
+            waited: std::time::Duration::ZERO,
+        };
+        let text = |i: usize| format!("where is my order number {i}? it was due on day {} of the month", i % 28);
+        let mut i = 0;
+        while !matches!(sink.pack, Pack::Learning { training: Some(_), .. }) {
+            sink.push(Position::Line(i as u64 + 1), Ok(message_of(i, &text(i)))).expect("nobody stopped");
+            i += 1;
+        }
+        assert_eq!(i, DICTIONARY_SAMPLES, "learning begins once there are samples enough");
+        // Read on while it is learnt, and some more.
+        while !matches!(sink.pack, Pack::With(_)) {
+            sink.push(Position::Line(i as u64 + 1), Ok(message_of(i, &text(i)))).expect("nobody stopped");
+            i += 1;
+            if i % 100 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        let count = i + 1000;
+        for i in i..count {
+            sink.push(Position::Line(i as u64 + 1), Ok(message_of(i, &text(i)))).expect("nobody stopped");
+        }
+        sink.finish().expect("nobody stopped");
+        drop(sink);
+        let batches: Vec<Batch> = rx.iter().collect();
+        assert!(batches[0].dictionary.is_some(), "the dictionary goes first");
+        assert!(batches.iter().skip(1).all(|b| b.dictionary.is_none()), "once");
+        let items: Vec<&Item> = batches.iter().flat_map(|b| &b.items).collect();
+        let lines: Vec<Position> = items.iter().map(|i| i.position).collect();
+        let expected: Vec<Position> = (1..=count as u64).map(Position::Line).collect();
+        assert_eq!(lines, expected, "every item, in the order read");
+        assert!(items.iter().all(|i| i.packed.is_some()), "every message packed with the dictionary");
     }
 
     #[test]
