@@ -18,6 +18,7 @@ mod schema;
 mod target;
 mod text;
 mod write;
+mod writeback;
 
 pub use facts_file::{facts_path, SavedFacts};
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};

@@ -45,6 +45,8 @@ pub struct FileWriter<'c> {
     /// Written with a rollback journal (the store's first file, journal.rs):
     /// the store goes back to WAL once the transaction has ended.
     rollback_journal: bool,
+    /// A first import's pages written out as it goes (writeback.rs).
+    writeback: Option<super::writeback::Writeback>,
     /// The full-text index, when the store has it (schema.rs, 10): each
     /// conversation's words go in once they are all in hand
     /// ([`FileWriter::conversation_words`]); those of a conversation
@@ -203,6 +205,7 @@ impl<'c> FileWriter<'c> {
             file,
             open: true,
             rollback_journal,
+            writeback: if rollback_journal { super::writeback::Writeback::of(conn) } else { None },
             words,
             find_conversation: Direct::prepare(conn, "SELECT id FROM conversation WHERE conversation_id = ?1")?,
             new_conversation: Direct::prepare(
@@ -332,6 +335,9 @@ impl<'c> FileWriter<'c> {
     /// by [`FileWriter::conversation_words`] after them (when the store
     /// has the full-text index, [`FileWriter::indexes_words`]).
     pub fn write_prepared(&mut self, record: &Record, packed: Option<&[u8]>) -> rusqlite::Result<()> {
+        if let Some(writeback) = &mut self.writeback {
+            writeback.record(self.conn)?;
+        }
         self.write_record(record, packed, true)
     }
 
@@ -626,6 +632,7 @@ impl<'c> FileWriter<'c> {
     /// Completes the file's entry and commits: from here on the file's
     /// records are in the store, all of them.
     pub fn commit(mut self, format: &str, records: u64, rejected: u64) -> rusqlite::Result<()> {
+        let _step = crate::trace::step(|| "import: the file's transaction completed".to_owned());
         // The rows held first: the words of conversations changed are read back from them.
         for rows in [&mut self.insert_message, &mut self.insert_action, &mut self.insert_feedback] {
             rows.flush()?;
@@ -638,6 +645,7 @@ impl<'c> FileWriter<'c> {
         // The documents held before those written again: a conversation's
         // document held and then changed is taken out and written again.
         if let Some(index) = &mut self.words {
+            let _step = crate::trace::step(|| "import: the documents held written".to_owned());
             index.write_held()?;
         }
         self.write_stale_words()?;
@@ -666,7 +674,9 @@ impl<'c> FileWriter<'c> {
         }
         self.conn.execute("DELETE FROM changed_conversation WHERE seq <= ?1", [seq - CHANGES_KEPT])?;
         self.conn.execute("DELETE FROM store_change WHERE seq <= ?1", [seq - CHANGES_KEPT])?;
+        let step = crate::trace::step(|| "import: COMMIT".to_owned());
         self.conn.execute_batch("COMMIT")?;
+        drop(step);
         self.open = false;
         Ok(())
     }
