@@ -9,6 +9,8 @@ mod cli;
 static ALLOCATOR: rapport::allocator::Allocator = rapport::allocator::Allocator;
 
 fn main() -> std::process::ExitCode {
+    // `RAPPORT_TRACE`'s milliseconds count from here.
+    rapport::trace::start();
     // `rapport metrics | head` closes the pipe early: end quietly, as other
     // command-line tools do, instead of panicking on the next write.
     #[cfg(unix)]

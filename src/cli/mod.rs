@@ -54,9 +54,13 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Import { json, map, naive_tz, paths } => {
             let options = import_options(map, naive_tz.as_deref())?;
+            let opening = rapport::trace::step(|| "store opened".to_owned());
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
+            drop(opening);
             let mut bar = output::ProgressBar::new(std::io::stderr().is_terminal());
+            let importing = rapport::trace::step(|| "import: all files".to_owned());
             let report = engine.import(paths, &options, &mut |p| bar.update(p)).map_err(|e| e.to_string())?;
+            drop(importing);
             bar.finish();
             if *json {
                 output::print_json(&report);
