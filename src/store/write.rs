@@ -1358,6 +1358,39 @@ mod tests {
         assert_eq!(by_identity(&store, &ids), by_identity(&fresh, &ids));
     }
 
+    #[test]
+    fn a_first_import_killed_after_its_pages_were_written_out_leaves_the_store_as_it_was() {
+        let file = records(&DemoOptions { conversations: 400, seed: 5, end: Micros(1_790_000_000_000_000) });
+        let ids: BTreeSet<String> = file.iter().map(|r| r.conversation_id().to_owned()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open(&path).unwrap();
+        let mut writer = store.begin_file("file", 0).unwrap();
+        let empty = std::fs::metadata(&path).unwrap().len();
+        assert!(writer.writeback.is_some() == cfg!(target_os = "linux"), "a first import is written out as it goes");
+        for r in &file {
+            writer.write_prepared(r, None).unwrap();
+        }
+        let written = std::fs::metadata(&path).unwrap().len();
+        if cfg!(target_os = "linux") {
+            assert!(written > empty, "pages written before the commit ({written} bytes, {empty} empty)");
+        }
+        // What a process killed here leaves: the file as written so far, and its journal.
+        let killed = dir.path().join("killed");
+        std::fs::create_dir(&killed).unwrap();
+        for suffix in ["", "-journal"] {
+            std::fs::copy(format!("{}{suffix}", path.display()), killed.join(format!("s.db{suffix}"))).unwrap();
+        }
+        writer.commit("test", file.len() as u64, 0).unwrap();
+        let after_kill = Store::open(&killed.join("s.db")).unwrap();
+        for table in ["conversation", "message", "action", "feedback", "message_key"] {
+            assert_eq!(counted(&after_kill, table), 0, "nothing of the killed import stays in {table}");
+        }
+        let mut fresh = Store::open(&dir.path().join("fresh.db")).unwrap();
+        import(&mut fresh, "file", &file);
+        assert_eq!(by_identity(&store, &ids), by_identity(&fresh, &ids), "committed, as an import of the file");
+    }
+
     fn message_saying(conversation_id: &str, message_id: &str, content: &str) -> Record {
         Record::Message(Message {
             conversation_id: conversation_id.into(),
