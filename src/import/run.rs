@@ -816,11 +816,12 @@ mod tests {
         })
     }
 
-    #[test]
-    fn long_messages_are_held_back_for_the_dictionary_up_to_their_bytes_not_their_number() {
-        let (tx, _rx) = sync_channel::<Batch>(IN_FLIGHT);
-        let (_done_tx, done) = sync_channel::<Batch>(16);
-        let mut sink = ChannelSink {
+    /// The reading thread's sink for a store with no dictionary yet, and the
+    /// writer's ends of its two channels (batches sent, batches given back).
+    fn sink_learning() -> (ChannelSink, Receiver<Batch>, SyncSender<Batch>) {
+        let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
+        let (done_tx, done) = sync_channel::<Batch>(16);
+        let sink = ChannelSink {
             tx,
             in_flight: Arc::new(AtomicUsize::new(0)),
             batch_bytes: 0,
@@ -831,6 +832,12 @@ mod tests {
             memo: TextMemo::default(),
             waited: std::time::Duration::ZERO,
         };
+        (sink, rx, done_tx)
+    }
+
+    #[test]
+    fn long_messages_are_held_back_for_the_dictionary_up_to_their_bytes_not_their_number() {
+        let (mut sink, _rx, _done_tx) = sink_learning();
         let text = "the order has not come yet ".repeat(40_000);
         // How many items are held while the samples are gathered (none once learning began).
         let held = |sink: &ChannelSink| match &sink.pack {
@@ -849,19 +856,7 @@ mod tests {
 
     #[test]
     fn items_read_while_the_dictionary_is_learnt_are_held_and_sent_after_it_in_order_and_packed() {
-        let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
-        let (_done_tx, done) = sync_channel::<Batch>(16);
-        let mut sink = ChannelSink {
-            tx,
-            in_flight: Arc::new(AtomicUsize::new(0)),
-            batch_bytes: 0,
-            done,
-            batch: Vec::new(),
-            gather: None,
-            pack: Pack::for_store(Some(Packing { dictionary: None })),
-            memo: TextMemo::default(),
-            waited: std::time::Duration::ZERO,
-        };
+        let (mut sink, rx, _done_tx) = sink_learning();
         let text = |i: usize| format!("where is my order number {i}? it was due on day {} of the month", i % 28);
         let mut i = 0;
         while !matches!(sink.pack, Pack::Learning { training: Some(_), .. }) {
