@@ -38,16 +38,13 @@ impl Writeback {
     pub(super) fn of(conn: &Connection) -> Option<Writeback> {
         #[cfg(target_os = "linux")]
         {
-            use std::os::fd::AsRawFd;
             let file = std::fs::File::open(conn.path().filter(|p| !p.is_empty())?).ok()?;
             let (kick, kicked) = std::sync::mpsc::sync_channel::<()>(1);
             let thread = std::thread::Builder::new()
                 .name("rapport-writeback".into())
                 .spawn(move || {
                     while kicked.recv().is_ok() {
-                        // SAFETY: the descriptor is the open file's, for as long as the loop runs.
-                        // Its result is no matter: the commit's `fsync` is what makes the file safe.
-                        unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+                        start_writing_out(&file);
                     }
                 })
                 .ok()?;
@@ -76,6 +73,16 @@ impl Writeback {
         }
         Ok(())
     }
+}
+
+/// Has the kernel start writing the file's pages out, without waiting for
+/// the disk. Its result is no matter: the commit's `fsync` is what makes
+/// the file safe.
+#[cfg(target_os = "linux")]
+fn start_writing_out(file: &std::fs::File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is the open file's, which outlives the call.
+    unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
 }
 
 #[cfg(target_os = "linux")]
