@@ -353,9 +353,12 @@ pub fn load_or_build_facts(
 /// checksums hold (a read of the whole file, on every core): then they are
 /// the very bytes packed, so their rows' indices are not checked again.
 fn read_back(saved: &crate::store::SavedFacts) -> Option<Facts> {
+    let checking = crate::trace::step(|| "facts: the kept copy's checksums".to_owned());
     if !saved.intact() {
         return None;
     }
+    drop(checking);
+    let _step = crate::trace::step(|| "facts: the kept copy's tables".to_owned());
     Facts::from_packed_as_written(saved.backing(), saved.body_at())
 }
 

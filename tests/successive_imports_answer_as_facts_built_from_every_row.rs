@@ -223,6 +223,11 @@ fn facts_brought_up_to_date_by_successive_imports_answer_as_facts_built_from_eve
     let mut next = ws.engine();
     let updated = answers(&mut next);
     assert!(next.facts().unwrap().has_delta(), "brought up to date from the kept facts");
+    #[cfg(unix)]
+    assert!(
+        next.facts().unwrap().conversations.is_grown_in_place(),
+        "the kept conversations grown in a private mapping of the file, not copied"
+    );
     assert_same(&updated, &rebuilt_last, "in the next process");
 
     // Folded into one run, the facts are built ones too.

@@ -17,8 +17,9 @@ pub enum Backing {
     /// to another name, then renamed over), never truncated or written in
     /// place, so the mapped pages stay those of the file as it was mapped:
     /// a later rewrite makes a new file, not a shorter mapping (which would
-    /// fault on access).
-    Mapped(memmap2::Mmap),
+    /// fault on access). The file is held open so that a table read in
+    /// place can be mapped again privately and grown ([`Column::replace_tail`]).
+    Mapped { map: memmap2::Mmap, file: std::fs::File },
     /// Bytes in memory, held as 8-byte words so that they are aligned.
     Heap { words: Vec<u64>, len: usize },
 }
@@ -34,15 +35,32 @@ impl Backing {
     #[inline]
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Backing::Mapped(m) => m,
+            Backing::Mapped { map, .. } => map,
             Backing::Heap { words, len } => &bytemuck::cast_slice(words)[..*len],
         }
+    }
+
+    /// The mapped file's bytes `at..at + len` mapped again, privately
+    /// (copy-on-write): what is written to them changes this process's
+    /// pages only, never the file, and the pages not written are the
+    /// file's, shared with the page cache. `None` for bytes in memory or
+    /// past the file's end.
+    fn private_copy(&self, at: usize, len: usize) -> Option<memmap2::MmapMut> {
+        let Backing::Mapped { map, file } = self else { return None };
+        if at.checked_add(len)? > map.len() {
+            return None;
+        }
+        // SAFETY: the file is never written in place nor truncated (see
+        // `Backing::Mapped`), so the pages of this mapping not written by
+        // this process stay the file's bytes as they were checked; the
+        // mapping is private, so this process's writes reach no file.
+        unsafe { memmap2::MmapOptions::new().offset(at as u64).len(len).map_copy(file) }.ok()
     }
 }
 
 impl std::fmt::Debug for Backing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = if matches!(self, Backing::Mapped(_)) { "mapped" } else { "heap" };
+        let kind = if matches!(self, Backing::Mapped { .. }) { "mapped" } else { "heap" };
         write!(f, "Backing({kind}, {} bytes)", self.bytes().len())
     }
 }
@@ -56,7 +74,19 @@ pub struct Column<T: Pod> {
 #[derive(Clone)]
 enum Inner<T> {
     Owned(Vec<T>),
-    InPlace { backing: Arc<Backing>, at: usize, len: usize },
+    InPlace {
+        backing: Arc<Backing>,
+        at: usize,
+        len: usize,
+    },
+    /// Rows read in place, then grown at their end: the table's bytes in the
+    /// file and room after them, mapped privately ([`Column::replace_tail`]);
+    /// `len` rows of the `cap` the mapping holds.
+    Grown {
+        map: Arc<memmap2::MmapMut>,
+        len: usize,
+        cap: usize,
+    },
 }
 
 impl<T: Pod> Column<T> {
@@ -69,6 +99,12 @@ impl<T: Pod> Column<T> {
         Some(Column { inner: Inner::InPlace { backing: Arc::clone(backing), at, len } })
     }
 
+    /// Whether the rows are read in place and grown in a private mapping of
+    /// their file ([`Column::replace_tail`]), not copied.
+    pub fn is_grown_in_place(&self) -> bool {
+        matches!(self.inner, Inner::Grown { .. })
+    }
+
     /// Whether the rows are read in place (not owned).
     pub fn is_in_place(&self) -> bool {
         matches!(self.inner, Inner::InPlace { .. })
@@ -77,12 +113,12 @@ impl<T: Pod> Column<T> {
     /// The rows as an owned `Vec`, copied from where they are read in place
     /// the first time (once): what an update in place (an import) changes.
     pub fn to_mut(&mut self) -> &mut Vec<T> {
-        if let Inner::InPlace { .. } = self.inner {
+        if !matches!(self.inner, Inner::Owned(_)) {
             self.inner = Inner::Owned(self.as_slice().to_vec());
         }
         match &mut self.inner {
             Inner::Owned(v) => v,
-            Inner::InPlace { .. } => unreachable!("made owned just above"),
+            _ => unreachable!("made owned just above"),
         }
     }
 
@@ -93,7 +129,7 @@ impl<T: Pod> Column<T> {
     pub fn to_mut_with_room(&mut self, extra: usize) -> &mut Vec<T> {
         match &mut self.inner {
             Inner::Owned(v) => v.reserve(extra),
-            Inner::InPlace { .. } => {
+            _ => {
                 let rows = self.as_slice();
                 let mut v = Vec::with_capacity(rows.len() + extra);
                 v.extend_from_slice(rows);
@@ -107,7 +143,7 @@ impl<T: Pod> Column<T> {
     pub fn into_vec(self) -> Vec<T> {
         match self.inner {
             Inner::Owned(v) => v,
-            Inner::InPlace { .. } => self.as_slice().to_vec(),
+            _ => self.as_slice().to_vec(),
         }
     }
 
@@ -125,7 +161,49 @@ impl<T: Pod> Column<T> {
                 // Length and alignment were checked when it was made, and the backing does not change.
                 bytemuck::cast_slice(&backing.bytes()[*at..*at + *len * std::mem::size_of::<T>()])
             }
+            // Mapped at the table's start (aligned as the file's bytes were), and as long as `cap` rows.
+            Inner::Grown { map, len, .. } => bytemuck::cast_slice(&map[..*len * std::mem::size_of::<T>()]),
         }
+    }
+
+    /// The rows from `keep` on replaced by `rows` (`keep` at most the
+    /// length): what an import's update does to the conversations' table,
+    /// whose base of ten million rows stays as it is and whose last few
+    /// change.
+    ///
+    /// Rows read in place from a mapped file are not copied out for it (at
+    /// ten million conversations 480 MB of fresh memory, most of a small
+    /// import's update): the table is mapped again privately, copy-on-write,
+    /// with room after it (the bytes of the file that follow, which the
+    /// mapping's writes never reach), so that only the pages of the rows
+    /// written are copied. Rows owned, shared with a clone, or without room
+    /// in the file are changed as a `Vec`.
+    pub fn replace_tail(&mut self, keep: usize, rows: &[T]) {
+        let size = std::mem::size_of::<T>();
+        let len = keep + rows.len();
+        if let Inner::InPlace { backing, at, len: n } = &self.inner {
+            // Room for the updates until the second run is folded (a
+            // sixteenth of the base, see `delta`), as far as the file goes.
+            let room = (*n / 16 + 8192) * size;
+            let want = (len * size + room).min(backing.bytes().len() - *at);
+            if keep <= *n && want >= len * size && size > 0 {
+                if let Some(map) = backing.private_copy(*at, want) {
+                    let (n, cap) = (*n, want / size);
+                    self.inner = Inner::Grown { map: Arc::new(map), len: n, cap };
+                }
+            }
+        }
+        if let Inner::Grown { map, len: n, cap } = &mut self.inner {
+            if let (true, Some(map)) = (keep <= *n && len <= *cap, Arc::get_mut(map)) {
+                let grown: &mut [T] = bytemuck::cast_slice_mut(&mut map[..len * size]);
+                grown[keep..].copy_from_slice(rows);
+                *n = len;
+                return;
+            }
+        }
+        let v = self.to_mut_with_room(rows.len());
+        v.truncate(keep);
+        v.extend_from_slice(rows);
     }
 }
 
@@ -157,7 +235,7 @@ pub fn retained_merged<T: Pod>(
             merge_sorted_in(&mut v, add, before);
             v.into()
         }
-        Inner::InPlace { .. } => {
+        _ => {
             let old = rows.as_slice();
             let mut out = Vec::with_capacity(old.len() + add.len());
             let mut added = add.into_iter().peekable();
@@ -197,7 +275,7 @@ pub fn retained_placed<T: Pod>(
             interleave(&mut v, add, at, T::zeroed);
             v.into()
         }
-        Inner::InPlace { .. } => {
+        _ => {
             let old = rows.as_slice();
             let mut out = Vec::with_capacity(old.len() + add.len());
             let mut added = at.iter().zip(add).peekable();

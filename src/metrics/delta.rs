@@ -254,20 +254,21 @@ impl Facts {
         let model = |m: u32| if m == NO_MODEL { NO_MODEL } else { models[m as usize] };
         let at = |c: u32| base as u32 + c;
 
-        let conversations = self.conversations.to_mut_with_room(k);
-        conversations.truncate(base);
-        conversations.extend(own.conversations.iter().map(|c| ConversationFact {
-            user: user(c.user),
-            country: names[c.country as usize],
-            device: names[c.device as usize],
-            source: names[c.source as usize],
-            language: names[c.language as usize],
-            environment: names[c.environment as usize],
-            ..*c
-        }));
-        let conversation_rows = self.conversation_rows.to_mut_with_room(k);
-        conversation_rows.truncate(base);
-        conversation_rows.extend_from_slice(&own.conversation_rows);
+        let conversations: Vec<ConversationFact> = own
+            .conversations
+            .iter()
+            .map(|c| ConversationFact {
+                user: user(c.user),
+                country: names[c.country as usize],
+                device: names[c.device as usize],
+                source: names[c.source as usize],
+                language: names[c.language as usize],
+                environment: names[c.environment as usize],
+                ..*c
+            })
+            .collect();
+        self.conversations.replace_tail(base, &conversations);
+        self.conversation_rows.replace_tail(base, &own.conversation_rows);
         self.conversation_ids.truncate(base);
         own.conversation_ids.for_each(|_, id| self.conversation_ids.push(id.to_owned()));
 

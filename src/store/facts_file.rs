@@ -284,8 +284,8 @@ fn kept_bytes(file: std::fs::File) -> Option<Backing> {
     // written in place nor truncated, so the mapped bytes do not change
     // under us for as long as they are mapped (see the module's note);
     // its checksum is checked before the facts read from it are used.
-    let bytes = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
-    Some(Backing::Mapped(bytes))
+    let map = unsafe { memmap2::MmapOptions::new().map(&file) }.ok()?;
+    Some(Backing::Mapped { map, file })
 }
 
 #[cfg(not(unix))]
@@ -314,6 +314,69 @@ fn kept_tag(mut file: &std::fs::File) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `rows` in a file after 8 bytes of header and before `after`, mapped as kept facts are.
+    #[cfg(unix)]
+    fn mapped(rows: &[u64], after: &[u64]) -> (tempfile::NamedTempFile, Arc<Backing>) {
+        use std::io::Write;
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&[7u8; 8]).unwrap();
+        file.write_all(bytemuck::cast_slice(rows)).unwrap();
+        file.write_all(bytemuck::cast_slice(after)).unwrap();
+        file.flush().unwrap();
+        let opened = std::fs::File::open(file.path()).unwrap();
+        (file, Arc::new(kept_bytes(opened).unwrap()))
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tail_replaced_on_a_mapped_table_is_written_to_private_pages_not_to_the_file() {
+        let base: Vec<u64> = (0..5000).collect();
+        let after: Vec<u64> = vec![u64::MAX; 9000];
+        let (file, backing) = mapped(&base, &after);
+        let before = std::fs::read(file.path()).unwrap();
+        let mut column = crate::metrics::Column::<u64>::in_place(&backing, 8, base.len()).unwrap();
+
+        column.replace_tail(5000, &[10, 11, 12]);
+        assert!(column.is_grown_in_place(), "grown in a private mapping, not copied");
+        assert_eq!(column.len(), 5003);
+        assert_eq!(&column[..5000], &base[..]);
+        assert_eq!(&column[5000..], &[10, 11, 12]);
+
+        // The next update replaces the tail again, in the same pages.
+        let shared = column.clone();
+        column.replace_tail(4999, &[20, 21]);
+        assert_eq!(&column[4998..], &[4998, 20, 21]);
+        assert!(!column.is_grown_in_place(), "a tail shared with a clone is copied first");
+        assert_eq!(&shared[4999..], &[4999, 10, 11, 12], "the clone keeps its rows");
+        let mut grown = shared;
+        grown.replace_tail(5001, &[30]);
+        assert!(grown.is_grown_in_place());
+        assert_eq!(&grown[4999..], &[4999, 10, 30]);
+
+        assert_eq!(std::fs::read(file.path()).unwrap(), before, "the file is not written");
+        assert_eq!(backing.bytes(), &before[..], "nor the shared mapping");
+        let again = crate::metrics::Column::<u64>::in_place(&backing, 8 + 5000 * 8, 3).unwrap();
+        assert_eq!(&again[..], &[u64::MAX; 3], "the bytes after the table are the next table's still");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tail_without_room_in_the_file_or_in_memory_is_replaced_in_a_vec() {
+        let base: Vec<u64> = (0..100).collect();
+        let (_file, backing) = mapped(&base, &[]);
+        let mut column = crate::metrics::Column::<u64>::in_place(&backing, 8, base.len()).unwrap();
+        column.replace_tail(100, &[1000]);
+        assert_eq!(column.len(), 101, "nothing after the table in the file: copied");
+        assert!(!column.is_in_place() && !column.is_grown_in_place());
+        assert_eq!(column[100], 1000);
+
+        let heap = Arc::new(Backing::copied(bytemuck::cast_slice(&base)));
+        let mut column = crate::metrics::Column::<u64>::in_place(&heap, 0, 50).unwrap();
+        column.replace_tail(40, &[7]);
+        assert_eq!(column.len(), 41);
+        assert_eq!((column[39], column[40]), (39, 7));
+    }
 
     /// A body of `len` bytes that is no two chunks alike.
     fn body(len: usize) -> Vec<u8> {
