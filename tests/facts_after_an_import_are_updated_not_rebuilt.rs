@@ -321,3 +321,39 @@ fn the_first_import_into_facts_read_in_place_replaces_records_as_a_build_would()
         assert_same(&numbers, &rebuilt(&ws.db(), q), q);
     }
 }
+
+/// Kept facts are kept again by how much the store changed since, not by
+/// how many imports changed it: twenty small imports leave them as they
+/// are (each next process adds the few changed conversations as a second
+/// run), one of more than 4,096 conversations, which folds the two runs
+/// into one, has them kept again.
+#[test]
+fn kept_facts_are_kept_again_by_how_much_changed_not_by_how_many_imports() {
+    let ws = Workspace::new();
+    demo(&ws);
+    let q = &queries()[0];
+    let _ = numbers(&mut ws.engine(), q);
+    let kept = std::fs::read(facts_path(&ws.db())).unwrap();
+    let mut engine = ws.engine();
+    for i in 0..20 {
+        let file = ws.file(&format!("small-{i}.jsonl"), conversations_jsonl(2, &format!("small-{i}-")));
+        engine.import(&[file], &Default::default(), &mut |_| {}).unwrap();
+        let _ = numbers(&mut engine, q);
+    }
+    let mut next = ws.engine();
+    let after_small = numbers(&mut next, q);
+    assert!(next.facts().unwrap().has_delta(), "the forty conversations are a second run");
+    assert_eq!(std::fs::read(facts_path(&ws.db())).unwrap(), kept, "twenty small imports: not kept again");
+
+    let file = ws.file("large.jsonl", conversations_jsonl(4200, "large-"));
+    next.import(&[file], &Default::default(), &mut |_| {}).unwrap();
+    let mut third = ws.engine();
+    let after_large = numbers(&mut third, q);
+    assert_ne!(std::fs::read(facts_path(&ws.db())).unwrap(), kept, "a large import: kept again");
+    let mut fourth = ws.engine();
+    let read_back = numbers(&mut fourth, q);
+    assert!(!fourth.facts().unwrap().has_delta(), "the next process reads them as kept, one run");
+    assert_same(&read_back, &after_large, q);
+    assert_ne!(after_large, after_small);
+    assert_same(&after_large, &rebuilt(&ws.db(), q), q);
+}

@@ -144,19 +144,18 @@ impl Store {
     /// since then is listed and names the conversations it touched (read
     /// them with [`Changed`]); `None` when that is not known (a change too
     /// large to list, or too long ago).
-    /// With the conversations, how many changes there were.
-    pub fn changes_since(&self, generation: i64) -> Result<Option<(Changed, i64)>, StoreError> {
-        let run = || -> rusqlite::Result<Option<(Changed, i64)>> {
+    pub fn changes_since(&self, generation: i64) -> Result<Option<Changed>, StoreError> {
+        let run = || -> rusqlite::Result<Option<Changed>> {
             let first: Option<i64> =
                 self.conn
                     .query_row("SELECT min(seq) FROM store_change WHERE before = ?1", [generation], |r| r.get(0))?;
             let Some(first) = first else { return Ok(None) };
-            let (changes, whole): (i64, bool) = self.conn.query_row(
-                "SELECT count(*), coalesce(max(whole), 0) FROM store_change WHERE seq >= ?1",
+            let whole: bool = self.conn.query_row(
+                "SELECT coalesce(max(whole), 0) FROM store_change WHERE seq >= ?1",
                 [first],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| r.get(0),
             )?;
-            Ok((!whole).then_some((Changed::Since(first), changes)))
+            Ok((!whole).then_some(Changed::Since(first)))
         };
         run().map_err(|e| self.err(e))
     }
