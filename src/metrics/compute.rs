@@ -319,6 +319,8 @@ static DAY_MARKS: Pool<u32> = Pool::new();
 static HAS_EXCHANGE: Pool<bool> = Pool::new();
 pub(crate) static BY_CONVERSATION: Pool<bool> = Pool::new();
 static RESPONSE_TIMES: Pool<i64> = Pool::new();
+/// The response times of a filtered scan by model (`Scan::groups`).
+static BY_MODEL: super::scratch::NestedPool<i64> = super::scratch::NestedPool::new();
 const AHEAD: usize = 16;
 
 /// The set bits of `bits` in `range`, in order.
@@ -554,7 +556,11 @@ impl PeriodParts {
                 let (mut scan, grouped) = Scan::of_period(facts, query, shared.pass.is_filtered(), &passes, way);
                 // Gathered by the scan group by group, else from the exchanges.
                 let by_model = match scan.response_us_by_model.take() {
-                    Some(times) => super::response::per_model(facts, times),
+                    Some(mut times) => {
+                        let rows = super::response::per_model(facts, &mut times);
+                        BY_MODEL.give_back(times);
+                        rows
+                    }
                     None => super::response::by_model(facts, from, to, &passes),
                 };
                 let percentiles = percentiles(&mut scan.response_us, [0.50, 0.95]);
@@ -1089,7 +1095,10 @@ impl Scan {
     ) {
         let mut cursor = Cursor::new(clock, facts);
         let mut has_exchange = HAS_EXCHANGE.filled(facts.conversations.len(), false);
-        let mut by_model: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
+        // With a filter, every response time of the groups that pass again,
+        // by model: in room kept from the dashboard before (at ten million
+        // conversations hundreds of megabytes, else grown and faulted in anew).
+        let mut by_model: Vec<Vec<i64>> = if filtered { BY_MODEL.lend(facts.models.values.len()) } else { Vec::new() };
         let runs = [&facts.groups, &facts.delta.groups];
         let [(lo, hi), delta_range] = runs.map(|groups| {
             let lo = groups.rows.partition_point(|g| g.bucket < from);

@@ -29,12 +29,12 @@ pub(crate) fn by_model(facts: &Facts, from: i64, to: i64, passes: &impl Fn(u32) 
             }
         }
     }
-    per_model(facts, times)
+    per_model(facts, &mut times)
 }
 
 /// The rows of [`by_model`] from the response times of each model (in the
 /// order of `facts.models`), in any order.
-pub(crate) fn per_model(facts: &Facts, mut times: Vec<Vec<i64>>) -> Vec<ModelResponseTime> {
+pub(crate) fn per_model(facts: &Facts, times: &mut [Vec<i64>]) -> Vec<ModelResponseTime> {
     let ms = |us: i64| us as f64 / 1000.0;
     let mut out: Vec<ModelResponseTime> = times
         .iter_mut()

@@ -56,6 +56,52 @@ impl<T: Clone> Pool<T> {
     }
 }
 
+/// Vectors of vectors (one per model, say) given back after a dashboard:
+/// the inner vectors' room is kept, not only the outer one's.
+pub(crate) struct NestedPool<T> {
+    kept: Mutex<Vec<Vec<Vec<T>>>>,
+}
+
+impl<T> NestedPool<T> {
+    pub(crate) const fn new() -> NestedPool<T> {
+        NestedPool { kept: Mutex::new(Vec::new()) }
+    }
+
+    /// `len` empty vectors, in the room kept if any (the most of it first).
+    pub(crate) fn lend(&self, len: usize) -> Vec<Vec<T>> {
+        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let room = |v: &Vec<Vec<T>>| v.iter().map(Vec::capacity).sum::<usize>();
+        let largest = (0..kept.len()).max_by_key(|&i| room(&kept[i]));
+        let mut v = largest.map(|i| kept.swap_remove(i)).unwrap_or_default();
+        v.resize_with(len.max(v.len()), Vec::new);
+        // The room of those past `len` goes to the first ones, not lost.
+        for i in len..v.len() {
+            if v[i].capacity() > v[i % len.max(1)].capacity() && len > 0 {
+                v.swap(i, i % len);
+            }
+        }
+        v.truncate(len);
+        v
+    }
+
+    /// Keeps the room of `v` and of its vectors for the next dashboard.
+    pub(crate) fn give_back(&self, mut v: Vec<Vec<T>>) {
+        v.iter_mut().for_each(Vec::clear);
+        let room = |v: &Vec<Vec<T>>| v.iter().map(Vec::capacity).sum::<usize>();
+        if room(&v) == 0 {
+            return;
+        }
+        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if kept.len() < KEPT {
+            kept.push(v);
+        } else if let Some(smallest) = (0..kept.len()).min_by_key(|&i| room(&kept[i])) {
+            if room(&kept[smallest]) < room(&v) {
+                kept[smallest] = v;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +129,24 @@ mod tests {
         let capacities = [pool.empty().capacity(), pool.empty().capacity(), pool.empty().capacity()];
         assert!(capacities[0] >= 1000 && capacities[1] >= 100 && capacities[1] < 1000, "{capacities:?}");
         assert_eq!(capacities[2], 0, "only {KEPT} are kept");
+    }
+
+    #[test]
+    fn a_nested_pool_lends_the_room_of_the_inner_vectors_and_none_of_their_values() {
+        let pool: NestedPool<i64> = NestedPool::new();
+        let mut v = pool.lend(3);
+        assert_eq!(v.len(), 3);
+        v[1].extend(0..1000);
+        v[2].push(5);
+        let room = v[1].as_ptr();
+        pool.give_back(v);
+        let again = pool.lend(3);
+        assert!(again.iter().all(Vec::is_empty), "no value is left");
+        assert_eq!(again[1].as_ptr(), room, "the inner room is lent again");
+        pool.give_back(again);
+        let fewer = pool.lend(1);
+        assert_eq!(fewer.len(), 1);
+        assert!(fewer[0].capacity() >= 1000, "the room of those past the length is not lost");
+        assert!(pool.lend(2).iter().all(|v| v.capacity() == 0), "a pool lends what it was given once");
     }
 }
