@@ -75,9 +75,11 @@ impl<T> NestedPool<T> {
         let mut v = largest.map(|i| kept.swap_remove(i)).unwrap_or_default();
         v.resize_with(len.max(v.len()), Vec::new);
         // The room of those past `len` goes to the first ones, not lost.
-        for i in len..v.len() {
-            if v[i].capacity() > v[i % len.max(1)].capacity() && len > 0 {
-                v.swap(i, i % len);
+        if len > 0 {
+            for i in len..v.len() {
+                if v[i].capacity() > v[i % len].capacity() {
+                    v.swap(i, i % len);
+                }
             }
         }
         v.truncate(len);
