@@ -7,8 +7,9 @@ use super::facts::{ActionFact, ConversationFact, Facts, ForeignCostFact, Message
 use super::groups::{MessageGroup, BUCKET_US};
 use super::insights::{insights, negative, MaybeInsights, Period};
 use super::normal::FilterKey;
+use super::percentile::percentiles;
 use super::query::{Query, Settings};
-use super::scratch::Pool;
+use super::scratch::{Marks, MarksPool, Pool};
 use crate::model::Rating;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -315,8 +316,8 @@ const STRETCH: usize = 4096;
 // Room kept between dashboards (see `scratch`): per conversation, its last
 // day counted, whether it had an exchange, whether it escalated or had a
 // negative feedback; a period's response times.
-static DAY_MARKS: Pool<u32> = Pool::new();
-static HAS_EXCHANGE: Pool<bool> = Pool::new();
+static DAY_MARKS: MarksPool = MarksPool::new();
+static HAS_EXCHANGE: MarksPool = MarksPool::new();
 pub(crate) static BY_CONVERSATION: Pool<bool> = Pool::new();
 static RESPONSE_TIMES: Pool<i64> = Pool::new();
 /// The response times of a filtered scan by model (`Scan::groups`).
@@ -443,30 +444,6 @@ pub(crate) fn in_range<T>(rows: &[T], ts: impl Fn(&T) -> i64, from: i64, to: i64
     let lo = rows.partition_point(|r| ts(r) < from);
     let hi = rows.partition_point(|r| ts(r) < to);
     &rows[lo..hi.max(lo)]
-}
-
-/// Nearest rank: the value at position ⌈p·n⌉ (1-based) of the sorted values.
-fn rank(p: f64, n: usize) -> usize {
-    ((p * n as f64).ceil() as usize).clamp(1, n)
-}
-
-/// The nearest-rank percentiles `ps` (ascending) of `values`, each selected
-/// only among the values above the previous one: no full sort.
-pub(crate) fn percentiles<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
-    let mut out = [None; N];
-    let mut done = 0; // values[..done] are all ≤ values[done..]
-    for (slot, p) in out.iter_mut().zip(ps) {
-        if values.is_empty() {
-            break;
-        }
-        let k = rank(p, values.len()) - 1;
-        if k >= done {
-            values[done..].select_nth_unstable(k - done);
-            done = k;
-        }
-        *slot = Some(values[k]);
-    }
-    out
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {
@@ -858,7 +835,7 @@ struct Scan {
 #[derive(Debug, Clone, Copy, Default)]
 struct UserTally {
     exchanges: u32,
-    /// The last day (+1, 0 = none) the user was counted on.
+    /// The last day the user was counted on, as the cursor marks days (0: none).
     day: u32,
 }
 
@@ -870,8 +847,9 @@ struct Cursor<'a> {
     day: i64,
     cell: (usize, usize),
     latest_day: i64,
-    /// The last day (+1, 0 = none) each conversation was counted on.
-    conversation_day: Vec<u32>,
+    /// The last day each conversation was counted on: the `n`th day of
+    /// the period as mark `first + n`.
+    conversation_day: Marks,
 }
 
 impl Drop for Cursor<'_> {
@@ -881,14 +859,15 @@ impl Drop for Cursor<'_> {
 }
 
 impl Cursor<'_> {
-    fn new<'a>(clock: &'a LocalClock, facts: &Facts) -> Cursor<'a> {
+    /// A cursor over a period of `days` local days.
+    fn new<'a>(clock: &'a LocalClock, facts: &Facts, days: usize) -> Cursor<'a> {
         Cursor {
             clock,
             until: i64::MIN,
             day: 0,
             cell: (0, 0),
             latest_day: i64::MIN,
-            conversation_day: DAY_MARKS.filled(facts.conversations.len(), 0),
+            conversation_day: DAY_MARKS.lend(facts.conversations.len(), u32::try_from(days).unwrap_or(u32::MAX)),
         }
     }
 
@@ -1027,10 +1006,10 @@ impl Scan {
         row.messages += messages;
         row.tokens += tokens;
         row.cost += cost;
-        let mark = index as u32 + 1;
+        let mark = cursor.conversation_day.first + index as u32;
         let c = conversation as usize;
-        if cursor.conversation_day[c] != mark {
-            cursor.conversation_day[c] = mark;
+        if cursor.conversation_day.values[c] != mark {
+            cursor.conversation_day.values[c] = mark;
             row.conversations += 1;
             if user != NO_USER && self.exchanges_per_user[user as usize].day != mark {
                 self.exchanges_per_user[user as usize].day = mark;
@@ -1049,7 +1028,7 @@ impl Scan {
         from: i64,
         to: i64,
     ) {
-        let mut cursor = Cursor::new(clock, facts);
+        let mut cursor = Cursor::new(clock, facts, self.daily.len());
         // Both runs in the order of a build's (in time, for the cursor; costs added up in its order).
         let before = |a: &MessageFact, b: &MessageFact| facts.before(a.ts, a.conversation, b.ts, b.conversation);
         for_each_merged(messages, before, |_, m| {
@@ -1059,7 +1038,7 @@ impl Scan {
         });
 
         // Exchanges whose agent message is in range.
-        let mut has_exchange = HAS_EXCHANGE.filled(facts.conversations.len(), false);
+        let mut has_exchange = HAS_EXCHANGE.lend(facts.conversations.len(), 1);
         let exchanges = in_range2([&facts.exchanges, &facts.delta.exchanges], |e| e.ts, from, to);
         for e in exchanges.into_iter().flatten() {
             if !passes(e.conversation) {
@@ -1071,8 +1050,8 @@ impl Scan {
                 self.response_sum += i128::from(e.response_us);
             }
             let c = e.conversation as usize;
-            if !has_exchange[c] {
-                has_exchange[c] = true;
+            if has_exchange.values[c] != has_exchange.first {
+                has_exchange.values[c] = has_exchange.first;
                 self.exchange_conversations += 1;
             }
             if e.user != NO_USER {
@@ -1093,8 +1072,8 @@ impl Scan {
         from: i64,
         to: i64,
     ) {
-        let mut cursor = Cursor::new(clock, facts);
-        let mut has_exchange = HAS_EXCHANGE.filled(facts.conversations.len(), false);
+        let mut cursor = Cursor::new(clock, facts, self.daily.len());
+        let mut has_exchange = HAS_EXCHANGE.lend(facts.conversations.len(), 1);
         // With a filter, every response time of the groups that pass again,
         // by model: in room kept from the dashboard before (at ten million
         // conversations hundreds of megabytes, else grown and faulted in anew).
@@ -1155,8 +1134,8 @@ impl Scan {
                 self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);
                 let c = g.conversation as usize;
-                if !has_exchange[c] {
-                    has_exchange[c] = true;
+                if has_exchange.values[c] != has_exchange.first {
+                    has_exchange.values[c] = has_exchange.first;
                     self.exchange_conversations += 1;
                 }
                 if g.user != NO_USER {
@@ -1288,6 +1267,7 @@ fn recount_days(
 
 #[cfg(test)]
 mod tests {
+    use super::super::percentile::rank;
     use super::super::query::Filters;
     use super::*;
     use crate::model::{Micros, Role};
@@ -1703,15 +1683,5 @@ mod tests {
                 assert_eq!((&once.current, once.previous.is_none()), (&d.current, true), "{label}: without compare");
             }
         }
-    }
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let mut v: Vec<i64> = (1..=20).rev().collect();
-        assert_eq!(percentiles(&mut v, [0.5, 0.95]), [Some(10), Some(19)]);
-        assert_eq!(percentiles(&mut [7], [0.5, 0.95]), [Some(7), Some(7)]);
-        assert_eq!(percentiles(&mut [], [0.5]), [None]);
-        let mut odd = vec![5, 1, 4, 2, 3];
-        assert_eq!(percentiles(&mut odd, [0.5, 0.95]), [Some(3), Some(5)], "⌈0.5·5⌉ = 3rd, ⌈0.95·5⌉ = 5th");
     }
 }

@@ -10,6 +10,7 @@
 //!   sorted by time ([`FactsBuilder`]); `groups`: messages folded by conversation and quarter hour;
 //! - `query`: the query and its errors; `normal`: context values normalised; `clock`: local days and hours;
 //! - `compute`: every key of one period; `extras`: what the dashboard shows beside them;
+//! - `percentile`: nearest-rank percentiles of many values, in one pass;
 //! - `headline`: the headline cards (label, unit, which way is good, the ⓘ sentence), for the report and the UI;
 //! - `insights`: resolution, questions and unanswered questions; `words`: the word rule they and the `text` filter use;
 //! - `topics`: the phrases that characterise a period's questions (what people ask about);
@@ -31,6 +32,7 @@ mod headline;
 mod insights;
 pub mod normal;
 mod packed;
+mod percentile;
 mod query;
 mod response;
 mod rows;

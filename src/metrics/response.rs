@@ -1,9 +1,9 @@
 //! Response time per model (docs/metrics.md, `response_time_by_model`):
 //! the exchanges whose agent message names a model, grouped by that model.
 
-use super::compute::percentiles;
 use super::delta::in_range2;
 use super::facts::{Facts, NONE, NO_MODEL};
+use super::percentile::percentiles;
 use serde::Serialize;
 
 /// One model's exchanges in a period and their response times.
