@@ -13,6 +13,7 @@ use super::scratch::{Marks, MarksPool, Pool};
 use crate::model::Rating;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -207,40 +208,101 @@ pub(crate) fn dashboard_parts(facts: &Facts, query: &Query, settings: &Settings)
 }
 
 /// What both periods of a dashboard use: which conversations pass the
-/// filters, and which escalated.
+/// filters, and which escalated or had a negative feedback.
 pub(crate) struct Shared {
     pub pass: Pass,
+    outcomes: Arc<Outcomes>,
+}
+
+/// Which conversations called an escalation tool, and which had a negative
+/// feedback (Insights), at any time.
+pub(crate) struct Outcomes {
     escalated: Vec<bool>,
-    /// Which conversations had a negative feedback (Insights).
     negative: Vec<bool>,
 }
 
-impl Drop for Shared {
-    fn drop(&mut self) {
-        BY_CONVERSATION.give_back(std::mem::take(&mut self.escalated));
-        BY_CONVERSATION.give_back(std::mem::take(&mut self.negative));
+/// [`Outcomes`] kept with the facts they were found in: no query changes
+/// them, and finding them is a pass over every action and feedback (at ten
+/// million conversations a tenth of a filtered dashboard). Kept for the
+/// escalation tools they were found with; facts updated or cloned keep none.
+#[derive(Default)]
+pub struct KeptOutcomes(Mutex<Option<(OutcomesKey, Arc<Outcomes>)>>);
+
+/// What kept [`Outcomes`] hold for: the escalation tools, and (should the
+/// facts change without being made anew) the lengths of what they were found in.
+#[derive(PartialEq)]
+struct OutcomesKey {
+    escalation_tools: Vec<String>,
+    lengths: [usize; 5],
+}
+
+impl OutcomesKey {
+    fn of(facts: &Facts, settings: &Settings) -> OutcomesKey {
+        let d = &facts.delta;
+        OutcomesKey {
+            escalation_tools: settings.escalation_tools.clone(),
+            lengths: [
+                facts.conversations.len(),
+                facts.actions.len(),
+                d.actions.len(),
+                facts.feedback.len(),
+                d.feedback.len(),
+            ],
+        }
+    }
+}
+
+impl KeptOutcomes {
+    fn get(&self, key: &OutcomesKey) -> Option<Arc<Outcomes>> {
+        let kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.as_ref().filter(|(k, _)| k == key).map(|(_, outcomes)| Arc::clone(outcomes))
+    }
+
+    fn keep(&self, key: OutcomesKey, outcomes: &Arc<Outcomes>) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((key, Arc::clone(outcomes)));
+    }
+
+    /// Forgets what was kept (the facts changed).
+    pub(crate) fn clear(&mut self) {
+        *self.0.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+}
+
+impl Clone for KeptOutcomes {
+    /// Nothing kept: a clone may be changed.
+    fn clone(&self) -> KeptOutcomes {
+        KeptOutcomes::default()
+    }
+}
+
+impl std::fmt::Debug for KeptOutcomes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeptOutcomes")
     }
 }
 
 impl Shared {
-    /// Which conversations pass is found on both cores, the other one also
-    /// finding which escalated and which had a negative feedback: nothing
-    /// else runs yet, and each is a pass over a whole table.
+    /// Which conversations pass is found on both cores. The outcomes are
+    /// those kept with the facts, else found on the other core meanwhile
+    /// (which then takes a smaller share of the conversations).
     pub(crate) fn new(facts: &Facts, query: &Query, settings: &Settings) -> Shared {
         let test = PassTest::of(facts, query);
         let mut bits = test.as_ref().map(|_| vec![0u64; facts.conversations.len().div_ceil(64)]);
-        let (escalated, negative) = std::thread::scope(|scope| {
-            // The other core's share of the conversations is smaller: it has the two tables besides.
+        let key = OutcomesKey::of(facts, settings);
+        let kept = facts.outcomes.get(&key);
+        let outcomes = std::thread::scope(|scope| {
+            let share = if kept.is_some() { 1.0 / 2.0 } else { 2.0 / 5.0 };
             let (low, high) = match bits.as_deref_mut() {
-                Some(bits) => bits.split_at_mut(bits.len() * 2 / 5),
+                Some(bits) => bits.split_at_mut((bits.len() as f64 * share) as usize),
                 None => (&mut [][..], &mut [][..]),
             };
             let test = test.as_ref();
+            let found_apart = kept.is_none();
             let apart = scope.spawn(move || {
                 if let Some(test) = test {
                     pass_bits(facts, test, 0, low);
                 }
-                (escalated(facts, settings), negative(facts))
+                found_apart.then(|| Outcomes { escalated: escalated(facts, settings), negative: negative(facts) })
             });
             if let Some(test) = test {
                 let first = facts.conversations.len().div_ceil(64) - high.len();
@@ -248,7 +310,15 @@ impl Shared {
             }
             apart.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         });
-        Shared { pass: Pass { bits }, escalated, negative }
+        let outcomes = match (kept, outcomes) {
+            (Some(kept), _) => kept,
+            (None, found) => {
+                let found = Arc::new(found.expect("found when none was kept"));
+                facts.outcomes.keep(key, &found);
+                found
+            }
+        };
+        Shared { pass: Pass { bits }, outcomes }
     }
 }
 
@@ -314,11 +384,9 @@ impl Pass {
 const STRETCH: usize = 4096;
 
 // Room kept between dashboards (see `scratch`): per conversation, its last
-// day counted, whether it had an exchange, whether it escalated or had a
-// negative feedback; a period's response times.
+// day counted and whether it had an exchange (marks); a period's response times.
 static DAY_MARKS: MarksPool = MarksPool::new();
 static HAS_EXCHANGE: MarksPool = MarksPool::new();
-pub(crate) static BY_CONVERSATION: Pool<bool> = Pool::new();
 static RESPONSE_TIMES: Pool<i64> = Pool::new();
 /// The response times of a filtered scan by model (`Scan::groups`).
 static BY_MODEL: super::scratch::NestedPool<i64> = super::scratch::NestedPool::new();
@@ -430,7 +498,7 @@ pub(crate) fn escalated(facts: &Facts, settings: &Settings) -> Vec<bool> {
     let escalation: HashSet<String> = settings.escalation_tools.iter().map(|s| s.trim().to_lowercase()).collect();
     let escalating_name: Vec<bool> =
         facts.action_names.values.iter().map(|n| escalation.contains(&n.to_lowercase())).collect();
-    let mut escalated = BY_CONVERSATION.filled(facts.conversations.len(), false);
+    let mut escalated = vec![false; facts.conversations.len()];
     for a in facts.actions.iter().chain(&facts.delta.actions) {
         if escalating_name[a.name as usize] {
             escalated[a.conversation as usize] = true;
@@ -683,7 +751,8 @@ struct ConversationTally {
 
 impl ConversationTally {
     fn of_period(facts: &Facts, from: i64, to: i64, shared: &Shared) -> Self {
-        let Shared { pass, escalated, negative } = shared;
+        let Shared { pass, outcomes } = shared;
+        let Outcomes { escalated, negative } = &**outcomes;
         let mut t = ConversationTally {
             by_name: vec![ContextCounts::default(); facts.names.values.len()],
             ..ConversationTally::default()
@@ -1647,6 +1716,35 @@ mod tests {
                 assert_eq!(m.avg_user_interactions, 6.0, "{pairs:?}: every exchange, of a model or none, timed or not");
             }
         }
+    }
+
+    #[test]
+    fn outcomes_are_kept_with_the_facts_for_their_escalation_tools_and_forgotten_when_the_facts_change() {
+        let (_dir, _store, facts, end) = demo_facts(600, 3);
+        let query = Query::new(Micros(end.0 - 30 * 86_400_000_000), end, "UTC", Filters::default()).unwrap();
+        let settings = Settings::default();
+        let first = Shared::new(&facts, &query, &settings);
+        let again = Shared::new(&facts, &query, &settings);
+        assert!(Arc::ptr_eq(&first.outcomes, &again.outcomes), "kept for the next dashboard");
+        assert_eq!(first.outcomes.escalated, escalated(&facts, &settings));
+        assert_eq!(first.outcomes.negative, negative(&facts));
+        assert!(first.outcomes.escalated.iter().any(|&e| e), "the demo escalates some conversations");
+
+        // Other escalation tools: found again, with what they say.
+        let none = Settings { escalation_tools: vec!["no such tool".into()], ..Settings::default() };
+        let other = Shared::new(&facts, &query, &none);
+        assert!(!Arc::ptr_eq(&first.outcomes, &other.outcomes));
+        assert!(other.outcomes.escalated.iter().all(|&e| !e));
+        assert_eq!(compute(&facts, &query, &none).escalated_conversations, 0);
+
+        // A clone, and facts updated, keep nothing.
+        assert!(facts.clone().outcomes.0.lock().unwrap().is_none(), "a clone keeps none");
+        let seeded = facts.clone();
+        let _ = Shared::new(&seeded, &query, &settings);
+        assert!(seeded.outcomes.get(&OutcomesKey::of(&seeded, &settings)).is_some());
+        let (_more_dir, _more_store, more, _) = demo_facts(20, 9);
+        let updated = seeded.updated(more);
+        assert!(updated.outcomes.0.lock().unwrap().is_none(), "an update keeps none");
     }
 
     #[test]

@@ -180,6 +180,7 @@ impl Facts {
     /// conversations' rows to find those replaced). Every number is then
     /// what facts built from every row give.
     pub fn updated(mut self, new: Facts) -> Facts {
+        self.outcomes.clear();
         if new.conversations.is_empty() {
             return self;
         }
@@ -218,6 +219,7 @@ impl Facts {
     /// The facts with their second run folded into the base: one run, as
     /// built from every row (the full merge, [`Facts::merged`]).
     pub fn folded(mut self) -> Facts {
+        self.outcomes.clear();
         let Some(own) = self.delta.own.take() else { return self };
         let base = self.base_conversations();
         self.conversations.to_mut().truncate(base);

@@ -61,6 +61,9 @@ pub struct Facts {
     /// sorted by time), and which of the others they replace: see
     /// [`super::delta`]. Empty in facts built or read back.
     pub delta: super::delta::Delta,
+    /// Which conversations escalated or had a negative feedback, once a
+    /// dashboard found them (see `compute::KeptOutcomes`).
+    pub(crate) outcomes: super::compute::KeptOutcomes,
 }
 
 /// In [`Facts::message_conversations`]: no message has this row.
@@ -688,6 +691,7 @@ impl Facts {
             message_rows,
             insights,
             delta: Default::default(),
+            outcomes: Default::default(),
         };
         facts.span = facts.compute_span();
         facts.groups = Groups::rebuild(earlier, |c| old_to[c as usize], &facts.messages, &facts.exchanges, &changed);

@@ -304,7 +304,7 @@ pub(crate) struct Period<'a, P: Fn(u32) -> bool> {
 
 /// Per conversation: has a negative feedback, at any time.
 pub(crate) fn negative(facts: &Facts) -> Vec<bool> {
-    let mut negative = super::compute::BY_CONVERSATION.filled(facts.conversations.len(), false);
+    let mut negative = vec![false; facts.conversations.len()];
     for f in facts.feedback.iter().chain(&facts.delta.feedback).filter(|f| f.rating() == Rating::Negative) {
         negative[f.conversation as usize] = true;
     }

@@ -283,6 +283,7 @@ impl Facts {
             message_rows: Vec::new(),
             insights,
             delta: Default::default(),
+            outcomes: Default::default(),
         };
         Some(facts)
     }

@@ -7,7 +7,9 @@
 //! a fault when first written: a sixth of a filtered dashboard's CPU there.
 //! A [`Pool`] keeps a few vectors' room between dashboards instead; what it
 //! costs is that room, held by the process while it runs (about 350 MB at
-//! ten million conversations, a tenth of that at one million).
+//! ten million conversations, a tenth of that at one million). Marks per
+//! conversation are not even cleared: a [`MarksPool`] lends each scan marks
+//! above those left before.
 
 use std::sync::Mutex;
 
@@ -29,13 +31,6 @@ impl<T: Clone> Pool<T> {
         let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let largest = (0..kept.len()).max_by_key(|&i| kept[i].capacity());
         largest.map(|i| kept.swap_remove(i)).unwrap_or_default()
-    }
-
-    /// `len` copies of `value`, in room kept if any.
-    pub(crate) fn filled(&self, len: usize, value: T) -> Vec<T> {
-        let mut v = self.empty();
-        v.resize(len, value);
-        v
     }
 
     /// Keeps `v`'s room for the next dashboard (its values are dropped).
@@ -177,11 +172,13 @@ mod tests {
     #[test]
     fn a_vector_given_back_lends_its_room_and_none_of_its_values() {
         let pool: Pool<u32> = Pool::new();
-        let mut v = pool.filled(1000, 7);
+        let mut v = pool.empty();
+        v.resize(1000, 7);
         v[3] = 9;
         let room = v.as_ptr();
         pool.give_back(v);
-        let again = pool.filled(500, 0);
+        let mut again = pool.empty();
+        again.resize(500, 0);
         assert_eq!(again.as_ptr(), room, "the room given back is lent again");
         assert!(again.iter().all(|&x| x == 0), "no value of the vector before is left");
         assert_eq!(again.len(), 500);
