@@ -28,8 +28,9 @@ use std::sync::Arc;
 /// however the facts were made: built, or updated after an import), so
 /// facts kept before are not read. 7: each exchange with the group of its
 /// answer's model, and a group's count of those response times
-/// (`model_timed`, in what was padding).
-pub const PACKED_LAYOUT: u32 = 7;
+/// (`model_timed`, in what was padding). 8: each question again, narrow:
+/// its conversation and unanswered text (`InsightFacts::asked`).
+pub const PACKED_LAYOUT: u32 = 8;
 
 /// Written in the machine's byte order: rows kept by a machine of the other
 /// order are not read (they would be rebuilt).
@@ -195,6 +196,7 @@ impl Facts {
         }
         let insights = &self.insights;
         o.table(&insights.questions);
+        o.table(&insights.asked);
         o.table(&insights.fallback_answers);
         o.u8(insights.fallback_phrases.is_some() as u8);
         o.strings(insights.fallback_phrases.as_deref().unwrap_or_default());
@@ -245,6 +247,7 @@ impl Facts {
         let groups = Groups { rows: i.table()?, conversations: i.table()?, responses: i.table()? };
         let message_conversations = i.table()?;
         let questions = i.table()?;
+        let asked = i.table()?;
         let fallback_answers = i.table()?;
         let found = match i.u8()? {
             0 => false,
@@ -253,7 +256,8 @@ impl Facts {
         };
         let phrases = i.strings()?;
         let texts = Interner::from_names(i.names()?);
-        let insights = InsightFacts { fallback_phrases: found.then_some(phrases), questions, fallback_answers, texts };
+        let insights =
+            InsightFacts { fallback_phrases: found.then_some(phrases), questions, asked, fallback_answers, texts };
         let mut interners = Vec::with_capacity(5);
         for _ in 0..5 {
             interners.push(Interner::from_names(i.names()?));
@@ -355,6 +359,14 @@ impl Facts {
                 | self.insights.questions.iter().fold(false, |bad, q| {
                     bad | (q.unanswered > 1) | out(q.conversation, n) | out_or_none(q.text, len(&self.insights.texts))
                 })
+                | (!self.insights.asked.is_empty()
+                    && (self.insights.asked.len() != self.insights.questions.len()
+                        || self
+                            .insights
+                            .questions
+                            .iter()
+                            .zip(self.insights.asked.iter())
+                            .any(|(q, &a)| super::insights::asked_of(q) != Some(a))))
                 | self.insights.fallback_answers.iter().fold(false, |bad, a| bad | out(a.conversation, n));
         !bad
     }
@@ -363,6 +375,7 @@ impl Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::insights::{QuestionFact, ANSWERED, NO_TEXT, UNANSWERED_WORDLESS};
     use crate::metrics::rows::{ConversationFact, MessageFact, NO_MODEL, NO_USER};
 
     fn one_conversation() -> Facts {
@@ -442,7 +455,11 @@ mod tests {
     #[test]
     fn rows_with_an_unknown_code_or_an_index_out_of_range_are_not_read() {
         type Damage = fn(&mut Facts);
-        let damaged: [(&str, Damage); 7] = [
+        fn asked_once(f: &mut Facts) {
+            let q = QuestionFact { ts: 10, conversation: 0, text: NO_TEXT, unanswered: 1, _pad: [0; 7] };
+            f.insights.questions = vec![q].into();
+        }
+        let damaged: [(&str, Damage); 9] = [
             ("a side code", |f| f.messages[0].side = 3),
             ("a flag", |f| f.messages[0].unpriced = 2),
             ("a rating code", |f| f.conversations[0].latest_rating = 4),
@@ -450,6 +467,14 @@ mod tests {
             ("a user", |f| f.messages[0].user = 1),
             ("a model (there are none)", |f| f.messages[0].model = 0),
             ("a name", |f| f.conversations[0].device = 1),
+            ("a question's narrow copy", |f| {
+                asked_once(f);
+                f.insights.asked = vec![u64::from(ANSWERED) << 32].into(); // but it was not answered
+            }),
+            ("the narrow copies' count", |f| {
+                asked_once(f);
+                f.insights.asked = vec![u64::from(UNANSWERED_WORDLESS) << 32; 2].into();
+            }),
         ];
         for (what, damage) in damaged {
             let mut f = one_conversation();
@@ -459,5 +484,10 @@ mod tests {
         let mut f = one_conversation();
         f.messages[0].user = NO_USER;
         assert!(Facts::from_packed_bytes(&packed(&f)).is_some(), "no user is a value");
+        asked_once(&mut f);
+        f.insights = std::mem::take(&mut f.insights).with_asked();
+        assert_eq!(f.insights.asked[..], [u64::from(UNANSWERED_WORDLESS) << 32]);
+        let read = Facts::from_packed_bytes(&packed(&f)).expect("questions with their narrow copies are read");
+        assert_eq!(read.insights.asked[..], [u64::from(UNANSWERED_WORDLESS) << 32]);
     }
 }
