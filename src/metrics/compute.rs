@@ -896,7 +896,7 @@ struct Scan {
     exchanges_per_user: Vec<UserTally>,
     exchange_conversations: u64,
     models: Vec<ModelUsage>,
-    /// Read group by group with a filter: the response times per model (in
+    /// Read group by group: the response times per model (in
     /// the order of `facts.models`) of the exchanges whose answer names one.
     response_us_by_model: Option<Vec<Vec<i64>>>,
 }
@@ -1143,10 +1143,11 @@ impl Scan {
     ) {
         let mut cursor = Cursor::new(clock, facts, self.daily.len());
         let mut has_exchange = HAS_EXCHANGE.lend(facts.conversations.len(), 1);
-        // With a filter, every response time of the groups that pass again,
-        // by model: in room kept from the dashboard before (at ten million
-        // conversations hundreds of megabytes, else grown and faulted in anew).
-        let mut by_model: Vec<Vec<i64>> = if filtered { BY_MODEL.lend(facts.models.values.len()) } else { Vec::new() };
+        // Every response time of the groups that pass again, by model (an
+        // answer's model is its group's): in room kept from the dashboard
+        // before (at ten million conversations hundreds of megabytes, else
+        // grown and faulted in anew).
+        let mut by_model: Vec<Vec<i64>> = BY_MODEL.lend(facts.models.values.len());
         let runs = [&facts.groups, &facts.delta.groups];
         let [(lo, hi), delta_range] = runs.map(|groups| {
             let lo = groups.rows.partition_point(|g| g.bucket < from);
@@ -1192,7 +1193,7 @@ impl Scan {
                         taking = (run, first..end);
                     }
                 }
-                if filtered && g.model_timed > 0 {
+                if g.model_timed > 0 {
                     // Those of its model come first (see `MessageGroup::model_timed`).
                     let first = g.first_response as usize;
                     let named = &runs[run].responses[first..first + g.model_timed as usize];
@@ -1230,7 +1231,7 @@ impl Scan {
         // Without a filter, the exchanges of the period are read one after
         // another instead (no less fast than group by group).
         HAS_EXCHANGE.give_back(has_exchange);
-        self.response_us_by_model = filtered.then_some(by_model);
+        self.response_us_by_model = Some(by_model);
     }
 }
 
