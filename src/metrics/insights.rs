@@ -77,7 +77,7 @@ pub struct InsightFacts {
     /// The fallback phrases these were found with; `None` before they are found.
     pub fallback_phrases: Option<Vec<String>>,
     pub questions: Column<QuestionFact>,
-    /// Each question again, as [`asked_of`] packs it: what a period's counts
+    /// Each question again, as `asked_of` packs it: what a period's counts
     /// read, 8 bytes a question where its row is 24 (at ten million
     /// conversations 30 million questions in a month, read at every
     /// dashboard). Empty when some text's number is one of the codes
