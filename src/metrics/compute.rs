@@ -291,9 +291,10 @@ impl Shared {
         let key = OutcomesKey::of(facts, settings);
         let kept = facts.outcomes.get(&key);
         let outcomes = std::thread::scope(|scope| {
-            let share = if kept.is_some() { 1.0 / 2.0 } else { 2.0 / 5.0 };
+            // The other core's share: 2/5 when it also finds the outcomes.
+            let (part, of) = if kept.is_some() { (1, 2) } else { (2, 5) };
             let (low, high) = match bits.as_deref_mut() {
-                Some(bits) => bits.split_at_mut((bits.len() as f64 * share) as usize),
+                Some(bits) => bits.split_at_mut(bits.len() * part / of),
                 None => (&mut [][..], &mut [][..]),
             };
             let test = test.as_ref();
