@@ -13,6 +13,29 @@
 
 use std::sync::Mutex;
 
+/// Takes what `kept` holds with the most room, if anything.
+fn take_largest<V>(kept: &Mutex<Vec<V>>, room: impl Fn(&V) -> usize) -> Option<V> {
+    let mut kept = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let largest = (0..kept.len()).max_by_key(|&i| room(&kept[i]));
+    largest.map(|i| kept.swap_remove(i))
+}
+
+/// Keeps `v` among the [`KEPT`] with the most room (the larger room is the
+/// more worth keeping); nothing without room.
+fn keep_largest<V>(kept: &Mutex<Vec<V>>, v: V, room: impl Fn(&V) -> usize) {
+    if room(&v) == 0 {
+        return;
+    }
+    let mut kept = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if kept.len() < KEPT {
+        kept.push(v);
+    } else if let Some(smallest) = (0..kept.len()).min_by_key(|&i| room(&kept[i])) {
+        if room(&kept[smallest]) < room(&v) {
+            kept[smallest] = v;
+        }
+    }
+}
+
 /// How many vectors a pool keeps: one per period, two periods a dashboard.
 const KEPT: usize = 2;
 
@@ -28,27 +51,19 @@ impl<T: Clone> Pool<T> {
 
     /// An empty vector, with the largest room kept, if any.
     pub(crate) fn empty(&self) -> Vec<T> {
-        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let largest = (0..kept.len()).max_by_key(|&i| kept[i].capacity());
-        largest.map(|i| kept.swap_remove(i)).unwrap_or_default()
+        take_largest(&self.kept, Vec::capacity).unwrap_or_default()
     }
 
     /// Keeps `v`'s room for the next dashboard (its values are dropped).
     pub(crate) fn give_back(&self, mut v: Vec<T>) {
-        if v.capacity() == 0 {
-            return;
-        }
         v.clear();
-        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if kept.len() < KEPT {
-            kept.push(v);
-        } else if let Some(smallest) = (0..kept.len()).min_by_key(|&i| kept[i].capacity()) {
-            // The larger room is the more worth keeping.
-            if kept[smallest].capacity() < v.capacity() {
-                kept[smallest] = v;
-            }
-        }
+        keep_largest(&self.kept, v, Vec::capacity);
     }
+}
+
+/// The room of a vector of vectors: its vectors' together.
+fn room<T>(v: &[Vec<T>]) -> usize {
+    v.iter().map(Vec::capacity).sum()
 }
 
 /// Vectors of vectors (one per model, say) given back after a dashboard:
@@ -64,10 +79,7 @@ impl<T> NestedPool<T> {
 
     /// `len` empty vectors, in the room kept if any (the most of it first).
     pub(crate) fn lend(&self, len: usize) -> Vec<Vec<T>> {
-        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let room = |v: &Vec<Vec<T>>| v.iter().map(Vec::capacity).sum::<usize>();
-        let largest = (0..kept.len()).max_by_key(|&i| room(&kept[i]));
-        let mut v = largest.map(|i| kept.swap_remove(i)).unwrap_or_default();
+        let mut v = take_largest(&self.kept, |v: &Vec<Vec<T>>| room(v)).unwrap_or_default();
         v.resize_with(len.max(v.len()), Vec::new);
         // The room of those past `len` goes to the first ones, not lost.
         if len > 0 {
@@ -84,18 +96,7 @@ impl<T> NestedPool<T> {
     /// Keeps the room of `v` and of its vectors for the next dashboard.
     pub(crate) fn give_back(&self, mut v: Vec<Vec<T>>) {
         v.iter_mut().for_each(Vec::clear);
-        let room = |v: &Vec<Vec<T>>| v.iter().map(Vec::capacity).sum::<usize>();
-        if room(&v) == 0 {
-            return;
-        }
-        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if kept.len() < KEPT {
-            kept.push(v);
-        } else if let Some(smallest) = (0..kept.len()).min_by_key(|&i| room(&kept[i])) {
-            if room(&kept[smallest]) < room(&v) {
-                kept[smallest] = v;
-            }
-        }
+        keep_largest(&self.kept, v, |v| room(v));
     }
 }
 
@@ -131,12 +132,7 @@ impl MarksPool {
 
     /// `len` values, none of them marked, and `count` marks from `first` on.
     pub(crate) fn lend(&self, len: usize, count: u32) -> Marks {
-        let kept = {
-            let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let largest = (0..kept.len()).max_by_key(|&i| kept[i].values.capacity());
-            largest.map(|i| kept.swap_remove(i))
-        };
-        let mut marks = kept.unwrap_or_default();
+        let mut marks = take_largest(&self.kept, |m: &Marks| m.values.capacity()).unwrap_or_default();
         marks.values.resize(len, 0);
         match marks.end.checked_add(count) {
             Some(end) => (marks.first, marks.end) = (marks.end, end),
@@ -151,17 +147,7 @@ impl MarksPool {
 
     /// Keeps `marks` for the next scan.
     pub(crate) fn give_back(&self, marks: Marks) {
-        if marks.values.capacity() == 0 {
-            return;
-        }
-        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if kept.len() < KEPT {
-            kept.push(marks);
-        } else if let Some(smallest) = (0..kept.len()).min_by_key(|&i| kept[i].values.capacity()) {
-            if kept[smallest].values.capacity() < marks.values.capacity() {
-                kept[smallest] = marks;
-            }
-        }
+        keep_largest(&self.kept, marks, |m| m.values.capacity());
     }
 }
 
