@@ -7,7 +7,7 @@ use super::facts::{ActionFact, ConversationFact, Facts, ForeignCostFact, Message
 use super::groups::{MessageGroup, BUCKET_US};
 use super::insights::{insights, negative, MaybeInsights, Period};
 use super::normal::FilterKey;
-use super::percentile::percentiles;
+use super::percentile::{percentiles, percentiles_in_place};
 use super::query::{Query, Settings};
 use super::scratch::{Marks, MarksPool, Pool};
 use crate::model::Rating;
@@ -384,6 +384,12 @@ impl Pass {
 /// and how far ahead of its visit each one is asked for.
 const STRETCH: usize = 4096;
 
+/// The fewest response times of consecutive groups that pass read where
+/// they lie for the percentiles, not copied ([`Scan::take_responses`]).
+/// The tests' few conversations have short stretches: they are read in
+/// place from a few on, so that the tests that hold the ways equal read both.
+const IN_PLACE_FROM: usize = if cfg!(test) { 4 } else { 1024 };
+
 // Room kept between dashboards (see `scratch`): per conversation, its last
 // day counted and whether it had an exchange (marks); a period's response times.
 static DAY_MARKS: MarksPool = MarksPool::new();
@@ -569,28 +575,43 @@ enum Part {
     Conversations,
     /// The actions, feedback and costs left out.
     Rest,
+    /// The percentiles of the response times the messages' part found
+    /// (waits for its scan; taken after it), while that part finds the
+    /// percentiles per model. At ten million conversations tens of
+    /// milliseconds, which the core that is free first takes on.
+    Percentiles,
 }
 
 impl Part {
     /// The largest first: whichever core is free takes the next.
-    const ALL: [Part; 3] = [Part::Messages, Part::Conversations, Part::Rest];
+    const ALL: [Part; 4] = [Part::Messages, Part::Conversations, Part::Rest, Part::Percentiles];
 }
+
+/// Sets its lock to `None` when dropped before it was set: when what was to
+/// set it panicked.
+struct NoneUnlessSet<'a, T>(&'a std::sync::OnceLock<Option<T>>);
+
+impl<T> Drop for NoneUnlessSet<'_, T> {
+    fn drop(&mut self) {
+        let _ = self.0.set(None);
+    }
+}
+
+/// The percentiles of the response times a dashboard shows.
+const RESPONSE_PERCENTILES: [f64; 2] = [0.50, 0.95];
 
 /// The parts of one period, each set once by whichever core computed it.
 #[derive(Default)]
 struct PeriodParts {
-    messages: std::sync::OnceLock<MessageNumbers>,
+    /// The messages' scan (see [`Scan::of_period`]), set before the rest of
+    /// their part is done; `None` if it failed (a panic), so that nothing
+    /// waits for it for ever.
+    scan: std::sync::OnceLock<Option<(Scan, bool)>>,
+    /// The response times per model.
+    by_model: std::sync::OnceLock<Vec<super::response::ModelResponseTime>>,
     conversations: std::sync::OnceLock<(ConversationTally, Option<super::insights::Insights>)>,
     rest: std::sync::OnceLock<(Vec<ToolRow>, FeedbackCounts, Vec<LeftOutCost>)>,
-}
-
-/// [`Part::Messages`]: the scan, whether it went group by group, the
-/// response times per model and the response times' percentiles.
-struct MessageNumbers {
-    scan: Scan,
-    grouped: bool,
-    by_model: Vec<super::response::ModelResponseTime>,
-    percentiles: [Option<i64>; 2],
+    percentiles: std::sync::OnceLock<[Option<i64>; 2]>,
 }
 
 impl PeriodParts {
@@ -599,9 +620,13 @@ impl PeriodParts {
         let passes = |c: u32| shared.pass.has(c);
         match part {
             Part::Messages => {
+                let failed = NoneUnlessSet(&self.scan);
                 let (mut scan, grouped) = Scan::of_period(facts, query, shared.pass.is_filtered(), &passes, way);
+                let by_model_times = scan.response_us_by_model.take();
+                let _ = self.scan.set(Some((scan, grouped)));
+                drop(failed);
                 // Gathered by the scan group by group, else from the exchanges.
-                let by_model = match scan.response_us_by_model.take() {
+                let by_model = match by_model_times {
                     Some(mut times) => {
                         let rows = super::response::per_model(facts, &mut times);
                         BY_MODEL.give_back(times);
@@ -609,8 +634,7 @@ impl PeriodParts {
                     }
                     None => super::response::by_model(facts, from, to, &passes),
                 };
-                let percentiles = percentiles(&mut scan.response_us, [0.50, 0.95]);
-                let _ = self.messages.set(MessageNumbers { scan, grouped, by_model, percentiles });
+                let _ = self.by_model.set(by_model);
             }
             Part::Conversations => {
                 let c = ConversationTally::of_period(facts, from, to, shared);
@@ -627,14 +651,29 @@ impl PeriodParts {
                 let left_out = costs_left_out(facts, from, to, &passes);
                 let _ = self.rest.set((tools, feedback, left_out));
             }
+            Part::Percentiles => {
+                // Taken only once the messages' part was (see `Part::ALL`): its scan is being done, or done.
+                let Some((scan, _)) = self.scan.wait() else { return };
+                let parts = scan.responses_read_in_place(facts);
+                let found = percentiles_in_place(&parts, RESPONSE_PERCENTILES).unwrap_or_else(|| {
+                    // Too few to sample (or arranged against the sample): selected in a copy.
+                    let mut all = RESPONSE_TIMES.empty();
+                    parts.iter().for_each(|p| all.extend_from_slice(p));
+                    let found = percentiles(&mut all, RESPONSE_PERCENTILES);
+                    RESPONSE_TIMES.give_back(all);
+                    found
+                });
+                let _ = self.percentiles.set(found);
+            }
         }
     }
 
     /// The period's numbers, once every part is computed.
     fn finish(self, facts: &Facts) -> Computed {
         let done = "every part of a period is computed before it is finished";
-        let MessageNumbers { scan, grouped, by_model, percentiles: [p50, p95] } =
-            self.messages.into_inner().expect(done);
+        let (scan, grouped) = self.scan.into_inner().flatten().expect(done);
+        let by_model = self.by_model.into_inner().expect(done);
+        let [p50, p95] = self.percentiles.into_inner().expect(done);
         let (conversations, insights) = self.conversations.into_inner().expect(done);
         let (tools, feedback, costs_left_out) = self.rest.into_inner().expect(done);
         finished(facts, scan, grouped, by_model, [p50, p95], conversations, insights, tools, feedback, costs_left_out)
@@ -665,6 +704,7 @@ fn finished(
         peak_hours,
         daily,
         response_us,
+        response_stretches,
         response_sum,
         exchanges: n_exchanges,
         exchanges_per_user,
@@ -672,7 +712,7 @@ fn finished(
         models,
         ..
     } = scan;
-    let n_timed = response_us.len() as u64;
+    let n_timed = (response_us.len() + response_stretches.iter().map(|(_, r)| r.len()).sum::<usize>()) as u64;
     RESPONSE_TIMES.give_back(response_us);
     let ms = |us: i64| us as f64 / 1000.0;
     let c = &conversations;
@@ -887,8 +927,16 @@ struct Scan {
     first_day: i64,
     /// False when a local day came back after a later one (see [`recount_days`]).
     monotonic: bool,
-    /// The response times of the exchanges that have one.
+    /// The response times of the exchanges that have one: those gathered,
+    /// and those read where they lie ([`Scan::responses_read_in_place`]).
     response_us: Vec<i64>,
+    /// Stretches of response times read where they lie, not copied into
+    /// `response_us`: which run's (0: `facts.groups`, 1: `facts.delta.groups`)
+    /// and where. Without a filter, every response time of the period's
+    /// groups of each run (they lie together); with one, the long
+    /// stretches of the groups that pass (those left out by the second run
+    /// alone are few: most of the period lies in a few long stretches).
+    response_stretches: Vec<(usize, std::ops::Range<usize>)>,
     response_sum: i128,
     /// Every exchange, with a response time or not.
     exchanges: u64,
@@ -954,6 +1002,25 @@ impl Cursor<'_> {
 }
 
 impl Scan {
+    /// Every response time of the scan: those gathered, then those of each
+    /// run read where they lie.
+    fn responses_read_in_place<'f>(&'f self, facts: &'f Facts) -> Vec<&'f [i64]> {
+        let runs = [&facts.groups.responses, &facts.delta.groups.responses];
+        let stretches = self.response_stretches.iter().map(|(run, at)| &runs[*run][at.clone()]);
+        std::iter::once(&self.response_us[..]).chain(stretches).collect()
+    }
+
+    /// The response times `at` of run `run`: read in place if there are
+    /// enough of them together, else copied (a stretch of a few is cheaper
+    /// copied than read as a part of its own).
+    fn take_responses(&mut self, responses: &[i64], run: usize, at: std::ops::Range<usize>) {
+        if at.len() >= IN_PLACE_FROM {
+            self.response_stretches.push((run, at));
+        } else {
+            self.response_us.extend_from_slice(&responses[at]);
+        }
+    }
+
     /// The messages and exchanges of a query's period: group by group where
     /// that is exact (and `way` allows), else message by message. Also says
     /// which way it went.
@@ -1010,6 +1077,7 @@ impl Scan {
             first_day,
             monotonic: true,
             response_us: RESPONSE_TIMES.empty(),
+            response_stretches: Vec::new(),
             response_sum: 0,
             exchanges: 0,
             exchanges_per_user: vec![UserTally::default(); facts.users.values.len()],
@@ -1155,12 +1223,12 @@ impl Scan {
             (lo, groups.rows.partition_point(|g| g.bucket < to).max(lo))
         });
         let rows = [&facts.groups.rows[lo..hi], &facts.delta.groups.rows[delta_range.0..delta_range.1]];
-        // The response times of a run's groups lie together: with no filter, they are all taken at once.
+        // The response times of a run's groups lie together: with no filter, they are all read where they are.
         if filtered {
             self.response_us.reserve_exact(rows.iter().zip(runs).map(|(r, g)| g.responses_of(r).len()).sum());
         } else {
-            for (r, g) in rows.iter().zip(runs) {
-                self.response_us.extend_from_slice(g.responses_of(r));
+            for run in [0, 1] {
+                self.response_stretches.push((run, runs[run].response_range(rows[run])));
             }
         }
         // With a filter, the response times of the groups that pass, taken
@@ -1190,8 +1258,8 @@ impl Scan {
                     if taking.0 == run && taking.1.end == first {
                         taking.1.end = end;
                     } else {
-                        self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1.clone()]);
-                        taking = (run, first..end);
+                        let (taken, at) = std::mem::replace(&mut taking, (run, first..end));
+                        self.take_responses(&runs[taken].responses, taken, at);
                     }
                 }
                 if g.model_timed > 0 {
@@ -1228,7 +1296,7 @@ impl Scan {
                 each_passing(conversations, rows, filtered, passes, ahead(run), |g| visit(run, g));
             }
         }
-        self.response_us.extend_from_slice(&runs[taking.0].responses[taking.1]);
+        self.take_responses(&runs[taking.0].responses, taking.0, taking.1);
         // Without a filter, the exchanges of the period are read one after
         // another instead (no less fast than group by group).
         HAS_EXCHANGE.give_back(has_exchange);

@@ -295,9 +295,14 @@ impl Groups {
 
     /// The response times of a run of consecutive `rows`.
     pub fn responses_of(&self, rows: &[MessageGroup]) -> &[i64] {
+        &self.responses[self.response_range(rows)]
+    }
+
+    /// Where [`Self::responses_of`] `rows` lie in `responses`.
+    pub fn response_range(&self, rows: &[MessageGroup]) -> std::ops::Range<usize> {
         match (rows.first(), rows.last()) {
-            (Some(a), Some(b)) => &self.responses[a.first_response as usize..(b.first_response + b.timed) as usize],
-            _ => &[],
+            (Some(a), Some(b)) => a.first_response as usize..(b.first_response + b.timed) as usize,
+            _ => 0..0,
         }
     }
 }
