@@ -391,10 +391,28 @@ const STRETCH: usize = 4096;
 const IN_PLACE_FROM: usize = if cfg!(test) { 4 } else { 1024 };
 
 // Room kept between dashboards (see `scratch`): per conversation, its last
-// day counted and whether it had an exchange (marks); a period's response times.
+// day counted (marks) and whether it had an exchange (a bit each: at ten
+// million conversations 1.25 MB, which the scan's look-ups in conversation
+// order find in the cache); a period's response times.
 static DAY_MARKS: MarksPool = MarksPool::new();
-static HAS_EXCHANGE: MarksPool = MarksPool::new();
+static HAS_EXCHANGE: Pool<u64> = Pool::new();
 static RESPONSE_TIMES: Pool<i64> = Pool::new();
+/// `n` bits, none set, in [`HAS_EXCHANGE`]'s room.
+fn no_bits(n: usize) -> Vec<u64> {
+    let mut bits = HAS_EXCHANGE.empty();
+    bits.resize(n.div_ceil(64), 0);
+    bits
+}
+
+/// Sets bit `i`; whether it was not set before.
+#[inline]
+fn set_bit(bits: &mut [u64], i: u32) -> bool {
+    let (word, bit) = (&mut bits[(i >> 6) as usize], 1u64 << (i & 63));
+    let was = *word & bit != 0;
+    *word |= bit;
+    !was
+}
+
 /// The response times of a filtered scan by model (`Scan::groups`).
 static BY_MODEL: super::scratch::NestedPool<i64> = super::scratch::NestedPool::new();
 const AHEAD: usize = 16;
@@ -1176,7 +1194,7 @@ impl Scan {
         });
 
         // Exchanges whose agent message is in range.
-        let mut has_exchange = HAS_EXCHANGE.lend(facts.conversations.len(), 1);
+        let mut has_exchange = no_bits(facts.conversations.len());
         let exchanges = in_range2([&facts.exchanges, &facts.delta.exchanges], |e| e.ts, from, to);
         for e in exchanges.into_iter().flatten() {
             if !passes(e.conversation) {
@@ -1187,11 +1205,7 @@ impl Scan {
                 self.response_us.push(e.response_us);
                 self.response_sum += i128::from(e.response_us);
             }
-            let c = e.conversation as usize;
-            if has_exchange.values[c] != has_exchange.first {
-                has_exchange.values[c] = has_exchange.first;
-                self.exchange_conversations += 1;
-            }
+            self.exchange_conversations += u64::from(set_bit(&mut has_exchange, e.conversation));
             if e.user != NO_USER {
                 self.exchanges_per_user[e.user as usize].exchanges += 1;
             }
@@ -1211,7 +1225,7 @@ impl Scan {
         to: i64,
     ) {
         let mut cursor = Cursor::new(clock, facts, self.daily.len());
-        let mut has_exchange = HAS_EXCHANGE.lend(facts.conversations.len(), 1);
+        let mut has_exchange = no_bits(facts.conversations.len());
         // Every response time of the groups that pass again, by model (an
         // answer's model is its group's): in room kept from the dashboard
         // before (at ten million conversations hundreds of megabytes, else
@@ -1272,11 +1286,7 @@ impl Scan {
                 }
                 self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);
-                let c = g.conversation as usize;
-                if has_exchange.values[c] != has_exchange.first {
-                    has_exchange.values[c] = has_exchange.first;
-                    self.exchange_conversations += 1;
-                }
+                self.exchange_conversations += u64::from(set_bit(&mut has_exchange, g.conversation));
                 if g.user != NO_USER {
                     self.exchanges_per_user[g.user as usize].exchanges += g.exchanges;
                 }
@@ -1658,6 +1668,19 @@ mod tests {
             }
         }
         b.finish()
+    }
+
+    #[test]
+    fn a_bit_is_new_only_the_first_time_it_is_set() {
+        let mut bits = no_bits(130);
+        assert_eq!(bits.len(), 3, "130 bits in three words");
+        for i in [0, 63, 64, 129] {
+            assert!(set_bit(&mut bits, i), "bit {i} was not set");
+            assert!(!set_bit(&mut bits, i), "bit {i} was set");
+        }
+        assert_eq!(bits.iter().map(|w| w.count_ones()).sum::<u32>(), 4);
+        HAS_EXCHANGE.give_back(bits);
+        assert!(no_bits(130).iter().all(|&w| w == 0), "room lent again has no bit set");
     }
 
     #[test]
