@@ -414,7 +414,7 @@ fn set_bit(bits: &mut [u64], i: u32) -> bool {
 }
 
 /// The response times of a filtered scan by model (`Scan::groups`).
-static BY_MODEL: super::scratch::NestedPool<i64> = super::scratch::NestedPool::new();
+static BY_MODEL: super::scratch::NestedPool<u32> = super::scratch::NestedPool::new();
 const AHEAD: usize = 16;
 
 /// The set bits of `bits` in `range`, in order.
@@ -647,7 +647,7 @@ impl PeriodParts {
                 let by_model = match by_model_times {
                     Some(mut times) => {
                         let rows = super::response::per_model(facts, &mut times);
-                        BY_MODEL.give_back(times);
+                        BY_MODEL.give_back(times.narrow);
                         rows
                     }
                     None => super::response::by_model(facts, from, to, &passes),
@@ -965,7 +965,7 @@ struct Scan {
     models: Vec<ModelUsage>,
     /// Read group by group: the response times per model (in
     /// the order of `facts.models`) of the exchanges whose answer names one.
-    response_us_by_model: Option<Vec<Vec<i64>>>,
+    response_us_by_model: Option<super::response::TimesByModel>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -1230,7 +1230,7 @@ impl Scan {
         // answer's model is its group's): in room kept from the dashboard
         // before (at ten million conversations hundreds of megabytes, else
         // grown and faulted in anew).
-        let mut by_model: Vec<Vec<i64>> = BY_MODEL.lend(facts.models.values.len());
+        let mut by_model = super::response::TimesByModel::new(BY_MODEL.lend(facts.models.values.len()));
         let runs = [&facts.groups, &facts.delta.groups];
         let [(lo, hi), delta_range] = runs.map(|groups| {
             let lo = groups.rows.partition_point(|g| g.bucket < from);
@@ -1280,9 +1280,7 @@ impl Scan {
                     // Those of its model come first (see `MessageGroup::model_timed`).
                     let first = g.first_response as usize;
                     let named = &runs[run].responses[first..first + g.model_timed as usize];
-                    // One or a few: pushed one by one (a copy of a few is a call).
-                    let times = &mut by_model[g.model as usize];
-                    named.iter().for_each(|&t| times.push(t));
+                    by_model.extend(g.model, named);
                 }
                 self.exchanges += u64::from(g.exchanges);
                 self.response_sum += i128::from(g.response_sum);

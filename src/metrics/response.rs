@@ -21,34 +21,75 @@ pub struct ModelResponseTime {
 /// gives no response time): per model (by name), the nearest-rank 50th and
 /// 95th percentiles of their response times.
 pub(crate) fn by_model(facts: &Facts, from: i64, to: i64, passes: &impl Fn(u32) -> bool) -> Vec<ModelResponseTime> {
-    let mut times: Vec<Vec<i64>> = vec![Vec::new(); facts.models.values.len()];
+    let mut times = TimesByModel::new(vec![Vec::new(); facts.models.values.len()]);
     for run in in_range2([&facts.exchanges, &facts.delta.exchanges], |e| e.ts, from, to) {
         for e in run {
             if e.model != NO_MODEL && e.response_us != NONE && passes(e.conversation) {
-                times[e.model as usize].push(e.response_us);
+                times.push(e.model, e.response_us);
             }
         }
     }
     per_model(facts, &mut times)
 }
 
-/// The rows of [`by_model`] from the response times of each model (in the
-/// order of `facts.models`), in any order.
-pub(crate) fn per_model(facts: &Facts, times: &mut [Vec<i64>]) -> Vec<ModelResponseTime> {
+/// Response times (microseconds) per model, in the order of `facts.models`:
+/// in 4 bytes each where they fit (0 to about 71 minutes: at ten million
+/// conversations a dashboard gathers tens of millions), the others apart.
+pub(crate) struct TimesByModel {
+    /// Per model, its response times that fit in 4 bytes.
+    pub narrow: Vec<Vec<u32>>,
+    /// Those that do not (below 0, or above `u32::MAX`), with their model.
+    pub wide: Vec<(u32, i64)>,
+}
+
+impl TimesByModel {
+    /// None yet, in `narrow`'s room (one vector per model).
+    pub fn new(narrow: Vec<Vec<u32>>) -> TimesByModel {
+        TimesByModel { narrow, wide: Vec::new() }
+    }
+
+    /// Adds response time `us` of model `model`.
+    #[inline]
+    pub fn push(&mut self, model: u32, us: i64) {
+        self.extend(model, &[us]);
+    }
+
+    /// Adds response times `times` of model `model` (one or a few: pushed
+    /// one by one, where a copy would be a call).
+    #[inline]
+    pub fn extend(&mut self, model: u32, times: &[i64]) {
+        let narrow = &mut self.narrow[model as usize];
+        for &us in times {
+            match u32::try_from(us) {
+                Ok(us) => narrow.push(us),
+                Err(_) => self.wide.push((model, us)),
+            }
+        }
+    }
+}
+
+/// The rows of [`by_model`] from the response times of each model, in any order.
+pub(crate) fn per_model(facts: &Facts, times: &mut TimesByModel) -> Vec<ModelResponseTime> {
     let ms = |us: i64| us as f64 / 1000.0;
-    let mut out: Vec<ModelResponseTime> = times
+    let TimesByModel { narrow, wide } = times;
+    let mut out: Vec<ModelResponseTime> = narrow
         .iter_mut()
         .enumerate()
-        .filter(|(_, t)| !t.is_empty())
-        .map(|(i, t)| {
-            let exchanges = t.len() as u64;
-            let [p50, p95] = percentiles(t, [0.50, 0.95]);
-            ModelResponseTime {
+        .filter_map(|(i, t)| {
+            let wide: Vec<i64> = wide.iter().filter(|(m, _)| *m as usize == i).map(|&(_, us)| us).collect();
+            let exchanges = (t.len() + wide.len()) as u64;
+            let [p50, p95] = match (t.is_empty(), wide.is_empty()) {
+                (true, true) => return None,
+                (_, true) => percentiles(t, [0.50, 0.95]),
+                // Rare: all of the model's together, in 8 bytes each.
+                _ => percentiles(&mut t.iter().map(|&us| i64::from(us)).chain(wide).collect::<Vec<_>>(), [0.50, 0.95]),
+            };
+            Some(ModelResponseTime {
                 model: facts.models.name(i as u32).to_owned(),
                 exchanges,
                 p50_response_time_ms: p50.map_or(0.0, ms),
                 p95_response_time_ms: p95.map_or(0.0, ms),
-            }
+            })
         })
         .collect();
     out.sort_by(|a, b| a.model.cmp(&b.model));
@@ -86,5 +127,24 @@ mod tests {
         assert_eq!(summary, [("model-a", 10, 500.0, 1000.0), ("model-b", 1, 7.0, 7.0)]);
         assert!(by_model(&facts, 0, 11, &|_| false).is_empty(), "a conversation that does not pass counts nowhere");
         assert_eq!(by_model(&facts, 0, 6, &|_| true)[0].exchanges, 5, "only the exchanges in range");
+    }
+
+    #[test]
+    fn response_times_that_do_not_fit_in_four_bytes_are_counted_with_the_others() {
+        let mut facts = Facts::default();
+        let c = facts.models.intern("model-c");
+        let exchange =
+            |ts: i64, us: i64| ExchangeFact { ts, conversation: 0, user: 0, response_us: us, model: c, _pad: 0 };
+        // Microseconds: one below 0 (an answer stamped before its question),
+        // one of about 58 days, three that fit.
+        let times = [-5_000, 1_000, 2_000, 5_000_000_000_000, 3_000];
+        facts.exchanges = times.iter().enumerate().map(|(i, &us)| exchange(i as i64, us)).collect();
+        let rows = by_model(&facts, 0, 100, &|_| true);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].exchanges, 5);
+        assert_eq!(rows[0].p50_response_time_ms, 2.0, "the 3rd of 5");
+        assert_eq!(rows[0].p95_response_time_ms, 5_000_000_000.0, "the 5th of 5");
+        let below_only = by_model(&facts, 0, 1, &|_| true);
+        assert_eq!((below_only[0].exchanges, below_only[0].p50_response_time_ms), (1, -5.0), "only a wide one");
     }
 }
