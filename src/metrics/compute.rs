@@ -945,8 +945,8 @@ struct Scan {
     first_day: i64,
     /// False when a local day came back after a later one (see [`recount_days`]).
     monotonic: bool,
-    /// The response times of the exchanges that have one: those gathered,
-    /// and those read where they lie ([`Scan::responses_read_in_place`]).
+    /// The response times of the exchanges that have one, gathered: with
+    /// `response_stretches`, every one ([`Scan::responses_read_in_place`]).
     response_us: Vec<i64>,
     /// Stretches of response times read where they lie, not copied into
     /// `response_us`: which run's (0: `facts.groups`, 1: `facts.delta.groups`)
@@ -1019,23 +1019,29 @@ impl Cursor<'_> {
     }
 }
 
+/// The response times of the groups of each run: 0, `facts.groups`; 1,
+/// `facts.delta.groups`.
+fn response_runs(facts: &Facts) -> [&[i64]; 2] {
+    [&facts.groups.responses, &facts.delta.groups.responses]
+}
+
 impl Scan {
     /// Every response time of the scan: those gathered, then those of each
     /// run read where they lie.
     fn responses_read_in_place<'f>(&'f self, facts: &'f Facts) -> Vec<&'f [i64]> {
-        let runs = [&facts.groups.responses, &facts.delta.groups.responses];
+        let runs = response_runs(facts);
         let stretches = self.response_stretches.iter().map(|(run, at)| &runs[*run][at.clone()]);
         std::iter::once(&self.response_us[..]).chain(stretches).collect()
     }
 
-    /// The response times `at` of run `run`: read in place if there are
-    /// enough of them together, else copied (a stretch of a few is cheaper
-    /// copied than read as a part of its own).
-    fn take_responses(&mut self, responses: &[i64], run: usize, at: std::ops::Range<usize>) {
+    /// The response times `at` of run `run` ([`response_runs`]): read in place if there are enough of them
+    /// together, else copied (a stretch of a few is cheaper copied than
+    /// read as a part of its own).
+    fn take_responses(&mut self, facts: &Facts, run: usize, at: std::ops::Range<usize>) {
         if at.len() >= IN_PLACE_FROM {
             self.response_stretches.push((run, at));
         } else {
-            self.response_us.extend_from_slice(&responses[at]);
+            self.response_us.extend_from_slice(&response_runs(facts)[run][at]);
         }
     }
 
@@ -1273,7 +1279,7 @@ impl Scan {
                         taking.1.end = end;
                     } else {
                         let (taken, at) = std::mem::replace(&mut taking, (run, first..end));
-                        self.take_responses(&runs[taken].responses, taken, at);
+                        self.take_responses(facts, taken, at);
                     }
                 }
                 if g.model_timed > 0 {
@@ -1304,7 +1310,7 @@ impl Scan {
                 each_passing(conversations, rows, filtered, passes, ahead(run), |g| visit(run, g));
             }
         }
-        self.take_responses(&runs[taking.0].responses, taking.0, taking.1);
+        self.take_responses(facts, taking.0, taking.1);
         // Without a filter, the exchanges of the period are read one after
         // another instead (no less fast than group by group).
         HAS_EXCHANGE.give_back(has_exchange);
