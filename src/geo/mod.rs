@@ -30,7 +30,8 @@ pub enum GeoError {
 }
 
 pub struct Geo {
-    reader: maxminddb::Reader<Vec<u8>>,
+    /// Over the bundled bytes as they are in the program, or a file's read.
+    reader: maxminddb::Reader<std::borrow::Cow<'static, [u8]>>,
     countries: HashSet<&'static str>,
 }
 
@@ -51,7 +52,8 @@ pub const UNKNOWN: &str = "unknown";
 impl Geo {
     /// The bundled country database.
     pub fn bundled() -> Geo {
-        let reader = maxminddb::Reader::from_source(DEFAULT_DB.to_vec()).expect("the bundled GeoIP database is valid");
+        let reader = maxminddb::Reader::from_source(std::borrow::Cow::Borrowed(DEFAULT_DB))
+            .expect("the bundled GeoIP database is valid");
         Geo { reader, countries: iso_countries() }
     }
 
@@ -81,7 +83,7 @@ impl Geo {
         if bytes.len() as u64 > MAX_DATABASE_BYTES {
             return Err(fail(format!("larger than {} MiB", MAX_DATABASE_BYTES >> 20)));
         }
-        let reader = maxminddb::Reader::from_source(bytes)
+        let reader = maxminddb::Reader::from_source(std::borrow::Cow::Owned(bytes))
             .map_err(|e| GeoError::Open { path: path.to_owned(), reason: format!("not a MaxMind DB file ({e})") })?;
         Ok(Geo { reader, countries: iso_countries() })
     }
