@@ -30,7 +30,7 @@ pub struct FileWriter<'c> {
     codec: std::sync::Arc<super::TextCodec>,
     /// How this file's text is packed (none on a store before schema 8).
     packing: Option<super::Packing>,
-    ids: HashMap<String, i64>,
+    ids: HashMap<String, i64, crate::text::TextHashing>,
     /// The conversation of the last record written, and its row: the
     /// records of a conversation usually come together, and need no lookup.
     last: Option<(String, i64)>,
@@ -194,7 +194,7 @@ impl<'c> FileWriter<'c> {
             conn,
             codec,
             packing,
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             last: None,
             next_message: next_row("message")?,
             first_new_conversation: next_row("conversation")?,
@@ -1033,7 +1033,9 @@ impl<'c> KeyTable<'c> {
             return self.write_held().map(|()| taken);
         }
         if memory.keys.run_is_ready() {
-            memory.run.write(memory.keys.take_run(), &mut memory.insert)?;
+            if let Some(room) = memory.run.write(memory.keys.take_run(), &mut memory.insert)? {
+                memory.keys.reuse(room);
+            }
         }
         Ok(taken)
     }
@@ -1041,7 +1043,7 @@ impl<'c> KeyTable<'c> {
     /// Writes the keys held in memory into the table, at the file's end.
     fn write_held(&mut self) -> rusqlite::Result<()> {
         match self.in_memory.take() {
-            Some(mut memory) => memory.run.write(memory.keys.take_run(), &mut memory.insert),
+            Some(mut memory) => memory.run.write(memory.keys.take_run(), &mut memory.insert).map(drop),
             None => Ok(()),
         }
     }
