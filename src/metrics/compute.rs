@@ -393,10 +393,14 @@ const IN_PLACE_FROM: usize = if cfg!(test) { 4 } else { 1024 };
 // Room kept between dashboards (see `scratch`): per conversation, its last
 // day counted (marks) and whether it had an exchange (a bit each: at ten
 // million conversations 1.25 MB, which the scan's look-ups in conversation
-// order find in the cache); a period's response times.
+// order find in the cache); a period's response times, as the scan copies
+// them and as the percentiles copy them when too few to sample (a pool of
+// their own: the scan's of both periods are still held then, and a pool
+// keeps two).
 static DAY_MARKS: MarksPool = MarksPool::new();
 static HAS_EXCHANGE: Pool<u64> = Pool::new();
 static RESPONSE_TIMES: Pool<i64> = Pool::new();
+static SELECTED_TIMES: Pool<i64> = Pool::new();
 /// `n` bits, none set, in [`HAS_EXCHANGE`]'s room.
 fn no_bits(n: usize) -> Vec<u64> {
     let mut bits = HAS_EXCHANGE.empty();
@@ -675,10 +679,10 @@ impl PeriodParts {
                 let parts = scan.responses_read_in_place(facts);
                 let found = percentiles_in_place(&parts, RESPONSE_PERCENTILES).unwrap_or_else(|| {
                     // Too few to sample (or arranged against the sample): selected in a copy.
-                    let mut all = RESPONSE_TIMES.empty();
+                    let mut all = SELECTED_TIMES.empty();
                     parts.iter().for_each(|p| all.extend_from_slice(p));
                     let found = percentiles(&mut all, RESPONSE_PERCENTILES);
-                    RESPONSE_TIMES.give_back(all);
+                    SELECTED_TIMES.give_back(all);
                     found
                 });
                 let _ = self.percentiles.set(found);
