@@ -87,8 +87,8 @@ pub(super) struct NewKeys {
     /// The conversations (by row) some of whose keys were written.
     written: Bits,
     /// The room of the run written last, for the next ([`NewKeys::reuse`]):
-    /// grown anew each run, the two vectors took a fifth of the writing
-    /// thread's page faults.
+    /// grown from nothing for each run, the two vectors faulted in fresh
+    /// pages each time.
     spare: Option<Sorted>,
 }
 
@@ -168,9 +168,7 @@ impl NewKeys {
         }
         Sorted { entries, bytes }
     }
-}
 
-impl NewKeys {
     /// Keeps the room of a run written, emptied, for the next run.
     pub(super) fn reuse(&mut self, mut written: Sorted) {
         written.entries.clear();

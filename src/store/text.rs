@@ -309,9 +309,10 @@ pub fn learn_dictionary<'a>(samples: impl Iterator<Item = &'a str>) -> Option<Ve
     // did best on the benchmark's dump). But where zstd counts the samples'
     // 8-byte strings in a table of 2^20 entries (6 MB, cleared for each of
     // the five), the table here has at least twice as many entries as the
-    // samples have bytes, up to that: a fifth of the time on the
-    // benchmark's dump (4,096 messages, 105 KB), where a store's first
-    // import waits for its dictionary (run.rs).
+    // samples have bytes, up to that (2^18 for the benchmark's dump: 4,096
+    // messages, 105 KB). A store's first import waits for its dictionary
+    // (run.rs): it was learnt 72 to 77 ms after the process started, not
+    // 81 to 83 (README, "Session 18"), and the store is the same.
     let table_bits = (usize::BITS - total.leading_zeros() + 1).clamp(12, 20);
     let mut params = zstd_sys::ZDICT_fastCover_params_t {
         k: 0,
