@@ -1,8 +1,8 @@
 // How long a filter change takes to redraw the dashboard in the real app
 // (WebKitGTK through tauri-driver, as the end-to-end suite drives it): from
-// the click that adds or removes a filter until the new numbers are in the
-// page and the browser has painted twice more (ECharts draws its canvases on
-// the next animation frame). Also from starting the app to its first
+// the click that adds or removes a filter until the new numbers are painted,
+// and until the charts have followed them and the browser has painted twice
+// more (ECharts draws its canvases on the next animation frame). Also from starting the app to its first
 // dashboard's numbers, and, with RAPPORT_SMALL (a small file of new
 // conversations), from the Import button to the dashboard showing them.
 // On Linux it also says how old the app's process was when the first
@@ -65,33 +65,42 @@ async function waitForDriver() {
 }
 
 /**
- * In the page: clicks the `index`th match of `selector`; resolves with the milliseconds until the
- * new numbers are in the page (`data`), until the next frame, in which
- * ECharts draws (`drawn`), and until the frame after it, when that drawing
- * has been painted (`painted`).
+ * In the page: clicks the `index`th match of `selector`; resolves with the
+ * milliseconds from the click until the new numbers are in the page
+ * (`data`), until the frame showing them has been painted (`numbers`: the
+ * page's own `rapport:numbers-painted` mark, set by a task queued in that
+ * frame, before the charts are updated), until the charts have been
+ * updated to them too (`charts`: the dashboard's `data-charts`), until the
+ * next frame, in which ECharts draws (`drawn`), and until the frame after
+ * it, when that drawing has been painted (`painted`).
  */
 function timeClick(selector, index = 0) {
   const root = document.querySelector('[data-testid="dashboard"]');
   const before = root.getAttribute('data-query');
-  const done = () => root.getAttribute('data-query') !== before && root.getAttribute('aria-busy') === 'false';
+  const answered = () => root.getAttribute('data-query') !== before && root.getAttribute('aria-busy') === 'false';
   return new Promise((resolve, reject) => {
     const target = document.querySelectorAll(selector)[index];
     if (!target) return reject(new Error(`nothing matches ${selector} [${index}]`));
     const t0 = performance.now();
-    const painted = () => {
-      const data = performance.now() - t0;
+    let data = null;
+    const finish = () => {
+      const charts = performance.now() - t0;
+      const mark = performance.getEntriesByName('rapport:numbers-painted').filter((m) => m.startTime >= t0 + data)[0];
       requestAnimationFrame(() => {
         const drawn = performance.now() - t0;
-        requestAnimationFrame(() => resolve({ data, drawn, painted: performance.now() - t0 }));
+        requestAnimationFrame(() =>
+          resolve({ data, numbers: mark ? mark.startTime - t0 : null, charts, drawn, painted: performance.now() - t0 }),
+        );
       });
     };
     const observer = new MutationObserver(() => {
-      if (done()) {
+      if (data === null && answered()) data = performance.now() - t0;
+      if (data !== null && root.getAttribute('data-charts') === 'drawn') {
         observer.disconnect();
-        painted();
+        finish();
       }
     });
-    observer.observe(root, { attributes: true, attributeFilter: ['aria-busy', 'data-query'] });
+    observer.observe(root, { attributes: true, attributeFilter: ['aria-busy', 'data-query', 'data-charts'] });
     target.click();
   });
 }
@@ -166,6 +175,8 @@ try {
   const median = (xs) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
   const medians = (runs) => ({
     data: median(runs.map((r) => r.data)),
+    numbers: median(runs.map((r) => r.numbers)),
+    charts: median(runs.map((r) => r.charts)),
     drawn: median(runs.map((r) => r.drawn)),
     painted: median(runs.map((r) => r.painted)),
   });
