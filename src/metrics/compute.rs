@@ -286,7 +286,7 @@ impl Shared {
     /// those kept with the facts, else found on the other core meanwhile
     /// (which then takes a smaller share of the conversations).
     pub(crate) fn new(facts: &Facts, query: &Query, settings: &Settings) -> Shared {
-        let test = PassTest::of(facts, query);
+        let test = PassTest::of(facts, query).map(|t| t.with_columns(facts));
         let mut bits = test.as_ref().map(|_| vec![0u64; facts.conversations.len().div_ceil(64)]);
         let key = OutcomesKey::of(facts, settings);
         let kept = facts.outcomes.get(&key);
@@ -448,17 +448,48 @@ fn ones_in(bits: &[u64], range: std::ops::Range<usize>, mut visit: impl FnMut(us
 /// facts of theirs (see [`super::delta`]): one pass over the conversations
 /// for every filter at once.
 pub(crate) fn passing(facts: &Facts, query: &Query) -> Pass {
-    let Some(test) = PassTest::of(facts, query) else { return Pass::all() };
+    let Some(test) = PassTest::of(facts, query).map(|t| t.with_columns(facts)) else { return Pass::all() };
     let mut bits = vec![0u64; facts.conversations.len().div_ceil(64)];
     pass_bits(facts, &test, 0, &mut bits);
     Pass { bits: Some(bits) }
 }
 
 /// Sets in `bits`, the words of [`Pass::bits`] from word `first` on, the
-/// bits of the conversations that pass `test`.
+/// bits of the conversations that pass `test`: from the columns of its
+/// names when it has them, else from the conversations' rows.
 fn pass_bits(facts: &Facts, test: &PassTest, first: usize, bits: &mut [u64]) {
     let start = (first * 64).min(facts.conversations.len());
     let end = ((first + bits.len()) * 64).min(facts.conversations.len());
+    if let Some(columns) = &test.columns {
+        // Those not replaced, then of them those each filter allows.
+        let replaced = &facts.delta.replaced;
+        for (w, word) in bits.iter_mut().enumerate() {
+            let from = (first + w) * 64;
+            let n = end.saturating_sub(from).min(64);
+            let mut live = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+            let marks = &replaced[from.min(replaced.len())..(from + n).min(replaced.len())];
+            for (j, &r) in marks.iter().enumerate() {
+                live &= !(u64::from(r) << j);
+            }
+            *word = live;
+        }
+        for ((_, allowed), column) in test.names.iter().zip(columns) {
+            super::filter_columns::and_allowed(column, allowed, first, bits);
+        }
+        if !test.said.is_empty() {
+            for (w, word) in bits.iter_mut().enumerate() {
+                let mut left = *word;
+                while left != 0 {
+                    let j = left.trailing_zeros();
+                    left &= left - 1;
+                    if !test.said_by((first + w) * 64 + j as usize) {
+                        *word &= !(1u64 << j);
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (k, c) in facts.conversations[start..end].iter().enumerate() {
         let i = start + k;
         // Set or not without a branch: which pass is not foreseeable.
@@ -473,6 +504,9 @@ pub(crate) struct PassTest<'q> {
     names: Vec<(FilterKey, Vec<bool>)>,
     /// Per text filter, the conversations that said one of its phrases.
     said: Vec<Vec<&'q Vec<bool>>>,
+    /// Per filter of a name, its column (`filter_columns`), when the pass
+    /// over every conversation reads those instead of the rows.
+    columns: Option<Vec<Arc<Vec<u16>>>>,
 }
 
 impl<'q> PassTest<'q> {
@@ -481,7 +515,7 @@ impl<'q> PassTest<'q> {
         if query.filters.is_empty() && facts.delta.replaced.is_empty() {
             return None;
         }
-        let mut test = PassTest { names: Vec::new(), said: Vec::new() };
+        let mut test = PassTest { names: Vec::new(), said: Vec::new(), columns: None };
         for (key, values) in &query.filters.0 {
             if *key == FilterKey::Text {
                 // Resolved by the engine from the messages' text; unresolved keeps none.
@@ -498,6 +532,17 @@ impl<'q> PassTest<'q> {
         Some(test)
     }
 
+    /// For the pass over every conversation: the columns of its names
+    /// (made now if not kept), when it has a filter of a name and each
+    /// such filter's key has one.
+    pub(crate) fn with_columns(mut self, facts: &Facts) -> PassTest<'q> {
+        if !self.names.is_empty() {
+            let keys: Vec<FilterKey> = self.names.iter().map(|(key, _)| *key).collect();
+            self.columns = super::filter_columns::KeptColumns::of(facts, &keys);
+        }
+        self
+    }
+
     /// Whether conversation `i` (its fact `c`) passes.
     #[inline]
     pub(crate) fn admits(&self, facts: &Facts, i: usize, c: &ConversationFact) -> bool {
@@ -507,18 +552,16 @@ impl<'q> PassTest<'q> {
         // Every filter is asked (`&`, not `&&`): whether the first lets a
         // conversation through is not foreseeable, and a branch on it is often mistaken.
         let names_pass = self.names.iter().fold(true, |all, (key, allowed)| {
-            let id = match key {
-                FilterKey::Source => c.source,
-                FilterKey::Device => c.device,
-                FilterKey::Language => c.language,
-                FilterKey::Country => c.country,
-                FilterKey::CustomerId => c.user,
-                FilterKey::Environment => c.environment,
-                FilterKey::Text => unreachable!("the text filters are apart"),
-            };
+            let id = super::filter_columns::name_of(*key, c);
             all & allowed.get(id as usize).copied().unwrap_or(false) // NO_USER is never allowed
         });
-        names_pass && self.said.iter().all(|s| s.iter().any(|s| s.get(i).copied().unwrap_or(false)))
+        names_pass && self.said_by(i)
+    }
+
+    /// Whether conversation `i` said a phrase of every text filter.
+    #[inline]
+    fn said_by(&self, i: usize) -> bool {
+        self.said.iter().all(|s| s.iter().any(|s| s.get(i).copied().unwrap_or(false)))
     }
 }
 
@@ -1607,31 +1650,54 @@ mod tests {
     fn the_bits_found_on_two_cores_are_those_of_one_pass_whatever_the_count_of_conversations() {
         let (_dir, _store, facts, end) = demo_facts(700, 5);
         let settings = Settings::default();
+        let user = facts.users.values[3].clone();
+        // Filters read from their columns (one name, several, of two keys),
+        // and one read from the rows (a customer id has no column).
+        let filters: [Vec<String>; 3] = [
+            vec!["source=web".into(), "device=mobile".into()],
+            vec!["language=en".into(), "language=de".into(), "device=desktop".into()],
+            vec![format!("customer_id={user}"), "source=web".into()],
+        ];
+        for pairs in filters {
+            let mut f = Filters::default();
+            for p in &pairs {
+                f.add_pair(p).unwrap();
+            }
+            let query = Query::new(crate::model::Micros(end.0 - 86_400_000_000), end, "UTC", f).unwrap();
+            // Counts where the other core's share is empty, or ends within a word or on one.
+            for n in [0, 1, 63, 64, 65, 127, 128, 129, 320, 321, 699, 700] {
+                let mut some = facts.clone();
+                some.conversations.to_mut().truncate(n);
+                // Of the conversations kept only (the tables of every one are not asked here).
+                some.actions = Default::default();
+                some.feedback = Default::default();
+                let test = PassTest::of(&some, &query).expect("a filter");
+                let shared = Shared::new(&some, &query, &settings);
+                let bits = shared.pass.bits.as_ref().expect("filtered");
+                assert_eq!(bits.len(), n.div_ceil(64), "{n}");
+                for (i, c) in some.conversations.iter().enumerate() {
+                    assert_eq!(shared.pass.has(i as u32), test.admits(&some, i, c), "{pairs:?} {n}: conversation {i}");
+                }
+                assert!((n..bits.len() * 64).all(|i| !shared.pass.has(i as u32)), "{n}: no bit past the last");
+                // Again with the columns kept by the dashboard before.
+                assert_eq!(shared.pass, passing(&some, &query), "{pairs:?} {n}");
+            }
+            let all = facts.conversations.iter().enumerate();
+            let test = PassTest::of(&facts, &query).unwrap();
+            assert!(all.clone().any(|(i, c)| test.admits(&facts, i, c)), "{pairs:?} lets some through");
+            assert!(!all.clone().all(|(i, c)| test.admits(&facts, i, c)), "{pairs:?} keeps some out");
+        }
+        // A facts' kept columns are of its conversations: columns made for
+        // all 700 are not those of a copy of 300.
         let mut f = Filters::default();
-        f.add_pair("source=web").unwrap();
         f.add_pair("device=mobile").unwrap();
         let query = Query::new(crate::model::Micros(end.0 - 86_400_000_000), end, "UTC", f).unwrap();
-        // Counts where the other core's share is empty, or ends within a word or on one.
-        for n in [0, 1, 63, 64, 65, 127, 128, 129, 320, 321, 699, 700] {
-            let mut some = facts.clone();
-            some.conversations.to_mut().truncate(n);
-            // Of the conversations kept only (the tables of every one are not asked here).
-            some.actions = Default::default();
-            some.feedback = Default::default();
-            let test = PassTest::of(&some, &query).expect("a filter");
-            let shared = Shared::new(&some, &query, &settings);
-            let bits = shared.pass.bits.as_ref().expect("filtered");
-            assert_eq!(bits.len(), n.div_ceil(64), "{n}");
-            for (i, c) in some.conversations.iter().enumerate() {
-                assert_eq!(shared.pass.has(i as u32), test.admits(&some, i, c), "{n}: conversation {i}");
-            }
-            assert!((n..bits.len() * 64).all(|i| !shared.pass.has(i as u32)), "{n}: no bit past the last");
-            assert_eq!(shared.pass, passing(&some, &query), "{n}");
-        }
-        let all = facts.conversations.iter().enumerate();
-        let test = PassTest::of(&facts, &query).unwrap();
-        assert!(all.clone().any(|(i, c)| test.admits(&facts, i, c)), "the filter lets some through");
-        assert!(!all.clone().all(|(i, c)| test.admits(&facts, i, c)), "and keeps some out");
+        let all_bits = passing(&facts, &query);
+        let mut some = facts.clone();
+        some.conversations.to_mut().truncate(300);
+        let some_bits = passing(&some, &query);
+        assert!((0..300).all(|i| some_bits.has(i) == all_bits.has(i)));
+        assert!((300..700).all(|i| !some_bits.has(i)));
     }
 
     /// Four conversations, each a measured exchange (2 s) and an answer

@@ -181,6 +181,7 @@ impl Facts {
     /// what facts built from every row give.
     pub fn updated(mut self, new: Facts) -> Facts {
         self.outcomes.clear();
+        self.filter_columns.clear();
         if new.conversations.is_empty() {
             return self;
         }
@@ -220,6 +221,7 @@ impl Facts {
     /// built from every row (the full merge, [`Facts::merged`]).
     pub fn folded(mut self) -> Facts {
         self.outcomes.clear();
+        self.filter_columns.clear();
         let Some(own) = self.delta.own.take() else { return self };
         let base = self.base_conversations();
         self.conversations.to_mut().truncate(base);

@@ -64,6 +64,9 @@ pub struct Facts {
     /// Which conversations escalated or had a negative feedback, once a
     /// dashboard found them (see `compute::KeptOutcomes`).
     pub(crate) outcomes: super::compute::KeptOutcomes,
+    /// The names the filters test, a column per key, once a dashboard made
+    /// them (see `filter_columns`).
+    pub(crate) filter_columns: super::filter_columns::KeptColumns,
 }
 
 /// In [`Facts::message_conversations`]: no message has this row.
@@ -440,6 +443,8 @@ impl Facts {
     /// from every row gives (names may be numbered otherwise).
     pub fn merged(mut self, new: Facts) -> Facts {
         debug_assert!(self.delta.is_empty() && new.delta.is_empty(), "facts with a second run are folded first");
+        self.outcomes.clear();
+        self.filter_columns.clear();
         let mut replaced_rows = new.conversation_rows.clone();
         replaced_rows.sort_unstable();
         let replaced = |row: &i64| replaced_rows.binary_search(row).is_ok();
@@ -692,6 +697,7 @@ impl Facts {
             insights,
             delta: Default::default(),
             outcomes: Default::default(),
+            filter_columns: Default::default(),
         };
         facts.span = facts.compute_span();
         facts.groups = Groups::rebuild(earlier, |c| old_to[c as usize], &facts.messages, &facts.exchanges, &changed);

@@ -17,7 +17,8 @@
 //! - `explore`: the conversations behind a number;
 //! - `delta`: facts brought up to date after an import as a second, small run beside the first;
 //! - `packed`: facts as bytes, kept beside the store and read back without rebuilding them;
-//! - `scratch`: room a dashboard needs afresh each time, kept for the next one.
+//! - `scratch`: room a dashboard needs afresh each time, kept for the next one;
+//! - `filter_columns`: the names the filters test, a column per key, kept for the next dashboard.
 #![deny(clippy::disallowed_methods)]
 
 mod clock;
@@ -27,6 +28,7 @@ pub mod delta;
 mod explore;
 mod extras;
 mod facts;
+mod filter_columns;
 mod groups;
 mod headline;
 mod insights;

@@ -288,6 +288,7 @@ impl Facts {
             insights,
             delta: Default::default(),
             outcomes: Default::default(),
+            filter_columns: Default::default(),
         };
         Some(facts)
     }
