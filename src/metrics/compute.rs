@@ -533,13 +533,12 @@ impl<'q> PassTest<'q> {
     }
 
     /// For the pass over every conversation: the columns of its names
-    /// (made now if not kept), when it has a filter of a name and each
-    /// such filter's key has one.
+    /// (made now if not kept), when each of its filters of a name has one.
+    /// With none (only conversations replaced, or text filters), the pass
+    /// reads no row either.
     pub(crate) fn with_columns(mut self, facts: &Facts) -> PassTest<'q> {
-        if !self.names.is_empty() {
-            let keys: Vec<FilterKey> = self.names.iter().map(|(key, _)| *key).collect();
-            self.columns = super::filter_columns::KeptColumns::of(facts, &keys);
-        }
+        let keys: Vec<FilterKey> = self.names.iter().map(|(key, _)| *key).collect();
+        self.columns = super::filter_columns::KeptColumns::of(facts, &keys);
         self
     }
 
@@ -1686,6 +1685,25 @@ mod tests {
             let test = PassTest::of(&facts, &query).unwrap();
             assert!(all.clone().any(|(i, c)| test.admits(&facts, i, c)), "{pairs:?} lets some through");
             assert!(!all.clone().all(|(i, c)| test.admits(&facts, i, c)), "{pairs:?} keeps some out");
+        }
+        // Conversations replaced by a second run (every third, and a run of
+        // 70 across a word), with no filter and with one.
+        let mut replaced = facts.clone();
+        replaced.actions = Default::default();
+        replaced.feedback = Default::default();
+        replaced.delta.replaced = (0..700).map(|i| i % 3 == 0 || (100..170).contains(&i)).collect();
+        for pairs in [vec![], vec!["device=mobile"]] {
+            let mut f = Filters::default();
+            for p in &pairs {
+                f.add_pair(p).unwrap();
+            }
+            let query = Query::new(crate::model::Micros(end.0 - 86_400_000_000), end, "UTC", f).unwrap();
+            let test = PassTest::of(&replaced, &query).expect("some are replaced");
+            let shared = Shared::new(&replaced, &query, &settings);
+            for (i, c) in replaced.conversations.iter().enumerate() {
+                assert_eq!(shared.pass.has(i as u32), test.admits(&replaced, i, c), "{pairs:?}: conversation {i}");
+            }
+            assert!(!shared.pass.has(99) && !shared.pass.has(169), "{pairs:?}: replaced ones never pass");
         }
         // A facts' kept columns are of its conversations: columns made for
         // all 700 are not those of a copy of 300.

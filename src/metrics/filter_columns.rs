@@ -81,9 +81,13 @@ impl KeptColumns {
 
     /// The columns of `keys` for these facts, each made in one pass over
     /// the rows (on both cores) if not kept yet; `None` when some key has
-    /// none, or the facts have more names than 2 bytes number.
+    /// none, or the facts have more names than 2 bytes number. (No key, no
+    /// column: none is needed.)
     pub(crate) fn of(facts: &Facts, keys: &[FilterKey]) -> Option<Vec<Arc<Vec<u16>>>> {
         let slots: Vec<usize> = keys.iter().map(|&k| slot(k)).collect::<Option<_>>()?;
+        if slots.is_empty() {
+            return Some(Vec::new());
+        }
         if facts.names.values.len() > usize::from(u16::MAX) + 1 {
             return None;
         }
