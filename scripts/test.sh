@@ -46,7 +46,7 @@ export RAPPORT_TEST_SKIP="${RAPPORT_TEST_SKIP:-}"
 
 # A clean checkout builds everything once: incremental state (about 2 GB
 # for the debug builds) would only take disk. Measured on a CI rehearsal, the
-# whole run's target directory comes to about 7 GB without it.
+# whole run's target directory comes to about 6.4 GB without it.
 if [ -n "${CI:-}" ]; then
     export CARGO_INCREMENTAL=0
 fi
