@@ -2,7 +2,7 @@
 //! fact in range.
 
 use super::clock::{date_of, day_in_zone, hour_of, weekday, LocalClock};
-use super::delta::{for_each_merged, in_range2, stretches};
+use super::delta::{for_each_merged, in_range2, stretches, stretches_placed};
 use super::facts::{ActionFact, ConversationFact, Facts, ForeignCostFact, MessageFact, NONE, NO_MODEL, NO_USER};
 use super::groups::{MessageGroup, BUCKET_US};
 use super::insights::{insights, negative, MaybeInsights, Period};
@@ -1351,7 +1351,15 @@ impl Scan {
             // read in stretches as above.
             let conversations =
                 [&facts.groups.conversations[lo..hi], &facts.delta.groups.conversations[delta_range.0..delta_range.1]];
-            for (run, stretch) in stretches(rows, |g, h| facts.group_before(g, h)) {
+            // Where each group of the second run goes is found once, when
+            // the run is made (the first run is not read for it here).
+            let placed = facts.delta.group_places.len() == facts.delta.groups.rows.len();
+            let stretched = if placed {
+                stretches_placed(lo..hi, delta_range.0..delta_range.1, &facts.delta.group_places)
+            } else {
+                stretches(rows, |g, h| facts.group_before(g, h))
+            };
+            for (run, stretch) in stretched {
                 let (conversations, rows) = (&conversations[run][stretch.clone()], &rows[run][stretch]);
                 each_passing(conversations, rows, filtered, passes, ahead(run), |g| visit(run, g));
             }

@@ -49,6 +49,10 @@ pub struct Delta {
     pub feedback: Vec<FeedbackFact>,
     pub foreign_costs: Vec<ForeignCostFact>,
     pub groups: Groups,
+    /// Where each of this run's groups goes among the base's: how many of
+    /// those are not after it (`Facts::group_before`). Found once, when
+    /// the run is made, for the scan's stretches ([`stretches_placed`]).
+    pub group_places: Vec<usize>,
     pub questions: Vec<QuestionFact>,
     pub fallback_answers: Vec<FallbackAnswer>,
     /// Each of this run's messages' conversation, by the message's store row (sorted).
@@ -318,6 +322,10 @@ impl Facts {
             conversations: own.groups.conversations.iter().map(|&c| at(c)).collect(),
             responses: own.groups.responses.clone(),
         };
+        // Once the conversations of both runs are in place: the order asks for them.
+        let places = places(&self.groups.rows, &self.delta.groups.rows, |g, h| self.group_before(g, h));
+        let d = &mut self.delta;
+        d.group_places = places;
         d.questions = own
             .insights
             .questions
@@ -376,6 +384,26 @@ pub(crate) fn stretches<T>(runs: [&[T]; 2], before: impl Fn(&T, &T) -> bool) -> 
     let [a, b] = runs;
     let mut out: Vec<(usize, Range<usize>)> = Vec::with_capacity(2 * b.len() + 1);
     let mut i = 0;
+    stretches_with(a, b, &before, |j, end| {
+        if end > i {
+            out.push((0, i..end));
+            i = end;
+        }
+        match out.last_mut() {
+            Some((1, rows)) if rows.end == j => rows.end = j + 1,
+            _ => out.push((1, j..j + 1)),
+        }
+    });
+    if i < a.len() {
+        out.push((0, i..a.len()));
+    }
+    out
+}
+
+/// Calls `place` with each row of `b` (by its index) and how many rows of
+/// `a` are not after it, in order: see [`stretches`] for the search.
+fn stretches_with<T>(a: &[T], b: &[T], before: &impl Fn(&T, &T) -> bool, mut place: impl FnMut(usize, usize)) {
+    let mut i = 0;
     for (j, y) in b.iter().enumerate() {
         let rest = &a[i..];
         // The rows of `rest` not after `y` are a prefix: it is at least
@@ -385,9 +413,30 @@ pub(crate) fn stretches<T>(runs: [&[T]; 2], before: impl Fn(&T, &T) -> bool) -> 
             lo = step;
             step *= 2;
         }
-        let end = i + lo + rest[lo..step.min(rest.len())].partition_point(|x| !before(y, x));
+        i += lo + rest[lo..step.min(rest.len())].partition_point(|x| !before(y, x));
+        place(j, i);
+    }
+}
+
+/// Where each row of `b` goes among those of `a` (each run in order;
+/// `before`: strictly before): how many rows of `a` are not after it, as
+/// [`stretches`] finds them.
+pub(crate) fn places<T>(a: &[T], b: &[T], before: impl Fn(&T, &T) -> bool) -> Vec<usize> {
+    let mut places = Vec::with_capacity(b.len());
+    stretches_with(a, b, &before, |_, place| places.push(place));
+    places
+}
+
+/// [`stretches`] of the rows `a` of the first run and `b` of the second,
+/// each a range of the whole run, from where each row of the second run
+/// goes in the whole first ([`places`]): the first run is not read.
+pub(crate) fn stretches_placed(a: Range<usize>, b: Range<usize>, places: &[usize]) -> Vec<(usize, Range<usize>)> {
+    let mut out: Vec<(usize, Range<usize>)> = Vec::with_capacity(2 * b.len() + 1);
+    let mut i = a.start;
+    for (j, &place) in places[b].iter().enumerate() {
+        let end = place.clamp(i, a.end);
         if end > i {
-            out.push((0, i..end));
+            out.push((0, i - a.start..end - a.start));
             i = end;
         }
         match out.last_mut() {
@@ -395,8 +444,8 @@ pub(crate) fn stretches<T>(runs: [&[T]; 2], before: impl Fn(&T, &T) -> bool) -> 
             _ => out.push((1, j..j + 1)),
         }
     }
-    if i < a.len() {
-        out.push((0, i..a.len()));
+    if i < a.end {
+        out.push((0, i - a.start..a.end - a.start));
     }
     out
 }
@@ -467,6 +516,18 @@ mod tests {
             let mut want: Vec<(u64, usize)> = a.iter().map(|&x| (x, 0)).chain(b.iter().map(|&x| (x, 1))).collect();
             want.sort_by_key(|&(x, run)| (x, run));
             assert_eq!(seen, want, "{n} and {m} rows below {spread}");
+            // And of any ranges of the two, from the places in the whole runs.
+            let placed = places(&a, &b, |x, y| x < y);
+            for _ in 0..20 {
+                let (x, y) = (next(n as u64 + 1) as usize, next(n as u64 + 1) as usize);
+                let (p, q) = (next(m as u64 + 1) as usize, next(m as u64 + 1) as usize);
+                let (ra, rb) = (x.min(y)..x.max(y), p.min(q)..p.max(q));
+                assert_eq!(
+                    stretches_placed(ra.clone(), rb.clone(), &placed),
+                    stretches([&a[ra.clone()], &b[rb.clone()]], |x, y| x < y),
+                    "{n} and {m} rows below {spread}: {ra:?} and {rb:?}"
+                );
+            }
         }
     }
 }
