@@ -51,7 +51,7 @@ pub struct Delta {
     pub groups: Groups,
     /// Where each of this run's groups goes among the base's: how many of
     /// those are not after it (`Facts::group_before`). Found once, when
-    /// the run is made, for the scan's stretches ([`stretches_placed`]).
+    /// the run is made, for the scan's stretches (`stretches_placed`).
     pub group_places: Vec<usize>,
     pub questions: Vec<QuestionFact>,
     pub fallback_answers: Vec<FallbackAnswer>,
