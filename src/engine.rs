@@ -313,29 +313,44 @@ pub fn load_or_build_facts(
         }
         return Ok(FactsAt { generation: split_tag(&tag).map_or(0, |t| t.0), facts });
     }
-    let earlier = earlier.or_else(|| {
-        let (kept_tag, saved) = store.saved_facts_any()?;
-        let (generation, kept_context) = split_tag(&kept_tag)?;
-        (kept_context == context).then_some(())?;
-        Some(FactsAt { generation, facts: read_back(&saved)? })
-    });
+    let earlier = match earlier {
+        Some(earlier) => Some(Earlier::InHand(earlier)),
+        None => store.saved_facts_any().and_then(|(kept_tag, saved)| {
+            let (generation, kept_context) = split_tag(&kept_tag)?;
+            (kept_context == context).then_some(Earlier::Kept(generation, saved))
+        }),
+    };
     if let Some(earlier) = earlier {
-        let reading = crate::trace::step(|| "facts: the changed conversations read".to_owned());
-        let updated = store.in_one_snapshot(|| {
-            let Some(changed) = store.changes_since(earlier.generation)? else { return Ok(None) };
-            let store_tag = store.change_tag()?;
-            let mut new = load_facts_of(store, geo, prices, rates, changed)?;
-            // The questions of the changed conversations, found with the
-            // phrases the earlier ones were (else all are found again below).
-            let phrases = earlier.facts.insights.fallback_phrases.as_deref().unwrap_or(fallback_phrases);
-            new.insights = crate::text::insight_facts_in(store, &new, phrases, changed)?;
-            Ok(Some((store_tag, store.generation()?, new)))
-        })?;
-        drop(reading);
-        if let Some((store_tag, generation, new)) = updated {
+        // A kept copy's checksums are checked on other threads while this
+        // one reads the changed conversations from the store: the one a
+        // read of the whole file, the other of SQLite's pages.
+        let (earlier, updated) = std::thread::scope(|s| {
+            let (generation, checked) = match earlier {
+                Earlier::InHand(earlier) => (earlier.generation, Ok(earlier.facts)),
+                Earlier::Kept(generation, saved) => (generation, Err(s.spawn(move || read_back(&saved)))),
+            };
+            let reading = crate::trace::step(|| "facts: the changed conversations read".to_owned());
+            let updated = store.in_one_snapshot(|| {
+                let Some(changed) = store.changes_since(generation)? else { return Ok(None) };
+                let store_tag = store.change_tag()?;
+                let mut new = load_facts_of(store, geo, prices, rates, changed)?;
+                // The questions of the changed conversations, found with
+                // today's phrases: earlier facts found with others lose
+                // theirs in the merge, and all are found again below.
+                new.insights = crate::text::insight_facts_in(store, &new, fallback_phrases, changed)?;
+                Ok(Some((store_tag, store.generation()?, new)))
+            });
+            drop(reading);
+            let earlier = match checked {
+                Ok(facts) => Some(facts),
+                Err(checking) => checking.join().ok().flatten(),
+            };
+            (earlier, updated)
+        });
+        if let (Some(earlier), Some((store_tag, generation, new))) = (earlier, updated?) {
             let changed = new.conversations.len();
             let merging = crate::trace::step(|| format!("facts: {changed} conversation(s) merged"));
-            let mut facts = earlier.facts.updated(new);
+            let mut facts = earlier.updated(new);
             drop(merging);
             if facts.insights.fallback_phrases.as_deref() != Some(fallback_phrases) {
                 facts.fold();
@@ -365,6 +380,16 @@ pub fn load_or_build_facts(
     drop(building);
     keep(store, &facts_tag(&store_tag, &context), &facts);
     Ok(FactsAt { generation, facts })
+}
+
+/// Facts a store's facts can be brought up to date from.
+// One lives for a load, moved twice: boxing the facts would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Earlier {
+    /// Those a process holds.
+    InHand(FactsAt),
+    /// The copy kept beside the store, of this generation, its checksums not checked yet.
+    Kept(i64, crate::store::SavedFacts),
 }
 
 /// The facts of a kept copy, read in place from the mapped file once its

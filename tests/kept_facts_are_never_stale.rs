@@ -383,3 +383,48 @@ fn kept_facts_carry_the_questions_found_with_the_settings_fallback_phrases() {
     let _ = std::fs::remove_file(facts_path(&ws.db()));
     assert_eq!(numbers_as_set(&ws.db(), &q), other, "as the rows give them");
 }
+
+#[test]
+fn a_damaged_kept_copy_with_conversations_changed_since_is_rebuilt() {
+    // Its checksums are checked while the changed conversations are read:
+    // the damage still wins, and the numbers are the rows'.
+    let ws = Workspace::new();
+    ws.import(&[ws.file("a.jsonl", conversations_jsonl(200, "a"))]);
+    let q = autumn("UTC");
+    let _ = numbers(&ws.db(), &q);
+    let good = kept(&ws.db());
+    ws.import(&[ws.file("b.jsonl", conversations_jsonl(7, "b"))]);
+    let mut flipped = good.clone();
+    let last = flipped.len() - 9;
+    flipped[last] ^= 0x40;
+    std::fs::write(facts_path(&ws.db()), &flipped).unwrap();
+    let after = numbers(&ws.db(), &q);
+    assert_eq!(after["total_conversations"], 207);
+    assert_ne!(kept(&ws.db()), flipped, "built from every row and kept again");
+    assert_eq!(after, rebuilt(&ws.db(), &q));
+}
+
+#[test]
+fn other_fallback_phrases_and_conversations_changed_since_give_the_rows_questions() {
+    let ws = Workspace::new();
+    ws.import(&[ws.file("q.jsonl", questions_jsonl(90))]);
+    let q = autumn("UTC");
+    assert_eq!(numbers_as_set(&ws.db(), &q)["unanswered_questions"], 30);
+    let kept_before = kept(&ws.db());
+    // A few more conversations (kept facts brought up to date, not kept
+    // again), then other phrases in the settings.
+    ws.import(&[ws.file("more.jsonl", questions_jsonl(93).split_inclusive('\n').skip(180).collect::<String>())]);
+    assert_eq!(numbers_as_set(&ws.db(), &q)["unanswered_questions"], 31);
+    assert_eq!(kept(&ws.db()), kept_before, "three conversations more: a second run, not kept again");
+    {
+        let mut engine = Engine::open(&ws.db(), None).unwrap();
+        let mut settings = engine.settings().clone();
+        settings.fallback_phrases = vec!["let me check".to_owned()];
+        engine.set_settings(settings).unwrap();
+    }
+    let other = numbers_as_set(&ws.db(), &q);
+    assert_eq!(other["questions"], 93);
+    assert_eq!(other["unanswered_questions"], 62);
+    let _ = std::fs::remove_file(facts_path(&ws.db()));
+    assert_eq!(numbers_as_set(&ws.db(), &q), other, "as the rows give them");
+}
