@@ -486,7 +486,7 @@ impl Names {
 
     /// The name at `i`, without making every name kept in place into a
     /// `String` (a dashboard's latest comments name a few of a million
-    /// conversations): the first call finds where every [`NAMES_STRIDE`]th
+    /// conversations): the first call finds where every `NAMES_STRIDE`th
     /// kept name is, and a name is found from the one before it there.
     pub fn get(&self, i: usize) -> Option<&str> {
         if let Some(made) = self.owned.get() {
