@@ -186,91 +186,146 @@ impl Store {
     /// them; `None` when there are none, or they are of another tag, or the
     /// file is cut short (whether the body is damaged: [`SavedFacts::intact`]).
     pub fn saved_facts(&self, tag: &str) -> Option<SavedFacts> {
-        let file = std::fs::File::open(facts_path(&self.path)).ok()?;
-        // The tag first, from the head of the file: facts of another state
-        // of the store (after an import) are not mapped and read at all.
-        if kept_tag(&file)? != tag.as_bytes() {
-            return None;
-        }
-        let backing = kept_bytes(file)?;
-        let bytes = backing.bytes();
-        let body_at = {
-            let mut at = 0;
-            let mut take = |n: usize| {
-                let s = bytes.get(at..at + n)?;
-                at += n;
-                Some(s)
-            };
-            let one_sum = match take(8)? {
-                m if m == MAGIC => false,
-                m if m == MAGIC_ONE_SUM => true,
-                _ => return None,
-            };
-            let tag_len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-            if take(tag_len)? != tag.as_bytes() {
-                return None;
-            }
-            let mut u64_at = || Some(u64::from_le_bytes(take(8)?.try_into().ok()?));
-            let body_len = u64_at()?;
-            let (chunk, count) = if one_sum { (body_len.max(1), 1) } else { (u64_at()?, u64_at()?) };
-            if chunk == 0 || count > MOST_CHUNKS || count != body_len.div_ceil(chunk) {
-                return None;
-            }
-            let sums: Vec<u64> = (0..count).map(|_| u64_at()).collect::<Option<_>>()?;
-            let head = MAGIC.len() + 4 + tag_len + 8 + if one_sum { 8 } else { 8 * 2 + sums.len() * 8 };
-            take(head.next_multiple_of(BODY_ALIGN) - head)?;
-            let body = bytes.get(at..)?;
-            if body.len() as u64 != body_len {
-                return None;
-            }
-            (at, usize::try_from(chunk).ok()?, sums)
-        };
-        let (body_at, chunk, sums) = body_at;
-        Some(SavedFacts { bytes: Arc::new(backing), body_at, chunk, sums })
+        saved_facts_at(&self.path, tag)
     }
 
     /// Keeps `body` as the facts of `tag`, replacing any kept before in one
     /// rename. A store whose folder cannot be written to keeps none (the
     /// facts are then rebuilt by each process, as before they were kept).
     pub fn save_facts(&self, tag: &str, body: &[u8]) -> std::io::Result<()> {
-        self.save_facts_in_chunks(tag, body, CHUNK)
+        save_facts_at(&self.path, tag, body)
     }
 
     /// [`Store::save_facts`] with a checksum per `chunk` bytes of the body.
+    #[cfg(test)]
     fn save_facts_in_chunks(&self, tag: &str, body: &[u8], chunk: u64) -> std::io::Result<()> {
-        let path = facts_path(&self.path);
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!(".{}.tmp", std::process::id()));
-        let temp = PathBuf::from(name);
-        let written = (|| {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = std::io::BufWriter::with_capacity(1 << 20, options.open(&temp)?);
-            file.write_all(MAGIC)?;
-            file.write_all(&(tag.len() as u32).to_le_bytes())?;
-            file.write_all(tag.as_bytes())?;
-            file.write_all(&(body.len() as u64).to_le_bytes())?;
-            let sums: Vec<u64> = body.chunks(chunk as usize).map(xxhash_rust::xxh3::xxh3_64).collect();
-            file.write_all(&chunk.to_le_bytes())?;
-            file.write_all(&(sums.len() as u64).to_le_bytes())?;
-            for sum in &sums {
-                file.write_all(&sum.to_le_bytes())?;
-            }
-            let head = MAGIC.len() + 4 + tag.len() + 8 * 3 + sums.len() * 8;
-            file.write_all(&[0u8; BODY_ALIGN][..head.next_multiple_of(BODY_ALIGN) - head])?;
-            file.write_all(body)?;
-            // Not synced: a file cut short by a power loss fails its checksums and is rebuilt.
-            file.flush()?;
-            drop(file);
-            std::fs::rename(&temp, &path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        written
+        save_facts_in_chunks(&self.path, tag, body, chunk)
     }
+}
+
+/// [`Store::saved_facts`] of the store at `store`, without the store open
+/// (another thread's, say).
+pub fn saved_facts_at(store: &Path, tag: &str) -> Option<SavedFacts> {
+    let file = std::fs::File::open(facts_path(store)).ok()?;
+    // The tag first, from the head of the file: facts of another state
+    // of the store (after an import) are not mapped and read at all.
+    if kept_tag(&file)? != tag.as_bytes() {
+        return None;
+    }
+    let backing = kept_bytes(file)?;
+    let bytes = backing.bytes();
+    let body_at = {
+        let mut at = 0;
+        let mut take = |n: usize| {
+            let s = bytes.get(at..at + n)?;
+            at += n;
+            Some(s)
+        };
+        let one_sum = match take(8)? {
+            m if m == MAGIC => false,
+            m if m == MAGIC_ONE_SUM => true,
+            _ => return None,
+        };
+        let tag_len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        if take(tag_len)? != tag.as_bytes() {
+            return None;
+        }
+        let mut u64_at = || Some(u64::from_le_bytes(take(8)?.try_into().ok()?));
+        let body_len = u64_at()?;
+        let (chunk, count) = if one_sum { (body_len.max(1), 1) } else { (u64_at()?, u64_at()?) };
+        if chunk == 0 || count > MOST_CHUNKS || count != body_len.div_ceil(chunk) {
+            return None;
+        }
+        let sums: Vec<u64> = (0..count).map(|_| u64_at()).collect::<Option<_>>()?;
+        let head = MAGIC.len() + 4 + tag_len + 8 + if one_sum { 8 } else { 8 * 2 + sums.len() * 8 };
+        take(head.next_multiple_of(BODY_ALIGN) - head)?;
+        let body = bytes.get(at..)?;
+        if body.len() as u64 != body_len {
+            return None;
+        }
+        (at, usize::try_from(chunk).ok()?, sums)
+    };
+    let (body_at, chunk, sums) = body_at;
+    Some(SavedFacts { bytes: Arc::new(backing), body_at, chunk, sums })
+}
+
+/// [`Store::save_facts`] of the store at `store`, without the store open.
+pub fn save_facts_at(store: &Path, tag: &str, body: &[u8]) -> std::io::Result<()> {
+    save_facts_in_chunks(store, tag, body, CHUNK)
+}
+
+/// [`save_facts_at`] with a checksum per `chunk` bytes of the body.
+fn save_facts_in_chunks(store: &Path, tag: &str, body: &[u8], chunk: u64) -> std::io::Result<()> {
+    // Named for the process and for each writing in it: one thread may
+    // keep facts while another keeps others.
+    static WRITINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let writing = WRITINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = facts_path(store);
+    remove_left_behind(&path);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{}-{writing}.tmp", std::process::id()));
+    let temp = PathBuf::from(name);
+    let written = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, options.open(&temp)?);
+        file.write_all(MAGIC)?;
+        file.write_all(&(tag.len() as u32).to_le_bytes())?;
+        file.write_all(tag.as_bytes())?;
+        file.write_all(&(body.len() as u64).to_le_bytes())?;
+        let sums: Vec<u64> = body.chunks(chunk as usize).map(xxhash_rust::xxh3::xxh3_64).collect();
+        file.write_all(&chunk.to_le_bytes())?;
+        file.write_all(&(sums.len() as u64).to_le_bytes())?;
+        for sum in &sums {
+            file.write_all(&sum.to_le_bytes())?;
+        }
+        let head = MAGIC.len() + 4 + tag.len() + 8 * 3 + sums.len() * 8;
+        file.write_all(&[0u8; BODY_ALIGN][..head.next_multiple_of(BODY_ALIGN) - head])?;
+        file.write_all(body)?;
+        // Not synced: a file cut short by a power loss fails its checksums and is rebuilt.
+        file.flush()?;
+        drop(file);
+        std::fs::rename(&temp, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+/// Removes the temporary files of facts being kept (`STORE-facts.PID-N.tmp`)
+/// that a process which no longer runs left behind: one killed while it
+/// wrote them (the app closed while it kept facts on another thread, say),
+/// each as large as the facts. Unix only: elsewhere whether a process runs
+/// is not asked, and such files stay.
+fn remove_left_behind(facts: &Path) {
+    #[cfg(unix)]
+    {
+        let (Some(folder), Some(name)) = (facts.parent(), facts.file_name().and_then(|n| n.to_str())) else { return };
+        let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
+        let Ok(entries) = std::fs::read_dir(folder) else { return };
+        for entry in entries.flatten() {
+            let file = entry.file_name();
+            let Some(pid) = file
+                .to_str()
+                .and_then(|f| f.strip_prefix(name)?.strip_prefix('.')?.strip_suffix(".tmp"))
+                .and_then(|rest| rest.split('-').next()?.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+            let gone = pid > 0
+                && unsafe { libc::kill(pid, 0) } == -1
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+            if gone {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = facts;
 }
 
 /// A kept file's bytes: mapped where a file can be renamed over while it is
@@ -411,6 +466,34 @@ mod tests {
             assert_eq!(saved.sums.len(), len.div_ceil(64));
             assert!(saved.intact());
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeping_facts_removes_the_temporary_files_of_processes_gone_and_only_those() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let named = |name: &str| dir.path().join(name);
+        // A process number no process has (above Linux's and macOS's largest).
+        let gone = [named("s.db-facts.2147483000-0.tmp"), named("s.db-facts.2147483000-12.tmp")];
+        let kept = [
+            named(&format!("s.db-facts.{}-99.tmp", std::process::id())),
+            named("s.db-facts.1-0.tmp"),
+            named("s.db-facts.x-0.tmp"),
+            named("t.db-facts.2147483000-0.tmp"),
+            named("s.db-facts.2147483000-0.tmp.kept"),
+        ];
+        for path in gone.iter().chain(&kept) {
+            std::fs::write(path, b"left").unwrap();
+        }
+        store.save_facts("tag", &body(100)).unwrap();
+        for path in &gone {
+            assert!(!path.exists(), "{} is left", path.display());
+        }
+        for path in &kept {
+            assert!(path.exists(), "{} is gone", path.display());
+        }
+        assert!(store.saved_facts("tag").is_some());
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod text;
 mod write;
 mod writeback;
 
-pub use facts_file::{facts_path, SavedFacts};
+pub use facts_file::{facts_path, save_facts_at, saved_facts_at, SavedFacts};
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
 
 pub use read::{
