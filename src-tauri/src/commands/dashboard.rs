@@ -45,7 +45,7 @@ pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<
             std::thread::Builder::new()
                 .name("rapport-topics".into())
                 .spawn(move || {
-                    behind_the_window();
+                    rapport::engine::behind_the_window();
                     let _step = crate::trace::step(|| "topic index built".to_owned());
                     job.build()
                 })
@@ -61,21 +61,6 @@ pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<
         return Err(e);
     }
     load_topics(&state, &query)
-}
-
-/// Lowers the calling thread's priority as far as it goes: the topic index
-/// (several seconds of one core at a million conversations, at every start
-/// and after every import) then takes only the time the window, the
-/// dashboard and an import leave, on a machine with two cores as on one
-/// with sixteen. Linux only (a thread's nice value); elsewhere it runs as
-/// any thread.
-fn behind_the_window() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority with who = 0 changes the calling thread only (on
-    // Linux, a thread's nice value is its own); it takes no pointers.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
-    }
 }
 
 /// Every IANA zone name, for the zone picker.
