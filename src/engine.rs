@@ -82,6 +82,9 @@ pub struct Engine {
 
 struct Folding {
     generation: i64,
+    /// What the facts depend on besides the store ([`facts_context`]):
+    /// other prices chosen meanwhile, say, and they are not taken.
+    context: String,
     thread: std::thread::JoinHandle<Option<Facts>>,
 }
 
@@ -746,6 +749,10 @@ impl Engine {
     fn take_folded(&mut self, wait: bool) {
         let Some(folding) = self.folding.take_if(|f| wait || f.thread.is_finished()) else { return };
         let Ok(Some(folded)) = folding.thread.join() else { return };
+        let (prices, rates) = (&self.settings.prices, &self.settings.exchange_rates);
+        if folding.context != facts_context(&self.geo_tag, prices, rates) {
+            return;
+        }
         if self.facts.is_some() && self.facts_generation == folding.generation {
             self.facts = Some(folded);
         } else if let Some(earlier) = self.earlier.as_mut().filter(|e| e.generation == folding.generation) {
@@ -772,12 +779,13 @@ impl Engine {
                     let loaded =
                         load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, fallback, earlier)?;
                     if let (Some(tag), None) = (loaded.keep_folded, &self.folding) {
+                        let context = facts_context(&self.geo_tag, prices, rates);
                         let (facts, path) = (loaded.at.facts.clone(), store.path().to_owned());
                         let thread = std::thread::Builder::new()
                             .name("rapport-keep-facts".into())
                             .spawn(move || fold_and_keep(&path, &tag, facts));
                         if let Ok(thread) = thread {
-                            self.folding = Some(Folding { generation: loaded.at.generation, thread });
+                            self.folding = Some(Folding { generation: loaded.at.generation, context, thread });
                         }
                     }
                     self.facts_generation = loaded.at.generation;

@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use rapport::demo::DemoOptions;
 use rapport::engine::Engine;
-use rapport::metrics::{ExchangeRate, Query};
+use rapport::metrics::{ExchangeRate, Price, Query};
 use rapport::store::facts_path;
 use std::path::Path;
 
@@ -387,4 +387,36 @@ fn a_large_second_run_is_folded_and_kept_on_another_thread() {
     assert!(!next.facts().unwrap().has_delta(), "the next process reads them as kept, one run");
     assert_same(&read_back, &first, q);
     assert_same(&first, &rebuilt(&ws.db(), q), q);
+}
+
+/// Facts folded and kept on another thread under the prices of before are
+/// not taken once other prices are chosen meanwhile: the numbers are those
+/// of the prices chosen.
+#[test]
+fn facts_kept_on_another_thread_under_prices_of_before_are_not_taken() {
+    let ws = Workspace::new();
+    ws.import(&[ws.file("a.jsonl", conversations_jsonl(70_000, "a-"))]);
+    let q = &queries()[0];
+    let _ = numbers(&mut ws.engine(), q);
+    // Answers with a model and tokens but no cost: priced by the settings.
+    let unpriced = conversations_jsonl(4_200, "b-").replace("\"cost\":0.001", "\"model\":\"m-1\"");
+    ws.import(&[ws.file("b.jsonl", unpriced)]);
+
+    let mut engine = ws.engine();
+    let before = numbers(&mut engine, q);
+    let mut settings = engine.settings().clone();
+    settings.prices = vec![Price { model: "m-1".into(), prompt_per_million: 3.0, completion_per_million: 15.0 }];
+    engine.set_settings(settings).unwrap();
+    let priced = numbers(&mut engine, q);
+    let cost = |n: &serde_json::Value| n["tokens"]["cost"].as_f64().unwrap();
+    assert!(
+        (cost(&priced) - cost(&before) - 4_200.0 * 0.0006).abs() < 1e-6,
+        "{} then {}",
+        cost(&before),
+        cost(&priced)
+    );
+    engine.wait_for_kept_facts();
+    assert_same(&numbers(&mut engine, q), &priced, q);
+    drop(engine);
+    assert_same(&numbers(&mut ws.engine(), q), &priced, q);
 }
