@@ -298,34 +298,37 @@ fn save_facts_in_chunks(store: &Path, tag: &str, body: &[u8], chunk: u64) -> std
 /// Removes the temporary files of facts being kept (`STORE-facts.PID-N.tmp`)
 /// that a process which no longer runs left behind: one killed while it
 /// wrote them (the app closed while it kept facts on another thread, say),
-/// each as large as the facts. Unix only: elsewhere whether a process runs
-/// is not asked, and such files stay.
+/// each as large as the facts.
 fn remove_left_behind(facts: &Path) {
-    #[cfg(unix)]
-    {
-        let (Some(folder), Some(name)) = (facts.parent(), facts.file_name().and_then(|n| n.to_str())) else { return };
-        let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
-        let Ok(entries) = std::fs::read_dir(folder) else { return };
-        for entry in entries.flatten() {
-            let file = entry.file_name();
-            let Some(pid) = file
-                .to_str()
-                .and_then(|f| f.strip_prefix(name)?.strip_prefix('.')?.strip_suffix(".tmp"))
-                .and_then(|rest| rest.split('-').next()?.parse::<i32>().ok())
-            else {
-                continue;
-            };
-            // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
-            let gone = pid > 0
-                && unsafe { libc::kill(pid, 0) } == -1
-                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-            if gone {
-                let _ = std::fs::remove_file(entry.path());
-            }
+    let (Some(folder), Some(name)) = (facts.parent(), facts.file_name().and_then(|n| n.to_str())) else { return };
+    let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let pid = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(name)?.strip_prefix('.')?.strip_suffix(".tmp"))
+            .and_then(|rest| rest.split('-').next()?.parse::<i32>().ok());
+        if pid.is_some_and(process_gone) {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
-    #[cfg(not(unix))]
-    let _ = facts;
+}
+
+/// Whether no process runs under the number `pid` (signal 0 sends nothing,
+/// it only asks).
+#[cfg(unix)]
+fn process_gone(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 delivers no signal; it takes no pointers.
+    pid > 0
+        && unsafe { libc::kill(pid, 0) } == -1
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+}
+
+/// Elsewhere whether a process runs is not asked, and such files stay.
+#[cfg(not(unix))]
+fn process_gone(_pid: i32) -> bool {
+    false
 }
 
 /// A kept file's bytes: mapped where a file can be renamed over while it is
