@@ -358,6 +358,16 @@ fn kept_facts_are_kept_again_by_how_much_changed_not_by_how_many_imports() {
     assert_same(&after_large, &rebuilt(&ws.db(), q), q);
 }
 
+/// 70,000 conversations imported and their facts kept (the bytes kept
+/// given back), then `more` imported.
+fn kept_then_imported(ws: &Workspace, q: &Query, more: String) -> Vec<u8> {
+    ws.import(&[ws.file("a.jsonl", conversations_jsonl(70_000, "a-"))]);
+    let _ = numbers(&mut ws.engine(), q);
+    let kept = std::fs::read(facts_path(&ws.db())).unwrap();
+    ws.import(&[ws.file("b.jsonl", more)]);
+    kept
+}
+
 /// A second run large enough to be kept again, but not so large that it is
 /// folded as it is added, is folded and kept on another thread: the
 /// numbers come from the two runs meanwhile; then the engine holds the
@@ -367,11 +377,8 @@ fn kept_facts_are_kept_again_by_how_much_changed_not_by_how_many_imports() {
 #[test]
 fn a_large_second_run_is_folded_and_kept_on_another_thread() {
     let ws = Workspace::new();
-    ws.import(&[ws.file("a.jsonl", conversations_jsonl(70_000, "a-"))]);
     let q = &queries()[0];
-    let _ = numbers(&mut ws.engine(), q);
-    let kept = std::fs::read(facts_path(&ws.db())).unwrap();
-    ws.import(&[ws.file("b.jsonl", conversations_jsonl(4_200, "b-"))]);
+    let kept = kept_then_imported(&ws, q, conversations_jsonl(4_200, "b-"));
 
     let mut engine = ws.engine();
     let first = numbers(&mut engine, q);
@@ -395,12 +402,10 @@ fn a_large_second_run_is_folded_and_kept_on_another_thread() {
 #[test]
 fn facts_kept_on_another_thread_under_prices_of_before_are_not_taken() {
     let ws = Workspace::new();
-    ws.import(&[ws.file("a.jsonl", conversations_jsonl(70_000, "a-"))]);
     let q = &queries()[0];
-    let _ = numbers(&mut ws.engine(), q);
     // Answers with a model and tokens but no cost: priced by the settings.
     let unpriced = conversations_jsonl(4_200, "b-").replace("\"cost\":0.001", "\"model\":\"m-1\"");
-    ws.import(&[ws.file("b.jsonl", unpriced)]);
+    kept_then_imported(&ws, q, unpriced);
 
     let mut engine = ws.engine();
     let before = numbers(&mut engine, q);

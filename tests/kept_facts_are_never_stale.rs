@@ -30,6 +30,16 @@ fn kept(db: &Path) -> Vec<u8> {
     std::fs::read(facts_path(db)).expect("facts are kept beside the store")
 }
 
+/// Keeps `good` (kept facts) with a byte of their body changed, which
+/// their checksum no longer holds; gives the bytes kept.
+fn with_a_body_byte_flipped(db: &Path, good: &[u8]) -> Vec<u8> {
+    let mut flipped = good.to_vec();
+    let last = flipped.len() - 9;
+    flipped[last] ^= 0x40;
+    std::fs::write(facts_path(db), &flipped).unwrap();
+    flipped
+}
+
 /// Conversations with tokens and a model but no cost, from one address.
 fn unpriced_jsonl(n: usize, prefix: &str, ip: &str) -> String {
     let mut out = String::new();
@@ -315,10 +325,7 @@ fn damaged_or_cut_short_kept_facts_are_rebuilt() {
     std::fs::write(facts_path(&ws.db()), &good[..good.len() / 2]).unwrap();
     assert_eq!(numbers(&ws.db(), &q), truth);
     // One byte changed in the body: the checksum no longer holds.
-    let mut flipped = good.clone();
-    let last = flipped.len() - 9;
-    flipped[last] ^= 0x40;
-    std::fs::write(facts_path(&ws.db()), &flipped).unwrap();
+    with_a_body_byte_flipped(&ws.db(), &good);
     assert_eq!(numbers(&ws.db(), &q), truth);
     assert_eq!(kept(&ws.db()), good, "rebuilt and kept again");
 }
@@ -394,10 +401,7 @@ fn a_damaged_kept_copy_with_conversations_changed_since_is_rebuilt() {
     let _ = numbers(&ws.db(), &q);
     let good = kept(&ws.db());
     ws.import(&[ws.file("b.jsonl", conversations_jsonl(7, "b"))]);
-    let mut flipped = good.clone();
-    let last = flipped.len() - 9;
-    flipped[last] ^= 0x40;
-    std::fs::write(facts_path(&ws.db()), &flipped).unwrap();
+    let flipped = with_a_body_byte_flipped(&ws.db(), &good);
     let after = numbers(&ws.db(), &q);
     assert_eq!(after["total_conversations"], 207);
     assert_ne!(kept(&ws.db()), flipped, "built from every row and kept again");
