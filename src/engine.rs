@@ -301,7 +301,9 @@ pub struct Loaded {
 ///   GeoIP database (`geo_tag`), prices and exchange rates;
 /// - else earlier facts (`earlier`, those this process held, or the kept
 ///   copy) with the conversations changed since replaced by their facts
-///   built from their rows, when the store lists every change since them;
+///   built from their rows, when the store lists every change since them
+///   (and, when that second run has grown large, the tag to keep them
+///   under once folded: [`Loaded::keep_folded`]);
 /// - else built from every row ([`load_facts`]) and kept for the next process.
 ///
 /// `earlier` must be of the same GeoIP database, prices and rates. See
