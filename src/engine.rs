@@ -781,7 +781,7 @@ impl Engine {
                     let loaded =
                         load_or_build_facts(store, &self.geo, &self.geo_tag, prices, rates, fallback, earlier)?;
                     if let (Some(tag), None) = (loaded.keep_folded, &self.folding) {
-                        let context = facts_context(&self.geo_tag, prices, rates);
+                        let context = split_tag(&tag).map_or_else(String::new, |(_, context)| context.to_owned());
                         let (facts, path) = (loaded.at.facts.clone(), store.path().to_owned());
                         let thread = std::thread::Builder::new()
                             .name("rapport-keep-facts".into())

@@ -419,6 +419,12 @@ pub struct Names {
 /// their conversations).
 const NAMES_STRIDE: usize = 64;
 
+/// The length of the kept name at byte `at` (checked in bounds when the
+/// names were read back).
+fn length_at(bytes: &[u8], at: usize) -> usize {
+    u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize
+}
+
 impl Names {
     /// `count` names at byte `at` of `backing`, each a `u32` length in the
     /// machine's order and that many bytes of UTF-8; `None` when they are not.
@@ -478,7 +484,7 @@ impl Names {
         let Some((backing, mut at)) = &self.kept else { return };
         let bytes = backing.bytes();
         for _ in 0..self.count {
-            let len = u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+            let len = length_at(bytes, at);
             f(std::str::from_utf8(&bytes[at + 4..at + 4 + len]).expect("checked when read back"));
             at += 4 + len;
         }
@@ -497,7 +503,7 @@ impl Names {
             return self.tail.get(i - self.count).map(String::as_str);
         }
         let bytes = backing.bytes();
-        let length = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let length = |at: usize| length_at(bytes, at);
         let offsets = self.offsets.get_or_init(|| {
             let mut offsets = Vec::with_capacity(self.count.div_ceil(NAMES_STRIDE));
             let mut at = *first;
