@@ -232,7 +232,7 @@ def measure(a, work):
                             "--seed", "3", "--id-prefix", "small-app-", "--out", small_app], check=True)
         env = dict(os.environ, RAPPORT_APP=a.desktop, RAPPORT_DB=db, RAPPORT_SMALL=small_app, LANG="en_US.UTF-8")
         proc = subprocess.run(
-            ["xvfb-run", "-a", "-s", "-screen 0 1440x960x24", "node",
+            ["xvfb-run", "-a", "-s", "-screen 0 1440x960x24 -noreset", "node",  # -noreset: tests/e2e/run.sh says why
              os.path.join(ROOT, "tests", "e2e", "redraw-benchmark.mjs"), str(a.repeat)],
             cwd=os.path.join(ROOT, "tests", "e2e"), env=env, capture_output=True, text=True)
         if proc.returncode != 0:
