@@ -162,6 +162,11 @@ pub enum Command {
         /// Also time the period's topics ("What people ask about").
         #[arg(long)]
         topics: bool,
+        /// First a dashboard of the period without filters, untimed (what
+        /// the app shows at its start): the first dashboard timed is then a
+        /// first filter change.
+        #[arg(long)]
+        plain_first: bool,
     },
 }
 

@@ -158,11 +158,13 @@ fn execute(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::BenchQuery { query, repeat, after_import, search, topics } => {
+        Command::BenchQuery { query, repeat, after_import, search, topics, plain_first } => {
             let query = build_query(query)?;
             let mut engine = engine(&cli).map_err(|e| e.to_string())?;
-            let mut timings = output::bench_query(&mut engine, &query, *repeat, after_import.as_deref())
-                .map_err(|e| e.to_string())?;
+            let plain = plain_first.then(|| Query { filters: Default::default(), segment: None, ..query.clone() });
+            let mut timings =
+                output::bench_query(&mut engine, &query, plain.as_ref(), *repeat, after_import.as_deref())
+                    .map_err(|e| e.to_string())?;
             if let Some(phrase) = search {
                 timings.search = Some(output::bench_search(&mut engine, &query, phrase, *repeat)?);
             }

@@ -267,6 +267,7 @@ pub struct AfterImport {
 pub fn bench_query(
     engine: &mut Engine,
     query: &Query,
+    plain_first: Option<&Query>,
     repeat: u32,
     after_import: Option<&std::path::Path>,
 ) -> Result<BenchQuery, String> {
@@ -276,6 +277,9 @@ pub fn bench_query(
         engine.facts().map_err(|e| e.to_string())?;
     }
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Some(plain) = plain_first {
+        engine.dashboard_view(&plain.clone().compared()).map_err(|e| e.to_string())?;
+    }
     let mut query_ms = Vec::new();
     let mut last: Option<Metrics> = None;
     for _ in 0..repeat.max(1) {
