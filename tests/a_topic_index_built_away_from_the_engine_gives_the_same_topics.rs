@@ -60,3 +60,57 @@ fn an_index_built_before_the_store_changed_is_not_used() {
     assert_eq!(topics, topics_json(&mut ws.engine()), "the topics of the store as it is now");
     assert!(topics.to_string().contains("address change"), "the new messages count: {topics}");
 }
+
+#[test]
+fn topics_counted_away_from_the_engine_are_the_engines_and_a_count_told_to_stop_gives_none() {
+    use rapport::engine::TopicsAsked;
+    let ws = Workspace::new();
+    ws.import(&[
+        ws.file("a.jsonl", conversations_jsonl(300, "a")),
+        ws.file("b.jsonl", asking(120, "b", "refund for my damaged parcel")),
+    ]);
+    let mut engine = ws.engine();
+    let expected = topics_json(&mut engine);
+    let TopicsAsked::Count(count) = engine.topics_asked(&autumn("UTC")).unwrap() else {
+        panic!("a SQLite store's topics are counted from its topic index")
+    };
+    // The engine is free meanwhile: another question is answered first.
+    engine.dashboard_view(&autumn("UTC")).unwrap();
+    let counted = std::thread::spawn(move || count.count(&|| false)).join().unwrap();
+    assert_eq!(serde_json::to_value(counted.expect("not stopped")).unwrap(), expected);
+    let TopicsAsked::Count(count) = engine.topics_asked(&autumn("UTC")).unwrap() else { unreachable!() };
+    assert!(count.count(&|| true).is_none(), "told to stop, it gives nothing");
+}
+
+/// Conversations in German (`language`), whose users say `about`.
+fn in_german(n: usize, prefix: &str, about: &str) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        out.push_str(&format!(
+            "{{\"type\":\"conversation\",\"conversation_id\":\"{prefix}{i}\",\"started_at\":\"2026-10-06T08:{:02}:00Z\",\"language\":\"de\"}}\n\
+             {{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m1\",\"role\":\"user\",\"timestamp\":\"2026-10-06T08:{:02}:01Z\",\"content\":\"{about} {i}\"}}\n",
+            i % 60,
+            i % 60
+        ));
+    }
+    out
+}
+
+#[test]
+fn a_language_first_imported_later_has_its_stop_words_left_out_by_the_same_engine() {
+    let ws = Workspace::new();
+    ws.import(&[
+        ws.file("a.jsonl", conversations_jsonl(300, "a")),
+        ws.file("b.jsonl", asking(120, "b", "meine rechnung fehlt")),
+    ]);
+    let mut engine = ws.engine();
+    let before = topics_json(&mut engine).to_string();
+    assert!(before.contains("meine rechnung"), "no German conversation yet: `meine` is a word like others: {before}");
+    // German conversations come: German stop words are left out from now on.
+    engine
+        .import(&[ws.file("c.jsonl", in_german(150, "c", "wo ist mein paket"))], &Default::default(), &mut |_| {})
+        .unwrap();
+    let after = topics_json(&mut engine);
+    assert!(!after.to_string().contains("meine rechnung"), "`meine` is a German stop word now: {after}");
+    assert_eq!(after, topics_json(&mut ws.engine()), "as a new engine finds them");
+}

@@ -40,8 +40,9 @@ pub struct AppState {
     /// so that the import need not wait for the engine to say so.
     store_changed: Arc<AtomicBool>,
     /// How many questions about topics the window asked: one answered
-    /// after a newer one was asked is not worked out (see `commands::dashboard::topics`).
-    pub topics_asked: AtomicU64,
+    /// after a newer one was asked is not worked out, or stops being
+    /// counted (see `commands::dashboard::topics`).
+    pub topics_asked: Arc<AtomicU64>,
     /// Why the chosen store cannot be used, while it cannot.
     unreachable: Mutex<Option<String>>,
     /// While this computer's store is being converted, what the window says
@@ -206,7 +207,7 @@ impl AppState {
             choice: Mutex::new(startup.choice),
             engine,
             store_changed,
-            topics_asked: AtomicU64::new(0),
+            topics_asked: Arc::new(AtomicU64::new(0)),
             unreachable: Mutex::new(unreachable),
             upgrade,
             import_cancel: Mutex::new(None),

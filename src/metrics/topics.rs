@@ -393,25 +393,27 @@ impl TopicIndex {
     /// The counts of a query's topics: its period's and previous period's
     /// user messages (as `scope` says), against the whole store's.
     pub fn counts(&self, scope: &TopicScope) -> TopicCounts {
+        self.counts_unless(scope, &|| false).expect("never stopped")
+    }
+
+    /// [`TopicIndex::counts`], on both cores; `None` once `stop` says so
+    /// (it is asked every million messages or so: the question was asked
+    /// again since, say).
+    pub fn counts_unless(&self, scope: &TopicScope, stop: &(dyn Fn() -> bool + Sync)) -> Option<TopicCounts> {
         let first = self.messages.partition_point(|m| m.ts < scope.previous_from);
         let end = self.messages.partition_point(|m| m.ts < scope.to);
-        let mut said = vec![(0u64, 0u64); self.phrases.len()];
-        let mut period_messages = 0;
-        for m in &self.messages[first..end.max(first)] {
-            let Some(current) = scope.side(m.conversation_row, m.ts) else { continue };
-            if current {
-                period_messages += 1;
+        let messages = &self.messages[first..end.max(first)];
+        let (low, high) = messages.split_at(messages.len() / 2);
+        let (said, period_messages) = std::thread::scope(|threads| {
+            let other = threads.spawn(|| self.said_in(high, scope, stop));
+            let mine = self.said_in(low, scope, stop);
+            let theirs = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let ((mut said, n), (their_said, m)) = (mine?, theirs?);
+            for (e, t) in said.iter_mut().zip(their_said) {
+                (e.0, e.1) = (e.0 + t.0, e.1 + t.1);
             }
-            let (start, len) = self.kinds[m.kind as usize];
-            for &id in &self.lists[start as usize..(start + len) as usize] {
-                let e = &mut said[id as usize];
-                if current {
-                    e.0 += 1;
-                } else {
-                    e.1 += 1;
-                }
-            }
-        }
+            Some((said, n + m))
+        })?;
         let mut counts = TopicCounts { period_messages, store_messages: self.store_messages, ..TopicCounts::default() };
         for (id, &(now, before)) in said.iter().enumerate() {
             if now >= MIN_MESSAGES {
@@ -420,9 +422,45 @@ impl TopicIndex {
                 counts.store.insert(phrase.clone(), self.store_counts[id]);
             }
         }
-        counts
+        Some(counts)
+    }
+
+    /// Per phrase, how many of `messages` say it in the period and in the
+    /// previous one (as `scope` says), and how many are of the period.
+    fn said_in(
+        &self,
+        messages: &[IndexedMessage],
+        scope: &TopicScope,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Option<(Vec<(u64, u64)>, u64)> {
+        let mut said = vec![(0u64, 0u64); self.phrases.len()];
+        let mut period_messages = 0;
+        for chunk in messages.chunks(STOP_EVERY) {
+            if stop() {
+                return None;
+            }
+            for m in chunk {
+                let Some(current) = scope.side(m.conversation_row, m.ts) else { continue };
+                if current {
+                    period_messages += 1;
+                }
+                let (start, len) = self.kinds[m.kind as usize];
+                for &id in &self.lists[start as usize..(start + len) as usize] {
+                    let e = &mut said[id as usize];
+                    if current {
+                        e.0 += 1;
+                    } else {
+                        e.1 += 1;
+                    }
+                }
+            }
+        }
+        Some((said, period_messages))
     }
 }
+
+/// How many messages [`TopicIndex::counts_unless`] reads between asking whether to stop.
+const STOP_EVERY: usize = 1 << 20;
 
 /// The counts a card is made of, filled in two passes.
 #[derive(Debug, Default)]
@@ -620,7 +658,10 @@ mod tests {
         for &(row, ts, text) in store().iter().rev() {
             builder.user_message(row, ts, text);
         }
-        let indexed = builder.finish().counts(&scope);
+        let index = builder.finish();
+        assert!(index.counts_unless(&scope, &|| true).is_none(), "told to stop, it counts nothing");
+        // (Counted in two halves, one on another thread, then added up.)
+        let indexed = index.counts(&scope);
         assert_eq!(
             (indexed.period_messages, indexed.store_messages),
             (two_passes.period_messages, two_passes.store_messages)

@@ -2,9 +2,10 @@
 
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use rapport::engine::DashboardView;
+use rapport::engine::{DashboardView, TopicsAsked};
 use rapport::metrics::{QueryText, Topic};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use tauri::State;
 
 pub fn load_dashboard(state: &AppState, query: &QueryText) -> Result<DashboardView> {
@@ -12,16 +13,18 @@ pub fn load_dashboard(state: &AppState, query: &QueryText) -> Result<DashboardVi
     Ok(state.engine()?.dashboard_view(&query)?)
 }
 
-/// What people ask about in the query's period (its own card, loaded after the numbers).
+/// What people ask about in the query's period, counted here and now (the
+/// `topics` command counts them away from the engine).
 pub fn load_topics(state: &AppState, query: &QueryText) -> Result<Vec<Topic>> {
     let query = query.to_query()?;
     Ok(state.engine()?.topics(&query)?)
 }
 
-/// The topic index, when the store changed since it was built, is built
-/// on a thread and connection of its own (one build at a time), so that
-/// the dashboard, imports and lists go on meanwhile; then the topics are
-/// counted from it.
+/// What people ask about in the query's period (its own card, loaded
+/// after the numbers). The topic index, when the store changed since it
+/// was built, is built on a thread and connection of its own (one build at
+/// a time), so that the dashboard, imports and lists go on meanwhile; then
+/// the topics are counted from it, away from the engine too.
 #[tauri::command]
 pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<Topic>> {
     let _step = crate::trace::step(|| "command topics".to_owned());
@@ -60,7 +63,30 @@ pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<
     if let Some(e) = superseded() {
         return Err(e);
     }
-    load_topics(&state, &query)
+    // Counted without the engine, which the next dashboard (a filter
+    // clicked meanwhile) takes at once; on a thread of its own behind the
+    // window's (a pool's thread would stay behind it for other work); and
+    // given up once another question about topics is asked.
+    let count = match state.engine()?.topics_asked(&query.to_query()?)? {
+        TopicsAsked::Ready(topics) => return Ok(topics),
+        TopicsAsked::Count(count) => count,
+    };
+    let latest = Arc::clone(&state.topics_asked);
+    let stopped = |e: &dyn std::fmt::Display| AppError::new("engine", format!("counting topics stopped: {e}"));
+    let counted = tauri::async_runtime::spawn_blocking(move || {
+        std::thread::Builder::new()
+            .name("rapport-topics".into())
+            .spawn(move || {
+                rapport::engine::behind_the_window();
+                count.count(&|| latest.load(Ordering::SeqCst) != asked)
+            })
+            .map_err(|e| stopped(&e))?
+            .join()
+            .map_err(|_| stopped(&"the thread counting them panicked"))
+    })
+    .await
+    .map_err(|e| stopped(&e))??;
+    counted.ok_or_else(|| AppError::new("superseded", "topics of another query were asked since"))
 }
 
 /// Every IANA zone name, for the zone picker.
