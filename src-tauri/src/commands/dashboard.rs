@@ -43,50 +43,51 @@ pub async fn topics(state: State<'_, AppState>, query: QueryText) -> Result<Vec<
     }
     let job = state.engine()?.topic_index_job()?;
     if let Some(job) = job {
-        let stopped = |e: &dyn std::fmt::Display| AppError::new("engine", format!("finding topics stopped: {e}"));
-        let built = tauri::async_runtime::spawn_blocking(move || {
-            std::thread::Builder::new()
-                .name("rapport-topics".into())
-                .spawn(move || {
-                    rapport::engine::behind_the_window();
-                    let _step = crate::trace::step(|| "topic index built".to_owned());
-                    job.build()
-                })
-                .map_err(|e| stopped(&e))?
-                .join()
-                .map_err(|_| stopped(&"the thread building them panicked"))
+        let built = behind_the_window("finding topics", move || {
+            let _step = crate::trace::step(|| "topic index built".to_owned());
+            job.build()
         })
-        .await
-        .map_err(|e| stopped(&e))???;
+        .await??;
         state.engine()?.install_topic_index(built)?;
     }
     if let Some(e) = superseded() {
         return Err(e);
     }
     // Counted without the engine, which the next dashboard (a filter
-    // clicked meanwhile) takes at once; on a thread of its own behind the
-    // window's (a pool's thread would stay behind it for other work); and
-    // given up once another question about topics is asked.
+    // clicked meanwhile) takes at once, and given up once another question
+    // about topics is asked.
     let count = match state.engine()?.topics_asked(&query.to_query()?)? {
         TopicsAsked::Ready(topics) => return Ok(topics),
         TopicsAsked::Count(count) => count,
     };
     let latest = Arc::clone(&state.topics_asked);
-    let stopped = |e: &dyn std::fmt::Display| AppError::new("engine", format!("counting topics stopped: {e}"));
-    let counted = tauri::async_runtime::spawn_blocking(move || {
+    let counted =
+        behind_the_window("counting topics", move || count.count(&|| latest.load(Ordering::SeqCst) != asked)).await?;
+    counted.ok_or_else(|| AppError::new("superseded", "topics of another query were asked since"))
+}
+
+/// Runs `work` on a thread of its own at the lowest priority (a pool's
+/// thread would stay behind the window for other work), and waits for it
+/// without holding an async worker; `doing` says what stopped if it could
+/// not run or panicked.
+async fn behind_the_window<T: Send + 'static>(
+    doing: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let stopped = move |e: &dyn std::fmt::Display| AppError::new("engine", format!("{doing} stopped: {e}"));
+    tauri::async_runtime::spawn_blocking(move || {
         std::thread::Builder::new()
             .name("rapport-topics".into())
             .spawn(move || {
                 rapport::engine::behind_the_window();
-                count.count(&|| latest.load(Ordering::SeqCst) != asked)
+                work()
             })
             .map_err(|e| stopped(&e))?
             .join()
-            .map_err(|_| stopped(&"the thread counting them panicked"))
+            .map_err(|_| stopped(&"its thread panicked"))
     })
     .await
-    .map_err(|e| stopped(&e))??;
-    counted.ok_or_else(|| AppError::new("superseded", "topics of another query were asked since"))
+    .map_err(|e| stopped(&e))?
 }
 
 /// Every IANA zone name, for the zone picker.
