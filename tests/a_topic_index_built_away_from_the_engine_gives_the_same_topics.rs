@@ -82,18 +82,12 @@ fn topics_counted_away_from_the_engine_are_the_engines_and_a_count_told_to_stop_
     assert!(count.count(&|| true).is_none(), "told to stop, it gives nothing");
 }
 
-/// Conversations in German (`language`), whose users say `about`.
+/// Conversations in German (`language`), whose users ask about `about`.
 fn in_german(n: usize, prefix: &str, about: &str) -> String {
-    let mut out = String::new();
-    for i in 0..n {
-        out.push_str(&format!(
-            "{{\"type\":\"conversation\",\"conversation_id\":\"{prefix}{i}\",\"started_at\":\"2026-10-06T08:{:02}:00Z\",\"language\":\"de\"}}\n\
-             {{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m1\",\"role\":\"user\",\"timestamp\":\"2026-10-06T08:{:02}:01Z\",\"content\":\"{about} {i}\"}}\n",
-            i % 60,
-            i % 60
-        ));
-    }
-    out
+    let described: String = (0..n)
+        .map(|i| format!("{{\"type\":\"conversation\",\"conversation_id\":\"{prefix}{i}\",\"language\":\"de\"}}\n"))
+        .collect();
+    described + &asking(n, prefix, about)
 }
 
 #[test]
