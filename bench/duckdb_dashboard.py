@@ -20,7 +20,8 @@ notes go to stderr.
 --save FILE loads into a database file instead of memory (checkpointed, so
 its size on disk is final: "saved_bytes"); --open FILE answers the questions
 once from such a file, read only, without loading anything: what a process
-that opens DuckDB's saved file and draws the dashboard does (time it whole).
+that opens DuckDB's saved file and draws the dashboard does (time it whole);
+--load-only loads and asks nothing.
 
 Only the clean output of gen_events.py is supported: each conversation has
 one line, and records are well formed. Countries need geolocation, which
@@ -239,6 +240,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=5, help="timed runs after one warm-up")
     ap.add_argument("--save", metavar="FILE", help="load into this database file (made anew) instead of memory")
     ap.add_argument("--open", metavar="FILE", help="answer once from a file --save made; no load")
+    ap.add_argument("--load-only", action="store_true", help="load, then print the load's figures; ask nothing")
     a = ap.parse_args()
 
     where, fparams, fvalues = build_filter(a.filter)
@@ -273,6 +275,9 @@ def main():
     saved_bytes = os.path.getsize(a.save) if a.save else None
     events = con.execute("SELECT count(*) FROM ev").fetchone()[0]
     print(f"note: loaded {events} events in {load_s:.3f} s", file=sys.stderr)
+    if a.load_only:
+        print(json.dumps({"engine": "duckdb", "events": events, "load_s": round(load_s, 4)}))
+        return
 
     _, first = run_questions(con, sqls, bound)  # warm-up; its results are the ones reported
     runs = [run_questions(con, sqls, bound)[0] for _ in range(max(1, a.repeat))]

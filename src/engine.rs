@@ -147,15 +147,41 @@ impl TopicIndexJob {
     /// snapshot whose generation the index is tagged with.
     pub fn build(self) -> Result<BuiltTopicIndex, Error> {
         let store = Store::open_reader(&self.store)?;
-        let stop = crate::metrics::stop_words(self.languages.iter().map(String::as_str));
-        let mut builder = crate::metrics::TopicIndexBuilder::new(&stop);
-        let generation = store.in_one_snapshot(|| {
-            store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
-            store.generation()
-        })?;
-        let index = Arc::new(builder.finish());
-        Ok(BuiltTopicIndex(TopicIndexAt { generation, languages: self.languages, index }))
+        Ok(BuiltTopicIndex(topic_index_of(&store, self.languages)?))
     }
+}
+
+/// The topic index of `store` as it is now (read in one snapshot), with the
+/// stop words of `languages`: the one kept beside the store when it is of
+/// exactly this state of the store, these stop words and this Rapport's
+/// phrase rule (its tag says), else built from every user message's text
+/// (a minute at ten million conversations) and kept for the next process.
+fn topic_index_of(store: &Store, languages: Vec<String>) -> Result<TopicIndexAt, Error> {
+    use crate::metrics::{stop_words, TopicIndex, TopicIndexBuilder, TOPIC_INDEX_FORMAT};
+    let (generation, tag, index, built) = store.in_one_snapshot(|| {
+        let generation = store.generation()?;
+        let tag =
+            format!("topic index {TOPIC_INDEX_FORMAT}; {}; stop words of {}", store.change_tag()?, languages.join(" "));
+        let kept = crate::store::saved_topics_at(store.path(), &tag)
+            .filter(crate::store::SavedFacts::intact)
+            .and_then(|saved| TopicIndex::from_bytes(saved.body()));
+        if let Some(index) = kept {
+            crate::trace::note("topics: the index kept beside the store read");
+            return Ok((generation, tag, index, false));
+        }
+        let _step = crate::trace::step(|| "topics: the index built from the messages".to_owned());
+        let stop = stop_words(languages.iter().map(String::as_str));
+        let mut builder = TopicIndexBuilder::new(&stop);
+        store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
+        Ok((generation, tag, builder.finish(), true))
+    })?;
+    if built {
+        // A store whose folder cannot be written to keeps none: each
+        // process then builds the index, as before it was kept.
+        let _step = crate::trace::step(|| "topics: the index kept".to_owned());
+        let _ = crate::store::save_topics_at(store.path(), &tag, &index.to_bytes());
+    }
+    Ok(TopicIndexAt { generation, languages, index: Arc::new(index) })
 }
 
 /// What the store holds, for `rapport status` and the app's first screen.
@@ -920,7 +946,7 @@ impl Engine {
     /// million conversations), which the next dashboard (a filter clicked
     /// meanwhile) would otherwise wait for.
     pub fn topics_asked(&mut self, query: &Query) -> Result<TopicsAsked, Error> {
-        use crate::metrics::{stop_words, TopicIndexBuilder, TopicScope};
+        use crate::metrics::TopicScope;
         if let Backend::ClickHouse(store) = &self.backend {
             return Ok(TopicsAsked::Ready(store.topics(query)?));
         }
@@ -928,7 +954,6 @@ impl Engine {
         let query = self.resolve_text(query)?;
         // Topics need no questions: the facts without them are enough.
         self.base_facts()?;
-        let generation = self.facts_generation;
         let facts = self.facts.as_ref().expect("just built");
         let scope = TopicScope::of(facts, &query);
         let languages = self.topic_languages();
@@ -936,12 +961,9 @@ impl Engine {
         let kept = self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages));
         if !kept {
             self.topic_index = None;
-            let stop = stop_words(languages.iter().map(String::as_str));
-            let mut builder = TopicIndexBuilder::new(&stop);
             if let Backend::Local(store) = &self.backend {
-                store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
+                self.topic_index = Some(topic_index_of(store, languages)?);
             }
-            self.topic_index = Some(TopicIndexAt { generation, languages, index: Arc::new(builder.finish()) });
         }
         let index = Arc::clone(&self.topic_index.as_ref().expect("kept or just built").index);
         Ok(TopicsAsked::Count(TopicCount { index, scope }))

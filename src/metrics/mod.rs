@@ -61,5 +61,5 @@ pub use query::{Filters, Query, QueryError, QueryText, Settings, TextMatches, DE
 pub use response::ModelResponseTime;
 pub use topics::{
     choose, is_phrase, phrases, runs, score, sort_scored, stop_words, Scored, Topic, TopicCounts, TopicIndex,
-    TopicIndexBuilder, TopicScope, MIN_MESSAGES, SAME_THING, TOPICS,
+    TopicIndexBuilder, TopicScope, MIN_MESSAGES, SAME_THING, TOPICS, TOPIC_INDEX_FORMAT,
 };

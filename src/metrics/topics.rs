@@ -389,7 +389,114 @@ impl<'a> TopicIndexBuilder<'a> {
     }
 }
 
+/// The version of the phrase rule and of [`TopicIndex::to_bytes`]'s
+/// layout, part of the tag of an index kept beside the store: an index
+/// kept by a Rapport whose rule or layout differs is built again. Raise it
+/// with any change to either.
+pub const TOPIC_INDEX_FORMAT: u32 = 1;
+
+/// An index kept beside the store is the body of a file whose checksums
+/// were checked; it is read as untrusted all the same: each length is
+/// checked against what is left, and each number against what it numbers.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = (self.bytes.get(..n)?, self.bytes.get(n..)?);
+        self.bytes = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    /// A count of items of `size` bytes each, at most as many as are left.
+    fn count(&mut self, size: usize) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n <= self.bytes.len() / size).then_some(n)
+    }
+}
+
 impl TopicIndex {
+    /// The index as bytes, for [`TopicIndex::from_bytes`] (little-endian):
+    /// the store's user messages, then each table a count and its items.
+    /// About 20 bytes a user message with text (600 MB at ten million
+    /// conversations), where building it reads every message's text.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let phrase_bytes: usize = self.phrases.iter().map(|p| 4 + p.len()).sum();
+        let mut out = Vec::with_capacity(
+            8 * 6
+                + phrase_bytes
+                + 8 * self.store_counts.len()
+                + 20 * self.messages.len()
+                + 8 * self.kinds.len()
+                + 4 * self.lists.len(),
+        );
+        out.extend_from_slice(&self.store_messages.to_le_bytes());
+        out.extend_from_slice(&(self.phrases.len() as u64).to_le_bytes());
+        for (phrase, count) in self.phrases.iter().zip(&self.store_counts) {
+            out.extend_from_slice(&(phrase.len() as u32).to_le_bytes());
+            out.extend_from_slice(phrase.as_bytes());
+            out.extend_from_slice(&count.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.messages.len() as u64).to_le_bytes());
+        for m in &self.messages {
+            out.extend_from_slice(&m.ts.to_le_bytes());
+            out.extend_from_slice(&m.conversation_row.to_le_bytes());
+            out.extend_from_slice(&m.kind.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.kinds.len() as u64).to_le_bytes());
+        for (start, len) in &self.kinds {
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&len.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.lists.len() as u64).to_le_bytes());
+        for phrase in &self.lists {
+            out.extend_from_slice(&phrase.to_le_bytes());
+        }
+        out
+    }
+
+    /// The index [`TopicIndex::to_bytes`] gave these bytes of; `None` for
+    /// bytes it did not give (cut short, lengths or numbers out of range,
+    /// messages out of time order), never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Option<TopicIndex> {
+        let mut r = Reader { bytes };
+        let store_messages = r.u64()?;
+        let n = r.count(4 + 8)?;
+        let (mut phrases, mut store_counts) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let len = r.u32()? as usize;
+            phrases.push(std::str::from_utf8(r.take(len)?).ok()?.to_owned());
+            store_counts.push(r.u64()?);
+        }
+        let n = r.count(20)?;
+        let mut messages = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (ts, conversation_row, kind) = (r.u64()? as i64, r.u64()? as i64, r.u32()?);
+            messages.push(IndexedMessage { ts, conversation_row, kind });
+        }
+        let n = r.count(8)?;
+        let kinds: Vec<(u32, u32)> = (0..n).map(|_| Some((r.u32()?, r.u32()?))).collect::<Option<_>>()?;
+        let n = r.count(4)?;
+        let lists: Vec<u32> = (0..n).map(|_| r.u32()).collect::<Option<_>>()?;
+        let whole = r.bytes.is_empty()
+            && messages.windows(2).all(|w| w[0].ts <= w[1].ts)
+            && messages.iter().all(|m| (m.kind as usize) < kinds.len())
+            && kinds
+                .iter()
+                .all(|&(start, len)| (start as usize).checked_add(len as usize).is_some_and(|end| end <= lists.len()))
+            && lists.iter().all(|&phrase| (phrase as usize) < phrases.len());
+        whole.then_some(TopicIndex { phrases, store_counts, store_messages, messages, kinds, lists })
+    }
+
     /// The counts of a query's topics: its period's and previous period's
     /// user messages (as `scope` says), against the whole store's.
     pub fn counts(&self, scope: &TopicScope) -> TopicCounts {
@@ -672,5 +779,40 @@ mod tests {
         assert_eq!(topics, two_passes.topics());
         assert_eq!(topics[0].phrase, "parcel never arrived");
         assert_eq!((topics[0].messages, topics[0].previous_messages), (3, 0), "conversation 3 is filtered out");
+    }
+
+    #[test]
+    fn an_index_read_back_from_its_bytes_counts_the_same_and_other_bytes_are_refused_without_a_panic() {
+        let s = stop();
+        let scope = TopicScope { passes: vec![false, true, true, false], from: 100, to: 200, previous_from: 0 };
+        let mut builder = TopicIndexBuilder::new(&s);
+        for &(row, ts, text) in &store() {
+            builder.user_message(row, ts, text);
+        }
+        let index = builder.finish();
+        let bytes = index.to_bytes();
+        let back = TopicIndex::from_bytes(&bytes).expect("its own bytes");
+        let (a, b) = (index.counts(&scope), back.counts(&scope));
+        assert_eq!((&a.said, &a.store, a.period_messages), (&b.said, &b.store, b.period_messages));
+        assert_eq!(a.store_messages, b.store_messages);
+        assert_eq!(a.topics(), b.topics());
+
+        // Cut short anywhere, or with a byte more.
+        for len in 0..bytes.len() {
+            assert!(TopicIndex::from_bytes(&bytes[..len]).is_none(), "cut at {len}");
+        }
+        assert!(TopicIndex::from_bytes(&[bytes.as_slice(), &[0]].concat()).is_none());
+        // Any byte changed: refused, or read as some index; never a panic.
+        for at in 0..bytes.len() {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0xff;
+            if let Some(other) = TopicIndex::from_bytes(&changed) {
+                other.counts(&scope).topics();
+            }
+        }
+        // A message of a list of phrases the index does not have.
+        let mut bad = index;
+        bad.messages[0].kind = bad.kinds.len() as u32;
+        assert!(TopicIndex::from_bytes(&bad.to_bytes()).is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! The metric facts kept beside the store (`STORE-facts`), so that a new
 //! process reads them in one sequential read instead of rebuilding them from
-//! every row.
+//! every row; and the topic index (`STORE-topics`), kept the same way, so
+//! that it is not built again from every user message's text.
 //!
 //! The SQLite store stays the source of truth; this file is a copy that is
 //! used only when it is provably of the store as it is now:
@@ -60,8 +61,19 @@ const MOST_CHUNKS: u64 = 1 << 20;
 
 /// Where the facts of the store at `store` are kept.
 pub fn facts_path(store: &Path) -> PathBuf {
+    kept_path(store, "-facts")
+}
+
+/// Where the topic index of the store at `store` is kept: a file like the
+/// facts' (tagged, checksummed, renamed into place whole), whose body is
+/// `metrics::TopicIndex::to_bytes`.
+pub fn topics_path(store: &Path) -> PathBuf {
+    kept_path(store, "-topics")
+}
+
+fn kept_path(store: &Path, suffix: &str) -> PathBuf {
     let mut name = store.as_os_str().to_owned();
-    name.push("-facts");
+    name.push(suffix);
     PathBuf::from(name)
 }
 
@@ -206,7 +218,24 @@ impl Store {
 /// [`Store::saved_facts`] of the store at `store`, without the store open
 /// (another thread's, say).
 pub fn saved_facts_at(store: &Path, tag: &str) -> Option<SavedFacts> {
-    let file = std::fs::File::open(facts_path(store)).ok()?;
+    kept_at(&facts_path(store), tag)
+}
+
+/// The topic index kept for exactly `tag` beside the store at `store`, as
+/// [`save_topics_at`] wrote it, as [`saved_facts_at`] reads facts.
+pub fn saved_topics_at(store: &Path, tag: &str) -> Option<SavedFacts> {
+    kept_at(&topics_path(store), tag)
+}
+
+/// Keeps `body` as the topic index of `tag` beside the store at `store`,
+/// as [`save_facts_at`] keeps facts.
+pub fn save_topics_at(store: &Path, tag: &str, body: &[u8]) -> std::io::Result<()> {
+    keep_in_chunks(&topics_path(store), tag, body, CHUNK)
+}
+
+/// A kept file at `path` of exactly `tag`.
+fn kept_at(path: &Path, tag: &str) -> Option<SavedFacts> {
+    let file = std::fs::File::open(path).ok()?;
     // The tag first, from the head of the file: facts of another state
     // of the store (after an import) are not mapped and read at all.
     if kept_tag(&file)? != tag.as_bytes() {
@@ -256,11 +285,16 @@ pub fn save_facts_at(store: &Path, tag: &str, body: &[u8]) -> std::io::Result<()
 
 /// [`save_facts_at`] with a checksum per `chunk` bytes of the body.
 fn save_facts_in_chunks(store: &Path, tag: &str, body: &[u8], chunk: u64) -> std::io::Result<()> {
+    keep_in_chunks(&facts_path(store), tag, body, chunk)
+}
+
+/// Keeps `body` of `tag` at `path`, with a checksum per `chunk` bytes of it.
+fn keep_in_chunks(path: &Path, tag: &str, body: &[u8], chunk: u64) -> std::io::Result<()> {
     // Named for the process and for each writing in it: one thread may
     // keep facts while another keeps others.
     static WRITINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let writing = WRITINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = facts_path(store);
+    let path = path.to_owned();
     remove_left_behind(&path);
     let mut name = path.as_os_str().to_owned();
     name.push(format!(".{}-{writing}.tmp", std::process::id()));
