@@ -60,7 +60,7 @@ fn a_new_engine_reads_the_kept_index_and_finds_the_same_topics() {
 }
 
 #[test]
-fn after_an_import_the_kept_index_is_not_read_and_the_new_messages_count() {
+fn after_an_import_the_kept_index_is_not_read_as_it_is_and_the_new_messages_count() {
     let ws = Workspace::new();
     ws.import(&[ws.file("a.jsonl", asking(90, "a", "refund for my damaged parcel"))]);
     built(&ws);
@@ -70,7 +70,7 @@ fn after_an_import_the_kept_index_is_not_read_and_the_new_messages_count() {
     ws.import(&[ws.file("b.jsonl", asking(150, "b", "invoice address change"))]);
     let topics = topics_json(&mut ws.engine());
     assert!(topics.to_string().contains("address change"), "the new messages count: {topics}");
-    assert_ne!(identity(&kept), before, "built again and kept");
+    assert_ne!(identity(&kept), before, "made again (brought up to date) and kept");
     assert_eq!(topics, built(&ws));
 }
 

@@ -243,12 +243,18 @@ pub struct TopicIndex {
     store_counts: Vec<u64>,
     /// User messages of the store, those without text included.
     store_messages: u64,
-    /// The user messages that have text, by time.
+    /// The store's user messages, by time; those without text have the
+    /// kind [`NO_TEXT`] (kept so that an index brought up to date after an
+    /// import knows how many it takes out).
     messages: Vec<IndexedMessage>,
     /// Each distinct list of phrase numbers, as a range of `lists`.
     kinds: Vec<(u32, u32)>,
     lists: Vec<u32>,
 }
+
+/// The kind of a user message without text: no phrases, and not one of
+/// the period's messages a topic's share is of.
+const NO_TEXT: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 struct IndexedMessage {
@@ -316,7 +322,10 @@ impl<'a> TopicIndexBuilder<'a> {
     /// A user message of the store: its conversation's row, time and text.
     pub fn user_message(&mut self, conversation_row: i64, ts: i64, content: Option<&str>) {
         self.index.store_messages += 1;
-        let Some(text) = content else { return };
+        let Some(text) = content else {
+            self.index.messages.push(IndexedMessage { ts, conversation_row, kind: NO_TEXT });
+            return;
+        };
         let mut message_words = std::mem::take(&mut self.message_words);
         message_words.clear();
         for w in super::words::words(text) {
@@ -393,7 +402,7 @@ impl<'a> TopicIndexBuilder<'a> {
 /// layout, part of the tag of an index kept beside the store: an index
 /// kept by a Rapport whose rule or layout differs is built again. Raise it
 /// with any change to either.
-pub const TOPIC_INDEX_FORMAT: u32 = 1;
+pub const TOPIC_INDEX_FORMAT: u32 = 2;
 
 /// An index kept beside the store is the body of a file whose checksums
 /// were checked; it is read as untrusted all the same: each length is
@@ -427,7 +436,7 @@ impl<'a> Reader<'a> {
 impl TopicIndex {
     /// The index as bytes, for [`TopicIndex::from_bytes`] (little-endian):
     /// the store's user messages, then each table a count and its items.
-    /// About 20 bytes a user message with text (600 MB at ten million
+    /// About 20 bytes a user message (600 MB at ten million
     /// conversations), where building it reads every message's text.
     pub fn to_bytes(&self) -> Vec<u8> {
         let phrase_bytes: usize = self.phrases.iter().map(|p| 4 + p.len()).sum();
@@ -464,6 +473,74 @@ impl TopicIndex {
         out
     }
 
+    /// The index of the store after a change that touched the conversations
+    /// `changed` (by row): this one's messages of other conversations, and
+    /// `fresh`, an index built from every user message of `changed` as
+    /// they are now (with the same stop words). Its topics are those of an
+    /// index built from the whole store again; its numbers of phrases and
+    /// lists differ (new ones come after this one's), and phrases no
+    /// message says any more stay, counted in no message.
+    pub fn updated(&self, changed: &HashSet<i64>, fresh: &TopicIndex) -> TopicIndex {
+        let mut store_counts = self.store_counts.clone();
+        let mut kept = Vec::with_capacity(self.messages.len());
+        for m in &self.messages {
+            if !changed.contains(&m.conversation_row) {
+                kept.push(*m);
+            } else if m.kind != NO_TEXT {
+                let (start, len) = self.kinds[m.kind as usize];
+                for &id in &self.lists[start as usize..(start + len) as usize] {
+                    // (Never below zero in an index built here; one read
+                    // back is checked for its numbers, not its counts.)
+                    store_counts[id as usize] = store_counts[id as usize].saturating_sub(1);
+                }
+            }
+        }
+        // Fresh phrases by this index's numbers, new ones added after them.
+        let mut phrases = self.phrases.clone();
+        let number: HashMap<&str, u32> =
+            self.phrases.iter().enumerate().map(|(id, phrase)| (phrase.as_str(), id as u32)).collect();
+        let renumbered: Vec<u32> = fresh
+            .phrases
+            .iter()
+            .zip(&fresh.store_counts)
+            .map(|(phrase, &count)| {
+                let id = number.get(phrase.as_str()).copied().unwrap_or_else(|| {
+                    phrases.push(phrase.clone());
+                    store_counts.push(0);
+                    (phrases.len() - 1) as u32
+                });
+                store_counts[id as usize] += count;
+                id
+            })
+            .collect();
+        let (mut kinds, mut lists) = (self.kinds.clone(), self.lists.clone());
+        let first_fresh_kind = kinds.len() as u32;
+        for &(start, len) in &fresh.kinds {
+            let at = lists.len() as u32;
+            let mut ids: Vec<u32> =
+                fresh.lists[start as usize..(start + len) as usize].iter().map(|&id| renumbered[id as usize]).collect();
+            ids.sort_unstable();
+            lists.extend_from_slice(&ids);
+            kinds.push((at, len));
+        }
+        let fresh_messages = fresh.messages.iter().map(|m| IndexedMessage {
+            kind: if m.kind == NO_TEXT { NO_TEXT } else { first_fresh_kind + m.kind },
+            ..*m
+        });
+        // Both in time already: merged, this index's first at equal times.
+        let mut messages = Vec::with_capacity(kept.len() + fresh.messages.len());
+        let mut fresh_messages = fresh_messages.peekable();
+        for m in kept {
+            while let Some(f) = fresh_messages.next_if(|f| f.ts < m.ts) {
+                messages.push(f);
+            }
+            messages.push(m);
+        }
+        messages.extend(fresh_messages);
+        let store_messages = messages.len() as u64;
+        TopicIndex { phrases, store_counts, store_messages, messages, kinds, lists }
+    }
+
     /// The index [`TopicIndex::to_bytes`] gave these bytes of; `None` for
     /// bytes it did not give (cut short, lengths or numbers out of range,
     /// messages out of time order), never a panic.
@@ -488,8 +565,9 @@ impl TopicIndex {
         let n = r.count(4)?;
         let lists: Vec<u32> = (0..n).map(|_| r.u32()).collect::<Option<_>>()?;
         let whole = r.bytes.is_empty()
+            && store_messages == messages.len() as u64
             && messages.windows(2).all(|w| w[0].ts <= w[1].ts)
-            && messages.iter().all(|m| (m.kind as usize) < kinds.len())
+            && messages.iter().all(|m| m.kind == NO_TEXT || (m.kind as usize) < kinds.len())
             && kinds
                 .iter()
                 .all(|&(start, len)| (start as usize).checked_add(len as usize).is_some_and(|end| end <= lists.len()))
@@ -547,6 +625,9 @@ impl TopicIndex {
                 return None;
             }
             for m in chunk {
+                if m.kind == NO_TEXT {
+                    continue;
+                }
                 let Some(current) = scope.side(m.conversation_row, m.ts) else { continue };
                 if current {
                     period_messages += 1;
@@ -814,5 +895,40 @@ mod tests {
         let mut bad = index;
         bad.messages[0].kind = bad.kinds.len() as u32;
         assert!(TopicIndex::from_bytes(&bad.to_bytes()).is_none());
+    }
+
+    #[test]
+    fn an_index_brought_up_to_date_counts_what_one_built_again_counts() {
+        let s = stop();
+        let build = |messages: &[(i64, i64, Option<&str>)]| {
+            let mut builder = TopicIndexBuilder::new(&s);
+            for &(row, ts, text) in messages {
+                builder.user_message(row, ts, text);
+            }
+            builder.finish()
+        };
+        // Before: conversation 2 said other things, and 4 was not there yet.
+        let mut before: Vec<(i64, i64, Option<&str>)> = store().into_iter().filter(|m| m.0 != 2).collect();
+        before.extend([(2, 165, Some("refund for my parcel")), (2, 166, None), (2, 40, Some("refund please"))]);
+        let now: Vec<(i64, i64, Option<&str>)> = store()
+            .into_iter()
+            .chain([(4, 155, Some("the parcel never arrived again")), (4, 156, None), (4, 150, Some("refund now"))])
+            .collect();
+        let changed: HashSet<i64> = [2, 4].into();
+        let fresh = build(&now.iter().copied().filter(|m| changed.contains(&m.0)).collect::<Vec<_>>());
+        let updated = build(&before).updated(&changed, &fresh);
+        let again = build(&now);
+        assert_eq!(updated.store_messages, again.store_messages);
+        for scope in [
+            TopicScope { passes: vec![false, true, true, false, true], from: 100, to: 200, previous_from: 0 },
+            TopicScope { passes: vec![true; 5], from: -1000, to: 1000, previous_from: -2000 },
+            TopicScope { passes: vec![false, false, true, true, true], from: 150, to: 160, previous_from: 140 },
+        ] {
+            let (a, b) = (updated.counts(&scope), again.counts(&scope));
+            assert_eq!((&a.said, &a.store, a.period_messages), (&b.said, &b.store, b.period_messages));
+            assert_eq!(a.topics(), b.topics());
+        }
+        // And kept, it reads back as itself.
+        assert!(TopicIndex::from_bytes(&updated.to_bytes()).is_some());
     }
 }

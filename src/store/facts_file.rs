@@ -227,6 +227,15 @@ pub fn saved_topics_at(store: &Path, tag: &str) -> Option<SavedFacts> {
     kept_at(&topics_path(store), tag)
 }
 
+/// The tag of the topic index kept beside the store at `store`, whatever
+/// it is, with the index.
+pub fn saved_topics_any_at(store: &Path) -> Option<(String, SavedFacts)> {
+    let path = topics_path(store);
+    let tag = String::from_utf8(kept_tag(&std::fs::File::open(&path).ok()?)?).ok()?;
+    let saved = kept_at(&path, &tag)?;
+    Some((tag, saved))
+}
+
 /// Keeps `body` as the topic index of `tag` beside the store at `store`,
 /// as [`save_facts_at`] keeps facts.
 pub fn save_topics_at(store: &Path, tag: &str, body: &[u8]) -> std::io::Result<()> {

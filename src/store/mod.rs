@@ -21,7 +21,8 @@ mod write;
 mod writeback;
 
 pub use facts_file::{
-    facts_path, save_facts_at, save_topics_at, saved_facts_at, saved_topics_at, topics_path, SavedFacts,
+    facts_path, save_facts_at, save_topics_at, saved_facts_at, saved_topics_any_at, saved_topics_at, topics_path,
+    SavedFacts,
 };
 pub use location::{default_store_path, moved_store, APP_IDENTIFIER};
 

@@ -52,11 +52,38 @@ impl Store {
 }
 
 impl Store {
+    /// The rows of the conversations `changed` says; `None` for
+    /// [`Changed::All`] (every one).
+    pub fn changed_conversations(
+        &self,
+        changed: Changed,
+    ) -> Result<Option<std::collections::HashSet<i64>>, StoreError> {
+        let Changed::Since(seq) = changed else { return Ok(None) };
+        let run = || -> rusqlite::Result<std::collections::HashSet<i64>> {
+            let mut stmt = self.conn.prepare("SELECT conversation FROM changed_conversation WHERE seq >= ?1")?;
+            let rows = stmt.query_map([seq], |r| r.get(0))?;
+            rows.collect()
+        };
+        run().map(Some).map_err(|e| self.err(e))
+    }
+
     /// The conversation row, time and text of every user message, in no
     /// particular order (what the topic index reads).
-    pub fn for_each_user_message_text(&self, mut f: impl FnMut(i64, i64, Option<&str>)) -> Result<(), StoreError> {
+    pub fn for_each_user_message_text(&self, f: impl FnMut(i64, i64, Option<&str>)) -> Result<(), StoreError> {
+        self.for_each_user_message_text_in(Changed::All, f)
+    }
+
+    /// [`Store::for_each_user_message_text`], of the conversations `changed` says.
+    pub fn for_each_user_message_text_in(
+        &self,
+        changed: Changed,
+        mut f: impl FnMut(i64, i64, Option<&str>),
+    ) -> Result<(), StoreError> {
         let mut run = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn.prepare("SELECT conversation, timestamp, role_code, content FROM message")?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT conversation, timestamp, role_code, content FROM message {}",
+                changed.records("message_key")
+            ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let role = super::write::role_of_code(r.get(2)?);
