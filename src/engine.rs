@@ -81,6 +81,9 @@ pub struct Engine {
     /// the store on another thread ([`Loaded::keep_folded`]); they take the
     /// place of those held once done, if the store has not changed since.
     folding: Option<Folding>,
+    /// The topic index being kept beside the store on a thread of its own
+    /// ([`Engine::keep_topic_index`]).
+    topic_keeping: Option<std::thread::JoinHandle<()>>,
 }
 
 struct Folding {
@@ -97,6 +100,9 @@ impl Drop for Engine {
     fn drop(&mut self) {
         if let Some(folding) = self.folding.take() {
             let _ = folding.thread.join();
+        }
+        if let Some(keeping) = self.topic_keeping.take() {
+            let _ = keeping.join();
         }
     }
 }
@@ -137,20 +143,28 @@ pub struct TopicIndexJob {
     store: PathBuf,
     languages: Vec<String>,
     /// The index the engine held, of an earlier state of the store: brought
-    /// up to date when the store lists what changed since.
+    /// up to date when the store lists what changed since (in place, when
+    /// no count still shares it).
     earlier: Option<(i64, Arc<crate::metrics::TopicIndex>)>,
+    /// That index being kept beside the store, waited for before it is
+    /// brought up to date.
+    keeping: Option<std::thread::JoinHandle<()>>,
 }
 
-/// A topic index a [`TopicIndexJob`] built, for [`Engine::install_topic_index`].
-pub struct BuiltTopicIndex(TopicIndexAt);
+/// A topic index a [`TopicIndexJob`] built, for [`Engine::install_topic_index`],
+/// with the tag to keep it under when it is not kept yet.
+pub struct BuiltTopicIndex(TopicIndexAt, Option<String>);
 
 impl TopicIndexJob {
     /// Reads the store's user messages on a connection of its own, in one
     /// snapshot whose generation the index is tagged with.
     pub fn build(self) -> Result<BuiltTopicIndex, Error> {
+        if let Some(keeping) = self.keeping {
+            let _ = keeping.join();
+        }
         let store = Store::open_reader(&self.store)?;
-        let earlier = self.earlier.as_ref().map(|(generation, index)| (*generation, index.as_ref()));
-        Ok(BuiltTopicIndex(topic_index_of(&store, self.languages, earlier)?))
+        let (index, unkept) = topic_index_of(&store, self.languages, self.earlier)?;
+        Ok(BuiltTopicIndex(index, unkept))
     }
 }
 
@@ -161,13 +175,13 @@ impl TopicIndexJob {
 /// store (`earlier`, the engine's, else the one kept beside the store)
 /// brought up to date from the messages of the conversations changed
 /// since, when the store lists them; else built from every user message's
-/// text (43 s at ten million conversations). One made is kept for the next
-/// process.
+/// text (43 s at ten million conversations). One made comes with the tag
+/// to keep it under for the next process ([`Engine::keep_topic_index`]).
 fn topic_index_of(
     store: &Store,
     languages: Vec<String>,
-    earlier: Option<(i64, &crate::metrics::TopicIndex)>,
-) -> Result<TopicIndexAt, Error> {
+    earlier: Option<(i64, Arc<crate::metrics::TopicIndex>)>,
+) -> Result<(TopicIndexAt, Option<String>), Error> {
     use crate::metrics::{stop_words, TopicIndex, TopicIndexBuilder, TOPIC_INDEX_FORMAT};
     use crate::store::{saved_topics_any_at, saved_topics_at, SavedFacts};
     let read = |saved: SavedFacts| saved.intact().then(|| TopicIndex::from_bytes(saved.body())).flatten();
@@ -185,12 +199,12 @@ fn topic_index_of(
             None => saved_topics_any_at(store.path()).and_then(|(kept_tag, saved)| {
                 let state = kept_tag.strip_prefix(&of_what)?.strip_prefix("generation ")?;
                 let kept_generation = state.split(' ').next()?.parse::<i64>().ok()?;
-                Some((kept_generation, read(saved)?))
+                Some((kept_generation, Arc::new(read(saved)?)))
             }),
         };
         let stop = stop_words(languages.iter().map(String::as_str));
         let mut builder = TopicIndexBuilder::new(&stop);
-        if let Some((earlier_generation, earlier)) = earlier.or(kept_earlier.as_ref().map(|(g, index)| (*g, index))) {
+        if let Some((earlier_generation, earlier)) = earlier.or(kept_earlier) {
             if let Some(changed) = store.changes_since(earlier_generation)? {
                 if let Some(rows) = store.changed_conversations(changed)? {
                     let _step = crate::trace::step(|| {
@@ -199,6 +213,7 @@ fn topic_index_of(
                     store.for_each_user_message_text_in(changed, |row, ts, content| {
                         builder.user_message(row, ts, content)
                     })?;
+                    let earlier = Arc::try_unwrap(earlier).unwrap_or_else(|shared| shared.as_ref().clone());
                     return Ok((generation, tag, earlier.updated(&rows, &builder.finish()), true));
                 }
             }
@@ -207,13 +222,7 @@ fn topic_index_of(
         store.for_each_user_message_text(|row, ts, content| builder.user_message(row, ts, content))?;
         Ok((generation, tag, builder.finish(), true))
     })?;
-    if built {
-        // A store whose folder cannot be written to keeps none: each
-        // process then builds the index, as before it was kept.
-        let _step = crate::trace::step(|| "topics: the index kept".to_owned());
-        let _ = crate::store::save_topics_at(store.path(), &tag, &index.to_bytes());
-    }
-    Ok(TopicIndexAt { generation, languages, index: Arc::new(index) })
+    Ok((TopicIndexAt { generation, languages, index: Arc::new(index) }, built.then_some(tag)))
 }
 
 /// What the store holds, for `rapport status` and the app's first screen.
@@ -656,6 +665,7 @@ impl Engine {
             facts_generation: 0,
             earlier: None,
             topic_index: None,
+            topic_keeping: None,
             languages: None,
             folding: None,
         })
@@ -695,6 +705,7 @@ impl Engine {
             facts_generation: 0,
             earlier: None,
             topic_index: None,
+            topic_keeping: None,
             languages: None,
             folding: None,
         })
@@ -992,11 +1003,19 @@ impl Engine {
         // The store generation says when the index is stale.
         let kept = self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages));
         if !kept {
-            let earlier = self.topic_index.take();
-            let earlier = earlier.as_ref().filter(|e| e.languages == languages);
+            // The index held, once no thread is keeping it, is brought up
+            // to date in place.
+            if let Some(keeping) = self.topic_keeping.take() {
+                let _ = keeping.join();
+            }
+            let earlier = self.topic_index.take().filter(|e| e.languages == languages);
             if let Backend::Local(store) = &self.backend {
-                let earlier = earlier.map(|e| (e.generation, e.index.as_ref()));
-                self.topic_index = Some(topic_index_of(store, languages, earlier)?);
+                let earlier = earlier.map(|e| (e.generation, e.index));
+                let (index, unkept) = topic_index_of(store, languages, earlier)?;
+                if let Some(tag) = unkept {
+                    self.keep_topic_index(tag, Arc::clone(&index.index));
+                }
+                self.topic_index = Some(index);
             }
         }
         let index = Arc::clone(&self.topic_index.as_ref().expect("kept or just built").index);
@@ -1018,12 +1037,11 @@ impl Engine {
         if self.topic_index.as_ref().is_some_and(|t| self.is_current(t, &languages)) {
             return Ok(None);
         }
-        let earlier = self
-            .topic_index
-            .as_ref()
-            .filter(|t| t.languages == languages)
-            .map(|t| (t.generation, Arc::clone(&t.index)));
-        Ok(Some(TopicIndexJob { store: store.path().to_owned(), languages, earlier }))
+        // The job takes the index held (stale, so of no use here) to bring
+        // it up to date in place, once no thread is keeping it.
+        let earlier = self.topic_index.take().filter(|t| t.languages == languages).map(|t| (t.generation, t.index));
+        let keeping = self.topic_keeping.take();
+        Ok(Some(TopicIndexJob { store: store.path().to_owned(), languages, earlier, keeping }))
     }
 
     /// Keeps a topic index built by a [`TopicIndexJob`], if it is of the
@@ -1035,10 +1053,34 @@ impl Engine {
         }
         self.base_facts()?;
         let languages = self.topic_languages();
-        if self.is_current(&built.0, &languages) {
-            self.topic_index = Some(built.0);
+        let BuiltTopicIndex(index, unkept) = built;
+        if self.is_current(&index, &languages) {
+            if let Some(tag) = unkept {
+                self.keep_topic_index(tag, Arc::clone(&index.index));
+            }
+            self.topic_index = Some(index);
         }
         Ok(())
+    }
+
+    /// Keeps a topic index beside the store for the next process, on a
+    /// thread of its own at the lowest priority: writing it (650 MB at ten
+    /// million conversations, 2 to 5 s) is not what a question about
+    /// topics waits for. A process that ends waits for it ([`Engine`]'s
+    /// drop); a store whose folder cannot be written to keeps none, and
+    /// each process then builds the index, as before it was kept.
+    fn keep_topic_index(&mut self, tag: String, index: Arc<crate::metrics::TopicIndex>) {
+        let Backend::Local(store) = &self.backend else { return };
+        if let Some(earlier) = self.topic_keeping.take() {
+            let _ = earlier.join();
+        }
+        let path = store.path().to_owned();
+        let keep = move || {
+            behind_the_window();
+            let _step = crate::trace::step(|| "topics: the index kept".to_owned());
+            let _ = crate::store::save_topics_at(&path, &tag, &index.to_bytes());
+        };
+        self.topic_keeping = std::thread::Builder::new().name("rapport-keep-topics".into()).spawn(keep).ok();
     }
 
     /// Whether a topic index is of the store as the facts held are, with
