@@ -40,24 +40,34 @@ fn changes(ws: &Workspace) -> Vec<std::path::PathBuf> {
     )]
 }
 
-#[test]
-fn the_engines_index_brought_up_to_date_finds_the_topics_of_one_built_again() {
+/// Topics after [`changes`]: the new messages count, and they are what an
+/// index built again from the whole store gives.
+fn are_those_of_an_index_built_again(ws: &Workspace, after: serde_json::Value) {
+    assert!(after.to_string().contains("address change"), "the new messages count: {after}");
+    assert_eq!(after, built_again(ws));
+}
+
+/// A store of 150 conversations about a damaged parcel.
+fn asking_about_parcels() -> Workspace {
     let ws = Workspace::new();
     ws.import(&[ws.file("a.jsonl", asking(0, 150, "a", "refund for my damaged parcel"))]);
+    ws
+}
+
+#[test]
+fn the_engines_index_brought_up_to_date_finds_the_topics_of_one_built_again() {
+    let ws = asking_about_parcels();
     let mut engine = ws.engine();
     let before = topics_json(&mut engine);
     assert!(before.to_string().contains("damaged parcel"), "{before}");
 
     engine.import(&changes(&ws), &Default::default(), &mut |_| {}).unwrap();
-    let after = topics_json(&mut engine);
-    assert!(after.to_string().contains("address change"), "the new messages count: {after}");
-    assert_eq!(after, built_again(&ws));
+    are_those_of_an_index_built_again(&ws, topics_json(&mut engine));
 }
 
 #[test]
 fn the_apps_job_brings_the_index_held_up_to_date_to_the_topics_of_one_built_again() {
-    let ws = Workspace::new();
-    ws.import(&[ws.file("a.jsonl", asking(0, 150, "a", "refund for my damaged parcel"))]);
+    let ws = asking_about_parcels();
     let mut engine = ws.engine();
     topics_json(&mut engine);
 
@@ -65,19 +75,14 @@ fn the_apps_job_brings_the_index_held_up_to_date_to_the_topics_of_one_built_agai
     let job = engine.topic_index_job().unwrap().expect("the index held is of the store before the import");
     engine.install_topic_index(job.build().unwrap()).unwrap();
     assert!(engine.topic_index_job().unwrap().is_none(), "the index handed back is used");
-    let after = topics_json(&mut engine);
-    assert!(after.to_string().contains("address change"), "{after}");
-    assert_eq!(after, built_again(&ws));
+    are_those_of_an_index_built_again(&ws, topics_json(&mut engine));
 }
 
 #[test]
 fn a_new_engine_brings_the_index_kept_before_another_import_up_to_date() {
-    let ws = Workspace::new();
-    ws.import(&[ws.file("a.jsonl", asking(0, 150, "a", "refund for my damaged parcel"))]);
+    let ws = asking_about_parcels();
     topics_json(&mut ws.engine());
     // Another process imports (the command line, say); the next one opens the store.
     ws.import(&changes(&ws));
-    let after = topics_json(&mut ws.engine());
-    assert!(after.to_string().contains("address change"), "{after}");
-    assert_eq!(after, built_again(&ws));
+    are_those_of_an_index_built_again(&ws, topics_json(&mut ws.engine()));
 }
