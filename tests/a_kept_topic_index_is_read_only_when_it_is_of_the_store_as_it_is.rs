@@ -5,30 +5,7 @@
 
 mod common;
 use common::*;
-use rapport::engine::Engine;
 use std::path::Path;
-
-fn topics_json(engine: &mut Engine) -> serde_json::Value {
-    serde_json::to_value(engine.topics(&autumn("UTC")).unwrap()).unwrap()
-}
-
-/// Conversations whose users ask about `about`, in October 2026.
-fn asking(n: usize, prefix: &str, about: &str) -> String {
-    let mut out = String::new();
-    for i in 0..n {
-        out.push_str(&format!(
-            "{{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m1\",\"role\":\"user\",\"timestamp\":\"2026-10-06T10:{:02}:00Z\",\"content\":\"{about} please, case {i}\"}}\n",
-            i % 60
-        ));
-    }
-    out
-}
-
-/// The topics of a store whose index is built from its messages (none kept).
-fn built(ws: &Workspace) -> serde_json::Value {
-    let _ = std::fs::remove_file(rapport::store::topics_path(&ws.db()));
-    topics_json(&mut ws.engine())
-}
 
 /// The kept file's identity: a file kept again is a new one renamed over it.
 #[cfg(unix)]
@@ -48,30 +25,30 @@ fn a_new_engine_reads_the_kept_index_and_finds_the_same_topics() {
     let ws = Workspace::new();
     ws.import(&[
         ws.file("a.jsonl", conversations_jsonl(200, "a")),
-        ws.file("b.jsonl", asking(90, "b", "refund for my damaged parcel")),
+        ws.file("b.jsonl", users_asking(0..90, "b", "refund for my damaged parcel")),
     ]);
-    let expected = built(&ws);
+    let expected = topics_built_again(&ws);
     assert!(expected.to_string().contains("damaged parcel"), "some topics: {expected}");
     let kept = rapport::store::topics_path(&ws.db());
     let before = identity(&kept);
 
-    assert_eq!(topics_json(&mut ws.engine()), expected);
+    assert_eq!(autumn_topics(&mut ws.engine()), expected);
     assert_eq!(identity(&kept), before, "read, not built and kept again");
 }
 
 #[test]
 fn after_an_import_the_kept_index_is_not_read_as_it_is_and_the_new_messages_count() {
     let ws = Workspace::new();
-    ws.import(&[ws.file("a.jsonl", asking(90, "a", "refund for my damaged parcel"))]);
-    built(&ws);
+    ws.import(&[ws.file("a.jsonl", users_asking(0..90, "a", "refund for my damaged parcel"))]);
+    topics_built_again(&ws);
     let kept = rapport::store::topics_path(&ws.db());
     let before = identity(&kept);
 
-    ws.import(&[ws.file("b.jsonl", asking(150, "b", "invoice address change"))]);
-    let topics = topics_json(&mut ws.engine());
+    ws.import(&[ws.file("b.jsonl", users_asking(0..150, "b", "invoice address change"))]);
+    let topics = autumn_topics(&mut ws.engine());
     assert!(topics.to_string().contains("address change"), "the new messages count: {topics}");
     assert_ne!(identity(&kept), before, "made again (brought up to date) and kept");
-    assert_eq!(topics, built(&ws));
+    assert_eq!(topics, topics_built_again(&ws));
 }
 
 #[test]
@@ -79,9 +56,9 @@ fn a_kept_index_with_a_byte_changed_is_built_again() {
     let ws = Workspace::new();
     ws.import(&[
         ws.file("a.jsonl", conversations_jsonl(100, "a")),
-        ws.file("b.jsonl", asking(90, "b", "refund for my damaged parcel")),
+        ws.file("b.jsonl", users_asking(0..90, "b", "refund for my damaged parcel")),
     ]);
-    let expected = built(&ws);
+    let expected = topics_built_again(&ws);
     let kept = rapport::store::topics_path(&ws.db());
     // A letter of a phrase changed: still an index, of another phrase.
     let mut bytes = std::fs::read(&kept).unwrap();
@@ -90,6 +67,6 @@ fn a_kept_index_with_a_byte_changed_is_built_again() {
     std::fs::write(&kept, &bytes).unwrap();
     let before = identity(&kept);
 
-    assert_eq!(topics_json(&mut ws.engine()), expected);
+    assert_eq!(autumn_topics(&mut ws.engine()), expected);
     assert_ne!(identity(&kept), before, "the damaged copy was replaced");
 }

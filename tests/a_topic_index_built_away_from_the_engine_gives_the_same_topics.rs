@@ -5,11 +5,6 @@
 
 mod common;
 use common::*;
-use rapport::engine::Engine;
-
-fn topics_json(engine: &mut Engine) -> serde_json::Value {
-    serde_json::to_value(engine.topics(&autumn("UTC")).unwrap()).unwrap()
-}
 
 /// Conversations whose users ask about refunds and parcels.
 fn asking(n: usize, prefix: &str, about: &str) -> String {
@@ -32,7 +27,7 @@ fn an_index_built_by_a_job_gives_the_topics_the_engine_finds() {
         ws.file("a.jsonl", conversations_jsonl(300, "a")),
         ws.file("b.jsonl", asking(120, "b", "refund for my damaged parcel")),
     ]);
-    let expected = topics_json(&mut ws.engine());
+    let expected = autumn_topics(&mut ws.engine());
     assert!(expected.as_array().is_some_and(|t| !t.is_empty()), "some topics: {expected}");
     // The job builds the index from the messages, not from the copy the
     // engine kept beside the store.
@@ -43,7 +38,7 @@ fn an_index_built_by_a_job_gives_the_topics_the_engine_finds() {
     let built = job.build().unwrap();
     engine.install_topic_index(built).unwrap();
     assert!(engine.topic_index_job().unwrap().is_none(), "the index handed back is used");
-    assert_eq!(topics_json(&mut engine), expected);
+    assert_eq!(autumn_topics(&mut engine), expected);
 }
 
 #[test]
@@ -59,8 +54,8 @@ fn an_index_built_before_the_store_changed_is_not_used() {
         .unwrap();
     engine.install_topic_index(built).unwrap();
     assert!(engine.topic_index_job().unwrap().is_some(), "the stale index was dropped");
-    let topics = topics_json(&mut engine);
-    assert_eq!(topics, topics_json(&mut ws.engine()), "the topics of the store as it is now");
+    let topics = autumn_topics(&mut engine);
+    assert_eq!(topics, autumn_topics(&mut ws.engine()), "the topics of the store as it is now");
     assert!(topics.to_string().contains("address change"), "the new messages count: {topics}");
 }
 
@@ -73,7 +68,7 @@ fn topics_counted_away_from_the_engine_are_the_engines_and_a_count_told_to_stop_
         ws.file("b.jsonl", asking(120, "b", "refund for my damaged parcel")),
     ]);
     let mut engine = ws.engine();
-    let expected = topics_json(&mut engine);
+    let expected = autumn_topics(&mut engine);
     let TopicsAsked::Count(count) = engine.topics_asked(&autumn("UTC")).unwrap() else {
         panic!("a SQLite store's topics are counted from its topic index")
     };
@@ -101,13 +96,13 @@ fn a_language_first_imported_later_has_its_stop_words_left_out_by_the_same_engin
         ws.file("b.jsonl", asking(120, "b", "meine rechnung fehlt")),
     ]);
     let mut engine = ws.engine();
-    let before = topics_json(&mut engine).to_string();
+    let before = autumn_topics(&mut engine).to_string();
     assert!(before.contains("meine rechnung"), "no German conversation yet: `meine` is a word like others: {before}");
     // German conversations come: German stop words are left out from now on.
     engine
         .import(&[ws.file("c.jsonl", in_german(150, "c", "wo ist mein paket"))], &Default::default(), &mut |_| {})
         .unwrap();
-    let after = topics_json(&mut engine);
+    let after = autumn_topics(&mut engine);
     assert!(!after.to_string().contains("meine rechnung"), "`meine` is a German stop word now: {after}");
-    assert_eq!(after, topics_json(&mut ws.engine()), "as a new engine finds them");
+    assert_eq!(after, autumn_topics(&mut ws.engine()), "as a new engine finds them");
 }

@@ -174,3 +174,30 @@ fn difference(at: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display, ho
         (x, y) => format!("{at}: {x} {a}, {y} {b}"),
     }
 }
+
+/// The topics of [`autumn`] in UTC, as JSON.
+pub fn autumn_topics(engine: &mut Engine) -> serde_json::Value {
+    serde_json::to_value(engine.topics(&autumn("UTC")).unwrap()).unwrap()
+}
+
+/// [`autumn_topics`] of the store with a topic index built from its
+/// messages (the one kept beside it removed first).
+pub fn topics_built_again(ws: &Workspace) -> serde_json::Value {
+    let _ = std::fs::remove_file(rapport::store::topics_path(&ws.db()));
+    autumn_topics(&mut ws.engine())
+}
+
+/// Conversations `prefix` + each number of `ids` whose user asks about
+/// `about` on 6 October 2026, then sends a message without text.
+pub fn users_asking(ids: std::ops::Range<usize>, prefix: &str, about: &str) -> String {
+    let mut out = String::new();
+    for i in ids {
+        out.push_str(&format!(
+            "{{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m1\",\"role\":\"user\",\"timestamp\":\"2026-10-06T10:{:02}:00Z\",\"content\":\"{about} please, case {i}\"}}\n\
+             {{\"type\":\"message\",\"conversation_id\":\"{prefix}{i}\",\"message_id\":\"m2\",\"role\":\"user\",\"timestamp\":\"2026-10-06T10:{:02}:30Z\"}}\n",
+            i % 60,
+            i % 60
+        ));
+    }
+    out
+}
