@@ -12,7 +12,7 @@
 // Prints JSON; bench/run.py runs it under Xvfb.
 //
 //   RAPPORT_APP=target/release/rapport-desktop RAPPORT_DB=store.db [RAPPORT_SMALL=small.jsonl] \
-//     [RAPPORT_WAIT_TOPICS=1] xvfb-run -a node tests/e2e/redraw-benchmark.mjs [repeat]
+//     [RAPPORT_WAIT_TOPICS=1] [RAPPORT_SHOT=window.png] xvfb-run -a node tests/e2e/redraw-benchmark.mjs [repeat]
 //
 // tauri-driver must be on PATH. Figures are printed, never asserted.
 
@@ -232,6 +232,20 @@ try {
       to_new_numbers_ms: Date.now() - t0,
       conversations_after: Number(await total.getAttribute('data-value')),
     };
+  }
+  // With RAPPORT_SHOT (a .png path), the window as a person then sees it,
+  // scrolled to its topics card once that has topics (after the small
+  // import, if any).
+  if (process.env.RAPPORT_SHOT) {
+    const topic = '[data-testid="card-topics"] [data-testid="topic"]';
+    await browser.waitUntil(async () => (await browser.$$(topic)).length > 0, {
+      timeout: 600000,
+      interval: 200,
+      timeoutMsg: 'the topics card showed no topic in 10 minutes',
+    });
+    await (await browser.$('[data-testid="card-topics"]')).scrollIntoView();
+    await browser.pause(500);
+    await browser.saveScreenshot(process.env.RAPPORT_SHOT);
   }
   console.log(
     JSON.stringify({
