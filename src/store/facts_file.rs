@@ -188,10 +188,7 @@ impl Store {
 
     /// The tag of the facts kept beside the store, whatever it is, with them.
     pub fn saved_facts_any(&self) -> Option<(String, SavedFacts)> {
-        let file = std::fs::File::open(facts_path(&self.path)).ok()?;
-        let tag = String::from_utf8(kept_tag(&file)?).ok()?;
-        let saved = self.saved_facts(&tag)?;
-        Some((tag, saved))
+        kept_any_at(&facts_path(&self.path))
     }
 
     /// The facts kept for exactly `tag`, as [`Store::save_facts`] wrote
@@ -230,16 +227,20 @@ pub fn saved_topics_at(store: &Path, tag: &str) -> Option<SavedFacts> {
 /// The tag of the topic index kept beside the store at `store`, whatever
 /// it is, with the index.
 pub fn saved_topics_any_at(store: &Path) -> Option<(String, SavedFacts)> {
-    let path = topics_path(store);
-    let tag = String::from_utf8(kept_tag(&std::fs::File::open(&path).ok()?)?).ok()?;
-    let saved = kept_at(&path, &tag)?;
-    Some((tag, saved))
+    kept_any_at(&topics_path(store))
 }
 
 /// Keeps `body` as the topic index of `tag` beside the store at `store`,
 /// as [`save_facts_at`] keeps facts.
 pub fn save_topics_at(store: &Path, tag: &str, body: &[u8]) -> std::io::Result<()> {
     keep_in_chunks(&topics_path(store), tag, body, CHUNK)
+}
+
+/// The kept file at `path`, whatever its tag, with the tag.
+fn kept_any_at(path: &Path) -> Option<(String, SavedFacts)> {
+    let tag = String::from_utf8(kept_tag(&std::fs::File::open(path).ok()?)?).ok()?;
+    let saved = kept_at(path, &tag)?;
+    Some((tag, saved))
 }
 
 /// A kept file at `path` of exactly `tag`.
